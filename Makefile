@@ -1,0 +1,41 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+CARGO ?= cargo
+VENV := $(CURDIR)/.venv
+export PATH := $(VENV)/bin:$(PATH)
+SITE ?= examples/utgb
+KM := target/debug/kubemagic
+
+.PHONY: deps test-deps build run test bench fmt lint clean
+
+deps:
+	@scripts/deps.sh build
+
+test-deps:
+	@scripts/deps.sh test
+
+build: deps
+	$(CARGO) build -p kubemagic-cli
+
+## make run: the main job on the bundled example site.
+run: build
+	scripts/run-example.sh $(KM) $(SITE)
+
+## make test: install what tests need, then run every test.
+test: test-deps
+	$(CARGO) test --workspace
+	scripts/test-python.sh
+
+## make bench: benchmarks against the reference tools, ratios printed.
+bench: test-deps
+	scripts/bench.sh
+
+fmt:
+	$(CARGO) fmt --all
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+clean:
+	$(CARGO) clean

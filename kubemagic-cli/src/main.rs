@@ -1,0 +1,50 @@
+//! `kubemagic`: argument parsing and printing only. Every behaviour lives in
+//! the library crates; this binary translates arguments into library calls
+//! and results into text or JSON.
+//!
+//! Exit codes, for scripts: 0 success; 1 findings with errors or an
+//! operation that failed; 2 usage or input error.
+
+mod inventory;
+mod output;
+
+use clap::{Parser, Subcommand};
+use output::{Exit, OutputFormat};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "kubemagic", version, about = "On-prem Kubernetes sites: inventories, checks, phases, etcd and Ceph operations")]
+struct Cli {
+    /// Output format for every command.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    output: OutputFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read Ansible inventories exactly as ansible-inventory does.
+    Inventory(inventory::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Inventory(args) => inventory::run(args, cli.output),
+    };
+    match result {
+        Ok(exit) => exit.into(),
+        Err(e) => {
+            output::print_error(&e, cli.output);
+            Exit::from_error(&e).into()
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Shared vocabulary of kubemagic.
+//!
+//! This crate is pure: no I/O, no async, no process spawning. Every other
+//! crate speaks in these types so that a finding produced by the inventory
+//! checks, by `kubemagic etcd status` or by the Ceph validation prints and
+//! serialises the same way in the CLI and in Python.
+
+pub mod bytes;
+pub mod finding;
+
+pub use bytes::{ByteSize, ByteSizeError};
+pub use finding::{Finding, Origin, Severity};

@@ -1,0 +1,383 @@
+//! The in-memory inventory, built the way ansible-core builds it.
+//!
+//! This is a port of ansible-core's `InventoryData`, `Group` and `Host`
+//! (`lib/ansible/inventory/{data,group,host}.py`): parsers never touch the
+//! structures directly, they call [`InventoryData::add_group`],
+//! [`InventoryData::add_host`], [`InventoryData::add_child`] and
+//! [`InventoryData::set_variable`] in the same order as Ansible's plugins do,
+//! so insertion order, depth and ancestry come out identical. Parsing knows
+//! nothing of precedence; resolving (see `resolve`) knows nothing of syntax.
+
+use crate::error::{InventoryError, Result};
+use crate::value::{Value, Var, Vars};
+use indexmap::IndexMap;
+use kubemagic_core::Origin;
+use std::path::{Path, PathBuf};
+
+pub type GroupId = usize;
+pub type HostId = usize;
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub name: String,
+    /// Variables set on the group by inventory sources (not group_vars files).
+    pub vars: Vars,
+    /// Direct member hosts, in insertion order.
+    pub hosts: Vec<HostId>,
+    /// Direct child groups, in insertion order.
+    pub children: Vec<GroupId>,
+    /// Direct parent groups, in insertion order.
+    pub parents: Vec<GroupId>,
+    /// Longest path from `all`; used to order groups for precedence.
+    pub depth: u32,
+    /// `ansible_group_priority`, default 1.
+    pub priority: i64,
+    /// Where the group was first declared, when known.
+    pub origin: Option<Origin>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Host {
+    pub name: String,
+    /// Variables set on the host by inventory sources (not host_vars files).
+    pub vars: Vars,
+    /// Groups the host belongs to, ancestors included (Ansible's `host.groups`).
+    pub groups: Vec<GroupId>,
+    /// The inventory source in which the host was first seen.
+    pub source: Option<PathBuf>,
+    pub origin: Option<Origin>,
+}
+
+/// Mutable inventory under construction, then read by resolution and export.
+#[derive(Debug, Clone)]
+pub struct InventoryData {
+    pub groups: Vec<Group>,
+    pub hosts: Vec<Host>,
+    group_index: IndexMap<String, GroupId>,
+    host_index: IndexMap<String, HostId>,
+    /// The source being parsed, recorded as each new host's `source`.
+    pub current_source: Option<PathBuf>,
+}
+
+pub const ALL: GroupId = 0;
+pub const UNGROUPED: GroupId = 1;
+
+impl Default for InventoryData {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl InventoryData {
+    /// A fresh inventory holds `all` and `ungrouped` (child of `all`), as in Ansible.
+    pub fn new() -> Self {
+        let mut inv = InventoryData {
+            groups: Vec::new(),
+            hosts: Vec::new(),
+            group_index: IndexMap::new(),
+            host_index: IndexMap::new(),
+            current_source: None,
+        };
+        inv.add_group("all", None);
+        inv.add_group("ungrouped", None);
+        // Cannot fail: two distinct fresh groups.
+        let _ = inv.add_child_group(ALL, UNGROUPED);
+        inv
+    }
+
+    pub fn group_id(&self, name: &str) -> Option<GroupId> {
+        self.group_index.get(name).copied()
+    }
+    pub fn host_id(&self, name: &str) -> Option<HostId> {
+        self.host_index.get(name).copied()
+    }
+    pub fn group(&self, name: &str) -> Option<&Group> {
+        self.group_id(name).map(|g| &self.groups[g])
+    }
+    pub fn host(&self, name: &str) -> Option<&Host> {
+        self.host_id(name).map(|h| &self.hosts[h])
+    }
+
+    /// Adds a group if missing; returns its id. Like Ansible, adding an
+    /// existing group is a no-op.
+    pub fn add_group(&mut self, name: &str, origin: Option<Origin>) -> GroupId {
+        if let Some(id) = self.group_id(name) {
+            return id;
+        }
+        let id = self.groups.len();
+        self.groups.push(Group {
+            name: name.to_string(),
+            vars: Vars::new(),
+            hosts: Vec::new(),
+            children: Vec::new(),
+            parents: Vec::new(),
+            depth: 0,
+            priority: 1,
+            origin,
+        });
+        self.group_index.insert(name.to_string(), id);
+        id
+    }
+
+    /// Adds a host if missing and, when `group` is given, puts it in that group.
+    /// `port` becomes `ansible_port` only when the host is new: the port of
+    /// the first definition is kept, as in Ansible.
+    pub fn add_host(
+        &mut self,
+        name: &str,
+        group: Option<&str>,
+        port: Option<u16>,
+        origin: Option<Origin>,
+    ) -> Result<HostId> {
+        let gid = match group {
+            Some(g) => Some(self.group_id(g).ok_or_else(|| {
+                InventoryError::Model(format!("Could not find group {g} in inventory"))
+            })?),
+            None => None,
+        };
+        let hid = match self.host_id(name) {
+            Some(h) => h,
+            None => {
+                let id = self.hosts.len();
+                let mut vars = Vars::new();
+                if let Some(p) = port {
+                    vars.insert(
+                        "ansible_port".to_string(),
+                        Var {
+                            value: Value::from(p),
+                            origin: origin.clone(),
+                        },
+                    );
+                }
+                self.hosts.push(Host {
+                    name: name.to_string(),
+                    vars,
+                    groups: Vec::new(),
+                    source: self.current_source.clone(),
+                    origin,
+                });
+                self.host_index.insert(name.to_string(), id);
+                id
+            }
+        };
+        if let Some(g) = gid {
+            self.add_host_to_group(g, hid);
+        }
+        Ok(hid)
+    }
+
+    /// `group.add_host(host)` in Ansible: membership plus the host's ancestor list.
+    fn add_host_to_group(&mut self, g: GroupId, h: HostId) {
+        if !self.groups[g].hosts.contains(&h) {
+            self.groups[g].hosts.push(h);
+        }
+        for a in self.ancestors(g) {
+            if !self.hosts[h].groups.contains(&a) {
+                self.hosts[h].groups.push(a);
+            }
+        }
+        if !self.hosts[h].groups.contains(&g) {
+            self.hosts[h].groups.push(g);
+        }
+    }
+
+    /// Makes `child` (a group or, failing that, a host) a child of `parent`.
+    pub fn add_child(&mut self, parent: &str, child: &str) -> Result<()> {
+        let p = self
+            .group_id(parent)
+            .ok_or_else(|| InventoryError::Model(format!("{parent} is not a known group")))?;
+        if let Some(c) = self.group_id(child) {
+            self.add_child_group(p, c)
+        } else if let Some(h) = self.host_id(child) {
+            self.add_host_to_group(p, h);
+            Ok(())
+        } else {
+            Err(InventoryError::Model(format!("{child} is not a known host nor group")))
+        }
+    }
+
+    /// All ancestors of a group (not the group itself), each once.
+    pub fn ancestors(&self, g: GroupId) -> Vec<GroupId> {
+        let mut out = Vec::new();
+        let mut stack: Vec<GroupId> = self.groups[g].parents.clone();
+        while let Some(p) = stack.pop() {
+            if !out.contains(&p) {
+                out.push(p);
+                stack.extend(self.groups[p].parents.iter().copied());
+            }
+        }
+        out
+    }
+
+    /// All descendants of a group (not the group itself), each once.
+    pub fn descendants(&self, g: GroupId) -> Vec<GroupId> {
+        let mut out = Vec::new();
+        let mut stack: Vec<GroupId> = self.groups[g].children.clone();
+        while let Some(c) = stack.pop() {
+            if !out.contains(&c) {
+                out.push(c);
+                stack.extend(self.groups[c].children.iter().copied());
+            }
+        }
+        out
+    }
+
+    /// `Group.add_child_group`: refuses loops, updates depths, and adds the
+    /// new ancestors to every host below the child.
+    pub fn add_child_group(&mut self, parent: GroupId, child: GroupId) -> Result<()> {
+        if parent == child {
+            return Err(InventoryError::Model(format!(
+                "can't add group {} to itself",
+                self.groups[parent].name
+            )));
+        }
+        if self.groups[parent].children.contains(&child) {
+            return Ok(());
+        }
+        let parent_ancestors = self.ancestors(parent);
+        if parent_ancestors.contains(&child) {
+            return Err(InventoryError::Model(format!(
+                "Adding group '{}' as child to '{}' creates a recursive dependency loop.",
+                self.groups[child].name, self.groups[parent].name
+            )));
+        }
+        self.groups[parent].children.push(child);
+        let depth = self.groups[parent].depth + 1;
+        self.raise_depth(child, depth);
+        if !self.groups[child].parents.contains(&parent) {
+            self.groups[child].parents.push(parent);
+            let mut new_ancestors = parent_ancestors;
+            new_ancestors.push(parent);
+            let mut member_groups = self.descendants(child);
+            member_groups.push(child);
+            for g in member_groups {
+                for h in self.groups[g].hosts.clone() {
+                    for &a in &new_ancestors {
+                        if !self.hosts[h].groups.contains(&a) {
+                            self.hosts[h].groups.push(a);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn raise_depth(&mut self, g: GroupId, depth: u32) {
+        let mut stack = vec![(g, depth)];
+        while let Some((g, d)) = stack.pop() {
+            if self.groups[g].depth < d {
+                self.groups[g].depth = d;
+            }
+            let next = self.groups[g].depth + 1;
+            for &c in &self.groups[g].children {
+                if self.groups[c].depth < next {
+                    stack.push((c, next));
+                }
+            }
+        }
+    }
+
+    /// `InventoryData.set_variable`: groups win over hosts of the same name.
+    /// `ansible_group_priority` sets the group's priority instead of a variable.
+    pub fn set_variable(
+        &mut self,
+        entity: &str,
+        key: &str,
+        value: Value,
+        origin: Option<Origin>,
+    ) -> Result<()> {
+        if let Some(g) = self.group_id(entity) {
+            if key == "ansible_group_priority" {
+                self.groups[g].priority = priority_of(&value).ok_or_else(|| {
+                    InventoryError::Model(format!(
+                        "ansible_group_priority of group {entity} must be an integer, got {value}"
+                    ))
+                })?;
+                return Ok(());
+            }
+            self.groups[g].vars.insert(key.to_string(), Var { value, origin });
+            Ok(())
+        } else if let Some(h) = self.host_id(entity) {
+            self.hosts[h].vars.insert(key.to_string(), Var { value, origin });
+            Ok(())
+        } else {
+            Err(InventoryError::Model(format!(
+                "Could not identify group or host named {entity}"
+            )))
+        }
+    }
+
+    /// `InventoryData.reconcile_inventory`: every group without parents
+    /// becomes a child of `all`; hosts in no group but `all` go to `ungrouped`,
+    /// and hosts in another group leave `ungrouped`.
+    pub fn reconcile(&mut self) -> Result<()> {
+        self.current_source = None;
+        for g in 0..self.groups.len() {
+            if g != ALL && self.groups[g].parents.is_empty() {
+                self.add_child_group(ALL, g)?;
+            }
+        }
+        for h in 0..self.hosts.len() {
+            let groups = &self.hosts[h].groups;
+            if groups.contains(&UNGROUPED) {
+                if groups.iter().any(|&g| g != ALL && g != UNGROUPED) {
+                    self.groups[UNGROUPED].hosts.retain(|&x| x != h);
+                    self.hosts[h].groups.retain(|&x| x != UNGROUPED);
+                }
+            } else if groups.is_empty() || (groups.len() == 1 && groups[0] == ALL) {
+                self.add_host_to_group(UNGROUPED, h);
+            }
+        }
+        Ok(())
+    }
+
+    /// The path of the source each host was first seen in.
+    pub fn host_source(&self, h: HostId) -> Option<&Path> {
+        self.hosts[h].source.as_deref()
+    }
+}
+
+/// Ansible does `int(value)`: ints, and strings of digits.
+fn priority_of(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        Value::String(s) => s.trim().parse().ok(),
+        Value::Bool(b) => Some(*b as i64),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_inventory_has_all_and_ungrouped() {
+        let inv = InventoryData::new();
+        assert_eq!(inv.groups[ALL].children, vec![UNGROUPED]);
+        assert_eq!(inv.groups[UNGROUPED].depth, 1);
+    }
+
+    #[test]
+    fn loop_between_groups_is_refused() {
+        let mut inv = InventoryData::new();
+        inv.add_group("a", None);
+        inv.add_group("b", None);
+        inv.add_child("a", "b").unwrap();
+        assert!(inv.add_child("b", "a").is_err());
+    }
+
+    #[test]
+    fn host_in_a_group_leaves_ungrouped_on_reconcile() {
+        let mut inv = InventoryData::new();
+        inv.add_group("g", None);
+        inv.add_host("h1", Some("ungrouped"), None, None).unwrap();
+        inv.add_host("h1", Some("g"), None, None).unwrap();
+        inv.add_host("h2", None, Some(2222), None).unwrap();
+        inv.reconcile().unwrap();
+        let ung = &inv.groups[UNGROUPED];
+        assert_eq!(ung.hosts, vec![inv.host_id("h2").unwrap()]);
+        assert_eq!(inv.groups[inv.group_id("g").unwrap()].parents, vec![ALL]);
+    }
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what kubemagic needs beyond Rust, idempotently.
+#   scripts/deps.sh build   Debian packages a build needs (protoc for etcd-client)
+#   scripts/deps.sh test    the above, plus etcd, Ceph and a Python venv with
+#                           ansible-core 2.19, pytest and maturin under .venv/
+# apt-get update runs once, and only when a package is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-build}
+build_pkgs=(protobuf-compiler)
+test_pkgs=(etcd-server etcd-client ceph-mon ceph-osd ceph-mds ceph-common git)
+
+pkgs=("${build_pkgs[@]}")
+[ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
+
+# python3 -m venv needs Debian's python3-venv when python3 is Debian's own.
+if [ "$mode" = test ] && ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  pkgs+=(python3-venv)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "deps: installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Debian's etcd-server and ceph packages may start services on install; tests
+# start their own on loopback ports, so the packaged ones are not needed.
+if [ "$mode" = test ] && command -v systemctl >/dev/null 2>&1; then
+  systemctl stop etcd >/dev/null 2>&1 || true
+fi
+
+if [ "$mode" = test ]; then
+  venv=.venv
+  stamp=$venv/.deps-stamp
+  want="ansible-core==2.19.* pytest maturin"
+  if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+  fi
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "deps: installing Python packages into $venv: $want"
+    "$venv/bin/pip" install -q --disable-pip-version-check $want
+    echo "$want" > "$stamp"
+  fi
+fi
