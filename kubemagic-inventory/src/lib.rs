@@ -6,7 +6,9 @@
 
 pub mod data;
 pub mod error;
+pub mod inventory;
 pub mod value;
 
 pub use error::{InventoryError, Result};
 pub use value::{Map, Value, Var, Vars};
+pub use inventory::{HashBehaviour, Inventory, LoadOptions, VarsFileEntry, VarsKind};
