@@ -7,6 +7,8 @@
 
 pub mod bytes;
 pub mod finding;
+pub mod site_config;
 
 pub use bytes::{ByteSize, ByteSizeError};
 pub use finding::{Finding, Origin, Severity};
+pub use site_config::{Flavor, SiteConfig, Upstream};

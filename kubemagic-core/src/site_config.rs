@@ -1,0 +1,92 @@
+//! `kubemagic.yml`: the optional description of a site.
+//!
+//! Pure types only. Reading the file (YAML, typed as Ansible types YAML) is
+//! done by `kubemagic_inventory::site`, which deserialises into these types
+//! through `serde_json::Value`. Every field has a default so that a site
+//! without `kubemagic.yml` still works.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Which orchestrator deploys Kubernetes on this site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Flavor {
+    #[default]
+    Kubespray,
+    Openshift,
+}
+
+/// An upstream Ansible project pinned to a ref (tag, commit or branch).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Upstream {
+    pub url: String,
+    #[serde(rename = "ref")]
+    pub git_ref: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    /// Site name; defaults to the directory name.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub flavor: Option<Flavor>,
+    /// Name of the kubespray inventory folder (`kubespray/inventory/<name>`);
+    /// defaults to the site name, or the only folder present.
+    #[serde(default)]
+    pub kubespray_inventory: Option<String>,
+    /// Keyed by `kubespray`, `ceph-ansible`, `openshift-ansible`.
+    #[serde(default)]
+    pub upstreams: BTreeMap<String, Upstream>,
+    /// Enabled addons, e.g. `logging`, `prometheus`, `tekton`, `cert_manager`.
+    #[serde(default)]
+    pub addons: Vec<String>,
+    /// Phases added to or overriding the default catalog; interpreted by
+    /// `kubemagic_core::phase` (kept untyped here so that this module does
+    /// not depend on the phase model).
+    #[serde(default)]
+    pub phases: Vec<serde_json::Value>,
+}
+
+impl SiteConfig {
+    /// Deserialises from a JSON-like value (what the YAML reader returns).
+    pub fn from_value(v: serde_json::Value) -> Result<SiteConfig, serde_json::Error> {
+        serde_json::from_value(v)
+    }
+    pub fn addon_enabled(&self, addon: &str) -> bool {
+        self.addons.iter().any(|a| a == addon)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_config_has_defaults() {
+        let c = SiteConfig::from_value(serde_json::json!({})).unwrap();
+        assert_eq!(c.flavor, None);
+        assert!(c.upstreams.is_empty());
+    }
+
+    #[test]
+    fn unknown_key_is_rejected() {
+        assert!(SiteConfig::from_value(serde_json::json!({"flavour": "kubespray"})).is_err());
+    }
+
+    #[test]
+    fn upstream_ref_is_read() {
+        let c = SiteConfig::from_value(serde_json::json!({
+            "flavor": "openshift",
+            "upstreams": {"kubespray": {"url": "https://example.invalid/k.git", "ref": "v2.13.2"}},
+            "addons": ["tekton"]
+        }))
+        .unwrap();
+        assert_eq!(c.flavor, Some(Flavor::Openshift));
+        assert_eq!(c.upstreams["kubespray"].git_ref, "v2.13.2");
+        assert!(c.addon_enabled("tekton"));
+    }
+}
