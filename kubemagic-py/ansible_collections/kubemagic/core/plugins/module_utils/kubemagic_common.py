@@ -25,7 +25,7 @@ def missing_kubemagic_message():
     return (
         "The kubemagic Python module is not installed for the Python that runs "
         "this module (%s). Install the kubemagic wheel into that Python: from a "
-        "kubemagic checkout, run `maturin build -m kubemagic-py/pyproject.toml` "
+        "kubemagic checkout, run `maturin build -m kubemagic-py/Cargo.toml` "
         "then `%s -m pip install target/wheels/kubemagic-*.whl` (or `make test`, "
         "which installs it into .venv), or point ansible_python_interpreter at "
         "a Python that has it." % (sys.executable, sys.executable)

@@ -83,18 +83,16 @@ from ansible_collections.kubemagic.core.plugins.module_utils.kubemagic_common im
     run_or_fail,
 )
 
-CONNECTION_ARGS = dict(
-    endpoints=dict(type="list", elements="str"),
-    env_file=dict(type="path"),
-    cacert=dict(type="path"),
-    cert=dict(type="path"),
-    key=dict(type="path", no_log=False),
-)
-
-
 def main():
     module = AnsibleModule(
-        argument_spec=dict(CONNECTION_ARGS, fail_on_error=dict(type="bool", default=False)),
+        argument_spec=dict(
+            endpoints=dict(type="list", elements="str"),
+            env_file=dict(type="path"),
+            cacert=dict(type="path"),
+            cert=dict(type="path"),
+            key=dict(type="path", no_log=False),
+            fail_on_error=dict(type="bool", default=False),
+        ),
         supports_check_mode=True,
     )
     kubemagic = require_kubemagic(module)
