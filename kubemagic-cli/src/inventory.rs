@@ -1,6 +1,10 @@
-//! `kubemagic inventory list|host|graph|hosts`.
+//! `kubemagic inventory list|host|graph|hosts`: the `ansible-inventory`
+//! and `ansible PATTERN --list-hosts` views of an inventory.
 
 use crate::output::{CliError, Exit, OutputFormat};
+use kubemagic_inventory::{HashBehaviour, Inventory, LoadOptions};
+use std::io::Write;
+use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -8,12 +12,148 @@ pub struct Args {
     pub command: Sub,
 }
 
-#[derive(clap::Subcommand)]
-pub enum Sub {
-    /// Like `ansible-inventory --list`.
-    List,
+/// Where the inventory comes from, shared by every subcommand.
+#[derive(clap::Args, Clone)]
+pub struct SourceArgs {
+    /// Inventory source: a file, a directory or a `host1,host2,` list;
+    /// repeat for several, as with ansible.
+    #[arg(short = 'i', long = "inventory", required = true)]
+    pub inventory: Vec<PathBuf>,
+    /// Also read group_vars/ and host_vars/ from this directory (Ansible's
+    /// `--playbook-dir`).
+    #[arg(long)]
+    pub playbook_dir: Option<PathBuf>,
+    /// Merge dictionaries across levels (`hash_behaviour = merge`).
+    #[arg(long)]
+    pub hash_merge: bool,
 }
 
-pub fn run(_args: Args, _format: OutputFormat) -> Result<Exit, CliError> {
-    Err(CliError::Input("not implemented yet".into()))
+impl SourceArgs {
+    fn load(&self) -> Result<Inventory, CliError> {
+        let opts = LoadOptions {
+            playbook_dir: self.playbook_dir.clone(),
+            hash_behaviour: if self.hash_merge {
+                HashBehaviour::Merge
+            } else {
+                HashBehaviour::Replace
+            },
+        };
+        Ok(Inventory::load(&self.inventory, &opts)?)
+    }
+}
+
+#[derive(clap::Subcommand)]
+pub enum Sub {
+    /// Like `ansible-inventory --list`: every group and host, with host vars.
+    List {
+        #[command(flatten)]
+        src: SourceArgs,
+        /// Like `--export`: group vars under groups, host vars unresolved.
+        #[arg(long)]
+        export: bool,
+    },
+    /// Like `ansible-inventory --host HOST`: the host's resolved variables.
+    Host {
+        #[command(flatten)]
+        src: SourceArgs,
+        host: String,
+    },
+    /// Like `ansible-inventory --graph [GROUP]`.
+    Graph {
+        #[command(flatten)]
+        src: SourceArgs,
+        group: Option<String>,
+        /// Show variables, as `--graph --vars`.
+        #[arg(long)]
+        vars: bool,
+    },
+    /// Like `ansible PATTERN --list-hosts`: the hosts a pattern selects.
+    Hosts {
+        #[command(flatten)]
+        src: SourceArgs,
+        pattern: String,
+    },
+}
+
+pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
+    let stdout = std::io::stdout();
+    match args.command {
+        Sub::List { src, export } => {
+            let inv = src.load()?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            kubemagic_inventory::export::write_list(&inv, export, &mut w)?;
+            w.flush()?;
+        }
+        Sub::Host { src, host } => {
+            let inv = src.load()?;
+            let hosts = inv.select(&host)?;
+            if hosts.len() != 1 {
+                return Err(CliError::Input(
+                    "You must pass a single valid host to --host parameter".into(),
+                ));
+            }
+            let vars = inv.host_vars(hosts[0])?;
+            let v = kubemagic_inventory::export::vars_to_value(&vars);
+            let mut w = stdout.lock();
+            w.write_all(kubemagic_inventory::export::to_python_json(&v).as_bytes())?;
+        }
+        Sub::Graph { src, group, vars } => {
+            let inv = src.load()?;
+            let text = inv.graph(group.as_deref(), vars)?;
+            let mut w = stdout.lock();
+            match format {
+                OutputFormat::Text => writeln!(w, "{text}")?,
+                OutputFormat::Json => {
+                    let start = group.as_deref().unwrap_or("all");
+                    let v = graph_json(&inv, start, vars)?;
+                    serde_json::to_writer_pretty(&mut w, &v)?;
+                    writeln!(w)?;
+                }
+            }
+        }
+        Sub::Hosts { src, pattern } => {
+            let inv = src.load()?;
+            let hosts = inv.select(&pattern)?;
+            let mut w = stdout.lock();
+            match format {
+                OutputFormat::Text => {
+                    for h in hosts {
+                        writeln!(w, "{h}")?;
+                    }
+                }
+                OutputFormat::Json => {
+                    serde_json::to_writer_pretty(&mut w, &serde_json::json!({ "hosts": hosts }))?;
+                    writeln!(w)?;
+                }
+            }
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+/// The graph as a tree: `{"name", "hosts": [..], "children": [..], "vars"?}`.
+fn graph_json(inv: &Inventory, group: &str, with_vars: bool) -> Result<serde_json::Value, CliError> {
+    let mut node = serde_json::Map::new();
+    node.insert("name".into(), group.into());
+    let children = inv.data.group(group).map(|g| g.children.clone()).unwrap_or_default();
+    let hosts: Vec<String> = match inv.data.group(group) {
+        Some(g) if group != "all" => g.hosts.iter().map(|&h| inv.data.hosts[h].name.clone()).collect(),
+        Some(_) => Vec::new(),
+        None => {
+            return Err(CliError::Input(
+                "Pattern must be valid group name when using --graph".into(),
+            ))
+        }
+    };
+    let mut kids = Vec::new();
+    for c in children {
+        kids.push(graph_json(inv, &inv.data.groups[c].name.clone(), with_vars)?);
+    }
+    node.insert("children".into(), kids.into());
+    node.insert("hosts".into(), hosts.into());
+    if with_vars {
+        let vars = inv.group_vars(group)?;
+        node.insert("vars".into(), kubemagic_inventory::export::vars_to_value(&vars));
+    }
+    Ok(serde_json::Value::Object(node))
 }

@@ -12,6 +12,7 @@ use crate::error::{InventoryError, Result};
 use crate::value::{Value, Var, Vars};
 use indexmap::IndexMap;
 use kubemagic_core::Origin;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 pub type GroupId = usize;
@@ -57,6 +58,17 @@ pub struct InventoryData {
     host_index: IndexMap<String, HostId>,
     /// The source being parsed, recorded as each new host's `source`.
     pub current_source: Option<PathBuf>,
+    /// (group, host) direct memberships: Ansible keeps a name set per group
+    /// (`Group._hosts`); one set here keeps `add_host` O(1) on big groups.
+    membership: HashSet<(GroupId, HostId)>,
+    /// Bumped on every change, so the source dispatcher can tell whether a
+    /// failed parser attempt touched the inventory before another plugin
+    /// is tried (Ansible never rolls back).
+    pub generation: u64,
+    /// How `set_variable` combines a dict with an existing dict of the same
+    /// name (Ansible calls `combine_vars` there, which honours
+    /// `DEFAULT_HASH_BEHAVIOUR`).
+    pub hash_behaviour: crate::inventory::HashBehaviour,
 }
 
 pub const ALL: GroupId = 0;
@@ -77,6 +89,9 @@ impl InventoryData {
             group_index: IndexMap::new(),
             host_index: IndexMap::new(),
             current_source: None,
+            membership: HashSet::new(),
+            generation: 0,
+            hash_behaviour: Default::default(),
         };
         inv.add_group("all", None);
         inv.add_group("ungrouped", None);
@@ -104,6 +119,7 @@ impl InventoryData {
         if let Some(id) = self.group_id(name) {
             return id;
         }
+        self.generation += 1;
         let id = self.groups.len();
         self.groups.push(Group {
             name: name.to_string(),
@@ -135,12 +151,19 @@ impl InventoryData {
             })?),
             None => None,
         };
+        if name.is_empty() {
+            return Err(InventoryError::Model(
+                "Invalid empty host name provided".to_string(),
+            ));
+        }
+        self.generation += 1;
         let hid = match self.host_id(name) {
             Some(h) => h,
             None => {
                 let id = self.hosts.len();
                 let mut vars = Vars::new();
-                if let Some(p) = port {
+                // Ansible's `if port:`: port 0 sets nothing.
+                if let Some(p) = port.filter(|&p| p != 0) {
                     vars.insert(
                         "ansible_port".to_string(),
                         Var {
@@ -168,7 +191,8 @@ impl InventoryData {
 
     /// `group.add_host(host)` in Ansible: membership plus the host's ancestor list.
     fn add_host_to_group(&mut self, g: GroupId, h: HostId) {
-        if !self.groups[g].hosts.contains(&h) {
+        self.generation += 1;
+        if self.membership.insert((g, h)) {
             self.groups[g].hosts.push(h);
         }
         for a in self.ancestors(g) {
@@ -241,6 +265,7 @@ impl InventoryData {
                 self.groups[child].name, self.groups[parent].name
             )));
         }
+        self.generation += 1;
         self.groups[parent].children.push(child);
         let depth = self.groups[parent].depth + 1;
         self.raise_depth(child, depth);
@@ -279,7 +304,10 @@ impl InventoryData {
     }
 
     /// `InventoryData.set_variable`: groups win over hosts of the same name.
-    /// `ansible_group_priority` sets the group's priority instead of a variable.
+    /// `ansible_group_priority` sets the group's priority instead of a variable
+    /// (Ansible's `int(value)`: a value `int()` rejects with `TypeError`,
+    /// such as a list or null, is ignored; an unparsable string is an error).
+    /// A dict set over an existing dict goes through `combine_vars`.
     pub fn set_variable(
         &mut self,
         entity: &str,
@@ -287,46 +315,70 @@ impl InventoryData {
         value: Value,
         origin: Option<Origin>,
     ) -> Result<()> {
-        if let Some(g) = self.group_id(entity) {
+        self.generation += 1;
+        let hb = self.hash_behaviour;
+        let vars = if let Some(g) = self.group_id(entity) {
             if key == "ansible_group_priority" {
-                self.groups[g].priority = priority_of(&value).ok_or_else(|| {
-                    InventoryError::Model(format!(
-                        "ansible_group_priority of group {entity} must be an integer, got {value}"
-                    ))
-                })?;
+                match priority_of(&value) {
+                    Priority::Int(p) => self.groups[g].priority = p,
+                    Priority::Ignored => {}
+                    Priority::Invalid => {
+                        return Err(InventoryError::Model(format!(
+                            "invalid literal for int() with base 10: {value} (ansible_group_priority of group {entity})"
+                        )))
+                    }
+                }
                 return Ok(());
             }
-            self.groups[g].vars.insert(key.to_string(), Var { value, origin });
-            Ok(())
+            &mut self.groups[g].vars
         } else if let Some(h) = self.host_id(entity) {
-            self.hosts[h].vars.insert(key.to_string(), Var { value, origin });
-            Ok(())
+            &mut self.hosts[h].vars
         } else {
-            Err(InventoryError::Model(format!(
+            return Err(InventoryError::Model(format!(
                 "Could not identify group or host named {entity}"
-            )))
-        }
+            )));
+        };
+        let value = match (vars.get(key), hb) {
+            (Some(old), crate::inventory::HashBehaviour::Merge)
+                if old.value.is_object() && value.is_object() =>
+            {
+                crate::resolve::merge_values(&old.value, &value)
+            }
+            _ => value,
+        };
+        vars.insert(key.to_string(), Var { value, origin });
+        Ok(())
     }
 
     /// `InventoryData.reconcile_inventory`: every group without parents
     /// becomes a child of `all`; hosts in no group but `all` go to `ungrouped`,
     /// and hosts in another group leave `ungrouped`.
     pub fn reconcile(&mut self) -> Result<()> {
+        self.generation += 1;
         self.current_source = None;
         for g in 0..self.groups.len() {
             if g != ALL && self.groups[g].parents.is_empty() {
                 self.add_child_group(ALL, g)?;
             }
         }
+        let mut leave_ungrouped: HashSet<HostId> = HashSet::new();
         for h in 0..self.hosts.len() {
             let groups = &self.hosts[h].groups;
             if groups.contains(&UNGROUPED) {
                 if groups.iter().any(|&g| g != ALL && g != UNGROUPED) {
-                    self.groups[UNGROUPED].hosts.retain(|&x| x != h);
-                    self.hosts[h].groups.retain(|&x| x != UNGROUPED);
+                    leave_ungrouped.insert(h);
                 }
             } else if groups.is_empty() || (groups.len() == 1 && groups[0] == ALL) {
                 self.add_host_to_group(UNGROUPED, h);
+            }
+        }
+        if !leave_ungrouped.is_empty() {
+            self.groups[UNGROUPED]
+                .hosts
+                .retain(|h| !leave_ungrouped.contains(h));
+            for &h in &leave_ungrouped {
+                self.membership.remove(&(UNGROUPED, h));
+                self.hosts[h].groups.retain(|&x| x != UNGROUPED);
             }
         }
         Ok(())
@@ -338,13 +390,33 @@ impl InventoryData {
     }
 }
 
-/// Ansible does `int(value)`: ints, and strings of digits.
-fn priority_of(v: &Value) -> Option<i64> {
+enum Priority {
+    Int(i64),
+    Ignored,
+    Invalid,
+}
+
+/// Python's `int(value)` as `Group.set_priority` applies it.
+fn priority_of(v: &Value) -> Priority {
     match v {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Value::String(s) => s.trim().parse().ok(),
-        Value::Bool(b) => Some(*b as i64),
-        _ => None,
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Priority::Int(i),
+            None => match n.as_f64() {
+                Some(f) if f.is_finite() => Priority::Int(f.trunc() as i64),
+                _ => Priority::Invalid,
+            },
+        },
+        Value::String(s) => {
+            let t = s.trim().replace('_', "");
+            match t.parse::<i64>() {
+                Ok(i) if !s.trim().starts_with('_') && !s.trim().ends_with('_') && !s.contains("__") => {
+                    Priority::Int(i)
+                }
+                _ => Priority::Invalid,
+            }
+        }
+        Value::Bool(b) => Priority::Int(*b as i64),
+        _ => Priority::Ignored,
     }
 }
 

@@ -11,10 +11,14 @@
 //! - `graph(group)` → the `ansible-inventory --graph` text
 //! - `vars_files()` → every group_vars/host_vars file or folder found
 
-use crate::data::InventoryData;
+use crate::data::{GroupId, HostId, InventoryData, ALL};
 use crate::error::{InventoryError, Result};
-use crate::value::{Value, Vars};
+use crate::resolve::{combine_level, remove_internal};
+use crate::value::{Value, Var, Vars};
+use crate::vars_files::{VarsBase, VarsStore};
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// How dictionaries from different levels combine (`DEFAULT_HASH_BEHAVIOUR`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -53,17 +57,155 @@ pub struct VarsFileEntry {
     pub path: PathBuf,
 }
 
+/// Parsed vars files of one base directory, per group and per host.
+#[derive(Debug, Clone, Default)]
+struct BaseVars {
+    /// Indexed by `GroupId`: the files' contents, in load order.
+    groups: Vec<Vec<Arc<Vars>>>,
+    /// Indexed by `HostId`.
+    hosts: Vec<Vec<Arc<Vars>>>,
+}
+
 /// A loaded inventory (one or several sources merged).
 #[derive(Debug, Clone)]
 pub struct Inventory {
     pub data: InventoryData,
     pub sources: Vec<PathBuf>,
     pub options: LoadOptions,
+    /// Vars of each source's directory, in source order (host lists have none).
+    source_vars: Vec<BaseVars>,
+    /// Vars of the playbook dir.
+    play_vars: Option<BaseVars>,
+    vars_files: Vec<VarsFileEntry>,
+    /// Levels 1–6 of the precedence (everything coming from groups),
+    /// computed once per distinct set of groups: hosts sharing their groups
+    /// share this part.
+    group_parts: Vec<Vars>,
+    /// For each host, its index in `group_parts`.
+    host_group_part: Vec<usize>,
 }
 
 impl Inventory {
-    pub fn load(_sources: &[PathBuf], _options: &LoadOptions) -> Result<Inventory> {
-        Err(InventoryError::Model("Inventory::load: not implemented yet".into()))
+    /// Reads every source (files, directories, host lists) and the vars
+    /// files beside them and the playbook dir, as `ansible-inventory` does.
+    pub fn load(sources: &[PathBuf], options: &LoadOptions) -> Result<Inventory> {
+        let mut data = InventoryData::new();
+        data.hash_behaviour = options.hash_behaviour;
+        crate::sources::parse_sources(sources, &mut data)?;
+
+        let mut store = VarsStore::default();
+        let mut vars_files = Vec::new();
+        let mut opened: Vec<(PathBuf, VarsBase)> = Vec::new();
+        let mut source_vars = Vec::new();
+        for source in sources {
+            if source.as_os_str().is_empty() || crate::sources::is_host_list(source) {
+                continue;
+            }
+            let base = vars_base_dir(source);
+            source_vars.push(load_base(&base, &data, &mut store, &mut opened, &mut vars_files)?);
+        }
+        let play_vars = match &options.playbook_dir {
+            Some(pd) => {
+                let base = std::fs::canonicalize(crate::sources::unfrack(pd))
+                    .unwrap_or_else(|_| crate::sources::unfrack(pd));
+                Some(load_base(&base, &data, &mut store, &mut opened, &mut vars_files)?)
+            }
+            None => None,
+        };
+        let mut inv = Inventory {
+            data,
+            sources: sources.to_vec(),
+            options: options.clone(),
+            source_vars,
+            play_vars,
+            vars_files,
+            group_parts: Vec::new(),
+            host_group_part: Vec::new(),
+        };
+        inv.compute_group_parts();
+        Ok(inv)
+    }
+
+    fn hb(&self) -> HashBehaviour {
+        self.options.hash_behaviour
+    }
+
+    /// Host's groups without `all`, sorted as `sort_groups` does.
+    fn sorted_groups(&self, h: HostId) -> Vec<GroupId> {
+        let mut gs: Vec<GroupId> = self.data.hosts[h]
+            .groups
+            .iter()
+            .copied()
+            .filter(|&g| g != ALL)
+            .collect();
+        gs.sort_by(|&a, &b| {
+            let (ga, gb) = (&self.data.groups[a], &self.data.groups[b]);
+            (ga.depth, ga.priority, &ga.name).cmp(&(gb.depth, gb.priority, &gb.name))
+        });
+        gs
+    }
+
+    fn compute_group_parts(&mut self) {
+        let mut index: HashMap<Vec<GroupId>, usize> = HashMap::new();
+        let mut parts = Vec::new();
+        let mut host_part = Vec::with_capacity(self.data.hosts.len());
+        for h in 0..self.data.hosts.len() {
+            let gs = self.sorted_groups(h);
+            let i = match index.get(&gs) {
+                Some(&i) => i,
+                None => {
+                    let part = self.group_part(&gs);
+                    parts.push(part);
+                    index.insert(gs, parts.len() - 1);
+                    parts.len() - 1
+                }
+            };
+            host_part.push(i);
+        }
+        self.group_parts = parts;
+        self.host_group_part = host_part;
+    }
+
+    /// Precedence levels 1–6 for a host in the sorted groups `gs`.
+    fn group_part(&self, gs: &[GroupId]) -> Vars {
+        let hb = self.hb();
+        let mut acc = Vars::new();
+        // 1. all_inventory
+        combine_level(&mut acc, &[vec![&self.data.groups[ALL].vars]], hb);
+        // 2. groups_inventory
+        let inv_groups: Vec<&Vars> = gs.iter().map(|&g| &self.data.groups[g].vars).collect();
+        combine_level(&mut acc, &[inv_groups], hb);
+        // 3. all_plugins_inventory
+        let all_src: Vec<Vec<&Vars>> = self
+            .source_vars
+            .iter()
+            .map(|b| b.groups[ALL].iter().map(|a| a.as_ref()).collect())
+            .collect();
+        combine_level(&mut acc, &all_src, hb);
+        // 4. all_plugins_play
+        if let Some(p) = &self.play_vars {
+            combine_level(&mut acc, &[p.groups[ALL].iter().map(|a| a.as_ref()).collect()], hb);
+        }
+        // 5. groups_plugins_inventory: source outermost, then groups, then files
+        let grp_src: Vec<Vec<&Vars>> = self
+            .source_vars
+            .iter()
+            .map(|b| {
+                gs.iter()
+                    .flat_map(|&g| b.groups[g].iter().map(|a| a.as_ref()))
+                    .collect()
+            })
+            .collect();
+        combine_level(&mut acc, &grp_src, hb);
+        // 6. groups_plugins_play
+        if let Some(p) = &self.play_vars {
+            let v: Vec<&Vars> = gs
+                .iter()
+                .flat_map(|&g| p.groups[g].iter().map(|a| a.as_ref()))
+                .collect();
+            combine_level(&mut acc, &[v], hb);
+        }
+        acc
     }
 
     /// Group names in creation order (`all` and `ungrouped` first).
@@ -78,8 +220,14 @@ impl Inventory {
 
     /// Every host of a group, descendants included, in Ansible's order
     /// (`group.get_hosts()`); `None` when the group does not exist.
-    pub fn group_hosts(&self, _group: &str) -> Option<Vec<&str>> {
-        None
+    pub fn group_hosts(&self, group: &str) -> Option<Vec<&str>> {
+        let g = self.data.group_id(group)?;
+        Some(
+            crate::pattern::group_get_hosts(&self.data, g)
+                .into_iter()
+                .map(|h| self.data.hosts[h].name.as_str())
+                .collect(),
+        )
     }
 
     /// Groups of a host, ancestors included; `None` when the host does not exist.
@@ -91,30 +239,164 @@ impl Inventory {
     /// Resolved variables of a host with their origins, in Ansible's
     /// precedence; values equal to `ansible-inventory --host HOST`.
     pub fn host_vars(&self, host: &str) -> Result<Vars> {
-        Err(InventoryError::Model(format!("host_vars({host}): not implemented yet")))
+        let h = self
+            .data
+            .host_id(host)
+            .ok_or_else(|| InventoryError::Model(format!("host {host} is not in the inventory")))?;
+        Ok(self.host_vars_by_id(h))
+    }
+
+    /// `host_vars` by id (what `--list` prints under `_meta.hostvars`).
+    pub fn host_vars_by_id(&self, h: HostId) -> Vars {
+        let hb = self.hb();
+        let mut acc = self.group_parts[self.host_group_part[h]].clone();
+        // 7. host inventory vars
+        combine_level(&mut acc, &[vec![&self.data.hosts[h].vars]], hb);
+        // 8. host_vars beside each source
+        let src: Vec<Vec<&Vars>> = self
+            .source_vars
+            .iter()
+            .map(|b| b.hosts[h].iter().map(|a| a.as_ref()).collect())
+            .collect();
+        combine_level(&mut acc, &src, hb);
+        // 9. host_vars of the playbook dir
+        if let Some(p) = &self.play_vars {
+            combine_level(&mut acc, &[p.hosts[h].iter().map(|a| a.as_ref()).collect()], hb);
+        }
+        remove_internal(&mut acc);
+        acc
+    }
+
+    /// `--export` host vars: the host's own vars and its host_vars files only.
+    pub fn export_host_vars(&self, h: HostId) -> Vars {
+        let hb = self.hb();
+        let mut acc = self.data.hosts[h].vars.clone();
+        let src: Vec<Vec<&Vars>> = self
+            .source_vars
+            .iter()
+            .map(|b| b.hosts[h].iter().map(|a| a.as_ref()).collect())
+            .collect();
+        combine_level(&mut acc, &src, hb);
+        if let Some(p) = &self.play_vars {
+            combine_level(&mut acc, &[p.hosts[h].iter().map(|a| a.as_ref()).collect()], hb);
+        }
+        remove_internal(&mut acc);
+        acc
+    }
+
+    /// `_get_group_variables`: inventory vars, group_vars beside the
+    /// sources and in the playbook dir, and a non-default priority.
+    pub fn group_vars_by_id(&self, g: GroupId) -> Vars {
+        let hb = self.hb();
+        let mut acc = self.data.groups[g].vars.clone();
+        let src: Vec<Vec<&Vars>> = self
+            .source_vars
+            .iter()
+            .map(|b| b.groups[g].iter().map(|a| a.as_ref()).collect())
+            .collect();
+        combine_level(&mut acc, &src, hb);
+        if let Some(p) = &self.play_vars {
+            combine_level(&mut acc, &[p.groups[g].iter().map(|a| a.as_ref()).collect()], hb);
+        }
+        let prio = self.data.groups[g].priority;
+        if prio != 1 {
+            acc.insert(
+                "ansible_group_priority".to_string(),
+                Var {
+                    value: Value::from(prio),
+                    origin: self.data.groups[g].origin.clone(),
+                },
+            );
+        }
+        remove_internal(&mut acc);
+        acc
+    }
+
+    /// Resolved variables of a group as `ansible-inventory --graph --vars`
+    /// and `--list --export` show them.
+    pub fn group_vars(&self, group: &str) -> Result<Vars> {
+        let g = self
+            .data
+            .group_id(group)
+            .ok_or_else(|| InventoryError::Model(format!("group {group} is not in the inventory")))?;
+        Ok(self.group_vars_by_id(g))
     }
 
     /// Hosts matching an Ansible host pattern, in Ansible's order.
     pub fn select(&self, pattern: &str) -> Result<Vec<&str>> {
-        Err(InventoryError::Pattern {
-            pattern: pattern.to_string(),
-            message: "not implemented yet".into(),
-        })
+        let ids = crate::pattern::get_hosts(&self.data, pattern)?;
+        Ok(ids.into_iter().map(|h| self.data.hosts[h].name.as_str()).collect())
     }
 
     /// The `ansible-inventory --list` (or `--list --export`) document.
-    pub fn to_ansible_list(&self, _export: bool) -> Result<Value> {
-        Err(InventoryError::Model("to_ansible_list: not implemented yet".into()))
+    pub fn to_ansible_list(&self, export: bool) -> Result<Value> {
+        Ok(crate::export::list_value(self, export))
     }
 
-    /// The `ansible-inventory --graph [GROUP]` text, byte for byte.
-    pub fn graph(&self, _group: Option<&str>, _with_vars: bool) -> Result<String> {
-        Err(InventoryError::Model("graph: not implemented yet".into()))
+    /// The `ansible-inventory --graph [GROUP]` text, byte for byte
+    /// (without the final newline `display` adds).
+    pub fn graph(&self, group: Option<&str>, with_vars: bool) -> Result<String> {
+        crate::export::graph(self, group.unwrap_or("all"), with_vars)
     }
 
     /// Every group_vars/host_vars file or folder found beside the sources
     /// and the playbook dir.
     pub fn vars_files(&self) -> &[VarsFileEntry] {
-        &[]
+        &self.vars_files
     }
+}
+
+/// The directory whose group_vars/host_vars belong to a source:
+/// `get_vars_from_inventory_sources` takes the source itself when it is a
+/// directory, else its dirname; the plugin then resolves symlinks.
+fn vars_base_dir(source: &std::path::Path) -> PathBuf {
+    let abs = crate::sources::unfrack(source);
+    let dir = if abs.is_dir() {
+        abs
+    } else {
+        abs.parent().map(|p| p.to_path_buf()).unwrap_or(abs)
+    };
+    std::fs::canonicalize(&dir).unwrap_or(dir)
+}
+
+fn load_base(
+    base: &std::path::Path,
+    data: &InventoryData,
+    store: &mut VarsStore,
+    opened: &mut Vec<(PathBuf, VarsBase)>,
+    vars_files: &mut Vec<VarsFileEntry>,
+) -> Result<BaseVars> {
+    let vb = match opened.iter().find(|(p, _)| p == base) {
+        Some((_, vb)) => vb.clone(),
+        None => {
+            let vb = VarsBase::open(base)?;
+            for e in vb.entries() {
+                if !vars_files.contains(&e) {
+                    vars_files.push(e);
+                }
+            }
+            opened.push((base.to_path_buf(), vb.clone()));
+            vb
+        }
+    };
+    let mut out = BaseVars::default();
+    for g in &data.groups {
+        let mut loaded = Vec::new();
+        for f in vb.find(VarsKind::Group, &g.name)? {
+            if let Some(v) = store.load(&f)? {
+                loaded.push(v);
+            }
+        }
+        out.groups.push(loaded);
+    }
+    for h in &data.hosts {
+        let mut loaded = Vec::new();
+        for f in vb.find(VarsKind::Host, &h.name)? {
+            if let Some(v) = store.load(&f)? {
+                loaded.push(v);
+            }
+        }
+        out.hosts.push(loaded);
+    }
+    Ok(out)
 }

@@ -1,0 +1,340 @@
+//! Ceph: the ceph-ansible inventory itself, and how Kubernetes reaches it.
+//!
+//! In the seed, `prep-hosts` prepares an RBD pool and Kubernetes' Ceph
+//! credentials, and kubespray deploys the external rbd/cephfs provisioners:
+//! the monitor list, the pool and the image features written in kubespray's
+//! group_vars must match what ceph-ansible actually deployed.
+
+use super::{at_var, finding, is_template, node_address, scalar, string_list};
+use crate::site::{truthy, InventoryKind, Role, Site, SiteInventory};
+use crate::value::Value;
+use kubemagic_core::{Finding, Origin};
+use std::net::{IpAddr, SocketAddr};
+
+pub fn check(site: &Site) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let ceph = site.inventory(InventoryKind::Ceph);
+    if let Some(c) = ceph {
+        mons(c, &mut out);
+        osds(c, &mut out);
+    }
+    if let Some(k) = site.inventory(InventoryKind::Kubespray) {
+        provisioners(k, ceph, &mut out);
+    }
+    out
+}
+
+fn group_origin(inv: &SiteInventory, g: &str) -> Origin {
+    inv.groups
+        .get(g)
+        .and_then(|g| g.origin.clone())
+        .unwrap_or_else(|| Origin::new(inv.path.clone(), None))
+}
+
+fn mons(inv: &SiteInventory, out: &mut Vec<Finding>) {
+    let mons = inv.group_hosts("mons");
+    if mons.len().is_multiple_of(2) && !mons.is_empty() {
+        out.push(
+            finding(
+                "KM201",
+                format!(
+                    "{} Ceph monitors ({}): monitors need a majority, an even count adds a failure point without adding tolerance",
+                    mons.len(),
+                    mons.join(", ")
+                ),
+            )
+            .group("mons")
+            .at(Some(&group_origin(inv, "mons"))),
+        );
+    }
+    for h in mons {
+        let has = ["monitor_address", "monitor_address_block", "monitor_interface"]
+            .iter()
+            .any(|v| inv.var(h, v).is_some_and(|v| !v.value.is_null() && scalar(&v.value).is_some_and(|s| !s.is_empty() && s != "interface" && s != "0.0.0.0")));
+        if !has {
+            let origin = inv
+                .var(h, "monitor_address")
+                .and_then(|v| v.origin.clone())
+                .unwrap_or_else(|| group_origin(inv, "mons"));
+            out.push(
+                finding(
+                    "KM202",
+                    format!("Ceph monitor {h} has no monitor_address, monitor_address_block or monitor_interface: ceph-ansible cannot tell which address the monitor binds"),
+                )
+                .host(h)
+                .group("mons")
+                .at(Some(&origin)),
+            );
+        }
+    }
+}
+
+fn osds(inv: &SiteInventory, out: &mut Vec<Finding>) {
+    for h in inv.group_hosts("osds") {
+        let non_empty = |name: &str| {
+            inv.var(h, name).is_some_and(|v| match &v.value {
+                Value::Array(a) => !a.is_empty(),
+                Value::Object(m) => !m.is_empty(),
+                Value::String(s) => !s.trim().is_empty() && s.trim() != "[]",
+                _ => false,
+            })
+        };
+        let auto = inv.var(h, "osd_auto_discovery").is_some_and(|v| truthy(&v.value));
+        if !(non_empty("devices") || non_empty("lvm_volumes") || auto) {
+            let origin = inv
+                .var(h, "devices")
+                .or_else(|| inv.var(h, "lvm_volumes"))
+                .and_then(|v| v.origin.clone())
+                .unwrap_or_else(|| group_origin(inv, "osds"));
+            out.push(
+                finding("KM203", format!("Ceph OSD host {h} has neither devices nor lvm_volumes (nor osd_auto_discovery): no OSD would be created"))
+                    .host(h)
+                    .group("osds")
+                    .at(Some(&origin)),
+            );
+        }
+    }
+}
+
+/// The v1 address of each mon, as ceph-ansible would bind it: an explicit
+/// `monitor_address`, else the host's own address (which must then sit in
+/// `monitor_address_block` when that is set).
+fn mon_addresses(ceph: &SiteInventory) -> Vec<(String, Option<IpAddr>)> {
+    ceph.group_hosts("mons")
+        .iter()
+        .map(|h| {
+            let explicit = ceph
+                .var(h, "monitor_address")
+                .and_then(|v| scalar(&v.value))
+                .and_then(|s| s.trim().parse::<IpAddr>().ok());
+            (h.clone(), explicit.or_else(|| node_address(ceph, h)))
+        })
+        .collect()
+}
+
+/// One entry of a provisioner monitor list: `ip`, `ip:port`, `[ipv6]:port`,
+/// with an optional `v1:`/`v2:` prefix.
+fn parse_monitor(entry: &str) -> Result<(IpAddr, u16, bool), String> {
+    let e = entry.trim().trim_start_matches('[').trim_end_matches(']');
+    let (v2, e) = if let Some(r) = e.strip_prefix("v2:") {
+        (true, r)
+    } else {
+        (false, e.strip_prefix("v1:").unwrap_or(e))
+    };
+    if let Ok(sa) = e.parse::<SocketAddr>() {
+        return Ok((sa.ip(), sa.port(), v2));
+    }
+    if let Ok(ip) = e.trim_matches(|c| c == '[' || c == ']').parse::<IpAddr>() {
+        return Ok((ip, 6789, v2));
+    }
+    if let Some((host, port)) = e.rsplit_once(':') {
+        if let (Ok(ip), Ok(p)) = (host.parse::<IpAddr>(), port.parse::<u16>()) {
+            return Ok((ip, p, v2));
+        }
+    }
+    Err(format!("`{entry}` is not an address"))
+}
+
+fn provisioners(k: &SiteInventory, ceph: Option<&SiteInventory>, out: &mut Vec<Finding>) {
+    let mut hosts = k.role_hosts(Role::K8sCluster);
+    if hosts.is_empty() {
+        hosts = k.hosts.keys().map(String::as_str).collect();
+    }
+    if let Some(ceph) = ceph {
+        let mons = mon_addresses(ceph);
+        for var_name in ["rbd_provisioner_monitors", "cephfs_provisioner_monitors"] {
+            let Some((_, var)) = k.first_var(&hosts, var_name) else { continue };
+            if is_template(&var.value) || mons.is_empty() {
+                continue;
+            }
+            let mut problems = Vec::new();
+            let mut seen = Vec::new();
+            for entry in string_list(&var.value) {
+                match parse_monitor(&entry) {
+                    Err(e) => problems.push(e),
+                    Ok((ip, port, v2)) => {
+                        if v2 || port != 6789 {
+                            problems.push(format!("`{entry}` is not a v1 address on port 6789 (the external provisioners speak only msgr v1)"));
+                        }
+                        if !mons.iter().any(|(_, a)| *a == Some(ip)) {
+                            problems.push(format!("{ip} is not the address of a Ceph monitor"));
+                        }
+                        seen.push(ip);
+                    }
+                }
+            }
+            for (m, a) in &mons {
+                if let Some(a) = a {
+                    if !seen.contains(a) {
+                        problems.push(format!("monitor {m} ({a}) is missing"));
+                    }
+                }
+            }
+            if !problems.is_empty() {
+                let expected = mons
+                    .iter()
+                    .filter_map(|(_, a)| a.map(|a| SocketAddr::new(a, 6789).to_string()))
+                    .collect::<Vec<_>>()
+                    .join(",");
+                out.push(at_var(
+                    finding("KM211", format!("{var_name}: {}; expected `{expected}`", problems.join("; "))),
+                    var_name,
+                    var,
+                ));
+            }
+        }
+        if let Some((_, var)) = k.first_var(&hosts, "rbd_provisioner_pool") {
+            if let Some(pool) = scalar(&var.value).filter(|_| !is_template(&var.value)) {
+                let pools = ceph_pools(ceph);
+                if !pools.contains(&pool) {
+                    out.push(at_var(
+                        finding(
+                            "KM212",
+                            format!(
+                                "rbd_provisioner_pool `{pool}` is not among the pools ceph-ansible creates ({}): add it to openstack_pools in ceph-ansible's group_vars or create it before deploy-kube",
+                                if pools.is_empty() { "none".to_string() } else { pools.join(", ") }
+                            ),
+                        ),
+                        "rbd_provisioner_pool",
+                        var,
+                    ));
+                }
+            }
+        }
+    }
+    if let Some((_, var)) = k.first_var(&hosts, "rbd_provisioner_image_features") {
+        if !is_template(&var.value) {
+            let extra: Vec<String> = string_list(&var.value)
+                .into_iter()
+                .filter(|f| f != "layering")
+                .collect();
+            if !extra.is_empty() {
+                out.push(at_var(
+                    finding(
+                        "KM213",
+                        format!("rbd_provisioner_image_features has {}: the external rbd-provisioner accepts only `layering`", extra.join(", ")),
+                    ),
+                    "rbd_provisioner_image_features",
+                    var,
+                ));
+            }
+        }
+    }
+}
+
+/// Pool names ceph-ansible creates: `openstack_pools` (with
+/// `openstack_config`), `pools`, and CephFS' data/metadata pools.
+fn ceph_pools(ceph: &SiteInventory) -> Vec<String> {
+    let mut out = Vec::new();
+    for h in ceph.hosts.keys() {
+        for name in ["openstack_pools", "pools", "cephfs_pools"] {
+            if let Some(Value::Array(a)) = ceph.var(h, name).map(|v| &v.value) {
+                for p in a {
+                    if let Some(n) = p.get("name").and_then(scalar) {
+                        if !out.contains(&n) {
+                            out.push(n);
+                        }
+                    }
+                }
+            }
+        }
+        for name in ["cephfs_data_pool", "cephfs_metadata_pool"] {
+            if let Some(n) = ceph.var(h, name).and_then(|v| v.value.get("name").and_then(scalar)) {
+                if !out.contains(&n) {
+                    out.push(n);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testutil::*;
+    use serde_json::json;
+
+    fn ceph_site(mons: usize) -> Site {
+        let mut s = site();
+        let c = s.inventory_mut(InventoryKind::Ceph);
+        for i in 1..=mons {
+            c.add_host(&format!("mon{i}"), &["mons"]);
+        }
+        c.add_host("osd1", &["osds"]);
+        for i in 1..=mons {
+            set(&mut s, InventoryKind::Ceph, &format!("mon{i}"), "monitor_address", json!(format!("127.0.1.{i}")), "ceph/hosts", i as u32);
+        }
+        set(&mut s, InventoryKind::Ceph, "osd1", "devices", json!(["/dev/sdb"]), "ceph/group_vars/osds.yml", 2);
+        s
+    }
+
+    fn with_k8s(mut s: Site, monitors: Value) -> Site {
+        s.inventory_mut(InventoryKind::Kubespray).add_host("node1", &["k8s_cluster"]);
+        set(&mut s, InventoryKind::Kubespray, "node1", "rbd_provisioner_monitors", monitors, "k/group_vars/k8s_cluster/addons.yml", 7);
+        s
+    }
+
+    #[test]
+    fn three_mons_with_addresses_and_an_osd_pass() {
+        assert!(check(&ceph_site(3)).is_empty());
+    }
+
+    #[test]
+    fn even_mon_count_is_an_error() {
+        assert_eq!(codes(&check(&ceph_site(2))), vec!["KM201"]);
+    }
+
+    #[test]
+    fn mon_without_address_is_an_error() {
+        let mut s = ceph_site(3);
+        s.inventory_mut(InventoryKind::Ceph).hosts["mon2"].shift_remove("monitor_address");
+        let f = check(&s);
+        assert_eq!(codes(&f), vec!["KM202"]);
+        assert_eq!(f[0].host.as_deref(), Some("mon2"));
+        let mut ok = ceph_site(3);
+        set(&mut ok, InventoryKind::Ceph, "mon2", "monitor_interface", json!("eth0"), "ceph/group_vars/all.yml", 3);
+        assert!(check(&ok).is_empty());
+    }
+
+    #[test]
+    fn osd_without_devices_is_an_error() {
+        let mut s = ceph_site(3);
+        set(&mut s, InventoryKind::Ceph, "osd1", "devices", json!([]), "ceph/group_vars/osds.yml", 2);
+        assert_eq!(codes(&check(&s)), vec!["KM203"]);
+        let mut ok = ceph_site(3);
+        set(&mut ok, InventoryKind::Ceph, "osd1", "lvm_volumes", json!([{"data": "lv"}]), "x", 1);
+        assert!(check(&ok).is_empty());
+    }
+
+    #[test]
+    fn provisioner_monitors_must_be_the_mons_v1() {
+        let ok = with_k8s(ceph_site(3), json!("127.0.1.1:6789,127.0.1.2:6789,127.0.1.3:6789"));
+        assert!(check(&ok).is_empty());
+        let v2 = with_k8s(ceph_site(3), json!("127.0.1.1:3300,127.0.1.2:6789,127.0.1.3:6789"));
+        let f = check(&v2);
+        assert_eq!(codes(&f), vec!["KM211"]);
+        assert_eq!(f[0].line, Some(7));
+        let wrong = with_k8s(ceph_site(3), json!(["127.0.9.9:6789", "127.0.1.2:6789", "127.0.1.3:6789"]));
+        assert_eq!(codes(&check(&wrong)), vec!["KM211"]);
+    }
+
+    #[test]
+    fn rbd_pool_must_be_created_by_ceph_ansible() {
+        let mut s = with_k8s(ceph_site(3), json!("127.0.1.1:6789,127.0.1.2:6789,127.0.1.3:6789"));
+        set(&mut s, InventoryKind::Kubespray, "node1", "rbd_provisioner_pool", json!("kube"), "k/addons.yml", 9);
+        assert_eq!(codes(&check(&s)), vec!["KM212"]);
+        set(&mut s, InventoryKind::Ceph, "mon1", "openstack_pools", json!([{"name": "kube", "pg_num": 64}]), "ceph/group_vars/all.yml", 20);
+        assert!(check(&s).is_empty());
+    }
+
+    #[test]
+    fn only_layering_is_accepted() {
+        let mut s = site();
+        s.inventory_mut(InventoryKind::Kubespray).add_host("node1", &["k8s_cluster"]);
+        set(&mut s, InventoryKind::Kubespray, "node1", "rbd_provisioner_image_features", json!("layering,exclusive-lock"), "k/addons.yml", 3);
+        assert_eq!(codes(&check(&s)), vec!["KM213"]);
+        set(&mut s, InventoryKind::Kubespray, "node1", "rbd_provisioner_image_features", json!("layering"), "k/addons.yml", 3);
+        assert!(check(&s).is_empty());
+    }
+}

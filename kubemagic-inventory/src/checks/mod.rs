@@ -1,0 +1,283 @@
+//! The site checks: the seed's hard lessons, caught before `ansible-playbook`.
+//!
+//! Every check is a pure function `fn(&Site) -> Vec<Finding>`, so tests feed
+//! hand-built sites as well as real folders. Every finding has a stable code
+//! (documented in `docs/checks.md`) and points at the file and line of the
+//! variable that caused it (the winning definition, [`Var::origin`]), because
+//! an operator fixes files, not hosts.
+//!
+//! Code ranges: KM1xx etcd, KM2xx Ceph, KM3xx network (addresses, proxies,
+//! load balancer), KM4xx registries, KM5xx upstreams, KM6xx inventory
+//! layout (group_vars, host names), KM7xx OpenShift.
+
+pub mod ceph;
+pub mod etcd;
+pub mod groupvars;
+pub mod naming;
+pub mod network;
+pub mod openshift;
+pub mod registries;
+pub mod upstreams;
+
+use crate::site::Site;
+use crate::value::{Value, Var};
+use kubemagic_core::{Finding, Severity};
+use std::net::IpAddr;
+
+/// A registered check: its stable code, severity and one-line title.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckInfo {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub title: &'static str,
+}
+
+const fn info(code: &'static str, severity: Severity, title: &'static str) -> CheckInfo {
+    CheckInfo { code, severity, title }
+}
+
+use Severity::{Error as E, Warning as W};
+
+/// Every finding code kubemagic check can emit. `docs/checks.md` has one
+/// section per entry (a test keeps the two in sync).
+pub const REGISTRY: &[CheckInfo] = &[
+    info("KM101", E, "etcd quota below 1 GiB"),
+    info("KM102", W, "etcd quota above 8 GiB"),
+    info("KM103", E, "etcd quota written with a unit or not a number"),
+    info("KM104", E, "etcd members with different quotas"),
+    info("KM105", W, "etcd memory limit below the quota"),
+    info("KM111", E, "even number of etcd members"),
+    info("KM112", W, "fewer than 3 etcd members"),
+    info("KM113", E, "no control plane host"),
+    info("KM201", E, "even number of Ceph monitors"),
+    info("KM202", E, "Ceph monitor without a monitor address"),
+    info("KM203", E, "Ceph OSD without devices"),
+    info("KM211", E, "provisioner monitors are not the Ceph monitors (v1, port 6789)"),
+    info("KM212", W, "rbd provisioner pool not created by ceph-ansible"),
+    info("KM213", E, "rbd image features other than layering"),
+    info("KM301", E, "one host, several addresses"),
+    info("KM311", E, "no_proxy does not cover the cluster"),
+    info("KM321", E, "load balancer with fewer than 2 hosts"),
+    info("KM322", E, "Keepalived VIP is not the API load balancer address"),
+    info("KM323", E, "control plane host missing from the load balancer backends"),
+    info("KM401", E, "insecure registry on containerd older than 1.4"),
+    info("KM501", W, "upstream pinned to a branch"),
+    info("KM502", E, "cert-manager deployed from an upstream branch"),
+    info("KM601", W, "group_vars for no group"),
+    info("KM602", E, "host name not lowercase RFC 1123"),
+    info("KM701", E, "OpenShift node without a valid node group"),
+    info("KM702", E, "malformed LDAP identity provider"),
+    info("KM703", E, "LDAP identity provider verifying TLS without a CA"),
+    info("KM704", E, "variable removed in OpenShift 3.10+"),
+];
+
+/// Looks up a code in the registry.
+pub fn check_info(code: &str) -> Option<&'static CheckInfo> {
+    REGISTRY.iter().find(|c| c.code == code)
+}
+
+/// A family of checks.
+pub type CheckFn = fn(&Site) -> Vec<Finding>;
+
+/// Every family, in report order.
+pub const FAMILIES: &[(&str, CheckFn)] = &[
+    ("etcd", etcd::check),
+    ("ceph", ceph::check),
+    ("network", network::check),
+    ("registries", registries::check),
+    ("upstreams", upstreams::check),
+    ("groupvars", groupvars::check),
+    ("naming", naming::check),
+    ("openshift", openshift::check),
+];
+
+/// Runs every check on the site. Findings come sorted by file, line, code,
+/// host, and every message has secret values scrubbed.
+pub fn run_all(site: &Site) -> Vec<Finding> {
+    let mut out: Vec<Finding> = FAMILIES.iter().flat_map(|(_, f)| f(site)).collect();
+    let secrets = collect_secrets(site);
+    for f in &mut out {
+        for s in &secrets {
+            if f.message.contains(s.as_str()) {
+                f.message = f.message.replace(s.as_str(), "<redacted>");
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        (&a.file, a.line, &a.code, &a.host).cmp(&(&b.file, b.line, &b.code, &b.host))
+    });
+    out.dedup();
+    out
+}
+
+// ---------------------------------------------------------------- helpers
+
+/// Builds a finding for `code` (severity from the registry) at the origin of `var`.
+pub(crate) fn finding(code: &str, message: impl Into<String>) -> Finding {
+    let severity = check_info(code).map(|c| c.severity).unwrap_or(Severity::Error);
+    Finding::new(code, severity, message)
+}
+
+pub(crate) fn at_var(f: Finding, name: &str, var: &Var) -> Finding {
+    f.variable(name).at(var.origin.as_ref())
+}
+
+/// Whether a variable name holds a secret: its value never appears in output.
+pub fn is_secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.contains("password")
+        || n.contains("passwd")
+        || n.ends_with("_secret")
+        || n.contains("secret_")
+        || n.ends_with("_key")
+        || n.contains("private_key")
+        || n.contains("token")
+        || n == "bindpassword"
+        || n.contains("keyring")
+        || n.contains("vault")
+}
+
+/// Every string value held under a secret-named key, anywhere in the site
+/// (nested ones too, e.g. an LDAP provider's `bindPassword`).
+fn collect_secrets(site: &Site) -> Vec<String> {
+    fn walk(name: &str, v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    walk(k, v, out);
+                }
+            }
+            Value::Array(a) => {
+                for v in a {
+                    walk(name, v, out);
+                }
+            }
+            Value::String(s) if is_secret_name(name) && s.len() >= 3 => out.push(s.clone()),
+            Value::String(s) if s.trim_start().starts_with('[') || s.trim_start().starts_with('{') => {
+                // INI inventories sometimes hold JSON-ish strings
+                // (openshift_master_identity_providers).
+                if let Ok(inner) = serde_json::from_str::<Value>(s) {
+                    walk(name, &inner, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for inv in &site.inventories {
+        for vars in inv.hosts.values() {
+            for (k, var) in vars {
+                walk(k, &var.value, &mut out);
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    // Longest first so that a secret containing another is scrubbed whole.
+    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    out
+}
+
+/// A scalar as text (strings unquoted), for messages and comparisons.
+pub(crate) fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// True when the value is an unrendered Jinja template: kubemagic does not
+/// evaluate templates, so checks skip such values rather than guess.
+pub(crate) fn is_template(v: &Value) -> bool {
+    matches!(v, Value::String(s) if s.contains("{{") || s.contains("{%"))
+}
+
+/// The address kubespray uses for a node: `ip`, else `access_ip`, else
+/// `ansible_host`, else the name when it is an address.
+pub(crate) fn node_address(inv: &crate::site::SiteInventory, host: &str) -> Option<IpAddr> {
+    for name in ["ip", "access_ip", "ansible_host"] {
+        if let Some(v) = inv.var(host, name) {
+            if let Some(ip) = scalar(&v.value).and_then(|s| s.trim().parse::<IpAddr>().ok()) {
+                return Some(ip);
+            }
+        }
+    }
+    host.parse().ok()
+}
+
+/// Parses a YAML/INI value that may be a list, or a string holding a list
+/// (comma-separated or JSON), into strings.
+pub(crate) fn string_list(v: &Value) -> Vec<String> {
+    match v {
+        Value::Array(a) => a.iter().filter_map(scalar).collect(),
+        Value::String(s) => {
+            let t = s.trim();
+            if t.starts_with('[') {
+                if let Ok(Value::Array(a)) = serde_json::from_str::<Value>(t) {
+                    return a.iter().filter_map(scalar).collect();
+                }
+            }
+            t.split(',')
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect()
+        }
+        other => scalar(other).into_iter().collect(),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    //! Hand-built sites for unit tests.
+    use crate::site::{InventoryKind, Site};
+    use crate::value::Value;
+    use kubemagic_core::{Finding, Origin};
+
+    pub fn site() -> Site {
+        Site::new("/site")
+    }
+
+    /// Sets `name` on `host` of `kind`, with an origin `file:line`.
+    pub fn set(site: &mut Site, kind: InventoryKind, host: &str, name: &str, value: Value, file: &str, line: u32) {
+        site.inventory_mut(kind)
+            .set_var(host, name, value, Some(Origin::new(file, Some(line))));
+    }
+
+    pub fn codes(findings: &[Finding]) -> Vec<&str> {
+        findings.iter().map(|f| f.code.as_str()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_codes_are_unique_and_documented() {
+        let docs = include_str!("../../../docs/checks.md");
+        for (i, c) in REGISTRY.iter().enumerate() {
+            assert!(
+                REGISTRY[i + 1..].iter().all(|d| d.code != c.code),
+                "duplicate {}",
+                c.code
+            );
+            assert!(docs.contains(&format!("## {}", c.code)), "{} missing from docs/checks.md", c.code);
+        }
+    }
+
+    #[test]
+    fn secret_names_are_recognised() {
+        for n in ["bindPassword", "ldap_bind_password", "ceph_admin_secret", "kube_token", "cephx_key"] {
+            assert!(is_secret_name(n), "{n}");
+        }
+        assert!(!is_secret_name("etcd_quota_backend_bytes"));
+    }
+
+    #[test]
+    fn string_list_reads_lists_and_comma_strings() {
+        assert_eq!(string_list(&serde_json::json!("a:1, b:2")), vec!["a:1", "b:2"]);
+        assert_eq!(string_list(&serde_json::json!(["x", 3])), vec!["x", "3"]);
+    }
+}

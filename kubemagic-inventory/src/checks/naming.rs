@@ -1,0 +1,83 @@
+//! Host names: Kubernetes node names are lowercase RFC 1123 DNS names, and
+//! kubespray asserts it before deploying; catch it before the run.
+
+use super::finding;
+use crate::site::{InventoryKind, Site};
+use kubemagic_core::{Finding, Origin};
+
+/// Lowercase RFC 1123: dot-separated labels of `[a-z0-9-]`, 1 to 63
+/// characters, not starting or ending with `-`; 253 characters at most.
+pub fn is_rfc1123(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
+pub fn check(site: &Site) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for inv in &site.inventories {
+        if !matches!(inv.kind, InventoryKind::Kubespray | InventoryKind::Openshift) {
+            continue;
+        }
+        for host in inv.hosts.keys() {
+            if is_rfc1123(host) {
+                continue;
+            }
+            let origin = inv
+                .host_origins
+                .get(host)
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| Origin::new(inv.path.clone(), None));
+            let hint = if is_rfc1123(&host.to_ascii_lowercase()) {
+                format!(" (use `{}`)", host.to_ascii_lowercase())
+            } else {
+                String::new()
+            };
+            out.push(
+                finding(
+                    "KM602",
+                    format!("host name `{host}` is not a lowercase RFC 1123 name, which Kubernetes requires of node names{hint}"),
+                )
+                .host(host.clone())
+                .at(Some(&origin)),
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testutil::*;
+
+    #[test]
+    fn rfc1123_names() {
+        assert!(is_rfc1123("master1.utgb.example"));
+        assert!(is_rfc1123("127.0.0.1"));
+        assert!(!is_rfc1123("Master1"));
+        assert!(!is_rfc1123("node_1"));
+        assert!(!is_rfc1123("-node"));
+        assert!(!is_rfc1123(&"a".repeat(64)));
+    }
+
+    #[test]
+    fn uppercase_kubespray_host_is_an_error_and_lowercase_passes() {
+        let mut s = site();
+        s.inventory_mut(InventoryKind::Kubespray).add_host("Node1", &["kube_node"]);
+        let f = check(&s);
+        assert_eq!(codes(&f), vec!["KM602"]);
+        assert!(f[0].message.contains("use `node1`"));
+        let mut ok = site();
+        ok.inventory_mut(InventoryKind::Kubespray).add_host("node1", &["kube_node"]);
+        ok.inventory_mut(InventoryKind::Ceph).add_host("OSD_1", &["osds"]);
+        assert!(check(&ok).is_empty());
+    }
+}

@@ -1,0 +1,472 @@
+//! What `ansible-inventory` prints: `--list` (`json_inventory`), `--host`,
+//! `--graph [--vars]`, written the way Python's
+//! `json.dumps(sort_keys=True, indent=4)` and `str()` write them, so the
+//! output is byte-identical and not only equal in content.
+//!
+//! The JSON writer is hand-written because no crate reproduces CPython's
+//! `json` module (ASCII-only escaping, `repr(float)` number format, keys
+//! sorted at every level) and streaming it through a buffered writer keeps
+//! 50,000 hosts from being built as one tree in memory.
+
+use crate::data::{GroupId, ALL};
+use crate::error::{InventoryError, Result};
+use crate::inventory::Inventory;
+use crate::value::{Map, Value, Vars};
+use std::io::{self, Write};
+
+/// `--list` as a JSON value (keys inserted sorted, as Ansible prints them).
+pub fn list_value(inv: &Inventory, export: bool) -> Value {
+    let mut top: Vec<(String, Value)> = group_entries(inv, export)
+        .into_iter()
+        .map(|(name, v)| (name, Value::Object(v)))
+        .collect();
+    let mut hostvars: Vec<(String, Value)> = Vec::new();
+    for h in all_host_ids(inv) {
+        let vars = host_vars_for_list(inv, h, export);
+        if !vars.is_empty() {
+            hostvars.push((inv.data.hosts[h].name.clone(), vars_to_value(&vars)));
+        }
+    }
+    hostvars.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut meta = Map::new();
+    meta.insert("hostvars".into(), Value::Object(hostvars.into_iter().collect()));
+    meta.insert("profile".into(), Value::from("inventory_legacy"));
+    top.push(("_meta".into(), Value::Object(meta)));
+    top.sort_by(|a, b| a.0.cmp(&b.0));
+    Value::Object(top.into_iter().collect())
+}
+
+/// `--list` written to `w` as Ansible writes it, host vars streamed.
+pub fn write_list<W: Write>(inv: &Inventory, export: bool, w: &mut W) -> io::Result<()> {
+    enum Entry {
+        Group(Map),
+        Meta,
+    }
+    let mut top: Vec<(String, Entry)> = group_entries(inv, export)
+        .into_iter()
+        .map(|(n, m)| (n, Entry::Group(m)))
+        .collect();
+    top.push(("_meta".into(), Entry::Meta));
+    top.sort_by(|a, b| a.0.cmp(&b.0));
+    w.write_all(b"{")?;
+    for (i, (name, entry)) in top.iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        w.write_all(b"\n    ")?;
+        write_str(w, name)?;
+        w.write_all(b": ")?;
+        match entry {
+            Entry::Group(m) => write_map(w, m, 1)?,
+            Entry::Meta => {
+                w.write_all(b"{\n        \"hostvars\": ")?;
+                let mut hosts: Vec<(&str, usize)> = all_host_ids(inv)
+                    .into_iter()
+                    .map(|h| (inv.data.hosts[h].name.as_str(), h))
+                    .collect();
+                hosts.sort();
+                let mut first = true;
+                for (name, h) in hosts {
+                    let vars = host_vars_for_list(inv, h, export);
+                    if vars.is_empty() {
+                        continue;
+                    }
+                    w.write_all(if first { b"{" } else { b"," })?;
+                    first = false;
+                    w.write_all(b"\n            ")?;
+                    write_str(w, name)?;
+                    w.write_all(b": ")?;
+                    write_vars(w, &vars, 3)?;
+                }
+                if first {
+                    w.write_all(b"{}")?;
+                } else {
+                    w.write_all(b"\n        }")?;
+                }
+                w.write_all(b",\n        \"profile\": \"inventory_legacy\"\n    }")?;
+            }
+        }
+    }
+    w.write_all(b"\n}\n")
+}
+
+fn host_vars_for_list(inv: &Inventory, h: usize, export: bool) -> Vars {
+    if export {
+        inv.export_host_vars(h)
+    } else {
+        inv.host_vars_by_id(h)
+    }
+}
+
+/// `inventory.get_hosts('all')`: every host, in `all`'s order.
+fn all_host_ids(inv: &Inventory) -> Vec<usize> {
+    crate::pattern::group_get_hosts(&inv.data, ALL)
+}
+
+/// `json_inventory.format_group` from `all`: one entry per group that has
+/// hosts, children or (with `--export`) vars.
+fn group_entries(inv: &Inventory, export: bool) -> Vec<(String, Map)> {
+    let mut out = Vec::new();
+    let mut seen = vec![false; inv.data.groups.len()];
+    let mut stack: Vec<GroupId> = vec![ALL];
+    seen[ALL] = true;
+    while let Some(g) = stack.pop() {
+        let group = &inv.data.groups[g];
+        let mut m = Map::new();
+        if g != ALL && !group.hosts.is_empty() {
+            m.insert(
+                "hosts".into(),
+                Value::Array(
+                    group
+                        .hosts
+                        .iter()
+                        .map(|&h| Value::from(inv.data.hosts[h].name.as_str()))
+                        .collect(),
+                ),
+            );
+        }
+        if !group.children.is_empty() {
+            m.insert(
+                "children".into(),
+                Value::Array(
+                    group
+                        .children
+                        .iter()
+                        .map(|&c| Value::from(inv.data.groups[c].name.as_str()))
+                        .collect(),
+                ),
+            );
+        }
+        if export {
+            let vars = inv.group_vars_by_id(g);
+            if !vars.is_empty() {
+                m.insert("vars".into(), vars_to_value(&vars));
+            }
+        }
+        if !m.is_empty() {
+            out.push((group.name.clone(), m));
+        }
+        for &c in group.children.iter().rev() {
+            if !seen[c] {
+                seen[c] = true;
+                stack.push(c);
+            }
+        }
+    }
+    out
+}
+
+pub fn vars_to_value(vars: &Vars) -> Value {
+    let mut keys: Vec<&String> = vars.keys().collect();
+    keys.sort();
+    Value::Object(
+        keys.into_iter()
+            .map(|k| (k.clone(), vars[k].value.clone()))
+            .collect(),
+    )
+}
+
+/// A value as `json.dumps(v, sort_keys=True, indent=4)` writes it, plus a
+/// newline (what `ansible-inventory --host` prints).
+pub fn to_python_json(v: &Value) -> String {
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = write_value(&mut out, v, 0);
+    out.push(b'\n');
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `Vars` written as a sorted JSON object at `level`.
+pub fn write_vars<W: Write>(w: &mut W, vars: &Vars, level: usize) -> io::Result<()> {
+    if vars.is_empty() {
+        return w.write_all(b"{}");
+    }
+    let mut keys: Vec<&String> = vars.keys().collect();
+    keys.sort();
+    w.write_all(b"{")?;
+    for (i, k) in keys.into_iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        newline(w, level + 1)?;
+        write_str(w, k)?;
+        w.write_all(b": ")?;
+        write_value(w, &vars[k].value, level + 1)?;
+    }
+    newline(w, level)?;
+    w.write_all(b"}")
+}
+
+fn newline<W: Write>(w: &mut W, level: usize) -> io::Result<()> {
+    w.write_all(b"\n")?;
+    for _ in 0..level {
+        w.write_all(b"    ")?;
+    }
+    Ok(())
+}
+
+fn write_map<W: Write>(w: &mut W, m: &Map, level: usize) -> io::Result<()> {
+    if m.is_empty() {
+        return w.write_all(b"{}");
+    }
+    let mut keys: Vec<&String> = m.keys().collect();
+    keys.sort();
+    w.write_all(b"{")?;
+    for (i, k) in keys.into_iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        newline(w, level + 1)?;
+        write_str(w, k)?;
+        w.write_all(b": ")?;
+        write_value(w, &m[k], level + 1)?;
+    }
+    newline(w, level)?;
+    w.write_all(b"}")
+}
+
+pub fn write_value<W: Write>(w: &mut W, v: &Value, level: usize) -> io::Result<()> {
+    match v {
+        Value::Null => w.write_all(b"null"),
+        Value::Bool(true) => w.write_all(b"true"),
+        Value::Bool(false) => w.write_all(b"false"),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                write!(w, "{i}")
+            } else if let Some(u) = n.as_u64() {
+                write!(w, "{u}")
+            } else {
+                w.write_all(py_float_repr(n.as_f64().unwrap_or(f64::NAN)).as_bytes())
+            }
+        }
+        Value::String(s) => write_str(w, s),
+        Value::Array(a) => {
+            if a.is_empty() {
+                return w.write_all(b"[]");
+            }
+            w.write_all(b"[")?;
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    w.write_all(b",")?;
+                }
+                newline(w, level + 1)?;
+                write_value(w, x, level + 1)?;
+            }
+            newline(w, level)?;
+            w.write_all(b"]")
+        }
+        Value::Object(m) => write_map(w, m, level),
+    }
+}
+
+/// A JSON string with Python's `ensure_ascii=True` escaping.
+fn write_str<W: Write>(w: &mut W, s: &str) -> io::Result<()> {
+    let mut buf = String::with_capacity(s.len() + 2);
+    buf.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => buf.push_str("\\\""),
+            '\\' => buf.push_str("\\\\"),
+            '\n' => buf.push_str("\\n"),
+            '\r' => buf.push_str("\\r"),
+            '\t' => buf.push_str("\\t"),
+            '\u{8}' => buf.push_str("\\b"),
+            '\u{c}' => buf.push_str("\\f"),
+            c if (c as u32) < 0x20 || (c as u32) > 0x7e && (c as u32) != 0x7f => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    buf.push_str(&format!("\\u{:04x}", u));
+                }
+            }
+            c => buf.push(c),
+        }
+    }
+    buf.push('"');
+    w.write_all(buf.as_bytes())
+}
+
+/// CPython's `repr(float)`: shortest round-trip digits, exponent form when
+/// the exponent is below -4 or at least 16.
+pub fn py_float_repr(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+    }
+    // `{:e}` gives the shortest round-trip digits as d.ddddde±x.
+    let e = format!("{f:e}");
+    let (mant, exp) = match e.split_once('e') {
+        Some((m, x)) => (m.to_string(), x.parse::<i32>().unwrap_or(0)),
+        None => (e.clone(), 0),
+    };
+    let neg = mant.starts_with('-');
+    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    let sign = if neg { "-" } else { "" };
+    if !(-4..16).contains(&exp) {
+        let m = if digits.len() > 1 {
+            format!("{}.{}", &digits[..1], &digits[1..])
+        } else {
+            digits.clone()
+        };
+        let es = if exp < 0 { format!("-{:02}", -exp) } else { format!("+{exp:02}") };
+        return format!("{sign}{m}e{es}");
+    }
+    let n = digits.len() as i32;
+    let point = exp + 1; // digits before the decimal point
+    let body = if point <= 0 {
+        format!("0.{}{}", "0".repeat((-point) as usize), digits)
+    } else if point >= n {
+        format!("{}{}.0", digits, "0".repeat((point - n) as usize))
+    } else {
+        format!("{}.{}", &digits[..point as usize], &digits[point as usize..])
+    };
+    format!("{sign}{body}")
+}
+
+/// Python's `str(value)` as `_show_vars` formats `{name = value}`.
+pub fn py_str(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => py_repr(other),
+    }
+}
+
+/// Python's `repr()` of the value Ansible holds.
+pub fn py_repr(v: &Value) -> String {
+    match v {
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.to_string()
+            } else if let Some(u) = n.as_u64() {
+                u.to_string()
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                if f.is_nan() {
+                    "nan".into()
+                } else if f.is_infinite() {
+                    if f > 0.0 { "inf".into() } else { "-inf".into() }
+                } else {
+                    py_float_repr(f)
+                }
+            }
+        }
+        Value::String(s) => py_str_repr(s),
+        Value::Array(a) => {
+            let parts: Vec<String> = a.iter().map(py_repr).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        Value::Object(m) => {
+            let parts: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}: {}", py_str_repr(k), py_repr(v)))
+                .collect();
+            format!("{{{}}}", parts.join(", "))
+        }
+    }
+}
+
+/// `repr(str)`: single quotes unless the text has `'` and no `"`.
+pub fn py_str_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (0x80..0xa0).contains(&(c as u32)) => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// `InventoryCLI.inventory_graph`.
+pub fn graph(inv: &Inventory, group: &str, with_vars: bool) -> Result<String> {
+    let g = inv.data.group_id(group).ok_or_else(|| {
+        InventoryError::Model("Pattern must be valid group name when using --graph".into())
+    })?;
+    let mut lines = Vec::new();
+    graph_group(inv, g, 0, with_vars, &mut lines);
+    Ok(lines.join("\n"))
+}
+
+fn graph_name(name: &str, depth: usize) -> String {
+    if depth > 0 {
+        format!("{}--{}", "  |".repeat(depth), name)
+    } else {
+        name.to_string()
+    }
+}
+
+fn show_vars(vars: &Vars, depth: usize, lines: &mut Vec<String>) {
+    let mut keys: Vec<&String> = vars.keys().collect();
+    keys.sort();
+    for k in keys {
+        lines.push(graph_name(&format!("{{{} = {}}}", k, py_str(&vars[k].value)), depth));
+    }
+}
+
+fn graph_group(inv: &Inventory, g: GroupId, depth: usize, with_vars: bool, lines: &mut Vec<String>) {
+    let group = &inv.data.groups[g];
+    lines.push(graph_name(&format!("@{}:", group.name), depth));
+    let depth = depth + 1;
+    for &kid in &group.children {
+        graph_group(inv, kid, depth, with_vars, lines);
+    }
+    if g != ALL {
+        for &h in &group.hosts {
+            lines.push(graph_name(&inv.data.hosts[h].name, depth));
+            if with_vars {
+                show_vars(&inv.host_vars_by_id(h), depth + 1, lines);
+            }
+        }
+    }
+    if with_vars {
+        show_vars(&inv.group_vars_by_id(g), depth, lines);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_print_as_python_repr() {
+        assert_eq!(py_float_repr(1.5), "1.5");
+        assert_eq!(py_float_repr(1e16), "1e+16");
+        assert_eq!(py_float_repr(1e15), "1000000000000000.0");
+        assert_eq!(py_float_repr(0.0001), "0.0001");
+        assert_eq!(py_float_repr(0.00001), "1e-05");
+        assert_eq!(py_float_repr(-2.5e-7), "-2.5e-07");
+        assert_eq!(py_float_repr(3.0), "3.0");
+    }
+
+    #[test]
+    fn strings_are_ascii_escaped_like_python_json() {
+        let mut out = Vec::new();
+        write_str(&mut out, "é\"\n😀").unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), r#""\u00e9\"\n\ud83d\ude00""#);
+    }
+
+    #[test]
+    fn repr_picks_python_quotes() {
+        assert_eq!(py_str_repr("it's"), "\"it's\"");
+        assert_eq!(py_str_repr("a"), "'a'");
+    }
+}

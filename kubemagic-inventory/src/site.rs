@@ -1,0 +1,520 @@
+//! A site: every inventory of one deployment, seen as one model.
+//!
+//! Kube Magic exists to centralise the inventories of a deployment
+//! (`custom/`, `kubespray/`, `ceph-ansible/`, `openshift-ansible/`). Nothing
+//! in Ansible stops them from contradicting each other; the checks in
+//! [`crate::checks`] read a [`Site`] and report where they do.
+//!
+//! A [`Site`] is plain data (group membership, resolved host variables with
+//! their origins, vars files found) so that checks are pure functions that
+//! tests can feed with hand-built sites; [`Site::load`] fills it from the
+//! inventory engine.
+
+use crate::error::InventoryError;
+use crate::inventory::{Inventory, LoadOptions, VarsFileEntry};
+use crate::value::{Value, Var, Vars};
+use crate::yaml::{Node, NodeKind};
+use indexmap::{IndexMap, IndexSet};
+use kubemagic_core::{Origin, SiteConfig};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Which upstream project an inventory belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InventoryKind {
+    /// `custom/hosts`: load balancers, monitoring, what the site adds.
+    Custom,
+    /// `kubespray/inventory/<name>/...`
+    Kubespray,
+    /// `ceph-ansible/hosts`
+    Ceph,
+    /// `openshift-ansible/hosts`
+    Openshift,
+}
+
+impl fmt::Display for InventoryKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            InventoryKind::Custom => "custom",
+            InventoryKind::Kubespray => "kubespray",
+            InventoryKind::Ceph => "ceph-ansible",
+            InventoryKind::Openshift => "openshift-ansible",
+        })
+    }
+}
+
+/// A Kubernetes role as kubespray names it, whatever the kubespray version:
+/// kubespray 2.16 renamed `kube-master` to `kube_control_plane` (and the
+/// dashes to underscores); a site may use either spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Etcd,
+    ControlPlane,
+    Node,
+    K8sCluster,
+    CalicoRr,
+}
+
+impl Role {
+    /// Every spelling kubespray has used for this role, newest first.
+    pub fn group_names(self) -> &'static [&'static str] {
+        match self {
+            Role::Etcd => &["etcd"],
+            Role::ControlPlane => &["kube_control_plane", "kube-master", "kube_master"],
+            Role::Node => &["kube_node", "kube-node"],
+            Role::K8sCluster => &["k8s_cluster", "k8s-cluster"],
+            Role::CalicoRr => &["calico_rr", "calico-rr"],
+        }
+    }
+    /// The role a kubespray group name stands for, if any.
+    pub fn of_group(name: &str) -> Option<Role> {
+        [Role::Etcd, Role::ControlPlane, Role::Node, Role::K8sCluster, Role::CalicoRr]
+            .into_iter()
+            .find(|r| r.group_names().contains(&name))
+    }
+}
+
+/// A group of one inventory: every host under it, descendants included.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SiteGroup {
+    pub hosts: Vec<String>,
+    pub origin: Option<Origin>,
+}
+
+/// One inventory of the site, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteInventory {
+    pub kind: InventoryKind,
+    /// The inventory source (file), as found in the site.
+    pub path: PathBuf,
+    /// Groups by name, in the inventory's order.
+    pub groups: IndexMap<String, SiteGroup>,
+    /// Each host's variables as Ansible resolves them, with origins.
+    pub hosts: IndexMap<String, Vars>,
+    /// group_vars/host_vars files or folders found beside the source.
+    pub vars_files: Vec<VarsFileEntry>,
+    /// Where each host was first declared, when known.
+    pub host_origins: IndexMap<String, Option<Origin>>,
+}
+
+impl SiteInventory {
+    pub fn new(kind: InventoryKind, path: impl Into<PathBuf>) -> Self {
+        SiteInventory {
+            kind,
+            path: path.into(),
+            groups: IndexMap::new(),
+            hosts: IndexMap::new(),
+            vars_files: Vec::new(),
+            host_origins: IndexMap::new(),
+        }
+    }
+
+    /// Builds from a loaded [`Inventory`], resolving every host's variables.
+    pub fn from_inventory(
+        kind: InventoryKind,
+        path: PathBuf,
+        inv: &Inventory,
+    ) -> Result<SiteInventory, SiteError> {
+        let mut out = SiteInventory::new(kind, path);
+        for g in inv.groups() {
+            let hosts = inv
+                .group_hosts(g)
+                .unwrap_or_default()
+                .into_iter()
+                .map(str::to_string)
+                .collect();
+            let origin = inv.data.group(g).and_then(|g| g.origin.clone());
+            out.groups.insert(g.to_string(), SiteGroup { hosts, origin });
+        }
+        for h in inv.hosts() {
+            let vars = inv.host_vars(h).map_err(SiteError::Inventory)?;
+            out.hosts.insert(h.to_string(), vars);
+            let origin = inv.data.host(h).and_then(|x| x.origin.clone());
+            out.host_origins.insert(h.to_string(), origin);
+        }
+        out.vars_files = inv.vars_files().to_vec();
+        Ok(out)
+    }
+
+    /// Hosts of a group (descendants included); empty when the group is absent.
+    pub fn group_hosts(&self, group: &str) -> &[String] {
+        self.groups.get(group).map(|g| g.hosts.as_slice()).unwrap_or(&[])
+    }
+
+    pub fn has_group(&self, group: &str) -> bool {
+        self.groups.contains_key(group)
+    }
+
+    /// Hosts of a kubespray role under any of its spellings, each once, in order.
+    pub fn role_hosts(&self, role: Role) -> Vec<&str> {
+        let mut set: IndexSet<&str> = IndexSet::new();
+        for g in role.group_names() {
+            for h in self.group_hosts(g) {
+                set.insert(h.as_str());
+            }
+        }
+        set.into_iter().collect()
+    }
+
+    /// The resolved variable `name` of `host`.
+    pub fn var(&self, host: &str, name: &str) -> Option<&Var> {
+        self.hosts.get(host).and_then(|v| v.get(name))
+    }
+
+    /// The first host (in `hosts` order) that defines `name`, with the variable.
+    pub fn first_var<'a>(&'a self, hosts: &[&'a str], name: &str) -> Option<(&'a str, &'a Var)> {
+        hosts.iter().find_map(|h| self.var(h, name).map(|v| (*h, v)))
+    }
+
+    // ---- builder helpers, used by tests and by the bench generator ----
+
+    /// Adds `host` to `groups` (and to `all`), creating what is missing.
+    pub fn add_host(&mut self, host: &str, groups: &[&str]) -> &mut Self {
+        self.hosts.entry(host.to_string()).or_default();
+        for g in groups.iter().copied().chain(std::iter::once("all")) {
+            let grp = self.groups.entry(g.to_string()).or_default();
+            if !grp.hosts.iter().any(|h| h == host) {
+                grp.hosts.push(host.to_string());
+            }
+        }
+        self
+    }
+
+    /// Sets a resolved variable of `host`, with an origin.
+    pub fn set_var(&mut self, host: &str, name: &str, value: Value, origin: Option<Origin>) -> &mut Self {
+        self.hosts
+            .entry(host.to_string())
+            .or_default()
+            .insert(name.to_string(), Var { value, origin });
+        self
+    }
+}
+
+/// The whole site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    pub root: PathBuf,
+    pub config: SiteConfig,
+    /// `kubemagic.yml` when present.
+    pub config_file: Option<PathBuf>,
+    /// Line of each `upstreams.<name>.ref` in `kubemagic.yml`, for findings.
+    pub config_ref_lines: BTreeMap<String, u32>,
+    pub inventories: Vec<SiteInventory>,
+}
+
+/// Why a site could not be read. Every variant names the file at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum SiteError {
+    #[error("{}: not a directory", .0.display())]
+    NotADirectory(PathBuf),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}{}: {message}", file.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Config {
+        file: PathBuf,
+        line: Option<u32>,
+        message: String,
+    },
+    #[error(transparent)]
+    Inventory(#[from] InventoryError),
+}
+
+impl SiteError {
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            SiteError::NotADirectory(p) => Some(p),
+            SiteError::Io { path, .. } => Some(path),
+            SiteError::Config { file, .. } => Some(file),
+            SiteError::Inventory(e) => e.file(),
+        }
+    }
+    pub fn line(&self) -> Option<u32> {
+        match self {
+            SiteError::Config { line, .. } => *line,
+            SiteError::Inventory(e) => e.line(),
+            _ => None,
+        }
+    }
+}
+
+/// Inventory file names kubespray accepts inside `inventory/<name>/`, in the
+/// order we prefer them.
+const KUBESPRAY_SOURCES: [&str; 4] = ["hosts.yml", "hosts.yaml", "inventory.ini", "hosts.ini"];
+
+impl Site {
+    /// An empty site (no inventory), for building by hand.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Site {
+            root: root.into(),
+            config: SiteConfig::default(),
+            config_file: None,
+            config_ref_lines: BTreeMap::new(),
+            inventories: Vec::new(),
+        }
+    }
+
+    /// Reads `dir`: `kubemagic.yml` if present, then every inventory found.
+    pub fn load(dir: &Path) -> Result<Site, SiteError> {
+        if !dir.is_dir() {
+            return Err(SiteError::NotADirectory(dir.to_path_buf()));
+        }
+        let mut site = Site::new(dir);
+        let cfg = ["kubemagic.yml", "kubemagic.yaml"]
+            .iter()
+            .map(|n| dir.join(n))
+            .find(|p| p.is_file());
+        if let Some(file) = cfg {
+            let (config, lines) = read_config(&file)?;
+            site.config = config;
+            site.config_ref_lines = lines;
+            site.config_file = Some(file);
+        }
+        for (kind, path) in site.discover()? {
+            let inv = Inventory::load(std::slice::from_ref(&path), &LoadOptions::default())?;
+            site.inventories
+                .push(SiteInventory::from_inventory(kind, path, &inv)?);
+        }
+        Ok(site)
+    }
+
+    /// The inventory sources present in the site, by kind.
+    pub fn discover(&self) -> Result<Vec<(InventoryKind, PathBuf)>, SiteError> {
+        let dir = &self.root;
+        let mut out = Vec::new();
+        let custom = dir.join("custom").join("hosts");
+        if custom.is_file() {
+            out.push((InventoryKind::Custom, custom));
+        }
+        if let Some(p) = self.kubespray_source()? {
+            out.push((InventoryKind::Kubespray, p));
+        }
+        for (kind, sub) in [
+            (InventoryKind::Ceph, "ceph-ansible"),
+            (InventoryKind::Openshift, "openshift-ansible"),
+        ] {
+            let p = dir.join(sub).join("hosts");
+            if p.is_file() {
+                out.push((kind, p));
+            }
+        }
+        Ok(out)
+    }
+
+    /// `kubespray/inventory/<name>/hosts.yml|hosts.yaml|inventory.ini`, where
+    /// `<name>` is `kubespray_inventory` from kubemagic.yml, else the site
+    /// name, else the only folder there (ignoring upstream's `sample` and `local`).
+    fn kubespray_source(&self) -> Result<Option<PathBuf>, SiteError> {
+        let base = self.root.join("kubespray").join("inventory");
+        if !base.is_dir() {
+            return Ok(None);
+        }
+        let pick = |d: &Path| {
+            KUBESPRAY_SOURCES
+                .iter()
+                .map(|n| d.join(n))
+                .find(|p| p.is_file())
+        };
+        let wanted = self
+            .config
+            .kubespray_inventory
+            .clone()
+            .or_else(|| self.config.name.clone());
+        if let Some(name) = &wanted {
+            let d = base.join(name);
+            if d.is_dir() {
+                return Ok(pick(&d));
+            }
+            if self.config.kubespray_inventory.is_some() {
+                return Err(SiteError::Config {
+                    file: self.config_file.clone().unwrap_or_else(|| self.root.join("kubemagic.yml")),
+                    line: None,
+                    message: format!("kubespray_inventory `{name}`: no folder {}", d.display()),
+                });
+            }
+        }
+        let entries = std::fs::read_dir(&base).map_err(|source| SiteError::Io {
+            path: base.clone(),
+            source,
+        })?;
+        let mut dirs: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .filter(|p| {
+                let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                n != "sample" && n != "local" && !n.starts_with('.')
+            })
+            .filter(|p| pick(p).is_some())
+            .collect();
+        dirs.sort();
+        match dirs.len() {
+            0 => Ok(None),
+            1 => Ok(pick(&dirs[0])),
+            _ => Err(SiteError::Config {
+                file: base.clone(),
+                line: None,
+                message: format!(
+                    "several kubespray inventories ({}); name one with `kubespray_inventory:` in kubemagic.yml",
+                    dirs.iter()
+                        .filter_map(|d| d.file_name().and_then(|n| n.to_str()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }),
+        }
+    }
+
+    /// The site name: kubemagic.yml's `name`, else the directory name.
+    pub fn name(&self) -> String {
+        self.config.name.clone().unwrap_or_else(|| {
+            self.root
+                .canonicalize()
+                .ok()
+                .as_deref()
+                .unwrap_or(&self.root)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("site")
+                .to_string()
+        })
+    }
+
+    pub fn inventory(&self, kind: InventoryKind) -> Option<&SiteInventory> {
+        self.inventories.iter().find(|i| i.kind == kind)
+    }
+
+    pub fn inventory_mut(&mut self, kind: InventoryKind) -> &mut SiteInventory {
+        if let Some(i) = self.inventories.iter().position(|i| i.kind == kind) {
+            return &mut self.inventories[i];
+        }
+        let path = self.root.join(match kind {
+            InventoryKind::Custom => "custom/hosts",
+            InventoryKind::Kubespray => "kubespray/inventory/site/hosts.yml",
+            InventoryKind::Ceph => "ceph-ansible/hosts",
+            InventoryKind::Openshift => "openshift-ansible/hosts",
+        });
+        self.inventories.push(SiteInventory::new(kind, path));
+        let last = self.inventories.len() - 1;
+        &mut self.inventories[last]
+    }
+
+    /// The Kubernetes inventory: kubespray's, or openshift-ansible's for an
+    /// OpenShift site.
+    pub fn kubernetes(&self) -> Option<&SiteInventory> {
+        self.inventory(InventoryKind::Kubespray)
+            .or_else(|| self.inventory(InventoryKind::Openshift))
+    }
+
+    /// Every machine of the site, each once: the same name in several
+    /// inventories is one host.
+    pub fn host_names(&self) -> IndexSet<&str> {
+        self.inventories
+            .iter()
+            .flat_map(|i| i.hosts.keys().map(String::as_str))
+            .collect()
+    }
+
+    /// Each inventory naming `host`, with the host's variables there.
+    pub fn host_everywhere<'a>(&'a self, host: &str) -> Vec<(&'a SiteInventory, &'a Vars)> {
+        self.inventories
+            .iter()
+            .filter_map(|i| i.hosts.get(host).map(|v| (i, v)))
+            .collect()
+    }
+
+    /// Whether the site deploys cert-manager: kubespray's
+    /// `cert_manager_enabled` on a k8s_cluster host, or the `cert_manager`
+    /// addon in kubemagic.yml.
+    pub fn deploys_cert_manager(&self) -> Option<(Option<Origin>, String)> {
+        if self.config.addon_enabled("cert_manager") || self.config.addon_enabled("cert-manager") {
+            return Some((self.config_file.as_ref().map(|f| Origin::new(f, None)), "addons".into()));
+        }
+        let k = self.inventory(InventoryKind::Kubespray)?;
+        let mut hosts = k.role_hosts(Role::K8sCluster);
+        if hosts.is_empty() {
+            hosts = k.hosts.keys().map(String::as_str).collect();
+        }
+        hosts.iter().find_map(|h| {
+            let v = k.var(h, "cert_manager_enabled")?;
+            truthy(&v.value).then(|| (v.origin.clone(), "cert_manager_enabled".to_string()))
+        })
+    }
+}
+
+/// Ansible's boolean filter, for the values inventories hold.
+pub fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => matches!(
+            s.trim().to_ascii_lowercase().as_str(),
+            "yes" | "on" | "1" | "true" | "y" | "t"
+        ),
+        _ => false,
+    }
+}
+
+/// Reads kubemagic.yml: YAML typed as Ansible types it, then the
+/// [`SiteConfig`] shape (unknown keys are errors: a typo must not silently
+/// fall back to a default). Also returns the line of each upstream's `ref`,
+/// so that findings about refs point at it.
+fn read_config(file: &Path) -> Result<(SiteConfig, BTreeMap<String, u32>), SiteError> {
+    let text = std::fs::read_to_string(file).map_err(|source| SiteError::Io {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let Some(node) = crate::yaml::load_nodes(&text, file)? else {
+        return Ok((SiteConfig::default(), BTreeMap::new()));
+    };
+    let value = node.to_value(file)?;
+    if !value.is_object() {
+        return Err(SiteError::Config {
+            file: file.to_path_buf(),
+            line: Some(node.line),
+            message: "expected a mapping at the top level".into(),
+        });
+    }
+    let config = SiteConfig::from_value(value).map_err(|e| {
+        let message = e.to_string();
+        // serde names the offending key (`unknown field `flavour``): find its line.
+        let line = message
+            .split('`')
+            .nth(1)
+            .and_then(|key| key_line(&node, key))
+            .or(Some(node.line));
+        SiteError::Config {
+            file: file.to_path_buf(),
+            line,
+            message: format!("kubemagic.yml: {message}"),
+        }
+    })?;
+    let mut lines = BTreeMap::new();
+    if let Some(NodeKind::Map(entries)) = node.get("upstreams").map(|n| &n.kind) {
+        for (k, v) in entries {
+            if let (Some(name), Some(r)) = (k.kind.as_str(), v.get("ref")) {
+                lines.insert(name.to_string(), r.line);
+            }
+        }
+    }
+    Ok((config, lines))
+}
+
+/// The line of the first mapping key named `key`, anywhere in the document.
+fn key_line(node: &Node, key: &str) -> Option<u32> {
+    match &node.kind {
+        NodeKind::Map(entries) => entries.iter().find_map(|(k, v)| {
+            if k.kind.as_str() == Some(key) {
+                Some(k.line)
+            } else {
+                key_line(v, key)
+            }
+        }),
+        NodeKind::Seq(items) => items.iter().find_map(|n| key_line(n, key)),
+        _ => None,
+    }
+}

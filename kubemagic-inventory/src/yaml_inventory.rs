@@ -1,0 +1,482 @@
+//! YAML (and JSON) inventory files: a port of ansible-core 2.19's
+//! `plugins/inventory/yaml.py`.
+//!
+//! The file is loaded as every Ansible YAML file is ([`crate::yaml`]: JSON
+//! first, then YAML 1.1), then walked exactly as `yaml.py` walks it, calling
+//! [`InventoryData`] in the same order (`add_group`, then for each key of the
+//! group in file order: `vars` → `set_variable`, `children` → recurse then
+//! `add_child`, `hosts` → `add_host` then `set_variable` per host), so group
+//! and host order match `ansible-inventory`. Host keys are host patterns
+//! expanded by [`crate::ranges::expand_host_pattern`] (`node[01:03]:2222`).
+//!
+//! # Choosing between YAML and INI (for the engine)
+//! Ansible tries its enabled plugins in order; for files this means the
+//! `yaml` plugin when [`yaml_plugin_accepts`] (extension `.yaml`, `.yml`,
+//! `.json`, or none), then the `ini` plugin (any file but `.toml`); the first
+//! that parses wins. So an extensionless `hosts` file in INI syntax fails
+//! the YAML plugin and is read as INI. Use [`parse_yaml_inventory_or_decline`]:
+//! it returns [`YamlParse::Declined`] (with the reason, and `inv` untouched)
+//! when the text is not a YAML inventory at all — a YAML syntax error, an
+//! empty document, a top level that is not a mapping, or an inventory
+//! plugin configuration (`plugin:` key) — and the engine should then try
+//! INI (reporting the INI error if that fails too). Once the top level is a
+//! mapping of groups, any mistake is a hard error with `FILE:LINE`.
+//!
+//! # Stricter than Ansible (issue 2: reject what Ansible silently drops)
+//! Ansible only warns and skips these; kubemagic rejects them:
+//! - a group whose value is neither a mapping nor null (`g: [a, b]`);
+//! - a key other than `vars`, `hosts`, `children` in a group (a typo such as
+//!   `host:` or `var:` would otherwise silently lose hosts or variables);
+//! - `vars: somestring` (Ansible turns it into the variable `somestring`
+//!   set to null);
+//! - a host whose value is falsy but not null (`h1: []`, `h1: ""`, `h1: 0`),
+//!   which Ansible treats as "no variables".
+//!
+//! Errors Ansible raises itself (they make it skip the whole source with a
+//! warning) are errors here too, with Ansible's wording: non-mapping
+//! `hosts`/`children`/`vars` sections, a host pattern that is not a string
+//! ("Enclose integers/floats in quotation marks"), a non-mapping host value,
+//! an empty or non-string group name.
+
+use crate::data::InventoryData;
+use crate::error::{InventoryError, Result};
+use crate::ranges::expand_host_pattern;
+use crate::value::Value;
+use crate::yaml::{load_nodes, Node, NodeKind};
+use kubemagic_core::Origin;
+use std::path::Path;
+
+/// The extensions ansible's yaml plugin accepts (`yaml_extensions` default).
+pub const YAML_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
+
+/// ansible's yaml plugin `verify_file`: no extension, or one of
+/// [`YAML_EXTENSIONS`] (Python's `os.path.splitext`: a leading dot is not an
+/// extension, so `.hosts` has none).
+pub fn yaml_plugin_accepts(path: &Path) -> bool {
+    let name = match path.file_name().and_then(|n| n.to_str()) {
+        Some(n) => n,
+        None => return true,
+    };
+    let trimmed = name.trim_start_matches('.');
+    match trimmed.rfind('.') {
+        None => true,
+        Some(i) => YAML_EXTENSIONS.contains(&&trimmed[i + 1..]),
+    }
+}
+
+/// Outcome of [`parse_yaml_inventory_or_decline`].
+#[derive(Debug)]
+pub enum YamlParse {
+    /// Parsed; `inv` now holds the file's groups and hosts.
+    Parsed,
+    /// Not a YAML inventory (Ansible's yaml plugin fails before touching the
+    /// inventory and Ansible tries the next plugin). `inv` is untouched.
+    Declined(InventoryError),
+}
+
+/// Parses a YAML inventory into `inv`; "not a YAML inventory" is an error.
+pub fn parse_yaml_inventory(text: &str, path: &Path, inv: &mut InventoryData) -> Result<()> {
+    match parse_yaml_inventory_or_decline(text, path, inv)? {
+        YamlParse::Parsed => Ok(()),
+        YamlParse::Declined(e) => Err(e),
+    }
+}
+
+/// Like [`parse_yaml_inventory`], but tells "this is not a YAML inventory"
+/// (try INI) apart from "this YAML inventory is wrong" (an `Err`).
+/// Validation runs completely before `inv` is touched; only
+/// [`InventoryData`] errors (e.g. a child loop) can leave it half-built.
+pub fn parse_yaml_inventory_or_decline(
+    text: &str,
+    path: &Path,
+    inv: &mut InventoryData,
+) -> Result<YamlParse> {
+    let root = match load_nodes(text, path) {
+        Ok(Some(n)) => n,
+        Ok(None) => {
+            return Ok(YamlParse::Declined(InventoryError::parse(
+                path,
+                Some(1),
+                "Parsed empty YAML file",
+            )))
+        }
+        Err(e) => return Ok(YamlParse::Declined(e)),
+    };
+    let entries = match &root.kind {
+        NodeKind::Map(entries) if !entries.is_empty() => entries,
+        NodeKind::Map(_) => {
+            return Ok(YamlParse::Declined(InventoryError::parse(
+                path,
+                Some(root.line),
+                "Parsed empty YAML file",
+            )))
+        }
+        other if !other.is_truthy() => {
+            return Ok(YamlParse::Declined(InventoryError::parse(
+                path,
+                Some(root.line),
+                "Parsed empty YAML file",
+            )))
+        }
+        other => {
+            return Ok(YamlParse::Declined(InventoryError::parse(
+                path,
+                Some(root.line),
+                format!(
+                    "YAML inventory has invalid structure, it should be a dictionary, got: <class '{}'>",
+                    other.type_name()
+                ),
+            )))
+        }
+    };
+    if root.get("plugin").is_some_and(|p| p.kind.is_truthy()) {
+        return Ok(YamlParse::Declined(InventoryError::parse(
+            path,
+            root.get("plugin").map(|p| p.line),
+            "Plugin configuration YAML file, not YAML inventory (inventory plugins are not supported)",
+        )));
+    }
+    let mut p = Planner {
+        path,
+        ops: Vec::new(),
+    };
+    for (k, v) in entries {
+        p.group(k, v)?;
+    }
+    for op in p.ops {
+        apply(op, path, inv)?;
+    }
+    Ok(YamlParse::Parsed)
+}
+
+enum Op {
+    AddGroup(String, u32),
+    AddChild(String, String, u32),
+    AddHost {
+        name: String,
+        group: String,
+        port: Option<u16>,
+        line: u32,
+    },
+    SetVar(String, String, Value, u32),
+}
+
+fn apply(op: Op, path: &Path, inv: &mut InventoryData) -> Result<()> {
+    let origin = |line: u32| Some(Origin::new(path, Some(line)));
+    let at = |line: u32| {
+        move |e: InventoryError| match e {
+            InventoryError::Model(m) => InventoryError::parse(path, Some(line), m),
+            other => other,
+        }
+    };
+    match op {
+        Op::AddGroup(name, line) => {
+            inv.add_group(&name, origin(line));
+        }
+        Op::AddChild(parent, child, line) => inv.add_child(&parent, &child).map_err(at(line))?,
+        Op::AddHost {
+            name,
+            group,
+            port,
+            line,
+        } => {
+            inv.add_host(&name, Some(&group), port, origin(line))
+                .map_err(at(line))?;
+        }
+        Op::SetVar(entity, key, value, line) => inv
+            .set_variable(&entity, &key, value, origin(line))
+            .map_err(at(line))?,
+    }
+    Ok(())
+}
+
+struct Planner<'p> {
+    path: &'p Path,
+    ops: Vec<Op>,
+}
+
+impl Planner<'_> {
+    fn err(&self, line: u32, msg: impl Into<String>) -> InventoryError {
+        InventoryError::parse(self.path, Some(line), msg)
+    }
+
+    /// The group name as `InventoryData.add_group` accepts it.
+    fn group_name(&self, key: &Node) -> Result<String> {
+        match &key.kind {
+            NodeKind::Str(s) | NodeKind::Unsafe(s) if !s.is_empty() => Ok(s.clone()),
+            k if !k.is_truthy() => Err(self.err(
+                key.line,
+                format!(
+                    "Unable to add group {}: Invalid empty/false group name provided",
+                    key.key_string(self.path).unwrap_or_default()
+                ),
+            )),
+            k => Err(self.err(
+                key.line,
+                format!(
+                    "Unable to add group {0}: Invalid group name supplied, expected a string but got <class '{1}'> for {0}; quote the name",
+                    key.key_string(self.path).unwrap_or_default(),
+                    k.type_name()
+                ),
+            )),
+        }
+    }
+
+    /// `_parse_group`; returns the group name.
+    fn group(&mut self, key: &Node, data: &Node) -> Result<String> {
+        let name = self.group_name(key)?;
+        let entries = match &data.kind {
+            NodeKind::Null => {
+                self.ops.push(Op::AddGroup(name.clone(), key.line));
+                return Ok(name);
+            }
+            NodeKind::Map(entries) => entries,
+            other => {
+                return Err(self.err(
+                    data.line,
+                    format!(
+                        "'{name}' is not a valid group definition: expected a mapping with `hosts`, `vars` or `children`, found {} (Ansible skips it silently)",
+                        other.type_name()
+                    ),
+                ))
+            }
+        };
+        self.ops.push(Op::AddGroup(name.clone(), key.line));
+        // Ansible first checks all three sections, then walks the keys.
+        for section in ["vars", "children", "hosts"] {
+            if let Some(v) = data.get(section) {
+                let ok = match &v.kind {
+                    NodeKind::Null | NodeKind::Map(_) => true,
+                    NodeKind::Str(_) | NodeKind::Unsafe(_) => section != "vars",
+                    _ => false,
+                };
+                if !ok {
+                    let found = if matches!(v.kind, NodeKind::Str(_) | NodeKind::Unsafe(_)) {
+                        "a string (Ansible would read it as one variable set to null)".to_string()
+                    } else {
+                        format!("\"<class '{}'>\"", v.kind.type_name())
+                    };
+                    return Err(self.err(
+                        v.line,
+                        format!(
+                            "Invalid \"{section}\" entry for \"{name}\" group, requires a dictionary, found {found} instead."
+                        ),
+                    ));
+                }
+            }
+        }
+        for (k, v) in entries {
+            let section = match &k.kind {
+                NodeKind::Str(s) | NodeKind::Unsafe(s) => s.as_str(),
+                _ => "",
+            };
+            match section {
+                "vars" | "children" | "hosts" => {}
+                _ => {
+                    return Err(self.err(
+                        k.line,
+                        format!(
+                            "unexpected key ({}) in group ({name}), only \"vars\", \"children\" and \"hosts\" are valid (Ansible skips it silently)",
+                            k.key_string(self.path).unwrap_or_default()
+                        ),
+                    ))
+                }
+            }
+            // A bare string is a single entry: `hosts: h1` == `hosts: {h1: }`.
+            let single;
+            let items: &[(Node, Node)] = match &v.kind {
+                NodeKind::Null => continue,
+                NodeKind::Map(e) => e,
+                _ => {
+                    single = [(
+                        v.clone(),
+                        Node {
+                            line: v.line,
+                            col: v.col,
+                            kind: NodeKind::Null,
+                        },
+                    )];
+                    &single
+                }
+            };
+            match section {
+                "vars" => {
+                    for (vk, vv) in items {
+                        let var = vk.key_string(self.path)?;
+                        let value = vv.to_value(self.path)?;
+                        self.ops.push(Op::SetVar(name.clone(), var, value, vk.line));
+                    }
+                }
+                "children" => {
+                    for (ck, cv) in items {
+                        let child = self.group(ck, cv)?;
+                        self.ops.push(Op::AddChild(name.clone(), child, ck.line));
+                    }
+                }
+                _ => {
+                    for (hk, hv) in items {
+                        self.hosts(&name, hk, hv)?;
+                    }
+                }
+            }
+        }
+        Ok(name)
+    }
+
+    fn hosts(&mut self, group: &str, key: &Node, vars: &Node) -> Result<()> {
+        let pattern = match &key.kind {
+            NodeKind::Str(s) | NodeKind::Unsafe(s) => s.as_str(),
+            _ => {
+                return Err(self.err(
+                    key.line,
+                    format!(
+                        "Host pattern {} must be a string. Enclose integers/floats in quotation marks.",
+                        key.key_string(self.path).unwrap_or_default()
+                    ),
+                ))
+            }
+        };
+        let (names, port) =
+            expand_host_pattern(pattern).map_err(|m| self.err(key.line, m))?;
+        let entries: &[(Node, Node)] = match &vars.kind {
+            NodeKind::Null => &[],
+            NodeKind::Map(e) => e,
+            other => {
+                return Err(self.err(
+                    vars.line,
+                    format!(
+                        "Invalid data from file, expected dictionary of host variables for '{pattern}' and got {}{}",
+                        other.type_name(),
+                        if other.is_truthy() { "" } else { " (Ansible ignores it silently)" }
+                    ),
+                ))
+            }
+        };
+        let mut values = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            values.push((k.key_string(self.path)?, v.to_value(self.path)?, k.line));
+        }
+        for host in names {
+            if host.is_empty() {
+                return Err(self.err(key.line, "Invalid empty host name provided"));
+            }
+            self.ops.push(Op::AddHost {
+                name: host.clone(),
+                group: group.to_string(),
+                port,
+                line: key.line,
+            });
+            for (k, v, line) in &values {
+                self.ops
+                    .push(Op::SetVar(host.clone(), k.clone(), v.clone(), *line));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn parse(text: &str) -> Result<InventoryData> {
+        let mut inv = InventoryData::new();
+        parse_yaml_inventory(text, &PathBuf::from("inv.yml"), &mut inv)?;
+        Ok(inv)
+    }
+
+    fn names(inv: &InventoryData, ids: &[usize]) -> Vec<String> {
+        ids.iter().map(|&h| inv.hosts[h].name.clone()).collect()
+    }
+
+    #[test]
+    fn extension_rules_follow_verify_file() {
+        assert!(yaml_plugin_accepts(Path::new("inv/hosts")));
+        assert!(yaml_plugin_accepts(Path::new("inv/hosts.yml")));
+        assert!(yaml_plugin_accepts(Path::new("inv/hosts.yaml")));
+        assert!(yaml_plugin_accepts(Path::new("inv/hosts.json")));
+        assert!(yaml_plugin_accepts(Path::new("inv/.hosts")));
+        assert!(!yaml_plugin_accepts(Path::new("inv/hosts.ini")));
+        assert!(!yaml_plugin_accepts(Path::new("inv/hosts.YML")));
+    }
+
+    #[test]
+    fn groups_hosts_children_and_vars_are_built_in_file_order() {
+        let inv = parse(
+            "all:\n  vars:\n    a: 1\n  children:\n    k8s:\n      hosts:\n        n[1:2]:\n          ip: 10.0.0.1\n      children:\n        etcd:\n          hosts: n1\n    other:\n",
+        )
+        .unwrap();
+        let k8s = inv.group("k8s").unwrap();
+        assert_eq!(names(&inv, &k8s.hosts), vec!["n1", "n2"]);
+        assert_eq!(inv.group("etcd").unwrap().hosts.len(), 1);
+        assert_eq!(inv.groups[0].vars["a"].value, Value::from(1));
+        assert_eq!(inv.host("n2").unwrap().vars["ip"].value, Value::from("10.0.0.1"));
+        assert_eq!(
+            inv.host("n2").unwrap().vars["ip"].origin,
+            Some(Origin::new("inv.yml", Some(8)))
+        );
+        assert!(inv.group("other").is_some());
+    }
+
+    #[test]
+    fn host_port_becomes_ansible_port() {
+        let inv = parse("g:\n  hosts:\n    'h1:2222':\n").unwrap();
+        assert_eq!(inv.host("h1").unwrap().vars["ansible_port"].value, Value::from(2222));
+    }
+
+    #[test]
+    fn unknown_group_key_is_an_error_with_line() {
+        let e = parse("g:\n  hosts:\n    h1:\n  host:\n    h2:\n").unwrap_err();
+        assert_eq!(e.line(), Some(4));
+        assert!(e.to_string().contains("unexpected key (host)"), "{e}");
+    }
+
+    #[test]
+    fn list_of_hosts_is_an_error() {
+        let e = parse("g:\n  hosts:\n    - h1\n").unwrap_err();
+        assert!(e.to_string().contains("Invalid \"hosts\" entry"), "{e}");
+        assert_eq!(e.line(), Some(3));
+    }
+
+    #[test]
+    fn integer_host_name_must_be_quoted() {
+        let e = parse("g:\n  hosts:\n    10:\n").unwrap_err();
+        assert!(e.to_string().contains("must be a string"), "{e}");
+    }
+
+    #[test]
+    fn ini_text_is_declined_not_failed() {
+        let mut inv = InventoryData::new();
+        let r = parse_yaml_inventory_or_decline(
+            "[g]\nh1 a=1\n\n[g:vars]\nx=2\n",
+            Path::new("hosts"),
+            &mut inv,
+        )
+        .unwrap();
+        assert!(matches!(r, YamlParse::Declined(_)));
+        let r = parse_yaml_inventory_or_decline("h1\nh2\n", Path::new("hosts"), &mut inv).unwrap();
+        assert!(matches!(r, YamlParse::Declined(_)));
+        let r = parse_yaml_inventory_or_decline("# only\n", Path::new("hosts"), &mut inv).unwrap();
+        assert!(matches!(r, YamlParse::Declined(_)));
+        assert_eq!(inv.hosts.len(), 0);
+        assert_eq!(inv.groups.len(), 2);
+    }
+
+    #[test]
+    fn string_vars_section_is_an_error() {
+        assert!(parse("g:\n  vars: foo\n").is_err());
+    }
+
+    #[test]
+    fn falsy_host_value_is_an_error() {
+        assert!(parse("g:\n  hosts:\n    h1: []\n").is_err());
+        assert!(parse("g:\n  hosts:\n    h1: 5\n").is_err());
+    }
+
+    #[test]
+    fn group_that_is_a_list_is_an_error() {
+        let e = parse("g:\n  - h1\n").unwrap_err();
+        assert!(e.to_string().contains("not a valid group definition"), "{e}");
+    }
+}
