@@ -4,6 +4,7 @@
 //! to Python objects (one converter, [`convert`]), library errors to the
 //! exception classes of [`errors`]. Blocking I/O runs with the GIL released.
 
+mod check;
 mod convert;
 mod errors;
 mod inventory;
@@ -24,6 +25,7 @@ fn _kubemagic(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<inventory::Inventory>()?;
     m.add_function(wrap_pyfunction!(_roundtrip, m)?)?;
+    m.add_function(wrap_pyfunction!(check::check, m)?)?;
     pending::register(m)?;
     Ok(())
 }

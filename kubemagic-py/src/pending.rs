@@ -12,13 +12,6 @@ fn missing(what: &str, krate: &str) -> PyErr {
     ))
 }
 
-/// Runs the site checks on a site directory; returns the findings.
-#[pyfunction]
-fn check(site: std::path::PathBuf) -> PyResult<Vec<Py<PyAny>>> {
-    let _ = site;
-    Err(missing("kubemagic.check", "site checks (kubemagic check)"))
-}
-
 /// Plans the deployment phases of a site; returns them in execution order.
 #[pyfunction]
 #[pyo3(signature = (site, targets=None))]
@@ -69,7 +62,6 @@ fn ceph_render(
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(check, m)?)?;
     m.add_function(wrap_pyfunction!(plan, m)?)?;
     m.add_function(wrap_pyfunction!(etcd_status, m)?)?;
     m.add_function(wrap_pyfunction!(etcd_recover, m)?)?;

@@ -63,13 +63,13 @@ findings:
     host: {description: Host concerned, or null., type: str}
     group: {description: Group concerned, or null., type: str}
     variable: {description: Variable concerned, or null., type: str}
-errors:
+error_count:
   description: Number of findings with severity error.
   returned: always
   type: int
   sample: 0
-warnings:
-  description: Number of findings with severity warning.
+warning_count:
+  description: Number of findings with severity warning (not C(warnings), which Ansible reserves).
   returned: always
   type: int
   sample: 2
@@ -108,7 +108,7 @@ def main():
     findings = run_or_fail(module, kubemagic.check, module.params["path"])
     errors = [f for f in findings if f.get("severity") == "error"]
     warnings = [f for f in findings if f.get("severity") == "warning"]
-    result = dict(changed=False, findings=findings, errors=len(errors), warnings=len(warnings))
+    result = dict(changed=False, findings=findings, error_count=len(errors), warning_count=len(warnings))
     if errors and module.params["fail_on_error"]:
         module.fail_json(
             msg="site check found %d error(s): %s" % (len(errors), "; ".join(describe(f) for f in errors)),
