@@ -67,6 +67,8 @@ class Case:
     hash_behaviour: str = "replace"
     # (file suffix, line) kubemagic must report; Ansible only warns there.
     expect_error: tuple[str, int | None] | None = None
+    # hosts to compare with --host; None: every host
+    host_queries: tuple[str, ...] | None = None
 
     def ansible_args(self) -> list[str]:
         args: list[str] = []
@@ -116,8 +118,12 @@ def upstream_cases() -> list[Case]:
     for ini in sorted(UPSTREAM.glob("kubespray-*/inventory/sample/inventory.ini")):
         cases.append(Case(f"upstream-{ini.parts[-4]}", (str(ini),)))
     for hosts in sorted(UPSTREAM.glob("openshift-ansible-*/inventory/hosts*")):
+        # hosts.grafana.example names a child group `nodes` it never defines:
+        # Ansible drops it silently, kubemagic rejects it (issue 2).
+        error = (hosts.name, 3) if hosts.name == "hosts.grafana.example" else None
         cases.append(Case(f"upstream-openshift-{hosts.name}", (str(hosts),),
-                          patterns=("all", "OSEv3:children", "masters:&etcd", "nodes:!masters")))
+                          patterns=("all", "OSEv3:children", "masters:&etcd", "nodes:!masters"),
+                          expect_error=error))
     return cases
 
 
@@ -148,9 +154,13 @@ def repo_corpus_cases() -> list[Case]:
             f"corpus-{entry.name}",
             sources,
             playbook_dir=str(entry / spec["playbook_dir"]) if spec.get("playbook_dir") else None,
-            patterns=("all", *spec.get("patterns", [])),
+            # Only the case's own patterns: for some cases (pending children
+            # with several parents) Ansible's order of `all` depends on
+            # Python's string hash seed, so it is no reference.
+            patterns=tuple(spec.get("patterns", [])),
             hash_behaviour=spec.get("hash_behaviour", "replace"),
             expect_error=(err["file"], err.get("line")) if err else None,
+            host_queries=tuple(spec["hosts"]) if "hosts" in spec else None,
         ))
     return cases
 
