@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,6 +96,47 @@ class Case:
         out = run_tool("ansible", pattern, *self.ansible_args(), "--list-hosts", env=self.env()).stdout
         # "  hosts (N):" then one host per line, indented.
         return [line.strip() for line in out.splitlines()[1:] if line.strip()]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_etcd(data_dir: Path, quota_bytes: int | None = None):
+    """One real etcd 3.4 member on free loopback ports; yields its client URL."""
+    if not shutil.which("etcd"):
+        pytest.skip("etcd not installed")
+    client, peer = free_port(), free_port()
+    url, peer_url = f"http://127.0.0.1:{client}", f"http://127.0.0.1:{peer}"
+    proc = subprocess.Popen(
+        ["etcd", "--name", "km", "--data-dir", str(data_dir),
+         "--listen-client-urls", url, "--advertise-client-urls", url,
+         "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls", peer_url,
+         "--initial-cluster", f"km={peer_url}", "--log-level", "error",
+         *([] if quota_bytes is None else ["--quota-backend-bytes", str(quota_bytes)])],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            ok = subprocess.run(["etcdctl", "--endpoints", url, "endpoint", "health"],
+                                capture_output=True, env=dict(os.environ, ETCDCTL_API="3"))
+            if ok.returncode == 0:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("etcd did not become healthy")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def etcd_endpoint(tmp_path: Path):
+    yield from start_etcd(tmp_path / "etcd")
 
 
 INV = HERE / "inventories"

@@ -7,11 +7,9 @@ import ast
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -127,42 +125,6 @@ def test_site_check_reports_a_missing_library_as_a_failed_task() -> None:
     )
     assert proc.returncode != 0
     assert "not available in this build" in proc.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def etcd_endpoint(tmp_path: Path):
-    """One real etcd 3.4 member on free loopback ports."""
-    if not shutil.which("etcd"):
-        pytest.skip("etcd not installed")
-    client, peer = free_port(), free_port()
-    url, peer_url = f"http://127.0.0.1:{client}", f"http://127.0.0.1:{peer}"
-    proc = subprocess.Popen(
-        ["etcd", "--name", "km", "--data-dir", str(tmp_path / "data"),
-         "--listen-client-urls", url, "--advertise-client-urls", url,
-         "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls", peer_url,
-         "--initial-cluster", f"km={peer_url}", "--log-level", "error"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            ok = subprocess.run(["etcdctl", "--endpoints", url, "endpoint", "health"],
-                                capture_output=True, env=dict(os.environ, ETCDCTL_API="3"))
-            if ok.returncode == 0:
-                break
-            time.sleep(0.2)
-        else:
-            pytest.fail("etcd did not become healthy")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_etcd_playbook_against_a_real_etcd(etcd_endpoint: str) -> None:
