@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 set -euo pipefail
-echo "no benchmarks yet"
+
+# Inventory engine against ansible-inventory (issue 2).
+scripts/bench-inventory.sh
 
 # kubemagic check on a generated 5,000-host site (issue 3).
 scripts/bench-check.sh
