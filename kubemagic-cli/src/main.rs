@@ -5,6 +5,7 @@
 //! Exit codes, for scripts: 0 success; 1 findings with errors or an
 //! operation that failed; 2 usage or input error.
 
+mod etcd;
 mod inventory;
 mod output;
 
@@ -26,6 +27,8 @@ struct Cli {
 enum Command {
     /// Read Ansible inventories exactly as ansible-inventory does.
     Inventory(inventory::Args),
+    /// Diagnose and repair etcd: status, compact, defrag, alarms, snapshot, usage, recover.
+    Etcd(etcd::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Inventory(args) => inventory::run(args, cli.output),
+        Command::Etcd(args) => etcd::run(args, cli.output),
     };
     match result {
         Ok(exit) => exit.into(),

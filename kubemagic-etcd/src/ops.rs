@@ -622,6 +622,39 @@ fn step(report: &mut RecoveryReport, name: &str, ok: bool, detail: impl Into<Str
     });
 }
 
+/// A light health check of every member, concurrently: the Status RPC only
+/// (no metrics, member list or alarms), for the re-checks between two
+/// defragmentations. Returns the first unhealthy member and why.
+pub async fn first_unhealthy_now(cluster: &Cluster) -> Option<(String, String)> {
+    let handles: Vec<_> = cluster
+        .members
+        .iter()
+        .map(|m| {
+            let m = m.clone();
+            tokio::spawn(async move {
+                let r = m.status().await;
+                (m.endpoint.clone(), r)
+            })
+        })
+        .collect();
+    let mut first = None;
+    for h in handles {
+        let Ok((ep, r)) = h.await else { continue };
+        let why = match r {
+            Err(e) => Some(e.to_string()),
+            Ok(s) if s.leader() == 0 => Some("has no leader".to_string()),
+            Ok(s) => {
+                let bad: Vec<&String> = s.errors().iter().filter(|e| !e.contains("NOSPACE")).collect();
+                (!bad.is_empty()).then(|| format!("{bad:?}"))
+            }
+        };
+        if let (Some(why), None) = (why, &first) {
+            first = Some((ep, why));
+        }
+    }
+    first
+}
+
 /// Returns the first unhealthy member of a fresh status, if any.
 fn first_unhealthy(st: &ClusterStatus) -> Option<(String, String)> {
     st.members
@@ -714,20 +747,19 @@ pub async fn recover(
     // (3) defragment, one member at a time, re-checking every member first.
     let total = rplan.defrag.order.len();
     for (i, ep) in rplan.defrag.order.iter().enumerate() {
-        let now = status(cluster).await;
-        if let Some((who, why)) = first_unhealthy(&now) {
+        if let Some((who, why)) = first_unhealthy_now(cluster).await {
             step(&mut report, "defragment", false, format!("{who}: {why}"));
             report.stopped = Some(format!(
                 "member {who} became unhealthy during recovery ({why}); stopped before defragmenting \
                  {ep}; NOSPACE NOT disarmed. Bring the member back, then run `kubemagic etcd recover` again"
             ));
-            report.after = Some(now);
+            report.after = Some(status(cluster).await);
             return report;
         }
         let Some(m) = cluster.member(ep) else { continue };
-        let st = now.members.iter().find(|s| &s.endpoint == ep);
-        let before_sz = st.and_then(|s| s.live.as_ref().map(|l| l.db_size));
-        let in_use = st.and_then(|s| s.live.as_ref().map(|l| l.db_size_in_use));
+        let st = m.status().await.ok();
+        let before_sz = st.as_ref().map(|s| ByteSize::b(s.db_size().max(0) as u64));
+        let in_use = st.as_ref().map(|s| ByteSize::b(s.raft_used_db_size().max(0) as u64));
         progress(&Progress::DefragStart {
             endpoint: ep.clone(),
             index: i + 1,
@@ -759,7 +791,7 @@ pub async fn recover(
             _ => false,
         };
         let detail = format!(
-            "{ep}: {} → {} in {:.1}s",
+            "{ep}: {} -> {} in {:.1}s",
             before_sz.map(|b| b.to_string()).unwrap_or("?".into()),
             after_sz.map(|b| b.to_string()).unwrap_or("?".into()),
             t.elapsed().as_secs_f64()
