@@ -166,16 +166,25 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
                 OutputFormat::Json => print_json(&st)?,
                 OutputFormat::Text => print_status(&st),
             }
-            Ok(if st.has_errors() { Exit::Failed } else { Exit::Ok })
+            Ok(if st.has_errors() {
+                Exit::Failed
+            } else {
+                Exit::Ok
+            })
         }
         Sub::Compact { revision } => {
             let r = ops::compact(cluster, revision).await.map_err(cli_err)?;
             match format {
                 OutputFormat::Json => print_json(&r)?,
                 OutputFormat::Text if r.already_compacted => {
-                    println!("already compacted at or past revision {} ({})", r.revision, r.endpoint)
+                    println!(
+                        "already compacted at or past revision {} ({})",
+                        r.revision, r.endpoint
+                    )
                 }
-                OutputFormat::Text => println!("compacted to revision {} ({})", r.revision, r.endpoint),
+                OutputFormat::Text => {
+                    println!("compacted to revision {} ({})", r.revision, r.endpoint)
+                }
             }
             Ok(Exit::Ok)
         }
@@ -203,11 +212,13 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
                     }
                 }
             }
-            Ok(if r.failed() || (r.results.is_empty() && !r.skipped.is_empty()) {
-                Exit::Failed
-            } else {
-                Exit::Ok
-            })
+            Ok(
+                if r.failed() || (r.results.is_empty() && !r.skipped.is_empty()) {
+                    Exit::Failed
+                } else {
+                    Exit::Ok
+                },
+            )
         }
         Sub::Alarm {
             command: AlarmSub::List,
@@ -247,7 +258,11 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
                     }
                 }
             }
-            Ok(if r.kept.is_empty() { Exit::Ok } else { Exit::Failed })
+            Ok(if r.kept.is_empty() {
+                Exit::Ok
+            } else {
+                Exit::Failed
+            })
         }
         Sub::Snapshot {
             command: SnapshotSub::Save { file, endpoint },
@@ -304,7 +319,11 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
                 OutputFormat::Json => print_json(&r)?,
                 OutputFormat::Text => print_recovery(&r),
             }
-            Ok(if r.succeeded() { Exit::Ok } else { Exit::Failed })
+            Ok(if r.succeeded() {
+                Exit::Ok
+            } else {
+                Exit::Failed
+            })
         }
     }
 }
@@ -328,7 +347,10 @@ fn print_progress(p: &Progress) {
             index,
             total,
             db_size,
-        } => eprintln!("[{index}/{total}] defragmenting {endpoint} ({})...", size(*db_size)),
+        } => eprintln!(
+            "[{index}/{total}] defragmenting {endpoint} ({})...",
+            size(*db_size)
+        ),
         Progress::DefragDone {
             endpoint,
             before,
@@ -340,7 +362,9 @@ fn print_progress(p: &Progress) {
             size(*after),
             elapsed.as_secs_f64()
         ),
-        Progress::Disarmed { alarm } => eprintln!("disarmed {} of member {}", alarm.alarm, alarm.member_id),
+        Progress::Disarmed { alarm } => {
+            eprintln!("disarmed {} of member {}", alarm.alarm, alarm.member_id)
+        }
         Progress::Probed => eprintln!("write probe succeeded"),
     }
 }
@@ -389,8 +413,11 @@ fn print_status(st: &ClusterStatus) {
                 m.name.clone().unwrap_or("-".into()),
                 l.map(|l| l.version.clone()).unwrap_or("-".into()),
                 l.map(|l| l.db_size.to_string()).unwrap_or("-".into()),
-                l.map(|l| l.db_size_in_use.to_string()).unwrap_or("-".into()),
-                m.quota_backend_bytes.map(|q| q.to_string()).unwrap_or("-".into()),
+                l.map(|l| l.db_size_in_use.to_string())
+                    .unwrap_or("-".into()),
+                m.quota_backend_bytes
+                    .map(|q| q.to_string())
+                    .unwrap_or("-".into()),
                 m.quota_fraction()
                     .map(|f| format!("{:.0} %", f * 100.0))
                     .unwrap_or("-".into()),
@@ -406,7 +433,16 @@ fn print_status(st: &ClusterStatus) {
         .collect();
     print_table(
         &[
-            "ENDPOINT", "ID", "NAME", "VERSION", "DB SIZE", "IN USE", "QUOTA", "% QUOTA", "IS LEADER", "RAFT TERM",
+            "ENDPOINT",
+            "ID",
+            "NAME",
+            "VERSION",
+            "DB SIZE",
+            "IN USE",
+            "QUOTA",
+            "% QUOTA",
+            "IS LEADER",
+            "RAFT TERM",
             "RAFT INDEX",
         ],
         &rows,
@@ -426,21 +462,36 @@ fn print_recovery(r: &RecoveryReport) {
         println!("plan:");
         println!("  1. status: every member healthy, quorum present");
         println!("  2. compact to revision {} (physical)", p.compact_revision);
-        println!("  3. defragment one by one, followers first: {}", p.defrag.order.join(" -> "));
+        println!(
+            "  3. defragment one by one, followers first: {}",
+            p.defrag.order.join(" -> ")
+        );
         for s in &p.defrag.skipped {
             println!("     skip {}: {}", s.endpoint, s.reason);
         }
         if p.disarm.is_empty() {
             println!("  4. disarm: no NOSPACE alarm raised");
         } else {
-            let list: Vec<String> = p.disarm.iter().map(|a| format!("{} of {}", a.alarm, a.member_id)).collect();
-            println!("  4. disarm {} once every member is below 90 % of its quota", list.join(", "));
+            let list: Vec<String> = p
+                .disarm
+                .iter()
+                .map(|a| format!("{} of {}", a.alarm, a.member_id))
+                .collect();
+            println!(
+                "  4. disarm {} once every member is below 90 % of its quota",
+                list.join(", ")
+            );
         }
         println!("  5. prove a write works under {}", ops::PROBE_PREFIX);
     }
     if !r.dry_run || r.refusal.is_some() {
         for s in &r.steps {
-            println!("{} {}: {}", if s.ok { "ok  " } else { "FAIL" }, s.step, s.detail);
+            println!(
+                "{} {}: {}",
+                if s.ok { "ok  " } else { "FAIL" },
+                s.step,
+                s.detail
+            );
         }
     }
     if let Some(refusal) = &r.refusal {

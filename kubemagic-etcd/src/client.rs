@@ -116,7 +116,12 @@ impl Member {
     /// Runs one RPC under a deadline. A deadline hit is classified with a
     /// plain TCP connect so that "connection refused" reads as unreachable
     /// rather than as a vague timeout.
-    pub(crate) async fn call<T, F>(&self, op: &'static str, after: Duration, fut: F) -> Result<T, EtcdError>
+    pub(crate) async fn call<T, F>(
+        &self,
+        op: &'static str,
+        after: Duration,
+        fut: F,
+    ) -> Result<T, EtcdError>
     where
         F: Future<Output = Result<T, etcd_client::Error>>,
     {
@@ -134,7 +139,12 @@ impl Member {
             .map(|(_, r)| r)
             .unwrap_or(&self.endpoint)
             .to_string();
-        match tokio::time::timeout(self.timeouts.dial, tokio::net::TcpStream::connect(&hostport)).await {
+        match tokio::time::timeout(
+            self.timeouts.dial,
+            tokio::net::TcpStream::connect(&hostport),
+        )
+        .await
+        {
             Ok(Err(e)) => EtcdError::Unreachable {
                 endpoint: self.endpoint.clone(),
                 reason: e.to_string(),
@@ -153,8 +163,12 @@ impl Member {
 
     pub async fn status(&self) -> Result<etcd_client::StatusResponse, EtcdError> {
         let mut c = self.client.clone();
-        self.call("status", self.timeouts.command, async move { c.status().await })
-            .await
+        self.call(
+            "status",
+            self.timeouts.command,
+            async move { c.status().await },
+        )
+        .await
     }
 
     /// Reads the quota and sizes from `/metrics`.

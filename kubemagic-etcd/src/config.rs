@@ -129,7 +129,8 @@ impl EnvFile {
             }
             let v = v.trim();
             let v = if v.len() >= 2
-                && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\'')))
+                && ((v.starts_with('"') && v.ends_with('"'))
+                    || (v.starts_with('\'') && v.ends_with('\'')))
             {
                 &v[1..v.len() - 1]
             } else {
@@ -144,7 +145,10 @@ impl EnvFile {
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.vars.get(key).map(|(v, _)| v.as_str()).filter(|v| !v.is_empty())
+        self.vars
+            .get(key)
+            .map(|(v, _)| v.as_str())
+            .filter(|v| !v.is_empty())
     }
 
     fn line(&self, key: &str) -> Option<u32> {
@@ -261,7 +265,10 @@ fn normalise_endpoint(ep: &str, tls: bool) -> Result<String, EtcdError> {
 impl Config {
     /// Resolves flags, environment (through `env`, so tests need not touch
     /// the process environment) and the env file into a configuration.
-    pub fn resolve(args: &ConnectArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, EtcdError> {
+    pub fn resolve(
+        args: &ConnectArgs,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, EtcdError> {
         let file = match &args.env_file {
             Some(p) => Some(EnvFile::read(p)?),
             None => None,
@@ -270,28 +277,47 @@ impl Config {
         let env_first = |keys: &[&str]| keys.iter().find_map(|k| env_nonempty(k));
         let file_first = |keys: &[&str]| file.as_ref().and_then(|f| f.first(keys));
 
-        let pick_path = |flag: &Option<PathBuf>, env_keys: &[&str], file_keys: &[&str]| -> Option<PathBuf> {
-            flag.clone()
-                .or_else(|| env_first(env_keys).map(PathBuf::from))
-                .or_else(|| file_first(file_keys).map(PathBuf::from))
-        };
+        let pick_path =
+            |flag: &Option<PathBuf>, env_keys: &[&str], file_keys: &[&str]| -> Option<PathBuf> {
+                flag.clone()
+                    .or_else(|| env_first(env_keys).map(PathBuf::from))
+                    .or_else(|| file_first(file_keys).map(PathBuf::from))
+            };
         let cacert = pick_path(
             &args.cacert,
             &["ETCDCTL_CACERT", "ETCDCTL_CA_FILE"],
-            &["ETCDCTL_CA_FILE", "ETCDCTL_CACERT", "ETCD_TRUSTED_CA_FILE", "ETCD_PEER_TRUSTED_CA_FILE"],
+            &[
+                "ETCDCTL_CA_FILE",
+                "ETCDCTL_CACERT",
+                "ETCD_TRUSTED_CA_FILE",
+                "ETCD_PEER_TRUSTED_CA_FILE",
+            ],
         );
         let cert = pick_path(
             &args.cert,
             &["ETCDCTL_CERT", "ETCDCTL_CERT_FILE"],
-            &["ETCD_PEER_CERT_FILE", "ETCDCTL_CERT", "ETCDCTL_CERT_FILE", "ETCD_CERT_FILE"],
+            &[
+                "ETCD_PEER_CERT_FILE",
+                "ETCDCTL_CERT",
+                "ETCDCTL_CERT_FILE",
+                "ETCD_CERT_FILE",
+            ],
         );
         let key = pick_path(
             &args.key,
             &["ETCDCTL_KEY", "ETCDCTL_KEY_FILE"],
-            &["ETCD_PEER_KEY_FILE", "ETCDCTL_KEY", "ETCDCTL_KEY_FILE", "ETCD_KEY_FILE"],
+            &[
+                "ETCD_PEER_KEY_FILE",
+                "ETCDCTL_KEY",
+                "ETCDCTL_KEY_FILE",
+                "ETCD_KEY_FILE",
+            ],
         );
 
-        let ca = cacert.as_deref().map(|p| read_pem("CA certificate", p)).transpose()?;
+        let ca = cacert
+            .as_deref()
+            .map(|p| read_pem("CA certificate", p))
+            .transpose()?;
         let identity = match (cert, key) {
             (Some(c), Some(k)) => {
                 let (cp, cb) = read_pem("client certificate", &c)?;
@@ -339,7 +365,11 @@ impl Config {
             Vec::new()
         };
         let mut endpoints = Vec::new();
-        for e in raw_endpoints.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
+        for e in raw_endpoints
+            .iter()
+            .map(|e| e.trim())
+            .filter(|e| !e.is_empty())
+        {
             let n = normalise_endpoint(e, tls.is_some())?;
             if !endpoints.contains(&n) {
                 endpoints.push(n);
@@ -417,7 +447,11 @@ ETCD_PEER_KEY_FILE=/etc/ssl/etcd/ssl/member-node1-key.pem
         let f = EnvFile::parse(Path::new("/etc/etcd.env"), KUBESPRAY_ENV).unwrap();
         assert_eq!(
             f.initial_cluster_client_endpoints().unwrap(),
-            vec!["https://10.0.0.1:2379", "https://10.0.0.2:2379", "https://10.0.0.3:2379"]
+            vec![
+                "https://10.0.0.1:2379",
+                "https://10.0.0.2:2379",
+                "https://10.0.0.3:2379"
+            ]
         );
         assert_eq!(f.get("ETCD_QUOTA_BACKEND_BYTES"), Some("20971520"));
     }
@@ -445,7 +479,10 @@ ETCD_PEER_KEY_FILE=/etc/ssl/etcd/ssl/member-node1-key.pem
         };
         let env = |k: &str| (k == "ETCDCTL_ENDPOINTS").then(|| "http://127.0.0.9:1".to_string());
         let c = Config::resolve(&args, &env).unwrap();
-        assert_eq!(c.endpoints, vec!["http://127.0.0.1:2379", "http://127.0.0.1:22379"]);
+        assert_eq!(
+            c.endpoints,
+            vec!["http://127.0.0.1:2379", "http://127.0.0.1:22379"]
+        );
         let c = Config::resolve(&ConnectArgs::default(), &env).unwrap();
         assert_eq!(c.endpoints, vec!["http://127.0.0.9:1"]);
     }
@@ -458,8 +495,12 @@ ETCD_PEER_KEY_FILE=/etc/ssl/etcd/ssl/member-node1-key.pem
 
     #[test]
     fn malformed_env_file_line_reports_file_and_line() {
-        let err = EnvFile::parse(Path::new("/etc/etcd.env"), "A=1\nthis is not a var\n").unwrap_err();
-        assert_eq!(err.to_string(), "/etc/etcd.env:2: expected KEY=value, found `this is not a var`");
+        let err =
+            EnvFile::parse(Path::new("/etc/etcd.env"), "A=1\nthis is not a var\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/etc/etcd.env:2: expected KEY=value, found `this is not a var`"
+        );
     }
 
     #[test]

@@ -109,7 +109,8 @@ impl EtcdError {
         ];
         if let etcd_client::Error::GRpcStatus(s) = &e {
             let msg = s.message().to_lowercase();
-            if s.code() == tonic_code_unavailable() && !tls_markers.iter().any(|m| msg.contains(m)) {
+            if s.code() == tonic_code_unavailable() && !tls_markers.iter().any(|m| msg.contains(m))
+            {
                 return EtcdError::Unreachable {
                     endpoint: endpoint.to_string(),
                     reason: s.message().to_string(),

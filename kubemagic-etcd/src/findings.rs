@@ -26,7 +26,8 @@ pub const FRAGMENTATION_MIN_DB: ByteSize = ByteSize::b(100_000_000);
 pub const QUOTA_MAX_RECOMMENDED: ByteSize = ByteSize::gib(8);
 pub const QUOTA_MIN_RECOMMENDED: ByteSize = ByteSize::gib(1);
 
-pub const FIX_ADVICE: &str = "leave etcd_quota_backend_bytes unset (etcd's 2 GiB default) or set it \
+pub const FIX_ADVICE: &str =
+    "leave etcd_quota_backend_bytes unset (etcd's 2 GiB default) or set it \
 to the same value, at most 8 GiB, on every member, and give etcd its own logical volume so that a \
 full database cannot be caused by, nor fill, another filesystem";
 
@@ -75,14 +76,22 @@ pub fn diagnose(
         out.push(
             Finding::error(
                 "KM506",
-                format!("member {} is unreachable: {}", m.label(), m.problems.join("; ")),
+                format!(
+                    "member {} is unreachable: {}",
+                    m.label(),
+                    m.problems.join("; ")
+                ),
             )
             .host(m.endpoint.clone()),
         );
     }
 
     let reachable: Vec<&MemberStatus> = members.iter().filter(|m| m.is_reachable()).collect();
-    if !reachable.is_empty() && !reachable.iter().any(|m| m.live.as_ref().is_some_and(|l| l.leader.is_some())) {
+    if !reachable.is_empty()
+        && !reachable
+            .iter()
+            .any(|m| m.live.as_ref().is_some_and(|l| l.leader.is_some()))
+    {
         out.push(Finding::error(
             "KM507",
             "no member knows a leader: the cluster has lost quorum and accepts neither reads nor writes",
@@ -105,7 +114,10 @@ pub fn diagnose(
                 .filter(|(_, q)| *q == min)
                 .map(|(m, _)| m.label())
                 .collect();
-            let listing: Vec<String> = quotas.iter().map(|(m, q)| format!("{}={q}", m.label())).collect();
+            let listing: Vec<String> = quotas
+                .iter()
+                .map(|(m, q)| format!("{}={q}", m.label()))
+                .collect();
             out.push(
                 Finding::error(
                     "KM503",
@@ -137,7 +149,10 @@ pub fn diagnose(
             out.push(
                 Finding::warning(
                     "KM512",
-                    format!("{} has a quota of {q}, above the 8 GiB etcd supports well", m.label()),
+                    format!(
+                        "{} has a quota of {q}, above the 8 GiB etcd supports well",
+                        m.label()
+                    ),
                 )
                 .host(m.endpoint.clone())
                 .variable("etcd_quota_backend_bytes"),
@@ -210,7 +225,11 @@ pub fn diagnose(
     if versions.len() > 1 {
         let listing: Vec<String> = reachable
             .iter()
-            .filter_map(|m| m.live.as_ref().map(|l| format!("{}={}", m.label(), l.version)))
+            .filter_map(|m| {
+                m.live
+                    .as_ref()
+                    .map(|l| format!("{}={}", m.label(), l.version))
+            })
             .collect();
         out.push(Finding::warning(
             "KM508",
@@ -259,7 +278,10 @@ pub fn diagnose(
 
     if let Some(cq) = configured {
         let target: Vec<&MemberStatus> = match &cq.member_name {
-            Some(n) => members.iter().filter(|m| m.name.as_deref() == Some(n.as_str())).collect(),
+            Some(n) => members
+                .iter()
+                .filter(|m| m.name.as_deref() == Some(n.as_str()))
+                .collect(),
             None => Vec::new(),
         };
         for m in target {
@@ -293,7 +315,13 @@ pub(crate) mod tests {
     use crate::model::{LiveStatus, MemberId};
     use kubemagic_core::Severity;
 
-    pub fn member(n: u64, db: ByteSize, in_use: ByteSize, quota: ByteSize, leader: u64) -> MemberStatus {
+    pub fn member(
+        n: u64,
+        db: ByteSize,
+        in_use: ByteSize,
+        quota: ByteSize,
+        leader: u64,
+    ) -> MemberStatus {
         MemberStatus {
             endpoint: format!("http://127.0.0.1:{}", 2379 + 10 * n),
             id: Some(MemberId(n)),
@@ -359,22 +387,45 @@ pub(crate) mod tests {
         assert!(c.contains(&("KM505", Severity::Warning)));
         assert!(c.contains(&("KM509", Severity::Warning)));
         let asym = f.iter().find(|f| f.code == "KM503").unwrap();
-        assert!(asym.message.contains("whole cluster stops accepting writes"), "{}", asym.message);
+        assert!(
+            asym.message
+                .contains("whole cluster stops accepting writes"),
+            "{}",
+            asym.message
+        );
         assert!(asym.message.contains("etcd3"));
     }
 
     #[test]
     fn database_at_85_percent_is_a_warning() {
-        let ms = vec![member(1, ByteSize::mib(17), ByteSize::mib(17), ByteSize::mib(20), 1)];
+        let ms = vec![member(
+            1,
+            ByteSize::mib(17),
+            ByteSize::mib(17),
+            ByteSize::mib(20),
+            1,
+        )];
         let f = diagnose(&ms, &[], &[], None);
         assert!(codes(&f).contains(&("KM504", Severity::Warning)));
     }
 
     #[test]
     fn small_fragmented_database_far_from_quota_is_not_worth_a_defrag() {
-        let ms = vec![member(1, ByteSize::mib(50), ByteSize::mib(5), ByteSize::gib(2), 1)];
+        let ms = vec![member(
+            1,
+            ByteSize::mib(50),
+            ByteSize::mib(5),
+            ByteSize::gib(2),
+            1,
+        )];
         assert!(diagnose(&ms, &[], &[], None).is_empty());
-        let ms = vec![member(1, ByteSize::mib(200), ByteSize::mib(50), ByteSize::gib(2), 1)];
+        let ms = vec![member(
+            1,
+            ByteSize::mib(200),
+            ByteSize::mib(50),
+            ByteSize::gib(2),
+            1,
+        )];
         assert!(codes(&diagnose(&ms, &[], &[], None)).contains(&("KM505", Severity::Warning)));
     }
 
@@ -397,13 +448,22 @@ pub(crate) mod tests {
         if let Some(l) = b.live.as_mut() {
             l.version = "3.5.9".into();
         }
-        let ms = vec![member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1), b];
+        let ms = vec![
+            member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1),
+            b,
+        ];
         assert!(codes(&diagnose(&ms, &[], &[], None)).contains(&("KM508", Severity::Warning)));
     }
 
     #[test]
     fn env_file_quota_different_from_running_member_points_at_the_file() {
-        let ms = vec![member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::mib(20), 1)];
+        let ms = vec![member(
+            1,
+            ByteSize::mib(1),
+            ByteSize::mib(1),
+            ByteSize::mib(20),
+            1,
+        )];
         let cq = ConfiguredQuota {
             bytes: ByteSize::gib(2),
             origin: kubemagic_core::Origin::new("/etc/etcd.env", Some(7)),
@@ -416,7 +476,13 @@ pub(crate) mod tests {
 
     #[test]
     fn member_listed_but_not_queried_is_reported() {
-        let ms = vec![member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1)];
+        let ms = vec![member(
+            1,
+            ByteSize::mib(1),
+            ByteSize::mib(1),
+            ByteSize::gib(2),
+            1,
+        )];
         let listed = vec![ListedMember {
             id: MemberId(9),
             name: "etcd9".into(),
@@ -428,7 +494,13 @@ pub(crate) mod tests {
 
     #[test]
     fn corrupt_alarm_is_never_treated_as_nospace() {
-        let ms = vec![member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1)];
+        let ms = vec![member(
+            1,
+            ByteSize::mib(1),
+            ByteSize::mib(1),
+            ByteSize::gib(2),
+            1,
+        )];
         let alarms = [Alarm {
             member_id: MemberId(1),
             alarm: AlarmKind::Corrupt,

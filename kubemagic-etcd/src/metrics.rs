@@ -51,7 +51,8 @@ mod tests {
 
     #[test]
     fn reads_quota_and_sizes_in_scientific_notation() {
-        let text = "# HELP etcd_server_quota_backend_bytes Current backend storage quota size in bytes.\n\
+        let text =
+            "# HELP etcd_server_quota_backend_bytes Current backend storage quota size in bytes.\n\
 # TYPE etcd_server_quota_backend_bytes gauge\n\
 etcd_server_quota_backend_bytes 2.097152e+07\n\
 etcd_mvcc_db_total_size_in_bytes 2.1008384e+07\n\
@@ -65,6 +66,9 @@ etcd_debugging_mvcc_db_total_size_in_bytes 2.1008384e+07\n";
 
     #[test]
     fn garbage_yields_nothing_not_a_panic() {
-        assert_eq!(parse("etcd_server_quota_backend_bytes NaN\n\u{0}\nfoo"), MemberMetrics::default());
+        assert_eq!(
+            parse("etcd_server_quota_backend_bytes NaN\n\u{0}\nfoo"),
+            MemberMetrics::default()
+        );
     }
 }

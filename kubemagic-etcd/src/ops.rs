@@ -5,7 +5,9 @@
 use crate::client::{Cluster, Member};
 use crate::error::EtcdError;
 use crate::findings::diagnose;
-use crate::model::{Alarm, AlarmKind, ClusterStatus, ListedMember, LiveStatus, MemberId, MemberStatus};
+use crate::model::{
+    Alarm, AlarmKind, ClusterStatus, ListedMember, LiveStatus, MemberId, MemberStatus,
+};
 use crate::plan::{self, DefragPlan, RecoveryPlan, Refusal, Skipped};
 use etcd_client::{AlarmAction, AlarmOptions, AlarmType, CompactionOptions, GetOptions};
 use kubemagic_core::ByteSize;
@@ -18,11 +20,28 @@ use std::time::{Duration, Instant};
 /// progress; tests use them to act at a precise moment).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Progress {
-    Compacting { revision: i64 },
-    Compacted { revision: i64, already: bool },
-    DefragStart { endpoint: String, index: usize, total: usize, db_size: Option<ByteSize> },
-    DefragDone { endpoint: String, before: Option<ByteSize>, after: Option<ByteSize>, elapsed: Duration },
-    Disarmed { alarm: Alarm },
+    Compacting {
+        revision: i64,
+    },
+    Compacted {
+        revision: i64,
+        already: bool,
+    },
+    DefragStart {
+        endpoint: String,
+        index: usize,
+        total: usize,
+        db_size: Option<ByteSize>,
+    },
+    DefragDone {
+        endpoint: String,
+        before: Option<ByteSize>,
+        after: Option<ByteSize>,
+        elapsed: Duration,
+    },
+    Disarmed {
+        alarm: Alarm,
+    },
     Probed,
 }
 
@@ -90,7 +109,9 @@ pub async fn status(cluster: &Cluster) -> ClusterStatus {
     let mut member_list = Vec::new();
     let mut alarms = Vec::new();
     // Prefer the leader for the member list and alarms, then any reachable member.
-    let mut order: Vec<usize> = (0..members.len()).filter(|&i| members[i].is_reachable()).collect();
+    let mut order: Vec<usize> = (0..members.len())
+        .filter(|&i| members[i].is_reachable())
+        .collect();
     order.sort_by_key(|&i| !members[i].is_leader());
     for i in order {
         let m = &cluster.members[i];
@@ -104,14 +125,23 @@ pub async fn status(cluster: &Cluster) -> ClusterStatus {
     for ms in &mut members {
         let id = ms.live.as_ref().map(|l| l.id);
         let found = member_list.iter().find(|lm| {
-            Some(lm.id) == id || lm.client_urls.iter().any(|u| u.trim_end_matches('/') == ms.endpoint)
+            Some(lm.id) == id
+                || lm
+                    .client_urls
+                    .iter()
+                    .any(|u| u.trim_end_matches('/') == ms.endpoint)
         });
         if let Some(lm) = found {
             ms.name = Some(lm.name.clone()).filter(|n| !n.is_empty());
             ms.id = Some(lm.id);
         }
     }
-    let findings = diagnose(&members, &alarms, &member_list, cluster.config.configured_quota.as_ref());
+    let findings = diagnose(
+        &members,
+        &alarms,
+        &member_list,
+        cluster.config.configured_quota.as_ref(),
+    );
     ClusterStatus {
         members,
         alarms,
@@ -123,7 +153,9 @@ pub async fn status(cluster: &Cluster) -> ClusterStatus {
 async fn member_list_of(m: &Member) -> Result<Vec<ListedMember>, EtcdError> {
     let mut c = m.client.clone();
     let r = m
-        .call("member list", m.timeouts.command, async move { c.member_list().await })
+        .call("member list", m.timeouts.command, async move {
+            c.member_list().await
+        })
         .await?;
     Ok(r.members()
         .iter()
@@ -200,7 +232,10 @@ pub struct DisarmReport {
 }
 
 /// Disarms NOSPACE alarms (and CORRUPT ones only when `include_corrupt`).
-pub async fn alarm_disarm(cluster: &Cluster, include_corrupt: bool) -> Result<DisarmReport, EtcdError> {
+pub async fn alarm_disarm(
+    cluster: &Cluster,
+    include_corrupt: bool,
+) -> Result<DisarmReport, EtcdError> {
     let st = status(cluster).await;
     let m = first_reachable(cluster, &st).ok_or(EtcdError::NoHealthyMember("alarm disarm"))?;
     let warnings = plan::disarm_blockers(&st.members);
@@ -210,14 +245,16 @@ pub async fn alarm_disarm(cluster: &Cluster, include_corrupt: bool) -> Result<Di
         warnings,
     };
     for a in alarms_of(m).await? {
-        let allowed = a.alarm == AlarmKind::Nospace || (include_corrupt && a.alarm == AlarmKind::Corrupt);
+        let allowed =
+            a.alarm == AlarmKind::Nospace || (include_corrupt && a.alarm == AlarmKind::Corrupt);
         if allowed {
             disarm_one(m, a).await?;
             report.disarmed.push(a);
         } else {
-            report
-                .kept
-                .push((a, "not a NOSPACE alarm (use --corrupt after investigating)".into()));
+            report.kept.push((
+                a,
+                "not a NOSPACE alarm (use --corrupt after investigating)".into(),
+            ));
         }
     }
     Ok(report)
@@ -257,7 +294,8 @@ async fn compact_on(m: &Member, rev: i64) -> Result<CompactReport, EtcdError> {
     // ordinary request.
     let r = m
         .call("compact", m.timeouts.defrag, async move {
-            c.compact(rev, Some(CompactionOptions::new().with_physical())).await
+            c.compact(rev, Some(CompactionOptions::new().with_physical()))
+                .await
         })
         .await;
     match r {
@@ -266,11 +304,13 @@ async fn compact_on(m: &Member, rev: i64) -> Result<CompactReport, EtcdError> {
             revision: rev,
             already_compacted: false,
         }),
-        Err(EtcdError::Rpc { message, .. }) if message.contains("has been compacted") => Ok(CompactReport {
-            endpoint: m.endpoint.clone(),
-            revision: rev,
-            already_compacted: true,
-        }),
+        Err(EtcdError::Rpc { message, .. }) if message.contains("has been compacted") => {
+            Ok(CompactReport {
+                endpoint: m.endpoint.clone(),
+                revision: rev,
+                already_compacted: true,
+            })
+        }
         Err(e) => Err(e),
     }
 }
@@ -300,13 +340,18 @@ impl DefragReport {
 
 async fn defrag_member(m: &Member) -> Result<(), EtcdError> {
     let mut c = m.client.clone();
-    m.call("defragment", m.timeouts.defrag, async move { c.defragment().await })
-        .await?;
+    m.call("defragment", m.timeouts.defrag, async move {
+        c.defragment().await
+    })
+    .await?;
     Ok(())
 }
 
 async fn db_size_of(m: &Member) -> Option<ByteSize> {
-    m.status().await.ok().map(|s| ByteSize::b(s.db_size().max(0) as u64))
+    m.status()
+        .await
+        .ok()
+        .map(|s| ByteSize::b(s.db_size().max(0) as u64))
 }
 
 /// Defragments members one at a time, followers first and the leader last,
@@ -331,7 +376,9 @@ pub async fn defrag(
     let mut results = Vec::new();
     let total = order.len();
     for (i, ep) in order.iter().enumerate() {
-        let Some(m) = cluster.member(ep) else { continue };
+        let Some(m) = cluster.member(ep) else {
+            continue;
+        };
         let before = db_size_of(m).await;
         progress(&Progress::DefragStart {
             endpoint: ep.clone(),
@@ -380,16 +427,22 @@ pub struct SnapshotReport {
 /// (the server appends the digest of the database to the stream), fsyncs,
 /// renames into place and fsyncs the directory. A failure leaves no partial
 /// file at `path`.
-pub async fn snapshot_save(cluster: &Cluster, path: &Path, endpoint: Option<&str>) -> Result<SnapshotReport, EtcdError> {
+pub async fn snapshot_save(
+    cluster: &Cluster,
+    path: &Path,
+    endpoint: Option<&str>,
+) -> Result<SnapshotReport, EtcdError> {
     use sha2::{Digest, Sha256};
     use tokio::io::AsyncWriteExt;
 
     let st = status(cluster).await;
     let m = match endpoint {
-        Some(e) => cluster.member(e).ok_or_else(|| EtcdError::InvalidEndpoint {
-            endpoint: e.to_string(),
-            message: "not one of the configured endpoints".into(),
-        })?,
+        Some(e) => cluster
+            .member(e)
+            .ok_or_else(|| EtcdError::InvalidEndpoint {
+                endpoint: e.to_string(),
+                message: "not one of the configured endpoints".into(),
+            })?,
         None => first_reachable(cluster, &st).ok_or(EtcdError::NoHealthyMember("snapshot"))?,
     };
     let revision = st
@@ -417,7 +470,11 @@ pub async fn snapshot_save(cluster: &Cluster, path: &Path, endpoint: Option<&str
 
     let mut c = m.client.clone();
     let mut stream = m
-        .call("snapshot", m.timeouts.command, async move { c.snapshot().await })
+        .call(
+            "snapshot",
+            m.timeouts.command,
+            async move { c.snapshot().await },
+        )
         .await?;
     let mut whole = Sha256::new();
     let mut body = Sha256::new();
@@ -450,7 +507,8 @@ pub async fn snapshot_save(cluster: &Cluster, path: &Path, endpoint: Option<&str
     if body.finalize().as_slice() != tail.as_slice() {
         return Err(EtcdError::SnapshotIntegrity {
             endpoint: m.endpoint.clone(),
-            message: "trailing SHA-256 does not match the data (truncated or corrupted stream)".into(),
+            message: "trailing SHA-256 does not match the data (truncated or corrupted stream)"
+                .into(),
         });
     }
     file.flush().await.map_err(io)?;
@@ -461,7 +519,11 @@ pub async fn snapshot_save(cluster: &Cluster, path: &Path, endpoint: Option<&str
         // Make the rename itself durable.
         let _ = d.sync_all();
     }
-    let sha256 = whole.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let sha256 = whole
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Ok(SnapshotReport {
         endpoint: m.endpoint.clone(),
         path: path.to_path_buf(),
@@ -522,7 +584,12 @@ fn prefix_end(prefix: &[u8]) -> Vec<u8> {
 /// Counts keys and bytes per resource under `prefix`, page by page at one
 /// pinned revision (so the totals are a consistent picture), through a
 /// serializable read on one member so the leader is not loaded.
-pub async fn usage(cluster: &Cluster, prefix: &str, keys_only: bool, page: i64) -> Result<UsageReport, EtcdError> {
+pub async fn usage(
+    cluster: &Cluster,
+    prefix: &str,
+    keys_only: bool,
+    page: i64,
+) -> Result<UsageReport, EtcdError> {
     let st = status(cluster).await;
     let m = first_reachable(cluster, &st).ok_or(EtcdError::NoHealthyMember("usage"))?;
     let end = prefix_end(prefix.as_bytes());
@@ -530,7 +597,9 @@ pub async fn usage(cluster: &Cluster, prefix: &str, keys_only: bool, page: i64) 
     let mut revision = 0i64;
     let mut per: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     loop {
-        let mut opts = GetOptions::new().with_range(end.clone()).with_limit(page.max(1));
+        let mut opts = GetOptions::new()
+            .with_range(end.clone())
+            .with_limit(page.max(1));
         if keys_only {
             opts = opts.with_keys_only();
         }
@@ -540,7 +609,9 @@ pub async fn usage(cluster: &Cluster, prefix: &str, keys_only: bool, page: i64) 
         let mut c = m.client.clone();
         let key = from.clone();
         let resp = m
-            .call("get", m.timeouts.command, async move { c.get(key, Some(opts)).await })
+            .call("get", m.timeouts.command, async move {
+                c.get(key, Some(opts)).await
+            })
             .await?;
         if revision == 0 {
             revision = resp.header().map(|h| h.revision()).unwrap_or(0);
@@ -644,7 +715,11 @@ pub async fn first_unhealthy_now(cluster: &Cluster) -> Option<(String, String)> 
             Err(e) => Some(e.to_string()),
             Ok(s) if s.leader() == 0 => Some("has no leader".to_string()),
             Ok(s) => {
-                let bad: Vec<&String> = s.errors().iter().filter(|e| !e.contains("NOSPACE")).collect();
+                let bad: Vec<&String> = s
+                    .errors()
+                    .iter()
+                    .filter(|e| !e.contains("NOSPACE"))
+                    .collect();
                 (!bad.is_empty()).then(|| format!("{bad:?}"))
             }
         };
@@ -756,10 +831,14 @@ pub async fn recover(
             report.after = Some(status(cluster).await);
             return report;
         }
-        let Some(m) = cluster.member(ep) else { continue };
+        let Some(m) = cluster.member(ep) else {
+            continue;
+        };
         let st = m.status().await.ok();
         let before_sz = st.as_ref().map(|s| ByteSize::b(s.db_size().max(0) as u64));
-        let in_use = st.as_ref().map(|s| ByteSize::b(s.raft_used_db_size().max(0) as u64));
+        let in_use = st
+            .as_ref()
+            .map(|s| ByteSize::b(s.raft_used_db_size().max(0) as u64));
         progress(&Progress::DefragStart {
             endpoint: ep.clone(),
             index: i + 1,
@@ -777,7 +856,9 @@ pub async fn recover(
         });
         if let Err(e) = r {
             step(&mut report, "defragment", false, e.to_string());
-            report.stopped = Some(format!("defragmentation of {ep} failed: {e}; NOSPACE NOT disarmed"));
+            report.stopped = Some(format!(
+                "defragmentation of {ep} failed: {e}; NOSPACE NOT disarmed"
+            ));
             report.after = Some(status(cluster).await);
             return report;
         }
@@ -835,7 +916,10 @@ pub async fn recover(
             return report;
         }
     };
-    for a in current.into_iter().filter(|a| a.alarm == AlarmKind::Nospace) {
+    for a in current
+        .into_iter()
+        .filter(|a| a.alarm == AlarmKind::Nospace)
+    {
         match disarm_one(m, a).await {
             Ok(()) => {
                 progress(&Progress::Disarmed { alarm: a });
@@ -843,7 +927,10 @@ pub async fn recover(
             }
             Err(e) => {
                 step(&mut report, "disarm", false, e.to_string());
-                report.stopped = Some(format!("disarming {} of member {} failed: {e}", a.alarm, a.member_id));
+                report.stopped = Some(format!(
+                    "disarming {} of member {} failed: {e}",
+                    a.alarm, a.member_id
+                ));
                 return report;
             }
         }
@@ -862,9 +949,19 @@ pub async fn recover(
             let left = alarms_of(m).await.unwrap_or_default();
             if left.is_empty() {
                 report.write_probe_ok = true;
-                step(&mut report, "probe", true, format!("wrote and deleted a key under {PROBE_PREFIX}; no alarm left"));
+                step(
+                    &mut report,
+                    "probe",
+                    true,
+                    format!("wrote and deleted a key under {PROBE_PREFIX}; no alarm left"),
+                );
             } else {
-                step(&mut report, "probe", false, format!("alarms still raised: {left:?}"));
+                step(
+                    &mut report,
+                    "probe",
+                    false,
+                    format!("alarms still raised: {left:?}"),
+                );
                 report.stopped = Some("alarms are still raised after disarm".into());
             }
         }
@@ -885,11 +982,15 @@ async fn probe_write(m: &Member) -> Result<(), EtcdError> {
     let key = format!("{PROBE_PREFIX}/{}-{nanos}", std::process::id());
     let mut c = m.client.clone();
     let k = key.clone();
-    m.call("probe put", m.timeouts.command, async move { c.put(k, "ok", None).await })
-        .await?;
+    m.call("probe put", m.timeouts.command, async move {
+        c.put(k, "ok", None).await
+    })
+    .await?;
     let mut c = m.client.clone();
-    m.call("probe delete", m.timeouts.command, async move { c.delete(key, None).await })
-        .await?;
+    m.call("probe delete", m.timeouts.command, async move {
+        c.delete(key, None).await
+    })
+    .await?;
     Ok(())
 }
 
@@ -899,9 +1000,15 @@ mod tests {
 
     #[test]
     fn keys_map_to_kubernetes_resources() {
-        assert_eq!(resource_of(b"/registry/pods/default/web-1", "/registry/"), "pods");
         assert_eq!(
-            resource_of(b"/registry/apiregistration.k8s.io/apiservices/v1.", "/registry/"),
+            resource_of(b"/registry/pods/default/web-1", "/registry/"),
+            "pods"
+        );
+        assert_eq!(
+            resource_of(
+                b"/registry/apiregistration.k8s.io/apiservices/v1.",
+                "/registry/"
+            ),
             "apiregistration.k8s.io/apiservices"
         );
         assert_eq!(resource_of(b"/registry/", "/registry/"), "(root)");

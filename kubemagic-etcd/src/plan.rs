@@ -46,7 +46,10 @@ pub fn unhealthy_reason(m: &MemberStatus) -> Option<String> {
     if !bad.is_empty() {
         return Some(format!(
             "reports errors: {}",
-            bad.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; ")
+            bad.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
         ));
     }
     None
@@ -96,7 +99,9 @@ pub fn defrag_order(members: &[MemberStatus], only: Option<&str>) -> DefragPlan 
 pub enum Refusal {
     #[error("no quorum: {reachable} of {total} voting members reachable; recovering now could lose data, restore quorum first")]
     NoQuorum { reachable: usize, total: usize },
-    #[error("no leader: the cluster cannot apply a compaction or disarm an alarm; restore quorum first")]
+    #[error(
+        "no leader: the cluster cannot apply a compaction or disarm an alarm; restore quorum first"
+    )]
     NoLeader,
     #[error("member {endpoint} is unhealthy ({reason}): every member must be healthy before a recovery (bring it back or remove it from the cluster first)")]
     Unhealthy { endpoint: String, reason: String },
@@ -306,7 +311,10 @@ mod tests {
         ];
         assert_eq!(
             recovery_plan(&status(ms, vec![])),
-            Err(Refusal::NoQuorum { reachable: 1, total: 3 })
+            Err(Refusal::NoQuorum {
+                reachable: 1,
+                total: 3
+            })
         );
     }
 
@@ -325,12 +333,21 @@ mod tests {
 
     #[test]
     fn recovery_refuses_on_corrupt_alarm() {
-        let ms = vec![member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1)];
+        let ms = vec![member(
+            1,
+            ByteSize::mib(1),
+            ByteSize::mib(1),
+            ByteSize::gib(2),
+            1,
+        )];
         let alarms = vec![Alarm {
             member_id: MemberId(1),
             alarm: AlarmKind::Corrupt,
         }];
-        assert!(matches!(recovery_plan(&status(ms, alarms)), Err(Refusal::Corrupt { .. })));
+        assert!(matches!(
+            recovery_plan(&status(ms, alarms)),
+            Err(Refusal::Corrupt { .. })
+        ));
     }
 
     #[test]
@@ -346,22 +363,47 @@ mod tests {
         }];
         let p = recovery_plan(&status(ms.clone(), alarms)).unwrap();
         assert_eq!(p.compact_revision, 500);
-        assert_eq!(p.defrag.order, vec![ms[0].endpoint.clone(), ms[2].endpoint.clone(), ms[1].endpoint.clone()]);
+        assert_eq!(
+            p.defrag.order,
+            vec![
+                ms[0].endpoint.clone(),
+                ms[2].endpoint.clone(),
+                ms[1].endpoint.clone()
+            ]
+        );
         assert_eq!(p.disarm.len(), 1);
-        assert!(p.root_cause.iter().any(|r| r.starts_with("asymmetric quota")));
-        assert!(p.root_cause.iter().any(|r| r.starts_with("quota too small")));
+        assert!(p
+            .root_cause
+            .iter()
+            .any(|r| r.starts_with("asymmetric quota")));
+        assert!(p
+            .root_cause
+            .iter()
+            .any(|r| r.starts_with("quota too small")));
     }
 
     #[test]
     fn disarm_waits_until_every_member_is_below_ninety_percent() {
         let ms = vec![
             member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1),
-            member(2, ByteSize::mib(19), ByteSize::mib(19), ByteSize::mib(20), 1),
+            member(
+                2,
+                ByteSize::mib(19),
+                ByteSize::mib(19),
+                ByteSize::mib(20),
+                1,
+            ),
         ];
         let b = disarm_blockers(&ms);
         assert_eq!(b.len(), 1);
         assert!(b[0].contains("etcd2"));
-        let ms = vec![member(1, ByteSize::mib(17), ByteSize::mib(1), ByteSize::mib(20), 1)];
+        let ms = vec![member(
+            1,
+            ByteSize::mib(17),
+            ByteSize::mib(1),
+            ByteSize::mib(20),
+            1,
+        )];
         assert!(disarm_blockers(&ms).is_empty());
         assert_eq!(disarm_blockers(&[unreachable(1)]).len(), 1);
     }

@@ -24,7 +24,11 @@ async fn small_quota_on_one_member_stops_the_cluster_and_recover_fixes_it() {
 
     let c = cluster.client().await;
     let st = ops::status(&c).await;
-    assert!(st.alarms.iter().any(|a| a.alarm == AlarmKind::Nospace), "{:?}", st.alarms);
+    assert!(
+        st.alarms.iter().any(|a| a.alarm == AlarmKind::Nospace),
+        "{:?}",
+        st.alarms
+    );
     let codes: Vec<&str> = st.findings.iter().map(|f| f.code.as_str()).collect();
     assert!(codes.contains(&"KM501"), "{codes:?}");
     assert!(codes.contains(&"KM503"), "{codes:?}");
@@ -60,7 +64,14 @@ async fn small_quota_on_one_member_stops_the_cluster_and_recover_fixes_it() {
     let report = ops::recover(&c, false, &mut |p: &Progress| events.push(p.clone())).await;
     assert!(report.succeeded(), "{report:#?}");
     assert_eq!(report.disarmed.len(), 1);
-    assert!(report.root_cause.iter().any(|r| r.contains("asymmetric quota")), "{:?}", report.root_cause);
+    assert!(
+        report
+            .root_cause
+            .iter()
+            .any(|r| r.contains("asymmetric quota")),
+        "{:?}",
+        report.root_cause
+    );
     // Followers first, leader last.
     let defragged: Vec<&String> = events
         .iter()
@@ -74,8 +85,12 @@ async fn small_quota_on_one_member_stops_the_cluster_and_recover_fixes_it() {
     assert_eq!(defragged[2], &leader);
 
     assert!(ops::alarm_list(&c).await.unwrap().is_empty());
-    let mut kv = etcd_client::Client::connect([eps[1].as_str()], None).await.unwrap();
-    kv.put("/registry/configmaps/default/after", "works", None).await.unwrap();
+    let mut kv = etcd_client::Client::connect([eps[1].as_str()], None)
+        .await
+        .unwrap();
+    kv.put("/registry/configmaps/default/after", "works", None)
+        .await
+        .unwrap();
 
     // Idempotent: a second run on the repaired cluster succeeds and disarms nothing.
     let again = ops::recover(&c, false, &mut |_| {}).await;
@@ -92,7 +107,11 @@ async fn member_killed_mid_recovery_stops_the_run_without_disarming() {
     assert!(refusal.is_some());
 
     let c = cluster.client().await;
-    let pids: Vec<(String, u32)> = eps.iter().cloned().zip(cluster.nodes.iter().map(|n| n.pid)).collect();
+    let pids: Vec<(String, u32)> = eps
+        .iter()
+        .cloned()
+        .zip(cluster.nodes.iter().map(|n| n.pid))
+        .collect();
     let mut killed: Option<String> = None;
     let report = ops::recover(&c, false, &mut |p: &Progress| {
         if let (Progress::DefragDone { endpoint, .. }, None) = (p, &killed) {

@@ -11,16 +11,26 @@ async fn snapshot_is_complete_and_etcdctl_reads_it() {
     let cluster = EtcdCluster::start(1, |_| None, false);
     cluster.wait_healthy().await;
     let ep = cluster.endpoints()[0].clone();
-    let mut kv = etcd_client::Client::connect([ep.as_str()], None).await.unwrap();
+    let mut kv = etcd_client::Client::connect([ep.as_str()], None)
+        .await
+        .unwrap();
     for i in 0..50 {
-        kv.put(format!("/registry/pods/default/p{i}"), vec![b'p'; 1000], None)
-            .await
-            .unwrap();
+        kv.put(
+            format!("/registry/pods/default/p{i}"),
+            vec![b'p'; 1000],
+            None,
+        )
+        .await
+        .unwrap();
     }
     for i in 0..5 {
-        kv.put(format!("/registry/apiregistration.k8s.io/apiservices/v{i}"), "x", None)
-            .await
-            .unwrap();
+        kv.put(
+            format!("/registry/apiregistration.k8s.io/apiservices/v{i}"),
+            "x",
+            None,
+        )
+        .await
+        .unwrap();
     }
     kv.put("/other/key", "y", None).await.unwrap();
 
@@ -39,7 +49,11 @@ async fn snapshot_is_complete_and_etcdctl_reads_it() {
         .arg(&path)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // Bolt keys: ours plus etcd's own (members, meta).
     assert!(v["totalKey"].as_u64().unwrap() >= 56, "{v}");
@@ -56,7 +70,10 @@ async fn snapshot_is_complete_and_etcdctl_reads_it() {
     assert_eq!(u.total_keys, 55);
     assert_eq!(u.resources[0].resource, "pods");
     assert_eq!(u.resources[0].keys, 50);
-    assert!(u.resources.iter().any(|r| r.resource == "apiregistration.k8s.io/apiservices" && r.keys == 5));
+    assert!(u
+        .resources
+        .iter()
+        .any(|r| r.resource == "apiregistration.k8s.io/apiservices" && r.keys == 5));
     let k = ops::usage(&c, "/registry/", true, 1000).await.unwrap();
     assert_eq!(k.total_keys, 55);
     assert!(k.total_bytes < u.total_bytes);

@@ -48,13 +48,21 @@ async fn tls_cluster_is_reached_through_a_kubespray_env_file() {
     assert_eq!(cfg.endpoints, cluster.endpoints());
     let c = Cluster::connect(cfg).await.unwrap();
     let st = ops::status(&c).await;
-    assert!(st.members.iter().all(|m| m.is_reachable()), "{:#?}", st.members);
+    assert!(
+        st.members.iter().all(|m| m.is_reachable()),
+        "{:#?}",
+        st.members
+    );
     assert!(st
         .members
         .iter()
         .all(|m| m.quota_backend_bytes == Some(ByteSize::gib(2))));
     // The env file asks for 20 MiB but etcd0 runs with 2 GiB: not restarted.
-    let km510 = st.findings.iter().find(|f| f.code == "KM510").expect("KM510");
+    let km510 = st
+        .findings
+        .iter()
+        .find(|f| f.code == "KM510")
+        .expect("KM510");
     assert_eq!(km510.file.as_deref(), Some(env.as_path()));
     assert!(!st.has_errors(), "{:#?}", st.findings);
 
@@ -87,7 +95,13 @@ async fn tls_cluster_is_reached_through_a_kubespray_env_file() {
     .unwrap();
     let pc = Cluster::connect(plain).await.unwrap();
     let e = pc.members[0].status().await.unwrap_err();
-    assert!(matches!(e, EtcdError::Tls { .. } | EtcdError::Unreachable { .. } | EtcdError::Rpc { .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            EtcdError::Tls { .. } | EtcdError::Unreachable { .. } | EtcdError::Rpc { .. }
+        ),
+        "{e:?}"
+    );
 
     // A missing client key is named before anything is dialled.
     let e = Config::resolve(
@@ -119,6 +133,10 @@ async fn unreachable_member_is_named_quickly() {
     let t = std::time::Instant::now();
     let st = ops::status(&c).await;
     assert!(t.elapsed() < std::time::Duration::from_secs(12));
-    let f = st.findings.iter().find(|f| f.code == "KM506").expect("KM506");
+    let f = st
+        .findings
+        .iter()
+        .find(|f| f.code == "KM506")
+        .expect("KM506");
     assert!(f.message.contains(&port.to_string()), "{}", f.message);
 }

@@ -46,12 +46,15 @@ pub struct Tls {
 /// localhost) signed by it, like kubespray's member certificates.
 pub fn make_certs(dir: &Path, prefix: &str) -> Tls {
     use rcgen::{
-        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SanType,
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+        KeyUsagePurpose, SanType,
     };
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(DnType::CommonName, format!("{prefix} etcd CA"));
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, format!("{prefix} etcd CA"));
     ca_params.key_usages = vec![
         KeyUsagePurpose::KeyCertSign,
         KeyUsagePurpose::CrlSign,
@@ -62,10 +65,18 @@ pub fn make_certs(dir: &Path, prefix: &str) -> Tls {
     let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
     params
         .subject_alt_names
-        .push(SanType::IpAddress(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)));
+        .push(SanType::IpAddress(std::net::IpAddr::V4(
+            std::net::Ipv4Addr::LOCALHOST,
+        )));
     params.distinguished_name.push(DnType::CommonName, "member");
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
-    params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+    params.extended_key_usages = vec![
+        ExtendedKeyUsagePurpose::ServerAuth,
+        ExtendedKeyUsagePurpose::ClientAuth,
+    ];
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
     let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
     let t = Tls {
         ca: dir.join(format!("{prefix}-ca.pem")),
@@ -151,7 +162,9 @@ impl EtcdCluster {
             cmd.stdin(Stdio::null())
                 .stdout(Stdio::from(log.try_clone().unwrap()))
                 .stderr(Stdio::from(log));
-            let child = cmd.spawn().expect("start /usr/bin/etcd (Debian etcd-server)");
+            let child = cmd
+                .spawn()
+                .expect("start /usr/bin/etcd (Debian etcd-server)");
             nodes.push(Node {
                 name,
                 client_port: *c,
@@ -192,12 +205,20 @@ impl EtcdCluster {
         let deadline = Instant::now() + Duration::from_secs(40);
         loop {
             let st = ops::status(&c).await;
-            if st.members.iter().all(|m| m.is_reachable() && m.quota_backend_bytes.is_some()) && st.leader().is_some()
+            if st
+                .members
+                .iter()
+                .all(|m| m.is_reachable() && m.quota_backend_bytes.is_some())
+                && st.leader().is_some()
             {
                 return;
             }
             if Instant::now() > deadline {
-                panic!("cluster not healthy in time: {:#?}\nlogs in {}", st.members, self.dir.path().display());
+                panic!(
+                    "cluster not healthy in time: {:#?}\nlogs in {}",
+                    st.members,
+                    self.dir.path().display()
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -232,7 +253,9 @@ pub fn kill_pid(pid: u32) {
 /// objects would, until etcd refuses a write (NOSPACE) or `max` writes.
 /// Returns the number of writes accepted and the refusal.
 pub async fn fill_until_nospace(endpoint: &str, max: usize) -> (usize, Option<String>) {
-    let mut c = etcd_client::Client::connect([endpoint], None).await.unwrap();
+    let mut c = etcd_client::Client::connect([endpoint], None)
+        .await
+        .unwrap();
     let value = vec![b'x'; 100 * 1024];
     for i in 0..max {
         let key = format!("/registry/configmaps/default/cm-{}", i % 10);
