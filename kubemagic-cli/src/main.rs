@@ -28,7 +28,7 @@ enum Command {
     /// Read Ansible inventories exactly as ansible-inventory does.
     Inventory(inventory::Args),
     /// Diagnose and repair etcd: status, compact, defrag, alarms, snapshot, usage, recover.
-    Etcd(etcd::Args),
+    Etcd(Box<etcd::Args>),
 }
 
 fn main() -> ExitCode {
@@ -42,7 +42,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Inventory(args) => inventory::run(args, cli.output),
-        Command::Etcd(args) => etcd::run(args, cli.output),
+        Command::Etcd(args) => etcd::run(*args, cli.output),
     };
     match result {
         Ok(exit) => exit.into(),
