@@ -125,14 +125,56 @@ impl Member {
     where
         F: Future<Output = Result<T, etcd_client::Error>>,
     {
-        match tokio::time::timeout(after, fut).await {
+        let started = tokio::time::Instant::now();
+        tokio::pin!(fut);
+        // A dead member makes the balanced channel wait for readiness until
+        // the deadline. When no answer came within the dial timeout, a plain
+        // TCP connect tells "connection refused" at once; a member that
+        // accepts TCP is given the rest of the deadline. (Probing only then
+        // keeps healthy members' logs free of half-open connections.)
+        let dial = self.timeouts.dial.min(after);
+        match tokio::time::timeout(dial, &mut fut).await {
+            Ok(Ok(v)) => return Ok(v),
+            Ok(Err(e)) => {
+                return Err(self
+                    .refine(EtcdError::from_client(&self.endpoint, op, e))
+                    .await)
+            }
+            Err(_) => {
+                if let Some(e) = self.tcp_unreachable().await {
+                    return Err(e);
+                }
+            }
+        }
+        let rest = after.saturating_sub(started.elapsed());
+        match tokio::time::timeout(rest, &mut fut).await {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(EtcdError::from_client(&self.endpoint, op, e)),
             Err(_) => Err(self.classify_timeout(op, after).await),
         }
     }
 
-    async fn classify_timeout(&self, op: &'static str, after: Duration) -> EtcdError {
+    /// A plaintext endpoint whose member accepts TCP but drops the gRPC
+    /// stream is almost always a TLS member addressed with http://: say so.
+    async fn refine(&self, e: EtcdError) -> EtcdError {
+        match e {
+            EtcdError::Unreachable { endpoint, reason }
+                if self.endpoint.starts_with("http://") && self.tcp_unreachable().await.is_none() =>
+            {
+                EtcdError::Tls {
+                    endpoint,
+                    reason: format!(
+                        "the member accepts connections but dropped a plaintext gRPC stream ({reason}); \
+                         it probably serves TLS"
+                    ),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// `Some` when a TCP connection to the member cannot be opened.
+    async fn tcp_unreachable(&self) -> Option<EtcdError> {
         let hostport = self
             .endpoint
             .split_once("://")
@@ -145,20 +187,24 @@ impl Member {
         )
         .await
         {
-            Ok(Err(e)) => EtcdError::Unreachable {
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => Some(EtcdError::Unreachable {
                 endpoint: self.endpoint.clone(),
                 reason: e.to_string(),
-            },
-            Err(_) => EtcdError::Unreachable {
+            }),
+            Err(_) => Some(EtcdError::Unreachable {
                 endpoint: self.endpoint.clone(),
                 reason: format!("no TCP answer within {}s", self.timeouts.dial.as_secs_f32()),
-            },
-            Ok(Ok(_)) => EtcdError::Timeout {
-                endpoint: self.endpoint.clone(),
-                op,
-                after,
-            },
+            }),
         }
+    }
+
+    async fn classify_timeout(&self, op: &'static str, after: Duration) -> EtcdError {
+        self.tcp_unreachable().await.unwrap_or(EtcdError::Timeout {
+            endpoint: self.endpoint.clone(),
+            op,
+            after,
+        })
     }
 
     pub async fn status(&self) -> Result<etcd_client::StatusResponse, EtcdError> {

@@ -124,10 +124,16 @@ impl EtcdError {
                 };
             }
         }
+        // For the operator, the gRPC status message says it best
+        // ("invalid peer certificate: UnknownIssuer"); keep the chain otherwise.
+        let short = match &e {
+            etcd_client::Error::GRpcStatus(s) if !s.message().is_empty() => s.message().to_string(),
+            _ => text.clone(),
+        };
         if tls_markers.iter().any(|m| lower.contains(m)) {
             EtcdError::Tls {
                 endpoint: endpoint.to_string(),
-                reason: text,
+                reason: short,
             }
         } else if lower.contains("connection refused")
             || lower.contains("transport")
@@ -136,7 +142,11 @@ impl EtcdError {
         {
             EtcdError::Unreachable {
                 endpoint: endpoint.to_string(),
-                reason: text,
+                reason: if short == "transport error" {
+                    text
+                } else {
+                    short
+                },
             }
         } else {
             EtcdError::Rpc {

@@ -376,6 +376,18 @@ pub async fn defrag(
     let mut results = Vec::new();
     let total = order.len();
     for (i, ep) in order.iter().enumerate() {
+        // Re-check every member before each defragmentation, as OpenShift's
+        // controller does: never take a member down while another is.
+        if let Some((who, why)) = first_unhealthy_now(cluster).await {
+            results.push(DefragResult {
+                endpoint: ep.clone(),
+                before: None,
+                after: None,
+                seconds: 0.0,
+                error: Some(format!("not started: member {who} is unhealthy ({why})")),
+            });
+            break;
+        }
         let Some(m) = cluster.member(ep) else {
             continue;
         };

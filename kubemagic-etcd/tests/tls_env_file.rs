@@ -81,6 +81,7 @@ async fn tls_cluster_is_reached_through_a_kubespray_env_file() {
     .unwrap();
     let bc = Cluster::connect(bad).await.unwrap();
     let e = bc.members[0].status().await.unwrap_err();
+    eprintln!("wrong CA: {e}");
     assert!(matches!(e, EtcdError::Tls { .. }), "{e:?}");
     assert!(e.to_string().contains(&cluster.endpoints()[0]), "{e}");
 
@@ -95,13 +96,8 @@ async fn tls_cluster_is_reached_through_a_kubespray_env_file() {
     .unwrap();
     let pc = Cluster::connect(plain).await.unwrap();
     let e = pc.members[0].status().await.unwrap_err();
-    assert!(
-        matches!(
-            e,
-            EtcdError::Tls { .. } | EtcdError::Unreachable { .. } | EtcdError::Rpc { .. }
-        ),
-        "{e:?}"
-    );
+    eprintln!("http against https: {e}");
+    assert!(matches!(e, EtcdError::Tls { .. }), "{e:?}");
 
     // A missing client key is named before anything is dialled.
     let e = Config::resolve(
@@ -115,6 +111,7 @@ async fn tls_cluster_is_reached_through_a_kubespray_env_file() {
         &|_| None,
     )
     .unwrap_err();
+    eprintln!("missing key: {e}");
     assert!(e.to_string().contains("nope-key.pem"), "{e}");
 }
 
@@ -132,7 +129,12 @@ async fn unreachable_member_is_named_quickly() {
     let c = Cluster::connect(cfg).await.unwrap();
     let t = std::time::Instant::now();
     let st = ops::status(&c).await;
-    assert!(t.elapsed() < std::time::Duration::from_secs(12));
+    // The dial timeout (2s), not the command timeout, bounds the wait.
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t.elapsed()
+    );
     let f = st
         .findings
         .iter()

@@ -190,6 +190,7 @@ impl EtcdCluster {
             cacert: self.tls.as_ref().map(|t| t.ca.clone()),
             cert: self.tls.as_ref().map(|t| t.cert.clone()),
             key: self.tls.as_ref().map(|t| t.key.clone()),
+            dial_timeout: Some(Duration::from_secs(1)),
             ..Default::default()
         }
     }
