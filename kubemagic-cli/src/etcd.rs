@@ -63,6 +63,9 @@ pub enum Sub {
         /// Only this member.
         #[arg(long)]
         endpoint: Option<String>,
+        /// Only members with >= 45 % free pages (db >= 100 MB or above half its quota) or above 80 % of quota.
+        #[arg(long)]
+        only_fragmented: bool,
     },
     /// List or disarm alarms.
     Alarm {
@@ -188,8 +191,11 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
             }
             Ok(Exit::Ok)
         }
-        Sub::Defrag { endpoint } => {
-            let r = ops::defrag(cluster, endpoint.as_deref(), &mut progress)
+        Sub::Defrag {
+            endpoint,
+            only_fragmented,
+        } => {
+            let r = ops::defrag(cluster, endpoint.as_deref(), only_fragmented, &mut progress)
                 .await
                 .map_err(cli_err)?;
             match format {

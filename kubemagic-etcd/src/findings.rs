@@ -39,6 +39,22 @@ fn label_for(members: &[MemberStatus], id: crate::model::MemberId) -> String {
         .unwrap_or_else(|| format!("member {id}"))
 }
 
+/// The fraction of free pages when a defragmentation is worth it (OpenShift's
+/// rule: at least 45 % free pages in a database of at least 100 MB; or the
+/// same fragmentation in a database above half of its quota), else `None`.
+pub fn worth_defrag(m: &MemberStatus) -> Option<f64> {
+    let l = m.live.as_ref()?;
+    let db = l.db_size.as_u64();
+    if db == 0 {
+        return None;
+    }
+    let free = db.saturating_sub(l.db_size_in_use.as_u64());
+    let frag = free as f64 / db as f64;
+    let big = l.db_size >= FRAGMENTATION_MIN_DB;
+    let near_quota = m.quota_fraction().is_some_and(|f| f >= 0.5);
+    (frag >= FRAGMENTATION_MIN_FRACTION && (big || near_quota)).then_some(frag)
+}
+
 /// All findings for one observation of the cluster.
 pub fn diagnose(
     members: &[MemberStatus],
@@ -192,27 +208,21 @@ pub fn diagnose(
                 );
             }
         }
-        let db = l.db_size.as_u64();
-        let free = db.saturating_sub(l.db_size_in_use.as_u64());
-        if db > 0 {
-            let frag = free as f64 / db as f64;
-            let big = l.db_size >= FRAGMENTATION_MIN_DB;
-            let near_quota = m.quota_fraction().is_some_and(|f| f >= 0.5);
-            if frag >= FRAGMENTATION_MIN_FRACTION && (big || near_quota) {
-                out.push(
-                    Finding::warning(
-                        "KM505",
-                        format!(
-                            "{}: {:.0} % of the {} database is free pages; `kubemagic etcd defrag` would give back {}",
-                            m.label(),
-                            frag * 100.0,
-                            l.db_size,
-                            ByteSize::b(free)
-                        ),
-                    )
-                    .host(m.endpoint.clone()),
-                );
-            }
+        if let Some(frag) = worth_defrag(m) {
+            let free = l.db_size.as_u64().saturating_sub(l.db_size_in_use.as_u64());
+            out.push(
+                Finding::warning(
+                    "KM505",
+                    format!(
+                        "{}: {:.0} % of the {} database is free pages; `kubemagic etcd defrag` would give back {}",
+                        m.label(),
+                        frag * 100.0,
+                        l.db_size,
+                        ByteSize::b(free)
+                    ),
+                )
+                .host(m.endpoint.clone()),
+            );
         }
     }
 

@@ -355,16 +355,18 @@ async fn db_size_of(m: &Member) -> Option<ByteSize> {
 }
 
 /// Defragments members one at a time, followers first and the leader last,
-/// skipping learners and unhealthy members; `only` limits to one endpoint.
+/// skipping learners and unhealthy members; `only` limits to one endpoint,
+/// `only_fragmented` to members where a defragmentation is worth it.
 /// Stops at the first failure: defragmenting the next member while one is
 /// in trouble could cost quorum.
 pub async fn defrag(
     cluster: &Cluster,
     only: Option<&str>,
+    only_fragmented: bool,
     progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Result<DefragReport, EtcdError> {
     let st = status(cluster).await;
-    let DefragPlan { order, skipped } = plan::defrag_order(&st.members, only);
+    let DefragPlan { order, skipped } = plan::defrag_order(&st.members, only, only_fragmented);
     if let Some(o) = only {
         if order.is_empty() && skipped.is_empty() {
             return Err(EtcdError::InvalidEndpoint {

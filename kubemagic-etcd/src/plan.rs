@@ -58,7 +58,16 @@ pub fn unhealthy_reason(m: &MemberStatus) -> Option<String> {
 /// Followers first, leader last (defragmenting the leader blocks it and may
 /// trigger an election, so it goes when everyone else is done); learners and
 /// unhealthy members skipped. `only` restricts to one endpoint.
-pub fn defrag_order(members: &[MemberStatus], only: Option<&str>) -> DefragPlan {
+///
+/// With `only_fragmented`, members are also skipped unless a
+/// defragmentation is worth it ([`crate::findings::worth_defrag`]) or their
+/// database is above 80 % of its quota — the rule-driven mode of
+/// ahrtr/etcd-defrag and OpenShift's controller.
+pub fn defrag_order(
+    members: &[MemberStatus],
+    only: Option<&str>,
+    only_fragmented: bool,
+) -> DefragPlan {
     let mut followers = Vec::new();
     let mut leader = None;
     let mut skipped = Vec::new();
@@ -77,6 +86,20 @@ pub fn defrag_order(members: &[MemberStatus], only: Option<&str>) -> DefragPlan 
             skipped.push(Skipped {
                 endpoint: m.endpoint.clone(),
                 reason: "learner (not a voting member)".into(),
+            });
+            continue;
+        }
+        if only_fragmented
+            && crate::findings::worth_defrag(m).is_none()
+            && !m
+                .quota_fraction()
+                .is_some_and(|f| f >= crate::findings::QUOTA_WARN_FRACTION)
+        {
+            skipped.push(Skipped {
+                endpoint: m.endpoint.clone(),
+                reason:
+                    "not worth it: under 45 % free pages, or a small database far from its quota"
+                        .into(),
             });
             continue;
         }
@@ -161,7 +184,7 @@ pub fn recovery_plan(status: &ClusterStatus) -> Result<RecoveryPlan, Refusal> {
         .unwrap_or(0);
     Ok(RecoveryPlan {
         compact_revision,
-        defrag: defrag_order(&status.members, None),
+        defrag: defrag_order(&status.members, None, false),
         disarm: status
             .alarms
             .iter()
@@ -268,9 +291,43 @@ mod tests {
             member(2, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1),
             member(3, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1),
         ];
-        let p = defrag_order(&ms, None);
+        let p = defrag_order(&ms, None, false);
         assert_eq!(p.order.last(), Some(&ms[0].endpoint));
         assert_eq!(p.order.len(), 3);
+    }
+
+    #[test]
+    fn only_fragmented_skips_members_not_worth_a_defrag() {
+        let ms = vec![
+            member(
+                1,
+                ByteSize::mib(300),
+                ByteSize::mib(100),
+                ByteSize::gib(2),
+                1,
+            ),
+            member(
+                2,
+                ByteSize::mib(300),
+                ByteSize::mib(290),
+                ByteSize::gib(2),
+                1,
+            ),
+            member(
+                3,
+                ByteSize::mib(17),
+                ByteSize::mib(17),
+                ByteSize::mib(20),
+                1,
+            ),
+        ];
+        let p = defrag_order(&ms, None, true);
+        assert_eq!(
+            p.order,
+            vec![ms[2].endpoint.clone(), ms[0].endpoint.clone()]
+        );
+        assert_eq!(p.skipped.len(), 1);
+        assert_eq!(p.skipped[0].endpoint, ms[1].endpoint);
     }
 
     #[test]
@@ -284,7 +341,7 @@ mod tests {
             unreachable(2),
             learner,
         ];
-        let p = defrag_order(&ms, None);
+        let p = defrag_order(&ms, None, false);
         assert_eq!(p.order, vec![ms[0].endpoint.clone()]);
         assert_eq!(p.skipped.len(), 2);
     }

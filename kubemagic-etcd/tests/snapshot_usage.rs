@@ -77,4 +77,18 @@ async fn snapshot_is_complete_and_etcdctl_reads_it() {
     let k = ops::usage(&c, "/registry/", true, 1000).await.unwrap();
     assert_eq!(k.total_keys, 55);
     assert!(k.total_bytes < u.total_bytes);
+
+    // Compact twice: the second is "already compacted", not an error.
+    let first = ops::compact(&c, None).await.unwrap();
+    assert!(!first.already_compacted);
+    let second = ops::compact(&c, Some(first.revision)).await.unwrap();
+    assert!(second.already_compacted);
+    // Defrag of the only member, then disarm with nothing raised.
+    let d = ops::defrag(&c, None, false, &mut |_| {}).await.unwrap();
+    assert_eq!(d.results.len(), 1);
+    assert!(!d.failed(), "{d:?}");
+    let skipped = ops::defrag(&c, None, true, &mut |_| {}).await.unwrap();
+    assert!(skipped.results.is_empty() && skipped.skipped.len() == 1);
+    let r = ops::alarm_disarm(&c, false).await.unwrap();
+    assert!(r.disarmed.is_empty() && r.kept.is_empty());
 }
