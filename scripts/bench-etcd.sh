@@ -58,7 +58,7 @@ start_cluster() {
       --listen-client-urls "http://127.0.0.1:$c" --advertise-client-urls "http://127.0.0.1:$c" \
       --listen-peer-urls "http://127.0.0.1:$p" --initial-advertise-peer-urls "http://127.0.0.1:$p" \
       --initial-cluster "$initial" --initial-cluster-state new --initial-cluster-token "$name-$$" \
-      --heartbeat-interval 50 --election-timeout 500 "${quota[@]}" \
+      "${quota[@]}" \
       >"$work/$name-m$i.log" 2>&1 &
     pids+=($!)
     EPS+=("http://127.0.0.1:$c")

@@ -138,11 +138,7 @@ impl EtcdCluster {
                 .arg("--initial-cluster-state")
                 .arg("new")
                 .arg("--initial-cluster-token")
-                .arg(&token)
-                .arg("--heartbeat-interval")
-                .arg("50")
-                .arg("--election-timeout")
-                .arg("500");
+                .arg(&token);
             if let Some(q) = quota(i) {
                 cmd.arg("--quota-backend-bytes").arg(q.to_string());
             }
