@@ -253,8 +253,11 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
                     for a in &r.disarmed {
                         println!("disarmed memberID:{} alarm:{}", a.member_id, a.alarm);
                     }
-                    for (a, why) in &r.kept {
-                        println!("kept memberID:{} alarm:{} ({why})", a.member_id, a.alarm);
+                    for k in &r.kept {
+                        println!(
+                            "kept memberID:{} alarm:{} ({})",
+                            k.member_id, k.alarm, k.reason
+                        );
                     }
                     if r.disarmed.is_empty() && r.kept.is_empty() {
                         println!("no alarm to disarm");

@@ -223,10 +223,17 @@ pub async fn disarm_one(m: &Member, alarm: Alarm) -> Result<(), EtcdError> {
 }
 
 #[derive(Debug, Clone, Serialize)]
+pub struct KeptAlarm {
+    pub member_id: MemberId,
+    pub alarm: AlarmKind,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct DisarmReport {
     pub disarmed: Vec<Alarm>,
     /// Alarms left in place, with why.
-    pub kept: Vec<(Alarm, String)>,
+    pub kept: Vec<KeptAlarm>,
     /// Why disarming now may be premature (a member still above 0.9 × quota).
     pub warnings: Vec<String>,
 }
@@ -251,10 +258,11 @@ pub async fn alarm_disarm(
             disarm_one(m, a).await?;
             report.disarmed.push(a);
         } else {
-            report.kept.push((
-                a,
-                "not a NOSPACE alarm (use --corrupt after investigating)".into(),
-            ));
+            report.kept.push(KeptAlarm {
+                member_id: a.member_id,
+                alarm: a.alarm,
+                reason: "not a NOSPACE alarm (use --corrupt after investigating)".into(),
+            });
         }
     }
     Ok(report)
@@ -773,7 +781,7 @@ pub async fn recover(
         stopped: None,
         disarmed: vec![],
         write_probe_ok: false,
-        root_cause: plan::root_cause(&before.members),
+        root_cause: plan::root_cause(&before.members, &before.alarms),
         fix: crate::findings::FIX_ADVICE.to_string(),
         before: before.clone(),
         after: None,

@@ -191,7 +191,7 @@ pub fn recovery_plan(status: &ClusterStatus) -> Result<RecoveryPlan, Refusal> {
             .filter(|a| a.alarm == AlarmKind::Nospace)
             .copied()
             .collect(),
-        root_cause: root_cause(&status.members),
+        root_cause: root_cause(&status.members, &status.alarms),
         fix: FIX_ADVICE.to_string(),
     })
 }
@@ -223,8 +223,8 @@ pub fn disarm_blockers(members: &[MemberStatus]) -> Vec<String> {
     out
 }
 
-/// The incident's root cause, in words, from the members' quotas.
-pub fn root_cause(members: &[MemberStatus]) -> Vec<String> {
+/// The incident's root cause, in words, from the members' quotas and alarms.
+pub fn root_cause(members: &[MemberStatus], alarms: &[Alarm]) -> Vec<String> {
     let mut out = Vec::new();
     let quotas: Vec<(&MemberStatus, ByteSize)> = members
         .iter()
@@ -251,7 +251,14 @@ pub fn root_cause(members: &[MemberStatus]) -> Vec<String> {
             ));
         }
     }
-    if out.is_empty() {
+    let nospace = alarms.iter().any(|a| a.alarm == AlarmKind::Nospace);
+    let near_full = members.iter().any(|m| {
+        m.quota_fraction()
+            .is_some_and(|f| f >= crate::findings::QUOTA_WARN_FRACTION)
+    });
+    if out.is_empty() && !nospace && !near_full {
+        out.push("no NOSPACE alarm and no member near its quota: nothing to repair".into());
+    } else if out.is_empty() {
         out.push(
             "the data itself filled the quota: see what with `kubemagic etcd usage` \
              (often Events or a controller rewriting objects in a loop)"
@@ -282,6 +289,18 @@ mod tests {
             alarms,
             findings: vec![],
         }
+    }
+
+    #[test]
+    fn healthy_cluster_has_nothing_to_repair_and_full_one_blames_the_data() {
+        let ms = vec![member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1)];
+        assert!(root_cause(&ms, &[])[0].contains("nothing to repair"));
+        let full = vec![member(1, ByteSize::gib(2), ByteSize::gib(2), ByteSize::gib(2), 1)];
+        let alarms = [Alarm {
+            member_id: MemberId(1),
+            alarm: AlarmKind::Nospace,
+        }];
+        assert!(root_cause(&full, &alarms)[0].contains("the data itself"));
     }
 
     #[test]
