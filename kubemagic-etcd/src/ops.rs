@@ -890,7 +890,7 @@ pub async fn recover(
             _ => false,
         };
         let shrank = match (before_sz, after_sz) {
-            (Some(b), Some(a)) => a < b || (!reclaimable && a <= b),
+            (Some(b), Some(a)) => a < b || (!reclaimable && a.as_u64() <= b.as_u64() + 64 * 1024),
             _ => false,
         };
         let detail = format!(

@@ -293,9 +293,21 @@ mod tests {
 
     #[test]
     fn healthy_cluster_has_nothing_to_repair_and_full_one_blames_the_data() {
-        let ms = vec![member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1)];
+        let ms = vec![member(
+            1,
+            ByteSize::mib(1),
+            ByteSize::mib(1),
+            ByteSize::gib(2),
+            1,
+        )];
         assert!(root_cause(&ms, &[])[0].contains("nothing to repair"));
-        let full = vec![member(1, ByteSize::gib(2), ByteSize::gib(2), ByteSize::gib(2), 1)];
+        let full = vec![member(
+            1,
+            ByteSize::gib(2),
+            ByteSize::gib(2),
+            ByteSize::gib(2),
+            1,
+        )];
         let alarms = [Alarm {
             member_id: MemberId(1),
             alarm: AlarmKind::Nospace,

@@ -142,3 +142,34 @@ async fn member_killed_mid_recovery_stops_the_run_without_disarming() {
     assert!(refused.refusal.is_some(), "{refused:#?}");
     cluster.kill(0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_data_filling_the_quota_is_not_disarmed() {
+    // Every write a new object: compaction and defragmentation free nothing,
+    // so disarming would only re-raise the alarm at the next write.
+    let cluster = EtcdCluster::start(1, |_| Some(QUOTA_20MI), false);
+    cluster.wait_healthy().await;
+    let eps = cluster.endpoints();
+    let (_, refusal) = fill(&eps[0], 400, 400).await;
+    assert!(refusal.is_some());
+    let c = cluster.client().await;
+    let report = ops::recover(&c, false, &mut |_| {}).await;
+    assert!(!report.succeeded());
+    let stopped = report.stopped.clone().unwrap();
+    assert!(stopped.contains("NOSPACE NOT disarmed"), "{stopped}");
+    assert!(stopped.contains("above 90 %"), "{stopped}");
+    assert!(report.disarmed.is_empty());
+    assert!(report
+        .root_cause
+        .iter()
+        .any(|r| r.contains("quota too small")));
+    assert!(ops::alarm_list(&c)
+        .await
+        .unwrap()
+        .iter()
+        .any(|a| a.alarm == AlarmKind::Nospace));
+    // What filled it, per resource.
+    let u = ops::usage(&c, "/registry/", true, 1000).await.unwrap();
+    assert_eq!(u.resources[0].resource, "configmaps");
+    assert!(u.resources[0].keys > 100);
+}

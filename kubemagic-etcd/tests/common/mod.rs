@@ -250,12 +250,18 @@ pub fn kill_pid(pid: u32) {
 /// objects would, until etcd refuses a write (NOSPACE) or `max` writes.
 /// Returns the number of writes accepted and the refusal.
 pub async fn fill_until_nospace(endpoint: &str, max: usize) -> (usize, Option<String>) {
+    fill(endpoint, max, 10).await
+}
+
+/// Like [`fill_until_nospace`] with `distinct` keys rewritten in turn: with
+/// `distinct >= max` every write is a new object, so compaction frees nothing.
+pub async fn fill(endpoint: &str, max: usize, distinct: usize) -> (usize, Option<String>) {
     let mut c = etcd_client::Client::connect([endpoint], None)
         .await
         .unwrap();
     let value = vec![b'x'; 100 * 1024];
     for i in 0..max {
-        let key = format!("/registry/configmaps/default/cm-{}", i % 10);
+        let key = format!("/registry/configmaps/default/cm-{}", i % distinct);
         if let Err(e) = c.put(key, value.clone(), None).await {
             return (i, Some(e.to_string()));
         }
