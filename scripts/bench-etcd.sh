@@ -21,8 +21,7 @@ fi
 work=$(mktemp -d)
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  stop_cluster
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -61,6 +60,7 @@ start_cluster() {
       "${quota[@]}" \
       >"$work/$name-m$i.log" 2>&1 &
     pids+=($!)
+    disown $!  # killed by stop_cluster; no job-status noise
     EPS+=("http://127.0.0.1:$c")
   done
   ENDPOINTS=$(IFS=,; echo "${EPS[*]}")
@@ -74,7 +74,8 @@ start_cluster() {
 
 stop_cluster() {
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  # Wait for the members to be gone so that the next cluster has the CPU.
+  for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.05; done; done
   pids=()
 }
 
