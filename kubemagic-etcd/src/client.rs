@@ -64,8 +64,15 @@ impl Cluster {
         Ok(Cluster { config, members })
     }
 
+    /// The member for `endpoint`, given with or without its scheme.
     pub fn member(&self, endpoint: &str) -> Option<&Member> {
-        self.members.iter().find(|m| m.endpoint == endpoint)
+        let e = endpoint.trim_end_matches('/');
+        self.members.iter().find(|m| {
+            m.endpoint == e
+                || m.endpoint
+                    .split_once("://")
+                    .is_some_and(|(_, rest)| rest == e)
+        })
     }
 }
 

@@ -72,7 +72,13 @@ pub fn defrag_order(
     let mut leader = None;
     let mut skipped = Vec::new();
     for m in members {
-        if only.is_some_and(|o| o.trim_end_matches('/') != m.endpoint && !m.endpoint.ends_with(o)) {
+        if only.is_some_and(|o| {
+            let o = o.trim_end_matches('/');
+            o != m.endpoint
+                && m.endpoint
+                    .split_once("://")
+                    .is_none_or(|(_, rest)| rest != o)
+        }) {
             continue;
         }
         if let Some(reason) = unhealthy_reason(m) {
@@ -325,6 +331,22 @@ mod tests {
         let p = defrag_order(&ms, None, false);
         assert_eq!(p.order.last(), Some(&ms[0].endpoint));
         assert_eq!(p.order.len(), 3);
+    }
+
+    #[test]
+    fn one_endpoint_may_be_named_without_its_scheme() {
+        let ms = vec![
+            member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1),
+            member(2, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1),
+        ];
+        let bare = ms[1].endpoint.trim_start_matches("http://").to_string();
+        assert_eq!(
+            defrag_order(&ms, Some(&bare), false).order,
+            vec![ms[1].endpoint.clone()]
+        );
+        assert!(defrag_order(&ms, Some("127.0.0.9:1"), false)
+            .order
+            .is_empty());
     }
 
     #[test]
