@@ -3,6 +3,9 @@
 
 use std::process::Command;
 
+#[path = "../../kubemagic-etcd/tests/common/mod.rs"]
+mod common;
+
 fn km() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_kubemagic"));
     for v in [
@@ -85,4 +88,62 @@ fn bad_duration_is_an_input_error() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_status_recover_and_snapshot_through_the_cli() {
+    let cluster = common::EtcdCluster::start(1, |_| Some(20_971_520), false);
+    cluster.wait_healthy().await;
+    let ep = cluster.endpoints()[0].clone();
+    let out = km()
+        .args(["--output", "json", "etcd", "status", "--endpoints", &ep])
+        .output()
+        .unwrap();
+    // A 20 MiB quota is a warning, not an error: exit 0.
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["members"][0]["quota_backend_bytes"], 20_971_520);
+    assert_eq!(v["members"][0]["is_leader"], true);
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "KM509"));
+
+    let out = km()
+        .args(["etcd", "status", "--endpoints", &ep])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("% QUOTA") && text.contains("20 MiB"),
+        "{text}"
+    );
+
+    let out = km()
+        .args(["etcd", "recover", "--endpoints", &ep])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("recovered"));
+
+    let snap = cluster.dir.path().join("s.db");
+    let out = km()
+        .args(["etcd", "snapshot", "save", "--endpoints", &ep])
+        .arg(&snap)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("sha256 "));
+    assert!(snap.exists());
 }
