@@ -80,23 +80,34 @@ impl EtcdError {
     /// refused connection, a TLS handshake failure and an RPC error read
     /// differently to an operator.
     pub(crate) fn from_client(endpoint: &str, op: &'static str, e: etcd_client::Error) -> Self {
-        let mut text = e.to_string();
-        let mut src: Option<&dyn std::error::Error> = std::error::Error::source(&e);
-        // tonic hides the interesting cause several levels down.
-        while let Some(s) = src {
-            text.push_str(": ");
-            text.push_str(&s.to_string());
-            src = s.source();
+        // tonic hides the interesting cause several levels down: walk the
+        // source chain of the gRPC status or transport error.
+        let mut chain: Vec<String> = Vec::new();
+        let mut src: Option<&dyn std::error::Error> = match &e {
+            etcd_client::Error::GRpcStatus(s) => std::error::Error::source(s),
+            etcd_client::Error::TransportError(t) => std::error::Error::source(t),
+            _ => None,
+        };
+        while let Some(x) = src {
+            chain.push(x.to_string());
+            src = x.source();
         }
-        if let etcd_client::Error::TransportError(t) = &e {
-            let mut src: Option<&dyn std::error::Error> = std::error::Error::source(t);
-            while let Some(s) = src {
-                text.push_str(": ");
-                text.push_str(&s.to_string());
-                src = s.source();
-            }
-        }
-        let lower = text.to_lowercase();
+        let (code, message) = match &e {
+            etcd_client::Error::GRpcStatus(s) => (Some(s.code()), s.message().to_string()),
+            other => (None, other.to_string()),
+        };
+        let generic = [
+            "",
+            "transport error",
+            "operation was canceled",
+            "error trying to connect",
+        ];
+        let best = if generic.contains(&message.to_lowercase().as_str()) {
+            chain.last().cloned().unwrap_or(message.clone())
+        } else {
+            message.clone()
+        };
+        let all = format!("{e} {}", chain.join(" ")).to_lowercase();
         let tls_markers = [
             "certificate",
             "tls",
@@ -104,63 +115,43 @@ impl EtcdError {
             "unknownissuer",
             "invalid peer",
             "alert",
-            "http2 error",
             "frame with invalid size",
         ];
-        if let etcd_client::Error::GRpcStatus(s) = &e {
-            let msg = s.message().to_lowercase();
-            if s.code() == tonic_code_unavailable() && !tls_markers.iter().any(|m| msg.contains(m))
-            {
-                return EtcdError::Unreachable {
-                    endpoint: endpoint.to_string(),
-                    reason: s.message().to_string(),
-                };
-            }
-            if s.code() != tonic_code_unavailable() && s.code() != tonic_code_unknown() {
-                return EtcdError::Rpc {
-                    endpoint: endpoint.to_string(),
-                    op,
-                    message: s.message().to_string(),
-                };
-            }
-        }
-        // For the operator, the gRPC status message says it best
-        // ("invalid peer certificate: UnknownIssuer"); keep the chain otherwise.
-        let short = match &e {
-            etcd_client::Error::GRpcStatus(s) if !s.message().is_empty() => s.message().to_string(),
-            _ => text.clone(),
-        };
-        if tls_markers.iter().any(|m| lower.contains(m)) {
-            EtcdError::Tls {
+        let transport_markers = [
+            "transport error",
+            "operation was canceled",
+            "broken pipe",
+            "connection reset",
+            "connection closed",
+            "connection refused",
+            "error trying to connect",
+            "dns error",
+        ];
+        if tls_markers.iter().any(|m| all.contains(m)) {
+            return EtcdError::Tls {
                 endpoint: endpoint.to_string(),
-                reason: short,
+                reason: best,
+            };
+        }
+        let transport = match code {
+            Some(tonic::Code::Unavailable) => true,
+            Some(tonic::Code::Unknown) | Some(tonic::Code::Cancelled) | None => {
+                transport_markers.iter().any(|m| all.contains(m))
+                    || matches!(e, etcd_client::Error::TransportError(_))
             }
-        } else if lower.contains("connection refused")
-            || lower.contains("transport")
-            || lower.contains("connect")
-            || lower.contains("dns")
-        {
+            Some(_) => false,
+        };
+        if transport {
             EtcdError::Unreachable {
                 endpoint: endpoint.to_string(),
-                reason: if short == "transport error" {
-                    text
-                } else {
-                    short
-                },
+                reason: best,
             }
         } else {
             EtcdError::Rpc {
                 endpoint: endpoint.to_string(),
                 op,
-                message: text,
+                message,
             }
         }
     }
-}
-
-fn tonic_code_unavailable() -> tonic::Code {
-    tonic::Code::Unavailable
-}
-fn tonic_code_unknown() -> tonic::Code {
-    tonic::Code::Unknown
 }
