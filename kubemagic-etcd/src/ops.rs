@@ -385,16 +385,43 @@ pub async fn defrag(
     }
     let mut results = Vec::new();
     let total = order.len();
+    let voting = if st.member_list.is_empty() {
+        st.members.len()
+    } else {
+        st.member_list.iter().filter(|m| !m.is_learner).count()
+    };
     for (i, ep) in order.iter().enumerate() {
         // Re-check every member before each defragmentation, as OpenShift's
-        // controller does: never take a member down while another is.
-        if let Some((who, why)) = first_unhealthy_now(cluster).await {
+        // controller does. A member down is skipped only while taking one
+        // more member out for defragmentation keeps quorum.
+        let health = health_now(cluster).await;
+        let healthy = health.iter().filter(|(_, why)| why.is_none()).count();
+        if let Some((_, Some(why))) = health.iter().find(|(e, _)| e == ep) {
             results.push(DefragResult {
                 endpoint: ep.clone(),
                 before: None,
                 after: None,
                 seconds: 0.0,
-                error: Some(format!("not started: member {who} is unhealthy ({why})")),
+                error: Some(format!("not started: the member became unhealthy ({why})")),
+            });
+            break;
+        }
+        if !plan::may_defrag_now(healthy, voting.max(health.len())) {
+            let down: Vec<String> = health
+                .iter()
+                .filter_map(|(e, why)| why.as_ref().map(|w| format!("{e} ({w})")))
+                .collect();
+            results.push(DefragResult {
+                endpoint: ep.clone(),
+                before: None,
+                after: None,
+                seconds: 0.0,
+                error: Some(format!(
+                    "not started: only {healthy} of {} members healthy (down: {}); blocking one more \
+                     for defragmentation would lose quorum",
+                    voting.max(health.len()),
+                    down.join(", ")
+                )),
             });
             break;
         }
@@ -719,6 +746,15 @@ fn step(report: &mut RecoveryReport, name: &str, ok: bool, detail: impl Into<Str
 /// (no metrics, member list or alarms), for the re-checks between two
 /// defragmentations. Returns the first unhealthy member and why.
 pub async fn first_unhealthy_now(cluster: &Cluster) -> Option<(String, String)> {
+    health_now(cluster)
+        .await
+        .into_iter()
+        .find_map(|(ep, why)| why.map(|w| (ep, w)))
+}
+
+/// Every member with why it is unhealthy (`None` when healthy), from a
+/// concurrent Status round.
+pub async fn health_now(cluster: &Cluster) -> Vec<(String, Option<String>)> {
     let handles: Vec<_> = cluster
         .members
         .iter()
@@ -730,9 +766,12 @@ pub async fn first_unhealthy_now(cluster: &Cluster) -> Option<(String, String)> 
             })
         })
         .collect();
-    let mut first = None;
-    for h in handles {
-        let Ok((ep, r)) = h.await else { continue };
+    let mut out = Vec::new();
+    for (h, m) in handles.into_iter().zip(&cluster.members) {
+        let Ok((ep, r)) = h.await else {
+            out.push((m.endpoint.clone(), Some("internal error".to_string())));
+            continue;
+        };
         let why = match r {
             Err(e) => Some(e.to_string()),
             Ok(s) if s.leader() == 0 => Some("has no leader".to_string()),
@@ -745,11 +784,9 @@ pub async fn first_unhealthy_now(cluster: &Cluster) -> Option<(String, String)> 
                 (!bad.is_empty()).then(|| format!("{bad:?}"))
             }
         };
-        if let (Some(why), None) = (why, &first) {
-            first = Some((ep, why));
-        }
+        out.push((ep, why));
     }
-    first
+    out
 }
 
 /// Returns the first unhealthy member of a fresh status, if any.

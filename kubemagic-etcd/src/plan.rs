@@ -122,6 +122,14 @@ pub fn defrag_order(
     }
 }
 
+/// Whether one more member may be blocked by a defragmentation now: always
+/// when every member is healthy (one at a time is the standard practice),
+/// otherwise only if the healthy members minus the one being defragmented
+/// still form a quorum (3 members with 1 down: no; 5 with 1 down: yes).
+pub fn may_defrag_now(healthy: usize, total: usize) -> bool {
+    healthy >= total || healthy.saturating_sub(1) * 2 > total
+}
+
 /// Why `recover` will not start.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[serde(tag = "refusal", rename_all = "snake_case")]
@@ -319,6 +327,15 @@ mod tests {
             alarm: AlarmKind::Nospace,
         }];
         assert!(root_cause(&full, &alarms)[0].contains("the data itself"));
+    }
+
+    #[test]
+    fn defrag_with_a_member_down_only_when_quorum_survives() {
+        assert!(may_defrag_now(3, 3));
+        assert!(may_defrag_now(1, 1));
+        assert!(!may_defrag_now(2, 3));
+        assert!(may_defrag_now(4, 5));
+        assert!(!may_defrag_now(3, 5));
     }
 
     #[test]

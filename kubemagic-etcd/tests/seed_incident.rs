@@ -140,6 +140,18 @@ async fn member_killed_mid_recovery_stops_the_run_without_disarming() {
     // Now recover refuses: one member is down.
     let refused = ops::recover(&c, false, &mut |_| {}).await;
     assert!(refused.refusal.is_some(), "{refused:#?}");
+    // And a plain defrag would leave 1 of 3 members serving: refused too.
+    let d = ops::defrag(&c, None, false, &mut |_| {}).await.unwrap();
+    assert!(d.failed(), "{d:?}");
+    assert!(
+        d.results[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("lose quorum"),
+        "{d:?}"
+    );
+    assert!(d.skipped.iter().any(|s| s.endpoint == victim));
     cluster.kill(0);
 }
 
