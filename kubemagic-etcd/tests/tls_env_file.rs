@@ -20,6 +20,25 @@ async fn tls_cluster_is_reached_through_a_kubespray_env_file() {
         .iter()
         .map(|n| format!("{}=https://127.0.0.1:{}", n.name, n.peer_port))
         .collect();
+    // kubespray's keys come from openssl: traditional PEM ("EC PRIVATE
+    // KEY" / "RSA PRIVATE KEY"), not PKCS#8. Use that form when openssl is
+    // there to convert rcgen's key.
+    let sec1 = dir.join("member-key-sec1.pem");
+    let client_key = match std::process::Command::new("openssl")
+        .args(["ec", "-in"])
+        .arg(&tls.key)
+        .arg("-out")
+        .arg(&sec1)
+        .output()
+    {
+        Ok(o) if o.status.success() => {
+            assert!(std::fs::read_to_string(&sec1)
+                .unwrap()
+                .contains("BEGIN EC PRIVATE KEY"));
+            sec1.clone()
+        }
+        _ => tls.key.clone(),
+    };
     let env = dir.join("etcd.env");
     std::fs::write(
         &env,
@@ -36,7 +55,7 @@ async fn tls_cluster_is_reached_through_a_kubespray_env_file() {
             initial.join(","),
             tls.ca.display(),
             tls.cert.display(),
-            tls.key.display()
+            client_key.display()
         ),
     )
     .unwrap();
