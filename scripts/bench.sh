@@ -6,3 +6,5 @@ scripts/bench-inventory.sh
 
 # kubemagic check on a generated 5,000-host site (issue 3).
 scripts/bench-check.sh
+echo "no benchmarks yet"
+scripts/bench-etcd.sh

@@ -6,6 +6,7 @@
 //! operation that failed; 2 usage or input error.
 
 mod check;
+mod etcd;
 mod inventory;
 mod output;
 
@@ -29,6 +30,8 @@ enum Command {
     Inventory(inventory::Args),
     /// Check a whole site (every inventory) against the seed's hard lessons.
     Check(check::Args),
+    /// Diagnose and repair etcd: status, compact, defrag, alarms, snapshot, usage, recover.
+    Etcd(Box<etcd::Args>),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inventory(args) => inventory::run(args, cli.output),
         Command::Check(args) => check::run(args, cli.output),
+        Command::Etcd(args) => etcd::run(*args, cli.output),
     };
     match result {
         Ok(exit) => exit.into(),
