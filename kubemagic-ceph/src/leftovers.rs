@@ -302,6 +302,46 @@ pub async fn delete(client: &kube::Client, leftovers: &Leftovers) -> Result<Vec<
     Ok(out)
 }
 
+/// Runs an async kube operation on a private current-thread runtime, for
+/// synchronous callers (the CLI, Python).
+pub fn block_on<F: std::future::Future>(f: F) -> Result<F::Output> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| CephError::Io {
+            path: "tokio runtime".into(),
+            source,
+        })?;
+    Ok(rt.block_on(f))
+}
+
+/// What happened to one cephx user of a leftover.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserDeleted {
+    pub entity: String,
+    /// False when Ceph no longer knew the user.
+    pub existed: bool,
+}
+
+/// Deletes the cephx users of the leftovers (`ceph auth del`). A user
+/// already gone is not an error. Share paths are left to the operator: removing
+/// them needs a CephFS mount.
+pub fn delete_ceph_users(
+    api: &dyn crate::api::CephApi,
+    cleanups: &[CephCleanup],
+) -> Result<Vec<UserDeleted>> {
+    let mut out = Vec::new();
+    for c in cleanups {
+        let entity = format!("client.{}", c.user);
+        let existed = api.auth_get(&entity)?.is_some();
+        if existed {
+            api.execute(&c.command)?;
+        }
+        out.push(UserDeleted { entity, existed });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -264,11 +264,7 @@ pub fn plan(req: &PrepareRequest, observed: &Observed) -> Plan {
         &observed.client_caps,
     ));
     if let Some(fs) = &req.cephfs {
-        if !observed
-            .subvolume_groups
-            .iter()
-            .any(|g| *g == fs.subvolume_group)
-        {
+        if !observed.subvolume_groups.contains(&fs.subvolume_group) {
             p.actions.push(Action::CreateSubvolumeGroup {
                 fs: fs.fs.to_string(),
                 group: fs.subvolume_group.clone(),

@@ -5,6 +5,7 @@
 //! Exit codes, for scripts: 0 success; 1 findings with errors or an
 //! operation that failed; 2 usage or input error.
 
+mod ceph;
 mod inventory;
 mod output;
 
@@ -13,7 +14,11 @@ use output::{Exit, OutputFormat};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "kubemagic", version, about = "On-prem Kubernetes sites: inventories, checks, phases, etcd and Ceph operations")]
+#[command(
+    name = "kubemagic",
+    version,
+    about = "On-prem Kubernetes sites: inventories, checks, phases, etcd and Ceph operations"
+)]
 struct Cli {
     /// Output format for every command.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
@@ -26,6 +31,8 @@ struct Cli {
 enum Command {
     /// Read Ansible inventories exactly as ansible-inventory does.
     Inventory(inventory::Args),
+    /// Ceph for Kubernetes: prepare pools and clients, render kubespray/ceph-csi, clean cephfs leftovers.
+    Ceph(ceph::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +46,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Inventory(args) => inventory::run(args, cli.output),
+        Command::Ceph(args) => ceph::run(args, cli.output),
     };
     match result {
         Ok(exit) => exit.into(),
