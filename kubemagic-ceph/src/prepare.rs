@@ -279,33 +279,52 @@ pub fn plan(req: &PrepareRequest, observed: &Observed) -> Plan {
     p
 }
 
+/// A scoped thread's result; a panic in it is re-raised here.
+fn joined<T>(r: std::thread::Result<T>) -> T {
+    r.unwrap_or_else(|p| std::panic::resume_unwind(p))
+}
+
 /// Asks the cluster what exists. Fails when the requested CephFS does not.
-pub fn observe(api: &dyn CephApi, req: &PrepareRequest) -> Result<Observed> {
-    let pool = api
-        .pools()?
-        .into_iter()
-        .find(|p| p.pool_name == req.pool.as_str())
-        .map(|p| (p.pg_num, p.application_metadata.keys().cloned().collect()));
-    let rbd_initialised = pool.is_some() && api.rbd_pool_initialised(&req.pool)?;
-    let client_caps = api.auth_get(&req.client.entity())?.map(|c| c.caps);
-    let (subvolume_groups, cephfs_client_caps) = match &req.cephfs {
-        Some(fs) => {
+///
+/// The independent questions (pool and its init marker, RBD client,
+/// CephFS) run concurrently: each is a `ceph` process of a few hundred
+/// milliseconds, and a re-run that changes nothing should cost one of them,
+/// not five.
+pub fn observe(api: &(dyn CephApi + Sync), req: &PrepareRequest) -> Result<Observed> {
+    type FsPart = (Vec<String>, Option<BTreeMap<String, String>>);
+    std::thread::scope(|s| {
+        let pool_part = s.spawn(|| -> Result<(Option<(u32, Vec<String>)>, bool)> {
+            let pool = api
+                .pools()?
+                .into_iter()
+                .find(|p| p.pool_name == req.pool.as_str())
+                .map(|p| (p.pg_num, p.application_metadata.keys().cloned().collect()));
+            let initialised = pool.is_some() && api.rbd_pool_initialised(&req.pool)?;
+            Ok((pool, initialised))
+        });
+        let client_part = s.spawn(|| api.auth_get(&req.client.entity()));
+        let fs_part = s.spawn(|| -> Result<FsPart> {
+            let Some(fs) = &req.cephfs else {
+                return Ok((vec![], None));
+            };
             if !api.fs_ls()?.iter().any(|f| f.name == fs.fs.as_str()) {
                 return Err(CephError::NoSuchFs(fs.fs.to_string()));
             }
-            (
+            Ok((
                 api.subvolume_groups(&fs.fs)?,
                 api.auth_get(&fs.client.entity())?.map(|c| c.caps),
-            )
-        }
-        None => (vec![], None),
-    };
-    Ok(Observed {
-        pool,
-        rbd_initialised,
-        client_caps,
-        subvolume_groups,
-        cephfs_client_caps,
+            ))
+        });
+        let (pool, rbd_initialised) = joined(pool_part.join())?;
+        let client_caps = joined(client_part.join())?.map(|c| c.caps);
+        let (subvolume_groups, cephfs_client_caps) = joined(fs_part.join())?;
+        Ok(Observed {
+            pool,
+            rbd_initialised,
+            client_caps,
+            subvolume_groups,
+            cephfs_client_caps,
+        })
     })
 }
 
@@ -330,7 +349,11 @@ pub struct PrepareReport {
 
 /// Observe, plan, and (unless `dry_run`) run the plan. A plan with an
 /// error note runs nothing.
-pub fn prepare(api: &dyn CephApi, req: &PrepareRequest, dry_run: bool) -> Result<PrepareReport> {
+pub fn prepare(
+    api: &(dyn CephApi + Sync),
+    req: &PrepareRequest,
+    dry_run: bool,
+) -> Result<PrepareReport> {
     let observed = observe(api, req)?;
     let plan = plan(req, &observed);
     let blocked = kubemagic_core::finding::has_errors(&plan.notes);
