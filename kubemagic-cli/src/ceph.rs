@@ -10,7 +10,8 @@ use kubemagic_ceph::model::{ClientName, FsName, PgNum, PoolName};
 use kubemagic_ceph::prepare::{prepare, CephFsRequest, PrepareRequest, DEFAULT_SUBVOLUME_GROUP};
 use kubemagic_ceph::render::{self, RenderInput};
 use kubemagic_ceph::validate::{
-    parse_features, validate_cluster, validate_image_features, Consumer, KernelVersion,
+    parse_features, validate_cluster, validate_image_features, validate_key, Consumer,
+    KernelVersion,
 };
 use kubemagic_ceph::{leftovers, site, CephCluster, CephError};
 use kubemagic_core::finding::has_errors;
@@ -338,11 +339,22 @@ pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
                 (None, Some(api)) => {
                     findings.extend(validate_cluster(&api.cluster().map_err(ceph_err)?))
                 }
-                (None, None) if image_features.is_some() => {}
+                (None, None) if image_features.is_some() || conn.keyring.is_some() => {}
                 (None, None) => {
                     return Err(input(
-                        "validate needs --site, --ceph-conf or --image-features",
+                        "validate needs --site, --ceph-conf, --keyring or --image-features",
                     ))
+                }
+            }
+            // Every key of the keyring: a key pasted with a trailing blank
+            // or newline is refused by cephx only when a node mounts.
+            if let Some(path) = &conn.keyring {
+                let kr = Keyring::read(path).map_err(ceph_err)?;
+                for (entity, key) in &kr.entries {
+                    findings.extend(validate_key(entity, key).into_iter().map(|f| Finding {
+                        file: Some(path.clone()),
+                        ..f
+                    }));
                 }
             }
             if let Some(list) = &image_features {

@@ -203,3 +203,22 @@ fn bad_arguments_exit_2_with_a_clear_message() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stdout).contains("only the layering"));
 }
+
+#[test]
+fn validate_reports_a_keyring_key_with_a_trailing_blank_without_showing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let kr = dir.path().join("ceph.client.kube.keyring");
+    let key = "AQDz6AVr1iekDBAA80UikzfAeOZJlwWVjfW4+A==";
+    std::fs::write(&kr, format!("[client.kube]\n\tkey = {key} \n")).unwrap();
+    let o = km(&["ceph", "validate", "--keyring", kr.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("KM607") && out.contains("client.kube"),
+        "{out}"
+    );
+    assert!(!out.contains(key));
+    std::fs::write(&kr, format!("[client.kube]\n\tkey = {key}\n")).unwrap();
+    let o = km(&["ceph", "validate", "--keyring", kr.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+}
