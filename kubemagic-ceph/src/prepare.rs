@@ -292,8 +292,10 @@ fn joined<T>(r: std::thread::Result<T>) -> T {
 /// not five.
 pub fn observe(api: &(dyn CephApi + Sync), req: &PrepareRequest) -> Result<Observed> {
     type FsPart = (Vec<String>, Option<BTreeMap<String, String>>);
+    /// The pool's (pg_num, applications) if it exists, and whether it is initialised.
+    type PoolPart = (Option<(u32, Vec<String>)>, bool);
     std::thread::scope(|s| {
-        let pool_part = s.spawn(|| -> Result<(Option<(u32, Vec<String>)>, bool)> {
+        let pool_part = s.spawn(|| -> Result<PoolPart> {
             let pool = api
                 .pools()?
                 .into_iter()
