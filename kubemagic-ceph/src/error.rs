@@ -63,6 +63,8 @@ pub enum CephError {
     Render(String),
     #[error("cannot render manifests: {0}")]
     Yaml(#[from] serde_yaml_ng::Error),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
     #[error("kubeconfig {path}: {message}")]
     Kubeconfig { path: String, message: String },
     #[error("Kubernetes API: {action}: {source}")]

@@ -308,10 +308,7 @@ pub fn block_on<F: std::future::Future>(f: F) -> Result<F::Output> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|source| CephError::Io {
-            path: "tokio runtime".into(),
-            source,
-        })?;
+        .map_err(CephError::Runtime)?;
     Ok(rt.block_on(f))
 }
 

@@ -184,7 +184,8 @@ fn ceph_err(e: CephError) -> CliError {
         | CephError::Json { .. }
         | CephError::NoSuchFs(_)
         | CephError::Kube { .. }
-        | CephError::Yaml(_) => CliError::Failed(e.to_string()),
+        | CephError::Yaml(_)
+        | CephError::Runtime(_) => CliError::Failed(e.to_string()),
         _ => CliError::Input(e.to_string()),
     }
 }
@@ -294,6 +295,7 @@ pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
                         }
                     }
                 }
+                (None, None) if matches!(target, Target::Commands) => {}
                 (None, None) => {
                     return Err(input(
                         "render needs --site SITE or --ceph-conf CONF --keyring KEYRING",
