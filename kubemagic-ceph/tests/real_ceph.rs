@@ -178,3 +178,38 @@ fn cephfs_prepare_creates_subvolume_group_and_documented_caps() {
     let e = prepare(&api, &req, false).unwrap_err().to_string();
     assert!(e.contains("\"nofs\" does not exist"), "{e}");
 }
+
+#[test]
+fn ipv6_cluster_renders_bracketed_v1_monitors() {
+    let c = TestCeph::start_on("::1");
+    let api = api(&c);
+    let report = prepare(&api, &rbd_request(), false).unwrap();
+    assert!(report.changed);
+    let cluster = api.cluster().unwrap();
+    assert_eq!(cluster.v1_monitors(), vec![format!("[::1]:{}", c.v1_port)]);
+    let input = RenderInput {
+        cluster,
+        pool: "kube".parse().unwrap(),
+        client: "kube".parse().unwrap(),
+        admin: "admin".parse().unwrap(),
+        cephfs: None,
+        pg_num: None,
+        namespace: "ceph-csi".into(),
+        user_key: None,
+        admin_key: None,
+        cephfs_user_key: None,
+    };
+    let csi = render::csi(&input).unwrap();
+    assert!(
+        csi.text.contains(&format!("[::1]:{}", c.v1_port)),
+        "{}",
+        csi.text
+    );
+    let ks = render::kubespray(&input).unwrap();
+    assert!(
+        ks.text
+            .contains(&format!("rbd_provisioner_monitors: '[::1]:{}'", c.v1_port)),
+        "{}",
+        ks.text
+    );
+}

@@ -1,5 +1,5 @@
 //! A real Ceph 16 on loopback, in a temporary directory, as the current
-//! user: one `ceph-mon` (msgr v2 and v1 on free 127.0.0.1 ports), one OSD on
+//! user: one `ceph-mon` (msgr v2 and v1 on free 127.0.0.1 or ::1 ports), one OSD on
 //! memstore, and optionally a `ceph-mgr` and a `ceph-mds` for CephFS.
 //! Everything runs with `--conf` in the temp dir; `/etc/ceph` is never read.
 //! Daemons run in the foreground (`-f`) as children and are killed on drop.
@@ -21,8 +21,8 @@ pub struct TestCeph {
     children: Vec<(String, Child)>,
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
+fn free_port(ip: &str) -> u16 {
+    TcpListener::bind((ip, 0))
         .unwrap()
         .local_addr()
         .unwrap()
@@ -30,9 +30,9 @@ fn free_port() -> u16 {
 }
 
 /// Two distinct free ports (v2, v1).
-fn free_ports() -> (u16, u16) {
+fn free_ports(ip: &str) -> (u16, u16) {
     loop {
-        let (a, b) = (free_port(), free_port());
+        let (a, b) = (free_port(ip), free_port(ip));
         if a != b {
             return (a, b);
         }
@@ -122,8 +122,24 @@ impl TestCeph {
         }
     }
 
-    /// Mon + one memstore OSD, up and in.
+    /// Mon + one memstore OSD, up and in, on 127.0.0.1.
     pub fn start() -> TestCeph {
+        Self::start_on("127.0.0.1")
+    }
+
+    /// The same on `ip`: `127.0.0.1` or `::1` (msgr bound to IPv6 only).
+    pub fn start_on(ip: &str) -> TestCeph {
+        let v6 = ip.contains(':');
+        let host = if v6 {
+            format!("[{ip}]")
+        } else {
+            ip.to_string()
+        };
+        let bind = if v6 {
+            "ms bind ipv6 = true\nms bind ipv4 = false\n"
+        } else {
+            ""
+        };
         let dir = tempfile::Builder::new()
             .prefix("kubemagic-ceph-")
             .tempdir()
@@ -133,15 +149,15 @@ impl TestCeph {
             std::fs::create_dir_all(d.join(sub)).unwrap();
         }
         let fsid = uuid();
-        let (v2_port, v1_port) = free_ports();
-        let addrvec = format!("[v2:127.0.0.1:{v2_port},v1:127.0.0.1:{v1_port}]");
+        let (v2_port, v1_port) = free_ports(ip);
+        let addrvec = format!("[v2:{host}:{v2_port},v1:{host}:{v1_port}]");
         let conf = d.join("ceph.conf");
         let keyring = d.join("ceph.client.admin.keyring");
         let dd = d.display();
         std::fs::write(
             &conf,
             format!(
-                "[global]\nfsid = {fsid}\nmon host = {addrvec}\npublic addr = 127.0.0.1\n\
+                "[global]\nfsid = {fsid}\nmon host = {addrvec}\npublic addr = {ip}\n{bind}\
                  run dir = {dd}/run\nadmin socket = {dd}/run/$cluster-$name.asok\nlog file = {dd}/log/$name.log\n\
                  pid file = {dd}/run/$name.pid\nkeyring = {}\n\
                  osd pool default size = 1\nosd pool default min size = 1\nmon allow pool size one = true\n\
