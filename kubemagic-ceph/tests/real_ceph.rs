@@ -213,3 +213,79 @@ fn ipv6_cluster_renders_bracketed_v1_monitors() {
         ks.text
     );
 }
+
+/// `make bench` (scripts/bench-ceph.sh): `prepare` on a new pool against
+/// the four hand-typed commands it replaces, on the same cluster in the
+/// same run; and a no-change re-run against one `ceph` call.
+#[test]
+#[ignore = "benchmark: run by scripts/bench-ceph.sh"]
+fn bench_prepare_against_manual_commands() {
+    use std::process::Command;
+    use std::time::Instant;
+    let c = TestCeph::start();
+    let api = api(&c);
+    let ceph = |args: &[&str]| {
+        let s = c.ceph().args(args).output().unwrap().status;
+        assert!(s.success(), "ceph {args:?}");
+    };
+    let (mut km, mut manual, mut rerun, mut one_call) = (vec![], vec![], vec![], vec![]);
+    for i in 0..3 {
+        let mut req = rbd_request();
+        req.pool = format!("km{i}").parse().unwrap();
+        req.client = format!("km{i}").parse().unwrap();
+        let t = Instant::now();
+        assert!(prepare(&api, &req, false).unwrap().changed);
+        km.push(t.elapsed().as_secs_f64());
+
+        let t = Instant::now();
+        assert!(!prepare(&api, &req, false).unwrap().changed);
+        rerun.push(t.elapsed().as_secs_f64());
+
+        let pool = format!("manual{i}");
+        let t = Instant::now();
+        ceph(&["osd", "pool", "create", &pool, "16"]);
+        ceph(&["osd", "pool", "application", "enable", &pool, "rbd"]);
+        let s = Command::new("rbd")
+            .arg("--conf")
+            .arg(&c.conf)
+            .args(["pool", "init", &pool])
+            .status()
+            .unwrap();
+        assert!(s.success());
+        let osd = format!("profile rbd pool={pool}");
+        ceph(&[
+            "auth",
+            "get-or-create",
+            &format!("client.{pool}"),
+            "mon",
+            "profile rbd",
+            "osd",
+            &osd,
+            "mgr",
+            &osd,
+        ]);
+        manual.push(t.elapsed().as_secs_f64());
+
+        let t = Instant::now();
+        ceph(&["osd", "pool", "ls", "detail", "--format", "json"]);
+        one_call.push(t.elapsed().as_secs_f64());
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (k, m, r, o) = (
+        median(&mut km),
+        median(&mut manual),
+        median(&mut rerun),
+        median(&mut one_call),
+    );
+    println!(
+        "ceph prepare (new pool): kubemagic {k:.2} s, manual 4 commands {m:.2} s, ratio {:.2}",
+        k / m
+    );
+    println!(
+        "ceph prepare (no change): kubemagic {r:.2} s, one ceph call {o:.2} s, ratio {:.2}",
+        r / o
+    );
+}
