@@ -8,3 +8,4 @@ scripts/bench-inventory.sh
 scripts/bench-check.sh
 echo "no benchmarks yet"
 scripts/bench-etcd.sh
+scripts/bench-ceph.sh

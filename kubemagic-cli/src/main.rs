@@ -7,6 +7,7 @@
 
 mod check;
 mod etcd;
+mod ceph;
 mod inventory;
 mod output;
 
@@ -15,7 +16,11 @@ use output::{Exit, OutputFormat};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "kubemagic", version, about = "On-prem Kubernetes sites: inventories, checks, phases, etcd and Ceph operations")]
+#[command(
+    name = "kubemagic",
+    version,
+    about = "On-prem Kubernetes sites: inventories, checks, phases, etcd and Ceph operations"
+)]
 struct Cli {
     /// Output format for every command.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
@@ -32,6 +37,8 @@ enum Command {
     Check(check::Args),
     /// Diagnose and repair etcd: status, compact, defrag, alarms, snapshot, usage, recover.
     Etcd(Box<etcd::Args>),
+    /// Ceph for Kubernetes: prepare pools and clients, render kubespray/ceph-csi, clean cephfs leftovers.
+    Ceph(ceph::Args),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +54,7 @@ fn main() -> ExitCode {
         Command::Inventory(args) => inventory::run(args, cli.output),
         Command::Check(args) => check::run(args, cli.output),
         Command::Etcd(args) => etcd::run(*args, cli.output),
+        Command::Ceph(args) => ceph::run(args, cli.output),
     };
     match result {
         Ok(exit) => exit.into(),
