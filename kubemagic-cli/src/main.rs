@@ -7,6 +7,7 @@
 
 mod inventory;
 mod output;
+mod phases;
 
 use clap::{Parser, Subcommand};
 use output::{Exit, OutputFormat};
@@ -26,6 +27,12 @@ struct Cli {
 enum Command {
     /// Read Ansible inventories exactly as ansible-inventory does.
     Inventory(inventory::Args),
+    /// Show which deployment phases would run, in order, and why.
+    Plan(phases::PlanArgs),
+    /// Run the deployment phases with ansible-playbook: ordered, journaled, resumable.
+    Run(phases::RunArgs),
+    /// Check out every upstream of kubemagic.yml at its pinned ref.
+    Init(phases::InitArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +46,9 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Inventory(args) => inventory::run(args, cli.output),
+        Command::Plan(args) => phases::plan(args, cli.output),
+        Command::Run(args) => phases::run(args, cli.output),
+        Command::Init(args) => phases::init(args, cli.output),
     };
     match result {
         Ok(exit) => exit.into(),

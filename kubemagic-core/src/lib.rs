@@ -12,5 +12,5 @@ pub mod site_config;
 
 pub use bytes::{ByteSize, ByteSizeError};
 pub use finding::{Finding, Origin, Severity};
-pub use phase::{Catalog, Plan, PlanRequest, PhaseError, PhaseName, SiteFacts};
+pub use phase::{Catalog, PhaseError, PhaseName, Plan, PlanRequest, SiteFacts};
 pub use site_config::{Flavor, SiteConfig, Upstream};

@@ -11,8 +11,8 @@
 
 use crate::site_config::{Flavor, SiteConfig, Upstream};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::fmt;
 
 /// The placeholder a step may use for the kubespray inventory folder name
@@ -149,7 +149,11 @@ pub enum PhaseError {
     #[error("invalid phase name {name:?}: use lowercase letters, digits and '-', starting with a letter")]
     InvalidName { name: String },
     #[error("phase {phase} requires {missing}, which is not a phase (known: {known})")]
-    UnknownRequirement { phase: PhaseName, missing: PhaseName, known: String },
+    UnknownRequirement {
+        phase: PhaseName,
+        missing: PhaseName,
+        known: String,
+    },
     #[error("phase cycle: {}", .path.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(" -> "))]
     Cycle { path: Vec<PhaseName> },
     #[error("kubemagic.yml adds phase {phase} without steps")]
@@ -163,7 +167,10 @@ pub enum PhaseError {
     #[error("--from {phase}: that phase is not part of this plan")]
     FromNotPlanned { phase: PhaseName },
     #[error("phase {phase} uses {placeholder} but the site's kubespray inventory folder is unknown (set kubespray_inventory in kubemagic.yml)")]
-    Unresolved { phase: PhaseName, placeholder: String },
+    Unresolved {
+        phase: PhaseName,
+        placeholder: String,
+    },
 }
 
 /// Facts about a site that decide which phases apply. Gathered by the caller
@@ -183,7 +190,12 @@ pub struct SiteFacts {
 impl SiteFacts {
     /// Facts taken from kubemagic.yml alone; `ceph` must be decided by the
     /// caller from the site's files.
-    pub fn from_config(config: &SiteConfig, flavor: Flavor, ceph: bool, ceph_evidence: impl Into<String>) -> SiteFacts {
+    pub fn from_config(
+        config: &SiteConfig,
+        flavor: Flavor,
+        ceph: bool,
+        ceph_evidence: impl Into<String>,
+    ) -> SiteFacts {
         SiteFacts {
             flavor,
             ceph,
@@ -217,7 +229,13 @@ fn step(cwd: &str, inventory: &str, playbook: &str, extra: &[&str]) -> PlaybookS
     }
 }
 
-fn phase(n: &str, description: &str, requires: &[&str], applies_when: AppliesWhen, steps: Vec<PlaybookStep>) -> Phase {
+fn phase(
+    n: &str,
+    description: &str,
+    requires: &[&str],
+    applies_when: AppliesWhen,
+    steps: Vec<PlaybookStep>,
+) -> Phase {
     Phase {
         name: name(n),
         description: description.into(),
@@ -253,7 +271,11 @@ impl Catalog {
             "deploy-tekton",
             "Tekton pipelines",
             &["deploy-post"],
-            AppliesWhen { flavor: Some(Flavor::Kubespray), addon: Some("tekton".into()), ..Default::default() },
+            AppliesWhen {
+                flavor: Some(Flavor::Kubespray),
+                addon: Some("tekton".into()),
+                ..Default::default()
+            },
             vec![step("custom", "hosts", "deploy-tekton.yml", &[])],
         );
         tekton.notes.push(
@@ -267,31 +289,53 @@ impl Catalog {
                 "deploy-ceph",
                 "Ceph cluster with ceph-ansible",
                 &["init"],
-                AppliesWhen { ceph: Some(true), ..Default::default() },
+                AppliesWhen {
+                    ceph: Some(true),
+                    ..Default::default()
+                },
                 vec![step("ceph-ansible", "hosts", "site.yml", &[])],
             ),
             phase(
                 "prep-hosts",
                 "Load balancers, Ceph repository, RBD pool and Kubernetes' Ceph credentials",
                 &["init", "deploy-ceph"],
-                AppliesWhen { flavor: Some(Flavor::Kubespray), ..Default::default() },
+                AppliesWhen {
+                    flavor: Some(Flavor::Kubespray),
+                    ..Default::default()
+                },
                 vec![step("custom", "hosts", "prep-hosts.yml", &[])],
             ),
             phase(
                 "deploy-kube",
                 "Kubernetes with kubespray",
                 &["init", "prep-hosts"],
-                AppliesWhen { flavor: Some(Flavor::Kubespray), ..Default::default() },
+                AppliesWhen {
+                    flavor: Some(Flavor::Kubespray),
+                    ..Default::default()
+                },
                 vec![step("kubespray", &kube_inv, "cluster.yml", &["--become"])],
             ),
             phase(
                 "deploy-openshift",
                 "OpenShift with openshift-ansible",
                 &["init", "deploy-ceph"],
-                AppliesWhen { flavor: Some(Flavor::Openshift), ..Default::default() },
+                AppliesWhen {
+                    flavor: Some(Flavor::Openshift),
+                    ..Default::default()
+                },
                 vec![
-                    step("openshift-ansible", "hosts", "playbooks/prerequisites.yml", &[]),
-                    step("openshift-ansible", "hosts", "playbooks/deploy_cluster.yml", &[]),
+                    step(
+                        "openshift-ansible",
+                        "hosts",
+                        "playbooks/prerequisites.yml",
+                        &[],
+                    ),
+                    step(
+                        "openshift-ansible",
+                        "hosts",
+                        "playbooks/deploy_cluster.yml",
+                        &[],
+                    ),
                 ],
             ),
             phase(
@@ -305,14 +349,20 @@ impl Catalog {
                 "deploy-logging",
                 "Logging stack (EFK)",
                 &["deploy-post"],
-                AppliesWhen { addon: Some("logging".into()), ..Default::default() },
+                AppliesWhen {
+                    addon: Some("logging".into()),
+                    ..Default::default()
+                },
                 vec![step("custom", "hosts", "deploy-logging.yml", &[])],
             ),
             phase(
                 "deploy-prometheus",
                 "Monitoring stack (Prometheus)",
                 &["deploy-post"],
-                AppliesWhen { addon: Some("prometheus".into()), ..Default::default() },
+                AppliesWhen {
+                    addon: Some("prometheus".into()),
+                    ..Default::default()
+                },
                 vec![step("custom", "hosts", "deploy-prometheus.yml", &[])],
             ),
             tekton,
@@ -339,13 +389,17 @@ impl Catalog {
         let mut seen = BTreeSet::new();
         for o in overrides {
             if !seen.insert(o.name.clone()) {
-                return Err(PhaseError::DuplicateOverride { phase: o.name.clone() });
+                return Err(PhaseError::DuplicateOverride {
+                    phase: o.name.clone(),
+                });
             }
             let p = match self.phases.iter_mut().find(|p| p.name == o.name) {
                 Some(p) => p,
                 None => {
                     let Some(steps) = &o.steps else {
-                        return Err(PhaseError::NewPhaseWithoutSteps { phase: o.name.clone() });
+                        return Err(PhaseError::NewPhaseWithoutSteps {
+                            phase: o.name.clone(),
+                        });
                     };
                     self.phases.push(Phase {
                         name: o.name.clone(),
@@ -400,7 +454,11 @@ impl Catalog {
     }
 
     fn known(&self) -> String {
-        self.phases.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+        self.phases
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Every requirement names a phase, and the graph has no cycle (the
@@ -456,8 +514,10 @@ impl Catalog {
                         }
                         Mark::Active => {
                             let start = stack.iter().position(|&(s, _)| s == to).unwrap_or(0);
-                            let mut path: Vec<PhaseName> =
-                                stack[start..].iter().map(|&(s, _)| self.phases[s].name.clone()).collect();
+                            let mut path: Vec<PhaseName> = stack[start..]
+                                .iter()
+                                .map(|&(s, _)| self.phases[s].name.clone())
+                                .collect();
                             path.push(self.phases[to].name.clone());
                             return Some(path);
                         }
@@ -498,7 +558,7 @@ impl Catalog {
             }
         }
         if let Some(u) = a.upstreams {
-            if u != !facts.upstreams.is_empty() {
+            if u == facts.upstreams.is_empty() {
                 return Some(if u {
                     "no upstreams pinned in kubemagic.yml".into()
                 } else {
@@ -524,7 +584,10 @@ impl Catalog {
             why.push(facts.ceph_evidence.clone());
         }
         if a.upstreams.is_some() {
-            why.push(format!("{} upstream(s) pinned in kubemagic.yml", facts.upstreams.len()));
+            why.push(format!(
+                "{} upstream(s) pinned in kubemagic.yml",
+                facts.upstreams.len()
+            ));
         }
         if let Some(addon) = &a.addon {
             why.push(format!("addon {addon} enabled"));
@@ -559,11 +622,17 @@ impl Catalog {
             let mut queue = vec![];
             for t in &request.targets {
                 let Some(i) = self.phases.iter().position(|p| p.name.as_str() == t) else {
-                    return Err(PhaseError::UnknownPhase { phase: t.clone(), known: self.known() });
+                    return Err(PhaseError::UnknownPhase {
+                        phase: t.clone(),
+                        known: self.known(),
+                    });
                 };
                 let p = &self.phases[i];
                 if let Some(why) = self.not_applicable(p, facts, true) {
-                    return Err(PhaseError::NotApplicable { phase: p.name.clone(), why });
+                    return Err(PhaseError::NotApplicable {
+                        phase: p.name.clone(),
+                        why,
+                    });
                 }
                 reason[i] = Some("requested".into());
                 queue.push(i);
@@ -598,13 +667,21 @@ impl Catalog {
             if !included[i] {
                 continue;
             }
-            let reqs: BTreeSet<usize> = p.requires.iter().filter_map(|r| self.index(r)).filter(|&j| included[j]).collect();
+            let reqs: BTreeSet<usize> = p
+                .requires
+                .iter()
+                .filter_map(|r| self.index(r))
+                .filter(|&j| included[j])
+                .collect();
             indegree[i] = reqs.len();
             for j in reqs {
                 dependents[j].push(i);
             }
         }
-        let mut ready: BinaryHeap<Reverse<usize>> = (0..n).filter(|&i| included[i] && indegree[i] == 0).map(Reverse).collect();
+        let mut ready: BinaryHeap<Reverse<usize>> = (0..n)
+            .filter(|&i| included[i] && indegree[i] == 0)
+            .map(Reverse)
+            .collect();
         let mut order = vec![];
         while let Some(Reverse(i)) = ready.pop() {
             order.push(i);
@@ -622,10 +699,18 @@ impl Catalog {
         if let Some(from) = &request.from {
             let from = match PhaseName::new(from.clone()) {
                 Ok(f) => f,
-                Err(_) => return Err(PhaseError::UnknownPhase { phase: from.clone(), known: self.known() }),
+                Err(_) => {
+                    return Err(PhaseError::UnknownPhase {
+                        phase: from.clone(),
+                        known: self.known(),
+                    })
+                }
             };
             if self.index(&from).is_none() {
-                return Err(PhaseError::UnknownPhase { phase: from.to_string(), known: self.known() });
+                return Err(PhaseError::UnknownPhase {
+                    phase: from.to_string(),
+                    known: self.known(),
+                });
             }
             let Some(pos) = order.iter().position(|&i| self.phases[i].name == from) else {
                 return Err(PhaseError::FromNotPlanned { phase: from });
@@ -650,7 +735,10 @@ impl Catalog {
         }
         let skipped = (0..n)
             .filter_map(|i| {
-                skipped_reason[i].clone().map(|reason| SkippedPhase { name: self.phases[i].name.clone(), reason })
+                skipped_reason[i].clone().map(|reason| SkippedPhase {
+                    name: self.phases[i].name.clone(),
+                    reason,
+                })
             })
             .collect();
         Ok(Plan { phases, skipped })
@@ -677,7 +765,12 @@ fn planned_steps(p: &Phase, facts: &SiteFacts) -> Result<Vec<PlannedStep>, Phase
             .iter()
             .map(|(dir, u)| PlannedStep {
                 cwd: ".".into(),
-                argv: vec!["git".into(), "fetch".into(), u.url.clone(), u.git_ref.clone()],
+                argv: vec![
+                    "git".into(),
+                    "fetch".into(),
+                    u.url.clone(),
+                    u.git_ref.clone(),
+                ],
                 inventory: vec![],
                 upstream: Some(dir.clone()),
             })
@@ -686,7 +779,11 @@ fn planned_steps(p: &Phase, facts: &SiteFacts) -> Result<Vec<PlannedStep>, Phase
             .steps
             .iter()
             .map(|s| {
-                let inventory = s.inventory.iter().map(|i| substitute(i, p, facts)).collect::<Result<Vec<_>, _>>()?;
+                let inventory = s
+                    .inventory
+                    .iter()
+                    .map(|i| substitute(i, p, facts))
+                    .collect::<Result<Vec<_>, _>>()?;
                 let mut argv = vec!["ansible-playbook".to_string()];
                 for i in &inventory {
                     argv.push("-i".into());
@@ -696,7 +793,12 @@ fn planned_steps(p: &Phase, facts: &SiteFacts) -> Result<Vec<PlannedStep>, Phase
                     argv.push(substitute(a, p, facts)?);
                 }
                 argv.push(substitute(&s.playbook, p, facts)?);
-                Ok(PlannedStep { cwd: substitute(&s.cwd, p, facts)?, argv, inventory, upstream: None })
+                Ok(PlannedStep {
+                    cwd: substitute(&s.cwd, p, facts)?,
+                    argv,
+                    inventory,
+                    upstream: None,
+                })
             })
             .collect(),
     }
@@ -762,7 +864,11 @@ mod tests {
         SiteFacts {
             flavor,
             ceph,
-            ceph_evidence: if ceph { "ceph-ansible/hosts exists".into() } else { "no ceph-ansible/hosts".into() },
+            ceph_evidence: if ceph {
+                "ceph-ansible/hosts exists".into()
+            } else {
+                "no ceph-ansible/hosts".into()
+            },
             addons: addons.iter().map(|s| s.to_string()).collect(),
             kubespray_inventory: Some("utgb".into()),
             upstreams: BTreeMap::new(),
@@ -774,7 +880,12 @@ mod tests {
     }
 
     fn skipped<'a>(plan: &'a Plan, n: &str) -> &'a str {
-        &plan.skipped.iter().find(|s| s.name.as_str() == n).unwrap().reason
+        &plan
+            .skipped
+            .iter()
+            .find(|s| s.name.as_str() == n)
+            .unwrap()
+            .reason
     }
 
     fn ov(v: serde_json::Value) -> Vec<PhaseOverride> {
@@ -793,7 +904,14 @@ mod tests {
     #[test]
     fn kubespray_site_with_ceph_follows_the_seed_makefile_order() {
         let plan = Catalog::default_catalog()
-            .plan(&facts(Flavor::Kubespray, true, &["logging", "prometheus", "tekton"]), &PlanRequest::default())
+            .plan(
+                &facts(
+                    Flavor::Kubespray,
+                    true,
+                    &["logging", "prometheus", "tekton"],
+                ),
+                &PlanRequest::default(),
+            )
             .unwrap();
         assert_eq!(
             names(&plan),
@@ -807,25 +925,62 @@ mod tests {
                 "deploy-tekton"
             ]
         );
-        assert_eq!(skipped(&plan, "init"), "no upstreams pinned in kubemagic.yml");
-        assert_eq!(skipped(&plan, "deploy-openshift"), "openshift only, and this site is kubespray");
+        assert_eq!(
+            skipped(&plan, "init"),
+            "no upstreams pinned in kubemagic.yml"
+        );
+        assert_eq!(
+            skipped(&plan, "deploy-openshift"),
+            "openshift only, and this site is kubespray"
+        );
         let kube = &plan.phases[2];
         assert_eq!(kube.steps[0].cwd, "kubespray");
-        assert_eq!(kube.steps[0].argv, ["ansible-playbook", "-i", "inventory/utgb/hosts.yml", "--become", "cluster.yml"]);
+        assert_eq!(
+            kube.steps[0].argv,
+            [
+                "ansible-playbook",
+                "-i",
+                "inventory/utgb/hosts.yml",
+                "--become",
+                "cluster.yml"
+            ]
+        );
         assert!(plan.phases[6].notes[0].contains("manual fix"));
     }
 
     #[test]
     fn openshift_site_runs_prerequisites_then_deploy_cluster() {
         let plan = Catalog::default_catalog()
-            .plan(&facts(Flavor::Openshift, false, &["tekton"]), &PlanRequest::default())
+            .plan(
+                &facts(Flavor::Openshift, false, &["tekton"]),
+                &PlanRequest::default(),
+            )
             .unwrap();
         assert_eq!(names(&plan), ["deploy-openshift", "deploy-post"]);
-        let argv: Vec<_> = plan.phases[0].steps.iter().map(|s| s.argv.last().unwrap().as_str()).collect();
-        assert_eq!(argv, ["playbooks/prerequisites.yml", "playbooks/deploy_cluster.yml"]);
-        assert_eq!(skipped(&plan, "deploy-ceph"), "no Ceph on this site (no ceph-ansible/hosts)");
-        assert_eq!(skipped(&plan, "deploy-tekton"), "kubespray only, and this site is openshift");
-        assert_eq!(skipped(&plan, "deploy-logging"), "addon logging not enabled in kubemagic.yml");
+        let argv: Vec<_> = plan.phases[0]
+            .steps
+            .iter()
+            .map(|s| s.argv.last().unwrap().as_str())
+            .collect();
+        assert_eq!(
+            argv,
+            [
+                "playbooks/prerequisites.yml",
+                "playbooks/deploy_cluster.yml"
+            ]
+        );
+        assert_eq!(
+            skipped(&plan, "deploy-ceph"),
+            "no Ceph on this site (no ceph-ansible/hosts)"
+        );
+        assert_eq!(
+            skipped(&plan, "deploy-tekton"),
+            "kubespray only, and this site is openshift"
+        );
+        assert_eq!(
+            skipped(&plan, "deploy-logging"),
+            "addon logging not enabled in kubemagic.yml"
+        );
     }
 
     #[test]
@@ -833,20 +988,35 @@ mod tests {
         let plan = Catalog::default_catalog()
             .plan(
                 &facts(Flavor::Kubespray, false, &[]),
-                &PlanRequest { targets: vec!["deploy-logging".into()], from: None },
+                &PlanRequest {
+                    targets: vec!["deploy-logging".into()],
+                    from: None,
+                },
             )
             .unwrap();
-        assert_eq!(names(&plan), ["prep-hosts", "deploy-kube", "deploy-post", "deploy-logging"]);
+        assert_eq!(
+            names(&plan),
+            ["prep-hosts", "deploy-kube", "deploy-post", "deploy-logging"]
+        );
         assert_eq!(plan.phases[3].reason, "requested");
         assert_eq!(plan.phases[2].reason, "required by deploy-logging");
-        assert_eq!(skipped(&plan, "deploy-ceph"), "no Ceph on this site (no ceph-ansible/hosts)");
+        assert_eq!(
+            skipped(&plan, "deploy-ceph"),
+            "no Ceph on this site (no ceph-ansible/hosts)"
+        );
         assert_eq!(skipped(&plan, "deploy-prometheus"), "not requested");
     }
 
     #[test]
     fn requesting_a_phase_of_the_other_flavor_is_an_error() {
         let e = Catalog::default_catalog()
-            .plan(&facts(Flavor::Openshift, false, &[]), &PlanRequest { targets: vec!["deploy-tekton".into()], from: None })
+            .plan(
+                &facts(Flavor::Openshift, false, &[]),
+                &PlanRequest {
+                    targets: vec!["deploy-tekton".into()],
+                    from: None,
+                },
+            )
             .unwrap_err();
         assert_eq!(e.to_string(), "phase deploy-tekton does not apply to this site: kubespray only, and this site is openshift");
     }
@@ -854,40 +1024,77 @@ mod tests {
     #[test]
     fn unknown_target_lists_known_phases() {
         let e = Catalog::default_catalog()
-            .plan(&facts(Flavor::Kubespray, false, &[]), &PlanRequest { targets: vec!["deploy-k8s".into()], from: None })
+            .plan(
+                &facts(Flavor::Kubespray, false, &[]),
+                &PlanRequest {
+                    targets: vec!["deploy-k8s".into()],
+                    from: None,
+                },
+            )
             .unwrap_err();
-        assert!(e.to_string().starts_with("unknown phase \"deploy-k8s\" (known: init, deploy-ceph"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("unknown phase \"deploy-k8s\" (known: init, deploy-ceph"),
+            "{e}"
+        );
     }
 
     #[test]
     fn from_drops_earlier_phases_with_a_reason() {
         let plan = Catalog::default_catalog()
-            .plan(&facts(Flavor::Kubespray, true, &[]), &PlanRequest { targets: vec![], from: Some("deploy-kube".into()) })
+            .plan(
+                &facts(Flavor::Kubespray, true, &[]),
+                &PlanRequest {
+                    targets: vec![],
+                    from: Some("deploy-kube".into()),
+                },
+            )
             .unwrap();
         assert_eq!(names(&plan), ["deploy-kube", "deploy-post"]);
-        assert_eq!(skipped(&plan, "prep-hosts"), "ordered before --from deploy-kube");
+        assert_eq!(
+            skipped(&plan, "prep-hosts"),
+            "ordered before --from deploy-kube"
+        );
     }
 
     #[test]
     fn from_a_phase_outside_the_plan_is_an_error() {
         let e = Catalog::default_catalog()
-            .plan(&facts(Flavor::Kubespray, false, &[]), &PlanRequest { targets: vec![], from: Some("deploy-ceph".into()) })
+            .plan(
+                &facts(Flavor::Kubespray, false, &[]),
+                &PlanRequest {
+                    targets: vec![],
+                    from: Some("deploy-ceph".into()),
+                },
+            )
             .unwrap_err();
-        assert_eq!(e, PhaseError::FromNotPlanned { phase: PhaseName::new("deploy-ceph").unwrap() });
+        assert_eq!(
+            e,
+            PhaseError::FromNotPlanned {
+                phase: PhaseName::new("deploy-ceph").unwrap()
+            }
+        );
     }
 
     #[test]
     fn cycle_is_named_with_its_full_path() {
         let e = Catalog::default_catalog()
-            .with_overrides(&ov(serde_json::json!([{"name": "deploy-ceph", "requires": ["deploy-post"]}])))
+            .with_overrides(&ov(
+                serde_json::json!([{"name": "deploy-ceph", "requires": ["deploy-post"]}]),
+            ))
             .unwrap_err();
-        assert_eq!(e.to_string(), "phase cycle: deploy-ceph -> deploy-post -> deploy-kube -> prep-hosts -> deploy-ceph");
+        assert_eq!(
+            e.to_string(),
+            "phase cycle: deploy-ceph -> deploy-post -> deploy-kube -> prep-hosts -> deploy-ceph"
+        );
     }
 
     #[test]
     fn self_requirement_is_a_cycle() {
         let e = Catalog::default_catalog()
-            .with_overrides(&ov(serde_json::json!([{"name": "init", "requires": ["init"]}])))
+            .with_overrides(&ov(
+                serde_json::json!([{"name": "init", "requires": ["init"]}]),
+            ))
             .unwrap_err();
         assert_eq!(e.to_string(), "phase cycle: init -> init");
     }
@@ -895,9 +1102,15 @@ mod tests {
     #[test]
     fn unknown_requirement_is_an_error() {
         let e = Catalog::default_catalog()
-            .with_overrides(&ov(serde_json::json!([{"name": "deploy-post", "requires": ["deploy-k8s"]}])))
+            .with_overrides(&ov(
+                serde_json::json!([{"name": "deploy-post", "requires": ["deploy-k8s"]}]),
+            ))
             .unwrap_err();
-        assert!(e.to_string().starts_with("phase deploy-post requires deploy-k8s, which is not a phase"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("phase deploy-post requires deploy-k8s, which is not a phase"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -909,46 +1122,98 @@ mod tests {
                 {"name": "deploy-ceph", "disabled": true}
             ])))
             .unwrap();
-        let plan = c.plan(&facts(Flavor::Kubespray, true, &[]), &PlanRequest::default()).unwrap();
-        assert_eq!(names(&plan), ["prep-hosts", "deploy-kube", "deploy-post", "deploy-nagios"]);
-        assert_eq!(plan.phases[1].steps[0].argv, ["ansible-playbook", "-i", "inventory/x/hosts.yml", "cluster.yml"]);
-        assert_eq!(plan.phases[3].steps[0].argv, ["ansible-playbook", "-i", "hosts", "-e", "x=1", "nagios.yml"]);
+        let plan = c
+            .plan(
+                &facts(Flavor::Kubespray, true, &[]),
+                &PlanRequest::default(),
+            )
+            .unwrap();
+        assert_eq!(
+            names(&plan),
+            ["prep-hosts", "deploy-kube", "deploy-post", "deploy-nagios"]
+        );
+        assert_eq!(
+            plan.phases[1].steps[0].argv,
+            [
+                "ansible-playbook",
+                "-i",
+                "inventory/x/hosts.yml",
+                "cluster.yml"
+            ]
+        );
+        assert_eq!(
+            plan.phases[3].steps[0].argv,
+            ["ansible-playbook", "-i", "hosts", "-e", "x=1", "nagios.yml"]
+        );
         assert_eq!(skipped(&plan, "deploy-ceph"), "disabled in kubemagic.yml");
     }
 
     #[test]
     fn new_phase_without_steps_is_an_error() {
-        let e = Catalog::default_catalog().with_overrides(&ov(serde_json::json!([{"name": "extra"}]))).unwrap_err();
-        assert_eq!(e, PhaseError::NewPhaseWithoutSteps { phase: PhaseName::new("extra").unwrap() });
+        let e = Catalog::default_catalog()
+            .with_overrides(&ov(serde_json::json!([{"name": "extra"}])))
+            .unwrap_err();
+        assert_eq!(
+            e,
+            PhaseError::NewPhaseWithoutSteps {
+                phase: PhaseName::new("extra").unwrap()
+            }
+        );
     }
 
     #[test]
     fn bad_phase_name_in_kubemagic_yml_is_rejected() {
-        let e = serde_json::from_value::<Vec<PhaseOverride>>(serde_json::json!([{"name": "Deploy_Kube"}])).unwrap_err();
-        assert!(e.to_string().contains("invalid phase name \"Deploy_Kube\""), "{e}");
+        let e = serde_json::from_value::<Vec<PhaseOverride>>(
+            serde_json::json!([{"name": "Deploy_Kube"}]),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("invalid phase name \"Deploy_Kube\""),
+            "{e}"
+        );
     }
 
     #[test]
     fn missing_kubespray_inventory_is_reported_for_deploy_kube() {
         let mut f = facts(Flavor::Kubespray, false, &[]);
         f.kubespray_inventory = None;
-        let e = Catalog::default_catalog().plan(&f, &PlanRequest::default()).unwrap_err();
-        assert!(matches!(e, PhaseError::Unresolved { ref phase, .. } if phase.as_str() == "deploy-kube"));
+        let e = Catalog::default_catalog()
+            .plan(&f, &PlanRequest::default())
+            .unwrap_err();
+        assert!(
+            matches!(e, PhaseError::Unresolved { ref phase, .. } if phase.as_str() == "deploy-kube")
+        );
     }
 
     #[test]
     fn init_lists_one_fetch_per_upstream() {
         let mut f = facts(Flavor::Kubespray, false, &[]);
-        f.upstreams.insert("kubespray".into(), Upstream { url: "/srv/kubespray.git".into(), git_ref: "v2.13.2".into() });
-        let plan = Catalog::default_catalog().plan(&f, &PlanRequest::default()).unwrap();
+        f.upstreams.insert(
+            "kubespray".into(),
+            Upstream {
+                url: "/srv/kubespray.git".into(),
+                git_ref: "v2.13.2".into(),
+            },
+        );
+        let plan = Catalog::default_catalog()
+            .plan(&f, &PlanRequest::default())
+            .unwrap();
         assert_eq!(plan.phases[0].name.as_str(), "init");
-        assert_eq!(plan.phases[0].steps[0].upstream.as_deref(), Some("kubespray"));
+        assert_eq!(
+            plan.phases[0].steps[0].upstream.as_deref(),
+            Some("kubespray")
+        );
         assert_eq!(plan.phases[1].reason, "site flavor is kubespray");
     }
 
     #[test]
     fn plan_json_has_the_documented_shape() {
-        let plan = Catalog::default_catalog().plan(&facts(Flavor::Kubespray, false, &[]), &PlanRequest::default()).unwrap();
+        let plan = Catalog::default_catalog()
+            .plan(
+                &facts(Flavor::Kubespray, false, &[]),
+                &PlanRequest::default(),
+            )
+            .unwrap();
         let v = serde_json::to_value(&plan).unwrap();
         assert_eq!(v["phases"][0]["name"], "prep-hosts");
         assert_eq!(v["phases"][0]["steps"][0]["cwd"], "custom");
@@ -972,7 +1237,10 @@ mod tests {
                     .map(|&i| Phase {
                         name: PhaseName(format!("p{i}")),
                         description: String::new(),
-                        requires: (0..i).filter(|&j| adj[i][j]).map(|j| PhaseName(format!("p{j}"))).collect(),
+                        requires: (0..i)
+                            .filter(|&j| adj[i][j])
+                            .map(|j| PhaseName(format!("p{j}")))
+                            .collect(),
                         applies_when: AppliesWhen::default(),
                         kind: PhaseKind::Playbooks,
                         steps: vec![],

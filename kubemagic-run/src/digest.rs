@@ -14,7 +14,9 @@ fn walk(root: &Path, out: &mut BTreeSet<PathBuf>) -> Result<(), RunError> {
     for entry in walkdir::WalkDir::new(root).follow_links(true) {
         let entry = entry.map_err(|e| RunError::Io {
             path: e.path().unwrap_or(root).to_path_buf(),
-            source: e.into_io_error().unwrap_or_else(|| std::io::Error::other("symlink loop")),
+            source: e
+                .into_io_error()
+                .unwrap_or_else(|| std::io::Error::other("symlink loop")),
         })?;
         if entry.file_type().is_file() {
             out.insert(entry.into_path());
@@ -26,7 +28,12 @@ fn walk(root: &Path, out: &mut BTreeSet<PathBuf>) -> Result<(), RunError> {
 /// sha256 over (path relative to the site, length, content) of every file,
 /// in path order, as `sha256:<hex>`. A missing inventory is part of the
 /// digest too (ansible-playbook will complain about it, not us).
-pub fn inventory_digest(site: &Path, cwd: &str, inventories: &[String], playbook: Option<&str>) -> Result<String, RunError> {
+pub fn inventory_digest(
+    site: &Path,
+    cwd: &str,
+    inventories: &[String],
+    playbook: Option<&str>,
+) -> Result<String, RunError> {
     let base = site.join(cwd);
     let mut files = BTreeSet::new();
     let mut missing = BTreeSet::new();
@@ -88,7 +95,10 @@ mod tests {
         std::fs::write(s.join("custom/group_vars/all/x.yml"), "a: 1\n").unwrap();
         let inv = vec!["hosts".to_string()];
         let a = inventory_digest(s, "custom", &inv, Some("p.yml")).unwrap();
-        assert_eq!(a, inventory_digest(s, "custom", &inv, Some("p.yml")).unwrap());
+        assert_eq!(
+            a,
+            inventory_digest(s, "custom", &inv, Some("p.yml")).unwrap()
+        );
         std::fs::write(s.join("custom/group_vars/all/x.yml"), "a: 2\n").unwrap();
         let b = inventory_digest(s, "custom", &inv, Some("p.yml")).unwrap();
         assert_ne!(a, b);

@@ -49,20 +49,36 @@ fn git(dir: &Path, name: &str, args: &[&str]) -> Result<String, RunError> {
         .env("GIT_TERMINAL_PROMPT", "0")
         .env("LC_ALL", "C")
         .output()
-        .map_err(|source| RunError::Spawn { program: "git".into(), source, hint: " (install git)" })?;
+        .map_err(|source| RunError::Spawn {
+            program: "git".into(),
+            source,
+            hint: " (install git)",
+        })?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     } else {
         Err(RunError::Upstream {
             name: name.into(),
-            message: format!("git {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()),
+            message: format!(
+                "git {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
         })
     }
 }
 
 fn try_git(dir: &Path, args: &[&str]) -> Option<String> {
-    let out = Command::new("git").arg("-C").arg(dir).args(args).env("LC_ALL", "C").output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("LC_ALL", "C")
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 fn is_hex_commit(r: &str) -> bool {
@@ -78,7 +94,9 @@ fn resolve(dir: &Path, git_ref: &str) -> Option<String> {
         format!("{git_ref}^{{commit}}"),
     ];
     let n = if is_hex_commit(git_ref) { 3 } else { 2 };
-    candidates[..n].iter().find_map(|c| try_git(dir, &["rev-parse", "--verify", "--quiet", c]))
+    candidates[..n]
+        .iter()
+        .find_map(|c| try_git(dir, &["rev-parse", "--verify", "--quiet", c]))
 }
 
 /// An upstream's folder name must be a plain name inside the site.
@@ -87,15 +105,25 @@ fn check_name(name: &str) -> Result<(), RunError> {
     if ok {
         Ok(())
     } else {
-        Err(RunError::Upstream { name: name.into(), message: "upstream names are folder names inside the site".into() })
+        Err(RunError::Upstream {
+            name: name.into(),
+            message: "upstream names are folder names inside the site".into(),
+        })
     }
 }
 
 /// Brings `SITE/<name>` to the pinned commit of `upstream`.
-pub fn sync_upstream(site: &Path, name: &str, upstream: &Upstream) -> Result<UpstreamSync, RunError> {
+pub fn sync_upstream(
+    site: &Path,
+    name: &str,
+    upstream: &Upstream,
+) -> Result<UpstreamSync, RunError> {
     check_name(name)?;
     let dir = site.join(name);
-    let fail = |message: String| RunError::Upstream { name: name.into(), message };
+    let fail = |message: String| RunError::Upstream {
+        name: name.into(),
+        message,
+    };
     let mut action = SyncAction::Updated;
     if !dir.join(".git").exists() {
         std::fs::create_dir_all(&dir).map_err(RunError::io(&dir))?;
@@ -111,7 +139,11 @@ pub fn sync_upstream(site: &Path, name: &str, upstream: &Upstream) -> Result<Ups
             upstream.url
         )));
     }
-    let changes = git(&dir, name, &["status", "--porcelain", "--untracked-files=no"])?;
+    let changes = git(
+        &dir,
+        name,
+        &["status", "--porcelain", "--untracked-files=no"],
+    )?;
     if !changes.is_empty() {
         return Err(fail(format!(
             "{} has local changes; commit, stash or revert them first (kubemagic never touches them):\n{changes}",
@@ -122,7 +154,16 @@ pub fn sync_upstream(site: &Path, name: &str, upstream: &Upstream) -> Result<Ups
     // A tag or commit already present and checked out: nothing to fetch.
     // A branch name always fetches (it moves).
     let local = resolve(&dir, &upstream.git_ref).filter(|_| {
-        try_git(&dir, &["rev-parse", "--verify", "--quiet", &format!("refs/remotes/origin/{}", upstream.git_ref)]).is_none()
+        try_git(
+            &dir,
+            &[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("refs/remotes/origin/{}", upstream.git_ref),
+            ],
+        )
+        .is_none()
     });
     if let (Some(h), Some(l)) = (&head, &local) {
         if h == l && action != SyncAction::Cloned {
@@ -139,25 +180,57 @@ pub fn sync_upstream(site: &Path, name: &str, upstream: &Upstream) -> Result<Ups
     // clobber existing tag"): a pinned tag must not change under us.
     git(&dir, name, &["fetch", "-q", "--tags", "origin"])?;
     let Some(commit) = resolve(&dir, &upstream.git_ref) else {
-        return Err(fail(format!("ref {} not found in {}", upstream.git_ref, upstream.url)));
+        return Err(fail(format!(
+            "ref {} not found in {}",
+            upstream.git_ref, upstream.url
+        )));
     };
     if head.as_deref() != Some(commit.as_str()) {
-        git(&dir, name, &["-c", "advice.detachedHead=false", "checkout", "-q", "--detach", &commit])?;
+        git(
+            &dir,
+            name,
+            &[
+                "-c",
+                "advice.detachedHead=false",
+                "checkout",
+                "-q",
+                "--detach",
+                &commit,
+            ],
+        )?;
     } else if action != SyncAction::Cloned {
         action = SyncAction::UpToDate;
     }
     let now = git(&dir, name, &["rev-parse", "HEAD"])?;
     if now != commit {
-        return Err(fail(format!("checked out {now}, expected {commit} for {}", upstream.git_ref)));
+        return Err(fail(format!(
+            "checked out {now}, expected {commit} for {}",
+            upstream.git_ref
+        )));
     }
-    if is_hex_commit(&upstream.git_ref) && !commit.starts_with(&upstream.git_ref.to_ascii_lowercase()) {
-        return Err(fail(format!("pinned commit {} resolved to {commit}", upstream.git_ref)));
+    if is_hex_commit(&upstream.git_ref)
+        && !commit.starts_with(&upstream.git_ref.to_ascii_lowercase())
+    {
+        return Err(fail(format!(
+            "pinned commit {} resolved to {commit}",
+            upstream.git_ref
+        )));
     }
-    Ok(UpstreamSync { name: name.into(), url: upstream.url.clone(), git_ref: upstream.git_ref.clone(), commit, action })
+    Ok(UpstreamSync {
+        name: name.into(),
+        url: upstream.url.clone(),
+        git_ref: upstream.git_ref.clone(),
+        commit,
+        action,
+    })
 }
 
 /// Syncs every upstream of the site, in name order, stopping at the first
 /// failure (so that nothing half-done goes unnoticed).
 pub fn init_site(site: &Path, config: &SiteConfig) -> Result<Vec<UpstreamSync>, RunError> {
-    config.upstreams.iter().map(|(name, u)| sync_upstream(site, name, u)).collect()
+    config
+        .upstreams
+        .iter()
+        .map(|(name, u)| sync_upstream(site, name, u))
+        .collect()
 }

@@ -58,7 +58,10 @@ pub struct Journal {
 
 impl Default for Journal {
     fn default() -> Self {
-        Journal { version: VERSION, entries: vec![] }
+        Journal {
+            version: VERSION,
+            entries: vec![],
+        }
     }
 }
 
@@ -75,7 +78,9 @@ impl Journal {
     pub fn load(site: &Path) -> Result<Journal, RunError> {
         let path = journal_path(site);
         match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| RunError::Journal { path, source }),
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes).map_err(|source| RunError::Journal { path, source })
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Journal::default()),
             Err(e) => Err(RunError::Io { path, source: e }),
         }
@@ -87,19 +92,30 @@ impl Journal {
         let dir = site.join(STATE_DIR);
         std::fs::create_dir_all(&dir).map_err(RunError::io(&dir))?;
         let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(RunError::io(&dir))?;
-        let bytes = serde_json::to_vec_pretty(self).map_err(|e| RunError::Io { path: path.clone(), source: e.into() })?;
+        let bytes = serde_json::to_vec_pretty(self).map_err(|e| RunError::Io {
+            path: path.clone(),
+            source: e.into(),
+        })?;
         tmp.write_all(&bytes).map_err(RunError::io(tmp.path()))?;
         tmp.write_all(b"\n").map_err(RunError::io(tmp.path()))?;
         tmp.as_file().sync_all().map_err(RunError::io(tmp.path()))?;
-        tmp.persist(&path).map_err(|e| RunError::Io { path: path.clone(), source: e.error })?;
+        tmp.persist(&path).map_err(|e| RunError::Io {
+            path: path.clone(),
+            source: e.error,
+        })?;
         // The rename is durable only once the folder is synced.
-        std::fs::File::open(&dir).and_then(|d| d.sync_all()).map_err(RunError::io(&dir))?;
+        std::fs::File::open(&dir)
+            .and_then(|d| d.sync_all())
+            .map_err(RunError::io(&dir))?;
         Ok(())
     }
 
     /// The latest entry for a step of a phase.
     pub fn last(&self, phase: &str, step: usize) -> Option<&JournalEntry> {
-        self.entries.iter().rev().find(|e| e.phase == phase && e.step == step)
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.phase == phase && e.step == step)
     }
 
     /// Records the start of a step and saves; returns the entry's index.
@@ -110,7 +126,13 @@ impl Journal {
     }
 
     /// Records how a started step ended and saves.
-    pub fn finish(&mut self, site: &Path, index: usize, outcome: StepOutcome, exit_code: Option<i32>) -> Result<(), RunError> {
+    pub fn finish(
+        &mut self,
+        site: &Path,
+        index: usize,
+        outcome: StepOutcome,
+        exit_code: Option<i32>,
+    ) -> Result<(), RunError> {
         if let Some(e) = self.entries.get_mut(index) {
             e.outcome = outcome;
             e.exit_code = exit_code;
@@ -144,15 +166,22 @@ mod tests {
     fn journal_round_trips_and_last_entry_wins() {
         let d = tempfile::tempdir().unwrap();
         let mut j = Journal::default();
-        let i = j.start(d.path(), entry("prep-hosts", StepOutcome::Running)).unwrap();
+        let i = j
+            .start(d.path(), entry("prep-hosts", StepOutcome::Running))
+            .unwrap();
         j.finish(d.path(), i, StepOutcome::Failed, Some(2)).unwrap();
-        let i = j.start(d.path(), entry("prep-hosts", StepOutcome::Running)).unwrap();
+        let i = j
+            .start(d.path(), entry("prep-hosts", StepOutcome::Running))
+            .unwrap();
         j.finish(d.path(), i, StepOutcome::Ok, Some(0)).unwrap();
         let back = Journal::load(d.path()).unwrap();
         assert_eq!(back, j);
         assert_eq!(back.last("prep-hosts", 0).unwrap().outcome, StepOutcome::Ok);
         // No temporary file left beside it.
-        let names: Vec<_> = std::fs::read_dir(d.path().join(STATE_DIR)).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(d.path().join(STATE_DIR))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, [JOURNAL_FILE]);
     }
 
@@ -168,6 +197,9 @@ mod tests {
         std::fs::create_dir_all(d.path().join(STATE_DIR)).unwrap();
         std::fs::write(journal_path(d.path()), "{not json").unwrap();
         let e = Journal::load(d.path()).unwrap_err();
-        assert!(e.to_string().contains("journal.json: journal unreadable"), "{e}");
+        assert!(
+            e.to_string().contains("journal.json: journal unreadable"),
+            "{e}"
+        );
     }
 }

@@ -19,8 +19,8 @@ pub use init::{init_site, sync_upstream, SyncAction, UpstreamSync};
 pub use journal::{Journal, JournalEntry, StepOutcome};
 pub use lock::{LockHolder, SiteLock};
 pub use runner::{
-    run, PhaseReport, PhaseStatus, PreRunCheck, RunEvent, RunObserver, RunOptions, RunOutcome, RunReport, SkipCheck,
-    StepReport, StepStatus,
+    run, PhaseReport, PhaseStatus, PreRunCheck, RunEvent, RunObserver, RunOptions, RunOutcome,
+    RunReport, SkipCheck, StepReport, StepStatus,
 };
 pub use site::{load_site_config, plan_site, site_facts};
 

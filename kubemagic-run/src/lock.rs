@@ -26,14 +26,21 @@ pub struct SiteLock {
 }
 
 pub fn hostname() -> String {
-    rustix::system::uname().nodename().to_string_lossy().into_owned()
+    rustix::system::uname()
+        .nodename()
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Whether a process with this pid exists on this machine. EPERM means it
 /// exists but belongs to someone else: still alive.
 fn pid_alive(pid: u32) -> bool {
-    let Ok(raw) = i32::try_from(pid) else { return false };
-    let Some(pid) = rustix::process::Pid::from_raw(raw) else { return false };
+    let Ok(raw) = i32::try_from(pid) else {
+        return false;
+    };
+    let Some(pid) = rustix::process::Pid::from_raw(raw) else {
+        return false;
+    };
     match rustix::process::test_kill_process(pid) {
         Ok(()) => true,
         Err(e) => e != rustix::io::Errno::SRCH,
@@ -50,13 +57,26 @@ impl SiteLock {
         let dir = site.join(STATE_DIR);
         std::fs::create_dir_all(&dir).map_err(RunError::io(&dir))?;
         let path = SiteLock::path(site);
-        let me = LockHolder { pid: std::process::id(), host: hostname(), started: now() };
+        let me = LockHolder {
+            pid: std::process::id(),
+            host: hostname(),
+            started: now(),
+        };
         // Two attempts: the second after removing a stale lock.
         for _ in 0..2 {
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
                 Ok(mut f) => {
-                    let body = serde_json::to_vec(&me).map_err(|e| RunError::Io { path: path.clone(), source: e.into() })?;
-                    f.write_all(&body).and_then(|_| f.sync_all()).map_err(RunError::io(&path))?;
+                    let body = serde_json::to_vec(&me).map_err(|e| RunError::Io {
+                        path: path.clone(),
+                        source: e.into(),
+                    })?;
+                    f.write_all(&body)
+                        .and_then(|_| f.sync_all())
+                        .map_err(RunError::io(&path))?;
                     return Ok(SiteLock { path });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -81,7 +101,10 @@ impl SiteLock {
 
 fn read_holder(path: &Path) -> Result<LockHolder, RunError> {
     let bytes = std::fs::read(path).map_err(RunError::io(path))?;
-    serde_json::from_slice(&bytes).map_err(|e| RunError::BadLock { path: path.to_path_buf(), message: e.to_string() })
+    serde_json::from_slice(&bytes).map_err(|e| RunError::BadLock {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
 }
 
 impl Drop for SiteLock {
@@ -100,7 +123,10 @@ mod tests {
         let _held = SiteLock::acquire(d.path()).unwrap();
         let e = SiteLock::acquire(d.path()).unwrap_err();
         let msg = e.to_string();
-        assert!(msg.contains(&format!("pid {} on {}", std::process::id(), hostname())), "{msg}");
+        assert!(
+            msg.contains(&format!("pid {} on {}", std::process::id(), hostname())),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -119,10 +145,19 @@ mod tests {
         let pid = child.id();
         child.wait().unwrap();
         std::fs::create_dir_all(d.path().join(STATE_DIR)).unwrap();
-        let stale = LockHolder { pid, host: hostname(), started: now() };
-        std::fs::write(SiteLock::path(d.path()), serde_json::to_vec(&stale).unwrap()).unwrap();
+        let stale = LockHolder {
+            pid,
+            host: hostname(),
+            started: now(),
+        };
+        std::fs::write(
+            SiteLock::path(d.path()),
+            serde_json::to_vec(&stale).unwrap(),
+        )
+        .unwrap();
         let _lock = SiteLock::acquire(d.path()).unwrap();
-        let now_held: LockHolder = serde_json::from_slice(&std::fs::read(SiteLock::path(d.path())).unwrap()).unwrap();
+        let now_held: LockHolder =
+            serde_json::from_slice(&std::fs::read(SiteLock::path(d.path())).unwrap()).unwrap();
         assert_eq!(now_held.pid, std::process::id());
     }
 
@@ -130,8 +165,16 @@ mod tests {
     fn lock_of_another_host_is_never_taken_over() {
         let d = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(d.path().join(STATE_DIR)).unwrap();
-        let other = LockHolder { pid: 1, host: "elsewhere.invalid".into(), started: now() };
-        std::fs::write(SiteLock::path(d.path()), serde_json::to_vec(&other).unwrap()).unwrap();
+        let other = LockHolder {
+            pid: 1,
+            host: "elsewhere.invalid".into(),
+            started: now(),
+        };
+        std::fs::write(
+            SiteLock::path(d.path()),
+            serde_json::to_vec(&other).unwrap(),
+        )
+        .unwrap();
         let e = SiteLock::acquire(d.path()).unwrap_err();
         assert!(e.to_string().contains("pid 1 on elsewhere.invalid"), "{e}");
     }

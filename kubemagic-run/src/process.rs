@@ -26,7 +26,11 @@ pub(crate) struct Line {
     pub stderr: bool,
 }
 
-fn pump(r: impl Read + Send + 'static, stderr: bool, tx: mpsc::Sender<Line>) -> std::thread::JoinHandle<()> {
+fn pump(
+    r: impl Read + Send + 'static,
+    stderr: bool,
+    tx: mpsc::Sender<Line>,
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let mut r = BufReader::new(r);
         let mut buf = Vec::new();
@@ -35,7 +39,9 @@ fn pump(r: impl Read + Send + 'static, stderr: bool, tx: mpsc::Sender<Line>) -> 
             match r.read_until(b'\n', &mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(_) => {
-                    let text = String::from_utf8_lossy(&buf).trim_end_matches(['\n', '\r']).to_string();
+                    let text = String::from_utf8_lossy(&buf)
+                        .trim_end_matches(['\n', '\r'])
+                        .to_string();
                     if tx.send(Line { text, stderr }).is_err() {
                         break;
                     }
@@ -46,7 +52,10 @@ fn pump(r: impl Read + Send + 'static, stderr: bool, tx: mpsc::Sender<Line>) -> 
 }
 
 fn signal_group(pid: u32, sig: rustix::process::Signal) {
-    if let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) {
+    if let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    {
         let _ = rustix::process::kill_process_group(pid, sig);
     }
 }
@@ -108,7 +117,12 @@ pub(crate) fn run_streaming(
         match child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) => {}
-            Err(e) => return Err(RunError::Io { path: program.to_path_buf(), source: e }),
+            Err(e) => {
+                return Err(RunError::Io {
+                    path: program.to_path_buf(),
+                    source: e,
+                })
+            }
         }
     };
     // Output still buffered in the pipes. A grandchild that kept them open

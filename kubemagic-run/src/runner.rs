@@ -67,11 +67,35 @@ pub struct RunOptions {
 #[derive(Debug, Clone)]
 pub enum RunEvent<'a> {
     /// `index` counts from 1, out of `total` planned phases.
-    PhaseStarted { index: usize, total: usize, phase: &'a PlannedPhase },
-    StepStarted { index: usize, total: usize, phase: &'a str, step: usize, steps: usize, cwd: &'a str, argv: &'a [String] },
-    StepSkipped { phase: &'a str, step: usize, reason: &'a str },
-    Output { line: &'a str, stderr: bool },
-    StepFinished { phase: &'a str, step: usize, status: StepStatus, exit_code: Option<i32> },
+    PhaseStarted {
+        index: usize,
+        total: usize,
+        phase: &'a PlannedPhase,
+    },
+    StepStarted {
+        index: usize,
+        total: usize,
+        phase: &'a str,
+        step: usize,
+        steps: usize,
+        cwd: &'a str,
+        argv: &'a [String],
+    },
+    StepSkipped {
+        phase: &'a str,
+        step: usize,
+        reason: &'a str,
+    },
+    Output {
+        line: &'a str,
+        stderr: bool,
+    },
+    StepFinished {
+        phase: &'a str,
+        step: usize,
+        status: StepStatus,
+        exit_code: Option<i32>,
+    },
     UpstreamSynced(&'a UpstreamSync),
 }
 
@@ -149,15 +173,28 @@ pub struct RunReport {
 fn ansible_playbook(opts: &RunOptions) -> PathBuf {
     opts.ansible_playbook
         .clone()
-        .or_else(|| std::env::var_os("KUBEMAGIC_ANSIBLE_PLAYBOOK").filter(|s| !s.is_empty()).map(PathBuf::from))
+        .or_else(|| {
+            std::env::var_os("KUBEMAGIC_ANSIBLE_PLAYBOOK")
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from)
+        })
         .unwrap_or_else(|| PathBuf::from("ansible-playbook"))
 }
 
 /// Whether a journal entry proves a step done with these inputs.
 fn done(entry: Option<&JournalEntry>, step: &PlannedStep, digest: &str) -> Option<String> {
     let e = entry?;
-    (e.outcome == StepOutcome::Ok && !e.check_mode && e.cwd == step.cwd && e.argv == step.argv && e.inventory_digest == digest)
-        .then(|| format!("done at {}, inventory unchanged", e.ended.as_deref().unwrap_or(&e.started)))
+    (e.outcome == StepOutcome::Ok
+        && !e.check_mode
+        && e.cwd == step.cwd
+        && e.argv == step.argv
+        && e.inventory_digest == digest)
+        .then(|| {
+            format!(
+                "done at {}, inventory unchanged",
+                e.ended.as_deref().unwrap_or(&e.started)
+            )
+        })
 }
 
 /// Why a step will run (for --dry-run and the journal's readers).
@@ -166,7 +203,11 @@ fn why_run(entry: Option<&JournalEntry>, step: &PlannedStep, force: bool) -> Str
         None => "never run".into(),
         Some(_) if force => "--force".into(),
         Some(e) if e.outcome != StepOutcome::Ok => {
-            format!("resuming: last run {} at {}", format!("{:?}", e.outcome).to_lowercase(), e.started)
+            format!(
+                "resuming: last run {} at {}",
+                format!("{:?}", e.outcome).to_lowercase(),
+                e.started
+            )
         }
         Some(e) if e.check_mode => "last run was --check".into(),
         Some(e) if e.cwd != step.cwd || e.argv != step.argv => "command changed".into(),
@@ -188,13 +229,19 @@ pub fn run(
 ) -> Result<RunReport, RunError> {
     let mut findings = vec![];
     if !opts.ignore_check {
-        findings = pre_check.check(site, config).map_err(RunError::CheckUnavailable)?;
+        findings = pre_check
+            .check(site, config)
+            .map_err(RunError::CheckUnavailable)?;
         if findings.iter().any(|f| f.severity == Severity::Error) {
             return Err(RunError::CheckFailed { findings });
         }
     }
     // Held until the end of the run; a dry run changes nothing, so no lock.
-    let _lock = if opts.dry_run { None } else { Some(SiteLock::acquire(site)?) };
+    let _lock = if opts.dry_run {
+        None
+    } else {
+        Some(SiteLock::acquire(site)?)
+    };
     let mut journal = Journal::load(site)?;
     let program = ansible_playbook(opts);
     let total = plan.phases.len();
@@ -207,33 +254,72 @@ pub fn run(
     };
     for (pi, phase) in plan.phases.iter().enumerate() {
         let name = phase.name.as_str();
-        let mut pr = PhaseReport { name: name.into(), status: PhaseStatus::UpToDate, steps: vec![], notes: phase.notes.clone() };
+        let mut pr = PhaseReport {
+            name: name.into(),
+            status: PhaseStatus::UpToDate,
+            steps: vec![],
+            notes: phase.notes.clone(),
+        };
         if report.outcome != RunOutcome::Completed {
             pr.status = PhaseStatus::NotRun;
             pr.steps = phase
                 .steps
                 .iter()
-                .map(|s| StepReport { cwd: s.cwd.clone(), argv: s.argv.clone(), status: StepStatus::NotRun, exit_code: None, reason: None })
+                .map(|s| StepReport {
+                    cwd: s.cwd.clone(),
+                    argv: s.argv.clone(),
+                    status: StepStatus::NotRun,
+                    exit_code: None,
+                    reason: None,
+                })
                 .collect();
             report.phases.push(pr);
             continue;
         }
-        observer.event(RunEvent::PhaseStarted { index: pi + 1, total, phase });
+        observer.event(RunEvent::PhaseStarted {
+            index: pi + 1,
+            total,
+            phase,
+        });
         for (si, step) in phase.steps.iter().enumerate() {
             if cancel.load(Ordering::SeqCst) {
                 report.outcome = RunOutcome::Interrupted;
                 pr.status = PhaseStatus::Interrupted;
-                pr.steps.push(StepReport { cwd: step.cwd.clone(), argv: step.argv.clone(), status: StepStatus::NotRun, exit_code: None, reason: None });
+                pr.steps.push(StepReport {
+                    cwd: step.cwd.clone(),
+                    argv: step.argv.clone(),
+                    status: StepStatus::NotRun,
+                    exit_code: None,
+                    reason: None,
+                });
                 continue;
             }
             if report.outcome != RunOutcome::Completed {
-                pr.steps.push(StepReport { cwd: step.cwd.clone(), argv: step.argv.clone(), status: StepStatus::NotRun, exit_code: None, reason: None });
+                pr.steps.push(StepReport {
+                    cwd: step.cwd.clone(),
+                    argv: step.argv.clone(),
+                    status: StepStatus::NotRun,
+                    exit_code: None,
+                    reason: None,
+                });
                 continue;
             }
             let sr = if phase.kind == PhaseKind::FetchUpstreams {
                 run_init_step(site, config, name, si, step, opts, &mut journal, observer)?
             } else {
-                run_playbook_step(site, &program, name, (pi + 1, total), si, phase.steps.len(), step, opts, &mut journal, observer, cancel)?
+                run_playbook_step(
+                    site,
+                    &program,
+                    name,
+                    (pi + 1, total),
+                    si,
+                    phase.steps.len(),
+                    step,
+                    opts,
+                    &mut journal,
+                    observer,
+                    cancel,
+                )?
             };
             match sr.status {
                 StepStatus::Failed => {
@@ -244,8 +330,12 @@ pub fn run(
                     report.outcome = RunOutcome::Interrupted;
                     pr.status = PhaseStatus::Interrupted;
                 }
-                StepStatus::Ok if pr.status == PhaseStatus::UpToDate => pr.status = PhaseStatus::Ran,
-                StepStatus::WouldRun if pr.status == PhaseStatus::UpToDate => pr.status = PhaseStatus::WouldRun,
+                StepStatus::Ok if pr.status == PhaseStatus::UpToDate => {
+                    pr.status = PhaseStatus::Ran
+                }
+                StepStatus::WouldRun if pr.status == PhaseStatus::UpToDate => {
+                    pr.status = PhaseStatus::WouldRun
+                }
                 _ => {}
             }
             pr.steps.push(sr);
@@ -266,9 +356,19 @@ fn run_init_step(
     journal: &mut Journal,
     observer: &mut dyn RunObserver,
 ) -> Result<StepReport, RunError> {
-    let mut sr = StepReport { cwd: step.cwd.clone(), argv: step.argv.clone(), status: StepStatus::Ok, exit_code: None, reason: None };
-    let Some(name) = &step.upstream else { return Ok(sr) };
-    let Some(upstream) = config.upstreams.get(name) else { return Ok(sr) };
+    let mut sr = StepReport {
+        cwd: step.cwd.clone(),
+        argv: step.argv.clone(),
+        status: StepStatus::Ok,
+        exit_code: None,
+        reason: None,
+    };
+    let Some(name) = &step.upstream else {
+        return Ok(sr);
+    };
+    let Some(upstream) = config.upstreams.get(name) else {
+        return Ok(sr);
+    };
     if opts.dry_run || opts.check {
         sr.status = StepStatus::WouldRun;
         sr.reason = Some(format!("would check out {name} at {}", upstream.git_ref));
@@ -303,10 +403,18 @@ fn run_init_step(
             sr.status = StepStatus::Failed;
             sr.reason = Some(e.to_string());
             let line = e.to_string();
-            observer.event(RunEvent::Output { line: &line, stderr: true });
+            observer.event(RunEvent::Output {
+                line: &line,
+                stderr: true,
+            });
         }
     }
-    observer.event(RunEvent::StepFinished { phase, step: si, status: sr.status, exit_code: sr.exit_code });
+    observer.event(RunEvent::StepFinished {
+        phase,
+        step: si,
+        status: sr.status,
+        exit_code: sr.exit_code,
+    });
     Ok(sr)
 }
 
@@ -327,10 +435,20 @@ fn run_playbook_step(
     let playbook = step.argv.last().map(String::as_str);
     let digest = inventory_digest(site, &step.cwd, &step.inventory, playbook)?;
     let last = journal.last(phase, si);
-    let mut sr = StepReport { cwd: step.cwd.clone(), argv: step.argv.clone(), status: StepStatus::Ok, exit_code: None, reason: None };
+    let mut sr = StepReport {
+        cwd: step.cwd.clone(),
+        argv: step.argv.clone(),
+        status: StepStatus::Ok,
+        exit_code: None,
+        reason: None,
+    };
     if !opts.force {
         if let Some(why) = done(last, step, &digest) {
-            observer.event(RunEvent::StepSkipped { phase, step: si, reason: &why });
+            observer.event(RunEvent::StepSkipped {
+                phase,
+                step: si,
+                reason: &why,
+            });
             sr.status = StepStatus::UpToDate;
             sr.reason = Some(why);
             return Ok(sr);
@@ -345,7 +463,15 @@ fn run_playbook_step(
     if opts.check {
         args.insert(0, "--check".into());
     }
-    observer.event(RunEvent::StepStarted { index, total, phase, step: si, steps, cwd: &step.cwd, argv: &step.argv });
+    observer.event(RunEvent::StepStarted {
+        index,
+        total,
+        phase,
+        step: si,
+        steps,
+        cwd: &step.cwd,
+        argv: &step.argv,
+    });
     let entry = JournalEntry {
         phase: phase.into(),
         step: si,
@@ -362,7 +488,10 @@ fn run_playbook_step(
     let idx = journal.start(site, entry)?;
     let cwd = site.join(&step.cwd);
     let result = run_streaming(program, &args, &cwd, cancel, &mut |l| {
-        observer.event(RunEvent::Output { line: &l.text, stderr: l.stderr })
+        observer.event(RunEvent::Output {
+            line: &l.text,
+            stderr: l.stderr,
+        })
     });
     let exit = match result {
         Ok(exit) => exit,
@@ -381,6 +510,11 @@ fn run_playbook_step(
     journal.finish(site, idx, outcome, code)?;
     sr.status = status;
     sr.exit_code = code;
-    observer.event(RunEvent::StepFinished { phase, step: si, status, exit_code: code });
+    observer.event(RunEvent::StepFinished {
+        phase,
+        step: si,
+        status,
+        exit_code: code,
+    });
     Ok(sr)
 }

@@ -17,7 +17,10 @@ pub const SITE_CONFIG: &str = "kubemagic.yml";
 pub fn load_site_config(site: &Path) -> Result<SiteConfig, RunError> {
     let path = site.join(SITE_CONFIG);
     if !site.is_dir() {
-        return Err(RunError::Config { path: site.to_path_buf(), message: "not a site directory".into() });
+        return Err(RunError::Config {
+            path: site.to_path_buf(),
+            message: "not a site directory".into(),
+        });
     }
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
@@ -27,12 +30,14 @@ pub fn load_site_config(site: &Path) -> Result<SiteConfig, RunError> {
     if text.trim().is_empty() {
         return Ok(SiteConfig::default());
     }
-    serde_json::from_str(&text).map_err(|e| RunError::Config {
-        path: path.clone(),
-        message: format!(
-            "line {}: {e} (until the YAML site loader lands, kubemagic.yml must be JSON-compatible flow YAML)",
-            e.line()
-        ),
+    serde_json::from_str(&text).map_err(|e| {
+        let hint = match e.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                " (until the YAML site loader lands, kubemagic.yml must be JSON-compatible flow YAML)"
+            }
+            _ => "",
+        };
+        RunError::Config { path: path.clone(), message: format!("{e}{hint}") }
     })
 }
 
@@ -73,10 +78,11 @@ pub fn site_facts(site: &Path, config: &SiteConfig) -> Result<SiteFacts, RunErro
                 }
             }
         }
-        let site_name = config
-            .name
-            .clone()
-            .or_else(|| site.canonicalize().ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())));
+        let site_name = config.name.clone().or_else(|| {
+            site.canonicalize()
+                .ok()
+                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        });
         facts.kubespray_inventory = if names.len() == 1 {
             names.pop()
         } else {
