@@ -234,3 +234,41 @@ fn init_checks_out_each_upstream_at_its_pinned_tag() {
     assert_eq!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stdout).contains("kubespray: already at v2.13.2"));
 }
+
+#[test]
+fn ctrl_c_stops_the_playbook_and_the_journal_records_it() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        &d.path().join("kubemagic.yml"),
+        r#"{"phases": [{"name": "slow", "steps": [{"cwd": "custom", "inventory": ["hosts"], "playbook": "slow.yml"}]}]}"#,
+    );
+    write(&d.path().join("custom/hosts"), INI);
+    write(
+        &d.path().join("custom/slow.yml"),
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - ansible.builtin.command: sleep 60\n",
+    );
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubemagic"));
+    cmd.args(["run", d.path().to_str().unwrap(), "slow"]);
+    if let Some(dir) = ansible_bin_dir() {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let mut paths = vec![dir];
+        paths.extend(std::env::split_paths(&path));
+        cmd.env("PATH", std::env::join_paths(paths).unwrap());
+    }
+    let mut child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    // Wait until the step is recorded as running, then give ansible a moment.
+    let journal = d.path().join(".kubemagic/journal.json");
+    let t0 = std::time::Instant::now();
+    while !journal.exists() && t0.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let ok = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(ok.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1));
+    assert!(t0.elapsed() < std::time::Duration::from_secs(40), "stopped before sleep 60 ended");
+    let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&journal).unwrap()).unwrap();
+    assert_eq!(j["entries"][0]["outcome"], "interrupted");
+    assert!(!d.path().join(".kubemagic/lock").exists(), "lock released");
+}
