@@ -7,7 +7,7 @@ use kubemagic_core::phase::{Plan, PlanRequest};
 use kubemagic_core::Severity;
 use kubemagic_run::{
     init_site, load_site_config, plan_site, PhaseStatus, RunError, RunEvent, RunObserver,
-    RunOptions, RunOutcome, RunReport, SiteLock, SkipCheck, StepStatus,
+    RunOptions, RunOutcome, RunReport, SiteLock, SkipCheck, StepStatus, SyncAction,
 };
 use std::io::Write;
 use std::path::PathBuf;
@@ -104,19 +104,33 @@ pub fn plan(args: PlanArgs, format: OutputFormat) -> Result<Exit, CliError> {
 }
 
 /// Prints progress and the playbooks' output as they come. In JSON mode
-/// everything goes to stderr so that stdout holds only the report.
+/// everything goes to stderr so that stdout holds only the report. On a
+/// terminal, a status line (`phase i/n NAME step j/m`, elapsed time) stays
+/// under the streamed output.
 struct Printer {
     json: bool,
     dry_run: bool,
+    /// Draws nothing when stderr is not a terminal.
+    bar: indicatif::ProgressBar,
 }
 
 impl Printer {
-    fn line(&self, text: &str, stderr: bool) {
-        if self.json || stderr {
-            eprintln!("{text}");
-        } else {
-            println!("{text}");
+    fn new(json: bool, dry_run: bool) -> Printer {
+        let bar = indicatif::ProgressBar::new_spinner();
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]") {
+            bar.set_style(style);
         }
+        Printer { json, dry_run, bar }
+    }
+
+    fn line(&self, text: &str, stderr: bool) {
+        self.bar.suspend(|| {
+            if self.json || stderr {
+                eprintln!("{text}");
+            } else {
+                println!("{text}");
+            }
+        });
     }
 }
 
@@ -158,6 +172,13 @@ impl RunObserver for Printer {
                     ),
                     false,
                 );
+                self.bar.reset_elapsed();
+                self.bar.set_message(format!(
+                    "phase {index}/{total} {phase} step {}/{steps}",
+                    step + 1
+                ));
+                self.bar
+                    .enable_steady_tick(std::time::Duration::from_millis(250));
             }
             RunEvent::StepSkipped {
                 phase,
@@ -176,25 +197,43 @@ impl RunObserver for Printer {
                 status,
                 exit_code,
             } => {
+                self.bar.disable_steady_tick();
+                self.bar.set_message("");
                 if status != StepStatus::Ok {
+                    let status = match status {
+                        StepStatus::Interrupted => "interrupted",
+                        _ => "failed",
+                    };
                     let code = exit_code
                         .map(|c| format!(" (exit {c})"))
                         .unwrap_or_default();
                     self.line(
-                        &format!("==> {phase} step {}: {status:?}{code}", step + 1).to_lowercase(),
+                        &format!("==> {phase} step {}: {status}{code}", step + 1),
                         true,
                     );
                 }
             }
-            RunEvent::UpstreamSynced(s) => self.line(
-                &format!(
-                    "    {}: {:?} at {} ({})",
-                    s.name, s.action, s.git_ref, s.commit
+            RunEvent::UpstreamSynced(s) => {
+                let action = match s.action {
+                    SyncAction::Cloned => "checked out",
+                    SyncAction::Updated => "moved",
+                    SyncAction::UpToDate => "already",
+                };
+                self.line(
+                    &format!(
+                        "    {}: {action} at {} (commit {})",
+                        s.name, s.git_ref, s.commit
+                    ),
+                    false,
                 )
-                .to_lowercase(),
-                false,
-            ),
+            }
         }
+    }
+}
+
+impl Drop for Printer {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
     }
 }
 
@@ -252,10 +291,7 @@ pub fn run(args: RunArgs, format: OutputFormat) -> Result<Exit, CliError> {
     let flag = cancel.clone();
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
         .map_err(|e| CliError::Failed(format!("cannot install the Ctrl-C handler: {e}")))?;
-    let mut printer = Printer {
-        json: format == OutputFormat::Json,
-        dry_run: args.dry_run,
-    };
+    let mut printer = Printer::new(format == OutputFormat::Json, args.dry_run);
     // TODO(coordinator): after merge, replace SkipCheck with the real
     // `kubemagic check` of kubemagic_inventory (a closure
     // `|site, config| -> Result<Vec<Finding>, String>` is a PreRunCheck).
@@ -268,6 +304,8 @@ pub fn run(args: RunArgs, format: OutputFormat) -> Result<Exit, CliError> {
         &mut printer,
         &cancel,
     );
+    // Clears the status line before the summary.
+    drop(printer);
     let report = match result {
         Ok(r) => r,
         Err(RunError::CheckFailed { findings }) => {
@@ -305,9 +343,9 @@ pub fn init(args: InitArgs, format: OutputFormat) -> Result<Exit, CliError> {
             let mut out = std::io::stdout().lock();
             for s in &synced {
                 let action = match s.action {
-                    kubemagic_run::SyncAction::Cloned => "checked out",
-                    kubemagic_run::SyncAction::Updated => "moved",
-                    kubemagic_run::SyncAction::UpToDate => "already",
+                    SyncAction::Cloned => "checked out",
+                    SyncAction::Updated => "moved",
+                    SyncAction::UpToDate => "already",
                 };
                 writeln!(
                     out,

@@ -255,7 +255,11 @@ fn ctrl_c_stops_the_playbook_and_the_journal_records_it() {
         paths.extend(std::env::split_paths(&path));
         cmd.env("PATH", std::env::join_paths(paths).unwrap());
     }
-    let mut child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     // Wait until the step is recorded as running, then give ansible a moment.
     let journal = d.path().join(".kubemagic/journal.json");
     let t0 = std::time::Instant::now();
@@ -263,11 +267,17 @@ fn ctrl_c_stops_the_playbook_and_the_journal_records_it() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     std::thread::sleep(std::time::Duration::from_secs(3));
-    let ok = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let ok = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(ok.success());
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(1));
-    assert!(t0.elapsed() < std::time::Duration::from_secs(40), "stopped before sleep 60 ended");
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(40),
+        "stopped before sleep 60 ended"
+    );
     let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&journal).unwrap()).unwrap();
     assert_eq!(j["entries"][0]["outcome"], "interrupted");
     assert!(!d.path().join(".kubemagic/lock").exists(), "lock released");
