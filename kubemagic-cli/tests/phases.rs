@@ -282,3 +282,44 @@ fn ctrl_c_stops_the_playbook_and_the_journal_records_it() {
     assert_eq!(j["entries"][0]["outcome"], "interrupted");
     assert!(!d.path().join(".kubemagic/lock").exists(), "lock released");
 }
+
+#[test]
+fn a_killed_run_leaves_a_readable_journal_and_a_stale_lock_the_next_run_takes_over() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        &d.path().join("kubemagic.yml"),
+        r#"{"phases": [{"name": "slow", "steps": [{"cwd": "custom", "inventory": ["hosts"], "playbook": "slow.yml"}]}]}"#,
+    );
+    write(&d.path().join("custom/hosts"), INI);
+    write(
+        &d.path().join("custom/slow.yml"),
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - ansible.builtin.command: sleep 3\n",
+    );
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubemagic"));
+    cmd.args(["run", d.path().to_str().unwrap(), "slow"]);
+    if let Some(dir) = ansible_bin_dir() {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let mut paths = vec![dir];
+        paths.extend(std::env::split_paths(&path));
+        cmd.env("PATH", std::env::join_paths(paths).unwrap());
+    }
+    let mut child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let journal = d.path().join(".kubemagic/journal.json");
+    let t0 = std::time::Instant::now();
+    while !journal.exists() && t0.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&journal).unwrap()).unwrap();
+    assert_eq!(j["entries"][0]["outcome"], "running");
+    assert!(d.path().join(".kubemagic/lock").exists(), "the killed run's lock is left behind");
+
+    write(&d.path().join("custom/slow.yml"), &marker("slow"));
+    let o = km(&["--output", "json", "run", d.path().to_str().unwrap(), "slow"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = json(&o);
+    assert_eq!(v["phases"][0]["steps"][0]["reason"].as_str().unwrap().split(':').next(), Some("resuming"));
+    assert_eq!(order(d.path()), "slow\n");
+    assert!(!d.path().join(".kubemagic/lock").exists());
+}
