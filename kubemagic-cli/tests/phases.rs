@@ -91,7 +91,10 @@ fn plan_json_lists_phases_in_execution_order_with_reasons() {
             "cluster.yml"
         ])
     );
-    assert_eq!(v["phases"][0]["reason"], "site flavor is kubespray");
+    assert_eq!(
+        v["phases"][0]["reason"],
+        "site flavor is kubespray; custom/hosts exists"
+    );
     let skipped: Vec<_> = v["skipped"]
         .as_array()
         .unwrap()
@@ -303,7 +306,11 @@ fn a_killed_run_leaves_a_readable_journal_and_a_stale_lock_the_next_run_takes_ov
         paths.extend(std::env::split_paths(&path));
         cmd.env("PATH", std::env::join_paths(paths).unwrap());
     }
-    let mut child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     let journal = d.path().join(".kubemagic/journal.json");
     let t0 = std::time::Instant::now();
     while !journal.exists() && t0.elapsed() < std::time::Duration::from_secs(20) {
@@ -313,13 +320,34 @@ fn a_killed_run_leaves_a_readable_journal_and_a_stale_lock_the_next_run_takes_ov
     child.wait().unwrap();
     let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&journal).unwrap()).unwrap();
     assert_eq!(j["entries"][0]["outcome"], "running");
-    assert!(d.path().join(".kubemagic/lock").exists(), "the killed run's lock is left behind");
+    assert!(
+        d.path().join(".kubemagic/lock").exists(),
+        "the killed run's lock is left behind"
+    );
 
     write(&d.path().join("custom/slow.yml"), &marker("slow"));
-    let o = km(&["--output", "json", "run", d.path().to_str().unwrap(), "slow"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = km(&[
+        "--output",
+        "json",
+        "run",
+        d.path().to_str().unwrap(),
+        "slow",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let v = json(&o);
-    assert_eq!(v["phases"][0]["steps"][0]["reason"].as_str().unwrap().split(':').next(), Some("resuming"));
+    assert_eq!(
+        v["phases"][0]["steps"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .split(':')
+            .next(),
+        Some("resuming")
+    );
     assert_eq!(order(d.path()), "slow\n");
     assert!(!d.path().join(".kubemagic/lock").exists());
 }

@@ -19,6 +19,17 @@ use std::fmt;
 /// (`kubespray/inventory/<name>`), which differs per site.
 pub const KUBESPRAY_INVENTORY_PLACEHOLDER: &str = "{kubespray_inventory}";
 
+/// The placeholder for the inventory file in that folder: kubespray accepts
+/// `hosts.yml`, `hosts.yaml`, `inventory.ini` or `hosts.ini`.
+pub const KUBESPRAY_HOSTS_PLACEHOLDER: &str = "{kubespray_hosts}";
+
+/// The site's own inventory, for the seed's custom playbooks (prep-hosts,
+/// post, addons): those phases apply only when it exists.
+pub const CUSTOM_INVENTORY: &str = "custom/hosts";
+
+/// The file `{kubespray_hosts}` stands for when none is found.
+pub const DEFAULT_KUBESPRAY_HOSTS: &str = "hosts.yml";
+
 /// A phase name: lowercase letters, digits and `-`, starting with a letter.
 /// Validated so that a typo such as `Deploy_Kube` in kubemagic.yml is
 /// reported where it is written rather than as "unknown phase" later.
@@ -79,6 +90,10 @@ pub struct AppliesWhen {
     /// Only when kubemagic.yml pins upstream repositories (the init phase).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upstreams: Option<bool>,
+    /// Only when this file or folder (relative to the site) exists, e.g.
+    /// `custom/hosts` for the phases that run the site's own playbooks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exists: Option<String>,
 }
 
 /// What a phase does.
@@ -184,6 +199,11 @@ pub struct SiteFacts {
     pub ceph_evidence: String,
     pub addons: BTreeSet<String>,
     pub kubespray_inventory: Option<String>,
+    /// The inventory file inside that folder (`hosts.yml` by default).
+    pub kubespray_hosts: String,
+    /// Which of the catalog's `exists` paths ([`Catalog::probe_paths`])
+    /// exist in the site.
+    pub existing: BTreeSet<String>,
     pub upstreams: BTreeMap<String, Upstream>,
 }
 
@@ -202,6 +222,8 @@ impl SiteFacts {
             ceph_evidence: ceph_evidence.into(),
             addons: config.addons.iter().cloned().collect(),
             kubespray_inventory: config.kubespray_inventory.clone(),
+            kubespray_hosts: DEFAULT_KUBESPRAY_HOSTS.into(),
+            existing: BTreeSet::new(),
             upstreams: config.upstreams.clone(),
         }
     }
@@ -258,7 +280,8 @@ pub struct Catalog {
 impl Catalog {
     /// The seed's Makefile as data.
     pub fn default_catalog() -> Catalog {
-        let kube_inv = format!("inventory/{KUBESPRAY_INVENTORY_PLACEHOLDER}/hosts.yml");
+        let kube_inv =
+            format!("inventory/{KUBESPRAY_INVENTORY_PLACEHOLDER}/{KUBESPRAY_HOSTS_PLACEHOLDER}");
         let mut init = phase(
             "init",
             "Clone or fetch each upstream (kubespray, ceph-ansible, openshift-ansible) at its pinned ref",
@@ -274,6 +297,7 @@ impl Catalog {
             AppliesWhen {
                 flavor: Some(Flavor::Kubespray),
                 addon: Some("tekton".into()),
+                exists: Some(CUSTOM_INVENTORY.into()),
                 ..Default::default()
             },
             vec![step("custom", "hosts", "deploy-tekton.yml", &[])],
@@ -301,6 +325,7 @@ impl Catalog {
                 &["init", "deploy-ceph"],
                 AppliesWhen {
                     flavor: Some(Flavor::Kubespray),
+                    exists: Some(CUSTOM_INVENTORY.into()),
                     ..Default::default()
                 },
                 vec![step("custom", "hosts", "prep-hosts.yml", &[])],
@@ -342,7 +367,10 @@ impl Catalog {
                 "deploy-post",
                 "Nagios monitoring, backups, OpenShift persistent storage and LDAP group sync",
                 &["deploy-kube", "deploy-openshift"],
-                AppliesWhen::default(),
+                AppliesWhen {
+                    exists: Some(CUSTOM_INVENTORY.into()),
+                    ..Default::default()
+                },
                 vec![step("custom", "hosts", "deploy-post.yml", &[])],
             ),
             phase(
@@ -351,6 +379,7 @@ impl Catalog {
                 &["deploy-post"],
                 AppliesWhen {
                     addon: Some("logging".into()),
+                    exists: Some(CUSTOM_INVENTORY.into()),
                     ..Default::default()
                 },
                 vec![step("custom", "hosts", "deploy-logging.yml", &[])],
@@ -361,6 +390,7 @@ impl Catalog {
                 &["deploy-post"],
                 AppliesWhen {
                     addon: Some("prometheus".into()),
+                    exists: Some(CUSTOM_INVENTORY.into()),
                     ..Default::default()
                 },
                 vec![step("custom", "hosts", "deploy-prometheus.yml", &[])],
@@ -439,6 +469,14 @@ impl Catalog {
         }
         self.validate()?;
         Ok(self)
+    }
+
+    /// The paths the caller must look for to fill [`SiteFacts::existing`].
+    pub fn probe_paths(&self) -> BTreeSet<String> {
+        self.phases
+            .iter()
+            .filter_map(|p| p.applies_when.exists.clone())
+            .collect()
     }
 
     pub fn phases(&self) -> &[Phase] {
@@ -566,6 +604,11 @@ impl Catalog {
                 });
             }
         }
+        if let Some(path) = &a.exists {
+            if !facts.existing.contains(path) {
+                return Some(format!("no {path} in the site"));
+            }
+        }
         if let Some(addon) = &a.addon {
             if !requested && !facts.addons.contains(addon) {
                 return Some(format!("addon {addon} not enabled in kubemagic.yml"));
@@ -588,6 +631,9 @@ impl Catalog {
                 "{} upstream(s) pinned in kubemagic.yml",
                 facts.upstreams.len()
             ));
+        }
+        if let Some(path) = &a.exists {
+            why.push(format!("{path} exists"));
         }
         if let Some(addon) = &a.addon {
             why.push(format!("addon {addon} enabled"));
@@ -746,8 +792,9 @@ impl Catalog {
 }
 
 fn substitute(s: &str, phase: &Phase, facts: &SiteFacts) -> Result<String, PhaseError> {
+    let s = s.replace(KUBESPRAY_HOSTS_PLACEHOLDER, &facts.kubespray_hosts);
     if !s.contains(KUBESPRAY_INVENTORY_PLACEHOLDER) {
-        return Ok(s.to_string());
+        return Ok(s);
     }
     match &facts.kubespray_inventory {
         Some(inv) => Ok(s.replace(KUBESPRAY_INVENTORY_PLACEHOLDER, inv)),
@@ -764,7 +811,7 @@ fn planned_steps(p: &Phase, facts: &SiteFacts) -> Result<Vec<PlannedStep>, Phase
             .upstreams
             .iter()
             .map(|(dir, u)| PlannedStep {
-                cwd: ".".into(),
+                cwd: dir.clone(),
                 argv: vec![
                     "git".into(),
                     "fetch".into(),
@@ -871,6 +918,8 @@ mod tests {
             },
             addons: addons.iter().map(|s| s.to_string()).collect(),
             kubespray_inventory: Some("utgb".into()),
+            kubespray_hosts: DEFAULT_KUBESPRAY_HOSTS.into(),
+            existing: [CUSTOM_INVENTORY.to_string()].into(),
             upstreams: BTreeMap::new(),
         }
     }
@@ -1005,6 +1054,21 @@ mod tests {
             "no Ceph on this site (no ceph-ansible/hosts)"
         );
         assert_eq!(skipped(&plan, "deploy-prometheus"), "not requested");
+    }
+
+    #[test]
+    fn site_playbook_phases_are_skipped_without_custom_hosts() {
+        let mut f = facts(Flavor::Openshift, false, &["logging"]);
+        f.existing.clear();
+        let plan = Catalog::default_catalog()
+            .plan(&f, &PlanRequest::default())
+            .unwrap();
+        assert_eq!(names(&plan), ["deploy-openshift"]);
+        assert_eq!(skipped(&plan, "deploy-post"), "no custom/hosts in the site");
+        assert_eq!(
+            skipped(&plan, "deploy-logging"),
+            "no custom/hosts in the site"
+        );
     }
 
     #[test]
@@ -1203,7 +1267,10 @@ mod tests {
             plan.phases[0].steps[0].upstream.as_deref(),
             Some("kubespray")
         );
-        assert_eq!(plan.phases[1].reason, "site flavor is kubespray");
+        assert_eq!(
+            plan.phases[1].reason,
+            "site flavor is kubespray; custom/hosts exists"
+        );
     }
 
     #[test]

@@ -8,6 +8,10 @@ use std::path::Path;
 
 pub const SITE_CONFIG: &str = "kubemagic.yml";
 
+/// Inventory files kubespray accepts in `inventory/<name>/`, preferred first
+/// (the same order as the site loader's).
+const KUBESPRAY_SOURCES: [&str; 4] = ["hosts.yml", "hosts.yaml", "inventory.ini", "hosts.ini"];
+
 /// Reads `SITE/kubemagic.yml`; a site without one gets the defaults.
 ///
 /// TODO(coordinator): switch to kubemagic_inventory::site loader after merge.
@@ -50,10 +54,16 @@ fn exists(site: &Path, rel: &str) -> bool {
 /// - flavor: kubemagic.yml `flavor`, else openshift when only
 ///   `openshift-ansible/hosts` is there, else kubespray;
 /// - Ceph: `ceph-ansible/hosts` exists (the seed's ceph inventory);
+/// - which of the catalog's `exists` paths are there (`custom/hosts`);
 /// - kubespray inventory: kubemagic.yml `kubespray_inventory`, else the only
 ///   folder of `kubespray/inventory` besides kubespray's own `sample` and
-///   `local`, else the folder named after the site.
-pub fn site_facts(site: &Path, config: &SiteConfig) -> Result<SiteFacts, RunError> {
+///   `local`, else the folder named after the site; its inventory file is
+///   the first of `hosts.yml`, `hosts.yaml`, `inventory.ini`, `hosts.ini`.
+pub fn site_facts(
+    site: &Path,
+    config: &SiteConfig,
+    catalog: &Catalog,
+) -> Result<SiteFacts, RunError> {
     let flavor = config.flavor.unwrap_or_else(|| {
         if exists(site, "openshift-ansible/hosts") && !exists(site, "kubespray/inventory") {
             Flavor::Openshift
@@ -89,6 +99,17 @@ pub fn site_facts(site: &Path, config: &SiteConfig) -> Result<SiteFacts, RunErro
             site_name.filter(|n| inv.join(n).is_dir())
         };
     }
+    facts.existing = catalog
+        .probe_paths()
+        .into_iter()
+        .filter(|p| site.join(p).exists())
+        .collect();
+    if let Some(name) = &facts.kubespray_inventory {
+        let folder = site.join("kubespray/inventory").join(name);
+        if let Some(f) = KUBESPRAY_SOURCES.iter().find(|f| folder.join(f).is_file()) {
+            facts.kubespray_hosts = f.to_string();
+        }
+    }
     Ok(facts)
 }
 
@@ -96,7 +117,57 @@ pub fn site_facts(site: &Path, config: &SiteConfig) -> Result<SiteFacts, RunErro
 pub fn plan_site(site: &Path, request: &PlanRequest) -> Result<(SiteConfig, Plan), RunError> {
     let config = load_site_config(site)?;
     let catalog = Catalog::for_site(&config)?;
-    let facts = site_facts(site, &config)?;
+    let facts = site_facts(site, &config, &catalog)?;
     let plan = catalog.plan(&facts, request)?;
     Ok((config, plan))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touch(p: &Path) {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, "").unwrap();
+    }
+
+    #[test]
+    fn the_only_kubespray_inventory_folder_and_its_ini_file_are_found() {
+        let d = tempfile::tempdir().unwrap();
+        touch(&d.path().join("kubespray/inventory/sample/hosts.yaml"));
+        touch(&d.path().join("kubespray/inventory/prod/inventory.ini"));
+        let f = site_facts(
+            d.path(),
+            &SiteConfig::default(),
+            &Catalog::default_catalog(),
+        )
+        .unwrap();
+        assert_eq!(f.kubespray_inventory.as_deref(), Some("prod"));
+        assert_eq!(f.kubespray_hosts, "inventory.ini");
+        assert_eq!(f.flavor, Flavor::Kubespray);
+        assert!(!f.ceph);
+    }
+
+    #[test]
+    fn openshift_is_detected_from_its_inventory_and_ceph_from_ceph_ansible_hosts() {
+        let d = tempfile::tempdir().unwrap();
+        touch(&d.path().join("openshift-ansible/hosts"));
+        touch(&d.path().join("ceph-ansible/hosts"));
+        let f = site_facts(
+            d.path(),
+            &SiteConfig::default(),
+            &Catalog::default_catalog(),
+        )
+        .unwrap();
+        assert_eq!(f.flavor, Flavor::Openshift);
+        assert!(f.ceph);
+        assert_eq!(f.ceph_evidence, "ceph-ansible/hosts exists");
+        assert!(f.existing.is_empty(), "no custom/hosts");
+    }
+
+    #[test]
+    fn site_without_kubemagic_yml_has_the_default_config() {
+        let d = tempfile::tempdir().unwrap();
+        assert_eq!(load_site_config(d.path()).unwrap(), SiteConfig::default());
+    }
 }
