@@ -10,6 +10,7 @@ mod etcd;
 mod ceph;
 mod inventory;
 mod output;
+mod phases;
 
 use clap::{Parser, Subcommand};
 use output::{Exit, OutputFormat};
@@ -39,6 +40,12 @@ enum Command {
     Etcd(Box<etcd::Args>),
     /// Ceph for Kubernetes: prepare pools and clients, render kubespray/ceph-csi, clean cephfs leftovers.
     Ceph(ceph::Args),
+    /// Show which deployment phases would run, in order, and why.
+    Plan(phases::PlanArgs),
+    /// Run the deployment phases with ansible-playbook: ordered, journaled, resumable.
+    Run(phases::RunArgs),
+    /// Check out every upstream of kubemagic.yml at its pinned ref.
+    Init(phases::InitArgs),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +62,9 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args, cli.output),
         Command::Etcd(args) => etcd::run(*args, cli.output),
         Command::Ceph(args) => ceph::run(args, cli.output),
+        Command::Plan(args) => phases::plan(args, cli.output),
+        Command::Run(args) => phases::run(args, cli.output),
+        Command::Init(args) => phases::init(args, cli.output),
     };
     match result {
         Ok(exit) => exit.into(),
