@@ -9,3 +9,4 @@ scripts/bench-check.sh
 echo "no benchmarks yet"
 scripts/bench-etcd.sh
 scripts/bench-ceph.sh
+kubemagic-py/bench/run.sh   # Python: Inventory.load vs ansible-core InventoryManager

@@ -1,0 +1,55 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubemagic developers
+# Apache-2.0
+"""Shared by the kubemagic.core modules: importing kubemagic, and failing
+with install instructions when it is missing."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+try:
+    import kubemagic  # noqa: F401
+
+    HAS_KUBEMAGIC = True
+    KUBEMAGIC_IMPORT_ERROR = None
+except ImportError:  # pragma: no cover - exercised through ansible-playbook
+    kubemagic = None
+    HAS_KUBEMAGIC = False
+    KUBEMAGIC_IMPORT_ERROR = traceback.format_exc()
+
+
+def missing_kubemagic_message():
+    """How to install kubemagic, for the Python that runs this module."""
+    return (
+        "The kubemagic Python module is not installed for the Python that runs "
+        "this module (%s). Install the kubemagic wheel into that Python: from a "
+        "kubemagic checkout, run `maturin build -m kubemagic-py/Cargo.toml` "
+        "then `%s -m pip install target/wheels/kubemagic-*.whl` (or `make test`, "
+        "which installs it into .venv), or point ansible_python_interpreter at "
+        "a Python that has it." % (sys.executable, sys.executable)
+    )
+
+
+def require_kubemagic(module):
+    """Fail the task with install instructions unless kubemagic imports."""
+    if not HAS_KUBEMAGIC:
+        module.fail_json(msg=missing_kubemagic_message(), exception=KUBEMAGIC_IMPORT_ERROR)
+    return kubemagic
+
+
+def run_or_fail(module, func, *args, **kwargs):
+    """Call a kubemagic function; turn its errors into a failed task."""
+    try:
+        return func(*args, **kwargs)
+    except NotImplementedError as e:
+        module.fail_json(msg=str(e))
+    except kubemagic.Error as e:
+        extra = {}
+        for attr in ("file", "line"):
+            value = getattr(e, attr, None)
+            if value is not None:
+                extra[attr] = value
+        module.fail_json(msg="%s: %s" % (type(e).__name__, e), **extra)
+    return None  # not reached: fail_json exits

@@ -1,0 +1,138 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: kubemagic developers
+# Apache-2.0
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: ceph_provisioning
+short_description: Render the Kubernetes side of Ceph storage (kubespray vars or ceph-csi manifests)
+version_added: "0.1.0"
+description:
+  - Renders, as C(kubemagic ceph render) does, either the kubespray
+    C(rbd_provisioner_*)/C(cephfs_provisioner_*) group_vars, the ceph-csi
+    manifests (ConfigMap, StorageClasses, Secrets), or the ceph commands to
+    do it by hand.
+  - The Ceph cluster comes from a kubemagic site (its ceph-ansible inventory)
+    or from a live cluster (C(ceph_conf) and C(keyring)).
+  - With C(dest), the rendering is written to that file (changed when its
+    content differs); without, it is only returned. Check mode writes nothing.
+options:
+  target:
+    description: What to render.
+    type: str
+    required: true
+    choices: [kubespray, csi, commands]
+  site:
+    description: A kubemagic site directory to read the Ceph cluster from.
+    type: path
+  ceph_conf:
+    description: C(ceph.conf) of a live cluster.
+    type: path
+  keyring:
+    description: Keyring for the live cluster.
+    type: path
+  pool:
+    description: RBD pool for Kubernetes volumes.
+    type: str
+  client:
+    description: Ceph client name (without C(client.)) Kubernetes uses.
+    type: str
+  dest:
+    description: File to write the rendering to (mode 0600, it may hold keys).
+    type: path
+requirements:
+  - kubemagic (the Python module from this repository, installed for the module's Python)
+author:
+  - kubemagic developers
+"""
+
+EXAMPLES = r"""
+- name: kubespray group_vars for the rbd/cephfs provisioners from the site
+  kubemagic.core.ceph_provisioning:
+    target: kubespray
+    site: /srv/sites/utgb
+    dest: /srv/sites/utgb/kubespray/inventory/utgb/group_vars/k8s_cluster/ceph.yml
+
+- name: ceph-csi manifests from a live cluster
+  kubemagic.core.ceph_provisioning:
+    target: csi
+    ceph_conf: /etc/ceph/ceph.conf
+    keyring: /etc/ceph/ceph.client.admin.keyring
+    pool: kube
+    client: kube
+  register: csi
+"""
+
+RETURN = r"""
+content:
+  description: The rendering (YAML). Secrets' keys appear only here, never in logs.
+  returned: always
+  type: str
+dest:
+  description: The file written, when C(dest) was given.
+  returned: when dest is given
+  type: str
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.kubemagic.core.plugins.module_utils.kubemagic_common import (
+    require_kubemagic,
+    run_or_fail,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            target=dict(type="str", required=True, choices=["kubespray", "csi", "commands"]),
+            site=dict(type="path"),
+            ceph_conf=dict(type="path"),
+            keyring=dict(type="path", no_log=False),
+            pool=dict(type="str"),
+            client=dict(type="str"),
+            dest=dict(type="path"),
+        ),
+        required_one_of=[("site", "ceph_conf")],
+        mutually_exclusive=[("site", "ceph_conf")],
+        required_together=[("ceph_conf", "keyring")],
+        supports_check_mode=True,
+    )
+    kubemagic = require_kubemagic(module)
+    p = module.params
+    content = run_or_fail(
+        module,
+        kubemagic.ceph.render,
+        p["target"],
+        site=p["site"],
+        ceph_conf=p["ceph_conf"],
+        keyring=p["keyring"],
+        pool=p["pool"],
+        client=p["client"],
+    )
+    result = dict(changed=False, content=content)
+    dest = p["dest"]
+    if dest:
+        result["dest"] = dest
+        current = None
+        if os.path.exists(dest):
+            with open(dest, "r", encoding="utf-8") as f:
+                current = f.read()
+        if current != content:
+            result["changed"] = True
+            if not module.check_mode:
+                tmp = dest + ".kubemagic-tmp"
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    f.write(content)
+                module.atomic_move(tmp, dest)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""etcd diagnosis and repair (``kubemagic etcd``) for Python.
+
+Connection arguments are those of etcdctl: ``endpoints`` (list of URLs),
+``cacert``/``cert``/``key``, or ``env_file`` (``/etc/etcd.env`` as kubespray
+writes it). Errors raise :class:`kubemagic.EtcdError`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Sequence
+
+from . import _kubemagic
+
+__all__ = ["status", "recover"]
+
+_Path = str | os.PathLike[str]
+
+
+def status(
+    endpoints: Sequence[str] | None = None,
+    env_file: _Path | None = None,
+    cacert: _Path | None = None,
+    cert: _Path | None = None,
+    key: _Path | None = None,
+) -> dict[str, Any]:
+    """Every member's status, the alarms and the findings, as
+    ``kubemagic etcd status --output json``: ``{"members", "alarms", "findings"}``."""
+    return _kubemagic.etcd_status(
+        None if endpoints is None else list(endpoints), env_file, cacert, cert, key
+    )
+
+
+def recover(
+    endpoints: Sequence[str] | None = None,
+    env_file: _Path | None = None,
+    cacert: _Path | None = None,
+    cert: _Path | None = None,
+    key: _Path | None = None,
+    dry_run: bool = False,
+) -> dict[str, Any]:
+    """Recover a cluster from NOSPACE (compact, defragment, disarm, probe).
+
+    With ``dry_run=True`` nothing changes and the report holds the plan.
+    """
+    return _kubemagic.etcd_recover(
+        None if endpoints is None else list(endpoints),
+        env_file,
+        cacert,
+        cert,
+        key,
+        dry_run,
+    )

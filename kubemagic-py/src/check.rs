@@ -1,0 +1,39 @@
+//! `kubemagic.check(site)`: the site checks of `kubemagic check`.
+
+use crate::convert::to_py;
+use crate::errors::{inventory_error, with_location, CheckError};
+use kubemagic_inventory::checks;
+use kubemagic_inventory::site::{Site, SiteError};
+use pyo3::prelude::*;
+use std::path::PathBuf;
+
+/// Runs the site checks on a site directory and returns the findings as
+/// dicts, as `kubemagic check --output json` prints them. An unreadable
+/// inventory raises InventoryError, any other unreadable site CheckError
+/// (both with `.file` and `.line`).
+#[pyfunction]
+pub fn check<'py>(py: Python<'py>, site: PathBuf) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    // Reading every inventory of the site is file I/O: release the GIL.
+    let findings = py.detach(|| Site::load(&site).map(|s| checks::run_all(&s)));
+    let findings = match findings {
+        Ok(f) => f,
+        Err(SiteError::Inventory(e)) => return Err(inventory_error(py, &e)),
+        Err(e) => {
+            return Err(with_location::<CheckError>(
+                py,
+                e.to_string(),
+                e.file(),
+                e.line(),
+            ))
+        }
+    };
+    findings
+        .iter()
+        .map(|f| {
+            let value = serde_json::to_value(f).map_err(|e| {
+                PyErr::new::<CheckError, _>(format!("finding {} not representable: {e}", f.code))
+            })?;
+            to_py(py, &value)
+        })
+        .collect()
+}

@@ -1,0 +1,80 @@
+//! Python exceptions: everything kubemagic raises derives from
+//! `kubemagic.Error`, so callers can catch one class; each library's error
+//! type has its own subclass carrying the context the Rust error carries.
+
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+pyo3::create_exception!(
+    kubemagic,
+    Error,
+    pyo3::exceptions::PyException,
+    "Base class of every error kubemagic raises."
+);
+pyo3::create_exception!(
+    kubemagic,
+    InventoryError,
+    Error,
+    "An inventory or vars file could not be read. `.file` and `.line` say where (None when unknown)."
+);
+pyo3::create_exception!(
+    kubemagic,
+    CheckError,
+    Error,
+    "A site could not be checked (not a finding: the site itself could not be read)."
+);
+pyo3::create_exception!(
+    kubemagic,
+    PlanError,
+    Error,
+    "The phases of a site could not be planned (e.g. a dependency cycle)."
+);
+pyo3::create_exception!(
+    kubemagic,
+    EtcdError,
+    Error,
+    "An etcd operation failed (connection, TLS, quorum, or a refused step)."
+);
+pyo3::create_exception!(
+    kubemagic,
+    CephError,
+    Error,
+    "A Ceph operation or rendering failed."
+);
+
+/// Builds an exception of type `E` with `message`, and sets `.file` and
+/// `.line` on it (None when unknown) so Python code can point at the spot.
+pub fn with_location<E: pyo3::type_object::PyTypeInfo>(
+    py: Python<'_>,
+    message: String,
+    file: Option<&std::path::Path>,
+    line: Option<u32>,
+) -> PyErr {
+    let err = PyErr::new::<E, _>(message);
+    let value = err.value(py);
+    let file_obj = match file {
+        Some(f) => PyString::new(py, &f.to_string_lossy()).into_any(),
+        None => py.None().into_bound(py),
+    };
+    // Setting attributes on a fresh exception instance cannot fail short of
+    // memory exhaustion; if it does, the exception without them is still right.
+    let _ = value.setattr("file", file_obj);
+    let _ = value.setattr("line", line);
+    err
+}
+
+pub fn inventory_error(py: Python<'_>, e: &kubemagic_inventory::InventoryError) -> PyErr {
+    with_location::<InventoryError>(py, e.to_string(), e.file(), e.line())
+}
+
+/// Adds the exception classes to the native module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("Error", py.get_type::<Error>())?;
+    m.add("InventoryError", py.get_type::<InventoryError>())?;
+    m.add("CheckError", py.get_type::<CheckError>())?;
+    m.add("PlanError", py.get_type::<PlanError>())?;
+    m.add("EtcdError", py.get_type::<EtcdError>())?;
+    m.add("CephError", py.get_type::<CephError>())?;
+    Ok(())
+}

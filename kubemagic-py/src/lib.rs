@@ -1,0 +1,31 @@
+//! The native part of the `kubemagic` Python package (`kubemagic._kubemagic`).
+//!
+//! Only translation lives here: Python arguments to library calls, results
+//! to Python objects (one converter, [`convert`]), library errors to the
+//! exception classes of [`errors`]. Blocking I/O runs with the GIL released.
+
+mod check;
+mod convert;
+mod errors;
+mod inventory;
+mod pending;
+
+use pyo3::prelude::*;
+
+/// Converts a Python value to kubemagic's value type and back (a test hook
+/// for the converter: `_roundtrip(x) == x` for JSON-like `x`).
+#[pyfunction]
+fn _roundtrip<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let value = convert::from_py(obj)?;
+    convert::to_py(obj.py(), &value)
+}
+
+#[pymodule]
+fn _kubemagic(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::register(m)?;
+    m.add_class::<inventory::Inventory>()?;
+    m.add_function(wrap_pyfunction!(_roundtrip, m)?)?;
+    m.add_function(wrap_pyfunction!(check::check, m)?)?;
+    pending::register(m)?;
+    Ok(())
+}

@@ -1,0 +1,52 @@
+"""kubemagic.check: the site checks of `kubemagic check`, from Python."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import kubemagic
+from conftest import HERE, REPO
+
+BROKEN = HERE / "sites" / "broken"
+KEYS = ["code", "severity", "message", "file", "line", "host", "group", "variable"]
+
+
+def test_broken_site_reports_the_small_quota_and_the_even_etcd_count() -> None:
+    findings = kubemagic.check(BROKEN)
+    errors = {f["code"] for f in findings if f["severity"] == "error"}
+    assert {"KM101", "KM111"} <= errors
+    quota = next(f for f in findings if f["code"] == "KM101")
+    assert quota["file"].endswith("group_vars/all/etcd.yml") and quota["line"] == 1
+    assert quota["variable"] == "etcd_quota_backend_bytes"
+
+
+def test_findings_have_the_keys_of_the_cli_json() -> None:
+    for f in kubemagic.check(str(BROKEN)):
+        assert list(f) == KEYS
+        assert f["severity"] in ("error", "warning", "info")
+
+
+def test_example_site_is_checked() -> None:
+    site = REPO / "examples" / "utgb"
+    if not site.is_dir():
+        pytest.skip("examples/utgb not in this tree")
+    assert isinstance(kubemagic.check(site), list)
+
+
+def test_missing_site_raises_check_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(kubemagic.CheckError) as info:
+        kubemagic.check(tmp_path / "absent")
+    assert info.value.file == str(tmp_path / "absent")
+    assert isinstance(info.value, kubemagic.Error)
+
+
+@pytest.mark.usefixtures("engine_ready")
+def test_unreadable_inventory_raises_inventory_error_with_location(tmp_path: Path) -> None:
+    inv = tmp_path / "kubespray" / "inventory" / "x"
+    inv.mkdir(parents=True)
+    (inv / "hosts.yml").write_text("all:\n  hosts:\n    h1:\n  - [broken\n")
+    with pytest.raises(kubemagic.InventoryError) as info:
+        kubemagic.check(tmp_path)
+    assert info.value.file is not None and info.value.file.endswith("hosts.yml")
