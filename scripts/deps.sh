@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 mode=${1:-build}
 build_pkgs=(protobuf-compiler)
-test_pkgs=(etcd-server etcd-client ceph-mon ceph-osd ceph-mds ceph-common git)
+test_pkgs=(etcd-server etcd-client ceph-mon ceph-osd ceph-mds ceph-mgr ceph-common git)
 
 pkgs=("${build_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")

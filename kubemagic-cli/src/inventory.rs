@@ -76,6 +76,17 @@ pub enum Sub {
 }
 
 pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
+    match run_inner(args, format) {
+        // `kubemagic inventory list | head`: a closed pipe is not a failure.
+        Err(CliError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Exit::Ok),
+        Err(CliError::Json(e)) if e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe) => {
+            Ok(Exit::Ok)
+        }
+        other => other,
+    }
+}
+
+fn run_inner(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
     let stdout = std::io::stdout();
     match args.command {
         Sub::List { src, export } => {
@@ -83,6 +94,9 @@ pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
             let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
             kubemagic_inventory::export::write_list(&inv, export, &mut w)?;
             w.flush()?;
+            // The process ends here: skip freeing every host and variable
+            // one by one (a tenth of the run on 5,000 hosts).
+            std::mem::forget(inv);
         }
         Sub::Host { src, host } => {
             let inv = src.load()?;
@@ -132,12 +146,24 @@ pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
 }
 
 /// The graph as a tree: `{"name", "hosts": [..], "children": [..], "vars"?}`.
-fn graph_json(inv: &Inventory, group: &str, with_vars: bool) -> Result<serde_json::Value, CliError> {
+fn graph_json(
+    inv: &Inventory,
+    group: &str,
+    with_vars: bool,
+) -> Result<serde_json::Value, CliError> {
     let mut node = serde_json::Map::new();
     node.insert("name".into(), group.into());
-    let children = inv.data.group(group).map(|g| g.children.clone()).unwrap_or_default();
+    let children = inv
+        .data
+        .group(group)
+        .map(|g| g.children.clone())
+        .unwrap_or_default();
     let hosts: Vec<String> = match inv.data.group(group) {
-        Some(g) if group != "all" => g.hosts.iter().map(|&h| inv.data.hosts[h].name.clone()).collect(),
+        Some(g) if group != "all" => g
+            .hosts
+            .iter()
+            .map(|&h| inv.data.hosts[h].name.clone())
+            .collect(),
         Some(_) => Vec::new(),
         None => {
             return Err(CliError::Input(
@@ -147,13 +173,20 @@ fn graph_json(inv: &Inventory, group: &str, with_vars: bool) -> Result<serde_jso
     };
     let mut kids = Vec::new();
     for c in children {
-        kids.push(graph_json(inv, &inv.data.groups[c].name.clone(), with_vars)?);
+        kids.push(graph_json(
+            inv,
+            &inv.data.groups[c].name.clone(),
+            with_vars,
+        )?);
     }
     node.insert("children".into(), kids.into());
     node.insert("hosts".into(), hosts.into());
     if with_vars {
         let vars = inv.group_vars(group)?;
-        node.insert("vars".into(), kubemagic_inventory::export::vars_to_value(&vars));
+        node.insert(
+            "vars".into(),
+            kubemagic_inventory::export::vars_to_value(&vars),
+        );
     }
     Ok(serde_json::Value::Object(node))
 }

@@ -6,15 +6,22 @@
 //! operation that failed; 2 usage or input error.
 
 mod check;
+mod etcd;
+mod ceph;
 mod inventory;
 mod output;
+mod phases;
 
 use clap::{Parser, Subcommand};
 use output::{Exit, OutputFormat};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "kubemagic", version, about = "On-prem Kubernetes sites: inventories, checks, phases, etcd and Ceph operations")]
+#[command(
+    name = "kubemagic",
+    version,
+    about = "On-prem Kubernetes sites: inventories, checks, phases, etcd and Ceph operations"
+)]
 struct Cli {
     /// Output format for every command.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
@@ -29,6 +36,16 @@ enum Command {
     Inventory(inventory::Args),
     /// Check a whole site (every inventory) against the seed's hard lessons.
     Check(check::Args),
+    /// Diagnose and repair etcd: status, compact, defrag, alarms, snapshot, usage, recover.
+    Etcd(Box<etcd::Args>),
+    /// Ceph for Kubernetes: prepare pools and clients, render kubespray/ceph-csi, clean cephfs leftovers.
+    Ceph(ceph::Args),
+    /// Show which deployment phases would run, in order, and why.
+    Plan(phases::PlanArgs),
+    /// Run the deployment phases with ansible-playbook: ordered, journaled, resumable.
+    Run(phases::RunArgs),
+    /// Check out every upstream of kubemagic.yml at its pinned ref.
+    Init(phases::InitArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +60,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inventory(args) => inventory::run(args, cli.output),
         Command::Check(args) => check::run(args, cli.output),
+        Command::Etcd(args) => etcd::run(*args, cli.output),
+        Command::Ceph(args) => ceph::run(args, cli.output),
+        Command::Plan(args) => phases::plan(args, cli.output),
+        Command::Run(args) => phases::run(args, cli.output),
+        Command::Init(args) => phases::init(args, cli.output),
     };
     match result {
         Ok(exit) => exit.into(),

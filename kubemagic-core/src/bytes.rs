@@ -10,7 +10,9 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A number of bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 #[serde(transparent)]
 pub struct ByteSize(u64);
 
@@ -90,7 +92,11 @@ impl ByteSize {
                 })
             }
         };
-        let notation = if unit.is_empty() { Notation::Plain } else { Notation::WithUnit };
+        let notation = if unit.is_empty() {
+            Notation::Plain
+        } else {
+            Notation::WithUnit
+        };
         let digits: String = num.chars().filter(|c| *c != '_').collect();
         let bytes = if digits.contains('.') {
             let f: f64 = digits
@@ -133,7 +139,7 @@ impl fmt::Display for ByteSize {
         for (size, name) in units {
             if n >= size {
                 let v = n as f64 / size as f64;
-                return if n % size == 0 {
+                return if n.is_multiple_of(size) {
                     write!(f, "{} {name}", n / size)
                 } else {
                     write!(f, "{v:.1} {name}")
@@ -160,7 +166,10 @@ mod tests {
     #[test]
     fn binary_and_decimal_units_differ() {
         assert_eq!("20Gi".parse::<ByteSize>().unwrap(), ByteSize::gib(20));
-        assert_eq!("20G".parse::<ByteSize>().unwrap(), ByteSize::b(20_000_000_000));
+        assert_eq!(
+            "20G".parse::<ByteSize>().unwrap(),
+            ByteSize::b(20_000_000_000)
+        );
         assert_eq!("1.5GiB".parse::<ByteSize>().unwrap(), ByteSize::mib(1536));
     }
 

@@ -36,7 +36,10 @@ pub struct Origin {
 
 impl Origin {
     pub fn new(file: impl Into<PathBuf>, line: Option<u32>) -> Self {
-        Origin { file: file.into(), line }
+        Origin {
+            file: file.into(),
+            line,
+        }
     }
 }
 
@@ -107,7 +110,9 @@ impl Finding {
         self
     }
     pub fn origin(&self) -> Option<Origin> {
-        self.file.as_ref().map(|f| Origin::new(f.clone(), self.line))
+        self.file
+            .as_ref()
+            .map(|f| Origin::new(f.clone(), self.line))
     }
 }
 

@@ -44,11 +44,10 @@ pub struct SiteConfig {
     /// Enabled addons, e.g. `logging`, `prometheus`, `tekton`, `cert_manager`.
     #[serde(default)]
     pub addons: Vec<String>,
-    /// Phases added to or overriding the default catalog; interpreted by
-    /// `kubemagic_core::phase` (kept untyped here so that this module does
-    /// not depend on the phase model).
+    /// Phases added to or overriding the default catalog (see
+    /// `kubemagic_core::phase::Catalog::for_site`).
     #[serde(default)]
-    pub phases: Vec<serde_json::Value>,
+    pub phases: Vec<crate::phase::PhaseOverride>,
 }
 
 impl SiteConfig {

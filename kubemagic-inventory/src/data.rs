@@ -13,7 +13,8 @@ use crate::value::{Value, Var, Vars};
 use indexmap::IndexMap;
 use kubemagic_core::Origin;
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 
 pub type GroupId = usize;
 pub type HostId = usize;
@@ -44,8 +45,9 @@ pub struct Host {
     pub vars: Vars,
     /// Groups the host belongs to, ancestors included (Ansible's `host.groups`).
     pub groups: Vec<GroupId>,
-    /// The inventory source in which the host was first seen.
-    pub source: Option<PathBuf>,
+    /// The inventory source in which the host was first seen (shared: one
+    /// allocation per source, not per host).
+    pub source: Option<Arc<Path>>,
     pub origin: Option<Origin>,
 }
 
@@ -57,7 +59,7 @@ pub struct InventoryData {
     group_index: IndexMap<String, GroupId>,
     host_index: IndexMap<String, HostId>,
     /// The source being parsed, recorded as each new host's `source`.
-    pub current_source: Option<PathBuf>,
+    pub current_source: Option<Arc<Path>>,
     /// (group, host) direct memberships: Ansible keeps a name set per group
     /// (`Group._hosts`); one set here keeps `add_host` O(1) on big groups.
     membership: HashSet<(GroupId, HostId)>,
@@ -161,7 +163,7 @@ impl InventoryData {
             Some(h) => h,
             None => {
                 let id = self.hosts.len();
-                let mut vars = Vars::new();
+                let mut vars = Vars::with_capacity(4);
                 // Ansible's `if port:`: port 0 sets nothing.
                 if let Some(p) = port.filter(|&p| p != 0) {
                     vars.insert(
@@ -216,7 +218,9 @@ impl InventoryData {
             self.add_host_to_group(p, h);
             Ok(())
         } else {
-            Err(InventoryError::Model(format!("{child} is not a known host nor group")))
+            Err(InventoryError::Model(format!(
+                "{child} is not a known host nor group"
+            )))
         }
     }
 
@@ -305,8 +309,8 @@ impl InventoryData {
 
     /// `InventoryData.set_variable`: groups win over hosts of the same name.
     /// `ansible_group_priority` sets the group's priority instead of a variable
-    /// (Ansible's `int(value)`: a value `int()` rejects with `TypeError`,
-    /// such as a list or null, is ignored; an unparsable string is an error).
+    /// (Ansible's `int(value)`, called outside `set_priority`'s `try`: a
+    /// list, dict, null or unparsable string fails the source).
     /// A dict set over an existing dict goes through `combine_vars`.
     pub fn set_variable(
         &mut self,
@@ -321,11 +325,10 @@ impl InventoryData {
             if key == "ansible_group_priority" {
                 match priority_of(&value) {
                     Priority::Int(p) => self.groups[g].priority = p,
-                    Priority::Ignored => {}
                     Priority::Invalid => {
                         return Err(InventoryError::Model(format!(
-                            "invalid literal for int() with base 10: {value} (ansible_group_priority of group {entity})"
-                        )))
+                        "ansible_group_priority of group {entity} must be an integer, got {value}"
+                    )))
                     }
                 }
                 return Ok(());
@@ -392,7 +395,6 @@ impl InventoryData {
 
 enum Priority {
     Int(i64),
-    Ignored,
     Invalid,
 }
 
@@ -409,14 +411,18 @@ fn priority_of(v: &Value) -> Priority {
         Value::String(s) => {
             let t = s.trim().replace('_', "");
             match t.parse::<i64>() {
-                Ok(i) if !s.trim().starts_with('_') && !s.trim().ends_with('_') && !s.contains("__") => {
+                Ok(i)
+                    if !s.trim().starts_with('_')
+                        && !s.trim().ends_with('_')
+                        && !s.contains("__") =>
+                {
                     Priority::Int(i)
                 }
                 _ => Priority::Invalid,
             }
         }
         Value::Bool(b) => Priority::Int(*b as i64),
-        _ => Priority::Ignored,
+        _ => Priority::Invalid,
     }
 }
 
@@ -451,5 +457,32 @@ mod tests {
         let ung = &inv.groups[UNGROUPED];
         assert_eq!(ung.hosts, vec![inv.host_id("h2").unwrap()]);
         assert_eq!(inv.groups[inv.group_id("g").unwrap()].parents, vec![ALL]);
+    }
+}
+
+#[cfg(test)]
+mod priority_tests {
+    use super::*;
+
+    #[test]
+    fn group_priority_must_be_an_integer() {
+        let mut inv = InventoryData::new();
+        inv.add_group("g", None);
+        assert!(inv
+            .set_variable("g", "ansible_group_priority", Value::from("7"), None)
+            .is_ok());
+        assert_eq!(inv.group("g").unwrap().priority, 7);
+        for bad in [Value::Null, serde_json::json!([1]), Value::from("high")] {
+            assert!(inv
+                .set_variable("g", "ansible_group_priority", bad, None)
+                .is_err());
+        }
+    }
+
+    #[test]
+    fn port_zero_is_not_a_port() {
+        let mut inv = InventoryData::new();
+        inv.add_host("h", None, Some(0), None).unwrap();
+        assert!(inv.host("h").unwrap().vars.is_empty());
     }
 }

@@ -29,7 +29,10 @@ pub fn list_value(inv: &Inventory, export: bool) -> Value {
     }
     hostvars.sort_by(|a, b| a.0.cmp(&b.0));
     let mut meta = Map::new();
-    meta.insert("hostvars".into(), Value::Object(hostvars.into_iter().collect()));
+    meta.insert(
+        "hostvars".into(),
+        Value::Object(hostvars.into_iter().collect()),
+    );
     meta.insert("profile".into(), Value::from("inventory_legacy"));
     top.push(("_meta".into(), Value::Object(meta)));
     top.sort_by(|a, b| a.0.cmp(&b.0));
@@ -67,16 +70,36 @@ pub fn write_list<W: Write>(inv: &Inventory, export: bool, w: &mut W) -> io::Res
                 hosts.sort();
                 let mut first = true;
                 for (name, h) in hosts {
-                    let vars = host_vars_for_list(inv, h, export);
-                    if vars.is_empty() {
+                    let view = if export { None } else { inv.host_vars_view(h) };
+                    let owned;
+                    let pairs: Vec<(&str, &Value)> = match view {
+                        Some(v) => v,
+                        None => {
+                            owned = host_vars_for_list(inv, h, export);
+                            let mut p: Vec<(&str, &Value)> =
+                                owned.iter().map(|(k, v)| (k.as_str(), &v.value)).collect();
+                            p.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                            p
+                        }
+                    };
+                    if pairs.is_empty() {
                         continue;
                     }
                     w.write_all(if first { b"{" } else { b"," })?;
                     first = false;
                     w.write_all(b"\n            ")?;
                     write_str(w, name)?;
-                    w.write_all(b": ")?;
-                    write_vars(w, &vars, 3)?;
+                    w.write_all(b": {")?;
+                    for (i, (k, v)) in pairs.iter().enumerate() {
+                        if i > 0 {
+                            w.write_all(b",")?;
+                        }
+                        w.write_all(b"\n                ")?;
+                        write_str(w, k)?;
+                        w.write_all(b": ")?;
+                        write_value(w, v, 4)?;
+                    }
+                    w.write_all(b"\n            }")?;
                 }
                 if first {
                     w.write_all(b"{}")?;
@@ -259,8 +282,14 @@ pub fn write_value<W: Write>(w: &mut W, v: &Value, level: usize) -> io::Result<(
     }
 }
 
-/// A JSON string with Python's `ensure_ascii=True` escaping.
+/// A JSON string escaped as Python's `json` does with `ensure_ascii=False`
+/// (Ansible's inventory encoder prints non-ASCII text as is).
 fn write_str<W: Write>(w: &mut W, s: &str) -> io::Result<()> {
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        w.write_all(b"\"")?;
+        w.write_all(s.as_bytes())?;
+        return w.write_all(b"\"");
+    }
     let mut buf = String::with_capacity(s.len() + 2);
     buf.push('"');
     for c in s.chars() {
@@ -272,12 +301,7 @@ fn write_str<W: Write>(w: &mut W, s: &str) -> io::Result<()> {
             '\t' => buf.push_str("\\t"),
             '\u{8}' => buf.push_str("\\b"),
             '\u{c}' => buf.push_str("\\f"),
-            c if (c as u32) < 0x20 || (c as u32) > 0x7e && (c as u32) != 0x7f => {
-                let mut units = [0u16; 2];
-                for u in c.encode_utf16(&mut units) {
-                    buf.push_str(&format!("\\u{:04x}", u));
-                }
-            }
+            c if (c as u32) < 0x20 => buf.push_str(&format!("\\u{:04x}", c as u32)),
             c => buf.push(c),
         }
     }
@@ -292,10 +316,18 @@ pub fn py_float_repr(f: f64) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if f > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if f.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     // `{:e}` gives the shortest round-trip digits as d.ddddde±x.
     let e = format!("{f:e}");
@@ -312,7 +344,11 @@ pub fn py_float_repr(f: f64) -> String {
         } else {
             digits.clone()
         };
-        let es = if exp < 0 { format!("-{:02}", -exp) } else { format!("+{exp:02}") };
+        let es = if exp < 0 {
+            format!("-{:02}", -exp)
+        } else {
+            format!("+{exp:02}")
+        };
         return format!("{sign}{m}e{es}");
     }
     let n = digits.len() as i32;
@@ -322,7 +358,11 @@ pub fn py_float_repr(f: f64) -> String {
     } else if point >= n {
         format!("{}{}.0", digits, "0".repeat((point - n) as usize))
     } else {
-        format!("{}.{}", &digits[..point as usize], &digits[point as usize..])
+        format!(
+            "{}.{}",
+            &digits[..point as usize],
+            &digits[point as usize..]
+        )
     };
     format!("{sign}{body}")
 }
@@ -351,7 +391,11 @@ pub fn py_repr(v: &Value) -> String {
                 if f.is_nan() {
                     "nan".into()
                 } else if f.is_infinite() {
-                    if f > 0.0 { "inf".into() } else { "-inf".into() }
+                    if f > 0.0 {
+                        "inf".into()
+                    } else {
+                        "-inf".into()
+                    }
                 } else {
                     py_float_repr(f)
                 }
@@ -374,7 +418,11 @@ pub fn py_repr(v: &Value) -> String {
 
 /// `repr(str)`: single quotes unless the text has `'` and no `"`.
 pub fn py_str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -387,8 +435,12 @@ pub fn py_str_repr(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if (0x80..0xa0).contains(&(c as u32)) => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if (0x80..0xa0).contains(&(c as u32)) => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -418,11 +470,20 @@ fn show_vars(vars: &Vars, depth: usize, lines: &mut Vec<String>) {
     let mut keys: Vec<&String> = vars.keys().collect();
     keys.sort();
     for k in keys {
-        lines.push(graph_name(&format!("{{{} = {}}}", k, py_str(&vars[k].value)), depth));
+        lines.push(graph_name(
+            &format!("{{{} = {}}}", k, py_str(&vars[k].value)),
+            depth,
+        ));
     }
 }
 
-fn graph_group(inv: &Inventory, g: GroupId, depth: usize, with_vars: bool, lines: &mut Vec<String>) {
+fn graph_group(
+    inv: &Inventory,
+    g: GroupId,
+    depth: usize,
+    with_vars: bool,
+    lines: &mut Vec<String>,
+) {
     let group = &inv.data.groups[g];
     lines.push(graph_name(&format!("@{}:", group.name), depth));
     let depth = depth + 1;
@@ -458,10 +519,10 @@ mod tests {
     }
 
     #[test]
-    fn strings_are_ascii_escaped_like_python_json() {
+    fn strings_are_escaped_like_python_json_without_ensure_ascii() {
         let mut out = Vec::new();
-        write_str(&mut out, "é\"\n😀").unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), r#""\u00e9\"\n\ud83d\ude00""#);
+        write_str(&mut out, "é\"\n😀\u{1}").unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "\"é\\\"\\n😀\\u0001\"");
     }
 
     #[test]

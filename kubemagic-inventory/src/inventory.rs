@@ -83,6 +83,9 @@ pub struct Inventory {
     group_parts: Vec<Vars>,
     /// For each host, its index in `group_parts`.
     host_group_part: Vec<usize>,
+    /// For each group part, the indices of its non-internal entries sorted
+    /// by name, so `host_vars_view` merge-joins instead of hashing.
+    group_parts_sorted: Vec<Vec<usize>>,
 }
 
 impl Inventory {
@@ -102,13 +105,25 @@ impl Inventory {
                 continue;
             }
             let base = vars_base_dir(source);
-            source_vars.push(load_base(&base, &data, &mut store, &mut opened, &mut vars_files)?);
+            source_vars.push(load_base(
+                &base,
+                &data,
+                &mut store,
+                &mut opened,
+                &mut vars_files,
+            )?);
         }
         let play_vars = match &options.playbook_dir {
             Some(pd) => {
                 let base = std::fs::canonicalize(crate::sources::unfrack(pd))
                     .unwrap_or_else(|_| crate::sources::unfrack(pd));
-                Some(load_base(&base, &data, &mut store, &mut opened, &mut vars_files)?)
+                Some(load_base(
+                    &base,
+                    &data,
+                    &mut store,
+                    &mut opened,
+                    &mut vars_files,
+                )?)
             }
             None => None,
         };
@@ -121,6 +136,7 @@ impl Inventory {
             vars_files,
             group_parts: Vec::new(),
             host_group_part: Vec::new(),
+            group_parts_sorted: Vec::new(),
         };
         inv.compute_group_parts();
         Ok(inv)
@@ -162,6 +178,23 @@ impl Inventory {
             };
             host_part.push(i);
         }
+        self.group_parts_sorted = parts
+            .iter()
+            .map(|p| {
+                let mut idx: Vec<usize> = (0..p.len())
+                    .filter(|&i| {
+                        p.get_index(i)
+                            .is_some_and(|(k, _)| !crate::resolve::is_internal(k))
+                    })
+                    .collect();
+                idx.sort_unstable_by(|&a, &b| {
+                    let ka = p.get_index(a).map(|(k, _)| k.as_str()).unwrap_or("");
+                    let kb = p.get_index(b).map(|(k, _)| k.as_str()).unwrap_or("");
+                    ka.cmp(kb)
+                });
+                idx
+            })
+            .collect();
         self.group_parts = parts;
         self.host_group_part = host_part;
     }
@@ -184,7 +217,11 @@ impl Inventory {
         combine_level(&mut acc, &all_src, hb);
         // 4. all_plugins_play
         if let Some(p) = &self.play_vars {
-            combine_level(&mut acc, &[p.groups[ALL].iter().map(|a| a.as_ref()).collect()], hb);
+            combine_level(
+                &mut acc,
+                &[p.groups[ALL].iter().map(|a| a.as_ref()).collect()],
+                hb,
+            );
         }
         // 5. groups_plugins_inventory: source outermost, then groups, then files
         let grp_src: Vec<Vec<&Vars>> = self
@@ -233,7 +270,12 @@ impl Inventory {
     /// Groups of a host, ancestors included; `None` when the host does not exist.
     pub fn host_groups(&self, host: &str) -> Option<Vec<&str>> {
         let h = self.data.host(host)?;
-        Some(h.groups.iter().map(|&g| self.data.groups[g].name.as_str()).collect())
+        Some(
+            h.groups
+                .iter()
+                .map(|&g| self.data.groups[g].name.as_str())
+                .collect(),
+        )
     }
 
     /// Resolved variables of a host with their origins, in Ansible's
@@ -261,10 +303,88 @@ impl Inventory {
         combine_level(&mut acc, &src, hb);
         // 9. host_vars of the playbook dir
         if let Some(p) = &self.play_vars {
-            combine_level(&mut acc, &[p.hosts[h].iter().map(|a| a.as_ref()).collect()], hb);
+            combine_level(
+                &mut acc,
+                &[p.hosts[h].iter().map(|a| a.as_ref()).collect()],
+                hb,
+            );
         }
         remove_internal(&mut acc);
         acc
+    }
+
+    /// The resolved variables of a host as borrowed `(name, value)` pairs
+    /// sorted by name, without cloning anything: the fast path `--list`
+    /// uses for thousands of hosts. `None` with `hash_behaviour=merge`
+    /// (merged dicts are new values; use [`Inventory::host_vars_by_id`]).
+    pub fn host_vars_view<'a>(&'a self, h: HostId) -> Option<Vec<(&'a str, &'a Value)>> {
+        if self.hb() != HashBehaviour::Replace {
+            return None;
+        }
+        let pi = self.host_group_part[h];
+        let part = &self.group_parts[pi];
+        // Host levels (7–9), last definition wins; hosts have few variables.
+        let mut own: Vec<(&str, &Value)> = Vec::new();
+        let mut put = |k: &'a str, v: &'a Value| match own.iter_mut().find(|(x, _)| *x == k) {
+            Some(slot) => slot.1 = v,
+            None => own.push((k, v)),
+        };
+        for (k, v) in &self.data.hosts[h].vars {
+            put(k, &v.value);
+        }
+        for b in &self.source_vars {
+            for f in &b.hosts[h] {
+                for (k, v) in f.iter() {
+                    put(k, &v.value);
+                }
+            }
+        }
+        if let Some(p) = &self.play_vars {
+            for f in &p.hosts[h] {
+                for (k, v) in f.iter() {
+                    put(k, &v.value);
+                }
+            }
+        }
+        own.retain(|(k, _)| !crate::resolve::is_internal(k));
+        own.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        // Merge-join with the group part, sorted once per distinct group set.
+        let mut out = Vec::with_capacity(part.len() + own.len());
+        let mut gi = self.group_parts_sorted[pi].iter().peekable();
+        let mut oi = own.into_iter().peekable();
+        loop {
+            let g = gi
+                .peek()
+                .and_then(|&&i| part.get_index(i))
+                .map(|(k, v)| (k.as_str(), &v.value));
+            match (g, oi.peek().copied()) {
+                (None, None) => break,
+                (Some(gv), None) => {
+                    out.push(gv);
+                    gi.next();
+                }
+                (None, Some(ov)) => {
+                    out.push(ov);
+                    oi.next();
+                }
+                (Some(gv), Some(ov)) => match gv.0.cmp(ov.0) {
+                    std::cmp::Ordering::Less => {
+                        out.push(gv);
+                        gi.next();
+                    }
+                    std::cmp::Ordering::Greater => {
+                        out.push(ov);
+                        oi.next();
+                    }
+                    std::cmp::Ordering::Equal => {
+                        out.push(ov);
+                        gi.next();
+                        oi.next();
+                    }
+                },
+            }
+        }
+        Some(out)
     }
 
     /// `--export` host vars: the host's own vars and its host_vars files only.
@@ -278,7 +398,11 @@ impl Inventory {
             .collect();
         combine_level(&mut acc, &src, hb);
         if let Some(p) = &self.play_vars {
-            combine_level(&mut acc, &[p.hosts[h].iter().map(|a| a.as_ref()).collect()], hb);
+            combine_level(
+                &mut acc,
+                &[p.hosts[h].iter().map(|a| a.as_ref()).collect()],
+                hb,
+            );
         }
         remove_internal(&mut acc);
         acc
@@ -296,7 +420,11 @@ impl Inventory {
             .collect();
         combine_level(&mut acc, &src, hb);
         if let Some(p) = &self.play_vars {
-            combine_level(&mut acc, &[p.groups[g].iter().map(|a| a.as_ref()).collect()], hb);
+            combine_level(
+                &mut acc,
+                &[p.groups[g].iter().map(|a| a.as_ref()).collect()],
+                hb,
+            );
         }
         let prio = self.data.groups[g].priority;
         if prio != 1 {
@@ -315,17 +443,19 @@ impl Inventory {
     /// Resolved variables of a group as `ansible-inventory --graph --vars`
     /// and `--list --export` show them.
     pub fn group_vars(&self, group: &str) -> Result<Vars> {
-        let g = self
-            .data
-            .group_id(group)
-            .ok_or_else(|| InventoryError::Model(format!("group {group} is not in the inventory")))?;
+        let g = self.data.group_id(group).ok_or_else(|| {
+            InventoryError::Model(format!("group {group} is not in the inventory"))
+        })?;
         Ok(self.group_vars_by_id(g))
     }
 
     /// Hosts matching an Ansible host pattern, in Ansible's order.
     pub fn select(&self, pattern: &str) -> Result<Vec<&str>> {
         let ids = crate::pattern::get_hosts(&self.data, pattern)?;
-        Ok(ids.into_iter().map(|h| self.data.hosts[h].name.as_str()).collect())
+        Ok(ids
+            .into_iter()
+            .map(|h| self.data.hosts[h].name.as_str())
+            .collect())
     }
 
     /// The `ansible-inventory --list` (or `--list --export`) document.
@@ -399,4 +529,132 @@ fn load_base(
         out.hosts.push(loaded);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn site(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        for (p, t) in files {
+            let path = d.path().join(p);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, t).unwrap();
+        }
+        d
+    }
+
+    #[test]
+    fn inventory_can_cross_threads_for_python_and_async_callers() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Inventory>();
+    }
+
+    #[test]
+    fn winning_value_keeps_its_origin() {
+        let d = site(&[
+            (
+                "hosts.yml",
+                "all:\n  children:\n    web:\n      vars: {x: inv}\n      hosts: {w1: }\n",
+            ),
+            ("group_vars/web.yml", "x: file\n"),
+        ]);
+        let inv = Inventory::load(&[d.path().join("hosts.yml")], &LoadOptions::default()).unwrap();
+        let vars = inv.host_vars("w1").unwrap();
+        assert_eq!(vars["x"].value, Value::from("file"));
+        let origin = vars["x"].origin.as_ref().unwrap();
+        assert!(origin.file.ends_with("group_vars/web.yml"), "{origin}");
+    }
+
+    #[test]
+    fn vars_files_lists_entries_without_matching_groups() {
+        let d = site(&[
+            ("hosts.yml", "all:\n  hosts: {h1: }\n"),
+            ("group_vars/kube-master.yml", "a: 1\n"),
+            ("group_vars/all/main.yml", "a: 1\n"),
+            ("group_vars/.hidden.yml", "a: 1\n"),
+            ("host_vars/h1.yaml", "a: 1\n"),
+        ]);
+        let inv = Inventory::load(&[d.path().join("hosts.yml")], &LoadOptions::default()).unwrap();
+        let names: Vec<(VarsKind, &str)> = inv
+            .vars_files()
+            .iter()
+            .map(|e| (e.kind, e.name.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                (VarsKind::Group, "all"),
+                (VarsKind::Group, "kube-master"),
+                (VarsKind::Host, "h1")
+            ]
+        );
+    }
+
+    #[test]
+    fn hash_merge_merges_dicts_across_levels() {
+        let d = site(&[(
+            "hosts.yml",
+            "all:\n  vars: {d: {a: 1}}\n  hosts: {h1: {d: {b: 2}}}\n",
+        )]);
+        let opts = LoadOptions {
+            hash_behaviour: HashBehaviour::Merge,
+            ..Default::default()
+        };
+        let inv = Inventory::load(&[d.path().join("hosts.yml")], &opts).unwrap();
+        assert_eq!(
+            inv.host_vars("h1").unwrap()["d"].value,
+            serde_json::json!({"a": 1, "b": 2})
+        );
+        let inv = Inventory::load(&[d.path().join("hosts.yml")], &LoadOptions::default()).unwrap();
+        assert_eq!(
+            inv.host_vars("h1").unwrap()["d"].value,
+            serde_json::json!({"b": 2})
+        );
+    }
+
+    #[test]
+    fn broken_vars_file_is_an_error_with_its_path() {
+        let d = site(&[
+            (
+                "hosts.yml",
+                "all:\n  children:\n    web:\n      hosts: {w1: }\n",
+            ),
+            ("group_vars/web.yml", "a: [1\n"),
+        ]);
+        let err =
+            Inventory::load(&[d.path().join("hosts.yml")], &LoadOptions::default()).unwrap_err();
+        assert!(err.file().unwrap().ends_with("group_vars/web.yml"), "{err}");
+    }
+
+    #[test]
+    fn missing_source_is_an_error() {
+        let d = site(&[]);
+        let err = Inventory::load(&[d.path().join("nope")], &LoadOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("does not exist"));
+    }
+
+    #[test]
+    fn list_view_equals_resolved_host_vars() {
+        let d = site(&[
+            ("hosts.yml", "all:\n  vars: {a: 1, inventory_file: x}\n  children:\n    g:\n      vars: {b: 2}\n      hosts: {h1: {c: 3, a: 0}}\n"),
+            ("host_vars/h1.yml", "b: 9\n"),
+        ]);
+        let inv = Inventory::load(&[d.path().join("hosts.yml")], &LoadOptions::default()).unwrap();
+        let view: Vec<(String, Value)> = inv
+            .host_vars_view(0)
+            .unwrap()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        let mut full: Vec<(String, Value)> = inv
+            .host_vars_by_id(0)
+            .into_iter()
+            .map(|(k, v)| (k, v.value))
+            .collect();
+        full.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(view, full);
+    }
 }

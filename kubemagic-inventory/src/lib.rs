@@ -22,5 +22,5 @@ pub mod yaml;
 pub mod yaml_inventory;
 
 pub use error::{InventoryError, Result};
-pub use value::{Map, Value, Var, Vars};
 pub use inventory::{HashBehaviour, Inventory, LoadOptions, VarsFileEntry, VarsKind};
+pub use value::{Map, Value, Var, Vars};

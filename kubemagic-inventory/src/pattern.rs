@@ -238,7 +238,8 @@ fn split_subscript(pattern: &str) -> (String, Option<Subscript>) {
     }
     static SUB: OnceLock<Regex> = OnceLock::new();
     let re = SUB.get_or_init(|| {
-        Regex::new(r"^(.+)\[(?:(-?[0-9]+)|([0-9]+)([:-])([0-9]*))\]$").expect("constant subscript pattern")
+        Regex::new(r"^(.+)\[(?:(-?[0-9]+)|([0-9]+)([:-])([0-9]*))\]$")
+            .expect("constant subscript pattern")
     });
     if let Ok(Some(c)) = re.captures(pattern) {
         let base = c.get(1).map(|m| m.as_str().to_string()).unwrap_or_default();
@@ -249,7 +250,11 @@ fn split_subscript(pattern: &str) -> (String, Option<Subscript>) {
         } else {
             let start = c.get(3).and_then(|m| m.as_str().parse::<i64>().ok());
             let end_s = c.get(5).map(|m| m.as_str()).unwrap_or("");
-            let end = if end_s.is_empty() { Some(-1) } else { end_s.parse::<i64>().ok() };
+            let end = if end_s.is_empty() {
+                Some(-1)
+            } else {
+                end_s.parse::<i64>().ok()
+            };
             if let (Some(s), Some(e)) = (start, end) {
                 return (base, Some(Subscript::Range(s, e)));
             }
@@ -351,7 +356,10 @@ pub fn fnmatch_translate(pat: &str) -> String {
 
 /// `_match_list`: names matching a glob, or a regex after `~`, matched at
 /// the start as Python's `re.match` does.
-fn match_list<'a, I: Iterator<Item = (usize, &'a str)>>(items: I, pattern: &str) -> Result<Vec<usize>> {
+fn match_list<'a, I: Iterator<Item = (usize, &'a str)>>(
+    items: I,
+    pattern: &str,
+) -> Result<Vec<usize>> {
     let src = match pattern.strip_prefix('~') {
         Some(rx) => format!("^(?:{rx})"),
         None => format!("^(?s:{})$", fnmatch_translate(pattern)),
@@ -381,16 +389,23 @@ fn match_list<'a, I: Iterator<Item = (usize, &'a str)>>(items: I, pattern: &str)
 fn enumerate_matches(data: &InventoryData, pattern: &str) -> Result<Vec<HostId>> {
     let mut results = Vec::new();
     let groups = match_list(
-        data.groups.iter().enumerate().map(|(i, g)| (i, g.name.as_str())),
+        data.groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (i, g.name.as_str())),
         pattern,
     )?;
     for &g in &groups {
         results.extend(group_get_hosts(data, g));
     }
-    let special = pattern.starts_with('~') || pattern.chars().any(|c| matches!(c, '.' | '?' | '*' | '['));
+    let special =
+        pattern.starts_with('~') || pattern.chars().any(|c| matches!(c, '.' | '?' | '*' | '['));
     if groups.is_empty() || special {
         let hosts = match_list(
-            data.hosts.iter().enumerate().map(|(i, h)| (i, h.name.as_str())),
+            data.hosts
+                .iter()
+                .enumerate()
+                .map(|(i, h)| (i, h.name.as_str())),
             pattern,
         )?;
         results.extend(hosts);
@@ -404,10 +419,19 @@ mod tests {
 
     #[test]
     fn address_parsing_matches_ansible() {
-        assert_eq!(parse_address("host:22", false), Some(("host".into(), Some(22))));
-        assert_eq!(parse_address("[::1]:22", false), Some(("::1".into(), Some(22))));
+        assert_eq!(
+            parse_address("host:22", false),
+            Some(("host".into(), Some(22)))
+        );
+        assert_eq!(
+            parse_address("[::1]:22", false),
+            Some(("::1".into(), Some(22)))
+        );
         assert_eq!(parse_address("::1", false), Some(("::1".into(), None)));
-        assert_eq!(parse_address("10.0.0.1", false), Some(("10.0.0.1".into(), None)));
+        assert_eq!(
+            parse_address("10.0.0.1", false),
+            Some(("10.0.0.1".into(), None))
+        );
         assert_eq!(parse_address("bad-", false), None);
         assert_eq!(parse_address("web[1:3]", false), None);
         assert!(parse_address("web[1:3]", true).is_some());
@@ -415,7 +439,10 @@ mod tests {
 
     #[test]
     fn patterns_split_on_commas_and_colons() {
-        assert_eq!(split_host_pattern("a,b[1], c[2:3] , d"), vec!["a", "b[1]", "c[2:3]", "d"]);
+        assert_eq!(
+            split_host_pattern("a,b[1], c[2:3] , d"),
+            vec!["a", "b[1]", "c[2:3]", "d"]
+        );
         assert_eq!(split_host_pattern("web:&db:!x"), vec!["web", "&db", "!x"]);
         assert_eq!(split_host_pattern("g[1:3]"), vec!["g[1:3]"]);
     }
@@ -423,9 +450,18 @@ mod tests {
     #[test]
     fn subscripts_follow_python_slicing() {
         let h: Vec<usize> = (0..5).collect();
-        assert_eq!(apply_subscript(h.clone(), Some(Subscript::Range(1, 3))), Some(vec![1, 2, 3]));
-        assert_eq!(apply_subscript(h.clone(), Some(Subscript::Index(-1))), Some(vec![4]));
+        assert_eq!(
+            apply_subscript(h.clone(), Some(Subscript::Range(1, 3))),
+            Some(vec![1, 2, 3])
+        );
+        assert_eq!(
+            apply_subscript(h.clone(), Some(Subscript::Index(-1))),
+            Some(vec![4])
+        );
         assert_eq!(apply_subscript(h.clone(), Some(Subscript::Index(7))), None);
-        assert_eq!(apply_subscript(h, Some(Subscript::Range(2, -1))), Some(vec![2, 3, 4]));
+        assert_eq!(
+            apply_subscript(h, Some(Subscript::Range(2, -1))),
+            Some(vec![2, 3, 4])
+        );
     }
 }

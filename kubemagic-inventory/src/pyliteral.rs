@@ -13,8 +13,15 @@
 //! malformed node → not a literal; an unhashable dict key or set element is
 //! a `TypeError` that makes Ansible fail the whole file), then coerce as
 //! `_parse_recursive_coerce_types_and_tag` and Ansible's JSON encoder do
-//! (tuples → lists, complex → `str()`, bytes → UTF-8 text, `...` → `"..."`,
-//! dict keys `None`/bool/int/float → their JSON text).
+//! (tuples → lists, complex → `str()`, `...` → `"..."`, bytes → UTF-8 text
+//! that is *untrusted*, so `{"__ansible_unsafe": "..."}` as YAML's `!unsafe`
+//! and as `ansible-inventory --list` prints it; dict keys
+//! `None`/bool/int/float → their JSON text).
+//!
+//! Known representation limit: a dict key that was not a string in Python
+//! (`{1: 'a'}`) is stored as its JSON text (`"1"`), exactly what `--list`
+//! and `--host` print, but `--graph --vars` shows Python's repr of the
+//! original key (`{1: 'a'}`), which we render as `{'1': 'a'}`.
 //!
 //! What we refuse ([`LiteralError::Unsupported`], an error in the INI file)
 //! where Ansible would print something no JSON value of ours can carry or
@@ -65,6 +72,9 @@ pub fn parse_value(v: &str) -> Result<Value, String> {
 /// `ast.literal_eval(v)` followed by Ansible's coercion to JSON-able values.
 pub fn literal_eval(v: &str) -> Result<Value, LiteralError> {
     let src = v.trim_start_matches([' ', '\t']);
+    if let Some(quick) = quick_literal(src) {
+        return quick;
+    }
     let toks = tokenize(src).ok_or(LiteralError::NotALiteral)?;
     let mut p = Parser { toks, pos: 0 };
     let node = p.parse_eval().ok_or(LiteralError::NotALiteral)?;
@@ -72,8 +82,45 @@ pub fn literal_eval(v: &str) -> Result<Value, LiteralError> {
         Conv::Malformed => LiteralError::NotALiteral,
         Conv::TypeError(m) => LiteralError::Unsupported(m),
     })?;
-    to_value(&py).map_err(LiteralError::Unsupported)
+    to_value(&py, 0).map_err(LiteralError::Unsupported)
 }
+
+/// The most common inventory values without tokenizing: a bare word (a
+/// Python name, so never a literal unless `True`/`False`/`None`), a plain
+/// decimal integer, an IPv4 address. `None` means "take the full path".
+fn quick_literal(src: &str) -> Option<Result<Value, LiteralError>> {
+    let b = src.as_bytes();
+    let first = *b.first()?;
+    if (first.is_ascii_alphabetic() || first == b'_')
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    {
+        return Some(match src {
+            "True" => Ok(Value::Bool(true)),
+            "False" => Ok(Value::Bool(false)),
+            "None" => Ok(Value::Null),
+            _ => Err(LiteralError::NotALiteral),
+        });
+    }
+    // Digits with two or more dots (an IPv4 address, a version) tokenize as
+    // adjacent numbers: a syntax error.
+    if b.iter().all(|c| c.is_ascii_digit() || *c == b'.')
+        && b.iter().filter(|&&c| c == b'.').count() >= 2
+        && b.iter().any(u8::is_ascii_digit)
+    {
+        return Some(Err(LiteralError::NotALiteral));
+    }
+    if b.len() <= 18 && b.iter().all(u8::is_ascii_digit) && (first != b'0' || b.len() == 1) {
+        return src.parse::<i64>().ok().map(|i| Ok(Value::from(i)));
+    }
+    None
+}
+
+/// Deepest nesting we accept. Python's tokenizer stops at 200 brackets, but
+/// Ansible's recursive coercion and JSON encoding already overflow Python's
+/// stack at about 170 (less in `ansible-inventory`, whose stack is deeper),
+/// so the exact limit depends on the caller; we refuse anything deeper
+/// than this instead.
+pub const MAX_NESTING: usize = 100;
 
 // ---------------------------------------------------------------- tokens
 
@@ -134,7 +181,10 @@ fn tokenize(src: &str) -> Option<Vec<Tok>> {
                     i += 1;
                 }
             }
-            '\n' if level == 0 && chars[i..].iter().all(|&c| c == '\n') => i = chars.len(),
+            // Inside brackets a newline is whitespace (implicit line joining);
+            // outside, only trailing newlines are allowed in eval mode.
+            '\n' | '\r' if level > 0 => i += 1,
+            '\n' | '\r' if chars[i..].iter().all(|&c| c == '\n' || c == '\r') => i = chars.len(),
             '(' | '[' | '{' => {
                 if level >= MAXLEVEL {
                     return None;
@@ -377,8 +427,16 @@ fn lex_string(s: &[char], prefix: &str) -> Option<(Tok, usize)> {
         };
         return Some((Tok::Bytes(b), consumed));
     }
-    let value = if raw { Ok(body.iter().collect()) } else { unescape_str(body)? };
-    let kind = if fstr { StrKind::FString } else { StrKind::Plain };
+    let value = if raw {
+        Ok(body.iter().collect())
+    } else {
+        unescape_str(body)?
+    };
+    let kind = if fstr {
+        StrKind::FString
+    } else {
+        StrKind::Plain
+    };
     Some((Tok::Str { kind, value }, consumed))
 }
 
@@ -681,11 +739,10 @@ impl Parser {
                 }
                 // Keywords are syntax we do not model; other names are
                 // valid expressions `literal_eval` refuses.
-                "and" | "or" | "not" | "in" | "is" | "if" | "else" | "lambda" | "for"
-                | "await" | "yield" | "async" | "del" | "pass" | "import" | "from"
-                | "class" | "def" | "return" | "while" | "with" | "as" | "try"
-                | "except" | "finally" | "raise" | "global" | "nonlocal" | "assert"
-                | "break" | "continue" | "elif" => None,
+                "and" | "or" | "not" | "in" | "is" | "if" | "else" | "lambda" | "for" | "await"
+                | "yield" | "async" | "del" | "pass" | "import" | "from" | "class" | "def"
+                | "return" | "while" | "with" | "as" | "try" | "except" | "finally" | "raise"
+                | "global" | "nonlocal" | "assert" | "break" | "continue" | "elif" => None,
                 _ => Some(Node::Other),
             },
             Tok::Op("...") => Some(Node::Const(Py::Ellipsis)),
@@ -883,8 +940,12 @@ fn convert_signed_num(n: &Node) -> Result<Py, Conv> {
 fn convert(n: &Node) -> Result<Py, Conv> {
     match n {
         Node::Const(p) => Ok(p.clone()),
-        Node::Tuple(items) => Ok(Py::Tuple(items.iter().map(convert).collect::<Result<_, _>>()?)),
-        Node::List(items) => Ok(Py::List(items.iter().map(convert).collect::<Result<_, _>>()?)),
+        Node::Tuple(items) => Ok(Py::Tuple(
+            items.iter().map(convert).collect::<Result<_, _>>()?,
+        )),
+        Node::List(items) => Ok(Py::List(
+            items.iter().map(convert).collect::<Result<_, _>>()?,
+        )),
         Node::Set(items) => {
             let mut out: Vec<Py> = Vec::new();
             for it in items {
@@ -998,7 +1059,9 @@ fn int_value(i: &Int) -> Result<Value, String> {
             } else if let Ok(x) = u64::try_from(*v) {
                 Ok(Value::from(x))
             } else {
-                Err(format!("integer {v} is outside the 64-bit range kubemagic supports"))
+                Err(format!(
+                    "integer {v} is outside the 64-bit range kubemagic supports"
+                ))
             }
         }
         Int::Big(t) => Err(format!(
@@ -1013,7 +1076,13 @@ fn text_of_bytes(b: &[u8]) -> Result<String, String> {
 }
 
 /// `_parse_recursive_coerce_types_and_tag` plus the JSON encoder's rules.
-fn to_value(p: &Py) -> Result<Value, String> {
+fn to_value(p: &Py, depth: usize) -> Result<Value, String> {
+    if depth > MAX_NESTING {
+        return Err(format!(
+            "value nested more than {MAX_NESTING} levels deep (ansible-core overflows its stack on deep nesting)"
+        ));
+    }
+    let sub = |v: &Py| to_value(v, depth + 1);
     Ok(match p {
         Py::None => Value::Null,
         Py::Bool(b) => Value::Bool(*b),
@@ -1022,10 +1091,17 @@ fn to_value(p: &Py) -> Result<Value, String> {
         Py::Complex(r, i) => Value::String(complex_str(*r, *i)),
         Py::Str(s) => Value::String(s.clone()),
         Py::BadStr(e) => return Err(e.clone()),
-        Py::Bytes(b) => Value::String(text_of_bytes(b)?),
+        // `to_text(bytes)` is not tagged trusted, so ansible-inventory
+        // renders it as an unsafe string (same representation as YAML's
+        // `!unsafe`; `--host` shows it bare).
+        Py::Bytes(b) => {
+            let mut m = Map::new();
+            m.insert("__ansible_unsafe".into(), Value::String(text_of_bytes(b)?));
+            Value::Object(m)
+        }
         Py::Ellipsis => Value::String("...".into()),
         Py::Tuple(items) | Py::List(items) => {
-            Value::Array(items.iter().map(to_value).collect::<Result<_, _>>()?)
+            Value::Array(items.iter().map(sub).collect::<Result<_, _>>()?)
         }
         Py::Set(items) => {
             if items.len() > 1 {
@@ -1034,12 +1110,12 @@ fn to_value(p: &Py) -> Result<Value, String> {
                         .into(),
                 );
             }
-            Value::Array(items.iter().map(to_value).collect::<Result<_, _>>()?)
+            Value::Array(items.iter().map(sub).collect::<Result<_, _>>()?)
         }
         Py::Dict(pairs) => {
             let mut m = Map::new();
             for (k, v) in pairs {
-                m.insert(key_text(k)?, to_value(v)?);
+                m.insert(key_text(k)?, sub(v)?);
             }
             Value::Object(m)
         }
@@ -1119,7 +1195,7 @@ mod tests {
     fn strings_escapes_prefixes_and_concatenation() {
         assert_eq!(ev("'a\\tb'"), json!("a\tb"));
         assert_eq!(ev("r'a\\tb'"), json!("a\\tb"));
-        assert_eq!(ev("b'abc'"), json!("abc"));
+        assert_eq!(ev("b'abc'"), json!({"__ansible_unsafe": "abc"}));
         assert_eq!(ev("'a' 'b' \"c\""), json!("abc"));
         assert_eq!(ev("'\\d'"), json!("\\d"));
         assert_eq!(ev("'\\777'"), json!("\u{1ff}"));
@@ -1140,7 +1216,10 @@ mod tests {
     fn dict_keys_collide_by_python_equality_and_print_as_json() {
         assert_eq!(ev("{1: 'a', True: 'b'}"), json!({"1": "b"}));
         assert_eq!(ev("{1.0: 2, 1: 3}"), json!({"1.0": 3}));
-        assert_eq!(ev("{None: 1, False: 2, 1.5: 3}"), json!({"null": 1, "false": 2, "1.5": 3}));
+        assert_eq!(
+            ev("{None: 1, False: 2, 1.5: 3}"),
+            json!({"null": 1, "false": 2, "1.5": 3})
+        );
     }
 
     #[test]
@@ -1173,6 +1252,36 @@ mod tests {
         ] {
             assert!(parse_value(s).is_err(), "{s}");
         }
+    }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(3000))]
+            #[test]
+            fn arbitrary_strings_never_panic(s in "\\PC{0,80}") {
+                let _ = parse_value(&s);
+            }
+
+            #[test]
+            fn literal_shaped_strings_never_panic(
+                s in "[-+0-9a-fA-FxXoObBjJeE_.'\"\\\\ ,:()\\[\\]{}#rRuUNn]{0,60}"
+            ) {
+                let _ = parse_value(&s);
+            }
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_stack_overflow() {
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(parse_value(&deep).is_err());
+        let deeper = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+        assert_eq!(parse_value(&deeper).unwrap(), json!(deeper));
+        let ok = format!("{}{}", "(".repeat(50), ")".repeat(50));
+        assert_eq!(parse_value(&ok).unwrap(), json!([]));
     }
 
     #[test]

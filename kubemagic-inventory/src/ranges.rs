@@ -110,9 +110,15 @@ fn parse_address(address: &str) -> Option<(String, Option<String>)> {
 /// `ansible_port` only for a truthy port, so `host:0` behaves as no port.
 /// Errors are plain messages; the caller adds file and line.
 pub fn expand_host_pattern(pattern: &str) -> Result<(Vec<String>, Option<u16>), String> {
-    let (host, port) = match parse_address(pattern) {
-        Some((h, p)) => (h, p),
-        None => (pattern.to_string(), None),
+    // Without a `:` neither port form can match, and whether or not the
+    // address parses, Ansible then keeps the pattern as it is.
+    let (host, port) = if !pattern.contains(':') {
+        (pattern.to_string(), None)
+    } else {
+        match parse_address(pattern) {
+            Some((h, p)) => (h, p),
+            None => (pattern.to_string(), None),
+        }
     };
     let port = match port {
         None => None,
@@ -204,7 +210,10 @@ fn py_int(s: &str) -> Option<i128> {
         Some(b'+') => (false, &s[1..]),
         _ => (false, s),
     };
-    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__")
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
     {
         return None;
     }
@@ -215,6 +224,11 @@ fn py_int(s: &str) -> Option<i128> {
         }
         let d = c.to_digit(10).filter(|_| c.is_ascii_digit())?;
         v = v.checked_mul(10)?.checked_add(d as i128)?;
+        // Keeps all range arithmetic (`end - begin`, `step * i`) far from
+        // i128 overflow; no host range needs more.
+        if v > i64::MAX as i128 {
+            return None;
+        }
     }
     Some(if neg { -v } else { v })
 }
@@ -265,7 +279,9 @@ fn parse_range(line: &str) -> Result<(String, Seq, String), String> {
         return Ok((head.to_string(), Seq::Letters(letters), tail.to_string()));
     }
     let (Some(b), Some(e)) = (py_int(beg), py_int(end)) else {
-        return Err(format!("invalid host range [{nrange}]: bounds must be integers or letters"));
+        return Err(format!(
+            "invalid host range [{nrange}]: bounds must be integers or letters"
+        ));
     };
     let step = step_value.ok_or_else(|| format!("invalid range step in [{nrange}]"))?;
     if step < 1 {
@@ -280,7 +296,9 @@ fn parse_range(line: &str) -> Result<(String, Seq, String), String> {
     let count = usize::try_from(count)
         .ok()
         .filter(|&c| c <= MAX_EXPANDED_HOSTS)
-        .ok_or_else(|| format!("host range [{nrange}] expands to more than {MAX_EXPANDED_HOSTS} hosts"))?;
+        .ok_or_else(|| {
+            format!("host range [{nrange}] expands to more than {MAX_EXPANDED_HOSTS} hosts")
+        })?;
     Ok((
         head.to_string(),
         Seq::Numbers {
@@ -306,7 +324,10 @@ fn expand_hostname_range(line: &str) -> Result<Vec<String>, String> {
                 continue;
             }
             let (head, seq, tail) = parse_range(h)?;
-            if next.len().saturating_add(seq.len().saturating_mul(current.len())) > MAX_EXPANDED_HOSTS
+            if next
+                .len()
+                .saturating_add(seq.len().saturating_mul(current.len()))
+                > MAX_EXPANDED_HOSTS
             {
                 return Err(format!(
                     "host pattern '{line}' expands to more than {MAX_EXPANDED_HOSTS} hosts"
@@ -331,7 +352,10 @@ mod tests {
 
     #[test]
     fn plain_host_has_no_port() {
-        assert_eq!(expand_host_pattern("web1").unwrap(), (vec!["web1".into()], None));
+        assert_eq!(
+            expand_host_pattern("web1").unwrap(),
+            (vec!["web1".into()], None)
+        );
     }
 
     #[test]
@@ -373,7 +397,10 @@ mod tests {
 
     #[test]
     fn bracketed_ipv6_with_port() {
-        assert_eq!(expand_host_pattern("[::1]:22").unwrap(), (vec!["::1".into()], Some(22)));
+        assert_eq!(
+            expand_host_pattern("[::1]:22").unwrap(),
+            (vec!["::1".into()], Some(22))
+        );
         assert_eq!(
             expand_host_pattern("[fe80::1]:2222").unwrap(),
             (vec!["fe80::1".into()], Some(2222))
@@ -382,8 +409,14 @@ mod tests {
 
     #[test]
     fn bare_ipv6_is_one_host_without_port() {
-        assert_eq!(expand_host_pattern("fe80::1").unwrap(), (vec!["fe80::1".into()], None));
-        assert_eq!(expand_host_pattern("::1").unwrap(), (vec!["::1".into()], None));
+        assert_eq!(
+            expand_host_pattern("fe80::1").unwrap(),
+            (vec!["fe80::1".into()], None)
+        );
+        assert_eq!(
+            expand_host_pattern("::1").unwrap(),
+            (vec!["::1".into()], None)
+        );
     }
 
     #[test]
@@ -392,12 +425,18 @@ mod tests {
             expand_host_pattern("user@host:22").unwrap(),
             (vec!["user@host:22".into()], None)
         );
-        assert_eq!(expand_host_pattern("h_:22").unwrap(), (vec!["h_:22".into()], None));
+        assert_eq!(
+            expand_host_pattern("h_:22").unwrap(),
+            (vec!["h_:22".into()], None)
+        );
     }
 
     #[test]
     fn port_zero_is_no_port() {
-        assert_eq!(expand_host_pattern("h:0").unwrap(), (vec!["h".into()], None));
+        assert_eq!(
+            expand_host_pattern("h:0").unwrap(),
+            (vec!["h".into()], None)
+        );
     }
 
     #[test]
@@ -416,8 +455,52 @@ mod tests {
 
     #[test]
     fn malformed_ranges_are_errors() {
-        for p in ["n[1:]", "n[1]", "n[1:2:3:4]", "n[01:100]", "n[1:2", "n[a:5]", "n|[1:2]"] {
+        for p in [
+            "n[1:]",
+            "n[1]",
+            "n[1:2:3:4]",
+            "n[01:100]",
+            "n[1:2",
+            "n[a:5]",
+            "n|[1:2]",
+        ] {
             assert!(expand_host_pattern(p).is_err(), "{p}");
+        }
+    }
+
+    #[test]
+    fn bounds_beyond_64_bits_are_errors_not_overflows() {
+        assert!(expand_host_pattern("n[0:9223372036854775807:4611686018427387904]").is_ok());
+        assert!(expand_host_pattern(
+            "n[0:170141183460469231731687303715884105727:85070591730234615865843651857942052864]"
+        )
+        .is_err());
+        assert!(expand_host_pattern(
+            "n[-9223372036854775807:9223372036854775807:9223372036854775807]"
+        )
+        .is_ok());
+    }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+            #[test]
+            fn arbitrary_patterns_never_panic(s in "\\PC{0,60}") {
+                let _ = expand_host_pattern(&s);
+            }
+
+            #[test]
+            fn range_shaped_patterns_never_panic(
+                s in "[a-z0-9.:_-]{0,4}(\\[[-+0-9a-zA-Z_ ]{0,22}:[-+0-9a-zA-Z_ ]{0,22}(:[-+0-9_]{0,22})?\\][a-z0-9.:\\[\\]-]{0,6}){1,3}"
+            ) {
+                if let Ok((hosts, _)) = expand_host_pattern(&s) {
+                    prop_assert!(hosts.len() <= MAX_EXPANDED_HOSTS);
+                    prop_assert!(!hosts.is_empty());
+                }
+            }
         }
     }
 

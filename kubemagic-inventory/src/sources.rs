@@ -47,7 +47,9 @@ pub fn unfrack(source: &Path) -> PathBuf {
     let s = source.to_string_lossy();
     let expanded = if s == "~" || s.starts_with("~/") {
         match std::env::var_os("HOME") {
-            Some(home) => PathBuf::from(home).join(s.trim_start_matches('~').trim_start_matches('/')),
+            Some(home) => {
+                PathBuf::from(home).join(s.trim_start_matches('~').trim_start_matches('/'))
+            }
             None => source.to_path_buf(),
         }
     } else {
@@ -56,7 +58,9 @@ pub fn unfrack(source: &Path) -> PathBuf {
     let abs = if expanded.is_absolute() {
         expanded
     } else {
-        std::env::current_dir().map(|d| d.join(&expanded)).unwrap_or(expanded)
+        std::env::current_dir()
+            .map(|d| d.join(&expanded))
+            .unwrap_or(expanded)
     };
     normpath(&abs)
 }
@@ -129,9 +133,13 @@ fn parse_source(path: &Path, data: &mut InventoryData, processed: &mut Vec<PathB
     }
     let bytes = std::fs::read(path).map_err(|e| InventoryError::io(path, e))?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        InventoryError::parse(path, None, format!("inventory source is not valid UTF-8: {e}"))
+        InventoryError::parse(
+            path,
+            None,
+            format!("inventory source is not valid UTF-8: {e}"),
+        )
     })?;
-    data.current_source = Some(path.to_path_buf());
+    data.current_source = Some(std::sync::Arc::from(path));
     let result = parse_file(path, &text, data);
     data.current_source = None;
     result?;

@@ -53,17 +53,22 @@
 //! - One document at most: a second document is an error; an empty stream
 //!   or a document holding only `~` gives `None`.
 //!
-//! Known deviations (not reproducible with `serde_json` values, or
-//! libyaml-vs-saphyr syntax corner cases): YAML 1.1 line breaks (NEL, LS,
-//! PS), `!!set` order (Python's is hash-randomised), `!unsafe` on an
-//! alias whose node was already constructed elsewhere (Python reuses the
-//! trusted object).
+//! Syntax: libyaml's tab rules are reproduced on top of saphyr (see
+//! [`compose`]): `key:<TAB>value` is accepted, a tab in the indentation of a
+//! block-context line is an error. Known deviations, checked by the
+//! `documents_match_the_libyaml_table` test: YAML 1.1 line breaks (NEL,
+//! LS, PS) are not line breaks here; an empty implicit key (`: v`) is a
+//! null key here and an error in libyaml; a tab-indented continuation line
+//! of a quoted scalar is an error here. Values: `!!set` order (Python's is
+//! hash-randomised); `!unsafe` on an alias whose node was already
+//! constructed elsewhere (Python reuses the trusted object).
 
 use crate::error::{InventoryError, Result};
 use crate::value::{Map, Value, Var, Vars};
 use kubemagic_core::Origin;
 use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::path::Path;
 use std::rc::Rc;
 
@@ -149,7 +154,9 @@ impl Node {
         match &self.kind {
             NodeKind::Map(entries) => entries
                 .iter()
-                .find(|(k, _)| matches!(&k.kind, NodeKind::Str(s) | NodeKind::Unsafe(s) if s == key))
+                .find(
+                    |(k, _)| matches!(&k.kind, NodeKind::Str(s) | NodeKind::Unsafe(s) if s == key),
+                )
                 .map(|(_, v)| v),
             _ => None,
         }
@@ -170,10 +177,10 @@ impl Node {
                 Some(n) => Value::Number(n),
                 None => {
                     return Err(err(format!(
-                        "float {} cannot be represented: ansible-inventory prints it as non-JSON `{}`",
-                        python_float_repr(*f),
-                        json_float_token(*f)
-                    )))
+                    "float {} cannot be represented: ansible-inventory prints it as non-JSON `{}`",
+                    python_float_repr(*f),
+                    json_float_token(*f)
+                )))
                 }
             },
             NodeKind::Str(s) | NodeKind::Timestamp(s) => Value::String(s.clone()),
@@ -195,6 +202,37 @@ impl Node {
         })
     }
 
+    /// [`Node::to_value`] without copying the strings.
+    pub fn into_value(self, file: &Path) -> Result<Value> {
+        let line = self.line;
+        Ok(match self.kind {
+            NodeKind::Str(s) | NodeKind::Timestamp(s) => Value::String(s),
+            NodeKind::Seq(items) => Value::Array(
+                items
+                    .into_iter()
+                    .map(|n| n.into_value(file))
+                    .collect::<Result<Vec<_>>>()?,
+            ),
+            NodeKind::Map(entries) => {
+                let mut m = Map::with_capacity(entries.len());
+                for (k, v) in entries {
+                    let key = match k.kind {
+                        NodeKind::Str(s) | NodeKind::Unsafe(s) | NodeKind::Vault(s) => s,
+                        _ => k.key_string(file)?,
+                    };
+                    m.insert(key, v.into_value(file)?);
+                }
+                Value::Object(m)
+            }
+            kind => Node {
+                line,
+                col: self.col,
+                kind,
+            }
+            .to_value(file)?,
+        })
+    }
+
     /// A mapping key as Ansible's legacy JSON encoder writes it: strings as
     /// they are, `None`/ints/floats/bools through `json.dumps`.
     pub fn key_string(&self, file: &Path) -> Result<String> {
@@ -207,8 +245,8 @@ impl Node {
             NodeKind::Float(f) => json_float_token(*f),
             NodeKind::Timestamp(s) => {
                 return Err(err(format!(
-                    "date key `{s}` is not JSON serializable (ansible-inventory fails on it); quote it"
-                )))
+                "date key `{s}` is not JSON serializable (ansible-inventory fails on it); quote it"
+            )))
             }
             NodeKind::Seq(_) | NodeKind::Map(_) => {
                 return Err(err("found unhashable key".to_string()))
@@ -270,7 +308,11 @@ pub fn python_float_repr(f: f64) -> String {
             if n <= int_len {
                 format!("{digits}{}.0", "0".repeat((int_len - n) as usize))
             } else {
-                format!("{}.{}", &digits[..int_len as usize], &digits[int_len as usize..])
+                format!(
+                    "{}.{}",
+                    &digits[..int_len as usize],
+                    &digits[int_len as usize..]
+                )
             }
         } else {
             format!("0.{}{digits}", "0".repeat((-exp - 1) as usize))
@@ -297,7 +339,11 @@ pub fn strip_unsafe(v: &Value) -> Value {
                     return Value::String(s.clone());
                 }
             }
-            Value::Object(m.iter().map(|(k, v)| (k.clone(), strip_unsafe(v))).collect())
+            Value::Object(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), strip_unsafe(v)))
+                    .collect(),
+            )
         }
         Value::Array(a) => Value::Array(a.iter().map(strip_unsafe).collect()),
         other => other.clone(),
@@ -321,39 +367,70 @@ pub fn value_str(v: &Value) -> Option<&str> {
 // Public entry points
 // ---------------------------------------------------------------------------
 
+/// A repeated mapping key: Ansible warns "Found duplicate mapping key"
+/// and keeps the last value (its default `DUPLICATE_YAML_DICT_KEY=warn`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// The key as it would be printed (`key_string`).
+    pub key: String,
+    /// Line of the first definition.
+    pub first_line: u32,
+    /// Line of the definition that wins.
+    pub line: u32,
+}
+
 /// `from_yaml`: JSON first, then YAML; the constructed document with
 /// positions, `None` for an empty stream or an empty/null document.
 pub fn load_nodes(text: &str, path: &Path) -> Result<Option<Node>> {
+    load_nodes_with_duplicates(text, path).map(|(n, _)| n)
+}
+
+/// [`load_nodes`] plus the duplicate keys Ansible would warn about (YAML
+/// only: `json.loads` keeps the last value silently), for checks that want
+/// to flag them.
+pub fn load_nodes_with_duplicates(
+    text: &str,
+    path: &Path,
+) -> Result<(Option<Node>, Vec<DuplicateKey>)> {
     let yaml_raw = compose(text, path);
     if let Some(json) = try_json(text) {
         let raw = yaml_raw.as_ref().ok().and_then(|r| r.as_ref());
         return match json {
-            Value::Null => Ok(None),
-            v => Ok(Some(graft(&v, raw, 1, 1)?.ok_or_else(|| {
-                InventoryError::parse(path, Some(1), "invalid `__ansible_unsafe`/`__ansible_vault` value")
-            })?)),
+            Value::Null => Ok((None, Vec::new())),
+            v => Ok((
+                Some(graft(&v, raw, 1, 1)?.ok_or_else(|| {
+                    InventoryError::parse(
+                        path,
+                        Some(1),
+                        "invalid `__ansible_unsafe`/`__ansible_vault` value",
+                    )
+                })?),
+                Vec::new(),
+            )),
         };
     }
     let raw = match yaml_raw? {
         Some(r) => r,
-        None => return Ok(None),
+        None => return Ok((None, Vec::new())),
     };
     let mut c = Constructor {
         path,
         budget: NODE_BUDGET,
+        duplicates: Vec::new(),
     };
     let node = c.construct(&raw, false, 0)?;
-    Ok(match node.kind {
+    let node = match node.kind {
         NodeKind::Null => None,
         _ => Some(node),
-    })
+    };
+    Ok((node, c.duplicates))
 }
 
 /// A whole document as a value (for `kubemagic.yml` and other callers);
 /// `None` when the document is empty or null.
 pub fn load_yaml(text: &str, path: &Path) -> Result<Option<Value>> {
     match load_nodes(text, path)? {
-        Some(n) => Ok(Some(n.to_value(path)?)),
+        Some(n) => Ok(Some(n.into_value(path)?)),
         None => Ok(None),
     }
 }
@@ -378,15 +455,16 @@ pub fn load_vars_file(text: &str, path: &Path) -> Result<Option<Vars>> {
     if !node.kind.is_truthy() {
         return Ok(None);
     }
-    match &node.kind {
+    let line = node.line;
+    match node.kind {
         NodeKind::Map(entries) => {
-            let mut vars = Vars::new();
+            let mut vars = Vars::with_capacity(entries.len());
             for (k, v) in entries {
                 let name = k.key_string(path)?;
                 vars.insert(
                     name,
                     Var {
-                        value: v.to_value(path)?,
+                        value: v.into_value(path)?,
                         origin: Some(Origin::new(path, Some(k.line))),
                     },
                 );
@@ -395,7 +473,7 @@ pub fn load_vars_file(text: &str, path: &Path) -> Result<Option<Vars>> {
         }
         other => Err(InventoryError::parse(
             path,
-            Some(node.line),
+            Some(line),
             format!(
                 "Invalid vars file: expected a mapping of variables at the top level, found {}",
                 other.type_name()
@@ -451,7 +529,10 @@ fn graft(v: &Value, raw: Option<&Rc<Raw>>, line: u32, col: u32) -> Result<Option
                 let big = raw.and_then(|r| match &r.kind {
                     RawKind::Scalar { value, .. }
                         if !value.is_empty()
-                            && value.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit()) =>
+                            && value
+                                .trim_start_matches('-')
+                                .bytes()
+                                .all(|b| b.is_ascii_digit()) =>
                     {
                         value.parse::<i128>().ok()
                     }
@@ -559,8 +640,172 @@ const MAX_DEPTH: usize = 512;
 /// Nodes constructed per document, after alias expansion ("billion laughs").
 const NODE_BUDGET: usize = 2_000_000;
 
+/// Where scalars and flow collections lie, for the libyaml tab rules.
+#[derive(Default)]
+struct Layout {
+    /// (first line, last line, style, first char index, end char index)
+    scalars: Vec<(usize, usize, ScalarStyle, usize, usize)>,
+    /// (opening line, closing line) of flow collections.
+    flows: Vec<(usize, usize)>,
+    open: Vec<Option<usize>>,
+}
+
+/// libyaml and saphyr disagree on tabs: libyaml accepts a tab as the
+/// separator after an indicator (`key:<TAB>value`), which saphyr rejects,
+/// and rejects a tab in the leading whitespace of a block-context line,
+/// which saphyr accepts. Both are reproduced here: on a saphyr error the
+/// text is retried with such separator tabs turned into spaces (accepted
+/// only if none of them lands inside a quoted or block scalar), and a
+/// parsed text is checked for leading tabs. Only runs when the text has tabs.
 fn compose(text: &str, path: &Path) -> Result<Option<Rc<Raw>>> {
-    let perr = |line: usize, msg: String| InventoryError::parse(path, Some(line.max(1) as u32), msg);
+    if !text.contains('\t') {
+        return compose_inner(text, path, None);
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut layout = Layout::default();
+    match compose_inner(text, path, Some((&chars, &mut layout))) {
+        Ok(root) => {
+            check_leading_tabs(text, path, &layout)?;
+            Ok(root)
+        }
+        Err(first) => {
+            let (relaxed, changed) = relax_separator_tabs(text);
+            if changed.is_empty() {
+                return Err(first);
+            }
+            let rchars: Vec<char> = relaxed.chars().collect();
+            let mut rl = Layout::default();
+            match compose_inner(&relaxed, path, Some((&rchars, &mut rl))) {
+                Ok(root) => {
+                    let inside = rl.scalars.iter().any(|&(_, _, style, a, b)| {
+                        style != ScalarStyle::Plain && changed.iter().any(|&i| i >= a && i < b)
+                    });
+                    if inside {
+                        return Err(first);
+                    }
+                    check_leading_tabs(&relaxed, path, &rl)?;
+                    Ok(root)
+                }
+                Err(_) => Err(first),
+            }
+        }
+    }
+}
+
+/// Tabs in the whitespace right after `:`, `- ` or `? ` on a line that goes
+/// on with content become spaces; returns the char indices changed.
+fn relax_separator_tabs(text: &str) -> (String, Vec<usize>) {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = chars.clone();
+    let mut changed = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let indicator = c == ':'
+            || ((c == '-' || c == '?') && {
+                let mut j = i;
+                while j > 0 && chars[j - 1] == ' ' {
+                    j -= 1;
+                }
+                j == 0 || chars[j - 1] == '\n' || chars[j - 1] == '-'
+            });
+        if indicator && chars.get(i + 1) == Some(&'\t') {
+            let mut j = i + 1;
+            while j < chars.len() && (chars[j] == ' ' || chars[j] == '\t') {
+                j += 1;
+            }
+            if j < chars.len() && chars[j] != '\n' && chars[j] != '\r' {
+                for (k, ch) in out.iter_mut().enumerate().take(j).skip(i + 1) {
+                    if *ch == '\t' {
+                        *ch = ' ';
+                        changed.push(k);
+                    }
+                }
+            }
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    (out.into_iter().collect(), changed)
+}
+
+/// libyaml: in block context a tab may not appear in the leading
+/// whitespace of a line ("found character that cannot start any token"),
+/// nor before a block scalar's indentation ("found a tab character where an
+/// indentation space is expected"). Quoted scalars and flow collections may
+/// hold such tabs.
+fn check_leading_tabs(text: &str, path: &Path, layout: &Layout) -> Result<()> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut state: Vec<u8> = vec![0; lines.len() + 2]; // 0 block, 1 skip, 2 block scalar, 3 plain continuation
+    let mut block_indent: HashMap<usize, usize> = HashMap::new();
+    for &(a, b) in &layout.flows {
+        let end = b.min(lines.len());
+        if a < end {
+            state[a + 1..=end].iter_mut().for_each(|s| *s = 1);
+        }
+    }
+    for &(a, b, style, _, _) in &layout.scalars {
+        if b <= a {
+            continue;
+        }
+        let kind = match style {
+            ScalarStyle::Plain => 3,
+            ScalarStyle::Literal | ScalarStyle::Folded => 2,
+            _ => 1,
+        };
+        let mut indent = None;
+        let end = b.min(lines.len());
+        for (l, st) in state.iter_mut().enumerate().take(end + 1).skip(a + 1) {
+            if *st == 1 {
+                continue;
+            }
+            *st = kind;
+            if kind == 2 {
+                let line = lines.get(l - 1).copied().unwrap_or("");
+                let spaces = line.len() - line.trim_start_matches(' ').len();
+                if indent.is_none()
+                    && !line
+                        .trim_start_matches(' ')
+                        .trim_end_matches('\r')
+                        .is_empty()
+                {
+                    indent = Some(spaces.max(1));
+                }
+                block_indent.insert(l, indent.unwrap_or(usize::MAX));
+            }
+        }
+    }
+    for (i, line) in lines.iter().enumerate() {
+        let l = i + 1;
+        let spaces = line.len() - line.trim_start_matches(' ').len();
+        if !line[spaces..].starts_with('\t') {
+            continue;
+        }
+        let bad = match state[l] {
+            1 => false,
+            2 => spaces < block_indent.get(&l).copied().unwrap_or(usize::MAX),
+            3 => spaces == 0,
+            _ => true,
+        };
+        if bad {
+            return Err(InventoryError::parse(
+                path,
+                Some(l as u32),
+                "found a tab character in the indentation (YAML forbids tabs there; use spaces)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn compose_inner(
+    text: &str,
+    path: &Path,
+    mut layout: Option<(&[char], &mut Layout)>,
+) -> Result<Option<Rc<Raw>>> {
+    let perr =
+        |line: usize, msg: String| InventoryError::parse(path, Some(line.max(1) as u32), msg);
     let mut anchors: HashMap<usize, Rc<Raw>> = HashMap::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Rc<Raw>> = None;
@@ -595,6 +840,15 @@ fn compose(text: &str, path: &Path) -> Result<Option<Rc<Raw>>> {
                 }
             },
             Event::Scalar(value, style, anchor, tag) => {
+                if let Some((_, lay)) = layout.as_mut() {
+                    lay.scalars.push((
+                        span.start.line(),
+                        span.end.line(),
+                        style,
+                        span.start.index(),
+                        span.end.index(),
+                    ));
+                }
                 let raw = Raw {
                     line,
                     col,
@@ -607,8 +861,15 @@ fn compose(text: &str, path: &Path) -> Result<Option<Rc<Raw>>> {
                 Some((Rc::new(raw), anchor))
             }
             Event::SequenceStart(anchor, tag) => {
+                if let Some((chars, lay)) = layout.as_mut() {
+                    let flow = matches!(chars.get(span.start.index()), Some('[' | '{'));
+                    lay.open.push(flow.then(|| span.start.line()));
+                }
                 if stack.len() >= MAX_DEPTH {
-                    return Err(perr(span.start.line(), "document nested too deeply".to_string()));
+                    return Err(perr(
+                        span.start.line(),
+                        "document nested too deeply".to_string(),
+                    ));
                 }
                 stack.push(Frame::Seq {
                     line,
@@ -620,8 +881,15 @@ fn compose(text: &str, path: &Path) -> Result<Option<Rc<Raw>>> {
                 None
             }
             Event::MappingStart(anchor, tag) => {
+                if let Some((chars, lay)) = layout.as_mut() {
+                    let flow = matches!(chars.get(span.start.index()), Some('[' | '{'));
+                    lay.open.push(flow.then(|| span.start.line()));
+                }
                 if stack.len() >= MAX_DEPTH {
-                    return Err(perr(span.start.line(), "document nested too deeply".to_string()));
+                    return Err(perr(
+                        span.start.line(),
+                        "document nested too deeply".to_string(),
+                    ));
                 }
                 stack.push(Frame::Map {
                     line,
@@ -633,40 +901,53 @@ fn compose(text: &str, path: &Path) -> Result<Option<Rc<Raw>>> {
                 });
                 None
             }
-            Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                Some(Frame::Seq {
-                    line,
-                    col,
-                    tag,
-                    anchor,
-                    items,
-                }) => Some((
-                    Rc::new(Raw {
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((_, lay)) = layout.as_mut() {
+                    if let Some(Some(open)) = lay.open.pop() {
+                        lay.flows
+                            .push((open, span.end.line().max(span.start.line())));
+                    }
+                }
+                match stack.pop() {
+                    Some(Frame::Seq {
                         line,
                         col,
                         tag,
-                        kind: RawKind::Seq(items),
-                    }),
-                    anchor,
-                )),
-                Some(Frame::Map {
-                    line,
-                    col,
-                    tag,
-                    anchor,
-                    pairs,
-                    ..
-                }) => Some((
-                    Rc::new(Raw {
+                        anchor,
+                        items,
+                    }) => Some((
+                        Rc::new(Raw {
+                            line,
+                            col,
+                            tag,
+                            kind: RawKind::Seq(items),
+                        }),
+                        anchor,
+                    )),
+                    Some(Frame::Map {
                         line,
                         col,
                         tag,
-                        kind: RawKind::Map(pairs),
-                    }),
-                    anchor,
-                )),
-                None => return Err(perr(span.start.line(), "unbalanced collection end".to_string())),
-            },
+                        anchor,
+                        pairs,
+                        ..
+                    }) => Some((
+                        Rc::new(Raw {
+                            line,
+                            col,
+                            tag,
+                            kind: RawKind::Map(pairs),
+                        }),
+                        anchor,
+                    )),
+                    None => {
+                        return Err(perr(
+                            span.start.line(),
+                            "unbalanced collection end".to_string(),
+                        ))
+                    }
+                }
+            }
         };
         if let Some((node, anchor)) = finished {
             if anchor != 0 {
@@ -727,8 +1008,24 @@ fn resolve_plain(value: &str) -> &'static str {
 fn is_bool(v: &str) -> bool {
     matches!(
         v,
-        "yes" | "Yes" | "YES" | "no" | "No" | "NO" | "true" | "True" | "TRUE" | "false" | "False"
-            | "FALSE" | "on" | "On" | "ON" | "off" | "Off" | "OFF"
+        "yes"
+            | "Yes"
+            | "YES"
+            | "no"
+            | "No"
+            | "NO"
+            | "true"
+            | "True"
+            | "TRUE"
+            | "false"
+            | "False"
+            | "FALSE"
+            | "on"
+            | "On"
+            | "ON"
+            | "off"
+            | "Off"
+            | "OFF"
     )
 }
 
@@ -747,7 +1044,10 @@ fn digits_us(v: &str, nonzero: bool) -> Option<&str> {
     if !(first.is_ascii_digit() && (!nonzero || first != b'0')) {
         return None;
     }
-    let n = b[1..].iter().take_while(|c| c.is_ascii_digit() || **c == b'_').count();
+    let n = b[1..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit() || **c == b'_')
+        .count();
     Some(&v[1 + n..])
 }
 
@@ -801,7 +1101,10 @@ fn exponent_end(v: &str) -> bool {
     if v.is_empty() {
         return true;
     }
-    match v.strip_prefix(['e', 'E']).and_then(|r| r.strip_prefix(['-', '+'])) {
+    match v
+        .strip_prefix(['e', 'E'])
+        .and_then(|r| r.strip_prefix(['-', '+']))
+    {
         Some(d) => !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit()),
         None => false,
     }
@@ -843,15 +1146,22 @@ fn is_float(v: &str) -> bool {
 }
 
 fn take_digits(v: &str, min: usize, max: usize) -> Option<(&str, &str)> {
-    let n = v.bytes().take(max).take_while(|c| c.is_ascii_digit()).count();
+    let n = v
+        .bytes()
+        .take(max)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
     (n >= min).then(|| v.split_at(n))
 }
+
+/// hour, minute, second, fraction, time zone.
+type StampTime<'a> = (&'a str, &'a str, &'a str, Option<&'a str>, Option<&'a str>);
 
 struct Stamp<'a> {
     year: &'a str,
     month: &'a str,
     day: &'a str,
-    time: Option<(&'a str, &'a str, &'a str, Option<&'a str>, Option<&'a str>)>,
+    time: Option<StampTime<'a>>,
 }
 
 /// The constructor's `timestamp_regexp` (looser than the resolver's).
@@ -1009,7 +1319,9 @@ fn py_int(s: &str, base: u32) -> Option<i128> {
         _ => ["", ""],
     };
     let t = if base != 10 {
-        t.strip_prefix(prefix[0]).or_else(|| t.strip_prefix(prefix[1])).unwrap_or(t)
+        t.strip_prefix(prefix[0])
+            .or_else(|| t.strip_prefix(prefix[1]))
+            .unwrap_or(t)
     } else {
         t
     };
@@ -1042,7 +1354,10 @@ fn construct_int(raw: &str) -> std::result::Result<i128, String> {
         let mut acc: i128 = 0;
         for part in v.split(':') {
             let d = py_int(part, 10).ok_or_else(bad)?;
-            acc = acc.checked_mul(60).and_then(|a| a.checked_add(d)).ok_or_else(bad)?;
+            acc = acc
+                .checked_mul(60)
+                .and_then(|a| a.checked_add(d))
+                .ok_or_else(bad)?;
         }
         Some(acc)
     } else {
@@ -1056,7 +1371,9 @@ fn py_float(s: &str) -> Option<f64> {
     let t = s.trim_matches(|c: char| c.is_ascii_whitespace());
     let lower = t.to_ascii_lowercase();
     let body = lower.trim_start_matches(['+', '-']);
-    if matches!(body, "inf" | "infinity" | "nan") || body.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+    if matches!(body, "inf" | "infinity" | "nan")
+        || body.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+    {
         return t.parse::<f64>().ok();
     }
     None
@@ -1093,19 +1410,20 @@ fn construct_float(raw: &str) -> std::result::Result<f64, String> {
 struct Constructor<'p> {
     path: &'p Path,
     budget: usize,
+    duplicates: Vec<DuplicateKey>,
 }
 
 /// Python dict key identity: `1 == 1.0 == True`, strings by content.
 #[derive(PartialEq, Eq, Hash)]
-enum PyKey {
+enum PyKey<'a> {
     None,
     Int(i128),
     Float(u64),
-    Str(String),
-    Stamp(String),
+    Str(&'a str),
+    Stamp(&'a str),
 }
 
-fn py_key(n: &Node) -> Option<PyKey> {
+fn py_key(n: &Node) -> Option<PyKey<'_>> {
     Some(match &n.kind {
         NodeKind::Null => PyKey::None,
         NodeKind::Bool(b) => PyKey::Int(*b as i128),
@@ -1117,8 +1435,8 @@ fn py_key(n: &Node) -> Option<PyKey> {
                 PyKey::Float(f.to_bits())
             }
         }
-        NodeKind::Str(s) | NodeKind::Unsafe(s) | NodeKind::Vault(s) => PyKey::Str(s.clone()),
-        NodeKind::Timestamp(s) => PyKey::Stamp(s.clone()),
+        NodeKind::Str(s) | NodeKind::Unsafe(s) | NodeKind::Vault(s) => PyKey::Str(s),
+        NodeKind::Timestamp(s) => PyKey::Stamp(s),
         NodeKind::Seq(_) | NodeKind::Map(_) => return None,
     })
 }
@@ -1153,24 +1471,24 @@ impl Constructor<'_> {
 
     /// The tag PyYAML's composer gives a node: explicit, or resolved. A
     /// non-specific `!` makes libyaml report the scalar as plain-implicit.
-    fn tag_of(&self, raw: &Raw) -> String {
+    fn tag_of<'r>(&self, raw: &'r Raw) -> &'r str {
         match (&raw.tag, &raw.kind) {
-            (Some(t), _) if t != "!" => t.clone(),
+            (Some(t), _) if t != "!" => t,
             (tag, RawKind::Scalar { value, plain }) => {
                 if *plain || tag.is_some() {
-                    resolve_plain(value).to_string()
+                    resolve_plain(value)
                 } else {
-                    T_STR.to_string()
+                    T_STR
                 }
             }
-            (_, RawKind::Seq(_)) => T_SEQ.to_string(),
-            (_, RawKind::Map(_)) => T_MAP.to_string(),
+            (_, RawKind::Seq(_)) => T_SEQ,
+            (_, RawKind::Map(_)) => T_MAP,
         }
     }
 
     fn construct(&mut self, raw: &Rc<Raw>, unsafe_: bool, depth: usize) -> Result<Node> {
         let tag = self.tag_of(raw);
-        self.construct_tagged(raw, &tag, unsafe_, depth)
+        self.construct_tagged(raw, tag, unsafe_, depth)
     }
 
     fn scalar<'r>(&self, raw: &'r Raw, what: &str) -> Result<&'r str> {
@@ -1178,12 +1496,21 @@ impl Constructor<'_> {
             RawKind::Scalar { value, .. } => Ok(value),
             other => Err(self.err(
                 raw.line,
-                format!("while constructing {what}: expected a scalar node, but found {}", kind_name(other)),
+                format!(
+                    "while constructing {what}: expected a scalar node, but found {}",
+                    kind_name(other)
+                ),
             )),
         }
     }
 
-    fn construct_tagged(&mut self, raw: &Rc<Raw>, tag: &str, unsafe_: bool, depth: usize) -> Result<Node> {
+    fn construct_tagged(
+        &mut self,
+        raw: &Rc<Raw>,
+        tag: &str,
+        unsafe_: bool,
+        depth: usize,
+    ) -> Result<Node> {
         if depth > MAX_DEPTH {
             return Err(self.err(raw.line, "document nested too deeply"));
         }
@@ -1227,12 +1554,10 @@ impl Constructor<'_> {
                 let v = v.strip_suffix('\n').unwrap_or(v);
                 NodeKind::Timestamp(construct_timestamp(v).map_err(|m| self.err(line, m))?)
             }
-            "tag:yaml.org,2002:binary" => {
-                return Err(self.err(
-                    line,
-                    "`!!binary` values are not supported (ansible-inventory cannot serialize bytes)",
-                ))
-            }
+            "tag:yaml.org,2002:binary" => return Err(self.err(
+                line,
+                "`!!binary` values are not supported (ansible-inventory cannot serialize bytes)",
+            )),
             T_SEQ => match &raw.kind {
                 RawKind::Seq(items) => {
                     let mut out = Vec::with_capacity(items.len());
@@ -1261,7 +1586,10 @@ impl Constructor<'_> {
                     other => {
                         return Err(self.err(
                             line,
-                            format!("while constructing an ordered map: expected a sequence, but found {}", kind_name(other)),
+                            format!(
+                            "while constructing an ordered map: expected a sequence, but found {}",
+                            kind_name(other)
+                        ),
                         ))
                     }
                 };
@@ -1289,18 +1617,17 @@ impl Constructor<'_> {
             }
             "!unsafe" => {
                 let t = self.implicit_tag(raw);
-                return self.construct_tagged(raw, &t, true, depth);
+                return self.construct_tagged(raw, t, true, depth);
             }
             "!vault" | "!vault-encrypted" => {
                 let t = self.implicit_tag(raw);
-                let n = self.construct_tagged(raw, &t, unsafe_, depth)?;
+                let n = self.construct_tagged(raw, t, unsafe_, depth)?;
                 match n.kind {
                     NodeKind::Str(s) | NodeKind::Unsafe(s) => NodeKind::Vault(s),
                     _ => {
-                        return Err(self.err(
-                            line,
-                            format!("the '{tag}' tag requires a string value"),
-                        ))
+                        return Err(
+                            self.err(line, format!("the '{tag}' tag requires a string value"))
+                        )
                     }
                 }
             }
@@ -1316,11 +1643,11 @@ impl Constructor<'_> {
 
     /// `resolve(type(node), node.value, (True, False))`, used by `!unsafe`
     /// and `!vault`: scalars are resolved as if plain.
-    fn implicit_tag(&self, raw: &Raw) -> String {
+    fn implicit_tag(&self, raw: &Raw) -> &'static str {
         match &raw.kind {
-            RawKind::Scalar { value, .. } => resolve_plain(value).to_string(),
-            RawKind::Seq(_) => T_SEQ.to_string(),
-            RawKind::Map(_) => T_MAP.to_string(),
+            RawKind::Scalar { value, .. } => resolve_plain(value),
+            RawKind::Seq(_) => T_SEQ,
+            RawKind::Map(_) => T_MAP,
         }
     }
 
@@ -1381,10 +1708,19 @@ impl Constructor<'_> {
         Ok(merge)
     }
 
-    fn construct_mapping(&mut self, raw: &Rc<Raw>, unsafe_: bool, depth: usize) -> Result<Vec<(Node, Node)>> {
+    fn construct_mapping(
+        &mut self,
+        raw: &Rc<Raw>,
+        unsafe_: bool,
+        depth: usize,
+    ) -> Result<Vec<(Node, Node)>> {
         let pairs = self.flatten(raw, depth)?;
         let mut out: Vec<(Node, Node)> = Vec::with_capacity(pairs.len());
-        let mut index: HashMap<PyKey, usize> = HashMap::new();
+        // Python dict semantics without cloning keys: small mappings are
+        // scanned, larger ones indexed by the hash of the key's view.
+        let mut index: HashMap<u64, usize> = HashMap::new();
+        let mut collided: Vec<usize> = Vec::new();
+        let hasher = std::collections::hash_map::RandomState::new();
         for (k, v) in &pairs {
             let key = if self.tag_of(k) == T_VALUE {
                 self.construct_tagged(k, T_STR, unsafe_, depth + 1)?
@@ -1395,14 +1731,48 @@ impl Constructor<'_> {
                 self.err(k.line, "while constructing a mapping: found unhashable key")
             })?;
             let value = self.construct(v, unsafe_, depth + 1)?;
-            match index.get(&pk) {
-                Some(&i) => {
+            let found = if out.len() < 12 {
+                out.iter()
+                    .position(|(ok, _)| py_key(ok).as_ref() == Some(&pk))
+            } else {
+                if index.is_empty() {
+                    for (i, (ok, _)) in out.iter().enumerate() {
+                        if let Some(okey) = py_key(ok) {
+                            let h = hasher.hash_one(&okey);
+                            if index.insert(h, i).is_some() {
+                                collided.push(i);
+                            }
+                        }
+                    }
+                }
+                let h = hasher.hash_one(&pk);
+                match index.get(&h) {
+                    Some(&i) if py_key(&out[i].0).as_ref() == Some(&pk) => Some(i),
+                    Some(_) => collided
+                        .iter()
+                        .copied()
+                        .find(|&i| py_key(&out[i].0).as_ref() == Some(&pk)),
+                    None => None,
+                }
+            };
+            match found {
+                Some(i) => {
+                    self.duplicates.push(DuplicateKey {
+                        key: out[i].0.key_string(self.path).unwrap_or_default(),
+                        first_line: out[i].0.line,
+                        line: key.line,
+                    });
                     out[i].0.line = key.line;
                     out[i].0.col = key.col;
                     out[i].1 = value;
                 }
                 None => {
-                    index.insert(pk, out.len());
+                    if !index.is_empty() {
+                        let h = hasher.hash_one(&pk);
+                        if index.insert(h, out.len()).is_some() {
+                            collided.push(out.len());
+                        }
+                    }
                     out.push((key, value));
                 }
             }

@@ -32,6 +32,9 @@
 //! - a host whose value is falsy but not null (`h1: []`, `h1: ""`, `h1: 0`),
 //!   which Ansible treats as "no variables".
 //!
+//! - a vault-encrypted inventory file (Ansible decrypts it; kubemagic
+//!   cannot, and must not read it as an INI host list).
+//!
 //! Errors Ansible raises itself (they make it skip the whole source with a
 //! warning) are errors here too, with Ansible's wording: non-mapping
 //! `hosts`/`children`/`vars` sections, a host pattern that is not a string
@@ -91,6 +94,15 @@ pub fn parse_yaml_inventory_or_decline(
     path: &Path,
     inv: &mut InventoryData,
 ) -> Result<YamlParse> {
+    if text.trim_start().starts_with("$ANSIBLE_VAULT;") {
+        // Ansible decrypts the whole file first (and fails without a vault
+        // secret); read as INI it would become a host named `$ANSIBLE_VAULT...`.
+        return Err(InventoryError::parse(
+            path,
+            Some(1),
+            "vault-encrypted inventory file: kubemagic cannot decrypt it",
+        ));
+    }
     let root = match load_nodes(text, path) {
         Ok(Some(n)) => n,
         Ok(None) => {
@@ -330,14 +342,13 @@ impl Planner<'_> {
                 return Err(self.err(
                     key.line,
                     format!(
-                        "Host pattern {} must be a string. Enclose integers/floats in quotation marks.",
-                        key.key_string(self.path).unwrap_or_default()
-                    ),
+                    "Host pattern {} must be a string. Enclose integers/floats in quotation marks.",
+                    key.key_string(self.path).unwrap_or_default()
+                ),
                 ))
             }
         };
-        let (names, port) =
-            expand_host_pattern(pattern).map_err(|m| self.err(key.line, m))?;
+        let (names, port) = expand_host_pattern(pattern).map_err(|m| self.err(key.line, m))?;
         let entries: &[(Node, Node)] = match &vars.kind {
             NodeKind::Null => &[],
             NodeKind::Map(e) => e,
@@ -411,7 +422,10 @@ mod tests {
         assert_eq!(names(&inv, &k8s.hosts), vec!["n1", "n2"]);
         assert_eq!(inv.group("etcd").unwrap().hosts.len(), 1);
         assert_eq!(inv.groups[0].vars["a"].value, Value::from(1));
-        assert_eq!(inv.host("n2").unwrap().vars["ip"].value, Value::from("10.0.0.1"));
+        assert_eq!(
+            inv.host("n2").unwrap().vars["ip"].value,
+            Value::from("10.0.0.1")
+        );
         assert_eq!(
             inv.host("n2").unwrap().vars["ip"].origin,
             Some(Origin::new("inv.yml", Some(8)))
@@ -422,7 +436,10 @@ mod tests {
     #[test]
     fn host_port_becomes_ansible_port() {
         let inv = parse("g:\n  hosts:\n    'h1:2222':\n").unwrap();
-        assert_eq!(inv.host("h1").unwrap().vars["ansible_port"].value, Value::from(2222));
+        assert_eq!(
+            inv.host("h1").unwrap().vars["ansible_port"].value,
+            Value::from(2222)
+        );
     }
 
     #[test]
@@ -464,6 +481,17 @@ mod tests {
     }
 
     #[test]
+    fn vault_encrypted_inventory_is_an_error_not_an_ini_host() {
+        let mut inv = InventoryData::new();
+        let r = parse_yaml_inventory_or_decline(
+            "$ANSIBLE_VAULT;1.1;AES256\n6162\n",
+            Path::new("hosts"),
+            &mut inv,
+        );
+        assert!(r.is_err());
+    }
+
+    #[test]
     fn string_vars_section_is_an_error() {
         assert!(parse("g:\n  vars: foo\n").is_err());
     }
@@ -477,6 +505,9 @@ mod tests {
     #[test]
     fn group_that_is_a_list_is_an_error() {
         let e = parse("g:\n  - h1\n").unwrap_err();
-        assert!(e.to_string().contains("not a valid group definition"), "{e}");
+        assert!(
+            e.to_string().contains("not a valid group definition"),
+            "{e}"
+        );
     }
 }

@@ -33,6 +33,9 @@ def main():
     from ansible.utils.display import Display
 
     from ansible.cli import CLI
+    from ansible.plugins.loader import init_plugin_loader
+
+    init_plugin_loader([])  # what CLI.cli_executor does before run()
     from ansible.parsing.dataloader import DataLoader
     from ansible.vars.manager import VariableManager
 
@@ -96,6 +99,7 @@ def main():
             if job.get("export"):
                 ecli = cli_for(["--list", "--export"])
                 res["export"] = ecli.dump(ecli.json_inventory(ecli._get_group("all")))
+            cli = cli_for(["--list"])  # --export above changed CLIARGS
             hosts = job.get("hosts", [])
             if hosts == "all":
                 hosts = [h.name for h in cli.inventory.get_hosts("all")]

@@ -48,9 +48,19 @@ fn mons(inv: &SiteInventory, out: &mut Vec<Finding>) {
         );
     }
     for h in mons {
-        let has = ["monitor_address", "monitor_address_block", "monitor_interface"]
-            .iter()
-            .any(|v| inv.var(h, v).is_some_and(|v| !v.value.is_null() && scalar(&v.value).is_some_and(|s| !s.is_empty() && s != "interface" && s != "0.0.0.0")));
+        let has = [
+            "monitor_address",
+            "monitor_address_block",
+            "monitor_interface",
+        ]
+        .iter()
+        .any(|v| {
+            inv.var(h, v).is_some_and(|v| {
+                !v.value.is_null()
+                    && scalar(&v.value)
+                        .is_some_and(|s| !s.is_empty() && s != "interface" && s != "0.0.0.0")
+            })
+        });
         if !has {
             let origin = inv
                 .var(h, "monitor_address")
@@ -79,7 +89,9 @@ fn osds(inv: &SiteInventory, out: &mut Vec<Finding>) {
                 _ => false,
             })
         };
-        let auto = inv.var(h, "osd_auto_discovery").is_some_and(|v| truthy(&v.value));
+        let auto = inv
+            .var(h, "osd_auto_discovery")
+            .is_some_and(|v| truthy(&v.value));
         if !(non_empty("devices") || non_empty("lvm_volumes") || auto) {
             let origin = inv
                 .var(h, "devices")
@@ -143,32 +155,48 @@ fn provisioners(k: &SiteInventory, ceph: Option<&SiteInventory>, out: &mut Vec<F
     if let Some(ceph) = ceph {
         let mons = mon_addresses(ceph);
         for var_name in ["rbd_provisioner_monitors", "cephfs_provisioner_monitors"] {
-            let Some((_, var)) = k.first_var(&hosts, var_name) else { continue };
+            let Some((_, var)) = k.first_var(&hosts, var_name) else {
+                continue;
+            };
             if is_template(&var.value) || mons.is_empty() {
                 continue;
             }
             let mut problems = Vec::new();
+            let mut not_v1 = Vec::new();
+            let mut not_mon = Vec::new();
             let mut seen = Vec::new();
             for entry in string_list(&var.value) {
                 match parse_monitor(&entry) {
                     Err(e) => problems.push(e),
                     Ok((ip, port, v2)) => {
                         if v2 || port != 6789 {
-                            problems.push(format!("`{entry}` is not a v1 address on port 6789 (the external provisioners speak only msgr v1)"));
+                            not_v1.push(format!("`{entry}`"));
                         }
                         if !mons.iter().any(|(_, a)| *a == Some(ip)) {
-                            problems.push(format!("{ip} is not the address of a Ceph monitor"));
+                            not_mon.push(ip.to_string());
                         }
                         seen.push(ip);
                     }
                 }
             }
-            for (m, a) in &mons {
-                if let Some(a) = a {
-                    if !seen.contains(a) {
-                        problems.push(format!("monitor {m} ({a}) is missing"));
-                    }
-                }
+            if !not_v1.is_empty() {
+                problems.push(format!(
+                    "{} not on the v1 port 6789 (the external provisioners speak only msgr v1)",
+                    not_v1.join(", ")
+                ));
+            }
+            if !not_mon.is_empty() {
+                problems.push(format!("{} not a Ceph monitor address", not_mon.join(", ")));
+            }
+            let missing: Vec<String> = mons
+                .iter()
+                .filter_map(|(m, a)| {
+                    a.filter(|a| !seen.contains(a))
+                        .map(|a| format!("{m} ({a})"))
+                })
+                .collect();
+            if !missing.is_empty() {
+                problems.push(format!("monitor(s) {} missing", missing.join(", ")));
             }
             if !problems.is_empty() {
                 let expected = mons
@@ -177,7 +205,10 @@ fn provisioners(k: &SiteInventory, ceph: Option<&SiteInventory>, out: &mut Vec<F
                     .collect::<Vec<_>>()
                     .join(",");
                 out.push(at_var(
-                    finding("KM211", format!("{var_name}: {}; expected `{expected}`", problems.join("; "))),
+                    finding(
+                        "KM211",
+                        format!("{var_name}: {}; expected `{expected}`", problems.join("; ")),
+                    ),
                     var_name,
                     var,
                 ));
@@ -239,7 +270,10 @@ fn ceph_pools(ceph: &SiteInventory) -> Vec<String> {
             }
         }
         for name in ["cephfs_data_pool", "cephfs_metadata_pool"] {
-            if let Some(n) = ceph.var(h, name).and_then(|v| v.value.get("name").and_then(scalar)) {
+            if let Some(n) = ceph
+                .var(h, name)
+                .and_then(|v| v.value.get("name").and_then(scalar))
+            {
                 if !out.contains(&n) {
                     out.push(n);
                 }
@@ -263,15 +297,40 @@ mod tests {
         }
         c.add_host("osd1", &["osds"]);
         for i in 1..=mons {
-            set(&mut s, InventoryKind::Ceph, &format!("mon{i}"), "monitor_address", json!(format!("127.0.1.{i}")), "ceph/hosts", i as u32);
+            set(
+                &mut s,
+                InventoryKind::Ceph,
+                &format!("mon{i}"),
+                "monitor_address",
+                json!(format!("127.0.1.{i}")),
+                "ceph/hosts",
+                i as u32,
+            );
         }
-        set(&mut s, InventoryKind::Ceph, "osd1", "devices", json!(["/dev/sdb"]), "ceph/group_vars/osds.yml", 2);
+        set(
+            &mut s,
+            InventoryKind::Ceph,
+            "osd1",
+            "devices",
+            json!(["/dev/sdb"]),
+            "ceph/group_vars/osds.yml",
+            2,
+        );
         s
     }
 
     fn with_k8s(mut s: Site, monitors: Value) -> Site {
-        s.inventory_mut(InventoryKind::Kubespray).add_host("node1", &["k8s_cluster"]);
-        set(&mut s, InventoryKind::Kubespray, "node1", "rbd_provisioner_monitors", monitors, "k/group_vars/k8s_cluster/addons.yml", 7);
+        s.inventory_mut(InventoryKind::Kubespray)
+            .add_host("node1", &["k8s_cluster"]);
+        set(
+            &mut s,
+            InventoryKind::Kubespray,
+            "node1",
+            "rbd_provisioner_monitors",
+            monitors,
+            "k/group_vars/k8s_cluster/addons.yml",
+            7,
+        );
         s
     }
 
@@ -293,48 +352,117 @@ mod tests {
         assert_eq!(codes(&f), vec!["KM202"]);
         assert_eq!(f[0].host.as_deref(), Some("mon2"));
         let mut ok = ceph_site(3);
-        set(&mut ok, InventoryKind::Ceph, "mon2", "monitor_interface", json!("eth0"), "ceph/group_vars/all.yml", 3);
+        set(
+            &mut ok,
+            InventoryKind::Ceph,
+            "mon2",
+            "monitor_interface",
+            json!("eth0"),
+            "ceph/group_vars/all.yml",
+            3,
+        );
         assert!(check(&ok).is_empty());
     }
 
     #[test]
     fn osd_without_devices_is_an_error() {
         let mut s = ceph_site(3);
-        set(&mut s, InventoryKind::Ceph, "osd1", "devices", json!([]), "ceph/group_vars/osds.yml", 2);
+        set(
+            &mut s,
+            InventoryKind::Ceph,
+            "osd1",
+            "devices",
+            json!([]),
+            "ceph/group_vars/osds.yml",
+            2,
+        );
         assert_eq!(codes(&check(&s)), vec!["KM203"]);
         let mut ok = ceph_site(3);
-        set(&mut ok, InventoryKind::Ceph, "osd1", "lvm_volumes", json!([{"data": "lv"}]), "x", 1);
+        set(
+            &mut ok,
+            InventoryKind::Ceph,
+            "osd1",
+            "lvm_volumes",
+            json!([{"data": "lv"}]),
+            "x",
+            1,
+        );
         assert!(check(&ok).is_empty());
     }
 
     #[test]
     fn provisioner_monitors_must_be_the_mons_v1() {
-        let ok = with_k8s(ceph_site(3), json!("127.0.1.1:6789,127.0.1.2:6789,127.0.1.3:6789"));
+        let ok = with_k8s(
+            ceph_site(3),
+            json!("127.0.1.1:6789,127.0.1.2:6789,127.0.1.3:6789"),
+        );
         assert!(check(&ok).is_empty());
-        let v2 = with_k8s(ceph_site(3), json!("127.0.1.1:3300,127.0.1.2:6789,127.0.1.3:6789"));
+        let v2 = with_k8s(
+            ceph_site(3),
+            json!("127.0.1.1:3300,127.0.1.2:6789,127.0.1.3:6789"),
+        );
         let f = check(&v2);
         assert_eq!(codes(&f), vec!["KM211"]);
         assert_eq!(f[0].line, Some(7));
-        let wrong = with_k8s(ceph_site(3), json!(["127.0.9.9:6789", "127.0.1.2:6789", "127.0.1.3:6789"]));
+        let wrong = with_k8s(
+            ceph_site(3),
+            json!(["127.0.9.9:6789", "127.0.1.2:6789", "127.0.1.3:6789"]),
+        );
         assert_eq!(codes(&check(&wrong)), vec!["KM211"]);
     }
 
     #[test]
     fn rbd_pool_must_be_created_by_ceph_ansible() {
-        let mut s = with_k8s(ceph_site(3), json!("127.0.1.1:6789,127.0.1.2:6789,127.0.1.3:6789"));
-        set(&mut s, InventoryKind::Kubespray, "node1", "rbd_provisioner_pool", json!("kube"), "k/addons.yml", 9);
+        let mut s = with_k8s(
+            ceph_site(3),
+            json!("127.0.1.1:6789,127.0.1.2:6789,127.0.1.3:6789"),
+        );
+        set(
+            &mut s,
+            InventoryKind::Kubespray,
+            "node1",
+            "rbd_provisioner_pool",
+            json!("kube"),
+            "k/addons.yml",
+            9,
+        );
         assert_eq!(codes(&check(&s)), vec!["KM212"]);
-        set(&mut s, InventoryKind::Ceph, "mon1", "openstack_pools", json!([{"name": "kube", "pg_num": 64}]), "ceph/group_vars/all.yml", 20);
+        set(
+            &mut s,
+            InventoryKind::Ceph,
+            "mon1",
+            "openstack_pools",
+            json!([{"name": "kube", "pg_num": 64}]),
+            "ceph/group_vars/all.yml",
+            20,
+        );
         assert!(check(&s).is_empty());
     }
 
     #[test]
     fn only_layering_is_accepted() {
         let mut s = site();
-        s.inventory_mut(InventoryKind::Kubespray).add_host("node1", &["k8s_cluster"]);
-        set(&mut s, InventoryKind::Kubespray, "node1", "rbd_provisioner_image_features", json!("layering,exclusive-lock"), "k/addons.yml", 3);
+        s.inventory_mut(InventoryKind::Kubespray)
+            .add_host("node1", &["k8s_cluster"]);
+        set(
+            &mut s,
+            InventoryKind::Kubespray,
+            "node1",
+            "rbd_provisioner_image_features",
+            json!("layering,exclusive-lock"),
+            "k/addons.yml",
+            3,
+        );
         assert_eq!(codes(&check(&s)), vec!["KM213"]);
-        set(&mut s, InventoryKind::Kubespray, "node1", "rbd_provisioner_image_features", json!("layering"), "k/addons.yml", 3);
+        set(
+            &mut s,
+            InventoryKind::Kubespray,
+            "node1",
+            "rbd_provisioner_image_features",
+            json!("layering"),
+            "k/addons.yml",
+            3,
+        );
         assert!(check(&s).is_empty());
     }
 }

@@ -21,7 +21,12 @@ pub fn check(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
     if let Some(inv) = site.inventory(InventoryKind::Kubespray) {
         quota(inv, &mut out);
-        membership(inv, Role::Etcd.group_names(), Role::ControlPlane.group_names(), &mut out);
+        membership(
+            inv,
+            Role::Etcd.group_names(),
+            Role::ControlPlane.group_names(),
+            &mut out,
+        );
     }
     if let Some(inv) = site.inventory(InventoryKind::Openshift) {
         membership(inv, &["etcd"], &["masters"], &mut out);
@@ -63,7 +68,12 @@ fn read_memory(v: &Value) -> Option<ByteSize> {
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
     let n: u64 = num.parse().ok()?;
-    let mult = match unit.trim().to_ascii_lowercase().trim_end_matches('b').trim_end_matches('i') {
+    let mult = match unit
+        .trim()
+        .to_ascii_lowercase()
+        .trim_end_matches('b')
+        .trim_end_matches('i')
+    {
         "" => 1,
         "k" => 1 << 10,
         "m" => 1 << 20,
@@ -78,12 +88,10 @@ fn quota(inv: &SiteInventory, out: &mut Vec<Finding>) {
     let hosts = inv.role_hosts(Role::Etcd);
     // Effective quota per host; the winning variable reported once per origin.
     let mut per_host: Vec<(&str, ByteSize, &crate::value::Var)> = Vec::new();
-    let mut reported: Vec<Option<kubemagic_core::Origin>> = Vec::new();
-    let mut once = |origin: &Option<kubemagic_core::Origin>, code: &str| {
-        let key = origin.clone().map(|mut o| {
-            o.file.push(code);
-            o
-        });
+    // Each (definition, code) is reported once, not once per inheriting host.
+    let mut reported: Vec<(Option<kubemagic_core::Origin>, &'static str)> = Vec::new();
+    let mut once = |origin: &Option<kubemagic_core::Origin>, code: &'static str| {
+        let key = (origin.clone(), code);
         if reported.contains(&key) {
             false
         } else {
@@ -92,7 +100,9 @@ fn quota(inv: &SiteInventory, out: &mut Vec<Finding>) {
         }
     };
     for h in &hosts {
-        let Some(var) = inv.var(h, QUOTA) else { continue };
+        let Some(var) = inv.var(h, QUOTA) else {
+            continue;
+        };
         let raw = scalar(&var.value).unwrap_or_else(|| var.value.to_string());
         let size = match read_quota(&var.value) {
             Quota::Template => continue,
@@ -140,7 +150,11 @@ fn quota(inv: &SiteInventory, out: &mut Vec<Finding>) {
         }
         if size > MAX_QUOTA && once(&var.origin, "KM102") {
             out.push(at_var(
-                finding("KM102", format!("{QUOTA} is {size}, above etcd's recommended maximum of 8 GiB")).host(*h),
+                finding(
+                    "KM102",
+                    format!("{QUOTA} is {size}, above etcd's recommended maximum of 8 GiB"),
+                )
+                .host(*h),
                 QUOTA,
                 var,
             ));
@@ -165,7 +179,8 @@ fn quota(inv: &SiteInventory, out: &mut Vec<Finding>) {
     // Different quotas: a host without the variable runs with kubespray's
     // default, which counts as one more value. Every host not on the most
     // common value is reported, at its winning variable.
-    let mut eff: Vec<(&str, Option<ByteSize>)> = per_host.iter().map(|(h, s, _)| (*h, Some(*s))).collect();
+    let mut eff: Vec<(&str, Option<ByteSize>)> =
+        per_host.iter().map(|(h, s, _)| (*h, Some(*s))).collect();
     for h in &hosts {
         if inv.var(h, QUOTA).is_none() {
             eff.push((h, None));
@@ -179,7 +194,10 @@ fn quota(inv: &SiteInventory, out: &mut Vec<Finding>) {
         }
     }
     if counts.len() > 1 {
-        let common = counts.iter().max_by_key(|(s, n)| (*n, *s)).and_then(|(s, _)| *s);
+        let common = counts
+            .iter()
+            .max_by_key(|(s, n)| (*n, *s))
+            .and_then(|(s, _)| *s);
         let summary = counts
             .iter()
             .map(|(s, n)| match s {
@@ -196,13 +214,20 @@ fn quota(inv: &SiteInventory, out: &mut Vec<Finding>) {
             let f = finding("KM104", msg.clone()).host(*h);
             out.push(match inv.var(h, QUOTA) {
                 Some(var) => at_var(f, QUOTA, var),
-                None => f.variable(QUOTA).at(Some(&kubemagic_core::Origin::new(inv.path.clone(), None))),
+                None => f
+                    .variable(QUOTA)
+                    .at(Some(&kubemagic_core::Origin::new(inv.path.clone(), None))),
             });
         }
     }
 }
 
-fn membership(inv: &SiteInventory, etcd_groups: &[&str], cp_groups: &[&str], out: &mut Vec<Finding>) {
+fn membership(
+    inv: &SiteInventory,
+    etcd_groups: &[&str],
+    cp_groups: &[&str],
+    out: &mut Vec<Finding>,
+) {
     let mut etcd: Vec<&str> = Vec::new();
     for g in etcd_groups {
         for h in inv.group_hosts(g) {
@@ -219,6 +244,11 @@ fn membership(inv: &SiteInventory, etcd_groups: &[&str], cp_groups: &[&str], out
             .unwrap_or_else(|| kubemagic_core::Origin::new(inv.path.clone(), None))
     };
     let etcd_group = etcd_groups[0];
+    let cp_group = cp_groups
+        .iter()
+        .copied()
+        .find(|g| inv.has_group(g))
+        .unwrap_or(cp_groups[0]);
     if !etcd.is_empty() && etcd.len().is_multiple_of(2) {
         out.push(
             finding(
@@ -235,16 +265,28 @@ fn membership(inv: &SiteInventory, etcd_groups: &[&str], cp_groups: &[&str], out
     }
     if !etcd.is_empty() && etcd.len() < 3 {
         out.push(
-            finding("KM112", format!("{} etcd member(s): at least 3 are needed to survive the loss of one", etcd.len()))
-                .group(etcd_group)
-                .at(Some(&group_origin(etcd_groups))),
+            finding(
+                "KM112",
+                format!(
+                    "{} etcd member(s): at least 3 are needed to survive the loss of one",
+                    etcd.len()
+                ),
+            )
+            .group(etcd_group)
+            .at(Some(&group_origin(etcd_groups))),
         );
     }
     if cp == 0 && (cp_present || !inv.hosts.is_empty()) {
         out.push(
-            finding("KM113", format!("no host in the control plane group ({})", cp_groups.join(" / ")))
-                .group(cp_groups[0])
-                .at(Some(&group_origin(cp_groups))),
+            finding(
+                "KM113",
+                format!(
+                    "no host in the control plane group ({})",
+                    cp_groups.join(" / ")
+                ),
+            )
+            .group(cp_group)
+            .at(Some(&group_origin(cp_groups))),
         );
     }
 }
@@ -260,7 +302,10 @@ mod tests {
         let mut s = site();
         let k = s.inventory_mut(InventoryKind::Kubespray);
         for i in 1..=n {
-            k.add_host(&format!("master{i}"), &["etcd", "kube_control_plane", "k8s_cluster"]);
+            k.add_host(
+                &format!("master{i}"),
+                &["etcd", "kube_control_plane", "k8s_cluster"],
+            );
         }
         s
     }
@@ -268,7 +313,15 @@ mod tests {
     fn with_quota(n: usize, q: Value) -> Site {
         let mut s = cluster(n);
         for i in 1..=n {
-            set(&mut s, InventoryKind::Kubespray, &format!("master{i}"), QUOTA, q.clone(), "gv/etcd.yml", 3);
+            set(
+                &mut s,
+                InventoryKind::Kubespray,
+                &format!("master{i}"),
+                QUOTA,
+                q.clone(),
+                "gv/etcd.yml",
+                3,
+            );
         }
         s
     }
@@ -277,14 +330,23 @@ mod tests {
     fn seed_quota_of_20mi_is_two_errors_at_the_variable() {
         let f = check(&with_quota(3, json!("20Mi")));
         assert_eq!(codes(&f), vec!["KM103", "KM101"]);
-        assert_eq!(f[0].file.as_deref(), Some(std::path::Path::new("gv/etcd.yml")));
+        assert_eq!(
+            f[0].file.as_deref(),
+            Some(std::path::Path::new("gv/etcd.yml"))
+        );
         assert_eq!(f[0].line, Some(3));
     }
 
     #[test]
     fn plain_small_quota_is_an_error() {
-        assert_eq!(codes(&check(&with_quota(3, json!(20971520)))), vec!["KM101"]);
-        assert_eq!(codes(&check(&with_quota(3, json!("20971520")))), vec!["KM101"]);
+        assert_eq!(
+            codes(&check(&with_quota(3, json!(20971520)))),
+            vec!["KM101"]
+        );
+        assert_eq!(
+            codes(&check(&with_quota(3, json!("20971520")))),
+            vec!["KM101"]
+        );
     }
 
     #[test]
@@ -295,7 +357,10 @@ mod tests {
 
     #[test]
     fn quota_above_8gib_is_a_warning() {
-        assert_eq!(codes(&check(&with_quota(3, json!(16u64 * GIB)))), vec!["KM102"]);
+        assert_eq!(
+            codes(&check(&with_quota(3, json!(16u64 * GIB)))),
+            vec!["KM102"]
+        );
     }
 
     #[test]
@@ -311,7 +376,15 @@ mod tests {
     #[test]
     fn different_quotas_point_at_the_odd_member() {
         let mut s = with_quota(3, json!(4u64 * GIB));
-        set(&mut s, InventoryKind::Kubespray, "master3", QUOTA, json!(2u64 * GIB), "host_vars/master3.yml", 1);
+        set(
+            &mut s,
+            InventoryKind::Kubespray,
+            "master3",
+            QUOTA,
+            json!(2u64 * GIB),
+            "host_vars/master3.yml",
+            1,
+        );
         let f = check(&s);
         assert_eq!(codes(&f), vec!["KM104"]);
         assert_eq!(f[0].host.as_deref(), Some("master3"));
@@ -321,7 +394,15 @@ mod tests {
     #[test]
     fn quota_set_on_some_members_only_is_an_error() {
         let mut s = cluster(3);
-        set(&mut s, InventoryKind::Kubespray, "master1", QUOTA, json!(4u64 * GIB), "host_vars/master1.yml", 1);
+        set(
+            &mut s,
+            InventoryKind::Kubespray,
+            "master1",
+            QUOTA,
+            json!(4u64 * GIB),
+            "host_vars/master1.yml",
+            1,
+        );
         // The default on two members is the common value: the odd one is master1.
         let f = check(&s);
         assert_eq!(codes(&f), vec!["KM104"]);
@@ -332,11 +413,27 @@ mod tests {
     fn memory_limit_below_quota_is_a_warning() {
         let mut s = with_quota(3, json!(4u64 * GIB));
         for i in 1..=3 {
-            set(&mut s, InventoryKind::Kubespray, &format!("master{i}"), MEMORY_LIMIT, json!("2048M"), "gv/etcd.yml", 4);
+            set(
+                &mut s,
+                InventoryKind::Kubespray,
+                &format!("master{i}"),
+                MEMORY_LIMIT,
+                json!("2048M"),
+                "gv/etcd.yml",
+                4,
+            );
         }
         assert_eq!(codes(&check(&s)), vec!["KM105"]);
         let mut ok = with_quota(3, json!(4u64 * GIB));
-        set(&mut ok, InventoryKind::Kubespray, "master1", MEMORY_LIMIT, json!("8G"), "gv/etcd.yml", 4);
+        set(
+            &mut ok,
+            InventoryKind::Kubespray,
+            "master1",
+            MEMORY_LIMIT,
+            json!("8G"),
+            "gv/etcd.yml",
+            4,
+        );
         assert!(check(&ok).is_empty());
     }
 

@@ -46,7 +46,9 @@ pub fn check(site: &Site) -> Vec<Finding> {
                     )
                 }
             };
-            f = f.group(entry.name.clone()).at(Some(&Origin::new(entry.path.clone(), None)));
+            f = f
+                .group(entry.name.clone())
+                .at(Some(&Origin::new(entry.path.clone(), None)));
             out.push(f);
         }
     }
@@ -94,7 +96,11 @@ mod tests {
         assert_eq!(codes(&f), vec!["KM601"]);
         assert_eq!(f[0].severity, Severity::Error);
         assert!(f[0].message.contains("did you mean `k8s_cluster`"));
-        assert!(f[0].file.as_ref().unwrap().ends_with("group_vars/k8s-cluster"));
+        assert!(f[0]
+            .file
+            .as_ref()
+            .unwrap()
+            .ends_with("group_vars/k8s-cluster"));
     }
 
     #[test]

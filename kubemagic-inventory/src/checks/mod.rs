@@ -33,7 +33,11 @@ pub struct CheckInfo {
 }
 
 const fn info(code: &'static str, severity: Severity, title: &'static str) -> CheckInfo {
-    CheckInfo { code, severity, title }
+    CheckInfo {
+        code,
+        severity,
+        title,
+    }
 }
 
 use Severity::{Error as E, Warning as W};
@@ -52,14 +56,30 @@ pub const REGISTRY: &[CheckInfo] = &[
     info("KM201", E, "even number of Ceph monitors"),
     info("KM202", E, "Ceph monitor without a monitor address"),
     info("KM203", E, "Ceph OSD without devices"),
-    info("KM211", E, "provisioner monitors are not the Ceph monitors (v1, port 6789)"),
-    info("KM212", W, "rbd provisioner pool not created by ceph-ansible"),
+    info(
+        "KM211",
+        E,
+        "provisioner monitors are not the Ceph monitors (v1, port 6789)",
+    ),
+    info(
+        "KM212",
+        W,
+        "rbd provisioner pool not created by ceph-ansible",
+    ),
     info("KM213", E, "rbd image features other than layering"),
     info("KM301", E, "one host, several addresses"),
     info("KM311", E, "no_proxy does not cover the cluster"),
     info("KM321", E, "load balancer with fewer than 2 hosts"),
-    info("KM322", E, "Keepalived VIP is not the API load balancer address"),
-    info("KM323", E, "control plane host missing from the load balancer backends"),
+    info(
+        "KM322",
+        E,
+        "Keepalived VIP is not the API load balancer address",
+    ),
+    info(
+        "KM323",
+        E,
+        "control plane host missing from the load balancer backends",
+    ),
     info("KM401", E, "insecure registry on containerd older than 1.4"),
     info("KM501", W, "upstream pinned to a branch"),
     info("KM502", E, "cert-manager deployed from an upstream branch"),
@@ -67,7 +87,11 @@ pub const REGISTRY: &[CheckInfo] = &[
     info("KM602", E, "host name not lowercase RFC 1123"),
     info("KM701", E, "OpenShift node without a valid node group"),
     info("KM702", E, "malformed LDAP identity provider"),
-    info("KM703", E, "LDAP identity provider verifying TLS without a CA"),
+    info(
+        "KM703",
+        E,
+        "LDAP identity provider verifying TLS without a CA",
+    ),
     info("KM704", E, "variable removed in OpenShift 3.10+"),
 ];
 
@@ -95,8 +119,13 @@ pub const FAMILIES: &[(&str, CheckFn)] = &[
 /// host, and every message has secret values scrubbed.
 pub fn run_all(site: &Site) -> Vec<Finding> {
     let mut out: Vec<Finding> = FAMILIES.iter().flat_map(|(_, f)| f(site)).collect();
-    let secrets = collect_secrets(site);
+    let secrets = if out.is_empty() {
+        Vec::new()
+    } else {
+        collect_secrets(site)
+    };
     for f in &mut out {
+        f.message = redact_url_credentials(&f.message);
         for s in &secrets {
             if f.message.contains(s.as_str()) {
                 f.message = f.message.replace(s.as_str(), "<redacted>");
@@ -110,16 +139,48 @@ pub fn run_all(site: &Site) -> Vec<Finding> {
     out
 }
 
+/// Loads the site in `dir` and runs every check: what `kubemagic check`
+/// and the Python `kubemagic.check(site)` do.
+pub fn check_site(dir: &std::path::Path) -> Result<Vec<Finding>, crate::site::SiteError> {
+    Ok(run_all(&Site::load(dir)?))
+}
+
 // ---------------------------------------------------------------- helpers
 
 /// Builds a finding for `code` (severity from the registry) at the origin of `var`.
 pub(crate) fn finding(code: &str, message: impl Into<String>) -> Finding {
-    let severity = check_info(code).map(|c| c.severity).unwrap_or(Severity::Error);
+    let severity = check_info(code)
+        .map(|c| c.severity)
+        .unwrap_or(Severity::Error);
     Finding::new(code, severity, message)
 }
 
 pub(crate) fn at_var(f: Finding, name: &str, var: &Var) -> Finding {
     f.variable(name).at(var.origin.as_ref())
+}
+
+/// Replaces the `user:password@` of any URL in `text` (a registry or proxy
+/// URL may carry credentials) with `***@`.
+pub fn redact_url_credentials(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| c == '/' || c.is_whitespace() || c == ')' || c == '`' || c == ',')
+            .unwrap_or(tail.len());
+        match tail[..end].rfind('@') {
+            Some(at) => {
+                out.push_str("***");
+                out.push_str(&tail[at..end]);
+            }
+            None => out.push_str(&tail[..end]),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Whether a variable name holds a secret: its value never appears in output.
@@ -153,7 +214,9 @@ fn collect_secrets(site: &Site) -> Vec<String> {
                 }
             }
             Value::String(s) if is_secret_name(name) && s.len() >= 3 => out.push(s.clone()),
-            Value::String(s) if s.trim_start().starts_with('[') || s.trim_start().starts_with('{') => {
+            Value::String(s)
+                if s.trim_start().starts_with('[') || s.trim_start().starts_with('{') =>
+            {
                 // INI inventories sometimes hold JSON-ish strings
                 // (openshift_master_identity_providers).
                 if let Ok(inner) = serde_json::from_str::<Value>(s) {
@@ -164,9 +227,15 @@ fn collect_secrets(site: &Site) -> Vec<String> {
         }
     }
     let mut out = Vec::new();
+    // Hosts mostly inherit the same definitions: walk each (name, origin) once.
+    let mut seen: std::collections::HashSet<(&str, Option<&kubemagic_core::Origin>)> =
+        Default::default();
     for inv in &site.inventories {
         for vars in inv.hosts.values() {
             for (k, var) in vars {
+                if var.origin.is_some() && !seen.insert((k.as_str(), var.origin.as_ref())) {
+                    continue;
+                }
                 walk(k, &var.value, &mut out);
             }
         }
@@ -240,7 +309,15 @@ pub(crate) mod testutil {
     }
 
     /// Sets `name` on `host` of `kind`, with an origin `file:line`.
-    pub fn set(site: &mut Site, kind: InventoryKind, host: &str, name: &str, value: Value, file: &str, line: u32) {
+    pub fn set(
+        site: &mut Site,
+        kind: InventoryKind,
+        host: &str,
+        name: &str,
+        value: Value,
+        file: &str,
+        line: u32,
+    ) {
         site.inventory_mut(kind)
             .set_var(host, name, value, Some(Origin::new(file, Some(line))));
     }
@@ -263,21 +340,81 @@ mod tests {
                 "duplicate {}",
                 c.code
             );
-            assert!(docs.contains(&format!("## {}", c.code)), "{} missing from docs/checks.md", c.code);
+            assert!(
+                docs.contains(&format!("## {}", c.code)),
+                "{} missing from docs/checks.md",
+                c.code
+            );
         }
     }
 
     #[test]
     fn secret_names_are_recognised() {
-        for n in ["bindPassword", "ldap_bind_password", "ceph_admin_secret", "kube_token", "cephx_key"] {
+        for n in [
+            "bindPassword",
+            "ldap_bind_password",
+            "ceph_admin_secret",
+            "kube_token",
+            "cephx_key",
+        ] {
             assert!(is_secret_name(n), "{n}");
         }
         assert!(!is_secret_name("etcd_quota_backend_bytes"));
     }
 
     #[test]
+    fn url_credentials_are_redacted() {
+        assert_eq!(
+            redact_url_credentials(
+                "registry (http://bob:hunter2@r.example:5000/v2) and https://r.example"
+            ),
+            "registry (http://***@r.example:5000/v2) and https://r.example"
+        );
+    }
+
+    #[test]
+    fn secret_values_never_reach_messages() {
+        use crate::site::InventoryKind;
+        let mut site = testutil::site();
+        let k = site.inventory_mut(InventoryKind::Kubespray);
+        for i in 1..=2 {
+            k.add_host(&format!("m{i}"), &["etcd", "kube_control_plane"]);
+        }
+        // A (silly) quota equal to a secret's value: the message must not show it.
+        for h in ["m1", "m2"] {
+            testutil::set(
+                &mut site,
+                InventoryKind::Kubespray,
+                h,
+                "etcd_quota_backend_bytes",
+                serde_json::json!("s3cr3tvalue"),
+                "gv.yml",
+                1,
+            );
+            testutil::set(
+                &mut site,
+                InventoryKind::Kubespray,
+                h,
+                "registry_password",
+                serde_json::json!("s3cr3tvalue"),
+                "gv.yml",
+                2,
+            );
+        }
+        let f = run_all(&site);
+        assert!(f.iter().any(|f| f.code == "KM103"));
+        assert!(
+            f.iter().all(|f| !f.message.contains("s3cr3tvalue")),
+            "{f:?}"
+        );
+    }
+
+    #[test]
     fn string_list_reads_lists_and_comma_strings() {
-        assert_eq!(string_list(&serde_json::json!("a:1, b:2")), vec!["a:1", "b:2"]);
+        assert_eq!(
+            string_list(&serde_json::json!("a:1, b:2")),
+            vec!["a:1", "b:2"]
+        );
         assert_eq!(string_list(&serde_json::json!(["x", 3])), vec!["x", "3"]);
     }
 }

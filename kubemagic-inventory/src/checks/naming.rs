@@ -15,14 +15,18 @@ pub fn is_rfc1123(name: &str) -> bool {
                 && l.len() <= 63
                 && !l.starts_with('-')
                 && !l.ends_with('-')
-                && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         })
 }
 
 pub fn check(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
     for inv in &site.inventories {
-        if !matches!(inv.kind, InventoryKind::Kubespray | InventoryKind::Openshift) {
+        if !matches!(
+            inv.kind,
+            InventoryKind::Kubespray | InventoryKind::Openshift
+        ) {
             continue;
         }
         for host in inv.hosts.keys() {
@@ -71,13 +75,16 @@ mod tests {
     #[test]
     fn uppercase_kubespray_host_is_an_error_and_lowercase_passes() {
         let mut s = site();
-        s.inventory_mut(InventoryKind::Kubespray).add_host("Node1", &["kube_node"]);
+        s.inventory_mut(InventoryKind::Kubespray)
+            .add_host("Node1", &["kube_node"]);
         let f = check(&s);
         assert_eq!(codes(&f), vec!["KM602"]);
         assert!(f[0].message.contains("use `node1`"));
         let mut ok = site();
-        ok.inventory_mut(InventoryKind::Kubespray).add_host("node1", &["kube_node"]);
-        ok.inventory_mut(InventoryKind::Ceph).add_host("OSD_1", &["osds"]);
+        ok.inventory_mut(InventoryKind::Kubespray)
+            .add_host("node1", &["kube_node"]);
+        ok.inventory_mut(InventoryKind::Ceph)
+            .add_host("OSD_1", &["osds"]);
         assert!(check(&ok).is_empty());
     }
 }

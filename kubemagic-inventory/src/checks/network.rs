@@ -52,13 +52,10 @@ fn one_address(site: &Site, out: &mut Vec<Finding>) {
                 InventoryKind::Ceph => 2,
                 InventoryKind::Custom => 3,
             };
-            let Some((ref_inv, _, reference)) = defs
-                .iter()
-                .max_by_key(|(inv, _, val)| {
-                    let n = defs.iter().filter(|(_, _, v)| v == val).count();
-                    (n, std::cmp::Reverse(rank(inv.kind)))
-                })
-            else {
+            let Some((ref_inv, _, reference)) = defs.iter().max_by_key(|(inv, _, val)| {
+                let n = defs.iter().filter(|(_, _, v)| v == val).count();
+                (n, std::cmp::Reverse(rank(inv.kind)))
+            }) else {
                 continue;
             };
             for (inv, var, val) in &defs {
@@ -98,7 +95,11 @@ fn parse_no_proxy(s: &str) -> Vec<NoProxy> {
             } else if let Ok(ip) = e.trim_matches(|c| c == '[' || c == ']').parse::<IpAddr>() {
                 NoProxy::Ip(ip)
             } else {
-                NoProxy::Domain(e.trim_start_matches('*').trim_start_matches('.').to_string())
+                NoProxy::Domain(
+                    e.trim_start_matches('*')
+                        .trim_start_matches('.')
+                        .to_string(),
+                )
             }
         })
         .collect()
@@ -113,7 +114,8 @@ fn covers_ip(list: &[NoProxy], ip: IpAddr) -> bool {
 }
 
 fn covers_net(list: &[NoProxy], net: IpNet) -> bool {
-    list.iter().any(|e| matches!(e, NoProxy::Net(n) if n.contains(&net)))
+    list.iter()
+        .any(|e| matches!(e, NoProxy::Net(n) if n.contains(&net)))
 }
 
 fn covers_domain(list: &[NoProxy], d: &str) -> bool {
@@ -129,15 +131,18 @@ fn covers_domain(list: &[NoProxy], d: &str) -> bool {
 /// then exempt everything the cluster talks to directly.
 fn proxies(k: &SiteInventory, out: &mut Vec<Finding>) {
     let hosts: Vec<&str> = k.hosts.keys().map(String::as_str).collect();
-    let proxied = ["http_proxy", "https_proxy"]
-        .iter()
-        .any(|v| k.first_var(&hosts, v).is_some_and(|(_, v)| scalar(&v.value).is_some_and(|s| !s.trim().is_empty())));
+    let proxied = ["http_proxy", "https_proxy"].iter().any(|v| {
+        k.first_var(&hosts, v)
+            .is_some_and(|(_, v)| scalar(&v.value).is_some_and(|s| !s.trim().is_empty()))
+    });
     if !proxied {
         return;
     }
     let mut done: Vec<Option<Origin>> = Vec::new();
     for h in &hosts {
-        let Some(var) = k.var(h, "no_proxy") else { continue };
+        let Some(var) = k.var(h, "no_proxy") else {
+            continue;
+        };
         if done.contains(&var.origin) || is_template(&var.value) {
             continue;
         }
@@ -151,13 +156,20 @@ fn proxies(k: &SiteInventory, out: &mut Vec<Finding>) {
         let list = parse_no_proxy(&text);
         let mut missing: Vec<String> = Vec::new();
         if let Some(lb) = k.var(h, "loadbalancer_apiserver").map(|v| &v.value) {
-            if let Some(ip) = lb.get("address").and_then(scalar).and_then(|s| s.parse::<IpAddr>().ok()) {
+            if let Some(ip) = lb
+                .get("address")
+                .and_then(scalar)
+                .and_then(|s| s.parse::<IpAddr>().ok())
+            {
                 if !covers_ip(&list, ip) {
                     missing.push(format!("the API load balancer {ip}"));
                 }
             }
         }
-        if let Some(d) = k.var(h, "apiserver_loadbalancer_domain_name").and_then(|v| scalar(&v.value)) {
+        if let Some(d) = k
+            .var(h, "apiserver_loadbalancer_domain_name")
+            .and_then(|v| scalar(&v.value))
+        {
             if !is_template(&Value::String(d.clone())) && !covers_domain(&list, &d) {
                 missing.push(format!("the API domain {d}"));
             }
@@ -166,7 +178,10 @@ fn proxies(k: &SiteInventory, out: &mut Vec<Finding>) {
             ("kube_service_addresses", DEFAULT_SERVICE_SUBNET),
             ("kube_pods_subnet", DEFAULT_POD_SUBNET),
         ] {
-            let s = k.var(h, name).and_then(|v| scalar(&v.value)).unwrap_or_else(|| default.to_string());
+            let s = k
+                .var(h, name)
+                .and_then(|v| scalar(&v.value))
+                .unwrap_or_else(|| default.to_string());
             if let Ok(net) = s.trim().parse::<IpNet>() {
                 if !covers_net(&list, net) {
                     missing.push(format!("{name} {net}"));
@@ -186,7 +201,11 @@ fn proxies(k: &SiteInventory, out: &mut Vec<Finding>) {
                 "node address{} {}{}",
                 if uncovered.len() > 1 { "es" } else { "" },
                 shown.join(", "),
-                if more > 0 { format!(" and {more} more") } else { String::new() }
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
             ));
         }
         if !missing.is_empty() {
@@ -218,18 +237,33 @@ fn backend_matches(entry: &Value, host: &str, addr: Option<IpAddr>) -> bool {
         let t = t.trim();
         let bare = t
             .rsplit_once(':')
-            .filter(|(_, p)| p.parse::<u16>().is_ok() && !t.ends_with(']') && t.matches(':').count() == 1)
+            .filter(|(_, p)| {
+                p.parse::<u16>().is_ok() && !t.ends_with(']') && t.matches(':').count() == 1
+            })
             .map(|(h, _)| h)
             .unwrap_or(t);
-        bare == host || addr.is_some_and(|a| bare.trim_matches(|c| c == '[' || c == ']').parse::<IpAddr>().ok() == Some(a))
+        bare == host
+            || addr.is_some_and(|a| {
+                bare.trim_matches(|c| c == '[' || c == ']')
+                    .parse::<IpAddr>()
+                    .ok()
+                    == Some(a)
+            })
     })
 }
 
 fn load_balancer(site: &Site, out: &mut Vec<Finding>) {
-    let Some(custom) = site.inventory(InventoryKind::Custom) else { return };
-    let Some(group) = custom.groups.get("lb") else { return };
+    let Some(custom) = site.inventory(InventoryKind::Custom) else {
+        return;
+    };
+    let Some(group) = custom.groups.get("lb") else {
+        return;
+    };
     let lb: Vec<&str> = group.hosts.iter().map(String::as_str).collect();
-    let lb_origin = group.origin.clone().unwrap_or_else(|| Origin::new(custom.path.clone(), None));
+    let lb_origin = group
+        .origin
+        .clone()
+        .unwrap_or_else(|| Origin::new(custom.path.clone(), None));
     if lb.len() < 2 {
         out.push(
             finding("KM321", format!("the lb group has {} host(s): Keepalived needs at least two to fail the API address over", lb.len()))
@@ -241,15 +275,19 @@ fn load_balancer(site: &Site, out: &mut Vec<Finding>) {
     let kube = site.inventory(InventoryKind::Kubespray);
     let api = kube.and_then(|k| {
         let hosts: Vec<&str> = k.hosts.keys().map(String::as_str).collect();
-        k.first_var(&hosts, "loadbalancer_apiserver").map(|(_, v)| v)
+        k.first_var(&hosts, "loadbalancer_apiserver")
+            .map(|(_, v)| v)
     });
     let api_addr = api.and_then(|v| v.value.get("address").and_then(scalar));
     match custom.first_var(&lb, VIP) {
         None => out.push(
-            finding("KM322", format!("the lb group has no {VIP}: Keepalived has no address to serve the API on"))
-                .group("lb")
-                .variable(VIP)
-                .at(Some(&lb_origin)),
+            finding(
+                "KM322",
+                format!("the lb group has no {VIP}: Keepalived has no address to serve the API on"),
+            )
+            .group("lb")
+            .variable(VIP)
+            .at(Some(&lb_origin)),
         ),
         Some((_, vip)) => {
             let vip_s = scalar(&vip.value).unwrap_or_default();
@@ -280,7 +318,13 @@ fn load_balancer(site: &Site, out: &mut Vec<Finding>) {
     let (cp, cp_inv): (Vec<&str>, Option<&SiteInventory>) = match kube {
         Some(k) => (k.role_hosts(Role::ControlPlane), Some(k)),
         None => match site.inventory(InventoryKind::Openshift) {
-            Some(o) => (o.group_hosts("masters").iter().map(String::as_str).collect(), Some(o)),
+            Some(o) => (
+                o.group_hosts("masters")
+                    .iter()
+                    .map(String::as_str)
+                    .collect(),
+                Some(o),
+            ),
             None => (Vec::new(), None),
         },
     };
@@ -332,12 +376,38 @@ mod tests {
     #[test]
     fn same_host_same_address_passes_and_different_fails() {
         let mut s = site();
-        s.inventory_mut(InventoryKind::Custom).add_host("node1", &["nagios"]);
-        s.inventory_mut(InventoryKind::Kubespray).add_host("node1", &["kube_node"]);
-        set(&mut s, InventoryKind::Custom, "node1", "ansible_host", json!("127.0.0.11"), "custom/hosts", 3);
-        set(&mut s, InventoryKind::Kubespray, "node1", "ansible_host", json!("127.0.0.11"), "k/hosts.yml", 5);
+        s.inventory_mut(InventoryKind::Custom)
+            .add_host("node1", &["nagios"]);
+        s.inventory_mut(InventoryKind::Kubespray)
+            .add_host("node1", &["kube_node"]);
+        set(
+            &mut s,
+            InventoryKind::Custom,
+            "node1",
+            "ansible_host",
+            json!("127.0.0.11"),
+            "custom/hosts",
+            3,
+        );
+        set(
+            &mut s,
+            InventoryKind::Kubespray,
+            "node1",
+            "ansible_host",
+            json!("127.0.0.11"),
+            "k/hosts.yml",
+            5,
+        );
         assert!(check(&s).is_empty());
-        set(&mut s, InventoryKind::Kubespray, "node1", "ansible_host", json!("127.0.0.12"), "k/hosts.yml", 5);
+        set(
+            &mut s,
+            InventoryKind::Kubespray,
+            "node1",
+            "ansible_host",
+            json!("127.0.0.12"),
+            "k/hosts.yml",
+            5,
+        );
         // A tie: kubespray's address is the reference, custom/ is reported.
         let f = check(&s);
         assert_eq!(codes(&f), vec!["KM301"]);
@@ -349,13 +419,61 @@ mod tests {
         let k = s.inventory_mut(InventoryKind::Kubespray);
         k.add_host("node1", &["k8s_cluster"]);
         k.add_host("node2", &["k8s_cluster"]);
-        set(&mut s, InventoryKind::Kubespray, "node1", "ip", json!("127.0.0.11"), "h", 1);
-        set(&mut s, InventoryKind::Kubespray, "node2", "ip", json!("127.0.0.12"), "h", 2);
+        set(
+            &mut s,
+            InventoryKind::Kubespray,
+            "node1",
+            "ip",
+            json!("127.0.0.11"),
+            "h",
+            1,
+        );
+        set(
+            &mut s,
+            InventoryKind::Kubespray,
+            "node2",
+            "ip",
+            json!("127.0.0.12"),
+            "h",
+            2,
+        );
         for h in ["node1", "node2"] {
-            set(&mut s, InventoryKind::Kubespray, h, "http_proxy", json!("http://127.0.0.1:3128"), "gv/all.yml", 1);
-            set(&mut s, InventoryKind::Kubespray, h, "no_proxy", json!(no_proxy), "gv/all.yml", 2);
-            set(&mut s, InventoryKind::Kubespray, h, "loadbalancer_apiserver", json!({"address": "127.0.0.100", "port": 8443}), "gv/all.yml", 3);
-            set(&mut s, InventoryKind::Kubespray, h, "apiserver_loadbalancer_domain_name", json!("api.utgb.example"), "gv/all.yml", 5);
+            set(
+                &mut s,
+                InventoryKind::Kubespray,
+                h,
+                "http_proxy",
+                json!("http://127.0.0.1:3128"),
+                "gv/all.yml",
+                1,
+            );
+            set(
+                &mut s,
+                InventoryKind::Kubespray,
+                h,
+                "no_proxy",
+                json!(no_proxy),
+                "gv/all.yml",
+                2,
+            );
+            set(
+                &mut s,
+                InventoryKind::Kubespray,
+                h,
+                "loadbalancer_apiserver",
+                json!({"address": "127.0.0.100", "port": 8443}),
+                "gv/all.yml",
+                3,
+            );
+            set(
+                &mut s,
+                InventoryKind::Kubespray,
+                h,
+                "apiserver_loadbalancer_domain_name",
+                json!("api.utgb.example"),
+                "gv/all.yml",
+                5,
+            );
         }
         s
     }
@@ -371,8 +489,14 @@ mod tests {
         let s = proxied("localhost,127.0.0.11,127.0.0.100,api.utgb.example");
         let f = check(&s);
         assert_eq!(codes(&f), vec!["KM311"]);
-        assert!(f[0].message.contains("node2 (127.0.0.12)"), "{}", f[0].message);
-        assert!(f[0].message.contains("kube_service_addresses 10.233.0.0/18"));
+        assert!(
+            f[0].message.contains("node2 (127.0.0.12)"),
+            "{}",
+            f[0].message
+        );
+        assert!(f[0]
+            .message
+            .contains("kube_service_addresses 10.233.0.0/18"));
         assert!(f[0].message.contains("kube_pods_subnet"));
         assert_eq!(f[0].line, Some(2));
     }
@@ -390,20 +514,57 @@ mod tests {
         let mut s = site();
         for h in lb_hosts {
             s.inventory_mut(InventoryKind::Custom).add_host(h, &["lb"]);
-            set(&mut s, InventoryKind::Custom, h, VIP, json!(vip), "custom/group_vars/lb.yml", 2);
-            set(&mut s, InventoryKind::Custom, h, BACKENDS, backends.clone(), "custom/group_vars/lb.yml", 3);
+            set(
+                &mut s,
+                InventoryKind::Custom,
+                h,
+                VIP,
+                json!(vip),
+                "custom/group_vars/lb.yml",
+                2,
+            );
+            set(
+                &mut s,
+                InventoryKind::Custom,
+                h,
+                BACKENDS,
+                backends.clone(),
+                "custom/group_vars/lb.yml",
+                3,
+            );
         }
         for (i, m) in ["m1", "m2", "m3"].iter().enumerate() {
-            s.inventory_mut(InventoryKind::Kubespray).add_host(m, &["kube_control_plane"]);
-            set(&mut s, InventoryKind::Kubespray, m, "ip", json!(format!("127.0.0.{}", 21 + i)), "k/hosts.yml", 1);
-            set(&mut s, InventoryKind::Kubespray, m, "loadbalancer_apiserver", json!({"address": "127.0.0.100", "port": 6443}), "k/all.yml", 4);
+            s.inventory_mut(InventoryKind::Kubespray)
+                .add_host(m, &["kube_control_plane"]);
+            set(
+                &mut s,
+                InventoryKind::Kubespray,
+                m,
+                "ip",
+                json!(format!("127.0.0.{}", 21 + i)),
+                "k/hosts.yml",
+                1,
+            );
+            set(
+                &mut s,
+                InventoryKind::Kubespray,
+                m,
+                "loadbalancer_apiserver",
+                json!({"address": "127.0.0.100", "port": 6443}),
+                "k/all.yml",
+                4,
+            );
         }
         s
     }
 
     #[test]
     fn two_lb_hosts_with_matching_vip_and_all_backends_pass() {
-        let s = lb_site(&["lb1", "lb2"], "127.0.0.100", json!(["m1", "127.0.0.22:6443", {"name": "m3", "address": "127.0.0.23"}]));
+        let s = lb_site(
+            &["lb1", "lb2"],
+            "127.0.0.100",
+            json!(["m1", "127.0.0.22:6443", {"name": "m3", "address": "127.0.0.23"}]),
+        );
         assert!(check(&s).is_empty(), "{:?}", check(&s));
     }
 

@@ -23,10 +23,22 @@ pub const DEFAULT_NODE_GROUPS: &[&str] = &[
 
 /// Variables 3.10+ no longer reads, with what replaced them.
 pub const REMOVED: &[(&str, &str)] = &[
-    ("openshift_node_labels", "labels of a node group in openshift_node_groups, selected with openshift_node_group_name"),
-    ("openshift_node_kubelet_args", "kubeletArguments edits of a node group in openshift_node_groups"),
-    ("openshift_hosted_logging_deploy", "openshift_logging_install_logging"),
-    ("openshift_hosted_metrics_deploy", "openshift_metrics_install_metrics"),
+    (
+        "openshift_node_labels",
+        "labels of a node group in openshift_node_groups, selected with openshift_node_group_name",
+    ),
+    (
+        "openshift_node_kubelet_args",
+        "kubeletArguments edits of a node group in openshift_node_groups",
+    ),
+    (
+        "openshift_hosted_logging_deploy",
+        "openshift_logging_install_logging",
+    ),
+    (
+        "openshift_hosted_metrics_deploy",
+        "openshift_metrics_install_metrics",
+    ),
 ];
 
 pub const IDP: &str = "openshift_master_identity_providers";
@@ -36,7 +48,9 @@ pub const LDAP_CA: &str = "openshift_master_ldap_ca";
 
 pub fn check(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
-    let Some(inv) = site.inventory(InventoryKind::Openshift) else { return out };
+    let Some(inv) = site.inventory(InventoryKind::Openshift) else {
+        return out;
+    };
     node_groups(inv, &mut out);
     identity_providers(inv, &mut out);
     removed(inv, &mut out);
@@ -55,9 +69,14 @@ fn host_origin(inv: &SiteInventory, h: &str) -> Origin {
 /// (or a Python literal with single quotes) when it is not typed already.
 fn structured(v: &Value) -> Option<Value> {
     match v {
-        Value::String(s) => serde_json::from_str(s)
+        Value::String(s) => serde_json::from_str(s).ok().or_else(|| {
+            serde_json::from_str(
+                &s.replace('\'', "\"")
+                    .replace("True", "true")
+                    .replace("False", "false"),
+            )
             .ok()
-            .or_else(|| serde_json::from_str(&s.replace('\'', "\"").replace("True", "true").replace("False", "false")).ok()),
+        }),
         other => Some(other.clone()),
     }
 }
@@ -65,8 +84,14 @@ fn structured(v: &Value) -> Option<Value> {
 fn node_groups(inv: &SiteInventory, out: &mut Vec<Finding>) {
     let nodes = inv.group_hosts("nodes");
     for h in nodes {
-        let defined: Vec<String> = match inv.var(h, "openshift_node_groups").and_then(|v| structured(&v.value)) {
-            Some(Value::Array(a)) => a.iter().filter_map(|g| g.get("name").and_then(scalar)).collect(),
+        let defined: Vec<String> = match inv
+            .var(h, "openshift_node_groups")
+            .and_then(|v| structured(&v.value))
+        {
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|g| g.get("name").and_then(scalar))
+                .collect(),
             _ => DEFAULT_NODE_GROUPS.iter().map(|s| s.to_string()).collect(),
         };
         match inv.var(h, "openshift_node_group_name") {
@@ -103,7 +128,15 @@ fn identity_providers(inv: &SiteInventory, out: &mut Vec<Finding>) {
         }
         done.push(var.origin.clone());
         let Some(Value::Array(providers)) = structured(&var.value) else {
-            out.push(at_var(finding("KM702", format!("{IDP} is not a list of identity providers")).host(h.clone()), IDP, var));
+            out.push(at_var(
+                finding(
+                    "KM702",
+                    format!("{IDP} is not a list of identity providers"),
+                )
+                .host(h.clone()),
+                IDP,
+                var,
+            ));
             continue;
         };
         for p in &providers {
@@ -116,9 +149,15 @@ fn ldap_provider(inv: &SiteInventory, h: &str, var: &Var, p: &Value, out: &mut V
     if p.get("kind").and_then(scalar).as_deref() != Some("LDAPPasswordIdentityProvider") {
         return;
     }
-    let name = p.get("name").and_then(scalar).unwrap_or_else(|| "<unnamed>".into());
+    let name = p
+        .get("name")
+        .and_then(scalar)
+        .unwrap_or_else(|| "<unnamed>".into());
     let mut problems = Vec::new();
-    if p.get("name").and_then(scalar).is_none_or(|n| n.trim().is_empty()) {
+    if p.get("name")
+        .and_then(scalar)
+        .is_none_or(|n| n.trim().is_empty())
+    {
         problems.push("no `name`".to_string());
     }
     let url = p.get("url").and_then(scalar).unwrap_or_default();
@@ -134,16 +173,23 @@ fn ldap_provider(inv: &SiteInventory, h: &str, var: &Var, p: &Value, out: &mut V
         Some(Value::Object(a)) => {
             let non_empty = |k: &str| matches!(a.get(k), Some(Value::Array(l)) if !l.is_empty());
             if !non_empty("id") {
-                problems.push("attributes.id is missing or empty (at least one id attribute, e.g. [dn])".into());
+                problems.push(
+                    "attributes.id is missing or empty (at least one id attribute, e.g. [dn])"
+                        .into(),
+                );
             }
             if !non_empty("preferredUsername") {
-                problems.push("attributes.preferredUsername is missing or empty (e.g. [uid])".into());
+                problems
+                    .push("attributes.preferredUsername is missing or empty (e.g. [uid])".into());
             }
         }
         _ => problems.push("no `attributes` mapping (id, email, name, preferredUsername)".into()),
     }
     // bindDN and bindPassword go together (their values are never printed).
-    let has_dn = p.get("bindDN").and_then(scalar).is_some_and(|s| !s.is_empty());
+    let has_dn = p
+        .get("bindDN")
+        .and_then(scalar)
+        .is_some_and(|s| !s.is_empty());
     let has_pw = p.get("bindPassword").is_some_and(|v| !v.is_null());
     if has_dn != has_pw {
         problems.push("bindDN and bindPassword must be set together".into());
@@ -154,16 +200,25 @@ fn ldap_provider(inv: &SiteInventory, h: &str, var: &Var, p: &Value, out: &mut V
     }
     if !problems.is_empty() {
         out.push(at_var(
-            finding("KM702", format!("LDAP identity provider `{name}`: {}", problems.join("; "))).host(h.to_string()),
+            finding(
+                "KM702",
+                format!("LDAP identity provider `{name}`: {}", problems.join("; ")),
+            )
+            .host(h.to_string()),
             IDP,
             var,
         ));
     }
     if !insecure {
-        let has_ca = p.get("ca").and_then(scalar).is_some_and(|s| !s.trim().is_empty())
-            || [LDAP_CA_FILE, LDAP_CA]
-                .iter()
-                .any(|n| inv.var(h, n).and_then(|v| scalar(&v.value)).is_some_and(|s| !s.trim().is_empty()));
+        let has_ca = p
+            .get("ca")
+            .and_then(scalar)
+            .is_some_and(|s| !s.trim().is_empty())
+            || [LDAP_CA_FILE, LDAP_CA].iter().any(|n| {
+                inv.var(h, n)
+                    .and_then(|v| scalar(&v.value))
+                    .is_some_and(|s| !s.trim().is_empty())
+            });
         if !has_ca {
             out.push(at_var(
                 finding(
@@ -190,7 +245,11 @@ fn removed(inv: &SiteInventory, out: &mut Vec<Finding>) {
             }
             done.push((var.origin.clone(), name));
             out.push(at_var(
-                finding("KM704", format!("{name} is ignored since OpenShift 3.10: use {instead}")).host(h.clone()),
+                finding(
+                    "KM704",
+                    format!("{name} is ignored since OpenShift 3.10: use {instead}"),
+                )
+                .host(h.clone()),
                 name,
                 var,
             ));
@@ -209,8 +268,24 @@ mod tests {
         let o = s.inventory_mut(InventoryKind::Openshift);
         o.add_host("master1", &["masters", "etcd", "nodes", "OSEv3"]);
         o.add_host("node1", &["nodes", "OSEv3"]);
-        set(&mut s, InventoryKind::Openshift, "master1", "openshift_node_group_name", json!("node-config-master-infra"), "os/hosts", 10);
-        set(&mut s, InventoryKind::Openshift, "node1", "openshift_node_group_name", json!("node-config-compute"), "os/hosts", 11);
+        set(
+            &mut s,
+            InventoryKind::Openshift,
+            "master1",
+            "openshift_node_group_name",
+            json!("node-config-master-infra"),
+            "os/hosts",
+            10,
+        );
+        set(
+            &mut s,
+            InventoryKind::Openshift,
+            "node1",
+            "openshift_node_group_name",
+            json!("node-config-compute"),
+            "os/hosts",
+            11,
+        );
         s
     }
 
@@ -230,9 +305,25 @@ mod tests {
     fn with_idp(p: Value, ca_file: bool) -> Site {
         let mut s = okd();
         for h in ["master1", "node1"] {
-            set(&mut s, InventoryKind::Openshift, h, IDP, p.clone(), "os/hosts", 5);
+            set(
+                &mut s,
+                InventoryKind::Openshift,
+                h,
+                IDP,
+                p.clone(),
+                "os/hosts",
+                5,
+            );
             if ca_file {
-                set(&mut s, InventoryKind::Openshift, h, LDAP_CA_FILE, json!("/etc/pki/ldap-ca.crt"), "os/hosts", 6);
+                set(
+                    &mut s,
+                    InventoryKind::Openshift,
+                    h,
+                    LDAP_CA_FILE,
+                    json!("/etc/pki/ldap-ca.crt"),
+                    "os/hosts",
+                    6,
+                );
             }
         }
         s
@@ -246,13 +337,38 @@ mod tests {
     #[test]
     fn node_without_or_with_unknown_node_group_is_an_error() {
         let mut s = okd();
-        s.inventory_mut(InventoryKind::Openshift).hosts["node1"].shift_remove("openshift_node_group_name");
+        s.inventory_mut(InventoryKind::Openshift).hosts["node1"]
+            .shift_remove("openshift_node_group_name");
         assert_eq!(codes(&check(&s)), vec!["KM701"]);
         let mut s = okd();
-        set(&mut s, InventoryKind::Openshift, "node1", "openshift_node_group_name", json!("node-config-gpu"), "os/hosts", 11);
+        set(
+            &mut s,
+            InventoryKind::Openshift,
+            "node1",
+            "openshift_node_group_name",
+            json!("node-config-gpu"),
+            "os/hosts",
+            11,
+        );
         assert_eq!(codes(&check(&s)), vec!["KM701"]);
-        set(&mut s, InventoryKind::Openshift, "node1", "openshift_node_groups", json!([{"name": "node-config-gpu", "labels": []}]), "os/g.yml", 1);
-        set(&mut s, InventoryKind::Openshift, "master1", "openshift_node_groups", json!([{"name": "node-config-master-infra"}]), "os/g.yml", 1);
+        set(
+            &mut s,
+            InventoryKind::Openshift,
+            "node1",
+            "openshift_node_groups",
+            json!([{"name": "node-config-gpu", "labels": []}]),
+            "os/g.yml",
+            1,
+        );
+        set(
+            &mut s,
+            InventoryKind::Openshift,
+            "master1",
+            "openshift_node_groups",
+            json!([{"name": "node-config-master-infra"}]),
+            "os/g.yml",
+            1,
+        );
         assert!(check(&s).is_empty());
     }
 
@@ -274,11 +390,17 @@ mod tests {
 
     #[test]
     fn malformed_ldap_is_an_error() {
-        let f = check(&with_idp(ldap(json!({"url": "https://ldap", "attributes": {"id": []}})), true));
+        let f = check(&with_idp(
+            ldap(json!({"url": "https://ldap", "attributes": {"id": []}})),
+            true,
+        ));
         assert_eq!(codes(&f), vec!["KM702"]);
         assert!(f[0].message.contains("url"));
         assert!(f[0].message.contains("attributes.id"));
-        let f = check(&with_idp(ldap(json!({"url": "ldaps://ldap", "insecure": true})), true));
+        let f = check(&with_idp(
+            ldap(json!({"url": "ldaps://ldap", "insecure": true})),
+            true,
+        ));
         assert_eq!(codes(&f), vec!["KM702"]);
     }
 
@@ -291,7 +413,15 @@ mod tests {
     #[test]
     fn removed_variable_is_an_error() {
         let mut s = okd();
-        set(&mut s, InventoryKind::Openshift, "node1", "openshift_node_labels", json!({"region": "infra"}), "os/hosts", 11);
+        set(
+            &mut s,
+            InventoryKind::Openshift,
+            "node1",
+            "openshift_node_labels",
+            json!({"region": "infra"}),
+            "os/hosts",
+            11,
+        );
         let f = check(&s);
         assert_eq!(codes(&f), vec!["KM704"]);
         assert_eq!(f[0].line, Some(11));

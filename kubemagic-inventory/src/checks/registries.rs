@@ -20,8 +20,14 @@ const REGISTRY_VARS: [&str; 4] = [
 
 pub fn check(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
-    let Some(k) = site.inventory(InventoryKind::Kubespray) else { return out };
-    let kubespray_ref = site.config.upstreams.get("kubespray").map(|u| u.git_ref.as_str());
+    let Some(k) = site.inventory(InventoryKind::Kubespray) else {
+        return out;
+    };
+    let kubespray_ref = site
+        .config
+        .upstreams
+        .get("kubespray")
+        .map(|u| u.git_ref.as_str());
     let mut done = Vec::new();
     for (host, vars) in &k.hosts {
         let manager = vars.get("container_manager").and_then(|v| scalar(&v.value));
@@ -35,19 +41,34 @@ pub fn check(site: &Site) -> Vec<Finding> {
             continue;
         }
         // The version: containerd_version, else what the pinned kubespray ships.
-        let version = match version_var.filter(|v| !is_template(&v.value)).and_then(|v| scalar(&v.value)) {
+        let version = match version_var
+            .filter(|v| !is_template(&v.value))
+            .and_then(|v| scalar(&v.value))
+        {
             Some(v) => Some((v.clone(), parse_version(&v))),
-            None => kubespray_ref
-                .and_then(shipped_containerd)
-                .map(|v| (format!("{}.{} (shipped by kubespray {})", v.0, v.1, kubespray_ref.unwrap_or("")), Some(v))),
+            None => kubespray_ref.and_then(shipped_containerd).map(|v| {
+                (
+                    format!(
+                        "{}.{} (shipped by kubespray {})",
+                        v.0,
+                        v.1,
+                        kubespray_ref.unwrap_or("")
+                    ),
+                    Some(v),
+                )
+            }),
         };
-        let Some((version_text, Some(v))) = version else { continue };
+        let Some((version_text, Some(v))) = version else {
+            continue;
+        };
         if v >= (1, 4) {
             continue;
         }
         for name in REGISTRY_VARS {
             let Some(var) = vars.get(name) else { continue };
-            let Some(why) = insecure(name, &var.value) else { continue };
+            let Some(why) = insecure(name, &var.value) else {
+                continue;
+            };
             if done.contains(&(var.origin.clone(), name)) {
                 continue;
             }
@@ -101,8 +122,13 @@ fn insecure(name: &str, v: &Value) -> Option<String> {
     }
     fn walk(v: &Value, key: &str) -> Option<String> {
         match v {
-            Value::String(s) if s.trim_start().starts_with("http://") => Some(format!("a plain-HTTP registry ({})", s.trim())),
-            Value::Bool(true) | Value::String(_) if (key == "skip_verify" || key == "insecure_skip_verify") && super::super::site::truthy(v) => {
+            Value::String(s) if s.trim_start().starts_with("http://") => {
+                Some(format!("a plain-HTTP registry ({})", s.trim()))
+            }
+            Value::Bool(true) | Value::String(_)
+                if (key == "skip_verify" || key == "insecure_skip_verify")
+                    && super::super::site::truthy(v) =>
+            {
                 Some("a registry with TLS verification disabled (skip_verify)".to_string())
             }
             Value::Object(m) => m.iter().find_map(|(k, v)| walk(v, k)),
@@ -121,16 +147,44 @@ mod tests {
 
     fn k8s(version: &str, registries: Value) -> Site {
         let mut s = site();
-        s.inventory_mut(InventoryKind::Kubespray).add_host("node1", &["k8s_cluster"]);
-        set(&mut s, InventoryKind::Kubespray, "node1", "container_manager", json!("containerd"), "gv/k8s.yml", 1);
-        set(&mut s, InventoryKind::Kubespray, "node1", "containerd_version", json!(version), "gv/containerd.yml", 1);
-        set(&mut s, InventoryKind::Kubespray, "node1", "containerd_registries", registries, "gv/containerd.yml", 4);
+        s.inventory_mut(InventoryKind::Kubespray)
+            .add_host("node1", &["k8s_cluster"]);
+        set(
+            &mut s,
+            InventoryKind::Kubespray,
+            "node1",
+            "container_manager",
+            json!("containerd"),
+            "gv/k8s.yml",
+            1,
+        );
+        set(
+            &mut s,
+            InventoryKind::Kubespray,
+            "node1",
+            "containerd_version",
+            json!(version),
+            "gv/containerd.yml",
+            1,
+        );
+        set(
+            &mut s,
+            InventoryKind::Kubespray,
+            "node1",
+            "containerd_registries",
+            registries,
+            "gv/containerd.yml",
+            4,
+        );
         s
     }
 
     #[test]
     fn http_registry_on_containerd_1_2_is_an_error() {
-        let f = check(&k8s("1.2.13-2", json!({"registry.utgb.example": "http://registry.utgb.example:5000"})));
+        let f = check(&k8s(
+            "1.2.13-2",
+            json!({"registry.utgb.example": "http://registry.utgb.example:5000"}),
+        ));
         assert_eq!(codes(&f), vec!["KM401"]);
         assert_eq!(f[0].line, Some(4));
     }
@@ -138,8 +192,15 @@ mod tests {
     #[test]
     fn skip_verify_mirror_on_old_containerd_is_an_error() {
         let mut s = k8s("1.3.9", json!({}));
-        set(&mut s, InventoryKind::Kubespray, "node1", "containerd_registries_mirrors",
-            json!([{"prefix": "r.example", "mirrors": [{"host": "https://r.example", "skip_verify": true}]}]), "gv/containerd.yml", 9);
+        set(
+            &mut s,
+            InventoryKind::Kubespray,
+            "node1",
+            "containerd_registries_mirrors",
+            json!([{"prefix": "r.example", "mirrors": [{"host": "https://r.example", "skip_verify": true}]}]),
+            "gv/containerd.yml",
+            9,
+        );
         assert_eq!(codes(&check(&s)), vec!["KM401"]);
     }
 
@@ -152,12 +213,41 @@ mod tests {
     #[test]
     fn version_comes_from_the_pinned_kubespray_when_unset() {
         let mut s = site();
-        s.inventory_mut(InventoryKind::Kubespray).add_host("node1", &["k8s_cluster"]);
-        set(&mut s, InventoryKind::Kubespray, "node1", "container_manager", json!("containerd"), "gv/k8s.yml", 1);
-        set(&mut s, InventoryKind::Kubespray, "node1", "containerd_insecure_registries", json!({"r.example": "r.example:5000"}), "gv/c.yml", 2);
-        s.config.upstreams.insert("kubespray".into(), kubemagic_core::Upstream { url: "u".into(), git_ref: "v2.13.2".into() });
+        s.inventory_mut(InventoryKind::Kubespray)
+            .add_host("node1", &["k8s_cluster"]);
+        set(
+            &mut s,
+            InventoryKind::Kubespray,
+            "node1",
+            "container_manager",
+            json!("containerd"),
+            "gv/k8s.yml",
+            1,
+        );
+        set(
+            &mut s,
+            InventoryKind::Kubespray,
+            "node1",
+            "containerd_insecure_registries",
+            json!({"r.example": "r.example:5000"}),
+            "gv/c.yml",
+            2,
+        );
+        s.config.upstreams.insert(
+            "kubespray".into(),
+            kubemagic_core::Upstream {
+                url: "u".into(),
+                git_ref: "v2.13.2".into(),
+            },
+        );
         assert_eq!(codes(&check(&s)), vec!["KM401"]);
-        s.config.upstreams.insert("kubespray".into(), kubemagic_core::Upstream { url: "u".into(), git_ref: "v2.26.0".into() });
+        s.config.upstreams.insert(
+            "kubespray".into(),
+            kubemagic_core::Upstream {
+                url: "u".into(),
+                git_ref: "v2.26.0".into(),
+            },
+        );
         assert!(check(&s).is_empty());
     }
 }

@@ -18,19 +18,27 @@ pub enum RefKind {
 /// branches; 7 to 40 hex digits a commit; the rest (`v2.13.2`,
 /// `openshift-ansible-3.11.272-1`) tags.
 pub fn classify(git_ref: &str) -> RefKind {
-    let r = git_ref.trim().trim_start_matches("refs/heads/").trim_start_matches("origin/");
+    let r = git_ref
+        .trim()
+        .trim_start_matches("refs/heads/")
+        .trim_start_matches("origin/");
     if git_ref.starts_with("refs/heads/") {
         return RefKind::Branch;
     }
     if git_ref.starts_with("refs/tags/") {
         return RefKind::Tag;
     }
-    if (7..=40).contains(&r.len()) && r.chars().all(|c| c.is_ascii_hexdigit()) && r.chars().any(|c| c.is_ascii_digit()) {
+    if (7..=40).contains(&r.len())
+        && r.chars().all(|c| c.is_ascii_hexdigit())
+        && r.chars().any(|c| c.is_ascii_digit())
+    {
         return RefKind::Commit;
     }
     let lower = r.to_ascii_lowercase();
-    if matches!(lower.as_str(), "master" | "main" | "devel" | "develop" | "trunk" | "head")
-        || lower.starts_with("release-")
+    if matches!(
+        lower.as_str(),
+        "master" | "main" | "devel" | "develop" | "trunk" | "head"
+    ) || lower.starts_with("release-")
         || lower.starts_with("stable-")
         || !lower.chars().any(|c| c.is_ascii_digit())
     {
@@ -41,7 +49,9 @@ pub fn classify(git_ref: &str) -> RefKind {
 
 pub fn check(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
-    let Some(file) = &site.config_file else { return out };
+    let Some(file) = &site.config_file else {
+        return out;
+    };
     let cert_manager = site.deploys_cert_manager();
     for (name, up) in &site.config.upstreams {
         if classify(&up.git_ref) != RefKind::Branch {
@@ -54,7 +64,13 @@ pub fn check(site: &Site) -> Vec<Finding> {
                 format!(
                     "kubespray is pinned to the branch `{}` and deploys cert-manager ({how}{}): a branch ships whatever cert-manager image and RBAC/CRDs it holds that day, which did not match in the seed; pin a release tag",
                     up.git_ref,
-                    cm_origin.as_ref().map(|o| format!(" at {o}")).unwrap_or_default()
+                    cm_origin
+                        .as_ref()
+                        .map(|o| {
+                            let rel = o.file.strip_prefix(&site.root).unwrap_or(&o.file);
+                            format!(" at {}", kubemagic_core::Origin::new(rel, o.line))
+                        })
+                        .unwrap_or_default()
                 ),
             ),
             _ => finding(
@@ -62,7 +78,10 @@ pub fn check(site: &Site) -> Vec<Finding> {
                 format!("upstream {name} is pinned to the branch `{}`: each `init` may deploy something different; pin a tag or a commit", up.git_ref),
             ),
         };
-        out.push(f.variable(format!("upstreams.{name}.ref")).at(Some(&origin)));
+        out.push(
+            f.variable(format!("upstreams.{name}.ref"))
+                .at(Some(&origin)),
+        );
     }
     out
 }
@@ -78,7 +97,13 @@ mod tests {
     fn with_ref(r: &str) -> Site {
         let mut s = site();
         s.config_file = Some("/site/kubemagic.yml".into());
-        s.config.upstreams.insert("kubespray".into(), Upstream { url: "https://github.com/kubernetes-sigs/kubespray.git".into(), git_ref: r.into() });
+        s.config.upstreams.insert(
+            "kubespray".into(),
+            Upstream {
+                url: "https://github.com/kubernetes-sigs/kubespray.git".into(),
+                git_ref: r.into(),
+            },
+        );
         s.config_ref_lines.insert("kubespray".into(), 5);
         s
     }
@@ -104,12 +129,31 @@ mod tests {
     #[test]
     fn branch_with_cert_manager_is_an_error() {
         let mut s = with_ref("master");
-        s.inventory_mut(InventoryKind::Kubespray).add_host("n1", &["k8s_cluster"]);
-        set(&mut s, InventoryKind::Kubespray, "n1", "cert_manager_enabled", json!(true), "gv/addons.yml", 12);
+        s.inventory_mut(InventoryKind::Kubespray)
+            .add_host("n1", &["k8s_cluster"]);
+        set(
+            &mut s,
+            InventoryKind::Kubespray,
+            "n1",
+            "cert_manager_enabled",
+            json!(true),
+            "gv/addons.yml",
+            12,
+        );
         assert_eq!(codes(&check(&s)), vec!["KM502"]);
         let mut pinned = with_ref("v2.13.2");
-        pinned.inventory_mut(InventoryKind::Kubespray).add_host("n1", &["k8s_cluster"]);
-        set(&mut pinned, InventoryKind::Kubespray, "n1", "cert_manager_enabled", json!(true), "gv/addons.yml", 12);
+        pinned
+            .inventory_mut(InventoryKind::Kubespray)
+            .add_host("n1", &["k8s_cluster"]);
+        set(
+            &mut pinned,
+            InventoryKind::Kubespray,
+            "n1",
+            "cert_manager_enabled",
+            json!(true),
+            "gv/addons.yml",
+            12,
+        );
         assert!(check(&pinned).is_empty());
     }
 }

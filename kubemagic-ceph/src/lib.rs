@@ -1,0 +1,38 @@
+//! Ceph for Kubernetes: everything between a Ceph cluster and the
+//! provisioners that Kubernetes uses against it.
+//!
+//! - [`model`]: the [`CephCluster`] (fsid, monitors, pools, clients) and the
+//!   validated value types it is made of;
+//! - [`validate`]: findings about a cluster model and about what consumes it
+//!   (image features against krbd or the external rbd-provisioner, ceph-csi
+//!   limits, keys with stray whitespace);
+//! - [`site`]: the model built from a ceph-ansible inventory;
+//! - [`api`]: the small [`api::CephApi`] trait behind which all Ceph I/O
+//!   lives, and [`cli::CephCli`], its implementation over the `ceph`, `rbd`
+//!   and `rados` commands (argument vectors, `--format json`, no shell);
+//! - [`prepare`]: the pure planner (observed state → actions) and the
+//!   idempotent executor for `kubemagic ceph prepare`;
+//! - [`render`]: kubespray group_vars, ceph-csi manifests (k8s-openapi
+//!   types) and the equivalent hand-typed commands;
+//! - [`leftovers`]: what the cephfs-provisioner 1.2.2 leaves behind, as a
+//!   pure function over Kubernetes objects, and the kube client around it.
+//!
+//! Keys never reach a log or a text report: they live in [`model::CephKey`],
+//! whose `Debug` and `Display` are redacted, and only the Secret manifests
+//! of [`render`] expose them.
+
+pub mod api;
+pub mod cli;
+pub mod error;
+pub mod keyring;
+pub mod leftovers;
+pub mod model;
+pub mod prepare;
+pub mod render;
+pub mod site;
+pub mod validate;
+
+pub use error::{CephError, Result};
+pub use model::{
+    CephCluster, CephKey, Client, ClientName, MonAddr, Monitor, MsgrVersion, PgNum, Pool, PoolName,
+};

@@ -1,0 +1,477 @@
+//! Findings about a Ceph model and its consumers, with stable codes
+//! (`KM6xx`, documented in docs/architecture-ceph.md).
+//!
+//! Each check exists because the mistake it catches is accepted silently
+//! by the tool that receives it and fails later, on a node, at mount time:
+//! a feature the kernel cannot map, a clusterID ceph-csi truncates, a key
+//! with a trailing newline that cephx refuses.
+
+use crate::model::{CephCluster, CephKey, PgNum, PoolName};
+use kubemagic_core::Finding;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// ceph-csi stores the clusterID in volume handles whose layout reserves 36
+/// bytes for it (the length of a UUID, i.e. of an fsid).
+pub const CSI_CLUSTER_ID_MAX: usize = 36;
+
+/// RBD image features (`rbd feature` names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImageFeature {
+    Layering,
+    Striping,
+    ExclusiveLock,
+    ObjectMap,
+    FastDiff,
+    DeepFlatten,
+    Journaling,
+    DataPool,
+}
+
+impl ImageFeature {
+    pub const ALL: [ImageFeature; 8] = [
+        ImageFeature::Layering,
+        ImageFeature::Striping,
+        ImageFeature::ExclusiveLock,
+        ImageFeature::ObjectMap,
+        ImageFeature::FastDiff,
+        ImageFeature::DeepFlatten,
+        ImageFeature::Journaling,
+        ImageFeature::DataPool,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            ImageFeature::Layering => "layering",
+            ImageFeature::Striping => "striping",
+            ImageFeature::ExclusiveLock => "exclusive-lock",
+            ImageFeature::ObjectMap => "object-map",
+            ImageFeature::FastDiff => "fast-diff",
+            ImageFeature::DeepFlatten => "deep-flatten",
+            ImageFeature::Journaling => "journaling",
+            ImageFeature::DataPool => "data-pool",
+        }
+    }
+    /// The first kernel whose krbd maps an image with this feature; `None`
+    /// when krbd never supports it (journaling: use rbd-nbd).
+    pub fn krbd_min_kernel(self) -> Option<KernelVersion> {
+        let k = |major, minor| Some(KernelVersion { major, minor });
+        match self {
+            ImageFeature::Layering => k(3, 10),
+            ImageFeature::Striping => k(4, 17),
+            ImageFeature::ExclusiveLock => k(4, 9),
+            ImageFeature::ObjectMap | ImageFeature::FastDiff => k(5, 3),
+            ImageFeature::DeepFlatten => k(5, 1),
+            ImageFeature::DataPool => k(4, 11),
+            ImageFeature::Journaling => None,
+        }
+    }
+    /// The feature this one cannot be enabled without.
+    pub fn requires(self) -> Option<ImageFeature> {
+        match self {
+            ImageFeature::ObjectMap => Some(ImageFeature::ExclusiveLock),
+            ImageFeature::FastDiff => Some(ImageFeature::ObjectMap),
+            ImageFeature::Journaling => Some(ImageFeature::ExclusiveLock),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ImageFeature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ImageFeature {
+    type Err = crate::CephError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().to_ascii_lowercase().replace('_', "-");
+        ImageFeature::ALL
+            .into_iter()
+            .find(|f| f.name() == t || (t == "stripingv2" && *f == ImageFeature::Striping))
+            .ok_or_else(|| crate::CephError::ImageFeature(s.to_string()))
+    }
+}
+
+/// Parses `layering,exclusive-lock` (kubespray's and ceph-csi's syntax).
+pub fn parse_features(s: &str) -> Result<Vec<ImageFeature>, crate::CephError> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(ImageFeature::from_str)
+        .collect()
+}
+
+/// A Linux kernel version, compared as (major, minor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct KernelVersion {
+    pub major: u32,
+    pub minor: u32,
+}
+
+impl FromStr for KernelVersion {
+    type Err = crate::CephError;
+    /// Accepts `5.4`, `5.4.0` and `5.4.0-150-generic` (`uname -r`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || crate::CephError::KernelVersion(s.to_string());
+        let mut it = s.trim().split(['.', '-']);
+        let major = it.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+        let minor = it.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+        Ok(KernelVersion { major, minor })
+    }
+}
+
+impl fmt::Display for KernelVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+/// Who maps the RBD images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consumer {
+    /// The external `ceph.com/rbd` provisioner kubespray deploys: it
+    /// creates images with `layering` only and refuses anything else.
+    RbdProvisioner,
+    /// The kernel client (in-tree plugin, ceph-csi with the default
+    /// mounter) on nodes running this kernel.
+    Krbd(KernelVersion),
+    /// librbd through rbd-nbd or QEMU: every feature.
+    Librbd,
+}
+
+/// Image features checked against their consumer and their dependencies.
+pub fn validate_image_features(features: &[ImageFeature], consumer: Consumer) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for &f in features {
+        if let Some(req) = f.requires() {
+            if !features.contains(&req) {
+                out.push(
+                    Finding::error(
+                        "KM605",
+                        format!("RBD image feature {f} requires {req}; add it or drop {f}"),
+                    )
+                    .variable("imageFeatures"),
+                );
+            }
+        }
+        match consumer {
+            Consumer::RbdProvisioner if f != ImageFeature::Layering => out.push(
+                Finding::error(
+                    "KM604",
+                    format!("the external rbd-provisioner accepts only the layering image feature, not {f}"),
+                )
+                .variable("rbd_provisioner_image_features"),
+            ),
+            Consumer::Krbd(kernel) => match f.krbd_min_kernel() {
+                None => out.push(
+                    Finding::error("KM604", format!("krbd cannot map images with {f} on any kernel; use rbd-nbd or drop it"))
+                        .variable("imageFeatures"),
+                ),
+                Some(min) if kernel < min => out.push(
+                    Finding::error(
+                        "KM604",
+                        format!("RBD image feature {f} needs kernel {min} or later for krbd; nodes run {kernel}: mapping would fail"),
+                    )
+                    .variable("imageFeatures"),
+                ),
+                Some(_) => {}
+            },
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A ceph-csi clusterID (the fsid by convention) fits its 36 bytes.
+pub fn validate_cluster_id(id: &str) -> Option<Finding> {
+    if id.is_empty() {
+        return Some(Finding::error("KM606", "ceph-csi clusterID is empty").variable("clusterID"));
+    }
+    (id.len() > CSI_CLUSTER_ID_MAX).then(|| {
+        Finding::error(
+            "KM606",
+            format!(
+                "ceph-csi clusterID {id:?} is {} bytes; ceph-csi accepts at most {CSI_CLUSTER_ID_MAX} (use the fsid)",
+                id.len()
+            ),
+        )
+        .variable("clusterID")
+    })
+}
+
+/// A cephx key is the base64 of 28 bytes (40 characters): stray whitespace
+/// or a newline copied along with it makes cephx refuse the client.
+/// Messages never contain the key.
+pub fn validate_key(entity: &str, key: &CephKey) -> Vec<Finding> {
+    use base64::Engine as _;
+    let raw = key.raw();
+    let mut out = Vec::new();
+    if raw != raw.trim() || raw.contains(char::is_whitespace) {
+        out.push(Finding::error(
+            "KM607",
+            format!("the key of {entity} has stray whitespace or a newline; cephx would refuse it (key not shown)"),
+        ));
+    }
+    let trimmed = raw.trim();
+    let decodes = base64::engine::general_purpose::STANDARD
+        .decode(trimmed)
+        .map(|b| b.len() == 28)
+        .unwrap_or(false);
+    if !trimmed.is_empty() && !trimmed.contains(char::is_whitespace) && !decodes {
+        out.push(Finding::error(
+            "KM607",
+            format!("the key of {entity} is not a cephx key (base64 of 28 bytes; key not shown)"),
+        ));
+    }
+    if trimmed.is_empty() {
+        out.push(Finding::error(
+            "KM607",
+            format!("the key of {entity} is empty"),
+        ));
+    }
+    out
+}
+
+/// Checks of the cluster model itself: pools, replica sizes, monitors,
+/// clusterID, keys.
+pub fn validate_cluster(c: &CephCluster) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for pool in &c.pools {
+        if let Err(e) = PoolName::from_str(&pool.name) {
+            out.push(Finding::error("KM601", e.to_string()).variable("pools"));
+        }
+        if let Some(pg) = pool.pg_num {
+            if let Err(e) = PgNum::try_from(pg) {
+                out.push(
+                    Finding::error("KM602", format!("pool {}: {e}", pool.name)).variable("pg_num"),
+                );
+            }
+        }
+        if let (Some(size), Some(osds)) = (pool.size, c.osd_count) {
+            if size > osds {
+                out.push(
+                    Finding::error(
+                        "KM603",
+                        format!(
+                            "pool {} wants {size} replicas but the cluster has {osds} OSD(s): its PGs would stay undersized",
+                            pool.name
+                        ),
+                    )
+                    .variable("size"),
+                );
+            }
+        }
+    }
+    if c.monitors.is_empty() {
+        out.push(Finding::error(
+            "KM608",
+            "no Ceph monitor address known: Kubernetes could not reach the cluster",
+        ));
+    }
+    for m in &c.monitors {
+        if m.v1().is_none() {
+            out.push(
+                Finding::warning(
+                    "KM608",
+                    format!("monitor {} has no v1 address: the provisioners and krbd before 5.11 speak only v1", m.name),
+                )
+                .host(m.name.clone()),
+            );
+        }
+        if let Some(ip) = m.ip() {
+            if !c.public_networks.is_empty() && !c.public_networks.iter().any(|n| n.contains(&ip)) {
+                out.push(
+                    Finding::error(
+                        "KM609",
+                        format!("monitor {} address {ip} is outside public_network", m.name),
+                    )
+                    .host(m.name.clone())
+                    .variable("public_network"),
+                );
+            }
+        }
+    }
+    match &c.fsid {
+        Some(fsid) => out.extend(validate_cluster_id(fsid)),
+        None => out.push(
+            Finding::info("KM610", "no fsid set (ceph-ansible generates one): ceph-csi's clusterID is known only once the cluster exists")
+                .variable("fsid"),
+        ),
+    }
+    for client in &c.clients {
+        if let Some(key) = &client.key {
+            out.extend(validate_key(&client.entity, key));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Client, Monitor, Pool};
+    use std::collections::BTreeMap;
+
+    fn k(s: &str) -> KernelVersion {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn rbd_provisioner_accepts_only_layering() {
+        assert!(
+            validate_image_features(&[ImageFeature::Layering], Consumer::RbdProvisioner).is_empty()
+        );
+        let f = validate_image_features(
+            &parse_features("layering,exclusive-lock").unwrap(),
+            Consumer::RbdProvisioner,
+        );
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("only the layering"));
+    }
+
+    #[test]
+    fn krbd_table_gates_features_by_kernel() {
+        let feats =
+            parse_features("layering,exclusive-lock,object-map,fast-diff,deep-flatten").unwrap();
+        // 5.3 maps everything of the table.
+        assert!(validate_image_features(&feats, Consumer::Krbd(k("5.3.0-1-amd64"))).is_empty());
+        // 5.1: deep-flatten ok, object-map and fast-diff not.
+        let f = validate_image_features(&feats, Consumer::Krbd(k("5.1")));
+        assert_eq!(f.len(), 2, "{f:?}");
+        // 4.9: exclusive-lock ok, deep-flatten not.
+        let f = validate_image_features(
+            &parse_features("layering,exclusive-lock,deep-flatten").unwrap(),
+            Consumer::Krbd(k("4.9")),
+        );
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("deep-flatten needs kernel 5.1"));
+        // 4.4 (CentOS-era): exclusive-lock fails.
+        let f = validate_image_features(
+            &[ImageFeature::Layering, ImageFeature::ExclusiveLock],
+            Consumer::Krbd(k("4.4")),
+        );
+        assert!(f[0].message.contains("4.9"));
+    }
+
+    #[test]
+    fn krbd_never_maps_journaling() {
+        let f = validate_image_features(
+            &[ImageFeature::ExclusiveLock, ImageFeature::Journaling],
+            Consumer::Krbd(k("6.1")),
+        );
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("any kernel"));
+        assert!(validate_image_features(
+            &[ImageFeature::ExclusiveLock, ImageFeature::Journaling],
+            Consumer::Librbd
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn fast_diff_without_object_map_is_an_error() {
+        let f = validate_image_features(
+            &[ImageFeature::Layering, ImageFeature::FastDiff],
+            Consumer::Librbd,
+        );
+        assert_eq!(f[0].code, "KM605");
+    }
+
+    #[test]
+    fn unknown_feature_and_bad_kernel_are_errors() {
+        assert!(parse_features("layering,turbo").is_err());
+        assert!("five".parse::<KernelVersion>().is_err());
+        assert_eq!(
+            parse_features("stripingv2").unwrap(),
+            vec![ImageFeature::Striping]
+        );
+    }
+
+    #[test]
+    fn cluster_id_longer_than_36_bytes_is_an_error() {
+        assert!(validate_cluster_id("8ea25b82-518c-4114-9aaf-d0c02cbe6c81").is_none());
+        let f = validate_cluster_id("8ea25b82-518c-4114-9aaf-d0c02cbe6c81-x").unwrap();
+        assert!(f.message.contains("38 bytes"), "{}", f.message);
+    }
+
+    #[test]
+    fn key_with_trailing_newline_is_reported_without_the_key() {
+        let raw = "AQDz6AVr1iekDBAA80UikzfAeOZJlwWVjfW4+A==\n";
+        let f = validate_key("client.kube", &CephKey::new(raw));
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("stray whitespace"));
+        assert!(!f[0].message.contains("AQD"));
+        assert!(validate_key("client.kube", &CephKey::new(raw.trim())).is_empty());
+        assert_eq!(
+            validate_key("client.kube", &CephKey::new("not-a-key"))[0].code,
+            "KM607"
+        );
+    }
+
+    fn cluster() -> CephCluster {
+        CephCluster {
+            fsid: Some("8ea25b82-518c-4114-9aaf-d0c02cbe6c81".into()),
+            monitors: vec![Monitor::on_default_ports(
+                "mon1",
+                "10.0.0.1".parse().unwrap(),
+            )],
+            pools: vec![Pool {
+                name: "kube".into(),
+                pg_num: Some(32),
+                size: Some(3),
+                application: Some("rbd".into()),
+            }],
+            clients: vec![],
+            osd_count: Some(3),
+            public_networks: vec!["10.0.0.0/24".parse().unwrap()],
+        }
+    }
+
+    #[test]
+    fn clean_cluster_has_no_findings() {
+        assert_eq!(validate_cluster(&cluster()), vec![]);
+    }
+
+    #[test]
+    fn replica_size_above_osd_count_is_an_error() {
+        let mut c = cluster();
+        c.osd_count = Some(2);
+        let f = validate_cluster(&c);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].code, "KM603");
+    }
+
+    #[test]
+    fn bad_pool_name_and_pg_num_are_reported() {
+        let mut c = cluster();
+        c.pools.push(Pool {
+            name: ".hidden".into(),
+            pg_num: Some(100),
+            size: None,
+            application: None,
+        });
+        let codes: Vec<_> = validate_cluster(&c).into_iter().map(|f| f.code).collect();
+        assert_eq!(codes, vec!["KM601", "KM602"]);
+    }
+
+    #[test]
+    fn monitor_outside_public_network_is_an_error() {
+        let mut c = cluster();
+        c.public_networks = vec!["192.168.0.0/16".parse().unwrap()];
+        assert_eq!(validate_cluster(&c)[0].code, "KM609");
+    }
+
+    #[test]
+    fn client_key_whitespace_is_found_in_the_model() {
+        let mut c = cluster();
+        c.clients.push(Client {
+            entity: "client.kube".into(),
+            caps: BTreeMap::new(),
+            key: Some(CephKey::new(" AQDz6AVr1iekDBAA80UikzfAeOZJlwWVjfW4+A==")),
+        });
+        assert_eq!(validate_cluster(&c)[0].code, "KM607");
+    }
+}

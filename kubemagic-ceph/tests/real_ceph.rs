@@ -1,0 +1,291 @@
+//! `prepare` and `render` against a real Ceph 16 started on loopback.
+
+mod common;
+
+use common::TestCeph;
+use kubemagic_ceph::api::CephApi;
+use kubemagic_ceph::cli::CephCli;
+use kubemagic_ceph::keyring::Keyring;
+use kubemagic_ceph::prepare::{prepare, Action, CephFsRequest, PrepareRequest};
+use kubemagic_ceph::render::{self, RenderInput};
+use kubemagic_ceph::validate::validate_cluster;
+use kubemagic_ceph::PgNum;
+
+fn api(c: &TestCeph) -> CephCli {
+    CephCli::new(&c.conf, Some(c.keyring.clone()))
+}
+
+fn rbd_request() -> PrepareRequest {
+    PrepareRequest {
+        pool: "kube".parse().unwrap(),
+        client: "kube".parse().unwrap(),
+        pg_num: Some(PgNum::try_from(16).unwrap()),
+        cephfs: None,
+    }
+}
+
+#[test]
+fn rbd_prepare_creates_everything_then_reports_no_change() {
+    let c = TestCeph::start();
+    let api = api(&c);
+    let req = rbd_request();
+
+    // A dry run plans the four actions and changes nothing.
+    let dry = prepare(&api, &req, true).unwrap();
+    assert_eq!(dry.actions.len(), 4, "{dry:?}");
+    assert!(!dry.changed);
+    assert!(c
+        .ceph_json(&["osd", "pool", "ls", "detail"])
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    let first = prepare(&api, &req, false).unwrap();
+    assert!(first.changed);
+    assert_eq!(
+        first.actions[0],
+        Action::CreatePool {
+            pool: "kube".into(),
+            pg_num: Some(16)
+        }
+    );
+    assert_eq!(first.actions.len(), 4);
+
+    let second = prepare(&api, &req, false).unwrap();
+    assert!(!second.changed, "second run must be a no-op: {second:?}");
+    assert!(second.actions.is_empty());
+
+    // Verified with Ceph's own tools.
+    let pools = c.ceph_json(&["osd", "pool", "ls", "detail"]);
+    let kube = pools
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["pool_name"] == "kube")
+        .expect("pool kube");
+    assert_eq!(kube["pg_num"], 16);
+    assert!(kube["application_metadata"]["rbd"].is_object());
+    let auth = c.ceph_json(&["auth", "get", "client.kube"]);
+    let caps = &auth[0]["caps"];
+    assert_eq!(caps["mon"], "profile rbd");
+    assert_eq!(caps["osd"], "profile rbd pool=kube");
+    assert_eq!(caps["mgr"], "profile rbd pool=kube");
+
+    // Caps changed by hand are put back, and only they.
+    std::process::Command::new("ceph")
+        .arg("--conf")
+        .arg(&c.conf)
+        .args(["auth", "caps", "client.kube", "mon", "allow r"])
+        .output()
+        .unwrap();
+    let third = prepare(&api, &req, false).unwrap();
+    assert_eq!(third.actions.len(), 1);
+    assert!(matches!(third.actions[0], Action::UpdateCaps { .. }));
+    assert_eq!(
+        c.ceph_json(&["auth", "get", "client.kube"])[0]["caps"]["mon"],
+        "profile rbd"
+    );
+
+    // The live model and the rendered manifests carry the real fsid and the
+    // v1 monitor address.
+    let cluster = api.cluster().unwrap();
+    assert_eq!(cluster.fsid.as_deref(), Some(c.fsid.as_str()));
+    assert_eq!(
+        cluster.v1_monitors(),
+        vec![format!("127.0.0.1:{}", c.v1_port)]
+    );
+    assert_eq!(cluster.osd_count, Some(1));
+    assert!(
+        validate_cluster(&cluster).is_empty(),
+        "{:?}",
+        validate_cluster(&cluster)
+    );
+
+    let admin_keyring = Keyring::read(&c.keyring).unwrap();
+    let input = RenderInput {
+        cluster,
+        pool: req.pool.clone(),
+        client: req.client.clone(),
+        admin: "admin".parse().unwrap(),
+        cephfs: None,
+        pg_num: req.pg_num,
+        namespace: "ceph-csi".into(),
+        user_key: api.auth_get("client.kube").unwrap().and_then(|c| c.key),
+        admin_key: admin_keyring.key("client.admin", &c.keyring).ok().cloned(),
+        cephfs_user_key: None,
+    };
+    let csi = render::csi(&input).unwrap();
+    assert!(csi.findings.is_empty(), "{:?}", csi.findings);
+    assert!(
+        csi.text
+            .contains(&format!("\\\"clusterID\\\": \\\"{}\\\"", c.fsid))
+            || csi.text.contains(&c.fsid)
+    );
+    assert!(csi.text.contains(&format!("127.0.0.1:{}", c.v1_port)));
+    assert!(
+        !csi.text.contains(&format!("127.0.0.1:{}", c.v2_port)),
+        "v2 address must not reach ceph-csi"
+    );
+    let kubespray = render::kubespray(&input).unwrap();
+    assert!(kubespray.text.contains(&format!(
+        "rbd_provisioner_monitors: 127.0.0.1:{}",
+        c.v1_port
+    )));
+    let user_key = input.user_key.as_ref().unwrap().expose().to_string();
+    assert!(!kubespray.text.contains(&user_key));
+    assert!(
+        csi.text.contains(&user_key),
+        "the key goes into the Secret manifest"
+    );
+}
+
+#[test]
+fn cephfs_prepare_creates_subvolume_group_and_documented_caps() {
+    let mut c = TestCeph::start();
+    c.start_cephfs();
+    let api = api(&c);
+    let mut req = rbd_request();
+    req.pool = "kube-fs".parse().unwrap();
+    req.cephfs = Some(CephFsRequest {
+        fs: "cephfs".parse().unwrap(),
+        subvolume_group: "csi".into(),
+        client: "kube-cephfs".parse().unwrap(),
+    });
+    let first = prepare(&api, &req, false).unwrap();
+    assert!(first.changed);
+    assert!(first
+        .actions
+        .iter()
+        .any(|a| matches!(a, Action::CreateSubvolumeGroup { .. })));
+    let second = prepare(&api, &req, false).unwrap();
+    assert!(!second.changed, "{second:?}");
+
+    let groups = c.ceph_json(&["fs", "subvolumegroup", "ls", "cephfs"]);
+    assert!(groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g["name"] == "csi"));
+    let auth = c.ceph_json(&["auth", "get", "client.kube-cephfs"]);
+    assert_eq!(
+        auth[0]["caps"]["mds"],
+        "allow r fsname=cephfs path=/volumes, allow rws fsname=cephfs path=/volumes/csi"
+    );
+    assert_eq!(auth[0]["caps"]["mon"], "allow r fsname=cephfs");
+
+    // A file system that does not exist is a clear error.
+    req.cephfs.as_mut().unwrap().fs = "nofs".parse().unwrap();
+    let e = prepare(&api, &req, false).unwrap_err().to_string();
+    assert!(e.contains("\"nofs\" does not exist"), "{e}");
+}
+
+#[test]
+fn ipv6_cluster_renders_bracketed_v1_monitors() {
+    let c = TestCeph::start_on("::1");
+    let api = api(&c);
+    let report = prepare(&api, &rbd_request(), false).unwrap();
+    assert!(report.changed);
+    let cluster = api.cluster().unwrap();
+    assert_eq!(cluster.v1_monitors(), vec![format!("[::1]:{}", c.v1_port)]);
+    let input = RenderInput {
+        cluster,
+        pool: "kube".parse().unwrap(),
+        client: "kube".parse().unwrap(),
+        admin: "admin".parse().unwrap(),
+        cephfs: None,
+        pg_num: None,
+        namespace: "ceph-csi".into(),
+        user_key: None,
+        admin_key: None,
+        cephfs_user_key: None,
+    };
+    let csi = render::csi(&input).unwrap();
+    assert!(
+        csi.text.contains(&format!("[::1]:{}", c.v1_port)),
+        "{}",
+        csi.text
+    );
+    let ks = render::kubespray(&input).unwrap();
+    assert!(
+        ks.text
+            .contains(&format!("rbd_provisioner_monitors: '[::1]:{}'", c.v1_port)),
+        "{}",
+        ks.text
+    );
+}
+
+/// `make bench` (scripts/bench-ceph.sh): `prepare` on a new pool against
+/// the four hand-typed commands it replaces, on the same cluster in the
+/// same run; and a no-change re-run against one `ceph` call.
+#[test]
+#[ignore = "benchmark: run by scripts/bench-ceph.sh"]
+fn bench_prepare_against_manual_commands() {
+    use std::process::Command;
+    use std::time::Instant;
+    let c = TestCeph::start();
+    let api = api(&c);
+    let ceph = |args: &[&str]| {
+        let s = c.ceph().args(args).output().unwrap().status;
+        assert!(s.success(), "ceph {args:?}");
+    };
+    let (mut km, mut manual, mut rerun, mut one_call) = (vec![], vec![], vec![], vec![]);
+    for i in 0..3 {
+        let mut req = rbd_request();
+        req.pool = format!("km{i}").parse().unwrap();
+        req.client = format!("km{i}").parse().unwrap();
+        let t = Instant::now();
+        assert!(prepare(&api, &req, false).unwrap().changed);
+        km.push(t.elapsed().as_secs_f64());
+
+        let t = Instant::now();
+        assert!(!prepare(&api, &req, false).unwrap().changed);
+        rerun.push(t.elapsed().as_secs_f64());
+
+        let pool = format!("manual{i}");
+        let t = Instant::now();
+        ceph(&["osd", "pool", "create", &pool, "16"]);
+        ceph(&["osd", "pool", "application", "enable", &pool, "rbd"]);
+        let s = Command::new("rbd")
+            .arg("--conf")
+            .arg(&c.conf)
+            .args(["pool", "init", &pool])
+            .status()
+            .unwrap();
+        assert!(s.success());
+        let osd = format!("profile rbd pool={pool}");
+        ceph(&[
+            "auth",
+            "get-or-create",
+            &format!("client.{pool}"),
+            "mon",
+            "profile rbd",
+            "osd",
+            &osd,
+            "mgr",
+            &osd,
+        ]);
+        manual.push(t.elapsed().as_secs_f64());
+
+        let t = Instant::now();
+        ceph(&["osd", "pool", "ls", "detail", "--format", "json"]);
+        one_call.push(t.elapsed().as_secs_f64());
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (k, m, r, o) = (
+        median(&mut km),
+        median(&mut manual),
+        median(&mut rerun),
+        median(&mut one_call),
+    );
+    println!(
+        "ceph prepare (new pool): kubemagic {k:.2} s, manual 4 commands {m:.2} s, ratio {:.2}",
+        k / m
+    );
+    println!(
+        "ceph prepare (no change): kubemagic {r:.2} s, one ceph call {o:.2} s, ratio {:.2}",
+        r / o
+    );
+}

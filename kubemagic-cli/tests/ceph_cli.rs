@@ -1,0 +1,224 @@
+//! `kubemagic ceph ...` end to end: the binary against a real Ceph 16 on
+//! loopback and a replaying Kubernetes API server on 127.0.0.1.
+
+#[path = "../../kubemagic-ceph/tests/common/mod.rs"]
+mod common;
+#[path = "../../kubemagic-ceph/tests/fake_k8s/mod.rs"]
+mod fake_k8s;
+
+use std::process::{Command, Output};
+
+fn km(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kubemagic"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &[u8]) -> String {
+    String::from_utf8_lossy(o).into_owned()
+}
+
+#[test]
+fn prepare_render_and_leftovers_against_a_real_cluster() {
+    let c = common::TestCeph::start();
+    let conf = c.conf.to_str().unwrap().to_string();
+    let keyring = c.keyring.to_str().unwrap().to_string();
+    let conn = ["--ceph-conf", conf.as_str(), "--keyring", keyring.as_str()];
+    let prep = |extra: &[&str]| {
+        let mut a = vec!["ceph", "prepare"];
+        a.extend(conn);
+        a.extend(["--pool", "kube", "--client", "kube", "--pg-num", "8"]);
+        a.extend(extra);
+        km(&a)
+    };
+
+    let dry = prep(&["--dry-run"]);
+    assert_eq!(dry.status.code(), Some(0), "{}", text(&dry.stderr));
+    assert!(text(&dry.stdout).contains("would: create pool kube with pg_num 8"));
+
+    let first = prep(&[]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let out = text(&first.stdout);
+    assert!(
+        out.contains("did: create pool kube with pg_num 8  (ceph osd pool create kube 8)"),
+        "{out}"
+    );
+    assert!(out.contains("did: initialise pool kube for RBD  (rbd pool init kube)"));
+    assert!(out.contains("key of client.kube: in the monitors' auth database; read it with `ceph auth get client.kube`"));
+
+    let key = text(
+        &c.ceph()
+            .args(["auth", "get-key", "client.kube"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .trim()
+    .to_string();
+    assert_eq!(key.len(), 40);
+    assert!(!out.contains(&key), "prepare must never print a key");
+
+    let second = prep(&[]);
+    assert_eq!(second.status.code(), Some(0));
+    assert!(text(&second.stdout).starts_with("no change: pool kube, client.kube already prepared"));
+    let mut json_args = vec!["--output", "json"];
+    json_args.extend(["ceph", "prepare"]);
+    json_args.extend(conn);
+    json_args.extend(["--pool", "kube", "--client", "kube"]);
+    let j: serde_json::Value = serde_json::from_slice(&km(&json_args).stdout).unwrap();
+    assert_eq!(j["changed"], false);
+    assert_eq!(j["actions"], serde_json::json!([]));
+
+    // Render from the live cluster: real fsid, v1 monitor only, key only in the Secret.
+    let render = |target: &str| {
+        let mut a = vec!["ceph", "render", "--target", target];
+        a.extend(conn);
+        km(&a)
+    };
+    let csi = render("csi");
+    assert_eq!(csi.status.code(), Some(0), "{}", text(&csi.stderr));
+    let manifests = text(&csi.stdout);
+    assert!(manifests.contains(&c.fsid));
+    assert!(manifests.contains(&format!("127.0.0.1:{}", c.v1_port)));
+    assert!(!manifests.contains(&format!("127.0.0.1:{}", c.v2_port)));
+    assert!(manifests.contains(&format!("userKey: {key}")));
+    assert!(!text(&csi.stderr).contains(&key));
+    for target in ["kubespray", "commands"] {
+        let o = render(target);
+        assert_eq!(o.status.code(), Some(0));
+        assert!(
+            !text(&o.stdout).contains(&key),
+            "{target} must not print keys"
+        );
+    }
+    assert!(text(&render("kubespray").stdout).contains(&format!(
+        "rbd_provisioner_monitors: 127.0.0.1:{}",
+        c.v1_port
+    )));
+
+    // Leftovers: the cephx user of the Released PV exists in Ceph; --delete
+    // with --ceph-conf removes Secret, PV and the user.
+    let user = "client.kubernetes-dynamic-user-3f8c2b1e-5a2d-11ea-8b3f-0a580ae9400b";
+    assert!(c
+        .ceph()
+        .args(["auth", "get-or-create", user, "mon", "allow r"])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let api = fake_k8s::FakeApi::start(fake_k8s::routes());
+    let dir = tempfile::tempdir().unwrap();
+    let kc = api.kubeconfig(dir.path());
+    let mut a = vec![
+        "ceph",
+        "leftovers",
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+        "--delete",
+    ];
+    a.extend(conn);
+    let o = km(&a);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains(&format!(
+            "deleted: PersistentVolume {}",
+            fake_k8s::GITLAB_PV
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("ceph auth del {user}  (done)")),
+        "{out}"
+    );
+    assert!(out.contains(
+        "remove the share /volumes/kubernetes/kubernetes/kubernetes-dynamic-pvc-3f8c2a4d"
+    ));
+    let gone = c.ceph().args(["auth", "get", user]).output().unwrap();
+    assert!(!gone.status.success(), "the cephx user must be deleted");
+}
+
+#[test]
+fn leftovers_json_lists_volumes_orphans_and_ceph_cleanup() {
+    let api = fake_k8s::FakeApi::start(fake_k8s::routes());
+    let dir = tempfile::tempdir().unwrap();
+    let kc = api.kubeconfig(dir.path());
+    let o = km(&[
+        "--output",
+        "json",
+        "ceph",
+        "leftovers",
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["volumes"][0]["pv"], fake_k8s::GITLAB_PV);
+    assert_eq!(j["orphan_secrets"][0]["namespace"], "ci");
+    assert_eq!(j["deleted"], serde_json::json!([]));
+    assert_eq!(j["ceph_cleanup"].as_array().unwrap().len(), 2);
+    // Without --delete nothing is deleted.
+    assert!(api.requests().iter().all(|r| r.starts_with("GET ")));
+}
+
+#[test]
+fn bad_arguments_exit_2_with_a_clear_message() {
+    let o = km(&[
+        "ceph",
+        "prepare",
+        "--ceph-conf",
+        "/nonexistent/ceph.conf",
+        "--pool",
+        "kube",
+        "--client",
+        "kube",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("/nonexistent/ceph.conf: no such file"));
+    let o = km(&[
+        "ceph",
+        "prepare",
+        "--ceph-conf",
+        "x",
+        "--pool",
+        "kube",
+        "--client",
+        "kube",
+        "--pg-num",
+        "100",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("power of two"));
+    let o = km(&["ceph", "render", "--target", "csi"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = km(&[
+        "ceph",
+        "validate",
+        "--image-features",
+        "layering,exclusive-lock",
+        "--rbd-provisioner",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stdout).contains("only the layering"));
+}
+
+#[test]
+fn validate_reports_a_keyring_key_with_a_trailing_blank_without_showing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let kr = dir.path().join("ceph.client.kube.keyring");
+    let key = "AQDz6AVr1iekDBAA80UikzfAeOZJlwWVjfW4+A==";
+    std::fs::write(&kr, format!("[client.kube]\n\tkey = {key} \n")).unwrap();
+    let o = km(&["ceph", "validate", "--keyring", kr.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("KM607") && out.contains("client.kube"),
+        "{out}"
+    );
+    assert!(!out.contains(key));
+    std::fs::write(&kr, format!("[client.kube]\n\tkey = {key}\n")).unwrap();
+    let o = km(&["ceph", "validate", "--keyring", kr.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+}

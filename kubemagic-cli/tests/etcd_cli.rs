@@ -1,0 +1,149 @@
+//! `kubemagic etcd` exit codes and error messages on bad input (no cluster
+//! needed; the live behaviour is tested in kubemagic-etcd/tests).
+
+use std::process::Command;
+
+#[path = "../../kubemagic-etcd/tests/common/mod.rs"]
+mod common;
+
+fn km() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kubemagic"));
+    for v in [
+        "ETCDCTL_ENDPOINTS",
+        "ETCDCTL_CACERT",
+        "ETCDCTL_CERT",
+        "ETCDCTL_KEY",
+    ] {
+        c.env_remove(v);
+    }
+    c
+}
+
+#[test]
+fn no_endpoints_is_an_input_error_exit_2() {
+    let out = km().args(["etcd", "status"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no etcd endpoints"));
+}
+
+#[test]
+fn missing_certificate_is_named_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join("etcd.env");
+    std::fs::write(
+        &env,
+        "ETCD_INITIAL_CLUSTER=etcd1=https://127.0.0.1:2380\nETCDCTL_CA_FILE=/nonexistent/ca.pem\n",
+    )
+    .unwrap();
+    let out = km()
+        .args(["--output", "json", "etcd", "status", "--env-file"])
+        .arg(&env)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert!(err["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("/nonexistent/ca.pem"));
+}
+
+#[test]
+fn unreachable_member_makes_status_exit_1_with_a_finding() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = km()
+        .args([
+            "--output",
+            "json",
+            "etcd",
+            "status",
+            "--dial-timeout",
+            "1s",
+            "--endpoints",
+        ])
+        .arg(format!("127.0.0.1:{port}"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["members"][0]["reachable"], false);
+    assert_eq!(v["findings"][0]["code"], "KM506");
+}
+
+#[test]
+fn bad_duration_is_an_input_error() {
+    let out = km()
+        .args([
+            "etcd",
+            "status",
+            "--endpoints",
+            "127.0.0.1:1",
+            "--dial-timeout",
+            "soon",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_status_recover_and_snapshot_through_the_cli() {
+    let cluster = common::EtcdCluster::start(1, |_| Some(20_971_520), false);
+    cluster.wait_healthy().await;
+    let ep = cluster.endpoints()[0].clone();
+    let out = km()
+        .args(["--output", "json", "etcd", "status", "--endpoints", &ep])
+        .output()
+        .unwrap();
+    // A 20 MiB quota is a warning, not an error: exit 0.
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["members"][0]["quota_backend_bytes"], 20_971_520);
+    assert_eq!(v["members"][0]["is_leader"], true);
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "KM509"));
+
+    let out = km()
+        .args(["etcd", "status", "--endpoints", &ep])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("% QUOTA") && text.contains("20 MiB"),
+        "{text}"
+    );
+
+    let out = km()
+        .args(["etcd", "recover", "--endpoints", &ep])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("recovered"));
+
+    let snap = cluster.dir.path().join("s.db");
+    let out = km()
+        .args(["etcd", "snapshot", "save", "--endpoints", &ep])
+        .arg(&snap)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("sha256 "));
+    assert!(snap.exists());
+}

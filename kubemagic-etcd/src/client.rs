@@ -1,0 +1,250 @@
+//! One single-endpoint client per member.
+//!
+//! An etcd-client `Client` balances over all its endpoints, so a status or a
+//! defragmentation through a multi-endpoint client may land on any member.
+//! kubemagic builds one client per member and addresses members explicitly.
+
+use crate::config::{Config, Timeouts};
+use crate::error::EtcdError;
+use crate::metrics::{self, MemberMetrics};
+use etcd_client::{Certificate, ConnectOptions, Identity, TlsOptions};
+use std::future::Future;
+use std::time::Duration;
+
+/// A connection to exactly one member.
+#[derive(Clone)]
+pub struct Member {
+    pub endpoint: String,
+    pub(crate) client: etcd_client::Client,
+    http: reqwest::Client,
+    pub(crate) timeouts: Timeouts,
+}
+
+/// Connections to every configured member.
+#[derive(Clone)]
+pub struct Cluster {
+    pub config: Config,
+    pub members: Vec<Member>,
+}
+
+impl Cluster {
+    /// Builds the per-member clients. Nothing is dialled yet: channels
+    /// connect lazily, so an unreachable member is reported by the first
+    /// call made to it, under its own name.
+    pub async fn connect(config: Config) -> Result<Cluster, EtcdError> {
+        let mut members = Vec::with_capacity(config.endpoints.len());
+        let http = http_client(&config)?;
+        for ep in &config.endpoints {
+            let mut opts = ConnectOptions::new().with_connect_timeout(config.timeouts.dial);
+            if ep.starts_with("https://") {
+                opts = opts.with_tls(tls_options(&config));
+            }
+            let client = etcd_client::Client::connect([ep.as_str()], Some(opts))
+                .await
+                .map_err(|e| match e {
+                    etcd_client::Error::InvalidArgs(m) | etcd_client::Error::EndpointError(m) => {
+                        EtcdError::InvalidEndpoint {
+                            endpoint: ep.clone(),
+                            message: m,
+                        }
+                    }
+                    etcd_client::Error::InvalidUri(u) => EtcdError::InvalidEndpoint {
+                        endpoint: ep.clone(),
+                        message: u.to_string(),
+                    },
+                    other => EtcdError::from_client(ep, "connect", other),
+                })?;
+            members.push(Member {
+                endpoint: ep.clone(),
+                client,
+                http: http.clone(),
+                timeouts: config.timeouts,
+            });
+        }
+        Ok(Cluster { config, members })
+    }
+
+    /// The member for `endpoint`, given with or without its scheme.
+    pub fn member(&self, endpoint: &str) -> Option<&Member> {
+        let e = endpoint.trim_end_matches('/');
+        self.members.iter().find(|m| {
+            m.endpoint == e
+                || m.endpoint
+                    .split_once("://")
+                    .is_some_and(|(_, rest)| rest == e)
+        })
+    }
+}
+
+fn tls_options(config: &Config) -> TlsOptions {
+    let mut t = TlsOptions::new();
+    if let Some(tls) = &config.tls {
+        if let Some((_, ca)) = &tls.ca {
+            t = t.ca_certificate(Certificate::from_pem(ca));
+        }
+        if let Some((_, cert, _, key)) = &tls.identity {
+            t = t.identity(Identity::from_pem(cert, key));
+        }
+    }
+    t
+}
+
+fn http_client(config: &Config) -> Result<reqwest::Client, EtcdError> {
+    let mut b = reqwest::Client::builder()
+        .connect_timeout(config.timeouts.dial)
+        .timeout(config.timeouts.command)
+        .use_rustls_tls();
+    if let Some(tls) = &config.tls {
+        if let Some((path, ca)) = &tls.ca {
+            let cert = reqwest::Certificate::from_pem(ca).map_err(|e| EtcdError::BadPem {
+                what: "CA certificate",
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+            b = b.add_root_certificate(cert).tls_built_in_root_certs(false);
+        }
+        if let Some((cpath, cert, _, key)) = &tls.identity {
+            let mut pem = cert.clone();
+            pem.push(b'\n');
+            pem.extend_from_slice(key);
+            let id = reqwest::Identity::from_pem(&pem).map_err(|e| EtcdError::BadPem {
+                what: "client certificate and key",
+                path: cpath.clone(),
+                message: e.to_string(),
+            })?;
+            b = b.identity(id);
+        }
+    }
+    b.build()
+        .map_err(|e| EtcdError::Config(format!("cannot build the HTTP client for /metrics: {e}")))
+}
+
+impl Member {
+    /// Runs one RPC under a deadline. A deadline hit is classified with a
+    /// plain TCP connect so that "connection refused" reads as unreachable
+    /// rather than as a vague timeout.
+    pub(crate) async fn call<T, F>(
+        &self,
+        op: &'static str,
+        after: Duration,
+        fut: F,
+    ) -> Result<T, EtcdError>
+    where
+        F: Future<Output = Result<T, etcd_client::Error>>,
+    {
+        let started = tokio::time::Instant::now();
+        tokio::pin!(fut);
+        // A dead member makes the balanced channel wait for readiness until
+        // the deadline. When no answer came within the dial timeout, a plain
+        // TCP connect tells "connection refused" at once; a member that
+        // accepts TCP is given the rest of the deadline. (Probing only then
+        // keeps healthy members' logs free of half-open connections.)
+        let dial = self.timeouts.dial.min(after);
+        match tokio::time::timeout(dial, &mut fut).await {
+            Ok(Ok(v)) => return Ok(v),
+            Ok(Err(e)) => {
+                return Err(self
+                    .refine(EtcdError::from_client(&self.endpoint, op, e))
+                    .await)
+            }
+            Err(_) => {
+                if let Some(e) = self.tcp_unreachable().await {
+                    return Err(e);
+                }
+            }
+        }
+        let rest = after.saturating_sub(started.elapsed());
+        match tokio::time::timeout(rest, &mut fut).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(EtcdError::from_client(&self.endpoint, op, e)),
+            Err(_) => Err(self.classify_timeout(op, after).await),
+        }
+    }
+
+    /// A plaintext endpoint whose member accepts TCP but drops the gRPC
+    /// stream is almost always a TLS member addressed with http://: say so.
+    async fn refine(&self, e: EtcdError) -> EtcdError {
+        match e {
+            EtcdError::Unreachable { endpoint, reason }
+                if self.endpoint.starts_with("http://") && self.tcp_unreachable().await.is_none() =>
+            {
+                EtcdError::Tls {
+                    endpoint,
+                    reason: format!(
+                        "the member accepts connections but dropped a plaintext gRPC stream ({reason}); \
+                         it probably serves TLS"
+                    ),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// `Some` when a TCP connection to the member cannot be opened.
+    async fn tcp_unreachable(&self) -> Option<EtcdError> {
+        let hostport = self
+            .endpoint
+            .split_once("://")
+            .map(|(_, r)| r)
+            .unwrap_or(&self.endpoint)
+            .to_string();
+        match tokio::time::timeout(
+            self.timeouts.dial,
+            tokio::net::TcpStream::connect(&hostport),
+        )
+        .await
+        {
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => Some(EtcdError::Unreachable {
+                endpoint: self.endpoint.clone(),
+                reason: e.to_string(),
+            }),
+            Err(_) => Some(EtcdError::Unreachable {
+                endpoint: self.endpoint.clone(),
+                reason: format!("no TCP answer within {}s", self.timeouts.dial.as_secs_f32()),
+            }),
+        }
+    }
+
+    async fn classify_timeout(&self, op: &'static str, after: Duration) -> EtcdError {
+        self.tcp_unreachable().await.unwrap_or(EtcdError::Timeout {
+            endpoint: self.endpoint.clone(),
+            op,
+            after,
+        })
+    }
+
+    pub async fn status(&self) -> Result<etcd_client::StatusResponse, EtcdError> {
+        let mut c = self.client.clone();
+        self.call(
+            "status",
+            self.timeouts.command,
+            async move { c.status().await },
+        )
+        .await
+    }
+
+    /// Reads the quota and sizes from `/metrics`.
+    pub async fn metrics(&self) -> Result<MemberMetrics, EtcdError> {
+        let url = format!("{}/metrics", self.endpoint);
+        let err = |message: String| EtcdError::Metrics {
+            endpoint: self.endpoint.clone(),
+            message,
+        };
+        let resp = self.http.get(&url).send().await.map_err(|e| {
+            let mut s = e.to_string();
+            let mut src = std::error::Error::source(&e);
+            while let Some(x) = src {
+                s.push_str(": ");
+                s.push_str(&x.to_string());
+                src = x.source();
+            }
+            err(s)
+        })?;
+        if !resp.status().is_success() {
+            return Err(err(format!("HTTP {}", resp.status())));
+        }
+        let text = resp.text().await.map_err(|e| err(e.to_string()))?;
+        Ok(metrics::parse(&text))
+    }
+}

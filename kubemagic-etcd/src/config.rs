@@ -1,0 +1,537 @@
+//! How to reach the cluster: endpoints, TLS files and timeouts, from flags,
+//! `ETCDCTL_*` environment variables or kubespray's `/etc/etcd.env`.
+//!
+//! Precedence is the one etcdctl users expect: flags win over environment
+//! variables, which win over the env file.
+
+use crate::error::EtcdError;
+use kubemagic_core::{ByteSize, Origin};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What the caller gave; every field optional. The CLI fills it from flags.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectArgs {
+    pub endpoints: Vec<String>,
+    pub cacert: Option<PathBuf>,
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+    pub env_file: Option<PathBuf>,
+    pub dial_timeout: Option<Duration>,
+    pub command_timeout: Option<Duration>,
+    pub defrag_timeout: Option<Duration>,
+}
+
+/// Timeouts. Dialing and ordinary requests are short so that a dead member
+/// is reported in seconds; defragmentation rewrites the whole database and
+/// blocks the member meanwhile, so it gets its own, long timeout (the server
+/// keeps defragmenting after a client gives up anyway).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub dial: Duration,
+    pub command: Duration,
+    pub defrag: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            dial: Duration::from_secs(2),
+            command: Duration::from_secs(5),
+            defrag: Duration::from_secs(600),
+        }
+    }
+}
+
+/// PEM material read at configuration time, so that a missing file is
+/// reported by name before any member is contacted.
+#[derive(Clone)]
+pub struct TlsMaterial {
+    pub ca: Option<(PathBuf, Vec<u8>)>,
+    /// Client certificate and key (paths, PEM).
+    pub identity: Option<(PathBuf, Vec<u8>, PathBuf, Vec<u8>)>,
+}
+
+impl std::fmt::Debug for TlsMaterial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print key material.
+        f.debug_struct("TlsMaterial")
+            .field("ca", &self.ca.as_ref().map(|c| &c.0))
+            .field("cert", &self.identity.as_ref().map(|i| &i.0))
+            .field("key", &self.identity.as_ref().map(|i| &i.2))
+            .finish()
+    }
+}
+
+/// The quota an env file asks for, with where it says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfiguredQuota {
+    pub bytes: ByteSize,
+    pub origin: Origin,
+    /// `ETCD_NAME` of the member this env file configures, when present.
+    pub member_name: Option<String>,
+}
+
+/// A resolved connection configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Client URLs with their scheme, one per member.
+    pub endpoints: Vec<String>,
+    pub tls: Option<TlsMaterial>,
+    pub timeouts: Timeouts,
+    pub configured_quota: Option<ConfiguredQuota>,
+}
+
+/// Variables of an env file, with the 1-based line each came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnvFile {
+    pub path: PathBuf,
+    pub vars: BTreeMap<String, (String, u32)>,
+}
+
+impl EnvFile {
+    pub fn read(path: &Path) -> Result<EnvFile, EtcdError> {
+        let text = std::fs::read_to_string(path).map_err(|source| EtcdError::MissingFile {
+            what: "env",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        EnvFile::parse(path, &text)
+    }
+
+    /// Parses `KEY=value` lines as systemd's `EnvironmentFile=` and a shell
+    /// `. /etc/etcd.env` both accept them: comments, blank lines, optional
+    /// `export `, optional single or double quotes around the value.
+    pub fn parse(path: &Path, text: &str) -> Result<EnvFile, EtcdError> {
+        let mut vars = BTreeMap::new();
+        for (i, raw) in text.lines().enumerate() {
+            let line_no = i + 1;
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+                continue;
+            }
+            let line = line.strip_prefix("export ").unwrap_or(line).trim_start();
+            let Some((k, v)) = line.split_once('=') else {
+                return Err(EtcdError::EnvFile {
+                    file: path.to_path_buf(),
+                    line: line_no,
+                    message: format!("expected KEY=value, found `{line}`"),
+                });
+            };
+            let k = k.trim();
+            if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(EtcdError::EnvFile {
+                    file: path.to_path_buf(),
+                    line: line_no,
+                    message: format!("`{k}` is not a variable name"),
+                });
+            }
+            let v = v.trim();
+            let v = if v.len() >= 2
+                && ((v.starts_with('"') && v.ends_with('"'))
+                    || (v.starts_with('\'') && v.ends_with('\'')))
+            {
+                &v[1..v.len() - 1]
+            } else {
+                v
+            };
+            vars.insert(k.to_string(), (v.to_string(), line_no as u32));
+        }
+        Ok(EnvFile {
+            path: path.to_path_buf(),
+            vars,
+        })
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.vars
+            .get(key)
+            .map(|(v, _)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn line(&self, key: &str) -> Option<u32> {
+        self.vars.get(key).map(|(_, l)| *l)
+    }
+
+    fn first(&self, keys: &[&str]) -> Option<String> {
+        keys.iter().find_map(|k| self.get(k)).map(str::to_string)
+    }
+
+    /// Client endpoints derived from `ETCD_INITIAL_CLUSTER`
+    /// (`name=https://10.0.0.1:2380,...`) the way the seed's
+    /// `sed -e 's|etcd[0-9]=||g' -e 's|2380|2379|g'` does: the member name
+    /// dropped and the peer port replaced by the client port, which is the
+    /// peer port minus one (2380 → 2379 for every kubespray cluster).
+    pub fn initial_cluster_client_endpoints(&self) -> Result<Vec<String>, EtcdError> {
+        let Some(ic) = self.get("ETCD_INITIAL_CLUSTER") else {
+            return Ok(Vec::new());
+        };
+        let err = |message: String| EtcdError::EnvFile {
+            file: self.path.clone(),
+            line: self.line("ETCD_INITIAL_CLUSTER").unwrap_or(0) as usize,
+            message,
+        };
+        let mut out = Vec::new();
+        for entry in ic.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let url = entry.split_once('=').map(|(_, u)| u).unwrap_or(entry);
+            let (scheme, rest) = url
+                .split_once("://")
+                .ok_or_else(|| err(format!("peer URL `{url}` has no scheme")))?;
+            let rest = rest.trim_end_matches('/');
+            let (host, port) = rest
+                .rsplit_once(':')
+                .ok_or_else(|| err(format!("peer URL `{url}` has no port")))?;
+            let port: u16 = port
+                .parse()
+                .map_err(|_| err(format!("peer URL `{url}` has an invalid port")))?;
+            let client_port = port
+                .checked_sub(1)
+                .ok_or_else(|| err(format!("peer URL `{url}` has port 0")))?;
+            let ep = format!("{scheme}://{host}:{client_port}");
+            if !out.contains(&ep) {
+                out.push(ep);
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn read_pem(what: &'static str, path: &Path) -> Result<(PathBuf, Vec<u8>), EtcdError> {
+    let bytes = std::fs::read(path).map_err(|source| EtcdError::MissingFile {
+        what,
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let text = String::from_utf8_lossy(&bytes);
+    if !text.contains("-----BEGIN ") {
+        return Err(EtcdError::BadPem {
+            what,
+            path: path.to_path_buf(),
+            message: "no `-----BEGIN` block".into(),
+        });
+    }
+    Ok((path.to_path_buf(), bytes))
+}
+
+/// Parses `5s`, `500ms`, `2m`, or a bare number of seconds, as etcdctl's
+/// `--dial-timeout` style flags and `ETCDCTL_*_TIMEOUT` variables.
+pub fn parse_duration(s: &str) -> Result<Duration, EtcdError> {
+    let s = s.trim();
+    let bad = || EtcdError::Config(format!("`{s}` is not a duration (e.g. 2s, 500ms, 10m)"));
+    let (num, mult_ms) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1000.0)
+    } else if let Some(n) = s.strip_suffix('m') {
+        (n, 60_000.0)
+    } else if let Some(n) = s.strip_suffix('h') {
+        (n, 3_600_000.0)
+    } else {
+        (s, 1000.0)
+    };
+    let v: f64 = num.trim().parse().map_err(|_| bad())?;
+    if !v.is_finite() || v <= 0.0 || v * mult_ms > 1e12 {
+        return Err(bad());
+    }
+    Ok(Duration::from_millis((v * mult_ms).round() as u64))
+}
+
+/// Adds a scheme to a bare `host:port`: https when TLS material was given,
+/// http otherwise (what etcdctl does).
+fn normalise_endpoint(ep: &str, tls: bool) -> Result<String, EtcdError> {
+    let ep = ep.trim().trim_end_matches('/');
+    let invalid = |message: &str| EtcdError::InvalidEndpoint {
+        endpoint: ep.to_string(),
+        message: message.to_string(),
+    };
+    let with_scheme = if ep.starts_with("http://") || ep.starts_with("https://") {
+        ep.to_string()
+    } else if ep.contains("://") {
+        return Err(invalid("only http:// and https:// are supported"));
+    } else if tls {
+        format!("https://{ep}")
+    } else {
+        format!("http://{ep}")
+    };
+    let rest = with_scheme.split_once("://").map(|(_, r)| r).unwrap_or("");
+    match rest.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => Ok(with_scheme),
+        _ => Err(invalid("expected [scheme://]host:port")),
+    }
+}
+
+impl Config {
+    /// Resolves flags, environment (through `env`, so tests need not touch
+    /// the process environment) and the env file into a configuration.
+    pub fn resolve(
+        args: &ConnectArgs,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, EtcdError> {
+        let file = match &args.env_file {
+            Some(p) => Some(EnvFile::read(p)?),
+            None => None,
+        };
+        let env_nonempty = |k: &str| env(k).filter(|v| !v.trim().is_empty());
+        let env_first = |keys: &[&str]| keys.iter().find_map(|k| env_nonempty(k));
+        let file_first = |keys: &[&str]| file.as_ref().and_then(|f| f.first(keys));
+
+        let pick_path =
+            |flag: &Option<PathBuf>, env_keys: &[&str], file_keys: &[&str]| -> Option<PathBuf> {
+                flag.clone()
+                    .or_else(|| env_first(env_keys).map(PathBuf::from))
+                    .or_else(|| file_first(file_keys).map(PathBuf::from))
+            };
+        let cacert = pick_path(
+            &args.cacert,
+            &["ETCDCTL_CACERT", "ETCDCTL_CA_FILE"],
+            &[
+                "ETCDCTL_CA_FILE",
+                "ETCDCTL_CACERT",
+                "ETCD_TRUSTED_CA_FILE",
+                "ETCD_PEER_TRUSTED_CA_FILE",
+            ],
+        );
+        let cert = pick_path(
+            &args.cert,
+            &["ETCDCTL_CERT", "ETCDCTL_CERT_FILE"],
+            &[
+                "ETCD_PEER_CERT_FILE",
+                "ETCDCTL_CERT",
+                "ETCDCTL_CERT_FILE",
+                "ETCD_CERT_FILE",
+            ],
+        );
+        let key = pick_path(
+            &args.key,
+            &["ETCDCTL_KEY", "ETCDCTL_KEY_FILE"],
+            &[
+                "ETCD_PEER_KEY_FILE",
+                "ETCDCTL_KEY",
+                "ETCDCTL_KEY_FILE",
+                "ETCD_KEY_FILE",
+            ],
+        );
+
+        let ca = cacert
+            .as_deref()
+            .map(|p| read_pem("CA certificate", p))
+            .transpose()?;
+        let identity = match (cert, key) {
+            (Some(c), Some(k)) => {
+                let (cp, cb) = read_pem("client certificate", &c)?;
+                let (kp, kb) = read_pem("client key", &k)?;
+                Some((cp, cb, kp, kb))
+            }
+            (Some(c), None) => {
+                return Err(EtcdError::Config(format!(
+                    "client certificate {} given without a key (--key or ETCDCTL_KEY)",
+                    c.display()
+                )))
+            }
+            (None, Some(k)) => {
+                return Err(EtcdError::Config(format!(
+                    "client key {} given without a certificate (--cert or ETCDCTL_CERT)",
+                    k.display()
+                )))
+            }
+            (None, None) => None,
+        };
+        let tls = if ca.is_some() || identity.is_some() {
+            Some(TlsMaterial { ca, identity })
+        } else {
+            None
+        };
+
+        let raw_endpoints: Vec<String> = if !args.endpoints.is_empty() {
+            args.endpoints
+                .iter()
+                .flat_map(|e| e.split(','))
+                .map(str::to_string)
+                .collect()
+        } else if let Some(e) = env_nonempty("ETCDCTL_ENDPOINTS") {
+            e.split(',').map(str::to_string).collect()
+        } else if let Some(f) = &file {
+            let from_cluster = f.initial_cluster_client_endpoints()?;
+            if !from_cluster.is_empty() {
+                from_cluster
+            } else {
+                f.first(&["ETCDCTL_ENDPOINTS", "ETCD_ADVERTISE_CLIENT_URLS"])
+                    .map(|e| e.split(',').map(str::to_string).collect())
+                    .unwrap_or_default()
+            }
+        } else {
+            Vec::new()
+        };
+        let mut endpoints = Vec::new();
+        for e in raw_endpoints
+            .iter()
+            .map(|e| e.trim())
+            .filter(|e| !e.is_empty())
+        {
+            let n = normalise_endpoint(e, tls.is_some())?;
+            if !endpoints.contains(&n) {
+                endpoints.push(n);
+            }
+        }
+        if endpoints.is_empty() {
+            return Err(EtcdError::NoEndpoints);
+        }
+
+        let mut timeouts = Timeouts::default();
+        if let Some(d) = args.dial_timeout {
+            timeouts.dial = d;
+        } else if let Some(v) = env_nonempty("ETCDCTL_DIAL_TIMEOUT") {
+            timeouts.dial = parse_duration(&v)?;
+        }
+        if let Some(d) = args.command_timeout {
+            timeouts.command = d;
+        } else if let Some(v) = env_nonempty("ETCDCTL_COMMAND_TIMEOUT") {
+            timeouts.command = parse_duration(&v)?;
+        }
+        if let Some(d) = args.defrag_timeout {
+            timeouts.defrag = d;
+        }
+
+        let configured_quota = match &file {
+            Some(f) => match f.get("ETCD_QUOTA_BACKEND_BYTES") {
+                Some(v) => {
+                    let line = f.line("ETCD_QUOTA_BACKEND_BYTES");
+                    let bytes: ByteSize = v.parse().map_err(|e| EtcdError::EnvFile {
+                        file: f.path.clone(),
+                        line: line.unwrap_or(0) as usize,
+                        message: format!("ETCD_QUOTA_BACKEND_BYTES: {e}"),
+                    })?;
+                    Some(ConfiguredQuota {
+                        bytes,
+                        origin: Origin::new(f.path.clone(), line),
+                        member_name: f.get("ETCD_NAME").map(str::to_string),
+                    })
+                }
+                None => None,
+            },
+            None => None,
+        };
+
+        Ok(Config {
+            endpoints,
+            tls,
+            timeouts,
+            configured_quota,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KUBESPRAY_ENV: &str = "\
+# Environment file for etcd v3.4.13
+ETCD_DATA_DIR=/var/lib/etcd
+ETCD_ADVERTISE_CLIENT_URLS=https://10.0.0.1:2379
+ETCD_NAME=etcd1
+ETCD_PROXY=off
+ETCD_INITIAL_CLUSTER=etcd1=https://10.0.0.1:2380,etcd2=https://10.0.0.2:2380,etcd3=https://10.0.0.3:2380
+ETCD_QUOTA_BACKEND_BYTES=20971520
+
+# TLS settings
+ETCD_TRUSTED_CA_FILE=/etc/ssl/etcd/ssl/ca.pem
+ETCD_PEER_CERT_FILE=/etc/ssl/etcd/ssl/member-node1.pem
+ETCD_PEER_KEY_FILE=/etc/ssl/etcd/ssl/member-node1-key.pem
+";
+
+    #[test]
+    fn initial_cluster_maps_peer_urls_to_client_urls_on_2379() {
+        let f = EnvFile::parse(Path::new("/etc/etcd.env"), KUBESPRAY_ENV).unwrap();
+        assert_eq!(
+            f.initial_cluster_client_endpoints().unwrap(),
+            vec![
+                "https://10.0.0.1:2379",
+                "https://10.0.0.2:2379",
+                "https://10.0.0.3:2379"
+            ]
+        );
+        assert_eq!(f.get("ETCD_QUOTA_BACKEND_BYTES"), Some("20971520"));
+    }
+
+    #[test]
+    fn missing_certificate_file_is_named_in_the_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = dir.path().join("etcd.env");
+        std::fs::write(&env, KUBESPRAY_ENV).unwrap();
+        let args = ConnectArgs {
+            env_file: Some(env),
+            ..Default::default()
+        };
+        let err = Config::resolve(&args, &|_| None).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("/etc/ssl/etcd/ssl/ca.pem"), "{msg}");
+        assert!(err.is_input_error());
+    }
+
+    #[test]
+    fn flags_win_over_environment_and_bare_endpoints_get_a_scheme() {
+        let args = ConnectArgs {
+            endpoints: vec!["127.0.0.1:2379,127.0.0.1:22379".into()],
+            ..Default::default()
+        };
+        let env = |k: &str| (k == "ETCDCTL_ENDPOINTS").then(|| "http://127.0.0.9:1".to_string());
+        let c = Config::resolve(&args, &env).unwrap();
+        assert_eq!(
+            c.endpoints,
+            vec!["http://127.0.0.1:2379", "http://127.0.0.1:22379"]
+        );
+        let c = Config::resolve(&ConnectArgs::default(), &env).unwrap();
+        assert_eq!(c.endpoints, vec!["http://127.0.0.9:1"]);
+    }
+
+    #[test]
+    fn no_endpoints_anywhere_is_an_input_error() {
+        let err = Config::resolve(&ConnectArgs::default(), &|_| None).unwrap_err();
+        assert!(matches!(err, EtcdError::NoEndpoints));
+    }
+
+    #[test]
+    fn malformed_env_file_line_reports_file_and_line() {
+        let err =
+            EnvFile::parse(Path::new("/etc/etcd.env"), "A=1\nthis is not a var\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/etc/etcd.env:2: expected KEY=value, found `this is not a var`"
+        );
+    }
+
+    #[test]
+    fn quota_in_env_file_is_parsed_with_its_origin() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = dir.path().join("etcd.env");
+        std::fs::write(
+            &env,
+            "ETCD_NAME=etcd3\nETCD_QUOTA_BACKEND_BYTES=20971520\nETCDCTL_ENDPOINTS=http://127.0.0.1:2379\n",
+        )
+        .unwrap();
+        let c = Config::resolve(
+            &ConnectArgs {
+                env_file: Some(env.clone()),
+                ..Default::default()
+            },
+            &|_| None,
+        )
+        .unwrap();
+        let q = c.configured_quota.unwrap();
+        assert_eq!(q.bytes, ByteSize::mib(20));
+        assert_eq!(q.origin, Origin::new(env, Some(2)));
+        assert_eq!(q.member_name.as_deref(), Some("etcd3"));
+    }
+
+    #[test]
+    fn durations_parse_like_etcdctl_flags() {
+        assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("-1s").is_err());
+    }
+}

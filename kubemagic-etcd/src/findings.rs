@@ -1,0 +1,521 @@
+//! Diagnosis: findings from a cluster status. Pure functions, no I/O, so
+//! every rule is unit-tested without a cluster.
+//!
+//! Codes (stable, documented in the README):
+//! KM501 NOSPACE alarm · KM502 CORRUPT/other alarm · KM503 quota asymmetry ·
+//! KM504 database near or over its quota · KM505 fragmentation worth a
+//! defrag · KM506 unreachable member · KM507 no leader · KM508 version skew ·
+//! KM509 quota below 1 GiB · KM510 env file quota differs from the running
+//! member · KM511 member not queried · KM512 quota above 8 GiB ·
+//! KM513 metrics unreadable.
+
+use crate::config::ConfiguredQuota;
+use crate::model::{Alarm, AlarmKind, ListedMember, MemberStatus};
+use kubemagic_core::{ByteSize, Finding};
+
+/// The database may fill this fraction of its quota before we warn.
+pub const QUOTA_WARN_FRACTION: f64 = 0.8;
+/// OpenShift's defrag controller: defragment when at least 45 % of the file
+/// is free pages...
+pub const FRAGMENTATION_MIN_FRACTION: f64 = 0.45;
+/// ...and the file is at least 100 MB. We also recommend a defrag for a
+/// smaller file when it holds more than half of its quota, which is what a
+/// 20 MiB quota needs.
+pub const FRAGMENTATION_MIN_DB: ByteSize = ByteSize::b(100_000_000);
+/// etcd's documented maximum sensible quota.
+pub const QUOTA_MAX_RECOMMENDED: ByteSize = ByteSize::gib(8);
+pub const QUOTA_MIN_RECOMMENDED: ByteSize = ByteSize::gib(1);
+
+pub const FIX_ADVICE: &str =
+    "leave etcd_quota_backend_bytes unset (etcd's 2 GiB default) or set it \
+to the same value, at most 8 GiB, on every member, and give etcd its own logical volume so that a \
+full database cannot be caused by, nor fill, another filesystem";
+
+fn label_for(members: &[MemberStatus], id: crate::model::MemberId) -> String {
+    members
+        .iter()
+        .find(|m| m.live.as_ref().map(|l| l.id).or(m.id) == Some(id))
+        .map(|m| m.label())
+        .unwrap_or_else(|| format!("member {id}"))
+}
+
+/// The fraction of free pages when a defragmentation is worth it (OpenShift's
+/// rule: at least 45 % free pages in a database of at least 100 MB; or the
+/// same fragmentation in a database above half of its quota), else `None`.
+pub fn worth_defrag(m: &MemberStatus) -> Option<f64> {
+    let l = m.live.as_ref()?;
+    let db = l.db_size.as_u64();
+    if db == 0 {
+        return None;
+    }
+    let free = db.saturating_sub(l.db_size_in_use.as_u64());
+    let frag = free as f64 / db as f64;
+    let big = l.db_size >= FRAGMENTATION_MIN_DB;
+    let near_quota = m.quota_fraction().is_some_and(|f| f >= 0.5);
+    (frag >= FRAGMENTATION_MIN_FRACTION && (big || near_quota)).then_some(frag)
+}
+
+/// All findings for one observation of the cluster.
+pub fn diagnose(
+    members: &[MemberStatus],
+    alarms: &[Alarm],
+    member_list: &[ListedMember],
+    configured: Option<&ConfiguredQuota>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+
+    for a in alarms {
+        let who = label_for(members, a.member_id);
+        match a.alarm {
+            AlarmKind::Nospace => out.push(
+                Finding::error(
+                    "KM501",
+                    format!(
+                        "NOSPACE alarm raised by {who}: every write to the whole cluster fails with \
+                         `mvcc: database space exceeded` until the alarm is disarmed; \
+                         `kubemagic etcd recover` compacts, defragments and disarms safely"
+                    ),
+                )
+                .host(who),
+            ),
+            other => out.push(
+                Finding::error(
+                    "KM502",
+                    format!("{other} alarm raised by {who}: investigate before disarming (data may be inconsistent)"),
+                )
+                .host(who),
+            ),
+        }
+    }
+
+    for m in members.iter().filter(|m| !m.is_reachable()) {
+        out.push(
+            Finding::error(
+                "KM506",
+                format!(
+                    "member {} is unreachable: {}",
+                    m.label(),
+                    m.problems.join("; ")
+                ),
+            )
+            .host(m.endpoint.clone()),
+        );
+    }
+
+    let reachable: Vec<&MemberStatus> = members.iter().filter(|m| m.is_reachable()).collect();
+    if !reachable.is_empty()
+        && !reachable
+            .iter()
+            .any(|m| m.live.as_ref().is_some_and(|l| l.leader.is_some()))
+    {
+        out.push(Finding::error(
+            "KM507",
+            "no member knows a leader: the cluster has lost quorum and accepts neither reads nor writes",
+        ));
+    }
+
+    // Quota asymmetry: etcd raises NOSPACE cluster-wide as soon as *one*
+    // member's backend reaches *its* quota, so the smallest quota governs.
+    let quotas: Vec<(&MemberStatus, ByteSize)> = members
+        .iter()
+        .filter_map(|m| m.quota_backend_bytes.map(|q| (m, q)))
+        .collect();
+    if let (Some(min), Some(max)) = (
+        quotas.iter().map(|(_, q)| *q).min(),
+        quotas.iter().map(|(_, q)| *q).max(),
+    ) {
+        if min != max {
+            let smallest: Vec<String> = quotas
+                .iter()
+                .filter(|(_, q)| *q == min)
+                .map(|(m, _)| m.label())
+                .collect();
+            let listing: Vec<String> = quotas
+                .iter()
+                .map(|(m, q)| format!("{}={q}", m.label()))
+                .collect();
+            out.push(
+                Finding::error(
+                    "KM503",
+                    format!(
+                        "quota-backend-bytes differs between members ({}): the whole cluster stops \
+                         accepting writes (NOSPACE) as soon as {} reaches {min}, whatever the other \
+                         members' quotas; fix: {FIX_ADVICE}",
+                        listing.join(", "),
+                        smallest.join(", "),
+                    ),
+                )
+                .host(smallest.join(","))
+                .variable("etcd_quota_backend_bytes"),
+            );
+        }
+    }
+
+    for (m, q) in &quotas {
+        if *q < QUOTA_MIN_RECOMMENDED {
+            out.push(
+                Finding::warning(
+                    "KM509",
+                    format!("{} has a quota of only {q}: it fills in days on a busy cluster; {FIX_ADVICE}", m.label()),
+                )
+                .host(m.endpoint.clone())
+                .variable("etcd_quota_backend_bytes"),
+            );
+        } else if *q > QUOTA_MAX_RECOMMENDED {
+            out.push(
+                Finding::warning(
+                    "KM512",
+                    format!(
+                        "{} has a quota of {q}, above the 8 GiB etcd supports well",
+                        m.label()
+                    ),
+                )
+                .host(m.endpoint.clone())
+                .variable("etcd_quota_backend_bytes"),
+            );
+        }
+    }
+
+    for m in &reachable {
+        let Some(l) = &m.live else { continue };
+        if let Some(frac) = m.quota_fraction() {
+            let q = m.quota_backend_bytes.unwrap_or_default();
+            if frac >= 1.0 {
+                out.push(
+                    Finding::error(
+                        "KM504",
+                        format!(
+                            "{}: database {} has reached its quota {q} ({:.0} %)",
+                            m.label(),
+                            l.db_size,
+                            frac * 100.0
+                        ),
+                    )
+                    .host(m.endpoint.clone()),
+                );
+            } else if frac >= QUOTA_WARN_FRACTION {
+                out.push(
+                    Finding::warning(
+                        "KM504",
+                        format!(
+                            "{}: database {} is {:.0} % of its quota {q}; writes stop cluster-wide at 100 %",
+                            m.label(),
+                            l.db_size,
+                            frac * 100.0
+                        ),
+                    )
+                    .host(m.endpoint.clone()),
+                );
+            }
+        }
+        if let Some(frag) = worth_defrag(m) {
+            let free = l.db_size.as_u64().saturating_sub(l.db_size_in_use.as_u64());
+            out.push(
+                Finding::warning(
+                    "KM505",
+                    format!(
+                        "{}: {:.0} % of the {} database is free pages; `kubemagic etcd defrag` would give back {}",
+                        m.label(),
+                        frag * 100.0,
+                        l.db_size,
+                        ByteSize::b(free)
+                    ),
+                )
+                .host(m.endpoint.clone()),
+            );
+        }
+    }
+
+    let mut versions: Vec<&str> = reachable
+        .iter()
+        .filter_map(|m| m.live.as_ref().map(|l| l.version.as_str()))
+        .collect();
+    versions.sort_unstable();
+    versions.dedup();
+    if versions.len() > 1 {
+        let listing: Vec<String> = reachable
+            .iter()
+            .filter_map(|m| {
+                m.live
+                    .as_ref()
+                    .map(|l| format!("{}={}", m.label(), l.version))
+            })
+            .collect();
+        out.push(Finding::warning(
+            "KM508",
+            format!(
+                "members run different etcd versions ({}): finish the upgrade before any maintenance",
+                listing.join(", ")
+            ),
+        ));
+    }
+
+    for lm in member_list {
+        let queried = members
+            .iter()
+            .any(|m| m.live.as_ref().map(|l| l.id).or(m.id) == Some(lm.id));
+        if !queried {
+            out.push(
+                Finding::warning(
+                    "KM511",
+                    format!(
+                        "member {} ({}) is in the cluster but was not queried; add {} to --endpoints",
+                        lm.name,
+                        lm.id,
+                        lm.client_urls.join(",")
+                    ),
+                )
+                .host(lm.name.clone()),
+            );
+        }
+    }
+
+    for m in &reachable {
+        if m.quota_backend_bytes.is_none() {
+            out.push(
+                Finding::warning(
+                    "KM513",
+                    format!(
+                        "{}: quota unknown, /metrics could not be read ({})",
+                        m.label(),
+                        m.problems.join("; ")
+                    ),
+                )
+                .host(m.endpoint.clone()),
+            );
+        }
+    }
+
+    if let Some(cq) = configured {
+        let target: Vec<&MemberStatus> = match &cq.member_name {
+            Some(n) => members
+                .iter()
+                .filter(|m| m.name.as_deref() == Some(n.as_str()))
+                .collect(),
+            None => Vec::new(),
+        };
+        for m in target {
+            if let Some(q) = m.quota_backend_bytes {
+                if q != cq.bytes {
+                    out.push(
+                        Finding::warning(
+                            "KM510",
+                            format!(
+                                "{} runs with a quota of {q} but its env file asks for {}: the member \
+                                 was not restarted since the file changed",
+                                m.label(),
+                                cq.bytes
+                            ),
+                        )
+                        .at(Some(&cq.origin))
+                        .host(m.endpoint.clone())
+                        .variable("ETCD_QUOTA_BACKEND_BYTES"),
+                    );
+                }
+            }
+        }
+    }
+
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::model::{LiveStatus, MemberId};
+    use kubemagic_core::Severity;
+
+    pub fn member(
+        n: u64,
+        db: ByteSize,
+        in_use: ByteSize,
+        quota: ByteSize,
+        leader: u64,
+    ) -> MemberStatus {
+        MemberStatus {
+            endpoint: format!("http://127.0.0.1:{}", 2379 + 10 * n),
+            id: Some(MemberId(n)),
+            name: Some(format!("etcd{n}")),
+            live: Some(LiveStatus {
+                id: MemberId(n),
+                version: "3.4.23".into(),
+                db_size: db,
+                db_size_in_use: in_use,
+                leader: (leader != 0).then_some(MemberId(leader)),
+                is_learner: false,
+                raft_term: 2,
+                raft_index: 100,
+                revision: 500,
+                errors: vec![],
+            }),
+            quota_backend_bytes: Some(quota),
+            problems: vec![],
+        }
+    }
+
+    pub fn unreachable(n: u64) -> MemberStatus {
+        MemberStatus {
+            endpoint: format!("http://127.0.0.1:{}", 2379 + 10 * n),
+            id: Some(MemberId(n)),
+            name: Some(format!("etcd{n}")),
+            live: None,
+            quota_backend_bytes: None,
+            problems: vec!["connection refused".into()],
+        }
+    }
+
+    fn codes(f: &[Finding]) -> Vec<(&str, Severity)> {
+        f.iter().map(|f| (f.code.as_str(), f.severity)).collect()
+    }
+
+    #[test]
+    fn healthy_symmetric_cluster_has_no_findings() {
+        let ms = vec![
+            member(1, ByteSize::mib(20), ByteSize::mib(18), ByteSize::gib(2), 1),
+            member(2, ByteSize::mib(20), ByteSize::mib(18), ByteSize::gib(2), 1),
+            member(3, ByteSize::mib(20), ByteSize::mib(18), ByteSize::gib(2), 1),
+        ];
+        assert!(diagnose(&ms, &[], &[], None).is_empty());
+    }
+
+    #[test]
+    fn seed_incident_reports_nospace_asymmetry_and_full_member() {
+        let ms = vec![
+            member(1, ByteSize::mib(21), ByteSize::mib(1), ByteSize::gib(2), 1),
+            member(2, ByteSize::mib(21), ByteSize::mib(1), ByteSize::gib(2), 1),
+            member(3, ByteSize::mib(21), ByteSize::mib(1), ByteSize::mib(20), 1),
+        ];
+        let alarms = [Alarm {
+            member_id: MemberId(3),
+            alarm: AlarmKind::Nospace,
+        }];
+        let f = diagnose(&ms, &alarms, &[], None);
+        let c = codes(&f);
+        assert!(c.contains(&("KM501", Severity::Error)));
+        assert!(c.contains(&("KM503", Severity::Error)));
+        assert!(c.contains(&("KM504", Severity::Error)));
+        assert!(c.contains(&("KM505", Severity::Warning)));
+        assert!(c.contains(&("KM509", Severity::Warning)));
+        let asym = f.iter().find(|f| f.code == "KM503").unwrap();
+        assert!(
+            asym.message
+                .contains("whole cluster stops accepting writes"),
+            "{}",
+            asym.message
+        );
+        assert!(asym.message.contains("etcd3"));
+    }
+
+    #[test]
+    fn database_at_85_percent_is_a_warning() {
+        let ms = vec![member(
+            1,
+            ByteSize::mib(17),
+            ByteSize::mib(17),
+            ByteSize::mib(20),
+            1,
+        )];
+        let f = diagnose(&ms, &[], &[], None);
+        assert!(codes(&f).contains(&("KM504", Severity::Warning)));
+    }
+
+    #[test]
+    fn small_fragmented_database_far_from_quota_is_not_worth_a_defrag() {
+        let ms = vec![member(
+            1,
+            ByteSize::mib(50),
+            ByteSize::mib(5),
+            ByteSize::gib(2),
+            1,
+        )];
+        assert!(diagnose(&ms, &[], &[], None).is_empty());
+        let ms = vec![member(
+            1,
+            ByteSize::mib(200),
+            ByteSize::mib(50),
+            ByteSize::gib(2),
+            1,
+        )];
+        assert!(codes(&diagnose(&ms, &[], &[], None)).contains(&("KM505", Severity::Warning)));
+    }
+
+    #[test]
+    fn unreachable_member_and_no_leader_are_errors() {
+        let ms = vec![
+            member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 0),
+            unreachable(2),
+        ];
+        let f = diagnose(&ms, &[], &[], None);
+        let c = codes(&f);
+        assert!(c.contains(&("KM506", Severity::Error)));
+        assert!(c.contains(&("KM507", Severity::Error)));
+        assert!(f.iter().any(|f| f.message.contains("connection refused")));
+    }
+
+    #[test]
+    fn different_versions_are_a_skew_warning() {
+        let mut b = member(2, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1);
+        if let Some(l) = b.live.as_mut() {
+            l.version = "3.5.9".into();
+        }
+        let ms = vec![
+            member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1),
+            b,
+        ];
+        assert!(codes(&diagnose(&ms, &[], &[], None)).contains(&("KM508", Severity::Warning)));
+    }
+
+    #[test]
+    fn env_file_quota_different_from_running_member_points_at_the_file() {
+        let ms = vec![member(
+            1,
+            ByteSize::mib(1),
+            ByteSize::mib(1),
+            ByteSize::mib(20),
+            1,
+        )];
+        let cq = ConfiguredQuota {
+            bytes: ByteSize::gib(2),
+            origin: kubemagic_core::Origin::new("/etc/etcd.env", Some(7)),
+            member_name: Some("etcd1".into()),
+        };
+        let f = diagnose(&ms, &[], &[], Some(&cq));
+        let km510 = f.iter().find(|f| f.code == "KM510").unwrap();
+        assert_eq!(km510.line, Some(7));
+    }
+
+    #[test]
+    fn member_listed_but_not_queried_is_reported() {
+        let ms = vec![member(
+            1,
+            ByteSize::mib(1),
+            ByteSize::mib(1),
+            ByteSize::gib(2),
+            1,
+        )];
+        let listed = vec![ListedMember {
+            id: MemberId(9),
+            name: "etcd9".into(),
+            client_urls: vec!["http://127.0.0.1:9".into()],
+            is_learner: false,
+        }];
+        assert!(codes(&diagnose(&ms, &[], &listed, None)).contains(&("KM511", Severity::Warning)));
+    }
+
+    #[test]
+    fn corrupt_alarm_is_never_treated_as_nospace() {
+        let ms = vec![member(
+            1,
+            ByteSize::mib(1),
+            ByteSize::mib(1),
+            ByteSize::gib(2),
+            1,
+        )];
+        let alarms = [Alarm {
+            member_id: MemberId(1),
+            alarm: AlarmKind::Corrupt,
+        }];
+        let f = diagnose(&ms, &alarms, &[], None);
+        assert_eq!(codes(&f), vec![("KM502", Severity::Error)]);
+    }
+}

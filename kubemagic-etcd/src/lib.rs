@@ -1,0 +1,23 @@
+//! kubemagic-etcd: see and fix a full etcd the way the seed's author wished
+//! he could.
+//!
+//! Every member is addressed through its own single-endpoint client and
+//! queried concurrently; quotas come from each member's `/metrics` because
+//! etcd 3.4's Status RPC does not report them. Decisions (findings, defrag
+//! order, whether a recovery may start, when NOSPACE may be disarmed) are
+//! pure functions in [`findings`] and [`plan`]; [`ops`] carries them out.
+
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod findings;
+pub mod metrics;
+pub mod model;
+pub mod ops;
+pub mod plan;
+
+pub use client::{Cluster, Member};
+pub use config::{Config, ConnectArgs, EnvFile, Timeouts};
+pub use error::EtcdError;
+pub use model::{Alarm, AlarmKind, ClusterStatus, MemberId, MemberStatus};
+pub use ops::Progress;

@@ -1,0 +1,203 @@
+//! What kubemagic knows about a cluster at one moment.
+
+use kubemagic_core::{ByteSize, Finding};
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// An etcd member or cluster id. Printed and serialised in hexadecimal as
+/// etcdctl's tables print it, and as a string because JSON numbers lose
+/// precision above 2^53.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MemberId(pub u64);
+
+impl fmt::Display for MemberId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:x}", self.0)
+    }
+}
+
+impl Serialize for MemberId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Alarm types etcd 3.4 raises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AlarmKind {
+    /// A member's backend reached its quota: every write of the cluster fails.
+    Nospace,
+    /// Data inconsistency detected: never disarm without investigation.
+    Corrupt,
+    Other(i32),
+}
+
+impl AlarmKind {
+    pub fn from_raw(v: i32) -> AlarmKind {
+        match v {
+            1 => AlarmKind::Nospace,
+            2 => AlarmKind::Corrupt,
+            n => AlarmKind::Other(n),
+        }
+    }
+    pub fn raw(self) -> i32 {
+        match self {
+            AlarmKind::Nospace => 1,
+            AlarmKind::Corrupt => 2,
+            AlarmKind::Other(n) => n,
+        }
+    }
+}
+
+impl fmt::Display for AlarmKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AlarmKind::Nospace => f.write_str("NOSPACE"),
+            AlarmKind::Corrupt => f.write_str("CORRUPT"),
+            AlarmKind::Other(n) => write!(f, "ALARM_{n}"),
+        }
+    }
+}
+
+impl Serialize for AlarmKind {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// One raised alarm: alarms are per (member, type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct Alarm {
+    pub member_id: MemberId,
+    pub alarm: AlarmKind,
+}
+
+/// What a reachable member answered to Status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveStatus {
+    pub id: MemberId,
+    pub version: String,
+    pub db_size: ByteSize,
+    pub db_size_in_use: ByteSize,
+    pub leader: Option<MemberId>,
+    pub is_learner: bool,
+    pub raft_term: u64,
+    pub raft_index: u64,
+    pub revision: i64,
+    /// The `errors` field of the Status answer (alarm descriptions).
+    pub errors: Vec<String>,
+}
+
+/// One member as kubemagic sees it. `live` is `None` when the member could
+/// not be reached: the fields it would carry are then absent, not zero.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberStatus {
+    pub endpoint: String,
+    /// From the member list when the member itself is unreachable.
+    pub id: Option<MemberId>,
+    pub name: Option<String>,
+    pub live: Option<LiveStatus>,
+    /// From `/metrics`; `None` when metrics could not be read.
+    pub quota_backend_bytes: Option<ByteSize>,
+    /// Why the member or its metrics could not be read.
+    pub problems: Vec<String>,
+}
+
+impl MemberStatus {
+    pub fn is_reachable(&self) -> bool {
+        self.live.is_some()
+    }
+    pub fn is_leader(&self) -> bool {
+        self.live
+            .as_ref()
+            .is_some_and(|l| l.leader.is_some_and(|leader| leader == l.id))
+    }
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(n) if !n.is_empty() => format!("{n} ({})", self.endpoint),
+            _ => self.endpoint.clone(),
+        }
+    }
+    /// Fraction of the quota used by the database file, when both are known.
+    pub fn quota_fraction(&self) -> Option<f64> {
+        let q = self.quota_backend_bytes?.as_u64();
+        let db = self.live.as_ref()?.db_size.as_u64();
+        (q > 0).then(|| db as f64 / q as f64)
+    }
+}
+
+/// Flat JSON view of a member, the shape documented in the README.
+impl Serialize for MemberStatus {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct View<'a> {
+            endpoint: &'a str,
+            id: Option<MemberId>,
+            name: Option<&'a str>,
+            reachable: bool,
+            version: Option<&'a str>,
+            db_size: Option<ByteSize>,
+            db_size_in_use: Option<ByteSize>,
+            quota_backend_bytes: Option<ByteSize>,
+            is_leader: bool,
+            is_learner: bool,
+            raft_term: Option<u64>,
+            raft_index: Option<u64>,
+            revision: Option<i64>,
+            errors: Vec<&'a str>,
+        }
+        let l = self.live.as_ref();
+        View {
+            endpoint: &self.endpoint,
+            id: l.map(|l| l.id).or(self.id),
+            name: self.name.as_deref(),
+            reachable: l.is_some(),
+            version: l.map(|l| l.version.as_str()),
+            db_size: l.map(|l| l.db_size),
+            db_size_in_use: l.map(|l| l.db_size_in_use),
+            quota_backend_bytes: self.quota_backend_bytes,
+            is_leader: self.is_leader(),
+            is_learner: l.is_some_and(|l| l.is_learner),
+            raft_term: l.map(|l| l.raft_term),
+            raft_index: l.map(|l| l.raft_index),
+            revision: l.map(|l| l.revision),
+            errors: l
+                .map(|l| l.errors.iter().map(String::as_str).collect::<Vec<_>>())
+                .unwrap_or_default()
+                .into_iter()
+                .chain(self.problems.iter().map(String::as_str))
+                .collect(),
+        }
+        .serialize(s)
+    }
+}
+
+/// A member of the member list that no given endpoint reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListedMember {
+    pub id: MemberId,
+    pub name: String,
+    pub client_urls: Vec<String>,
+    pub is_learner: bool,
+}
+
+/// The whole cluster at one moment.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterStatus {
+    pub members: Vec<MemberStatus>,
+    pub alarms: Vec<Alarm>,
+    pub findings: Vec<Finding>,
+    /// The member list as a reachable member reported it (empty when none
+    /// was reachable).
+    #[serde(skip)]
+    pub member_list: Vec<ListedMember>,
+}
+
+impl ClusterStatus {
+    pub fn leader(&self) -> Option<&MemberStatus> {
+        self.members.iter().find(|m| m.is_leader())
+    }
+    pub fn has_errors(&self) -> bool {
+        kubemagic_core::finding::has_errors(&self.findings)
+    }
+}

@@ -1,0 +1,1082 @@
+//! Operations against a live cluster: status, compact, defrag, alarms,
+//! snapshot, usage and recovery. Decisions are delegated to `plan` and
+//! `findings`; this module only talks to etcd and reports.
+
+use crate::client::{Cluster, Member};
+use crate::error::EtcdError;
+use crate::findings::diagnose;
+use crate::model::{
+    Alarm, AlarmKind, ClusterStatus, ListedMember, LiveStatus, MemberId, MemberStatus,
+};
+use crate::plan::{self, DefragPlan, RecoveryPlan, Refusal, Skipped};
+use etcd_client::{AlarmAction, AlarmOptions, AlarmType, CompactionOptions, GetOptions};
+use kubemagic_core::ByteSize;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// What an operation reports while it runs (the CLI prints these as
+/// progress; tests use them to act at a precise moment).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    Compacting {
+        revision: i64,
+    },
+    Compacted {
+        revision: i64,
+        already: bool,
+    },
+    DefragStart {
+        endpoint: String,
+        index: usize,
+        total: usize,
+        db_size: Option<ByteSize>,
+    },
+    DefragDone {
+        endpoint: String,
+        before: Option<ByteSize>,
+        after: Option<ByteSize>,
+        elapsed: Duration,
+    },
+    Disarmed {
+        alarm: Alarm,
+    },
+    Probed,
+}
+
+// ---------------------------------------------------------------- status
+
+async fn member_status(m: Member) -> MemberStatus {
+    let (st, me) = tokio::join!(m.status(), m.metrics());
+    let mut problems = Vec::new();
+    let live = match st {
+        Ok(s) => Some(LiveStatus {
+            id: MemberId(s.header().map(|h| h.member_id()).unwrap_or(0)),
+            version: s.version().to_string(),
+            db_size: ByteSize::b(s.db_size().max(0) as u64),
+            db_size_in_use: ByteSize::b(s.raft_used_db_size().max(0) as u64),
+            leader: (s.leader() != 0).then_some(MemberId(s.leader())),
+            is_learner: s.is_learner(),
+            raft_term: s.raft_term(),
+            raft_index: s.raft_index(),
+            revision: s.header().map(|h| h.revision()).unwrap_or(0),
+            errors: s.errors().to_vec(),
+        }),
+        Err(e) => {
+            problems.push(e.to_string());
+            None
+        }
+    };
+    let quota = match me {
+        Ok(mm) => mm.quota_backend_bytes,
+        Err(e) => {
+            if live.is_some() {
+                problems.push(e.to_string());
+            }
+            None
+        }
+    };
+    MemberStatus {
+        endpoint: m.endpoint.clone(),
+        id: live.as_ref().map(|l| l.id),
+        name: None,
+        live,
+        quota_backend_bytes: quota,
+        problems,
+    }
+}
+
+/// Queries every member concurrently, each through its own client, then
+/// the member list and the alarms from one reachable member, and diagnoses.
+pub async fn status(cluster: &Cluster) -> ClusterStatus {
+    let handles: Vec<_> = cluster
+        .members
+        .iter()
+        .map(|m| tokio::spawn(member_status(m.clone())))
+        .collect();
+    let mut members = Vec::with_capacity(handles.len());
+    for (h, m) in handles.into_iter().zip(&cluster.members) {
+        members.push(h.await.unwrap_or_else(|e| MemberStatus {
+            endpoint: m.endpoint.clone(),
+            id: None,
+            name: None,
+            live: None,
+            quota_backend_bytes: None,
+            problems: vec![format!("internal error: {e}")],
+        }));
+    }
+    let mut member_list = Vec::new();
+    let mut alarms = Vec::new();
+    // Prefer the leader for the member list and alarms, then any reachable member.
+    let mut order: Vec<usize> = (0..members.len())
+        .filter(|&i| members[i].is_reachable())
+        .collect();
+    order.sort_by_key(|&i| !members[i].is_leader());
+    for i in order {
+        let m = &cluster.members[i];
+        let (ml, al) = tokio::join!(member_list_of(m), alarms_of(m));
+        if let (Ok(ml), Ok(al)) = (ml, al) {
+            member_list = ml;
+            alarms = al;
+            break;
+        }
+    }
+    for ms in &mut members {
+        let id = ms.live.as_ref().map(|l| l.id);
+        let found = member_list.iter().find(|lm| {
+            Some(lm.id) == id
+                || lm
+                    .client_urls
+                    .iter()
+                    .any(|u| u.trim_end_matches('/') == ms.endpoint)
+        });
+        if let Some(lm) = found {
+            ms.name = Some(lm.name.clone()).filter(|n| !n.is_empty());
+            ms.id = Some(lm.id);
+        }
+    }
+    let findings = diagnose(
+        &members,
+        &alarms,
+        &member_list,
+        cluster.config.configured_quota.as_ref(),
+    );
+    ClusterStatus {
+        members,
+        alarms,
+        findings,
+        member_list,
+    }
+}
+
+async fn member_list_of(m: &Member) -> Result<Vec<ListedMember>, EtcdError> {
+    let mut c = m.client.clone();
+    let r = m
+        .call("member list", m.timeouts.command, async move {
+            c.member_list().await
+        })
+        .await?;
+    Ok(r.members()
+        .iter()
+        .map(|x| ListedMember {
+            id: MemberId(x.id()),
+            name: x.name().to_string(),
+            client_urls: x.client_urls().to_vec(),
+            is_learner: x.is_learner(),
+        })
+        .collect())
+}
+
+async fn alarms_of(m: &Member) -> Result<Vec<Alarm>, EtcdError> {
+    let mut c = m.client.clone();
+    let r = m
+        .call("alarm list", m.timeouts.command, async move {
+            c.alarm(AlarmAction::Get, AlarmType::None, None).await
+        })
+        .await?;
+    Ok(r.alarms()
+        .iter()
+        .map(|a| Alarm {
+            member_id: MemberId(a.member_id()),
+            alarm: AlarmKind::from_raw(a.alarm() as i32),
+        })
+        .collect())
+}
+
+fn first_reachable<'a>(cluster: &'a Cluster, st: &ClusterStatus) -> Option<&'a Member> {
+    st.leader()
+        .or_else(|| st.members.iter().find(|m| m.is_reachable()))
+        .and_then(|m| cluster.member(&m.endpoint))
+}
+
+// ---------------------------------------------------------------- alarms
+
+/// Lists the cluster's alarms through the first member that answers.
+pub async fn alarm_list(cluster: &Cluster) -> Result<Vec<Alarm>, EtcdError> {
+    let mut last = None;
+    for m in &cluster.members {
+        match alarms_of(m).await {
+            Ok(a) => return Ok(a),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or(EtcdError::NoHealthyMember("alarm list")))
+}
+
+/// Deactivates one alarm: alarms are per (member, type), so each is
+/// disarmed on its own.
+pub async fn disarm_one(m: &Member, alarm: Alarm) -> Result<(), EtcdError> {
+    let mut c = m.client.clone();
+    let mut opts = AlarmOptions::new();
+    opts.with_member(alarm.member_id.0);
+    let kind = match alarm.alarm {
+        AlarmKind::Nospace => AlarmType::Nospace,
+        AlarmKind::Corrupt => AlarmType::Corrupt,
+        AlarmKind::Other(_) => AlarmType::None,
+    };
+    m.call("alarm disarm", m.timeouts.command, async move {
+        c.alarm(AlarmAction::Deactivate, kind, Some(opts)).await
+    })
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KeptAlarm {
+    pub member_id: MemberId,
+    pub alarm: AlarmKind,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DisarmReport {
+    pub disarmed: Vec<Alarm>,
+    /// Alarms left in place, with why.
+    pub kept: Vec<KeptAlarm>,
+    /// Why disarming now may be premature (a member still above 0.9 × quota).
+    pub warnings: Vec<String>,
+}
+
+/// Disarms NOSPACE alarms (and CORRUPT ones only when `include_corrupt`).
+pub async fn alarm_disarm(
+    cluster: &Cluster,
+    include_corrupt: bool,
+) -> Result<DisarmReport, EtcdError> {
+    let st = status(cluster).await;
+    let m = first_reachable(cluster, &st).ok_or(EtcdError::NoHealthyMember("alarm disarm"))?;
+    let warnings = plan::disarm_blockers(&st.members);
+    let mut report = DisarmReport {
+        disarmed: vec![],
+        kept: vec![],
+        warnings,
+    };
+    for a in alarms_of(m).await? {
+        let allowed =
+            a.alarm == AlarmKind::Nospace || (include_corrupt && a.alarm == AlarmKind::Corrupt);
+        if allowed {
+            disarm_one(m, a).await?;
+            report.disarmed.push(a);
+        } else {
+            report.kept.push(KeptAlarm {
+                member_id: a.member_id,
+                alarm: a.alarm,
+                reason: "not a NOSPACE alarm (use --corrupt after investigating)".into(),
+            });
+        }
+    }
+    Ok(report)
+}
+
+// ---------------------------------------------------------------- compact
+
+/// Compacts the key history up to `revision` (the current one when
+/// `None`), physically: the call returns once the backend has dropped the
+/// old revisions, so a following defragmentation can give the space back.
+/// Compacting to a revision already compacted is not an error (idempotence).
+pub async fn compact(cluster: &Cluster, revision: Option<i64>) -> Result<CompactReport, EtcdError> {
+    let st = status(cluster).await;
+    let m = first_reachable(cluster, &st).ok_or(EtcdError::NoHealthyMember("compact"))?;
+    let rev = match revision {
+        Some(r) => r,
+        None => st
+            .leader()
+            .or_else(|| st.members.iter().find(|m| m.is_reachable()))
+            .and_then(|m| m.live.as_ref().map(|l| l.revision))
+            .ok_or(EtcdError::NoHealthyMember("compact"))?,
+    };
+    compact_on(m, rev).await
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CompactReport {
+    pub endpoint: String,
+    pub revision: i64,
+    /// True when history was already compacted at or past `revision`.
+    pub already_compacted: bool,
+}
+
+async fn compact_on(m: &Member, rev: i64) -> Result<CompactReport, EtcdError> {
+    let mut c = m.client.clone();
+    // Physical compaction of a large history can take longer than an
+    // ordinary request.
+    let r = m
+        .call("compact", m.timeouts.defrag, async move {
+            c.compact(rev, Some(CompactionOptions::new().with_physical()))
+                .await
+        })
+        .await;
+    match r {
+        Ok(_) => Ok(CompactReport {
+            endpoint: m.endpoint.clone(),
+            revision: rev,
+            already_compacted: false,
+        }),
+        Err(EtcdError::Rpc { message, .. }) if message.contains("has been compacted") => {
+            Ok(CompactReport {
+                endpoint: m.endpoint.clone(),
+                revision: rev,
+                already_compacted: true,
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// ---------------------------------------------------------------- defrag
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DefragResult {
+    pub endpoint: String,
+    pub before: Option<ByteSize>,
+    pub after: Option<ByteSize>,
+    pub seconds: f64,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DefragReport {
+    pub results: Vec<DefragResult>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl DefragReport {
+    pub fn failed(&self) -> bool {
+        self.results.iter().any(|r| r.error.is_some())
+    }
+}
+
+async fn defrag_member(m: &Member) -> Result<(), EtcdError> {
+    let mut c = m.client.clone();
+    m.call("defragment", m.timeouts.defrag, async move {
+        c.defragment().await
+    })
+    .await?;
+    Ok(())
+}
+
+async fn db_size_of(m: &Member) -> Option<ByteSize> {
+    m.status()
+        .await
+        .ok()
+        .map(|s| ByteSize::b(s.db_size().max(0) as u64))
+}
+
+/// Defragments members one at a time, followers first and the leader last,
+/// skipping learners and unhealthy members; `only` limits to one endpoint,
+/// `only_fragmented` to members where a defragmentation is worth it.
+/// Stops at the first failure: defragmenting the next member while one is
+/// in trouble could cost quorum.
+pub async fn defrag(
+    cluster: &Cluster,
+    only: Option<&str>,
+    only_fragmented: bool,
+    progress: &mut (dyn FnMut(&Progress) + Send),
+) -> Result<DefragReport, EtcdError> {
+    let st = status(cluster).await;
+    let DefragPlan { order, skipped } = plan::defrag_order(&st.members, only, only_fragmented);
+    if let Some(o) = only {
+        if order.is_empty() && skipped.is_empty() {
+            return Err(EtcdError::InvalidEndpoint {
+                endpoint: o.to_string(),
+                message: "not one of the configured endpoints".into(),
+            });
+        }
+    }
+    let mut results = Vec::new();
+    let total = order.len();
+    let voting = if st.member_list.is_empty() {
+        st.members.len()
+    } else {
+        st.member_list.iter().filter(|m| !m.is_learner).count()
+    };
+    for (i, ep) in order.iter().enumerate() {
+        // Re-check every member before each defragmentation, as OpenShift's
+        // controller does. A member down is skipped only while taking one
+        // more member out for defragmentation keeps quorum.
+        let health = health_now(cluster).await;
+        let healthy = health.iter().filter(|(_, why)| why.is_none()).count();
+        if let Some((_, Some(why))) = health.iter().find(|(e, _)| e == ep) {
+            results.push(DefragResult {
+                endpoint: ep.clone(),
+                before: None,
+                after: None,
+                seconds: 0.0,
+                error: Some(format!("not started: the member became unhealthy ({why})")),
+            });
+            break;
+        }
+        if !plan::may_defrag_now(healthy, voting.max(health.len())) {
+            let down: Vec<String> = health
+                .iter()
+                .filter_map(|(e, why)| why.as_ref().map(|w| format!("{e} ({w})")))
+                .collect();
+            results.push(DefragResult {
+                endpoint: ep.clone(),
+                before: None,
+                after: None,
+                seconds: 0.0,
+                error: Some(format!(
+                    "not started: only {healthy} of {} members healthy (down: {}); blocking one more \
+                     for defragmentation would lose quorum",
+                    voting.max(health.len()),
+                    down.join(", ")
+                )),
+            });
+            break;
+        }
+        let Some(m) = cluster.member(ep) else {
+            continue;
+        };
+        let before = db_size_of(m).await;
+        progress(&Progress::DefragStart {
+            endpoint: ep.clone(),
+            index: i + 1,
+            total,
+            db_size: before,
+        });
+        let t = Instant::now();
+        let r = defrag_member(m).await;
+        let after = db_size_of(m).await;
+        progress(&Progress::DefragDone {
+            endpoint: ep.clone(),
+            before,
+            after,
+            elapsed: t.elapsed(),
+        });
+        let failed = r.is_err();
+        results.push(DefragResult {
+            endpoint: ep.clone(),
+            before,
+            after,
+            seconds: t.elapsed().as_secs_f64(),
+            error: r.err().map(|e| e.to_string()),
+        });
+        if failed {
+            break;
+        }
+    }
+    Ok(DefragReport { results, skipped })
+}
+
+// ---------------------------------------------------------------- snapshot
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SnapshotReport {
+    pub endpoint: String,
+    pub path: PathBuf,
+    pub size: ByteSize,
+    /// SHA-256 of the file as written, hex.
+    pub sha256: String,
+    pub revision: Option<i64>,
+}
+
+/// Streams a snapshot from one member (the leader unless `endpoint` names
+/// one) into a temporary file beside `path`, checks etcd's trailing SHA-256
+/// (the server appends the digest of the database to the stream), fsyncs,
+/// renames into place and fsyncs the directory. A failure leaves no partial
+/// file at `path`.
+pub async fn snapshot_save(
+    cluster: &Cluster,
+    path: &Path,
+    endpoint: Option<&str>,
+) -> Result<SnapshotReport, EtcdError> {
+    use sha2::{Digest, Sha256};
+    use tokio::io::AsyncWriteExt;
+
+    let st = status(cluster).await;
+    let m = match endpoint {
+        Some(e) => cluster
+            .member(e)
+            .ok_or_else(|| EtcdError::InvalidEndpoint {
+                endpoint: e.to_string(),
+                message: "not one of the configured endpoints".into(),
+            })?,
+        None => first_reachable(cluster, &st).ok_or(EtcdError::NoHealthyMember("snapshot"))?,
+    };
+    let revision = st
+        .members
+        .iter()
+        .find(|s| s.endpoint == m.endpoint)
+        .and_then(|s| s.live.as_ref().map(|l| l.revision));
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let io = |source| EtcdError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".kubemagic-snapshot-")
+        .tempfile_in(&dir)
+        .map_err(|source| EtcdError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+    let (std_file, tmp_path) = tmp.into_parts();
+    let mut file = tokio::fs::File::from_std(std_file);
+
+    let mut c = m.client.clone();
+    let mut stream = m
+        .call(
+            "snapshot",
+            m.timeouts.command,
+            async move { c.snapshot().await },
+        )
+        .await?;
+    let mut whole = Sha256::new();
+    let mut body = Sha256::new();
+    // The last 32 bytes are etcd's digest of everything before them; keep
+    // them back until the stream ends.
+    let mut tail: Vec<u8> = Vec::with_capacity(64);
+    let mut size: u64 = 0;
+    loop {
+        let msg = m
+            .call("snapshot", m.timeouts.defrag, stream.message())
+            .await?;
+        let Some(msg) = msg else { break };
+        let blob = msg.blob();
+        whole.update(blob);
+        size += blob.len() as u64;
+        file.write_all(blob).await.map_err(io)?;
+        tail.extend_from_slice(blob);
+        if tail.len() > 32 {
+            let cut = tail.len() - 32;
+            body.update(&tail[..cut]);
+            tail.drain(..cut);
+        }
+    }
+    if tail.len() != 32 {
+        return Err(EtcdError::SnapshotIntegrity {
+            endpoint: m.endpoint.clone(),
+            message: format!("stream ended after {size} bytes, too short to hold a digest"),
+        });
+    }
+    if body.finalize().as_slice() != tail.as_slice() {
+        return Err(EtcdError::SnapshotIntegrity {
+            endpoint: m.endpoint.clone(),
+            message: "trailing SHA-256 does not match the data (truncated or corrupted stream)"
+                .into(),
+        });
+    }
+    file.flush().await.map_err(io)?;
+    file.sync_all().await.map_err(io)?;
+    drop(file);
+    tmp_path.persist(path).map_err(|e| io(e.error))?;
+    if let Ok(d) = std::fs::File::open(&dir) {
+        // Make the rename itself durable.
+        let _ = d.sync_all();
+    }
+    let sha256 = whole
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(SnapshotReport {
+        endpoint: m.endpoint.clone(),
+        path: path.to_path_buf(),
+        size: ByteSize::b(size),
+        sha256,
+        revision,
+    })
+}
+
+// ---------------------------------------------------------------- usage
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ResourceUsage {
+    pub resource: String,
+    pub keys: u64,
+    /// Key plus value bytes (key bytes only with `keys_only`).
+    pub bytes: ByteSize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UsageReport {
+    pub endpoint: String,
+    pub prefix: String,
+    pub revision: i64,
+    pub keys_only: bool,
+    pub total_keys: u64,
+    pub total_bytes: ByteSize,
+    /// Sorted by bytes, largest first.
+    pub resources: Vec<ResourceUsage>,
+}
+
+/// The Kubernetes resource a key belongs to: `/registry/pods/ns/name` →
+/// `pods`; `/registry/apiregistration.k8s.io/apiservices/x` →
+/// `apiregistration.k8s.io/apiservices` (API groups contain a dot).
+pub fn resource_of(key: &[u8], prefix: &str) -> String {
+    let k = String::from_utf8_lossy(key);
+    let rest = k.strip_prefix(prefix).unwrap_or(&k);
+    let mut parts = rest.split('/').filter(|p| !p.is_empty());
+    match (parts.next(), parts.next()) {
+        (Some(a), Some(b)) if a.contains('.') => format!("{a}/{b}"),
+        (Some(a), _) => a.to_string(),
+        _ => "(root)".to_string(),
+    }
+}
+
+/// The end of the key range that holds every key starting with `prefix`.
+fn prefix_end(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return end;
+        }
+    }
+    vec![0]
+}
+
+/// Counts keys and bytes per resource under `prefix`, page by page at one
+/// pinned revision (so the totals are a consistent picture), through a
+/// serializable read on one member so the leader is not loaded.
+pub async fn usage(
+    cluster: &Cluster,
+    prefix: &str,
+    keys_only: bool,
+    page: i64,
+) -> Result<UsageReport, EtcdError> {
+    let st = status(cluster).await;
+    let m = first_reachable(cluster, &st).ok_or(EtcdError::NoHealthyMember("usage"))?;
+    let end = prefix_end(prefix.as_bytes());
+    let mut from = prefix.as_bytes().to_vec();
+    let mut revision = 0i64;
+    let mut per: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    loop {
+        let mut opts = GetOptions::new()
+            .with_range(end.clone())
+            .with_limit(page.max(1));
+        if keys_only {
+            opts = opts.with_keys_only();
+        }
+        if revision > 0 {
+            opts = opts.with_revision(revision);
+        }
+        let mut c = m.client.clone();
+        let key = from.clone();
+        let resp = m
+            .call("get", m.timeouts.command, async move {
+                c.get(key, Some(opts)).await
+            })
+            .await?;
+        if revision == 0 {
+            revision = resp.header().map(|h| h.revision()).unwrap_or(0);
+        }
+        let kvs = resp.kvs();
+        for kv in kvs {
+            let e = per.entry(resource_of(kv.key(), prefix)).or_default();
+            e.0 += 1;
+            e.1 += (kv.key().len() + kv.value().len()) as u64;
+        }
+        match kvs.last() {
+            Some(last) if resp.more() => {
+                from = last.key().to_vec();
+                from.push(0);
+            }
+            _ => break,
+        }
+    }
+    let mut resources: Vec<ResourceUsage> = per
+        .into_iter()
+        .map(|(resource, (keys, bytes))| ResourceUsage {
+            resource,
+            keys,
+            bytes: ByteSize::b(bytes),
+        })
+        .collect();
+    resources.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.resource.cmp(&b.resource)));
+    Ok(UsageReport {
+        endpoint: m.endpoint.clone(),
+        prefix: prefix.to_string(),
+        revision,
+        keys_only,
+        total_keys: resources.iter().map(|r| r.keys).sum(),
+        total_bytes: ByteSize::b(resources.iter().map(|r| r.bytes.as_u64()).sum()),
+        resources,
+    })
+}
+
+// ---------------------------------------------------------------- recover
+
+/// One step of a recovery as it went.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    pub step: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecoveryReport {
+    pub dry_run: bool,
+    pub refusal: Option<Refusal>,
+    pub plan: Option<RecoveryPlan>,
+    pub steps: Vec<StepReport>,
+    /// Set when the run stopped before the end; the alarm was then NOT disarmed.
+    pub stopped: Option<String>,
+    pub disarmed: Vec<Alarm>,
+    pub write_probe_ok: bool,
+    pub root_cause: Vec<String>,
+    pub fix: String,
+    pub before: ClusterStatus,
+    pub after: Option<ClusterStatus>,
+}
+
+impl RecoveryReport {
+    /// True when the cluster accepts writes again with no alarm left.
+    pub fn succeeded(&self) -> bool {
+        self.refusal.is_none() && self.stopped.is_none() && (self.dry_run || self.write_probe_ok)
+    }
+}
+
+pub const PROBE_PREFIX: &str = "/kubemagic/probe";
+
+fn step(report: &mut RecoveryReport, name: &str, ok: bool, detail: impl Into<String>) {
+    report.steps.push(StepReport {
+        step: name.into(),
+        ok,
+        detail: detail.into(),
+    });
+}
+
+/// A light health check of every member, concurrently: the Status RPC only
+/// (no metrics, member list or alarms), for the re-checks between two
+/// defragmentations. Returns the first unhealthy member and why.
+pub async fn first_unhealthy_now(cluster: &Cluster) -> Option<(String, String)> {
+    health_now(cluster)
+        .await
+        .into_iter()
+        .find_map(|(ep, why)| why.map(|w| (ep, w)))
+}
+
+/// Every member with why it is unhealthy (`None` when healthy), from a
+/// concurrent Status round.
+pub async fn health_now(cluster: &Cluster) -> Vec<(String, Option<String>)> {
+    let handles: Vec<_> = cluster
+        .members
+        .iter()
+        .map(|m| {
+            let m = m.clone();
+            tokio::spawn(async move {
+                let r = m.status().await;
+                (m.endpoint.clone(), r)
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (h, m) in handles.into_iter().zip(&cluster.members) {
+        let Ok((ep, r)) = h.await else {
+            out.push((m.endpoint.clone(), Some("internal error".to_string())));
+            continue;
+        };
+        let why = match r {
+            Err(e) => Some(e.to_string()),
+            Ok(s) if s.leader() == 0 => Some("has no leader".to_string()),
+            Ok(s) => {
+                let bad: Vec<&String> = s
+                    .errors()
+                    .iter()
+                    .filter(|e| !e.contains("NOSPACE"))
+                    .collect();
+                (!bad.is_empty()).then(|| format!("{bad:?}"))
+            }
+        };
+        out.push((ep, why));
+    }
+    out
+}
+
+/// Returns the first unhealthy member of a fresh status, if any.
+fn first_unhealthy(st: &ClusterStatus) -> Option<(String, String)> {
+    st.members
+        .iter()
+        .find_map(|m| plan::unhealthy_reason(m).map(|r| (m.label(), r)))
+}
+
+/// The seed incident's fix in one command: (1) status, refusing without
+/// quorum or with any unhealthy member; (2) compact to the current revision;
+/// (3) defragment members one by one, followers first, each verified to
+/// shrink, every member re-checked before the next; (4) disarm NOSPACE only
+/// once every member is at most 0.9 × its quota; (5) prove a write works and
+/// no alarm is left; (6) report root cause and fix. Idempotent: on a healthy
+/// cluster it compacts, defragments and probes, and changes nothing else.
+/// A member that dies mid-way stops the run before any disarm.
+pub async fn recover(
+    cluster: &Cluster,
+    dry_run: bool,
+    progress: &mut (dyn FnMut(&Progress) + Send),
+) -> RecoveryReport {
+    let before = status(cluster).await;
+    let mut report = RecoveryReport {
+        dry_run,
+        refusal: None,
+        plan: None,
+        steps: vec![],
+        stopped: None,
+        disarmed: vec![],
+        write_probe_ok: false,
+        root_cause: plan::root_cause(&before.members, &before.alarms),
+        fix: crate::findings::FIX_ADVICE.to_string(),
+        before: before.clone(),
+        after: None,
+    };
+    let rplan = match plan::recovery_plan(&before) {
+        Ok(p) => p,
+        Err(r) => {
+            step(&mut report, "status", false, r.to_string());
+            report.refusal = Some(r);
+            return report;
+        }
+    };
+    step(
+        &mut report,
+        "status",
+        true,
+        format!(
+            "{} members healthy, {} NOSPACE alarm(s)",
+            before.members.len(),
+            rplan.disarm.len()
+        ),
+    );
+    report.plan = Some(rplan.clone());
+    if dry_run {
+        return report;
+    }
+
+    // (2) compact
+    let Some(leader) = before.leader().and_then(|l| cluster.member(&l.endpoint)) else {
+        report.stopped = Some("leader vanished before compaction".into());
+        return report;
+    };
+    progress(&Progress::Compacting {
+        revision: rplan.compact_revision,
+    });
+    match compact_on(leader, rplan.compact_revision).await {
+        Ok(c) => {
+            progress(&Progress::Compacted {
+                revision: c.revision,
+                already: c.already_compacted,
+            });
+            step(
+                &mut report,
+                "compact",
+                true,
+                if c.already_compacted {
+                    format!("already compacted at or past revision {}", c.revision)
+                } else {
+                    format!("compacted to revision {}", c.revision)
+                },
+            );
+        }
+        Err(e) => {
+            step(&mut report, "compact", false, e.to_string());
+            report.stopped = Some(format!("compaction failed: {e}; nothing disarmed"));
+            return report;
+        }
+    }
+
+    // (3) defragment, one member at a time, re-checking every member first.
+    let total = rplan.defrag.order.len();
+    for (i, ep) in rplan.defrag.order.iter().enumerate() {
+        if let Some((who, why)) = first_unhealthy_now(cluster).await {
+            step(&mut report, "defragment", false, format!("{who}: {why}"));
+            report.stopped = Some(format!(
+                "member {who} became unhealthy during recovery ({why}); stopped before defragmenting \
+                 {ep}; NOSPACE NOT disarmed. Bring the member back, then run `kubemagic etcd recover` again"
+            ));
+            report.after = Some(status(cluster).await);
+            return report;
+        }
+        let Some(m) = cluster.member(ep) else {
+            continue;
+        };
+        let st = m.status().await.ok();
+        let before_sz = st.as_ref().map(|s| ByteSize::b(s.db_size().max(0) as u64));
+        let in_use = st
+            .as_ref()
+            .map(|s| ByteSize::b(s.raft_used_db_size().max(0) as u64));
+        progress(&Progress::DefragStart {
+            endpoint: ep.clone(),
+            index: i + 1,
+            total,
+            db_size: before_sz,
+        });
+        let t = Instant::now();
+        let r = defrag_member(m).await;
+        let after_sz = db_size_of(m).await;
+        progress(&Progress::DefragDone {
+            endpoint: ep.clone(),
+            before: before_sz,
+            after: after_sz,
+            elapsed: t.elapsed(),
+        });
+        if let Err(e) = r {
+            step(&mut report, "defragment", false, e.to_string());
+            report.stopped = Some(format!(
+                "defragmentation of {ep} failed: {e}; NOSPACE NOT disarmed"
+            ));
+            report.after = Some(status(cluster).await);
+            return report;
+        }
+        // Verify the member shrank when it had free pages to give back.
+        let reclaimable = match (before_sz, in_use) {
+            (Some(b), Some(u)) => b.as_u64().saturating_sub(u.as_u64()) > 256 * 1024,
+            _ => false,
+        };
+        let shrank = match (before_sz, after_sz) {
+            (Some(b), Some(a)) => a < b || (!reclaimable && a.as_u64() <= b.as_u64() + 64 * 1024),
+            _ => false,
+        };
+        let detail = format!(
+            "{ep}: {} -> {} in {:.1}s",
+            before_sz.map(|b| b.to_string()).unwrap_or("?".into()),
+            after_sz.map(|b| b.to_string()).unwrap_or("?".into()),
+            t.elapsed().as_secs_f64()
+        );
+        if !shrank {
+            step(&mut report, "defragment", false, detail.clone());
+            report.stopped = Some(format!(
+                "{detail}: the database did not shrink as expected (or the member stopped answering); NOSPACE NOT disarmed"
+            ));
+            report.after = Some(status(cluster).await);
+            return report;
+        }
+        step(&mut report, "defragment", true, detail);
+    }
+
+    // (4) disarm, only with every member healthy and below 0.9 × quota.
+    let now = status(cluster).await;
+    if let Some((who, why)) = first_unhealthy(&now) {
+        report.stopped = Some(format!(
+            "member {who} became unhealthy during recovery ({why}); NOSPACE NOT disarmed"
+        ));
+        step(&mut report, "disarm", false, format!("{who}: {why}"));
+        report.after = Some(now);
+        return report;
+    }
+    let blockers = plan::disarm_blockers(&now.members);
+    if !blockers.is_empty() {
+        step(&mut report, "disarm", false, blockers.join("; "));
+        report.stopped = Some(format!("NOSPACE NOT disarmed: {}", blockers.join("; ")));
+        report.after = Some(now);
+        return report;
+    }
+    let Some(m) = first_reachable(cluster, &now) else {
+        report.stopped = Some("no member reachable for disarm".into());
+        return report;
+    };
+    let current = match alarms_of(m).await {
+        Ok(a) => a,
+        Err(e) => {
+            report.stopped = Some(format!("cannot list alarms: {e}"));
+            return report;
+        }
+    };
+    for a in current
+        .into_iter()
+        .filter(|a| a.alarm == AlarmKind::Nospace)
+    {
+        match disarm_one(m, a).await {
+            Ok(()) => {
+                progress(&Progress::Disarmed { alarm: a });
+                report.disarmed.push(a);
+            }
+            Err(e) => {
+                step(&mut report, "disarm", false, e.to_string());
+                report.stopped = Some(format!(
+                    "disarming {} of member {} failed: {e}",
+                    a.alarm, a.member_id
+                ));
+                return report;
+            }
+        }
+    }
+    let detail = if report.disarmed.is_empty() {
+        "no NOSPACE alarm to disarm".to_string()
+    } else {
+        format!("disarmed {} NOSPACE alarm(s)", report.disarmed.len())
+    };
+    step(&mut report, "disarm", true, detail);
+
+    // (5) prove a write works and nothing is left.
+    match probe_write(m).await {
+        Ok(()) => {
+            progress(&Progress::Probed);
+            let left = alarms_of(m).await.unwrap_or_default();
+            if left.is_empty() {
+                report.write_probe_ok = true;
+                step(
+                    &mut report,
+                    "probe",
+                    true,
+                    format!("wrote and deleted a key under {PROBE_PREFIX}; no alarm left"),
+                );
+            } else {
+                step(
+                    &mut report,
+                    "probe",
+                    false,
+                    format!("alarms still raised: {left:?}"),
+                );
+                report.stopped = Some("alarms are still raised after disarm".into());
+            }
+        }
+        Err(e) => {
+            step(&mut report, "probe", false, e.to_string());
+            report.stopped = Some(format!("the write probe failed: {e}"));
+        }
+    }
+    report.after = Some(status(cluster).await);
+    report
+}
+
+async fn probe_write(m: &Member) -> Result<(), EtcdError> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let key = format!("{PROBE_PREFIX}/{}-{nanos}", std::process::id());
+    let mut c = m.client.clone();
+    let k = key.clone();
+    m.call("probe put", m.timeouts.command, async move {
+        c.put(k, "ok", None).await
+    })
+    .await?;
+    let mut c = m.client.clone();
+    m.call("probe delete", m.timeouts.command, async move {
+        c.delete(key, None).await
+    })
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_map_to_kubernetes_resources() {
+        assert_eq!(
+            resource_of(b"/registry/pods/default/web-1", "/registry/"),
+            "pods"
+        );
+        assert_eq!(
+            resource_of(
+                b"/registry/apiregistration.k8s.io/apiservices/v1.",
+                "/registry/"
+            ),
+            "apiregistration.k8s.io/apiservices"
+        );
+        assert_eq!(resource_of(b"/registry/", "/registry/"), "(root)");
+    }
+
+    #[test]
+    fn prefix_end_increments_the_last_byte() {
+        assert_eq!(prefix_end(b"/registry/"), b"/registry0".to_vec());
+        assert_eq!(prefix_end(b"a\xff"), b"b".to_vec());
+        assert_eq!(prefix_end(b""), vec![0]);
+    }
+}

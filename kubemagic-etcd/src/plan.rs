@@ -1,0 +1,537 @@
+//! Pure decisions: which members to defragment in which order, whether a
+//! recovery may start, when an alarm may be disarmed, and what caused the
+//! incident. Kept free of I/O so the safety rules are unit-tested.
+//!
+//! The rules follow, and where they differ are stricter than, ahrtr/etcd-defrag
+//! (health-check every member first and tolerate only NOSPACE; compact once,
+//! physically; followers first, leader last; disarm only when every member's
+//! database is at most 0.9 × its quota) and OpenShift's defrag controller
+//! (leader last, learners skipped).
+
+use crate::findings::FIX_ADVICE;
+use crate::model::{Alarm, AlarmKind, ClusterStatus, MemberStatus};
+use kubemagic_core::ByteSize;
+use serde::Serialize;
+
+/// NOSPACE may be disarmed only when every member's database is at most this
+/// fraction of its quota (ahrtr/etcd-defrag's rule): disarming a member that
+/// is still at its quota raises the alarm again at the next write.
+pub const DISARM_MAX_FRACTION: f64 = 0.9;
+
+/// Why a member is left out of a defragmentation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub endpoint: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DefragPlan {
+    /// Endpoints in the order to defragment them: followers, then the leader.
+    pub order: Vec<String>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Whether a member is healthy enough to be defragmented: reachable, knows a
+/// leader, and reports no error other than a NOSPACE alarm (which is what
+/// defragmentation is for).
+pub fn unhealthy_reason(m: &MemberStatus) -> Option<String> {
+    let Some(l) = &m.live else {
+        return Some(format!("unreachable: {}", m.problems.join("; ")));
+    };
+    if l.leader.is_none() {
+        return Some("has no leader".into());
+    }
+    let bad: Vec<&String> = l.errors.iter().filter(|e| !e.contains("NOSPACE")).collect();
+    if !bad.is_empty() {
+        return Some(format!(
+            "reports errors: {}",
+            bad.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    None
+}
+
+/// Followers first, leader last (defragmenting the leader blocks it and may
+/// trigger an election, so it goes when everyone else is done); learners and
+/// unhealthy members skipped. `only` restricts to one endpoint.
+///
+/// With `only_fragmented`, members are also skipped unless a
+/// defragmentation is worth it ([`crate::findings::worth_defrag`]) or their
+/// database is above 80 % of its quota — the rule-driven mode of
+/// ahrtr/etcd-defrag and OpenShift's controller.
+pub fn defrag_order(
+    members: &[MemberStatus],
+    only: Option<&str>,
+    only_fragmented: bool,
+) -> DefragPlan {
+    let mut followers = Vec::new();
+    let mut leader = None;
+    let mut skipped = Vec::new();
+    for m in members {
+        if only.is_some_and(|o| {
+            let o = o.trim_end_matches('/');
+            o != m.endpoint
+                && m.endpoint
+                    .split_once("://")
+                    .is_none_or(|(_, rest)| rest != o)
+        }) {
+            continue;
+        }
+        if let Some(reason) = unhealthy_reason(m) {
+            skipped.push(Skipped {
+                endpoint: m.endpoint.clone(),
+                reason,
+            });
+            continue;
+        }
+        if m.live.as_ref().is_some_and(|l| l.is_learner) {
+            skipped.push(Skipped {
+                endpoint: m.endpoint.clone(),
+                reason: "learner (not a voting member)".into(),
+            });
+            continue;
+        }
+        if only_fragmented
+            && crate::findings::worth_defrag(m).is_none()
+            && !m
+                .quota_fraction()
+                .is_some_and(|f| f >= crate::findings::QUOTA_WARN_FRACTION)
+        {
+            skipped.push(Skipped {
+                endpoint: m.endpoint.clone(),
+                reason:
+                    "not worth it: under 45 % free pages, or a small database far from its quota"
+                        .into(),
+            });
+            continue;
+        }
+        if m.is_leader() {
+            leader = Some(m.endpoint.clone());
+        } else {
+            followers.push(m.endpoint.clone());
+        }
+    }
+    followers.extend(leader);
+    DefragPlan {
+        order: followers,
+        skipped,
+    }
+}
+
+/// Whether one more member may be blocked by a defragmentation now: always
+/// when every member is healthy (one at a time is the standard practice),
+/// otherwise only if the healthy members minus the one being defragmented
+/// still form a quorum (3 members with 1 down: no; 5 with 1 down: yes).
+pub fn may_defrag_now(healthy: usize, total: usize) -> bool {
+    healthy >= total || healthy.saturating_sub(1) * 2 > total
+}
+
+/// Why `recover` will not start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "refusal", rename_all = "snake_case")]
+pub enum Refusal {
+    #[error("no quorum: {reachable} of {total} voting members reachable; recovering now could lose data, restore quorum first")]
+    NoQuorum { reachable: usize, total: usize },
+    #[error(
+        "no leader: the cluster cannot apply a compaction or disarm an alarm; restore quorum first"
+    )]
+    NoLeader,
+    #[error("member {endpoint} is unhealthy ({reason}): every member must be healthy before a recovery (bring it back or remove it from the cluster first)")]
+    Unhealthy { endpoint: String, reason: String },
+    #[error("{alarm} alarm on member {member}: a CORRUPT alarm means inconsistent data; kubemagic will not touch this cluster, investigate first")]
+    Corrupt { member: String, alarm: String },
+}
+
+/// What `recover` will do, printed as is by `--dry-run`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecoveryPlan {
+    pub compact_revision: i64,
+    pub defrag: DefragPlan,
+    /// NOSPACE alarms to disarm once every member is below 0.9 × its quota.
+    pub disarm: Vec<Alarm>,
+    pub root_cause: Vec<String>,
+    pub fix: String,
+}
+
+/// Decides whether a recovery may start and what it will do.
+pub fn recovery_plan(status: &ClusterStatus) -> Result<RecoveryPlan, Refusal> {
+    let voting_total = if status.member_list.is_empty() {
+        status.members.len()
+    } else {
+        status.member_list.iter().filter(|m| !m.is_learner).count()
+    };
+    let voting_reachable = status
+        .members
+        .iter()
+        .filter(|m| m.live.as_ref().is_some_and(|l| !l.is_learner))
+        .count();
+    if voting_reachable * 2 <= voting_total {
+        return Err(Refusal::NoQuorum {
+            reachable: voting_reachable,
+            total: voting_total,
+        });
+    }
+    if status.leader().is_none() {
+        return Err(Refusal::NoLeader);
+    }
+    if let Some(a) = status.alarms.iter().find(|a| a.alarm != AlarmKind::Nospace) {
+        return Err(Refusal::Corrupt {
+            member: a.member_id.to_string(),
+            alarm: a.alarm.to_string(),
+        });
+    }
+    for m in &status.members {
+        if let Some(reason) = unhealthy_reason(m) {
+            return Err(Refusal::Unhealthy {
+                endpoint: m.endpoint.clone(),
+                reason,
+            });
+        }
+    }
+    let compact_revision = status
+        .leader()
+        .and_then(|l| l.live.as_ref().map(|l| l.revision))
+        .unwrap_or(0);
+    Ok(RecoveryPlan {
+        compact_revision,
+        defrag: defrag_order(&status.members, None, false),
+        disarm: status
+            .alarms
+            .iter()
+            .filter(|a| a.alarm == AlarmKind::Nospace)
+            .copied()
+            .collect(),
+        root_cause: root_cause(&status.members, &status.alarms),
+        fix: FIX_ADVICE.to_string(),
+    })
+}
+
+/// Reasons NOSPACE may not be disarmed yet; empty when it may.
+pub fn disarm_blockers(members: &[MemberStatus]) -> Vec<String> {
+    let mut out = Vec::new();
+    for m in members {
+        let Some(l) = &m.live else {
+            out.push(format!("{} is unreachable", m.label()));
+            continue;
+        };
+        let Some(q) = m.quota_backend_bytes else {
+            out.push(format!("{}: quota unknown (metrics unreadable)", m.label()));
+            continue;
+        };
+        let limit = (q.as_u64() as f64 * DISARM_MAX_FRACTION) as u64;
+        if l.db_size.as_u64() > limit {
+            out.push(format!(
+                "{}: database {} is still above {:.0} % of its quota {q} (limit {}); \
+                 the data itself fills the quota: raise the quota on this member and restart it",
+                m.label(),
+                l.db_size,
+                DISARM_MAX_FRACTION * 100.0,
+                ByteSize::b(limit)
+            ));
+        }
+    }
+    out
+}
+
+/// The incident's root cause, in words, from the members' quotas and alarms.
+pub fn root_cause(members: &[MemberStatus], alarms: &[Alarm]) -> Vec<String> {
+    let mut out = Vec::new();
+    let quotas: Vec<(&MemberStatus, ByteSize)> = members
+        .iter()
+        .filter_map(|m| m.quota_backend_bytes.map(|q| (m, q)))
+        .collect();
+    let min = quotas.iter().map(|(_, q)| *q).min();
+    let max = quotas.iter().map(|(_, q)| *q).max();
+    if let (Some(min), Some(max)) = (min, max) {
+        if min != max {
+            let small: Vec<String> = quotas
+                .iter()
+                .filter(|(_, q)| *q == min)
+                .map(|(m, _)| m.label())
+                .collect();
+            out.push(format!(
+                "asymmetric quota: {} runs with {min} while other members have up to {max}; \
+                 one member reaching its quota raises NOSPACE for the whole cluster",
+                small.join(", ")
+            ));
+        }
+        if min < crate::findings::QUOTA_MIN_RECOMMENDED {
+            out.push(format!(
+                "quota too small: {min} (was 20Gi meant and 20Mi written?); etcd's default is 2 GiB"
+            ));
+        }
+    }
+    let nospace = alarms.iter().any(|a| a.alarm == AlarmKind::Nospace);
+    let near_full = members.iter().any(|m| {
+        m.quota_fraction()
+            .is_some_and(|f| f >= crate::findings::QUOTA_WARN_FRACTION)
+    });
+    if out.is_empty() && !nospace && !near_full {
+        out.push("no NOSPACE alarm and no member near its quota: nothing to repair".into());
+    } else if out.is_empty() {
+        out.push(
+            "the data itself filled the quota: see what with `kubemagic etcd usage` \
+             (often Events or a controller rewriting objects in a loop)"
+                .into(),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::tests::{member, unreachable};
+    use crate::model::{ListedMember, MemberId};
+
+    fn status(members: Vec<MemberStatus>, alarms: Vec<Alarm>) -> ClusterStatus {
+        ClusterStatus {
+            member_list: members
+                .iter()
+                .map(|m| ListedMember {
+                    id: m.id.unwrap_or(MemberId(0)),
+                    name: m.name.clone().unwrap_or_default(),
+                    client_urls: vec![m.endpoint.clone()],
+                    is_learner: false,
+                })
+                .collect(),
+            members,
+            alarms,
+            findings: vec![],
+        }
+    }
+
+    #[test]
+    fn healthy_cluster_has_nothing_to_repair_and_full_one_blames_the_data() {
+        let ms = vec![member(
+            1,
+            ByteSize::mib(1),
+            ByteSize::mib(1),
+            ByteSize::gib(2),
+            1,
+        )];
+        assert!(root_cause(&ms, &[])[0].contains("nothing to repair"));
+        let full = vec![member(
+            1,
+            ByteSize::gib(2),
+            ByteSize::gib(2),
+            ByteSize::gib(2),
+            1,
+        )];
+        let alarms = [Alarm {
+            member_id: MemberId(1),
+            alarm: AlarmKind::Nospace,
+        }];
+        assert!(root_cause(&full, &alarms)[0].contains("the data itself"));
+    }
+
+    #[test]
+    fn defrag_with_a_member_down_only_when_quorum_survives() {
+        assert!(may_defrag_now(3, 3));
+        assert!(may_defrag_now(1, 1));
+        assert!(!may_defrag_now(2, 3));
+        assert!(may_defrag_now(4, 5));
+        assert!(!may_defrag_now(3, 5));
+    }
+
+    #[test]
+    fn leader_is_defragmented_last() {
+        let ms = vec![
+            member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1),
+            member(2, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1),
+            member(3, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1),
+        ];
+        let p = defrag_order(&ms, None, false);
+        assert_eq!(p.order.last(), Some(&ms[0].endpoint));
+        assert_eq!(p.order.len(), 3);
+    }
+
+    #[test]
+    fn one_endpoint_may_be_named_without_its_scheme() {
+        let ms = vec![
+            member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1),
+            member(2, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1),
+        ];
+        let bare = ms[1].endpoint.trim_start_matches("http://").to_string();
+        assert_eq!(
+            defrag_order(&ms, Some(&bare), false).order,
+            vec![ms[1].endpoint.clone()]
+        );
+        assert!(defrag_order(&ms, Some("127.0.0.9:1"), false)
+            .order
+            .is_empty());
+    }
+
+    #[test]
+    fn only_fragmented_skips_members_not_worth_a_defrag() {
+        let ms = vec![
+            member(
+                1,
+                ByteSize::mib(300),
+                ByteSize::mib(100),
+                ByteSize::gib(2),
+                1,
+            ),
+            member(
+                2,
+                ByteSize::mib(300),
+                ByteSize::mib(290),
+                ByteSize::gib(2),
+                1,
+            ),
+            member(
+                3,
+                ByteSize::mib(17),
+                ByteSize::mib(17),
+                ByteSize::mib(20),
+                1,
+            ),
+        ];
+        let p = defrag_order(&ms, None, true);
+        assert_eq!(
+            p.order,
+            vec![ms[2].endpoint.clone(), ms[0].endpoint.clone()]
+        );
+        assert_eq!(p.skipped.len(), 1);
+        assert_eq!(p.skipped[0].endpoint, ms[1].endpoint);
+    }
+
+    #[test]
+    fn unhealthy_and_learner_members_are_skipped() {
+        let mut learner = member(3, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1);
+        if let Some(l) = learner.live.as_mut() {
+            l.is_learner = true;
+        }
+        let ms = vec![
+            member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1),
+            unreachable(2),
+            learner,
+        ];
+        let p = defrag_order(&ms, None, false);
+        assert_eq!(p.order, vec![ms[0].endpoint.clone()]);
+        assert_eq!(p.skipped.len(), 2);
+    }
+
+    #[test]
+    fn nospace_error_does_not_make_a_member_unhealthy_but_others_do() {
+        let mut m = member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1);
+        if let Some(l) = m.live.as_mut() {
+            l.errors = vec!["memberID:1 alarm:NOSPACE ".into()];
+        }
+        assert_eq!(unhealthy_reason(&m), None);
+        if let Some(l) = m.live.as_mut() {
+            l.errors.push("raft: disk stalled".into());
+        }
+        assert!(unhealthy_reason(&m).is_some());
+    }
+
+    #[test]
+    fn recovery_refuses_without_quorum() {
+        let ms = vec![
+            member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 0),
+            unreachable(2),
+            unreachable(3),
+        ];
+        assert_eq!(
+            recovery_plan(&status(ms, vec![])),
+            Err(Refusal::NoQuorum {
+                reachable: 1,
+                total: 3
+            })
+        );
+    }
+
+    #[test]
+    fn recovery_refuses_with_one_member_down_even_with_quorum() {
+        let ms = vec![
+            member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1),
+            member(2, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1),
+            unreachable(3),
+        ];
+        assert!(matches!(
+            recovery_plan(&status(ms, vec![])),
+            Err(Refusal::Unhealthy { .. })
+        ));
+    }
+
+    #[test]
+    fn recovery_refuses_on_corrupt_alarm() {
+        let ms = vec![member(
+            1,
+            ByteSize::mib(1),
+            ByteSize::mib(1),
+            ByteSize::gib(2),
+            1,
+        )];
+        let alarms = vec![Alarm {
+            member_id: MemberId(1),
+            alarm: AlarmKind::Corrupt,
+        }];
+        assert!(matches!(
+            recovery_plan(&status(ms, alarms)),
+            Err(Refusal::Corrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn seed_incident_plan_compacts_defrags_leader_last_and_names_asymmetry() {
+        let ms = vec![
+            member(1, ByteSize::mib(21), ByteSize::mib(1), ByteSize::gib(2), 2),
+            member(2, ByteSize::mib(21), ByteSize::mib(1), ByteSize::gib(2), 2),
+            member(3, ByteSize::mib(21), ByteSize::mib(1), ByteSize::mib(20), 2),
+        ];
+        let alarms = vec![Alarm {
+            member_id: MemberId(3),
+            alarm: AlarmKind::Nospace,
+        }];
+        let p = recovery_plan(&status(ms.clone(), alarms)).unwrap();
+        assert_eq!(p.compact_revision, 500);
+        assert_eq!(
+            p.defrag.order,
+            vec![
+                ms[0].endpoint.clone(),
+                ms[2].endpoint.clone(),
+                ms[1].endpoint.clone()
+            ]
+        );
+        assert_eq!(p.disarm.len(), 1);
+        assert!(p
+            .root_cause
+            .iter()
+            .any(|r| r.starts_with("asymmetric quota")));
+        assert!(p
+            .root_cause
+            .iter()
+            .any(|r| r.starts_with("quota too small")));
+    }
+
+    #[test]
+    fn disarm_waits_until_every_member_is_below_ninety_percent() {
+        let ms = vec![
+            member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1),
+            member(
+                2,
+                ByteSize::mib(19),
+                ByteSize::mib(19),
+                ByteSize::mib(20),
+                1,
+            ),
+        ];
+        let b = disarm_blockers(&ms);
+        assert_eq!(b.len(), 1);
+        assert!(b[0].contains("etcd2"));
+        let ms = vec![member(
+            1,
+            ByteSize::mib(17),
+            ByteSize::mib(1),
+            ByteSize::mib(20),
+            1,
+        )];
+        assert!(disarm_blockers(&ms).is_empty());
+        assert_eq!(disarm_blockers(&[unreachable(1)]).len(), 1);
+    }
+}

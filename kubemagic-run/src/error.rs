@@ -1,0 +1,46 @@
+use kubemagic_core::{Finding, PhaseError};
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {message}", path.display())]
+    Config { path: PathBuf, message: String },
+    #[error(transparent)]
+    Phase(#[from] PhaseError),
+    #[error("{}: journal unreadable ({source}); it is only ever replaced whole, so this file was edited by hand", path.display())]
+    Journal {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("another kubemagic run holds {}: pid {} on {} since {}", path.display(), holder.pid, holder.host, holder.started)]
+    Locked {
+        path: PathBuf,
+        holder: crate::lock::LockHolder,
+    },
+    #[error("lock file {} is unreadable ({message}); if no kubemagic run is active on this site, remove it", path.display())]
+    BadLock { path: PathBuf, message: String },
+    #[error("cannot run {program}: {source}{hint}")]
+    Spawn {
+        program: String,
+        source: std::io::Error,
+        hint: &'static str,
+    },
+    #[error("pre-run check found {} error(s); fix them or pass --ignore-check", findings.iter().filter(|f| f.severity == kubemagic_core::Severity::Error).count())]
+    CheckFailed { findings: Vec<Finding> },
+    #[error("pre-run check could not run: {0}")]
+    CheckUnavailable(String),
+    #[error("upstream {name}: {message}")]
+    Upstream { name: String, message: String },
+}
+
+impl RunError {
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> RunError {
+        let path = path.into();
+        move |source| RunError::Io { path, source }
+    }
+}

@@ -1,0 +1,205 @@
+//! `SITE/.kubemagic/journal.json`: every step kubemagic ran, appended.
+//!
+//! The journal is what makes a run resumable: a step whose last entry
+//! succeeded with the same command and the same inventory digest is done.
+//! It is always replaced whole (temporary file in the same folder, fsync,
+//! rename, fsync of the folder), so a run killed at any instant leaves the
+//! previous or the next version, never a torn file.
+
+use crate::{RunError, STATE_DIR};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+pub const JOURNAL_FILE: &str = "journal.json";
+const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepOutcome {
+    /// Started and not finished: the run is still going, or was killed
+    /// without a chance to record anything else.
+    Running,
+    Ok,
+    Failed,
+    Interrupted,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    pub phase: String,
+    /// Index of the step within its phase.
+    pub step: usize,
+    pub cwd: String,
+    /// The planned command (argv[0] as planned, not the resolved binary), so
+    /// that the same plan on another machine compares equal.
+    pub argv: Vec<String>,
+    /// Digest of the inventory files (see `digest`), or for init the commit.
+    pub inventory_digest: String,
+    #[serde(default)]
+    pub check_mode: bool,
+    pub started: String,
+    #[serde(default)]
+    pub ended: Option<String>,
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+    pub outcome: StepOutcome,
+    /// For init: the commit the upstream was checked out at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Journal {
+    pub version: u32,
+    pub entries: Vec<JournalEntry>,
+}
+
+impl Default for Journal {
+    fn default() -> Self {
+        Journal {
+            version: VERSION,
+            entries: vec![],
+        }
+    }
+}
+
+pub fn now() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+pub fn journal_path(site: &Path) -> PathBuf {
+    site.join(STATE_DIR).join(JOURNAL_FILE)
+}
+
+impl Journal {
+    /// The journal of a site; none yet is an empty journal.
+    pub fn load(site: &Path) -> Result<Journal, RunError> {
+        let path = journal_path(site);
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes).map_err(|source| RunError::Journal { path, source })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Journal::default()),
+            Err(e) => Err(RunError::Io { path, source: e }),
+        }
+    }
+
+    /// Replaces the journal atomically.
+    pub fn save(&self, site: &Path) -> Result<(), RunError> {
+        let path = journal_path(site);
+        let dir = site.join(STATE_DIR);
+        std::fs::create_dir_all(&dir).map_err(RunError::io(&dir))?;
+        let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(RunError::io(&dir))?;
+        let bytes = serde_json::to_vec_pretty(self).map_err(|e| RunError::Io {
+            path: path.clone(),
+            source: e.into(),
+        })?;
+        tmp.write_all(&bytes).map_err(RunError::io(tmp.path()))?;
+        tmp.write_all(b"\n").map_err(RunError::io(tmp.path()))?;
+        tmp.as_file().sync_all().map_err(RunError::io(tmp.path()))?;
+        tmp.persist(&path).map_err(|e| RunError::Io {
+            path: path.clone(),
+            source: e.error,
+        })?;
+        // The rename is durable only once the folder is synced.
+        std::fs::File::open(&dir)
+            .and_then(|d| d.sync_all())
+            .map_err(RunError::io(&dir))?;
+        Ok(())
+    }
+
+    /// The latest entry for a step of a phase.
+    pub fn last(&self, phase: &str, step: usize) -> Option<&JournalEntry> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.phase == phase && e.step == step)
+    }
+
+    /// Records the start of a step and saves; returns the entry's index.
+    pub fn start(&mut self, site: &Path, entry: JournalEntry) -> Result<usize, RunError> {
+        self.entries.push(entry);
+        self.save(site)?;
+        Ok(self.entries.len() - 1)
+    }
+
+    /// Records how a started step ended and saves.
+    pub fn finish(
+        &mut self,
+        site: &Path,
+        index: usize,
+        outcome: StepOutcome,
+        exit_code: Option<i32>,
+    ) -> Result<(), RunError> {
+        if let Some(e) = self.entries.get_mut(index) {
+            e.outcome = outcome;
+            e.exit_code = exit_code;
+            e.ended = Some(now());
+        }
+        self.save(site)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(phase: &str, outcome: StepOutcome) -> JournalEntry {
+        JournalEntry {
+            phase: phase.into(),
+            step: 0,
+            cwd: "custom".into(),
+            argv: vec!["ansible-playbook".into()],
+            inventory_digest: "sha256:0".into(),
+            check_mode: false,
+            started: now(),
+            ended: None,
+            exit_code: None,
+            outcome,
+            commit: None,
+        }
+    }
+
+    #[test]
+    fn journal_round_trips_and_last_entry_wins() {
+        let d = tempfile::tempdir().unwrap();
+        let mut j = Journal::default();
+        let i = j
+            .start(d.path(), entry("prep-hosts", StepOutcome::Running))
+            .unwrap();
+        j.finish(d.path(), i, StepOutcome::Failed, Some(2)).unwrap();
+        let i = j
+            .start(d.path(), entry("prep-hosts", StepOutcome::Running))
+            .unwrap();
+        j.finish(d.path(), i, StepOutcome::Ok, Some(0)).unwrap();
+        let back = Journal::load(d.path()).unwrap();
+        assert_eq!(back, j);
+        assert_eq!(back.last("prep-hosts", 0).unwrap().outcome, StepOutcome::Ok);
+        // No temporary file left beside it.
+        let names: Vec<_> = std::fs::read_dir(d.path().join(STATE_DIR))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, [JOURNAL_FILE]);
+    }
+
+    #[test]
+    fn missing_journal_is_empty() {
+        let d = tempfile::tempdir().unwrap();
+        assert!(Journal::load(d.path()).unwrap().entries.is_empty());
+    }
+
+    #[test]
+    fn garbage_journal_is_an_error_naming_the_file() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join(STATE_DIR)).unwrap();
+        std::fs::write(journal_path(d.path()), "{not json").unwrap();
+        let e = Journal::load(d.path()).unwrap_err();
+        assert!(
+            e.to_string().contains("journal.json: journal unreadable"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,28 @@
+//! Runs deployment phases planned by `kubemagic_core::phase`.
+//!
+//! This is the I/O half of `kubemagic plan` / `run` / `init`: reading the
+//! site, digesting inventories, the journal under `SITE/.kubemagic/`, the
+//! lock that keeps two operators from deploying at once, spawning
+//! `ansible-playbook` (an argument vector, never a shell string) and `git`.
+
+pub mod digest;
+pub mod error;
+pub mod init;
+pub mod journal;
+pub mod lock;
+mod process;
+pub mod runner;
+pub mod site;
+
+pub use error::RunError;
+pub use init::{init_site, sync_upstream, SyncAction, UpstreamSync};
+pub use journal::{Journal, JournalEntry, StepOutcome};
+pub use lock::{LockHolder, SiteLock};
+pub use runner::{
+    run, PhaseReport, PhaseStatus, PreRunCheck, RunEvent, RunObserver, RunOptions, RunOutcome,
+    RunReport, SkipCheck, StepReport, StepStatus,
+};
+pub use site::{load_site_config, plan_site, site_facts};
+
+/// Where kubemagic keeps its state inside a site.
+pub const STATE_DIR: &str = ".kubemagic";

@@ -1,0 +1,520 @@
+//! `kubemagic run`: executes a plan, step by step, under the site's lock,
+//! recording every step in the journal.
+//!
+//! A step is *done* when its latest journal entry succeeded, was not a
+//! `--check` run, and has the same working directory, command and inventory
+//! digest as now: it is skipped unless `--force`. A failed step stops the
+//! run; the next run skips what is done and so resumes at that step. Done-ness
+//! is per step and looks only at that step's own inputs: a change to
+//! `ceph-ansible/hosts` re-runs deploy-ceph, not the phases after it.
+
+use crate::digest::inventory_digest;
+use crate::init::{sync_upstream, UpstreamSync};
+use crate::journal::{now, Journal, JournalEntry, StepOutcome};
+use crate::lock::SiteLock;
+use crate::process::{run_streaming, Exit};
+use crate::RunError;
+use kubemagic_core::phase::{PhaseKind, Plan, PlannedPhase, PlannedStep};
+use kubemagic_core::{Finding, Severity, SiteConfig};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The check that runs before anything is deployed (`kubemagic check`).
+/// A hook so that this crate does not depend on the checks' crate, and so
+/// that tests can hand in findings.
+pub trait PreRunCheck {
+    /// Findings for the site; `Err` when the check itself could not run.
+    fn check(&self, site: &Path, config: &SiteConfig) -> Result<Vec<Finding>, String>;
+}
+
+impl<F> PreRunCheck for F
+where
+    F: Fn(&Path, &SiteConfig) -> Result<Vec<Finding>, String>,
+{
+    fn check(&self, site: &Path, config: &SiteConfig) -> Result<Vec<Finding>, String> {
+        self(site, config)
+    }
+}
+
+/// A check that finds nothing.
+/// TODO(coordinator): the CLI passes this until `kubemagic check` is merged;
+/// then wire `kubemagic_inventory`'s site check in `kubemagic-cli/src/phases.rs`.
+pub struct SkipCheck;
+
+impl PreRunCheck for SkipCheck {
+    fn check(&self, _: &Path, _: &SiteConfig) -> Result<Vec<Finding>, String> {
+        Ok(vec![])
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Report what would run; run nothing, write nothing, take no lock.
+    pub dry_run: bool,
+    /// Pass `--check` to ansible-playbook (such runs never count as done).
+    pub check: bool,
+    /// Run steps even when done with unchanged inputs.
+    pub force: bool,
+    /// Run even when the pre-run check finds errors.
+    pub ignore_check: bool,
+    /// The ansible-playbook binary; default: `$KUBEMAGIC_ANSIBLE_PLAYBOOK`,
+    /// else `ansible-playbook` from PATH.
+    pub ansible_playbook: Option<PathBuf>,
+}
+
+/// What happens during a run, for the CLI to print as it goes.
+#[derive(Debug, Clone)]
+pub enum RunEvent<'a> {
+    /// `index` counts from 1, out of `total` planned phases.
+    PhaseStarted {
+        index: usize,
+        total: usize,
+        phase: &'a PlannedPhase,
+    },
+    StepStarted {
+        index: usize,
+        total: usize,
+        phase: &'a str,
+        step: usize,
+        steps: usize,
+        cwd: &'a str,
+        argv: &'a [String],
+    },
+    StepSkipped {
+        phase: &'a str,
+        step: usize,
+        reason: &'a str,
+    },
+    Output {
+        line: &'a str,
+        stderr: bool,
+    },
+    StepFinished {
+        phase: &'a str,
+        step: usize,
+        status: StepStatus,
+        exit_code: Option<i32>,
+    },
+    UpstreamSynced(&'a UpstreamSync),
+}
+
+pub trait RunObserver {
+    fn event(&mut self, event: RunEvent<'_>);
+}
+
+impl<F: FnMut(RunEvent<'_>)> RunObserver for F {
+    fn event(&mut self, event: RunEvent<'_>) {
+        self(event)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepStatus {
+    Ok,
+    Failed,
+    Interrupted,
+    /// Done earlier with the same inputs.
+    UpToDate,
+    /// `--dry-run`: would run.
+    WouldRun,
+    /// Not reached: an earlier step failed or the run was interrupted.
+    NotRun,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PhaseStatus {
+    Ran,
+    UpToDate,
+    WouldRun,
+    Failed,
+    Interrupted,
+    NotRun,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    pub cwd: String,
+    pub argv: Vec<String>,
+    pub status: StepStatus,
+    pub exit_code: Option<i32>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseReport {
+    pub name: String,
+    pub status: PhaseStatus,
+    pub steps: Vec<StepReport>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunOutcome {
+    Completed,
+    Failed,
+    Interrupted,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub outcome: RunOutcome,
+    pub dry_run: bool,
+    pub check_mode: bool,
+    pub phases: Vec<PhaseReport>,
+    /// Pre-run check findings (warnings; errors stop the run before this).
+    pub findings: Vec<Finding>,
+}
+
+fn ansible_playbook(opts: &RunOptions) -> PathBuf {
+    opts.ansible_playbook
+        .clone()
+        .or_else(|| {
+            std::env::var_os("KUBEMAGIC_ANSIBLE_PLAYBOOK")
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from)
+        })
+        .unwrap_or_else(|| PathBuf::from("ansible-playbook"))
+}
+
+/// Whether a journal entry proves a step done with these inputs.
+fn done(entry: Option<&JournalEntry>, step: &PlannedStep, digest: &str) -> Option<String> {
+    let e = entry?;
+    (e.outcome == StepOutcome::Ok
+        && !e.check_mode
+        && e.cwd == step.cwd
+        && e.argv == step.argv
+        && e.inventory_digest == digest)
+        .then(|| {
+            format!(
+                "done at {}, inventory unchanged",
+                e.ended.as_deref().unwrap_or(&e.started)
+            )
+        })
+}
+
+/// Why a step will run (for --dry-run and the journal's readers).
+fn why_run(entry: Option<&JournalEntry>, step: &PlannedStep, force: bool) -> String {
+    match entry {
+        None => "never run".into(),
+        Some(_) if force => "--force".into(),
+        Some(e) if e.outcome != StepOutcome::Ok => {
+            format!(
+                "resuming: last run {} at {}",
+                format!("{:?}", e.outcome).to_lowercase(),
+                e.started
+            )
+        }
+        Some(e) if e.check_mode => "last run was --check".into(),
+        Some(e) if e.cwd != step.cwd || e.argv != step.argv => "command changed".into(),
+        Some(_) => "inventory changed".into(),
+    }
+}
+
+/// Runs a plan on a site. Step failures are in the report (outcome
+/// `Failed`); `Err` is for what prevents running at all (lock held, check
+/// errors, unreadable journal, ansible-playbook missing).
+pub fn run(
+    site: &Path,
+    config: &SiteConfig,
+    plan: &Plan,
+    opts: &RunOptions,
+    pre_check: &dyn PreRunCheck,
+    observer: &mut dyn RunObserver,
+    cancel: &AtomicBool,
+) -> Result<RunReport, RunError> {
+    let mut findings = vec![];
+    if !opts.ignore_check {
+        findings = pre_check
+            .check(site, config)
+            .map_err(RunError::CheckUnavailable)?;
+        if findings.iter().any(|f| f.severity == Severity::Error) {
+            return Err(RunError::CheckFailed { findings });
+        }
+    }
+    // Held until the end of the run; a dry run changes nothing, so no lock.
+    let _lock = if opts.dry_run {
+        None
+    } else {
+        Some(SiteLock::acquire(site)?)
+    };
+    let mut journal = Journal::load(site)?;
+    let program = ansible_playbook(opts);
+    let total = plan.phases.len();
+    let mut report = RunReport {
+        outcome: RunOutcome::Completed,
+        dry_run: opts.dry_run,
+        check_mode: opts.check,
+        phases: vec![],
+        findings,
+    };
+    for (pi, phase) in plan.phases.iter().enumerate() {
+        let name = phase.name.as_str();
+        let mut pr = PhaseReport {
+            name: name.into(),
+            status: PhaseStatus::UpToDate,
+            steps: vec![],
+            notes: phase.notes.clone(),
+        };
+        if report.outcome != RunOutcome::Completed {
+            pr.status = PhaseStatus::NotRun;
+            pr.steps = phase
+                .steps
+                .iter()
+                .map(|s| StepReport {
+                    cwd: s.cwd.clone(),
+                    argv: s.argv.clone(),
+                    status: StepStatus::NotRun,
+                    exit_code: None,
+                    reason: None,
+                })
+                .collect();
+            report.phases.push(pr);
+            continue;
+        }
+        observer.event(RunEvent::PhaseStarted {
+            index: pi + 1,
+            total,
+            phase,
+        });
+        for (si, step) in phase.steps.iter().enumerate() {
+            if cancel.load(Ordering::SeqCst) {
+                report.outcome = RunOutcome::Interrupted;
+                pr.status = PhaseStatus::Interrupted;
+                pr.steps.push(StepReport {
+                    cwd: step.cwd.clone(),
+                    argv: step.argv.clone(),
+                    status: StepStatus::NotRun,
+                    exit_code: None,
+                    reason: None,
+                });
+                continue;
+            }
+            if report.outcome != RunOutcome::Completed {
+                pr.steps.push(StepReport {
+                    cwd: step.cwd.clone(),
+                    argv: step.argv.clone(),
+                    status: StepStatus::NotRun,
+                    exit_code: None,
+                    reason: None,
+                });
+                continue;
+            }
+            let sr = if phase.kind == PhaseKind::FetchUpstreams {
+                run_init_step(site, config, name, si, step, opts, &mut journal, observer)?
+            } else {
+                run_playbook_step(
+                    site,
+                    &program,
+                    name,
+                    (pi + 1, total),
+                    si,
+                    phase.steps.len(),
+                    step,
+                    opts,
+                    &mut journal,
+                    observer,
+                    cancel,
+                )?
+            };
+            match sr.status {
+                StepStatus::Failed => {
+                    report.outcome = RunOutcome::Failed;
+                    pr.status = PhaseStatus::Failed;
+                }
+                StepStatus::Interrupted => {
+                    report.outcome = RunOutcome::Interrupted;
+                    pr.status = PhaseStatus::Interrupted;
+                }
+                StepStatus::Ok if pr.status == PhaseStatus::UpToDate => {
+                    pr.status = PhaseStatus::Ran
+                }
+                StepStatus::WouldRun if pr.status == PhaseStatus::UpToDate => {
+                    pr.status = PhaseStatus::WouldRun
+                }
+                _ => {}
+            }
+            pr.steps.push(sr);
+        }
+        report.phases.push(pr);
+    }
+    Ok(report)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_init_step(
+    site: &Path,
+    config: &SiteConfig,
+    phase: &str,
+    si: usize,
+    step: &PlannedStep,
+    opts: &RunOptions,
+    journal: &mut Journal,
+    observer: &mut dyn RunObserver,
+) -> Result<StepReport, RunError> {
+    let mut sr = StepReport {
+        cwd: step.cwd.clone(),
+        argv: step.argv.clone(),
+        status: StepStatus::Ok,
+        exit_code: None,
+        reason: None,
+    };
+    let Some(name) = &step.upstream else {
+        return Ok(sr);
+    };
+    let Some(upstream) = config.upstreams.get(name) else {
+        return Ok(sr);
+    };
+    if opts.dry_run || opts.check {
+        sr.status = StepStatus::WouldRun;
+        sr.reason = Some(format!("would check out {name} at {}", upstream.git_ref));
+        return Ok(sr);
+    }
+    let entry = JournalEntry {
+        phase: phase.into(),
+        step: si,
+        cwd: step.cwd.clone(),
+        argv: step.argv.clone(),
+        inventory_digest: String::new(),
+        check_mode: false,
+        started: now(),
+        ended: None,
+        exit_code: None,
+        outcome: StepOutcome::Running,
+        commit: None,
+    };
+    let idx = journal.start(site, entry)?;
+    match sync_upstream(site, name, upstream) {
+        Ok(sync) => {
+            observer.event(RunEvent::UpstreamSynced(&sync));
+            if let Some(e) = journal.entries.get_mut(idx) {
+                e.commit = Some(sync.commit.clone());
+                e.inventory_digest = sync.commit.clone();
+            }
+            journal.finish(site, idx, StepOutcome::Ok, Some(0))?;
+            sr.reason = Some(format!("{name} at {} ({})", upstream.git_ref, sync.commit));
+        }
+        Err(e) => {
+            journal.finish(site, idx, StepOutcome::Failed, None)?;
+            sr.status = StepStatus::Failed;
+            sr.reason = Some(e.to_string());
+            let line = e.to_string();
+            observer.event(RunEvent::Output {
+                line: &line,
+                stderr: true,
+            });
+        }
+    }
+    observer.event(RunEvent::StepFinished {
+        phase,
+        step: si,
+        status: sr.status,
+        exit_code: sr.exit_code,
+    });
+    Ok(sr)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_playbook_step(
+    site: &Path,
+    program: &Path,
+    phase: &str,
+    (index, total): (usize, usize),
+    si: usize,
+    steps: usize,
+    step: &PlannedStep,
+    opts: &RunOptions,
+    journal: &mut Journal,
+    observer: &mut dyn RunObserver,
+    cancel: &AtomicBool,
+) -> Result<StepReport, RunError> {
+    let playbook = step.argv.last().map(String::as_str);
+    let digest = inventory_digest(site, &step.cwd, &step.inventory, playbook)?;
+    let last = journal.last(phase, si);
+    let mut sr = StepReport {
+        cwd: step.cwd.clone(),
+        argv: step.argv.clone(),
+        status: StepStatus::Ok,
+        exit_code: None,
+        reason: None,
+    };
+    if !opts.force {
+        if let Some(why) = done(last, step, &digest) {
+            observer.event(RunEvent::StepSkipped {
+                phase,
+                step: si,
+                reason: &why,
+            });
+            sr.status = StepStatus::UpToDate;
+            sr.reason = Some(why);
+            return Ok(sr);
+        }
+    }
+    sr.reason = Some(why_run(last, step, opts.force));
+    if opts.dry_run {
+        sr.status = StepStatus::WouldRun;
+        return Ok(sr);
+    }
+    let mut args: Vec<String> = step.argv.iter().skip(1).cloned().collect();
+    if opts.check {
+        args.insert(0, "--check".into());
+    }
+    observer.event(RunEvent::StepStarted {
+        index,
+        total,
+        phase,
+        step: si,
+        steps,
+        cwd: &step.cwd,
+        argv: &step.argv,
+    });
+    let entry = JournalEntry {
+        phase: phase.into(),
+        step: si,
+        cwd: step.cwd.clone(),
+        argv: step.argv.clone(),
+        inventory_digest: digest,
+        check_mode: opts.check,
+        started: now(),
+        ended: None,
+        exit_code: None,
+        outcome: StepOutcome::Running,
+        commit: None,
+    };
+    let idx = journal.start(site, entry)?;
+    let cwd = site.join(&step.cwd);
+    let result = run_streaming(program, &args, &cwd, cancel, &mut |l| {
+        observer.event(RunEvent::Output {
+            line: &l.text,
+            stderr: l.stderr,
+        })
+    });
+    let exit = match result {
+        Ok(exit) => exit,
+        Err(e) => {
+            // Could not even start: record it, then report.
+            journal.finish(site, idx, StepOutcome::Failed, None)?;
+            return Err(e);
+        }
+    };
+    let (status, outcome, code) = match exit {
+        Exit::Code(0) => (StepStatus::Ok, StepOutcome::Ok, Some(0)),
+        Exit::Code(c) => (StepStatus::Failed, StepOutcome::Failed, Some(c)),
+        Exit::Signal(s) => (StepStatus::Failed, StepOutcome::Failed, Some(128 + s)),
+        Exit::Interrupted(c) => (StepStatus::Interrupted, StepOutcome::Interrupted, c),
+    };
+    journal.finish(site, idx, outcome, code)?;
+    sr.status = status;
+    sr.exit_code = code;
+    observer.event(RunEvent::StepFinished {
+        phase,
+        step: si,
+        status,
+        exit_code: code,
+    });
+    Ok(sr)
+}
