@@ -4,11 +4,13 @@
 //! to Python objects (one converter, [`convert`]), library errors to the
 //! exception classes of [`errors`]. Blocking I/O runs with the GIL released.
 
+mod ceph;
 mod check;
 mod convert;
 mod errors;
+mod etcd;
 mod inventory;
-mod pending;
+mod plan;
 
 use pyo3::prelude::*;
 
@@ -26,6 +28,9 @@ fn _kubemagic(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<inventory::Inventory>()?;
     m.add_function(wrap_pyfunction!(_roundtrip, m)?)?;
     m.add_function(wrap_pyfunction!(check::check, m)?)?;
-    pending::register(m)?;
+    m.add_function(wrap_pyfunction!(plan::plan, m)?)?;
+    m.add_function(wrap_pyfunction!(etcd::etcd_status, m)?)?;
+    m.add_function(wrap_pyfunction!(etcd::etcd_recover, m)?)?;
+    m.add_function(wrap_pyfunction!(ceph::ceph_render, m)?)?;
     Ok(())
 }

@@ -41,7 +41,11 @@ def recover(
 ) -> dict[str, Any]:
     """Recover a cluster from NOSPACE (compact, defragment, disarm, probe).
 
-    With ``dry_run=True`` nothing changes and the report holds the plan.
+    Returns the report of ``kubemagic etcd recover --output json`` (steps,
+    plan or refusal, root cause, fix, status before and after) plus
+    ``succeeded`` (writes work, no alarm left) and ``changed`` (the cluster
+    had an alarm that this run cleared; never in a dry run). With
+    ``dry_run=True`` nothing changes and the report holds the plan.
     """
     return _kubemagic.etcd_recover(
         None if endpoints is None else list(endpoints),

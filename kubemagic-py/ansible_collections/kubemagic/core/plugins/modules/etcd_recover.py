@@ -18,8 +18,11 @@ description:
     reports the root cause (small or asymmetric quota) and the fix.
   - In check mode nothing changes (a dry run) and the planned steps are
     returned.
-  - C(changed) is true only when the module acted (compacted, defragmented
-    or disarmed); a healthy cluster gives C(changed=false).
+  - C(changed) is true only when the cluster had an alarm (e.g. NOSPACE)
+    that the run cleared; on a healthy cluster the housekeeping compaction
+    and defragmentation change no state, so C(changed=false).
+  - The task fails when recovery was refused (no quorum, unhealthy member)
+    or stopped part-way; the report says why and the alarm stays armed.
 options:
   endpoints:
     description: Client URLs of the members, as etcdctl's C(--endpoints).
@@ -93,8 +96,11 @@ def main():
         key=p["key"],
         dry_run=module.check_mode,
     )
-    # `changed` comes from the library's report: true only when it acted.
+    # `changed` comes from the binding: true only when it cleared an alarm.
     changed = bool(report.get("changed", False)) and not module.check_mode
+    if not report.get("succeeded", True):
+        why = report.get("stopped") or report.get("refusal") or "recovery did not succeed"
+        module.fail_json(msg="etcd recovery: %s" % (why,), changed=changed, report=report)
     module.exit_json(changed=changed, report=report)
 
 

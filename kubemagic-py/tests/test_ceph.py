@@ -1,0 +1,56 @@
+"""kubemagic.ceph.render from Python (site-based; the live-cluster path is
+tested against a real Ceph in kubemagic-ceph's own tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import kubemagic
+from conftest import REPO
+
+SITE = REPO / "examples" / "utgb"
+
+
+def require_site() -> Path:
+    if not (SITE / "ceph-ansible" / "hosts").is_file():
+        pytest.skip("examples/utgb/ceph-ansible not in this tree")
+    return SITE
+
+
+def test_kubespray_vars_point_at_the_v1_monitors() -> None:
+    text = kubemagic.ceph.render("kubespray", site=require_site())
+    line = next(l for l in text.splitlines() if l.startswith("rbd_provisioner_monitors:"))
+    assert all(m.endswith(":6789") for m in line.split(":", 1)[1].strip().split(","))
+    assert "rbd_provisioner_pool: kube" in text
+
+
+def test_pool_and_client_are_passed_through() -> None:
+    text = kubemagic.ceph.render("kubespray", site=require_site(), pool="k8s", client="k8suser")
+    assert "rbd_provisioner_pool: k8s" in text and "rbd_provisioner_user_id: k8suser" in text
+
+
+def test_commands_need_no_cluster() -> None:
+    text = kubemagic.ceph.render("commands", pool="kube", client="kube")
+    assert "ceph osd pool create kube" in text
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(target="helm"), "target"),
+        (dict(target="csi", site="x", ceph_conf="y"), "not both"),
+        (dict(target="csi"), "needs site"),
+        (dict(target="commands", pool=".hidden"), "hidden|\\."),
+    ],
+)
+def test_bad_arguments_are_value_errors(kwargs: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        kubemagic.ceph.render(**kwargs)
+
+
+def test_missing_ceph_conf_raises_ceph_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(kubemagic.CephError) as info:
+        kubemagic.ceph.render("csi", ceph_conf=tmp_path / "ceph.conf", keyring=tmp_path / "k")
+    assert info.value.file == str(tmp_path / "ceph.conf")
