@@ -452,9 +452,24 @@ impl Inventory {
     /// Hosts matching an Ansible host pattern, in Ansible's order.
     pub fn select(&self, pattern: &str) -> Result<Vec<&str>> {
         let ids = crate::pattern::get_hosts(&self.data, pattern)?;
+        // Ansible names its implicit localhost after the first pattern that
+        // created it (`_create_implicit_localhost(pattern)`).
+        let implicit_name = crate::pattern::split_host_pattern(pattern)
+            .iter()
+            .map(|p| p.trim_start_matches(['&', '!']))
+            .find_map(|p| {
+                crate::pattern::LOCALHOST_NAMES
+                    .iter()
+                    .copied()
+                    .find(|l| *l == p)
+            })
+            .unwrap_or("localhost");
         Ok(ids
             .into_iter()
-            .map(|h| self.data.hosts[h].name.as_str())
+            .map(|h| match self.data.hosts.get(h) {
+                Some(host) => host.name.as_str(),
+                None => implicit_name,
+            })
             .collect())
     }
 
