@@ -189,6 +189,13 @@ pub fn vars_to_value(vars: &Vars) -> Value {
     )
 }
 
+/// A host's variables as `ansible-inventory --host` shows them: sorted keys,
+/// and `!unsafe` strings bare (only `--list` wraps them). Used by the CLI and
+/// the Python module alike, so both equal Ansible's `--host`.
+pub fn host_value(vars: &Vars) -> Value {
+    crate::yaml::strip_unsafe(&vars_to_value(vars))
+}
+
 /// A value as `json.dumps(v, sort_keys=True, indent=4)` writes it, plus a
 /// newline (what `ansible-inventory --host` prints).
 pub fn to_python_json(v: &Value) -> String {
@@ -309,62 +316,17 @@ fn write_str<W: Write>(w: &mut W, s: &str) -> io::Result<()> {
     w.write_all(buf.as_bytes())
 }
 
-/// CPython's `repr(float)`: shortest round-trip digits, exponent form when
-/// the exponent is below -4 or at least 16.
+/// A float as Python's `json.dumps` writes it: `repr(float)` for finite
+/// values (one implementation, in [`crate::pyliteral::py_float_repr`]) and
+/// JSON's `NaN`/`Infinity` spellings otherwise.
 pub fn py_float_repr(f: f64) -> String {
     if f.is_nan() {
-        return "NaN".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 {
-            "Infinity".into()
-        } else {
-            "-Infinity".into()
-        };
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() {
-            "-0.0".into()
-        } else {
-            "0.0".into()
-        };
-    }
-    // `{:e}` gives the shortest round-trip digits as d.ddddde±x.
-    let e = format!("{f:e}");
-    let (mant, exp) = match e.split_once('e') {
-        Some((m, x)) => (m.to_string(), x.parse::<i32>().unwrap_or(0)),
-        None => (e.clone(), 0),
-    };
-    let neg = mant.starts_with('-');
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
-    let sign = if neg { "-" } else { "" };
-    if !(-4..16).contains(&exp) {
-        let m = if digits.len() > 1 {
-            format!("{}.{}", &digits[..1], &digits[1..])
-        } else {
-            digits.clone()
-        };
-        let es = if exp < 0 {
-            format!("-{:02}", -exp)
-        } else {
-            format!("+{exp:02}")
-        };
-        return format!("{sign}{m}e{es}");
-    }
-    let n = digits.len() as i32;
-    let point = exp + 1; // digits before the decimal point
-    let body = if point <= 0 {
-        format!("0.{}{}", "0".repeat((-point) as usize), digits)
-    } else if point >= n {
-        format!("{}{}.0", digits, "0".repeat((point - n) as usize))
+        "NaN".into()
+    } else if f.is_infinite() {
+        if f > 0.0 { "Infinity" } else { "-Infinity" }.into()
     } else {
-        format!(
-            "{}.{}",
-            &digits[..point as usize],
-            &digits[point as usize..]
-        )
-    };
-    format!("{sign}{body}")
+        crate::pyliteral::py_float_repr(f, true, false)
+    }
 }
 
 /// Python's `str(value)` as `_show_vars` formats `{name = value}`.
@@ -471,7 +433,7 @@ fn show_vars(vars: &Vars, depth: usize, lines: &mut Vec<String>) {
     keys.sort();
     for k in keys {
         lines.push(graph_name(
-            &format!("{{{} = {}}}", k, py_str(&vars[k].value)),
+            &format!("{{{} = {}}}", k, py_str(&crate::yaml::strip_unsafe(&vars[k].value))),
             depth,
         ));
     }

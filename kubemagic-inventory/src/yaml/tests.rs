@@ -210,7 +210,7 @@ fn python_float_repr_matches_python() {
         (123.456, "123.456"),
         (1.5e300, "1.5e+300"),
     ] {
-        assert_eq!(python_float_repr(f), s);
+        assert_eq!(crate::export::py_float_repr(f), s);
     }
 }
 
