@@ -208,20 +208,30 @@ pub fn to_python_json(v: &Value) -> String {
 
 /// `Vars` written as a sorted JSON object at `level`.
 pub fn write_vars<W: Write>(w: &mut W, vars: &Vars, level: usize) -> io::Result<()> {
-    if vars.is_empty() {
+    write_sorted_object(w, vars.iter().map(|(k, v)| (k, &v.value)), level)
+}
+
+/// An object as `json.dumps(sort_keys=True, indent=4)` writes it: keys
+/// sorted, four spaces a level, `{}` when empty.
+fn write_sorted_object<'a, W: Write>(
+    w: &mut W,
+    entries: impl Iterator<Item = (&'a String, &'a Value)>,
+    level: usize,
+) -> io::Result<()> {
+    let mut entries: Vec<(&String, &Value)> = entries.collect();
+    if entries.is_empty() {
         return w.write_all(b"{}");
     }
-    let mut keys: Vec<&String> = vars.keys().collect();
-    keys.sort();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
     w.write_all(b"{")?;
-    for (i, k) in keys.into_iter().enumerate() {
+    for (i, (k, v)) in entries.into_iter().enumerate() {
         if i > 0 {
             w.write_all(b",")?;
         }
         newline(w, level + 1)?;
         write_str(w, k)?;
         w.write_all(b": ")?;
-        write_value(w, &vars[k].value, level + 1)?;
+        write_value(w, v, level + 1)?;
     }
     newline(w, level)?;
     w.write_all(b"}")
@@ -236,23 +246,7 @@ fn newline<W: Write>(w: &mut W, level: usize) -> io::Result<()> {
 }
 
 fn write_map<W: Write>(w: &mut W, m: &Map, level: usize) -> io::Result<()> {
-    if m.is_empty() {
-        return w.write_all(b"{}");
-    }
-    let mut keys: Vec<&String> = m.keys().collect();
-    keys.sort();
-    w.write_all(b"{")?;
-    for (i, k) in keys.into_iter().enumerate() {
-        if i > 0 {
-            w.write_all(b",")?;
-        }
-        newline(w, level + 1)?;
-        write_str(w, k)?;
-        w.write_all(b": ")?;
-        write_value(w, &m[k], level + 1)?;
-    }
-    newline(w, level)?;
-    w.write_all(b"}")
+    write_sorted_object(w, m.iter(), level)
 }
 
 pub fn write_value<W: Write>(w: &mut W, v: &Value, level: usize) -> io::Result<()> {
