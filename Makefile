@@ -23,7 +23,7 @@ run: build
 
 ## make test: install what tests need, then run every test.
 test: test-deps
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace --no-fail-fast
 	scripts/test-python.sh
 
 ## make bench: benchmarks against the reference tools, ratios printed.

@@ -86,7 +86,7 @@ if same_json "$WORK/ans5k.json" "$WORK/km5k.json"; then same=identical; else sam
 if cmp -s "$WORK/ans5k.json" "$WORK/km5k.json"; then bytes="byte-identical"; else bytes="not byte-identical"; fi
 read -r w_km50 c_km50 < <(best_of "$WORK/km50k.json" "$RUNS" "$KM" inventory list -i "$WORK/inv50k/hosts")
 
-ratio() { echo "$1 / $2" | bc -l; }
+ratio() { "$PY" -c "import sys; print(float(sys.argv[1]) / float(sys.argv[2]))" "$1" "$2"; }
 printf '%-40s %10s %10s\n' "" "wall (s)" "cpu (s)"
 printf '%-40s %10.4f %10.4f\n' "ansible-inventory --list, 5k hosts" "$w_ans" "$c_ans"
 printf '%-40s %10.4f %10.4f   (best of %s)\n' "kubemagic inventory list, 5k hosts" "$w_km5" "$c_km5" "$RUNS"

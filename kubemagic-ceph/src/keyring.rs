@@ -111,7 +111,7 @@ mod tests {
         let key = k.key("client.kube", Path::new("k")).unwrap();
         assert_eq!(
             crate::validate::validate_key("client.kube", key)[0].code,
-            "KM607"
+            "KM227"
         );
     }
 

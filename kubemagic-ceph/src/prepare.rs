@@ -231,7 +231,7 @@ pub fn plan(req: &PrepareRequest, observed: &Observed) -> Plan {
                 if want.get() != *pg {
                     p.notes.push(
                         Finding::warning(
-                            "KM611",
+                            "KM231",
                             format!("pool {pool} exists with pg_num {pg}, not {want}; left unchanged (change it with `ceph osd pool set {pool} pg_num {want}` if you mean it)"),
                         )
                         .variable("pg_num"),
@@ -241,7 +241,7 @@ pub fn plan(req: &PrepareRequest, observed: &Observed) -> Plan {
             let others: Vec<&String> = apps.iter().filter(|a| *a != "rbd").collect();
             if !others.is_empty() {
                 p.notes.push(Finding::error(
-                    "KM612",
+                    "KM232",
                     format!(
                         "pool {pool} already serves application(s) {}; refusing to also use it for RBD (pick another pool)",
                         others.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
@@ -446,7 +446,7 @@ mod tests {
         };
         let p = plan(&req(), &observed);
         assert!(p.actions.is_empty());
-        assert_eq!(p.notes[0].code, "KM612");
+        assert_eq!(p.notes[0].code, "KM232");
     }
 
     #[test]
@@ -456,7 +456,7 @@ mod tests {
             ..Default::default()
         };
         let p = plan(&req(), &observed);
-        assert_eq!(p.notes[0].code, "KM611");
+        assert_eq!(p.notes[0].code, "KM231");
         assert_eq!(
             p.actions[0],
             Action::EnableRbdApplication {

@@ -135,7 +135,7 @@ fn key_or_placeholder(key: &Option<CephKey>, entity: &str, findings: &mut Vec<Fi
         }
         None => {
             findings.push(Finding::warning(
-                "KM613",
+                "KM233",
                 format!("the key of {entity} is unknown here: replace the placeholder with `ceph auth get-key {entity}`"),
             ));
             format!("REPLACE-WITH-ceph-auth-get-key-{entity}")
@@ -411,7 +411,7 @@ mod tests {
         assert_eq!(d[4]["parameters"]["fsName"], "cephfs");
         // The unknown CephFS user key is a placeholder and a finding.
         assert_eq!(r.findings.len(), 1);
-        assert_eq!(r.findings[0].code, "KM613");
+        assert_eq!(r.findings[0].code, "KM233");
     }
 
     #[test]

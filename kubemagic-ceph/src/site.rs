@@ -79,7 +79,7 @@ pub fn from_inventory_vars(
                 Ok(net) => c.public_networks.push(net),
                 Err(_) => findings.push(
                     Finding::error(
-                        "KM614",
+                        "KM234",
                         format!("public_network {n:?} is not a CIDR network (e.g. 10.0.0.0/24)"),
                     )
                     .variable("public_network"),
@@ -99,7 +99,7 @@ pub fn from_inventory_vars(
                 Ok(ip) => found = Some(ip),
                 Err(_) => findings.push(
                     Finding::error(
-                        "KM608",
+                        "KM228",
                         format!("monitor_address {addr:?} of {host} is not an IP address"),
                     )
                     .host(host.clone())
@@ -112,7 +112,7 @@ pub fn from_inventory_vars(
                     Some(ip) => found = Some(ip),
                     None => findings.push(
                         Finding::error(
-                            "KM608",
+                            "KM228",
                             format!("monitor_address_block {block} of {host}: the host's address in that block is known only from facts; set ansible_host or monitor_address"),
                         )
                         .host(host.clone())
@@ -120,7 +120,7 @@ pub fn from_inventory_vars(
                     ),
                 },
                 Err(_) => findings.push(
-                    Finding::error("KM608", format!("monitor_address_block {block:?} of {host} is not a CIDR network"))
+                    Finding::error("KM228", format!("monitor_address_block {block:?} of {host} is not a CIDR network"))
                         .host(host.clone())
                         .variable("monitor_address_block"),
                 ),
@@ -130,7 +130,7 @@ pub fn from_inventory_vars(
                 Some(ip) => {
                     findings.push(
                         Finding::info(
-                            "KM615",
+                            "KM235",
                             format!("monitor_interface {iface} of {host}: address taken from ansible_host ({ip}); facts would give the interface's own"),
                         )
                         .host(host.clone())
@@ -140,7 +140,7 @@ pub fn from_inventory_vars(
                 }
                 None => findings.push(
                     Finding::error(
-                        "KM608",
+                        "KM228",
                         format!("monitor_interface {iface} of {host}: no ansible_host to take its address from"),
                     )
                     .host(host.clone())
@@ -150,7 +150,7 @@ pub fn from_inventory_vars(
         } else {
             findings.push(
                 Finding::error(
-                    "KM608",
+                    "KM228",
                     format!("mon {host} has none of monitor_address, monitor_address_block, monitor_interface"),
                 )
                 .host(host.clone()),
@@ -187,7 +187,7 @@ pub fn from_inventory_vars(
                 .and_then(Value::as_str)
             else {
                 findings.push(
-                    Finding::error("KM601", format!("an entry of {list} has no name"))
+                    Finding::error("KM221", format!("an entry of {list} has no name"))
                         .variable(list),
                 );
                 continue;
@@ -286,7 +286,7 @@ mod tests {
             vec!["10.0.0.1:6789", "10.0.0.2:6789", "10.0.0.3:6789"]
         );
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].code, "KM615");
+        assert_eq!(f[0].code, "KM235");
         assert!(crate::validate::validate_cluster(&c).is_empty());
     }
 
@@ -308,7 +308,7 @@ mod tests {
         )];
         let (c, f) = from_inventory_vars(&mons, &[], &Map::new());
         assert!(c.monitors.is_empty());
-        assert_eq!(f[0].code, "KM608");
+        assert_eq!(f[0].code, "KM228");
         assert_eq!(f[0].host.as_deref(), Some("mon1"));
     }
 
@@ -349,16 +349,16 @@ mod tests {
             .into_iter()
             .map(|f| f.code)
             .collect();
-        assert!(codes.contains(&"KM601".to_string()), "{codes:?}");
-        assert!(codes.contains(&"KM602".to_string()));
-        assert!(codes.contains(&"KM603".to_string()));
+        assert!(codes.contains(&"KM221".to_string()), "{codes:?}");
+        assert!(codes.contains(&"KM222".to_string()));
+        assert!(codes.contains(&"KM223".to_string()));
     }
 
     #[test]
     fn bad_public_network_is_reported() {
         let all = map(json!({"public_network": "10.0.0.0/33"}));
         let (_, f) = from_inventory_vars(&[], &[], &all);
-        assert_eq!(f[0].code, "KM614");
+        assert_eq!(f[0].code, "KM234");
     }
 
     #[test]
@@ -371,7 +371,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "needs inventory engine; coordinator enables after merge"]
     fn site_inventory_builds_the_model() {
         let d = tempfile::tempdir().unwrap();
         let ca = d.path().join("ceph-ansible");
@@ -394,6 +393,6 @@ mod tests {
         );
         assert_eq!(c.osd_count, Some(2));
         assert_eq!(f.len(), 1, "{f:?}");
-        assert_eq!(crate::validate::validate_cluster(&c)[0].code, "KM603");
+        assert_eq!(crate::validate::validate_cluster(&c)[0].code, "KM223");
     }
 }

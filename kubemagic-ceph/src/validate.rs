@@ -150,7 +150,7 @@ pub fn validate_image_features(features: &[ImageFeature], consumer: Consumer) ->
             if !features.contains(&req) {
                 out.push(
                     Finding::error(
-                        "KM605",
+                        "KM225",
                         format!("RBD image feature {f} requires {req}; add it or drop {f}"),
                     )
                     .variable("imageFeatures"),
@@ -160,19 +160,19 @@ pub fn validate_image_features(features: &[ImageFeature], consumer: Consumer) ->
         match consumer {
             Consumer::RbdProvisioner if f != ImageFeature::Layering => out.push(
                 Finding::error(
-                    "KM604",
+                    "KM224",
                     format!("the external rbd-provisioner accepts only the layering image feature, not {f}"),
                 )
                 .variable("rbd_provisioner_image_features"),
             ),
             Consumer::Krbd(kernel) => match f.krbd_min_kernel() {
                 None => out.push(
-                    Finding::error("KM604", format!("krbd cannot map images with {f} on any kernel; use rbd-nbd or drop it"))
+                    Finding::error("KM224", format!("krbd cannot map images with {f} on any kernel; use rbd-nbd or drop it"))
                         .variable("imageFeatures"),
                 ),
                 Some(min) if kernel < min => out.push(
                     Finding::error(
-                        "KM604",
+                        "KM224",
                         format!("RBD image feature {f} needs kernel {min} or later for krbd; nodes run {kernel}: mapping would fail"),
                     )
                     .variable("imageFeatures"),
@@ -188,11 +188,11 @@ pub fn validate_image_features(features: &[ImageFeature], consumer: Consumer) ->
 /// A ceph-csi clusterID (the fsid by convention) fits its 36 bytes.
 pub fn validate_cluster_id(id: &str) -> Option<Finding> {
     if id.is_empty() {
-        return Some(Finding::error("KM606", "ceph-csi clusterID is empty").variable("clusterID"));
+        return Some(Finding::error("KM226", "ceph-csi clusterID is empty").variable("clusterID"));
     }
     (id.len() > CSI_CLUSTER_ID_MAX).then(|| {
         Finding::error(
-            "KM606",
+            "KM226",
             format!(
                 "ceph-csi clusterID {id:?} is {} bytes; ceph-csi accepts at most {CSI_CLUSTER_ID_MAX} (use the fsid)",
                 id.len()
@@ -211,7 +211,7 @@ pub fn validate_key(entity: &str, key: &CephKey) -> Vec<Finding> {
     let mut out = Vec::new();
     if raw != raw.trim() || raw.contains(char::is_whitespace) {
         out.push(Finding::error(
-            "KM607",
+            "KM227",
             format!("the key of {entity} has stray whitespace or a newline; cephx would refuse it (key not shown)"),
         ));
     }
@@ -222,13 +222,13 @@ pub fn validate_key(entity: &str, key: &CephKey) -> Vec<Finding> {
         .unwrap_or(false);
     if !trimmed.is_empty() && !trimmed.contains(char::is_whitespace) && !decodes {
         out.push(Finding::error(
-            "KM607",
+            "KM227",
             format!("the key of {entity} is not a cephx key (base64 of 28 bytes; key not shown)"),
         ));
     }
     if trimmed.is_empty() {
         out.push(Finding::error(
-            "KM607",
+            "KM227",
             format!("the key of {entity} is empty"),
         ));
     }
@@ -241,12 +241,12 @@ pub fn validate_cluster(c: &CephCluster) -> Vec<Finding> {
     let mut out = Vec::new();
     for pool in &c.pools {
         if let Err(e) = PoolName::from_str(&pool.name) {
-            out.push(Finding::error("KM601", e.to_string()).variable("pools"));
+            out.push(Finding::error("KM221", e.to_string()).variable("pools"));
         }
         if let Some(pg) = pool.pg_num {
             if let Err(e) = PgNum::try_from(pg) {
                 out.push(
-                    Finding::error("KM602", format!("pool {}: {e}", pool.name)).variable("pg_num"),
+                    Finding::error("KM222", format!("pool {}: {e}", pool.name)).variable("pg_num"),
                 );
             }
         }
@@ -254,7 +254,7 @@ pub fn validate_cluster(c: &CephCluster) -> Vec<Finding> {
             if size > osds {
                 out.push(
                     Finding::error(
-                        "KM603",
+                        "KM223",
                         format!(
                             "pool {} wants {size} replicas but the cluster has {osds} OSD(s): its PGs would stay undersized",
                             pool.name
@@ -267,7 +267,7 @@ pub fn validate_cluster(c: &CephCluster) -> Vec<Finding> {
     }
     if c.monitors.is_empty() {
         out.push(Finding::error(
-            "KM608",
+            "KM228",
             "no Ceph monitor address known: Kubernetes could not reach the cluster",
         ));
     }
@@ -275,7 +275,7 @@ pub fn validate_cluster(c: &CephCluster) -> Vec<Finding> {
         if m.v1().is_none() {
             out.push(
                 Finding::warning(
-                    "KM608",
+                    "KM228",
                     format!("monitor {} has no v1 address: the provisioners and krbd before 5.11 speak only v1", m.name),
                 )
                 .host(m.name.clone()),
@@ -285,7 +285,7 @@ pub fn validate_cluster(c: &CephCluster) -> Vec<Finding> {
             if !c.public_networks.is_empty() && !c.public_networks.iter().any(|n| n.contains(&ip)) {
                 out.push(
                     Finding::error(
-                        "KM609",
+                        "KM229",
                         format!("monitor {} address {ip} is outside public_network", m.name),
                     )
                     .host(m.name.clone())
@@ -297,7 +297,7 @@ pub fn validate_cluster(c: &CephCluster) -> Vec<Finding> {
     match &c.fsid {
         Some(fsid) => out.extend(validate_cluster_id(fsid)),
         None => out.push(
-            Finding::info("KM610", "no fsid set (ceph-ansible generates one): ceph-csi's clusterID is known only once the cluster exists")
+            Finding::info("KM230", "no fsid set (ceph-ansible generates one): ceph-csi's clusterID is known only once the cluster exists")
                 .variable("fsid"),
         ),
     }
@@ -377,7 +377,7 @@ mod tests {
             &[ImageFeature::Layering, ImageFeature::FastDiff],
             Consumer::Librbd,
         );
-        assert_eq!(f[0].code, "KM605");
+        assert_eq!(f[0].code, "KM225");
     }
 
     #[test]
@@ -407,7 +407,7 @@ mod tests {
         assert!(validate_key("client.kube", &CephKey::new(raw.trim())).is_empty());
         assert_eq!(
             validate_key("client.kube", &CephKey::new("not-a-key"))[0].code,
-            "KM607"
+            "KM227"
         );
     }
 
@@ -441,7 +441,7 @@ mod tests {
         c.osd_count = Some(2);
         let f = validate_cluster(&c);
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].code, "KM603");
+        assert_eq!(f[0].code, "KM223");
     }
 
     #[test]
@@ -454,14 +454,14 @@ mod tests {
             application: None,
         });
         let codes: Vec<_> = validate_cluster(&c).into_iter().map(|f| f.code).collect();
-        assert_eq!(codes, vec!["KM601", "KM602"]);
+        assert_eq!(codes, vec!["KM221", "KM222"]);
     }
 
     #[test]
     fn monitor_outside_public_network_is_an_error() {
         let mut c = cluster();
         c.public_networks = vec!["192.168.0.0/16".parse().unwrap()];
-        assert_eq!(validate_cluster(&c)[0].code, "KM609");
+        assert_eq!(validate_cluster(&c)[0].code, "KM229");
     }
 
     #[test]
@@ -472,6 +472,6 @@ mod tests {
             caps: BTreeMap::new(),
             key: Some(CephKey::new(" AQDz6AVr1iekDBAA80UikzfAeOZJlwWVjfW4+A==")),
         });
-        assert_eq!(validate_cluster(&c)[0].code, "KM607");
+        assert_eq!(validate_cluster(&c)[0].code, "KM227");
     }
 }

@@ -16,7 +16,7 @@ pub struct Args {
 pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
     let site = Site::load(&args.site).map_err(|e| match e {
         SiteError::Inventory(ie) => CliError::Inventory(ie),
-        other => CliError::Input(other.to_string()),
+        other => CliError::Site(other),
     })?;
     let findings = checks::run_all(&site);
     match format {

@@ -107,7 +107,7 @@ fn run_inner(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
                 ));
             }
             let vars = inv.host_vars(hosts[0])?;
-            let v = kubemagic_inventory::export::vars_to_value(&vars);
+            let v = kubemagic_inventory::export::host_value(&vars);
             let mut w = stdout.lock();
             w.write_all(kubemagic_inventory::export::to_python_json(&v).as_bytes())?;
         }

@@ -39,6 +39,8 @@ pub enum CliError {
     Failed(String),
     #[error(transparent)]
     Inventory(#[from] kubemagic_inventory::InventoryError),
+    #[error(transparent)]
+    Site(#[from] kubemagic_inventory::site::SiteError),
     #[error("cannot write output: {0}")]
     Io(#[from] std::io::Error),
     #[error("cannot serialise output: {0}")]
@@ -59,6 +61,7 @@ pub fn print_error(e: &CliError, format: OutputFormat) {
         OutputFormat::Json => {
             let (file, line) = match e {
                 CliError::Inventory(ie) => (ie.file().map(|p| p.display().to_string()), ie.line()),
+                CliError::Site(se) => (se.file().map(|p| p.display().to_string()), se.line()),
                 _ => (None, None),
             };
             let v = serde_json::json!({"error": {"message": e.to_string(), "file": file, "line": line}});

@@ -7,7 +7,7 @@ use kubemagic_core::phase::{Plan, PlanRequest};
 use kubemagic_core::Severity;
 use kubemagic_run::{
     init_site, load_site_config, plan_site, PhaseStatus, RunError, RunEvent, RunObserver,
-    RunOptions, RunOutcome, RunReport, SiteLock, SkipCheck, StepStatus, SyncAction,
+    RunOptions, RunOutcome, RunReport, SiteLock, StepStatus, SyncAction,
 };
 use std::io::Write;
 use std::path::PathBuf;
@@ -56,6 +56,7 @@ pub struct InitArgs {
 
 fn cli_error(e: RunError) -> CliError {
     match e {
+        RunError::Site(se) => CliError::Site(se),
         RunError::Config { .. }
         | RunError::Phase(_)
         | RunError::Journal { .. }
@@ -292,15 +293,16 @@ pub fn run(args: RunArgs, format: OutputFormat) -> Result<Exit, CliError> {
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
         .map_err(|e| CliError::Failed(format!("cannot install the Ctrl-C handler: {e}")))?;
     let mut printer = Printer::new(format == OutputFormat::Json, args.dry_run);
-    // TODO(coordinator): after merge, replace SkipCheck with the real
-    // `kubemagic check` of kubemagic_inventory (a closure
-    // `|site, config| -> Result<Vec<Finding>, String>` is a PreRunCheck).
+    // The pre-run check is `kubemagic check` on the same site.
+    let pre_check = |site: &std::path::Path, _: &kubemagic_core::SiteConfig| {
+        kubemagic_inventory::checks::check_site(site).map_err(|e| e.to_string())
+    };
     let result = kubemagic_run::run(
         &args.site,
         &config,
         &plan,
         &opts,
-        &SkipCheck,
+        &pre_check,
         &mut printer,
         &cancel,
     );

@@ -214,7 +214,7 @@ fn validate_reports_a_keyring_key_with_a_trailing_blank_without_showing_it() {
     assert_eq!(o.status.code(), Some(1));
     let out = text(&o.stdout);
     assert!(
-        out.contains("KM607") && out.contains("client.kube"),
+        out.contains("KM227") && out.contains("client.kube"),
         "{out}"
     );
     assert!(!out.contains(key));

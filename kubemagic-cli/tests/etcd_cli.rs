@@ -71,7 +71,7 @@ fn unreachable_member_makes_status_exit_1_with_a_finding() {
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["members"][0]["reachable"], false);
-    assert_eq!(v["findings"][0]["code"], "KM506");
+    assert_eq!(v["findings"][0]["code"], "KM126");
 }
 
 #[test]
@@ -113,7 +113,7 @@ async fn live_status_recover_and_snapshot_through_the_cli() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|f| f["code"] == "KM509"));
+        .any(|f| f["code"] == "KM129"));
 
     let out = km()
         .args(["etcd", "status", "--endpoints", &ep])

@@ -59,9 +59,12 @@ fn site(dir: &Path) {
     write(&dir.join("custom/hosts"), INI);
     write(&dir.join("custom/prep-hosts.yml"), &marker("prep-hosts"));
     write(&dir.join("custom/deploy-post.yml"), &marker("deploy-post"));
-    write(&dir.join("kubespray/inventory/t/hosts.yml"), INI);
+    write(&dir.join("kubespray/inventory/t/hosts.yml"), KUBESPRAY_INI);
     write(&dir.join("kubespray/cluster.yml"), &marker("deploy-kube"));
 }
+
+/// A kubespray inventory `kubemagic check` accepts: localhost in every role.
+const KUBESPRAY_INI: &str = "[kube_control_plane]\nlocalhost ansible_connection=local ansible_python_interpreter=\"{{ ansible_playbook_python }}\"\n[etcd]\nlocalhost\n[kube_node]\nlocalhost\n[k8s_cluster:children]\nkube_control_plane\nkube_node\n";
 
 fn order(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("order.log")).unwrap_or_default()
@@ -350,4 +353,22 @@ fn a_killed_run_leaves_a_readable_journal_and_a_stale_lock_the_next_run_takes_ov
     );
     assert_eq!(order(d.path()), "slow\n");
     assert!(!d.path().join(".kubemagic/lock").exists());
+}
+
+#[test]
+fn run_refuses_when_check_finds_errors_unless_ignore_check() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().to_str().unwrap();
+    site(d.path());
+    // No control plane: `kubemagic check` reports KM113, an error.
+    write(&d.path().join("kubespray/inventory/t/hosts.yml"), INI);
+    let o = km(&["run", s]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("pre-run check found 1 error"), "{err}");
+    assert_eq!(order(d.path()), "");
+
+    let o = km(&["run", s, "--ignore-check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(order(d.path()).contains("deploy-kube"));
 }

@@ -2,12 +2,12 @@
 //! every rule is unit-tested without a cluster.
 //!
 //! Codes (stable, documented in the README):
-//! KM501 NOSPACE alarm · KM502 CORRUPT/other alarm · KM503 quota asymmetry ·
-//! KM504 database near or over its quota · KM505 fragmentation worth a
-//! defrag · KM506 unreachable member · KM507 no leader · KM508 version skew ·
-//! KM509 quota below 1 GiB · KM510 env file quota differs from the running
-//! member · KM511 member not queried · KM512 quota above 8 GiB ·
-//! KM513 metrics unreadable.
+//! KM121 NOSPACE alarm · KM122 CORRUPT/other alarm · KM123 quota asymmetry ·
+//! KM124 database near or over its quota · KM125 fragmentation worth a
+//! defrag · KM126 unreachable member · KM127 no leader · KM128 version skew ·
+//! KM129 quota below 1 GiB · KM130 env file quota differs from the running
+//! member · KM131 member not queried · KM132 quota above 8 GiB ·
+//! KM133 metrics unreadable.
 
 use crate::config::ConfiguredQuota;
 use crate::model::{Alarm, AlarmKind, ListedMember, MemberStatus};
@@ -69,7 +69,7 @@ pub fn diagnose(
         match a.alarm {
             AlarmKind::Nospace => out.push(
                 Finding::error(
-                    "KM501",
+                    "KM121",
                     format!(
                         "NOSPACE alarm raised by {who}: every write to the whole cluster fails with \
                          `mvcc: database space exceeded` until the alarm is disarmed; \
@@ -80,7 +80,7 @@ pub fn diagnose(
             ),
             other => out.push(
                 Finding::error(
-                    "KM502",
+                    "KM122",
                     format!("{other} alarm raised by {who}: investigate before disarming (data may be inconsistent)"),
                 )
                 .host(who),
@@ -91,7 +91,7 @@ pub fn diagnose(
     for m in members.iter().filter(|m| !m.is_reachable()) {
         out.push(
             Finding::error(
-                "KM506",
+                "KM126",
                 format!(
                     "member {} is unreachable: {}",
                     m.label(),
@@ -109,7 +109,7 @@ pub fn diagnose(
             .any(|m| m.live.as_ref().is_some_and(|l| l.leader.is_some()))
     {
         out.push(Finding::error(
-            "KM507",
+            "KM127",
             "no member knows a leader: the cluster has lost quorum and accepts neither reads nor writes",
         ));
     }
@@ -136,7 +136,7 @@ pub fn diagnose(
                 .collect();
             out.push(
                 Finding::error(
-                    "KM503",
+                    "KM123",
                     format!(
                         "quota-backend-bytes differs between members ({}): the whole cluster stops \
                          accepting writes (NOSPACE) as soon as {} reaches {min}, whatever the other \
@@ -155,7 +155,7 @@ pub fn diagnose(
         if *q < QUOTA_MIN_RECOMMENDED {
             out.push(
                 Finding::warning(
-                    "KM509",
+                    "KM129",
                     format!("{} has a quota of only {q}: it fills in days on a busy cluster; {FIX_ADVICE}", m.label()),
                 )
                 .host(m.endpoint.clone())
@@ -164,7 +164,7 @@ pub fn diagnose(
         } else if *q > QUOTA_MAX_RECOMMENDED {
             out.push(
                 Finding::warning(
-                    "KM512",
+                    "KM132",
                     format!(
                         "{} has a quota of {q}, above the 8 GiB etcd supports well",
                         m.label()
@@ -183,7 +183,7 @@ pub fn diagnose(
             if frac >= 1.0 {
                 out.push(
                     Finding::error(
-                        "KM504",
+                        "KM124",
                         format!(
                             "{}: database {} has reached its quota {q} ({:.0} %)",
                             m.label(),
@@ -196,7 +196,7 @@ pub fn diagnose(
             } else if frac >= QUOTA_WARN_FRACTION {
                 out.push(
                     Finding::warning(
-                        "KM504",
+                        "KM124",
                         format!(
                             "{}: database {} is {:.0} % of its quota {q}; writes stop cluster-wide at 100 %",
                             m.label(),
@@ -212,7 +212,7 @@ pub fn diagnose(
             let free = l.db_size.as_u64().saturating_sub(l.db_size_in_use.as_u64());
             out.push(
                 Finding::warning(
-                    "KM505",
+                    "KM125",
                     format!(
                         "{}: {:.0} % of the {} database is free pages; `kubemagic etcd defrag` would give back {}",
                         m.label(),
@@ -242,7 +242,7 @@ pub fn diagnose(
             })
             .collect();
         out.push(Finding::warning(
-            "KM508",
+            "KM128",
             format!(
                 "members run different etcd versions ({}): finish the upgrade before any maintenance",
                 listing.join(", ")
@@ -257,7 +257,7 @@ pub fn diagnose(
         if !queried {
             out.push(
                 Finding::warning(
-                    "KM511",
+                    "KM131",
                     format!(
                         "member {} ({}) is in the cluster but was not queried; add {} to --endpoints",
                         lm.name,
@@ -274,7 +274,7 @@ pub fn diagnose(
         if m.quota_backend_bytes.is_none() {
             out.push(
                 Finding::warning(
-                    "KM513",
+                    "KM133",
                     format!(
                         "{}: quota unknown, /metrics could not be read ({})",
                         m.label(),
@@ -299,7 +299,7 @@ pub fn diagnose(
                 if q != cq.bytes {
                     out.push(
                         Finding::warning(
-                            "KM510",
+                            "KM130",
                             format!(
                                 "{} runs with a quota of {q} but its env file asks for {}: the member \
                                  was not restarted since the file changed",
@@ -391,12 +391,12 @@ pub(crate) mod tests {
         }];
         let f = diagnose(&ms, &alarms, &[], None);
         let c = codes(&f);
-        assert!(c.contains(&("KM501", Severity::Error)));
-        assert!(c.contains(&("KM503", Severity::Error)));
-        assert!(c.contains(&("KM504", Severity::Error)));
-        assert!(c.contains(&("KM505", Severity::Warning)));
-        assert!(c.contains(&("KM509", Severity::Warning)));
-        let asym = f.iter().find(|f| f.code == "KM503").unwrap();
+        assert!(c.contains(&("KM121", Severity::Error)));
+        assert!(c.contains(&("KM123", Severity::Error)));
+        assert!(c.contains(&("KM124", Severity::Error)));
+        assert!(c.contains(&("KM125", Severity::Warning)));
+        assert!(c.contains(&("KM129", Severity::Warning)));
+        let asym = f.iter().find(|f| f.code == "KM123").unwrap();
         assert!(
             asym.message
                 .contains("whole cluster stops accepting writes"),
@@ -416,7 +416,7 @@ pub(crate) mod tests {
             1,
         )];
         let f = diagnose(&ms, &[], &[], None);
-        assert!(codes(&f).contains(&("KM504", Severity::Warning)));
+        assert!(codes(&f).contains(&("KM124", Severity::Warning)));
     }
 
     #[test]
@@ -436,7 +436,7 @@ pub(crate) mod tests {
             ByteSize::gib(2),
             1,
         )];
-        assert!(codes(&diagnose(&ms, &[], &[], None)).contains(&("KM505", Severity::Warning)));
+        assert!(codes(&diagnose(&ms, &[], &[], None)).contains(&("KM125", Severity::Warning)));
     }
 
     #[test]
@@ -447,8 +447,8 @@ pub(crate) mod tests {
         ];
         let f = diagnose(&ms, &[], &[], None);
         let c = codes(&f);
-        assert!(c.contains(&("KM506", Severity::Error)));
-        assert!(c.contains(&("KM507", Severity::Error)));
+        assert!(c.contains(&("KM126", Severity::Error)));
+        assert!(c.contains(&("KM127", Severity::Error)));
         assert!(f.iter().any(|f| f.message.contains("connection refused")));
     }
 
@@ -462,7 +462,7 @@ pub(crate) mod tests {
             member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1),
             b,
         ];
-        assert!(codes(&diagnose(&ms, &[], &[], None)).contains(&("KM508", Severity::Warning)));
+        assert!(codes(&diagnose(&ms, &[], &[], None)).contains(&("KM128", Severity::Warning)));
     }
 
     #[test]
@@ -480,7 +480,7 @@ pub(crate) mod tests {
             member_name: Some("etcd1".into()),
         };
         let f = diagnose(&ms, &[], &[], Some(&cq));
-        let km510 = f.iter().find(|f| f.code == "KM510").unwrap();
+        let km510 = f.iter().find(|f| f.code == "KM130").unwrap();
         assert_eq!(km510.line, Some(7));
     }
 
@@ -499,7 +499,7 @@ pub(crate) mod tests {
             client_urls: vec!["http://127.0.0.1:9".into()],
             is_learner: false,
         }];
-        assert!(codes(&diagnose(&ms, &[], &listed, None)).contains(&("KM511", Severity::Warning)));
+        assert!(codes(&diagnose(&ms, &[], &listed, None)).contains(&("KM131", Severity::Warning)));
     }
 
     #[test]
@@ -516,6 +516,6 @@ pub(crate) mod tests {
             alarm: AlarmKind::Corrupt,
         }];
         let f = diagnose(&ms, &alarms, &[], None);
-        assert_eq!(codes(&f), vec![("KM502", Severity::Error)]);
+        assert_eq!(codes(&f), vec![("KM122", Severity::Error)]);
     }
 }

@@ -30,8 +30,8 @@ async fn small_quota_on_one_member_stops_the_cluster_and_recover_fixes_it() {
         st.alarms
     );
     let codes: Vec<&str> = st.findings.iter().map(|f| f.code.as_str()).collect();
-    assert!(codes.contains(&"KM501"), "{codes:?}");
-    assert!(codes.contains(&"KM503"), "{codes:?}");
+    assert!(codes.contains(&"KM121"), "{codes:?}");
+    assert!(codes.contains(&"KM123"), "{codes:?}");
     let small = st.members.iter().find(|m| m.endpoint == eps[2]).unwrap();
     assert_eq!(small.quota_backend_bytes, Some(ByteSize::b(QUOTA_20MI)));
     assert_eq!(small.name.as_deref(), Some("etcd2"));
@@ -136,7 +136,7 @@ async fn member_killed_mid_recovery_stops_the_run_without_disarming() {
     assert!(st
         .findings
         .iter()
-        .any(|f| f.code == "KM506" && f.message.contains(&victim)));
+        .any(|f| f.code == "KM126" && f.message.contains(&victim)));
     // Now recover refuses: one member is down.
     let refused = ops::recover(&c, false, &mut |_| {}).await;
     assert!(refused.refusal.is_some(), "{refused:#?}");

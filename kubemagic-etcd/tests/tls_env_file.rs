@@ -80,8 +80,8 @@ async fn tls_cluster_is_reached_through_a_kubespray_env_file() {
     let km510 = st
         .findings
         .iter()
-        .find(|f| f.code == "KM510")
-        .expect("KM510");
+        .find(|f| f.code == "KM130")
+        .expect("KM130");
     assert_eq!(km510.file.as_deref(), Some(env.as_path()));
     assert!(!st.has_errors(), "{:#?}", st.findings);
 
@@ -157,7 +157,7 @@ async fn unreachable_member_is_named_quickly() {
     let f = st
         .findings
         .iter()
-        .find(|f| f.code == "KM506")
-        .expect("KM506");
+        .find(|f| f.code == "KM126")
+        .expect("KM126");
     assert!(f.message.contains(&port.to_string()), "{}", f.message);
 }

@@ -189,6 +189,13 @@ pub fn vars_to_value(vars: &Vars) -> Value {
     )
 }
 
+/// A host's variables as `ansible-inventory --host` shows them: sorted keys,
+/// and `!unsafe` strings bare (only `--list` wraps them). Used by the CLI and
+/// the Python module alike, so both equal Ansible's `--host`.
+pub fn host_value(vars: &Vars) -> Value {
+    crate::yaml::strip_unsafe(&vars_to_value(vars))
+}
+
 /// A value as `json.dumps(v, sort_keys=True, indent=4)` writes it, plus a
 /// newline (what `ansible-inventory --host` prints).
 pub fn to_python_json(v: &Value) -> String {
@@ -201,20 +208,30 @@ pub fn to_python_json(v: &Value) -> String {
 
 /// `Vars` written as a sorted JSON object at `level`.
 pub fn write_vars<W: Write>(w: &mut W, vars: &Vars, level: usize) -> io::Result<()> {
-    if vars.is_empty() {
+    write_sorted_object(w, vars.iter().map(|(k, v)| (k, &v.value)), level)
+}
+
+/// An object as `json.dumps(sort_keys=True, indent=4)` writes it: keys
+/// sorted, four spaces a level, `{}` when empty.
+fn write_sorted_object<'a, W: Write>(
+    w: &mut W,
+    entries: impl Iterator<Item = (&'a String, &'a Value)>,
+    level: usize,
+) -> io::Result<()> {
+    let mut entries: Vec<(&String, &Value)> = entries.collect();
+    if entries.is_empty() {
         return w.write_all(b"{}");
     }
-    let mut keys: Vec<&String> = vars.keys().collect();
-    keys.sort();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
     w.write_all(b"{")?;
-    for (i, k) in keys.into_iter().enumerate() {
+    for (i, (k, v)) in entries.into_iter().enumerate() {
         if i > 0 {
             w.write_all(b",")?;
         }
         newline(w, level + 1)?;
         write_str(w, k)?;
         w.write_all(b": ")?;
-        write_value(w, &vars[k].value, level + 1)?;
+        write_value(w, v, level + 1)?;
     }
     newline(w, level)?;
     w.write_all(b"}")
@@ -229,23 +246,7 @@ fn newline<W: Write>(w: &mut W, level: usize) -> io::Result<()> {
 }
 
 fn write_map<W: Write>(w: &mut W, m: &Map, level: usize) -> io::Result<()> {
-    if m.is_empty() {
-        return w.write_all(b"{}");
-    }
-    let mut keys: Vec<&String> = m.keys().collect();
-    keys.sort();
-    w.write_all(b"{")?;
-    for (i, k) in keys.into_iter().enumerate() {
-        if i > 0 {
-            w.write_all(b",")?;
-        }
-        newline(w, level + 1)?;
-        write_str(w, k)?;
-        w.write_all(b": ")?;
-        write_value(w, &m[k], level + 1)?;
-    }
-    newline(w, level)?;
-    w.write_all(b"}")
+    write_sorted_object(w, m.iter(), level)
 }
 
 pub fn write_value<W: Write>(w: &mut W, v: &Value, level: usize) -> io::Result<()> {
@@ -309,62 +310,17 @@ fn write_str<W: Write>(w: &mut W, s: &str) -> io::Result<()> {
     w.write_all(buf.as_bytes())
 }
 
-/// CPython's `repr(float)`: shortest round-trip digits, exponent form when
-/// the exponent is below -4 or at least 16.
+/// A float as Python's `json.dumps` writes it: `repr(float)` for finite
+/// values (one implementation, in [`crate::pyliteral::py_float_repr`]) and
+/// JSON's `NaN`/`Infinity` spellings otherwise.
 pub fn py_float_repr(f: f64) -> String {
     if f.is_nan() {
-        return "NaN".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 {
-            "Infinity".into()
-        } else {
-            "-Infinity".into()
-        };
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() {
-            "-0.0".into()
-        } else {
-            "0.0".into()
-        };
-    }
-    // `{:e}` gives the shortest round-trip digits as d.ddddde±x.
-    let e = format!("{f:e}");
-    let (mant, exp) = match e.split_once('e') {
-        Some((m, x)) => (m.to_string(), x.parse::<i32>().unwrap_or(0)),
-        None => (e.clone(), 0),
-    };
-    let neg = mant.starts_with('-');
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
-    let sign = if neg { "-" } else { "" };
-    if !(-4..16).contains(&exp) {
-        let m = if digits.len() > 1 {
-            format!("{}.{}", &digits[..1], &digits[1..])
-        } else {
-            digits.clone()
-        };
-        let es = if exp < 0 {
-            format!("-{:02}", -exp)
-        } else {
-            format!("+{exp:02}")
-        };
-        return format!("{sign}{m}e{es}");
-    }
-    let n = digits.len() as i32;
-    let point = exp + 1; // digits before the decimal point
-    let body = if point <= 0 {
-        format!("0.{}{}", "0".repeat((-point) as usize), digits)
-    } else if point >= n {
-        format!("{}{}.0", digits, "0".repeat((point - n) as usize))
+        "NaN".into()
+    } else if f.is_infinite() {
+        if f > 0.0 { "Infinity" } else { "-Infinity" }.into()
     } else {
-        format!(
-            "{}.{}",
-            &digits[..point as usize],
-            &digits[point as usize..]
-        )
-    };
-    format!("{sign}{body}")
+        crate::pyliteral::py_float_repr(f, true, false)
+    }
 }
 
 /// Python's `str(value)` as `_show_vars` formats `{name = value}`.
@@ -471,7 +427,7 @@ fn show_vars(vars: &Vars, depth: usize, lines: &mut Vec<String>) {
     keys.sort();
     for k in keys {
         lines.push(graph_name(
-            &format!("{{{} = {}}}", k, py_str(&vars[k].value)),
+            &format!("{{{} = {}}}", k, py_str(&crate::yaml::strip_unsafe(&vars[k].value))),
             depth,
         ));
     }

@@ -294,23 +294,25 @@ impl Inventory {
         let mut acc = self.group_parts[self.host_group_part[h]].clone();
         // 7. host inventory vars
         combine_level(&mut acc, &[vec![&self.data.hosts[h].vars]], hb);
-        // 8. host_vars beside each source
+        self.add_host_vars_files(&mut acc, h);
+        acc
+    }
+
+    /// Steps 8 and 9 of the precedence, shared by `--list` and `--export`:
+    /// host_vars beside each source, then those of the playbook dir; then
+    /// the internal variables Ansible never prints are dropped.
+    fn add_host_vars_files(&self, acc: &mut Vars, h: HostId) {
+        let hb = self.hb();
         let src: Vec<Vec<&Vars>> = self
             .source_vars
             .iter()
             .map(|b| b.hosts[h].iter().map(|a| a.as_ref()).collect())
             .collect();
-        combine_level(&mut acc, &src, hb);
-        // 9. host_vars of the playbook dir
+        combine_level(acc, &src, hb);
         if let Some(p) = &self.play_vars {
-            combine_level(
-                &mut acc,
-                &[p.hosts[h].iter().map(|a| a.as_ref()).collect()],
-                hb,
-            );
+            combine_level(acc, &[p.hosts[h].iter().map(|a| a.as_ref()).collect()], hb);
         }
-        remove_internal(&mut acc);
-        acc
+        remove_internal(acc);
     }
 
     /// The resolved variables of a host as borrowed `(name, value)` pairs
@@ -389,22 +391,8 @@ impl Inventory {
 
     /// `--export` host vars: the host's own vars and its host_vars files only.
     pub fn export_host_vars(&self, h: HostId) -> Vars {
-        let hb = self.hb();
         let mut acc = self.data.hosts[h].vars.clone();
-        let src: Vec<Vec<&Vars>> = self
-            .source_vars
-            .iter()
-            .map(|b| b.hosts[h].iter().map(|a| a.as_ref()).collect())
-            .collect();
-        combine_level(&mut acc, &src, hb);
-        if let Some(p) = &self.play_vars {
-            combine_level(
-                &mut acc,
-                &[p.hosts[h].iter().map(|a| a.as_ref()).collect()],
-                hb,
-            );
-        }
-        remove_internal(&mut acc);
+        self.add_host_vars_files(&mut acc, h);
         acc
     }
 
@@ -452,9 +440,24 @@ impl Inventory {
     /// Hosts matching an Ansible host pattern, in Ansible's order.
     pub fn select(&self, pattern: &str) -> Result<Vec<&str>> {
         let ids = crate::pattern::get_hosts(&self.data, pattern)?;
+        // Ansible names its implicit localhost after the first pattern that
+        // created it (`_create_implicit_localhost(pattern)`).
+        let implicit_name = crate::pattern::split_host_pattern(pattern)
+            .iter()
+            .map(|p| p.trim_start_matches(['&', '!']))
+            .find_map(|p| {
+                crate::pattern::LOCALHOST_NAMES
+                    .iter()
+                    .copied()
+                    .find(|l| *l == p)
+            })
+            .unwrap_or("localhost");
         Ok(ids
             .into_iter()
-            .map(|h| self.data.hosts[h].name.as_str())
+            .map(|h| match self.data.hosts.get(h) {
+                Some(host) => host.name.as_str(),
+                None => implicit_name,
+            })
             .collect())
     }
 

@@ -183,7 +183,15 @@ pub fn group_get_hosts(data: &InventoryData, g: GroupId) -> Vec<HostId> {
     hosts
 }
 
-/// `InventoryManager.get_hosts(pattern)`.
+/// Stands for Ansible's implicit `localhost` in [`get_hosts`] results: a
+/// pattern naming `localhost`, `127.0.0.1` or `::1` that matches nothing
+/// in the inventory selects it (never through `all`).
+pub const IMPLICIT_LOCALHOST: HostId = HostId::MAX;
+
+/// `C.LOCALHOST`.
+pub const LOCALHOST_NAMES: [&str; 3] = ["127.0.0.1", "localhost", "::1"];
+
+/// `InventoryManager.get_hosts(pattern)`; may hold [`IMPLICIT_LOCALHOST`].
 pub fn get_hosts(data: &InventoryData, pattern: &str) -> Result<Vec<HostId>> {
     let patterns = order_patterns(&split_host_pattern(pattern));
     let mut hosts: Vec<HostId> = Vec::new();
@@ -409,6 +417,9 @@ fn enumerate_matches(data: &InventoryData, pattern: &str) -> Result<Vec<HostId>>
             pattern,
         )?;
         results.extend(hosts);
+    }
+    if results.is_empty() && LOCALHOST_NAMES.contains(&pattern) {
+        results.push(IMPLICIT_LOCALHOST);
     }
     Ok(results)
 }

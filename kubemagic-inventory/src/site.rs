@@ -282,12 +282,7 @@ impl Site {
             return Err(SiteError::NotADirectory(dir.to_path_buf()));
         }
         let mut site = Site::new(dir);
-        let cfg = ["kubemagic.yml", "kubemagic.yaml"]
-            .iter()
-            .map(|n| dir.join(n))
-            .find(|p| p.is_file());
-        if let Some(file) = cfg {
-            let (config, lines) = read_config(&file)?;
+        if let Some((file, config, lines)) = load_config_with_lines(dir)? {
             site.config = config;
             site.config_ref_lines = lines;
             site.config_file = Some(file);
@@ -506,6 +501,30 @@ pub fn truthy(v: &Value) -> bool {
         ),
         _ => false,
     }
+}
+
+/// Reads only `DIR/kubemagic.yml` (or `.yaml`), without the inventories:
+/// what the phase planner needs. `None` when the site has no such file
+/// (every field then takes its default).
+pub fn load_config(dir: &Path) -> Result<Option<(PathBuf, SiteConfig)>, SiteError> {
+    Ok(load_config_with_lines(dir)?.map(|(f, c, _)| (f, c)))
+}
+
+type ConfigWithLines = (PathBuf, SiteConfig, BTreeMap<String, u32>);
+
+fn load_config_with_lines(dir: &Path) -> Result<Option<ConfigWithLines>, SiteError> {
+    if !dir.is_dir() {
+        return Err(SiteError::NotADirectory(dir.to_path_buf()));
+    }
+    let Some(file) = ["kubemagic.yml", "kubemagic.yaml"]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+    else {
+        return Ok(None);
+    };
+    let (config, lines) = read_config(&file)?;
+    Ok(Some((file, config, lines)))
 }
 
 /// Reads kubemagic.yml: YAML typed as Ansible types it, then the

@@ -178,8 +178,8 @@ impl Node {
                 None => {
                     return Err(err(format!(
                     "float {} cannot be represented: ansible-inventory prints it as non-JSON `{}`",
-                    python_float_repr(*f),
-                    json_float_token(*f)
+                    crate::pyliteral::py_float_repr(*f, true, false),
+                    crate::export::py_float_repr(*f)
                 )))
                 }
             },
@@ -242,7 +242,7 @@ impl Node {
             NodeKind::Null => "null".to_string(),
             NodeKind::Bool(b) => b.to_string(),
             NodeKind::Int(i) => i.to_string(),
-            NodeKind::Float(f) => json_float_token(*f),
+            NodeKind::Float(f) => crate::export::py_float_repr(*f),
             NodeKind::Timestamp(s) => {
                 return Err(err(format!(
                 "date key `{s}` is not JSON serializable (ansible-inventory fails on it); quote it"
@@ -266,66 +266,6 @@ fn int_value(i: i128) -> Option<Value> {
         Some(Value::from(v))
     } else {
         u64::try_from(i).ok().map(Value::from)
-    }
-}
-
-/// How Python's `json.dumps` writes a float (`1e+20`, `Infinity`, `NaN`).
-fn json_float_token(f: f64) -> String {
-    if f.is_nan() {
-        "NaN".to_string()
-    } else if f.is_infinite() {
-        if f > 0.0 { "Infinity" } else { "-Infinity" }.to_string()
-    } else {
-        python_float_repr(f)
-    }
-}
-
-/// Python's `repr(float)`: shortest round-trip digits, positional notation
-/// when the decimal exponent is in `-4..16`, else `1e+20` style. Exposed so
-/// that JSON writers can print floats as Ansible does.
-pub fn python_float_repr(f: f64) -> String {
-    if f.is_nan() {
-        return "nan".to_string();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "inf" } else { "-inf" }.to_string();
-    }
-    // `{:e}` gives the shortest round-trip digits: "1.5e-7", "1e20", "-0e0".
-    let sci = format!("{f:e}");
-    let (mant, exp) = match sci.split_once('e') {
-        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
-        None => (sci.as_str(), 0),
-    };
-    let (sign, mant) = match mant.strip_prefix('-') {
-        Some(m) => ("-", m),
-        None => ("", mant),
-    };
-    let digits: String = mant.chars().filter(|c| *c != '.').collect();
-    if (-4..16).contains(&exp) {
-        let n = digits.len() as i32;
-        let body = if exp >= 0 {
-            let int_len = exp + 1;
-            if n <= int_len {
-                format!("{digits}{}.0", "0".repeat((int_len - n) as usize))
-            } else {
-                format!(
-                    "{}.{}",
-                    &digits[..int_len as usize],
-                    &digits[int_len as usize..]
-                )
-            }
-        } else {
-            format!("0.{}{digits}", "0".repeat((-exp - 1) as usize))
-        };
-        format!("{sign}{body}")
-    } else {
-        let m = if digits.len() > 1 {
-            format!("{}.{}", &digits[..1], &digits[1..])
-        } else {
-            digits
-        };
-        let es = if exp < 0 { "-" } else { "+" };
-        format!("{sign}{m}e{es}{:02}", exp.abs())
     }
 }
 

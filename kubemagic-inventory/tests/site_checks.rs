@@ -608,6 +608,29 @@ fn km602_uppercase_host_name() {
     assert_eq!(x.host.as_deref(), Some("Worker3.utgb.example"));
 }
 
+#[test]
+fn km603_host_vars_for_no_host() {
+    let (_d, f) = check_edited(
+        "utgb",
+        &[(
+            &format!("{K}/host_vars/master3.utgb.exemple.yml"),
+            Edit::Write("---\netcd_quota_backend_bytes: 8589934592\n"),
+        )],
+    );
+    let x = expect(
+        &f,
+        "KM603",
+        Severity::Warning,
+        "host_vars/master3.utgb.exemple.yml",
+        None,
+    );
+    assert!(
+        x.message.contains("did you mean `master3.utgb.example`"),
+        "{x}"
+    );
+    assert!(errors(&f).is_empty());
+}
+
 const OS: &str = "openshift-ansible/hosts";
 
 #[test]
@@ -769,4 +792,17 @@ fn yaml_syntax_error_in_kubemagic_yml_names_file_and_line() {
         "{e}"
     );
     assert!(e.line().is_some(), "{e}");
+}
+
+#[test]
+fn load_config_reads_only_kubemagic_yml() {
+    let (file, config) = kubemagic_inventory::site::load_config(&examples().join("okd"))
+        .unwrap()
+        .unwrap();
+    assert!(file.ends_with("kubemagic.yml"));
+    assert_eq!(config.flavor, Some(kubemagic_core::Flavor::Openshift));
+    let dir = tempfile::tempdir().unwrap();
+    assert!(kubemagic_inventory::site::load_config(dir.path())
+        .unwrap()
+        .is_none());
 }

@@ -12,6 +12,9 @@ pub enum RunError {
     Config { path: PathBuf, message: String },
     #[error(transparent)]
     Phase(#[from] PhaseError),
+    /// kubemagic.yml unreadable or invalid (carries its file and line).
+    #[error(transparent)]
+    Site(#[from] kubemagic_inventory::site::SiteError),
     #[error("{}: journal unreadable ({source}); it is only ever replaced whole, so this file was edited by hand", path.display())]
     Journal {
         path: PathBuf,

@@ -37,9 +37,8 @@ where
     }
 }
 
-/// A check that finds nothing.
-/// TODO(coordinator): the CLI passes this until `kubemagic check` is merged;
-/// then wire `kubemagic_inventory`'s site check in `kubemagic-cli/src/phases.rs`.
+/// A check that finds nothing: for embedders that run their own checks and
+/// for tests of the runner itself. The CLI passes `kubemagic check`.
 pub struct SkipCheck;
 
 impl PreRunCheck for SkipCheck {

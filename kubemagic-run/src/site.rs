@@ -12,37 +12,19 @@ pub const SITE_CONFIG: &str = "kubemagic.yml";
 /// (the same order as the site loader's).
 const KUBESPRAY_SOURCES: [&str; 4] = ["hosts.yml", "hosts.yaml", "inventory.ini", "hosts.ini"];
 
-/// Reads `SITE/kubemagic.yml`; a site without one gets the defaults.
-///
-/// TODO(coordinator): switch to kubemagic_inventory::site loader after merge.
-/// Stopgap: the file is parsed with serde_json, so it must be written as
-/// JSON-compatible flow YAML (`{"flavor": "kubespray", ...}`), which is also
-/// valid YAML and reads the same with the real loader.
+/// Reads `SITE/kubemagic.yml` (or `.yaml`) with the site loader of
+/// `kubemagic-inventory`, so that `plan`, `run` and `check` type the file the
+/// same way; a site without one gets the defaults.
 pub fn load_site_config(site: &Path) -> Result<SiteConfig, RunError> {
-    let path = site.join(SITE_CONFIG);
     if !site.is_dir() {
         return Err(RunError::Config {
             path: site.to_path_buf(),
             message: "not a site directory".into(),
         });
     }
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(SiteConfig::default()),
-        Err(e) => return Err(RunError::Io { path, source: e }),
-    };
-    if text.trim().is_empty() {
-        return Ok(SiteConfig::default());
-    }
-    serde_json::from_str(&text).map_err(|e| {
-        let hint = match e.classify() {
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                " (until the YAML site loader lands, kubemagic.yml must be JSON-compatible flow YAML)"
-            }
-            _ => "",
-        };
-        RunError::Config { path: path.clone(), message: format!("{e}{hint}") }
-    })
+    Ok(kubemagic_inventory::site::load_config(site)?
+        .map(|(_, config)| config)
+        .unwrap_or_default())
 }
 
 fn exists(site: &Path, rel: &str) -> bool {

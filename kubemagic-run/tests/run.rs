@@ -628,9 +628,19 @@ fn run_with_upstreams_inits_in_place_then_deploys() {
 }
 
 #[test]
-fn block_yaml_kubemagic_yml_gets_a_clear_stopgap_error() {
+fn block_yaml_kubemagic_yml_is_read_by_the_site_loader() {
     let d = tempfile::tempdir().unwrap();
-    write(&d.path().join("kubemagic.yml"), "flavor: kubespray\n");
-    let e = load_site_config(d.path()).unwrap_err();
-    assert!(e.to_string().contains("JSON-compatible flow YAML"), "{e}");
+    write(&d.path().join("kubemagic.yml"), "flavor: openshift\naddons:\n  - tekton\n");
+    let c = load_site_config(d.path()).unwrap();
+    assert_eq!(c.flavor, Some(kubemagic_core::Flavor::Openshift));
+    assert!(c.addon_enabled("tekton"));
+}
+
+#[test]
+fn unknown_key_in_kubemagic_yml_is_an_error_naming_file_and_line() {
+    let d = tempfile::tempdir().unwrap();
+    write(&d.path().join("kubemagic.yml"), "flavor: kubespray\nflavour: openshift\n");
+    let e = load_site_config(d.path()).unwrap_err().to_string();
+    assert!(e.contains("kubemagic.yml"), "{e}");
+    assert!(e.contains("flavour"), "{e}");
 }

@@ -321,7 +321,7 @@ pub fn check_case(case: &Case, oracle: &Value) -> Vec<String> {
             match (ours, theirs.as_str()) {
                 (Some(v), Some(t)) => match inv.host_vars(v[0]) {
                     Ok(vars) => {
-                        let text = export::to_python_json(&export::vars_to_value(&vars));
+                        let text = export::to_python_json(&export::host_value(&vars));
                         compare_json_text(&format!("--host {h}"), &text, t, &mut fails);
                     }
                     Err(e) => fails.push(format!("--host {h}: {e}")),

@@ -522,3 +522,5 @@ case("host_list_plus_file_source", {
     "hosts.yml": "all:\n  children:\n    web:\n      hosts: {w1: , h1: {x: 1}}\n",
     "group_vars/web.yml": "g: web\n",
 }, {"sources": ["h1,h9,", "hosts.yml"]})
+case("patterns_implicit_localhost", {"hosts.yml": "all:\n  children:\n    web:\n      hosts: {w1: , w2: }\n"},
+     {"patterns": ["localhost", "web:localhost", "127.0.0.1", "localhost:!localhost", "web[0]:127.0.0.1", "all", "::1", "localhost:&web"]})

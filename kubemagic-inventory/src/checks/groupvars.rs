@@ -1,4 +1,5 @@
-//! group_vars for no group: Ansible silently ignores them.
+//! group_vars for no group, host_vars for no host: Ansible silently
+//! ignores them.
 //!
 //! kubespray 2.16 renamed `kube-master` → `kube_control_plane`,
 //! `k8s-cluster` → `k8s_cluster`, ...: a `group_vars/k8s-cluster/` folder
@@ -13,6 +14,25 @@ use kubemagic_core::{Finding, Origin, Severity};
 pub fn check(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
     for inv in &site.inventories {
+        for entry in inv.vars_files.iter().filter(|e| e.kind == VarsKind::Host) {
+            if inv.hosts.contains_key(&entry.name) {
+                continue;
+            }
+            let suggestion = closest(&entry.name, inv.hosts.keys().map(String::as_str))
+                .map(|h| format!(": did you mean `{h}`?"))
+                .unwrap_or_default();
+            out.push(
+                finding(
+                    "KM603",
+                    format!(
+                        "host_vars `{}` matches no host of the {} inventory, so Ansible ignores it{suggestion}",
+                        entry.name, inv.kind
+                    ),
+                )
+                .host(entry.name.clone())
+                .at(Some(&Origin::new(entry.path.clone(), None))),
+            );
+        }
         for entry in inv.vars_files.iter().filter(|e| e.kind == VarsKind::Group) {
             if inv.has_group(&entry.name) || entry.name == "all" {
                 continue;
@@ -101,6 +121,25 @@ mod tests {
             .as_ref()
             .unwrap()
             .ends_with("group_vars/k8s-cluster"));
+    }
+
+    #[test]
+    fn host_vars_for_no_host_warns_with_did_you_mean() {
+        let mut s = with_group_vars("etcd", "etcd");
+        let k = s.inventory_mut(InventoryKind::Kubespray);
+        k.vars_files.push(VarsFileEntry {
+            kind: VarsKind::Host,
+            name: "nl".into(),
+            path: "/site/kubespray/inventory/utgb/host_vars/nl.yml".into(),
+        });
+        k.vars_files.push(VarsFileEntry {
+            kind: VarsKind::Host,
+            name: "n1".into(),
+            path: "/site/kubespray/inventory/utgb/host_vars/n1.yml".into(),
+        });
+        let f = check(&s);
+        assert_eq!(codes(&f), vec!["KM603"]);
+        assert_eq!(f[0].severity, Severity::Warning);
     }
 
     #[test]

@@ -85,6 +85,7 @@ pub const REGISTRY: &[CheckInfo] = &[
     info("KM502", E, "cert-manager deployed from an upstream branch"),
     info("KM601", W, "group_vars for no group"),
     info("KM602", E, "host name not lowercase RFC 1123"),
+    info("KM603", W, "host_vars for no host"),
     info("KM701", E, "OpenShift node without a valid node group"),
     info("KM702", E, "malformed LDAP identity provider"),
     info(

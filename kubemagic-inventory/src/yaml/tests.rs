@@ -210,7 +210,7 @@ fn python_float_repr_matches_python() {
         (123.456, "123.456"),
         (1.5e300, "1.5e+300"),
     ] {
-        assert_eq!(python_float_repr(f), s);
+        assert_eq!(crate::export::py_float_repr(f), s);
     }
 }
 
@@ -304,4 +304,18 @@ fn duplicate_keys_are_reported_with_both_lines() {
             },
         ]
     );
+}
+
+#[test]
+fn large_mapping_keeps_python_dict_semantics() {
+    let mut doc: String = (0..30).map(|i| format!("k{i}: {i}\n")).collect();
+    doc.push_str("1: one\nk3: again\ntrue: yes\n1.0: float\n");
+    let (node, dups) = load_nodes_with_duplicates(&doc, &path()).unwrap();
+    let v = node.unwrap().into_value(&path()).unwrap();
+    let m = v.as_object().unwrap();
+    assert_eq!(m.len(), 31);
+    assert_eq!(m["k3"], json!("again"));
+    assert_eq!(m["1"], json!("float"));
+    assert_eq!(m.keys().nth(3).unwrap(), "k3");
+    assert_eq!(dups.len(), 3);
 }
