@@ -82,17 +82,14 @@ impl Inventory {
         self.inner.groups().into_iter().map(str::to_owned).collect()
     }
 
-    /// The variables of `host`, equal to `ansible-inventory --host HOST`.
-    fn host_vars<'py>(&self, py: Python<'py>, host: &str) -> PyResult<Bound<'py, PyDict>> {
+    /// The variables of `host`, equal to `ansible-inventory --host HOST`
+    /// (keys sorted as it prints them, `!unsafe` strings bare).
+    fn host_vars<'py>(&self, py: Python<'py>, host: &str) -> PyResult<Bound<'py, PyAny>> {
         let vars = self
             .inner
             .host_vars(host)
             .map_err(|e| inventory_error(py, &e))?;
-        let dict = PyDict::new(py);
-        for (name, var) in &vars {
-            dict.set_item(name, to_py(py, &var.value)?)?;
-        }
-        Ok(dict)
+        to_py(py, &kubemagic_inventory::export::host_value(&vars))
     }
 
     /// Where each variable of `host` was set: name → (file, line) with line
