@@ -5,9 +5,9 @@
 //! Exit codes, for scripts: 0 success; 1 findings with errors or an
 //! operation that failed; 2 usage or input error.
 
+mod ceph;
 mod check;
 mod etcd;
-mod ceph;
 mod inventory;
 mod output;
 mod phases;

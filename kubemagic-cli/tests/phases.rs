@@ -369,6 +369,11 @@ fn run_refuses_when_check_finds_errors_unless_ignore_check() {
     assert_eq!(order(d.path()), "");
 
     let o = km(&["run", s, "--ignore-check"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(order(d.path()).contains("deploy-kube"));
 }

@@ -427,7 +427,11 @@ fn show_vars(vars: &Vars, depth: usize, lines: &mut Vec<String>) {
     keys.sort();
     for k in keys {
         lines.push(graph_name(
-            &format!("{{{} = {}}}", k, py_str(&crate::yaml::strip_unsafe(&vars[k].value))),
+            &format!(
+                "{{{} = {}}}",
+                k,
+                py_str(&crate::yaml::strip_unsafe(&vars[k].value))
+            ),
             depth,
         ));
     }

@@ -630,7 +630,10 @@ fn run_with_upstreams_inits_in_place_then_deploys() {
 #[test]
 fn block_yaml_kubemagic_yml_is_read_by_the_site_loader() {
     let d = tempfile::tempdir().unwrap();
-    write(&d.path().join("kubemagic.yml"), "flavor: openshift\naddons:\n  - tekton\n");
+    write(
+        &d.path().join("kubemagic.yml"),
+        "flavor: openshift\naddons:\n  - tekton\n",
+    );
     let c = load_site_config(d.path()).unwrap();
     assert_eq!(c.flavor, Some(kubemagic_core::Flavor::Openshift));
     assert!(c.addon_enabled("tekton"));
@@ -639,7 +642,10 @@ fn block_yaml_kubemagic_yml_is_read_by_the_site_loader() {
 #[test]
 fn unknown_key_in_kubemagic_yml_is_an_error_naming_file_and_line() {
     let d = tempfile::tempdir().unwrap();
-    write(&d.path().join("kubemagic.yml"), "flavor: kubespray\nflavour: openshift\n");
+    write(
+        &d.path().join("kubemagic.yml"),
+        "flavor: kubespray\nflavour: openshift\n",
+    );
     let e = load_site_config(d.path()).unwrap_err().to_string();
     assert!(e.contains("kubemagic.yml"), "{e}");
     assert!(e.contains("flavour"), "{e}");
