@@ -456,3 +456,83 @@ mod tests {
         assert!(kubespray(&i).is_err());
     }
 }
+
+/// What to render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// kubespray's rbd_provisioner_* / cephfs_provisioner_* group_vars.
+    Kubespray,
+    /// ceph-csi ConfigMap, Secrets and StorageClasses.
+    Csi,
+    /// The ceph commands to prepare the cluster by hand.
+    Commands,
+}
+
+impl std::str::FromStr for Target {
+    type Err = CephError;
+    fn from_str(s: &str) -> Result<Target> {
+        match s {
+            "kubespray" => Ok(Target::Kubespray),
+            "csi" => Ok(Target::Csi),
+            "commands" => Ok(Target::Commands),
+            other => Err(CephError::Render(format!(
+                "target must be \"kubespray\", \"csi\" or \"commands\", not {other:?}"
+            ))),
+        }
+    }
+}
+
+/// Where the cluster description comes from.
+pub enum Source<'a> {
+    /// A site's ceph-ansible inventory (no cluster needed).
+    Site(&'a std::path::Path),
+    /// A live cluster; keys are read only for `csi`, the admin key from the
+    /// keyring given.
+    Live {
+        api: &'a dyn crate::api::CephApi,
+        keyring: Option<&'a std::path::Path>,
+    },
+    /// Nothing: only `commands` can be rendered.
+    Nothing,
+}
+
+/// `kubemagic ceph render` and `kubemagic.ceph.render`: fills `input` from
+/// the source (cluster, and the keys that go into ceph-csi Secrets), then
+/// renders. One function so that the CLI and Python give the same text.
+pub fn render(target: Target, source: Source<'_>, mut input: RenderInput) -> Result<Rendered> {
+    let mut findings = Vec::new();
+    match source {
+        Source::Site(site) => {
+            let (cluster, f) = crate::site::from_site(site)?;
+            input.cluster = cluster;
+            findings.extend(f);
+        }
+        Source::Live { api, keyring } => {
+            input.cluster = api.cluster()?;
+            if target == Target::Csi {
+                input.user_key = api.auth_get(&input.client.entity())?.and_then(|c| c.key);
+                if let Some(fs) = &input.cephfs {
+                    input.cephfs_user_key = api.auth_get(&fs.client.entity())?.and_then(|c| c.key);
+                }
+                if let Some(path) = keyring {
+                    let kr = crate::keyring::Keyring::read(path)?;
+                    input.admin_key = kr.entries.get(&input.admin.entity()).cloned();
+                }
+            }
+        }
+        Source::Nothing if target == Target::Commands => {}
+        Source::Nothing => {
+            return Err(CephError::Render(
+                "kubespray vars and ceph-csi manifests need a site or a live cluster".into(),
+            ))
+        }
+    }
+    let mut rendered = match target {
+        Target::Kubespray => kubespray(&input),
+        Target::Csi => csi(&input),
+        Target::Commands => commands(&input),
+    }?;
+    findings.append(&mut rendered.findings);
+    rendered.findings = findings;
+    Ok(rendered)
+}

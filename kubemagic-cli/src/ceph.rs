@@ -100,6 +100,16 @@ pub enum Target {
     Commands,
 }
 
+impl From<Target> for render::Target {
+    fn from(t: Target) -> render::Target {
+        match t {
+            Target::Kubespray => render::Target::Kubespray,
+            Target::Csi => render::Target::Csi,
+            Target::Commands => render::Target::Commands,
+        }
+    }
+}
+
 #[derive(clap::Subcommand)]
 pub enum Sub {
     /// Create the RBD pool and client (and CephFS subvolume group and client) Kubernetes needs; idempotent.
@@ -257,7 +267,7 @@ pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
             namespace,
         } => {
             let cephfs = fs.request(&client)?;
-            let mut input_ = RenderInput {
+            let input_ = RenderInput {
                 cluster: CephCluster::default(),
                 pool,
                 client,
@@ -269,46 +279,22 @@ pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
                 admin_key: None,
                 cephfs_user_key: None,
             };
-            let mut findings = Vec::new();
-            match (&site, conn.cli()?) {
-                (Some(site), _) => {
-                    let (cluster, f) = site::from_site(site).map_err(ceph_err)?;
-                    input_.cluster = cluster;
-                    findings.extend(f);
-                }
-                (None, Some(api)) => {
-                    input_.cluster = api.cluster().map_err(ceph_err)?;
-                    if matches!(target, Target::Csi) {
-                        input_.user_key = api
-                            .auth_get(&input_.client.entity())
-                            .map_err(ceph_err)?
-                            .and_then(|c| c.key);
-                        if let Some(fs) = &input_.cephfs {
-                            input_.cephfs_user_key = api
-                                .auth_get(&fs.client.entity())
-                                .map_err(ceph_err)?
-                                .and_then(|c| c.key);
-                        }
-                        if let Some(path) = &conn.keyring {
-                            let kr = Keyring::read(path).map_err(ceph_err)?;
-                            input_.admin_key = kr.entries.get(&input_.admin.entity()).cloned();
-                        }
-                    }
-                }
-                (None, None) if matches!(target, Target::Commands) => {}
+            let api = conn.cli()?;
+            let source = match (&site, &api) {
+                (Some(site), _) => render::Source::Site(site),
+                (None, Some(api)) => render::Source::Live {
+                    api,
+                    keyring: conn.keyring.as_deref(),
+                },
+                (None, None) if matches!(target, Target::Commands) => render::Source::Nothing,
                 (None, None) => {
                     return Err(input(
                         "render needs --site SITE or --ceph-conf CONF --keyring KEYRING",
                     ))
                 }
-            }
-            let rendered = match target {
-                Target::Kubespray => render::kubespray(&input_),
-                Target::Csi => render::csi(&input_),
-                Target::Commands => render::commands(&input_),
-            }
-            .map_err(ceph_err)?;
-            findings.extend(rendered.findings);
+            };
+            let rendered = render::render(target.into(), source, input_).map_err(ceph_err)?;
+            let findings = rendered.findings;
             match format {
                 OutputFormat::Json => {
                     print_json(&serde_json::json!({"text": rendered.text, "findings": findings}))?

@@ -3,12 +3,10 @@
 //! (defaults: pool and client `kube`, admin `admin`, namespace `ceph-csi`).
 
 use crate::errors::{with_location, CephError as PyCephError};
-use kubemagic_ceph::api::CephApi;
 use kubemagic_ceph::cli::CephCli;
-use kubemagic_ceph::keyring::Keyring;
 use kubemagic_ceph::model::{ClientName, PoolName};
-use kubemagic_ceph::render::{self, RenderInput};
-use kubemagic_ceph::{site as ceph_site, CephCluster, CephError};
+use kubemagic_ceph::render::{self, RenderInput, Target};
+use kubemagic_ceph::{CephCluster, CephError};
 use kubemagic_core::{Finding, Severity};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -27,13 +25,6 @@ fn ceph_error(py: Python<'_>, e: &CephError) -> PyErr {
     with_location::<PyCephError>(py, e.to_string(), file, line)
 }
 
-#[derive(Clone, Copy)]
-enum Target {
-    Kubespray,
-    Csi,
-    Commands,
-}
-
 /// Why rendering gave no text: a library error, or findings of severity
 /// error (the text would be wrong).
 enum Failure {
@@ -41,41 +32,31 @@ enum Failure {
     Findings(Vec<Finding>),
 }
 
+/// The same rendering as `kubemagic ceph render` (one library function);
+/// findings of severity error turn into an exception.
 fn render_blocking(
     target: Target,
     site: Option<PathBuf>,
     ceph_conf: Option<PathBuf>,
     keyring: Option<PathBuf>,
-    mut input: RenderInput,
+    input: RenderInput,
 ) -> Result<String, Failure> {
-    let mut findings = Vec::new();
-    if let Some(site) = &site {
-        let (cluster, f) = ceph_site::from_site(site).map_err(Failure::Ceph)?;
-        input.cluster = cluster;
-        findings.extend(f);
-    } else if let Some(conf) = &ceph_conf {
+    let api = ceph_conf.as_ref().map(|conf| {
         let mut api = CephCli::new(conf, keyring.clone());
         api.name = Some("client.admin".into());
-        input.cluster = api.cluster().map_err(Failure::Ceph)?;
-        if matches!(target, Target::Csi) {
-            input.user_key = api
-                .auth_get(&input.client.entity())
-                .map_err(Failure::Ceph)?
-                .and_then(|c| c.key);
-            if let Some(path) = &keyring {
-                let kr = Keyring::read(path).map_err(Failure::Ceph)?;
-                input.admin_key = kr.entries.get(&input.admin.entity()).cloned();
-            }
-        }
-    }
-    let rendered = match target {
-        Target::Kubespray => render::kubespray(&input),
-        Target::Csi => render::csi(&input),
-        Target::Commands => render::commands(&input),
-    }
-    .map_err(Failure::Ceph)?;
-    findings.extend(rendered.findings);
-    let errors: Vec<Finding> = findings
+        api
+    });
+    let source = match (&site, &api) {
+        (Some(site), _) => render::Source::Site(site),
+        (None, Some(api)) => render::Source::Live {
+            api,
+            keyring: keyring.as_deref(),
+        },
+        (None, None) => render::Source::Nothing,
+    };
+    let rendered = render::render(target, source, input).map_err(Failure::Ceph)?;
+    let errors: Vec<Finding> = rendered
+        .findings
         .into_iter()
         .filter(|f| f.severity == Severity::Error)
         .collect();
@@ -98,16 +79,9 @@ pub fn ceph_render(
     pool: Option<&str>,
     client: Option<&str>,
 ) -> PyResult<String> {
-    let target = match target {
-        "kubespray" => Target::Kubespray,
-        "csi" => Target::Csi,
-        "commands" => Target::Commands,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "target must be \"kubespray\", \"csi\" or \"commands\", not {other:?}"
-            )))
-        }
-    };
+    let target: Target = target
+        .parse()
+        .map_err(|e: CephError| PyValueError::new_err(e.to_string()))?;
     if site.is_some() && ceph_conf.is_some() {
         return Err(PyValueError::new_err("give site or ceph_conf, not both"));
     }
