@@ -22,7 +22,8 @@ PY_ROOT = HERE.parent  # kubemagic-py/
 REPO = PY_ROOT.parent
 # ansible-inventory, ansible-playbook, ansible-doc: the venv running pytest.
 BIN = Path(sys.executable).parent
-UPSTREAM = Path(os.environ.get("KUBEMAGIC_UPSTREAM_SAMPLES", "/work/shared/upstream-samples"))
+# The upstream samples live in shared/ beside the repository (as in CI).
+UPSTREAM = Path(os.environ.get("KUBEMAGIC_UPSTREAM_SAMPLES", str(REPO.parent / "shared" / "upstream-samples")))
 
 
 def ansible_env(**extra: str) -> dict[str, str]:

@@ -12,7 +12,10 @@ import glob, os, re, shutil, sys
 import yaml
 from ansible.parsing.yaml.loader import AnsibleLoader
 
-U = os.environ.get("UPSTREAM_SAMPLES", "/work/shared/upstream-samples")
+U = os.environ.get(
+    "UPSTREAM_SAMPLES",
+    os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "upstream-samples"),
+)
 ROOT = os.path.join(os.path.dirname(__file__), "..", "corpus", "inventory")
 
 
