@@ -63,6 +63,18 @@ def test_ansible_doc_lists_the_collection() -> None:
         assert f"kubemagic.core.{module}" in out
 
 
+def module_utils():
+    """The collection's shared module_utils, loaded from its file."""
+    import importlib.util
+
+    path = PY_ROOT / "ansible_collections/kubemagic/core/plugins/module_utils/kubemagic_common.py"
+    spec = importlib.util.spec_from_file_location("kubemagic_common", path)
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def argument_spec(module: str) -> dict[str, dict[str, object]]:
     """The argument_spec passed to AnsibleModule in a module's source."""
     path = PY_ROOT / "ansible_collections/kubemagic/core/plugins/modules" / f"{module}.py"
@@ -70,11 +82,17 @@ def argument_spec(module: str) -> dict[str, dict[str, object]]:
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "AnsibleModule":
             spec = next(k.value for k in node.keywords if k.arg == "argument_spec")
             assert isinstance(spec, ast.Call)
-            return {
+            # `dict(SHARED_SPEC, name=dict(...))`: shared specs come from module_utils.
+            merged: dict[str, dict[str, object]] = {}
+            for arg in spec.args:
+                assert isinstance(arg, ast.Name), ast.dump(arg)
+                merged.update(getattr(module_utils(), arg.id))
+            merged.update({
                 k.arg: {kw.arg: ast.literal_eval(kw.value) for kw in k.value.keywords}
                 for k in spec.keywords
                 if k.arg and isinstance(k.value, ast.Call)
-            }
+            })
+            return merged
     raise AssertionError(f"no AnsibleModule call in {path}")
 
 

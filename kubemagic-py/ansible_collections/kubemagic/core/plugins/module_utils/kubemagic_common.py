@@ -53,3 +53,19 @@ def run_or_fail(module, func, *args, **kwargs):
                 extra[attr] = value
         module.fail_json(msg="%s: %s" % (type(e).__name__, e), **extra)
     return None  # not reached: fail_json exits
+
+
+# How etcd_status and etcd_recover reach etcd: the options of
+# `kubemagic etcd` (flags, or kubespray's /etc/etcd.env).
+ETCD_CONNECTION_SPEC = dict(
+    endpoints=dict(type="list", elements="str"),
+    env_file=dict(type="path"),
+    cacert=dict(type="path"),
+    cert=dict(type="path"),
+    key=dict(type="path", no_log=False),
+)
+
+
+def etcd_connection(params):
+    """The connection keyword arguments of kubemagic.etcd.* from module params."""
+    return {name: params[name] for name in ETCD_CONNECTION_SPEC}

@@ -68,6 +68,8 @@ report:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kubemagic.core.plugins.module_utils.kubemagic_common import (
+    ETCD_CONNECTION_SPEC,
+    etcd_connection,
     require_kubemagic,
     run_or_fail,
 )
@@ -76,11 +78,7 @@ from ansible_collections.kubemagic.core.plugins.module_utils.kubemagic_common im
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            endpoints=dict(type="list", elements="str"),
-            env_file=dict(type="path"),
-            cacert=dict(type="path"),
-            cert=dict(type="path"),
-            key=dict(type="path", no_log=False),
+            ETCD_CONNECTION_SPEC,
         ),
         supports_check_mode=True,
     )
@@ -89,11 +87,7 @@ def main():
     report = run_or_fail(
         module,
         kubemagic.etcd.recover,
-        endpoints=p["endpoints"],
-        env_file=p["env_file"],
-        cacert=p["cacert"],
-        cert=p["cert"],
-        key=p["key"],
+        **etcd_connection(p),
         dry_run=module.check_mode,
     )
     # `changed` comes from the binding: true only when it cleared an alarm.

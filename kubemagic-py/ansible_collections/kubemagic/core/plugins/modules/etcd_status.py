@@ -79,6 +79,8 @@ findings:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kubemagic.core.plugins.module_utils.kubemagic_common import (
+    ETCD_CONNECTION_SPEC,
+    etcd_connection,
     require_kubemagic,
     run_or_fail,
 )
@@ -86,11 +88,7 @@ from ansible_collections.kubemagic.core.plugins.module_utils.kubemagic_common im
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            endpoints=dict(type="list", elements="str"),
-            env_file=dict(type="path"),
-            cacert=dict(type="path"),
-            cert=dict(type="path"),
-            key=dict(type="path", no_log=False),
+            ETCD_CONNECTION_SPEC,
             fail_on_error=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
@@ -100,11 +98,7 @@ def main():
     status = run_or_fail(
         module,
         kubemagic.etcd.status,
-        endpoints=p["endpoints"],
-        env_file=p["env_file"],
-        cacert=p["cacert"],
-        cert=p["cert"],
-        key=p["key"],
+        **etcd_connection(p),
     )
     result = dict(changed=False, **status)
     errors = [f for f in status.get("findings", []) if f.get("severity") == "error"]
