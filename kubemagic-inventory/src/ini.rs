@@ -55,12 +55,13 @@ use std::sync::LazyLock;
 /// U+001C..U+001F, which the `regex` crate's `\s` does not).
 static SECTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\A\[([^:\]\s\x1c-\x1f]+)(?::([\p{L}\p{N}_]+))?\][\s\x1c-\x1f]*(?:#.*)?\n?\z")
-        .expect("static regex")
+        .expect("static regex") // ok: constant pattern, not input
 });
 
 /// `patterns['groupname']` of ini.py.
 static GROUPNAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\A([^:\]\s\x1c-\x1f]+)[\s\x1c-\x1f]*(?:#.*)?\n?\z").expect("static regex")
+    // ok: constant pattern, not input
 });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -39,7 +39,7 @@ fn address_patterns() -> &'static AddressPatterns {
         );
         // These are constant, known-good expressions: failing to compile
         // them is a programming error caught by the unit tests.
-        let re = |s: &str| Regex::new(s).expect("constant address pattern");
+        let re = |s: &str| Regex::new(s).expect("constant address pattern"); // ok: constant pattern, not input
         AddressPatterns {
             bracketed_hostport: re(r"^\[(.+)\]:([0-9]+)$"),
             hostport: re(r"^((?:[^:\[\]]|\[[^\]]*\])*):([0-9]+)$"),
@@ -91,6 +91,7 @@ pub fn split_host_pattern(pattern: &str) -> Vec<String> {
         static SPLIT: OnceLock<Regex> = OnceLock::new();
         let re = SPLIT.get_or_init(|| {
             Regex::new(r"(?:[^\s:\[\]]|\[[^\]]*\])+").expect("constant split pattern")
+            // ok: constant pattern, not input
         });
         re.find_iter(pattern)
             .filter_map(|m| m.ok())
@@ -247,7 +248,7 @@ fn split_subscript(pattern: &str) -> (String, Option<Subscript>) {
     static SUB: OnceLock<Regex> = OnceLock::new();
     let re = SUB.get_or_init(|| {
         Regex::new(r"^(.+)\[(?:(-?[0-9]+)|([0-9]+)([:-])([0-9]*))\]$")
-            .expect("constant subscript pattern")
+            .expect("constant subscript pattern") // ok: constant pattern, not input
     });
     if let Ok(Some(c)) = re.captures(pattern) {
         let base = c.get(1).map(|m| m.as_str().to_string()).unwrap_or_default();

@@ -43,10 +43,11 @@ const ALNUM_RANGE: &str = r"\[(?:[a-z]:[a-z]|[0-9]+:[0-9]+)(?::[0-9]+)?\]";
 const HEX_RANGE: &str = r"\[(?:[0-9a-f]+:[0-9a-f]+)(?::[0-9]+)?\]";
 
 static BRACKETED_HOSTPORT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\A\[(.+)\]:([0-9]+)\n?\z").expect("static regex"));
+    LazyLock::new(|| Regex::new(r"\A\[(.+)\]:([0-9]+)\n?\z").expect("static regex")); // ok: constant pattern, not input
 
 static HOSTPORT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\A((?:[^:\[\]]|\[[^\]]*\])*):([0-9]+)\n?\z").expect("static regex")
+    // ok: constant pattern, not input
 });
 
 static IPV6: LazyLock<Regex> = LazyLock::new(|| {
@@ -67,6 +68,7 @@ static IPV6: LazyLock<Regex> = LazyLock::new(|| {
         format!("(?:0:){{5}}ffff:(?:{c}\\.){{3}}{c}"),
     ];
     Regex::new(&format!(r"(?i)\A(?:{})\n?\z", alts.join("|"))).expect("static regex")
+    // ok: constant pattern, not input
 });
 
 static HOSTNAME: LazyLock<Regex> = LazyLock::new(|| {
@@ -78,6 +80,7 @@ static HOSTNAME: LazyLock<Regex> = LazyLock::new(|| {
     let unit_last = format!("(?:{W_NO_UNDERSCORE}|{r})");
     let label = format!("(?:{unit_last}|{unit_first}{unit_mid}*{unit_last})");
     Regex::new(&format!(r"(?i)\A{label}(?:\.{label})*\n?\z")).expect("static regex")
+    // ok: constant pattern, not input
 });
 
 /// `parse_address(address, allow_ranges=True)`: the host part and the port,
