@@ -757,6 +757,7 @@ fn compose_inner(
         let (event, span) = item.map_err(|e| perr(e.marker().line(), e.info().to_string()))?;
         let line = span.start.line().max(1) as u32;
         let col = span.start.col() as u32 + 1;
+        let is_map = matches!(event, Event::MappingStart(..));
         let finished: Option<(Rc<Raw>, usize)> = match event {
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => None,
             Event::DocumentStart(_) => {
@@ -800,7 +801,7 @@ fn compose_inner(
                 };
                 Some((Rc::new(raw), anchor))
             }
-            Event::SequenceStart(anchor, tag) => {
+            Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag) => {
                 if let Some((chars, lay)) = layout.as_mut() {
                     let flow = matches!(chars.get(span.start.index()), Some('[' | '{'));
                     lay.open.push(flow.then(|| span.start.line()));
@@ -811,33 +812,24 @@ fn compose_inner(
                         "document nested too deeply".to_string(),
                     ));
                 }
-                stack.push(Frame::Seq {
-                    line,
-                    col,
-                    tag: tag_string(&tag),
-                    anchor,
-                    items: Vec::new(),
-                });
-                None
-            }
-            Event::MappingStart(anchor, tag) => {
-                if let Some((chars, lay)) = layout.as_mut() {
-                    let flow = matches!(chars.get(span.start.index()), Some('[' | '{'));
-                    lay.open.push(flow.then(|| span.start.line()));
-                }
-                if stack.len() >= MAX_DEPTH {
-                    return Err(perr(
-                        span.start.line(),
-                        "document nested too deeply".to_string(),
-                    ));
-                }
-                stack.push(Frame::Map {
-                    line,
-                    col,
-                    tag: tag_string(&tag),
-                    anchor,
-                    pairs: Vec::new(),
-                    key: None,
+                let tag = tag_string(&tag);
+                stack.push(if is_map {
+                    Frame::Map {
+                        line,
+                        col,
+                        tag,
+                        anchor,
+                        pairs: Vec::new(),
+                        key: None,
+                    }
+                } else {
+                    Frame::Seq {
+                        line,
+                        col,
+                        tag,
+                        anchor,
+                        items: Vec::new(),
+                    }
                 });
                 None
             }
