@@ -276,17 +276,23 @@ impl Site {
         }
     }
 
-    /// Reads `dir`: `kubemagic.yml` if present, then every inventory found.
-    pub fn load(dir: &Path) -> Result<Site, SiteError> {
-        if !dir.is_dir() {
-            return Err(SiteError::NotADirectory(dir.to_path_buf()));
-        }
+    /// Opens `dir`: reads `kubemagic.yml` if present, but no inventory.
+    /// Enough for `plan` and `run`, which only need to know which
+    /// inventories exist ([`Site::discover`]); [`Site::load`] reads them too.
+    pub fn open(dir: &Path) -> Result<Site, SiteError> {
         let mut site = Site::new(dir);
+        // Also refuses a `dir` that is not a directory.
         if let Some((file, config, lines)) = load_config_with_lines(dir)? {
             site.config = config;
             site.config_ref_lines = lines;
             site.config_file = Some(file);
         }
+        Ok(site)
+    }
+
+    /// Reads `dir`: `kubemagic.yml` if present, then every inventory found.
+    pub fn load(dir: &Path) -> Result<Site, SiteError> {
+        let mut site = Site::open(dir)?;
         // The inventories are independent: read them on parallel threads
         // (a 5,000-host site must check within 200 ms).
         let found = site.discover()?;
