@@ -68,6 +68,10 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(exit) => exit.into(),
+        // The reader went away (`kubemagic ... | head`): nothing to report.
+        Err(output::CliError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             output::print_error(&e, cli.output);
             Exit::from_error(&e).into()
