@@ -143,11 +143,8 @@ pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
         command_timeout: duration("command-timeout", &c.command_timeout)?,
         defrag_timeout: duration("defrag-timeout", &c.defrag_timeout)?,
     };
-    let config = Config::resolve(&connect, &|k| std::env::var(k).ok()).map_err(cli_err)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
+    let config = Config::from_process_env(&connect).map_err(cli_err)?;
+    let rt = kubemagic_etcd::runtime()
         .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
     rt.block_on(async move {
         let cluster = Cluster::connect(config).await.map_err(cli_err)?;
@@ -218,13 +215,11 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
                     }
                 }
             }
-            Ok(
-                if r.failed() || (r.results.is_empty() && !r.skipped.is_empty()) {
-                    Exit::Failed
-                } else {
-                    Exit::Ok
-                },
-            )
+            Ok(if r.succeeded() {
+                Exit::Ok
+            } else {
+                Exit::Failed
+            })
         }
         Sub::Alarm {
             command: AlarmSub::List,
@@ -325,7 +320,7 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
         Sub::Recover { dry_run } => {
             let r = ops::recover(cluster, dry_run, &mut progress).await;
             match format {
-                OutputFormat::Json => print_json(&r)?,
+                OutputFormat::Json => print_json(&r.to_json()?)?,
                 OutputFormat::Text => print_recovery(&r),
             }
             Ok(if r.succeeded() {

@@ -263,6 +263,12 @@ fn normalise_endpoint(ep: &str, tls: bool) -> Result<String, EtcdError> {
 }
 
 impl Config {
+    /// [`Config::resolve`] with the process environment: what the CLI and
+    /// the Python module use.
+    pub fn from_process_env(args: &ConnectArgs) -> Result<Config, EtcdError> {
+        Config::resolve(args, &|k| std::env::var(k).ok())
+    }
+
     /// Resolves flags, environment (through `env`, so tests need not touch
     /// the process environment) and the env file into a configuration.
     pub fn resolve(

@@ -21,3 +21,12 @@ pub use config::{Config, ConnectArgs, EnvFile, Timeouts};
 pub use error::EtcdError;
 pub use model::{Alarm, AlarmKind, ClusterStatus, MemberId, MemberStatus};
 pub use ops::Progress;
+
+/// The tokio runtime the front ends drive this crate's async API with (two
+/// workers: members are queried concurrently, and this is a 2-core tool).
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+}

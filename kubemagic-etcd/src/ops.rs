@@ -344,6 +344,11 @@ impl DefragReport {
     pub fn failed(&self) -> bool {
         self.results.iter().any(|r| r.error.is_some())
     }
+
+    /// No member failed, and not every member was skipped.
+    pub fn succeeded(&self) -> bool {
+        !self.failed() && (!self.results.is_empty() || self.skipped.is_empty())
+    }
 }
 
 async fn defrag_member(m: &Member) -> Result<(), EtcdError> {
@@ -729,6 +734,24 @@ impl RecoveryReport {
     /// True when the cluster accepts writes again with no alarm left.
     pub fn succeeded(&self) -> bool {
         self.refusal.is_none() && self.stopped.is_none() && (self.dry_run || self.write_probe_ok)
+    }
+
+    /// True when recovery acted on the cluster's state (an alarm was present
+    /// or disarmed); never in a dry run. What Ansible reports as `changed`.
+    pub fn changed(&self) -> bool {
+        !self.dry_run && (!self.disarmed.is_empty() || !self.before.alarms.is_empty())
+    }
+
+    /// The report as `kubemagic etcd recover --output json` and
+    /// `kubemagic.etcd.recover` give it: every field plus the derived
+    /// `succeeded` and `changed`.
+    pub fn to_json(&self) -> Result<serde_json::Value, serde_json::Error> {
+        let mut value = serde_json::to_value(self)?;
+        if let serde_json::Value::Object(map) = &mut value {
+            map.insert("succeeded".into(), self.succeeded().into());
+            map.insert("changed".into(), self.changed().into());
+        }
+        Ok(value)
     }
 }
 

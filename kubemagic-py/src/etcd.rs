@@ -15,13 +15,9 @@ fn runtime() -> PyResult<&'static tokio::runtime::Runtime> {
     if let Some(rt) = RT.get() {
         return Ok(rt);
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            PyErr::new::<PyEtcdError, _>(format!("cannot start the async runtime: {e}"))
-        })?;
+    let rt = kubemagic_etcd::runtime().map_err(|e| {
+        PyErr::new::<PyEtcdError, _>(format!("cannot start the async runtime: {e}"))
+    })?;
     Ok(RT.get_or_init(|| rt))
 }
 
@@ -67,7 +63,7 @@ pub fn etcd_status<'py>(
     let rt = runtime()?;
     let result = py.detach(|| {
         rt.block_on(async {
-            let config = Config::resolve(&args, &|k| std::env::var(k).ok())?;
+            let config = Config::from_process_env(&args)?;
             let cluster = Cluster::connect(config).await?;
             Ok::<_, EtcdError>(ops::status(&cluster).await)
         })
@@ -94,19 +90,15 @@ pub fn etcd_recover<'py>(
     let rt = runtime()?;
     let result = py.detach(|| {
         rt.block_on(async {
-            let config = Config::resolve(&args, &|k| std::env::var(k).ok())?;
+            let config = Config::from_process_env(&args)?;
             let cluster = Cluster::connect(config).await?;
             let mut progress = |_: &kubemagic_etcd::Progress| {};
             Ok::<_, EtcdError>(ops::recover(&cluster, dry_run, &mut progress).await)
         })
     });
     let report = result.map_err(|e| etcd_error(py, &e))?;
-    let changed =
-        !report.dry_run && (!report.disarmed.is_empty() || !report.before.alarms.is_empty());
-    let mut value = serialize(&report)?;
-    if let serde_json::Value::Object(map) = &mut value {
-        map.insert("succeeded".into(), report.succeeded().into());
-        map.insert("changed".into(), changed.into());
-    }
+    let value = report
+        .to_json()
+        .map_err(|e| PyErr::new::<PyEtcdError, _>(format!("report not representable: {e}")))?;
     to_py(py, &value)
 }
