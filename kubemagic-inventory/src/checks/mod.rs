@@ -204,7 +204,7 @@ pub fn is_secret_name(name: &str) -> bool {
 fn collect_secrets(site: &Site) -> Vec<String> {
     fn walk(name: &str, v: &Value, out: &mut Vec<String>) {
         match v {
-            Value::Object(m) => {
+            Value::Object(m) if crate::yaml::value_str(v).is_none() => {
                 for (k, v) in m {
                     walk(k, v, out);
                 }
@@ -214,17 +214,18 @@ fn collect_secrets(site: &Site) -> Vec<String> {
                     walk(name, v, out);
                 }
             }
-            Value::String(s) if is_secret_name(name) && s.len() >= 3 => out.push(s.clone()),
-            Value::String(s)
-                if s.trim_start().starts_with('[') || s.trim_start().starts_with('{') =>
-            {
-                // INI inventories sometimes hold JSON-ish strings
-                // (openshift_master_identity_providers).
-                if let Ok(inner) = serde_json::from_str::<Value>(s) {
-                    walk(name, &inner, out);
+            // An `!unsafe` string is a string too, under the same name.
+            _ => match crate::yaml::value_str(v) {
+                Some(s) if is_secret_name(name) && s.len() >= 3 => out.push(s.to_string()),
+                Some(s) if s.trim_start().starts_with('[') || s.trim_start().starts_with('{') => {
+                    // INI inventories sometimes hold JSON-ish strings
+                    // (openshift_master_identity_providers).
+                    if let Ok(inner) = serde_json::from_str::<Value>(s) {
+                        walk(name, &inner, out);
+                    }
                 }
-            }
-            _ => {}
+                _ => {}
+            },
         }
     }
     let mut out = Vec::new();
@@ -251,17 +252,17 @@ fn collect_secrets(site: &Site) -> Vec<String> {
 /// A scalar as text (strings unquoted), for messages and comparisons.
 pub(crate) fn scalar(v: &Value) -> Option<String> {
     match v {
-        Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
-        _ => None,
+        // Strings, `!unsafe` ones included.
+        _ => crate::yaml::value_str(v).map(str::to_string),
     }
 }
 
 /// True when the value is an unrendered Jinja template: kubemagic does not
 /// evaluate templates, so checks skip such values rather than guess.
 pub(crate) fn is_template(v: &Value) -> bool {
-    matches!(v, Value::String(s) if s.contains("{{") || s.contains("{%"))
+    crate::yaml::value_str(v).is_some_and(|s| s.contains("{{") || s.contains("{%"))
 }
 
 /// The address kubespray uses for a node: `ip`, else `access_ip`, else
@@ -404,6 +405,41 @@ mod tests {
         }
         let f = run_all(&site);
         assert!(f.iter().any(|f| f.code == "KM103"));
+        assert!(
+            f.iter().all(|f| !f.message.contains("s3cr3tvalue")),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn unsafe_secret_values_never_reach_messages_either() {
+        use crate::site::InventoryKind;
+        let mut site = testutil::site();
+        let k = site.inventory_mut(InventoryKind::Kubespray);
+        for i in 1..=2 {
+            k.add_host(&format!("m{i}"), &["etcd", "kube_control_plane"]);
+        }
+        let unsafe_secret = serde_json::json!({"__ansible_unsafe": "s3cr3tvalue"});
+        for h in ["m1", "m2"] {
+            for (i, name) in ["etcd_quota_backend_bytes", "registry_password"]
+                .iter()
+                .enumerate()
+            {
+                testutil::set(
+                    &mut site,
+                    InventoryKind::Kubespray,
+                    h,
+                    name,
+                    unsafe_secret.clone(),
+                    "gv.yml",
+                    i as u32 + 1,
+                );
+            }
+        }
+        let f = run_all(&site);
+        // The quota is read through `!unsafe` (not silently skipped)...
+        assert!(f.iter().any(|f| f.code == "KM103"), "{f:?}");
+        // ...and the secret behind `!unsafe` is still scrubbed.
         assert!(
             f.iter().all(|f| !f.message.contains("s3cr3tvalue")),
             "{f:?}"
