@@ -10,7 +10,7 @@ pub mod finding;
 pub mod phase;
 pub mod site_config;
 
-pub use bytes::{ByteSize, ByteSizeError};
+pub use bytes::{ByteSize, ByteSizeError, Notation};
 pub use finding::{Finding, Origin, Severity};
 pub use phase::{Catalog, PhaseError, PhaseName, Plan, PlanRequest, SiteFacts};
 pub use site_config::{Flavor, SiteConfig, Upstream};

@@ -5,7 +5,7 @@
 //! variables, which win over the env file.
 
 use crate::error::EtcdError;
-use kubemagic_core::{ByteSize, Origin};
+use kubemagic_core::{ByteSize, Notation, Origin};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -404,11 +404,21 @@ impl Config {
             Some(f) => match f.get("ETCD_QUOTA_BACKEND_BYTES") {
                 Some(v) => {
                     let line = f.line("ETCD_QUOTA_BACKEND_BYTES");
-                    let bytes: ByteSize = v.parse().map_err(|e| EtcdError::EnvFile {
+                    let env_err = |message: String| EtcdError::EnvFile {
                         file: f.path.clone(),
                         line: line.unwrap_or(0) as usize,
-                        message: format!("ETCD_QUOTA_BACKEND_BYTES: {e}"),
-                    })?;
+                        message,
+                    };
+                    // etcd reads a plain byte count: `8Gi` here is the seed's
+                    // class of mistake, not a size to convert.
+                    let (bytes, notation) = ByteSize::parse_with_notation(v)
+                        .map_err(|e| env_err(format!("ETCD_QUOTA_BACKEND_BYTES: {e}")))?;
+                    if notation != Notation::Plain {
+                        return Err(env_err(format!(
+                            "ETCD_QUOTA_BACKEND_BYTES is `{v}`: etcd reads a plain byte count, write {} ({bytes})",
+                            bytes.as_u64()
+                        )));
+                    }
                     Some(ConfiguredQuota {
                         bytes,
                         origin: Origin::new(f.path.clone(), line),
@@ -507,6 +517,26 @@ ETCD_PEER_KEY_FILE=/etc/ssl/etcd/ssl/member-node1-key.pem
             err.to_string(),
             "/etc/etcd.env:2: expected KEY=value, found `this is not a var`"
         );
+    }
+
+    #[test]
+    fn quota_with_a_unit_in_env_file_is_an_error_naming_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = dir.path().join("etcd.env");
+        std::fs::write(
+            &env,
+            "ETCD_NAME=etcd3\nETCD_QUOTA_BACKEND_BYTES=8Gi\nETCDCTL_ENDPOINTS=http://127.0.0.1:2379\n",
+        )
+        .unwrap();
+        let args = ConnectArgs {
+            env_file: Some(env),
+            ..Default::default()
+        };
+        let err = Config::resolve(&args, &|_| None).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("etcd.env:2"), "{msg}");
+        assert!(msg.contains("8589934592"), "{msg}");
+        assert!(err.is_input_error());
     }
 
     #[test]
