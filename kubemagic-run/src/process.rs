@@ -102,7 +102,12 @@ pub(crate) fn run_streaming(
     let status = loop {
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(line) => on_line(line),
-            Err(mpsc::RecvTimeoutError::Timeout) | Err(mpsc::RecvTimeoutError::Disconnected) => {}
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            // Both pumps ended (the child closed its output) but the child
+            // may still run: poll it at the same pace instead of spinning.
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                std::thread::sleep(Duration::from_millis(100))
+            }
         }
         if cancel.load(Ordering::SeqCst) && interrupted_at.is_none() {
             signal_group(pid, rustix::process::Signal::INT);
