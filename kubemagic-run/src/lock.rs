@@ -62,24 +62,22 @@ impl SiteLock {
             host: hostname(),
             started: now(),
         };
+        let body = serde_json::to_vec(&me).map_err(|e| RunError::Io {
+            path: path.clone(),
+            source: e.into(),
+        })?;
         // Two attempts: the second after removing a stale lock.
         for _ in 0..2 {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(mut f) => {
-                    let body = serde_json::to_vec(&me).map_err(|e| RunError::Io {
-                        path: path.clone(),
-                        source: e.into(),
-                    })?;
-                    f.write_all(&body)
-                        .and_then(|_| f.sync_all())
-                        .map_err(RunError::io(&path))?;
-                    return Ok(SiteLock { path });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            // The holder is written to a temporary file first and linked into
+            // place only if no lock exists: a racing run never sees an empty
+            // lock, and a crash never leaves one.
+            let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(RunError::io(&dir))?;
+            tmp.write_all(&body)
+                .and_then(|_| tmp.as_file().sync_all())
+                .map_err(RunError::io(tmp.path()))?;
+            match tmp.persist_noclobber(&path) {
+                Ok(_) => return Ok(SiteLock { path }),
+                Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
                     let holder = read_holder(&path)?;
                     if holder.host == me.host && !pid_alive(holder.pid) {
                         match std::fs::remove_file(&path) {
@@ -90,7 +88,12 @@ impl SiteLock {
                     }
                     return Err(RunError::Locked { path, holder });
                 }
-                Err(e) => return Err(RunError::Io { path, source: e }),
+                Err(e) => {
+                    return Err(RunError::Io {
+                        path,
+                        source: e.error,
+                    })
+                }
             }
         }
         // Someone took a lock again right after we removed a stale one.
