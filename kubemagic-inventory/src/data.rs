@@ -63,10 +63,6 @@ pub struct InventoryData {
     /// (group, host) direct memberships: Ansible keeps a name set per group
     /// (`Group._hosts`); one set here keeps `add_host` O(1) on big groups.
     membership: HashSet<(GroupId, HostId)>,
-    /// Bumped on every change, so the source dispatcher can tell whether a
-    /// failed parser attempt touched the inventory before another plugin
-    /// is tried (Ansible never rolls back).
-    pub generation: u64,
     /// How `set_variable` combines a dict with an existing dict of the same
     /// name (Ansible calls `combine_vars` there, which honours
     /// `DEFAULT_HASH_BEHAVIOUR`).
@@ -92,7 +88,6 @@ impl InventoryData {
             host_index: IndexMap::new(),
             current_source: None,
             membership: HashSet::new(),
-            generation: 0,
             hash_behaviour: Default::default(),
         };
         inv.add_group("all", None);
@@ -121,7 +116,6 @@ impl InventoryData {
         if let Some(id) = self.group_id(name) {
             return id;
         }
-        self.generation += 1;
         let id = self.groups.len();
         self.groups.push(Group {
             name: name.to_string(),
@@ -158,7 +152,6 @@ impl InventoryData {
                 "Invalid empty host name provided".to_string(),
             ));
         }
-        self.generation += 1;
         let hid = match self.host_id(name) {
             Some(h) => h,
             None => {
@@ -193,7 +186,6 @@ impl InventoryData {
 
     /// `group.add_host(host)` in Ansible: membership plus the host's ancestor list.
     fn add_host_to_group(&mut self, g: GroupId, h: HostId) {
-        self.generation += 1;
         if self.membership.insert((g, h)) {
             self.groups[g].hosts.push(h);
         }
@@ -269,7 +261,6 @@ impl InventoryData {
                 self.groups[child].name, self.groups[parent].name
             )));
         }
-        self.generation += 1;
         self.groups[parent].children.push(child);
         let depth = self.groups[parent].depth + 1;
         self.raise_depth(child, depth);
@@ -319,7 +310,6 @@ impl InventoryData {
         value: Value,
         origin: Option<Origin>,
     ) -> Result<()> {
-        self.generation += 1;
         let hb = self.hash_behaviour;
         let vars = if let Some(g) = self.group_id(entity) {
             if key == "ansible_group_priority" {
@@ -357,7 +347,6 @@ impl InventoryData {
     /// becomes a child of `all`; hosts in no group but `all` go to `ungrouped`,
     /// and hosts in another group leave `ungrouped`.
     pub fn reconcile(&mut self) -> Result<()> {
-        self.generation += 1;
         self.current_source = None;
         for g in 0..self.groups.len() {
             if g != ALL && self.groups[g].parents.is_empty() {
@@ -385,11 +374,6 @@ impl InventoryData {
             }
         }
         Ok(())
-    }
-
-    /// The path of the source each host was first seen in.
-    pub fn host_source(&self, h: HostId) -> Option<&Path> {
-        self.hosts[h].source.as_deref()
     }
 }
 

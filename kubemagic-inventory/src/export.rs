@@ -206,11 +206,6 @@ pub fn to_python_json(v: &Value) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// `Vars` written as a sorted JSON object at `level`.
-pub fn write_vars<W: Write>(w: &mut W, vars: &Vars, level: usize) -> io::Result<()> {
-    write_sorted_object(w, vars.iter().map(|(k, v)| (k, &v.value)), level)
-}
-
 /// An object as `json.dumps(sort_keys=True, indent=4)` writes it: keys
 /// sorted, four spaces a level, `{}` when empty.
 fn write_sorted_object<'a, W: Write>(
@@ -343,18 +338,8 @@ pub fn py_repr(v: &Value) -> String {
             } else if let Some(u) = n.as_u64() {
                 u.to_string()
             } else {
-                let f = n.as_f64().unwrap_or(f64::NAN);
-                if f.is_nan() {
-                    "nan".into()
-                } else if f.is_infinite() {
-                    if f > 0.0 {
-                        "inf".into()
-                    } else {
-                        "-inf".into()
-                    }
-                } else {
-                    py_float_repr(f)
-                }
+                // serde_json numbers are finite: Python's repr(float) applies.
+                crate::pyliteral::py_float_repr(n.as_f64().unwrap_or(0.0), true, false)
             }
         }
         Value::String(s) => py_str_repr(s),

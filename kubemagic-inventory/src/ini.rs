@@ -142,35 +142,6 @@ pub fn py_splitlines(text: &str) -> Vec<&str> {
     out
 }
 
-/// Python's `repr()` of a str, for error messages that quote a name.
-fn py_repr(s: &str) -> String {
-    let q = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::new();
-    out.push(q);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == q => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(q);
-    out
-}
-
 struct IniParser<'a> {
     path: &'a Path,
     inv: &'a mut InventoryData,
@@ -303,12 +274,12 @@ impl IniParser<'_> {
             let msg = match decl.state {
                 State::Vars => format!(
                     "Section [{name}:vars] not valid for undefined group {}.",
-                    py_repr(name)
+                    crate::export::py_str_repr(name)
                 ),
                 _ => format!(
                     "Section [{}:children] includes undefined group {}.",
                     decl.parents.last().map_or("", String::as_str),
-                    py_repr(name)
+                    crate::export::py_str_repr(name)
                 ),
             };
             return Err(self.err(msg));
