@@ -81,24 +81,21 @@ struct Pending {
 
 /// Parses UTF-8 bytes; a line that is not UTF-8 is an error at that line.
 pub fn parse_ini_bytes(bytes: &[u8], path: &Path, inv: &mut InventoryData) -> Result<()> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => parse_ini(text, path, inv),
-        Err(e) => {
-            let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default();
-            let n = py_splitlines(valid).len();
-            // The bad byte starts a new line if the valid prefix ended with a break.
-            let line = if valid.is_empty() || valid.ends_with(is_line_break) {
-                n + 1
-            } else {
-                n
-            };
-            Err(InventoryError::parse(
-                path,
-                Some(u32::try_from(line).unwrap_or(u32::MAX)),
-                "this line is not valid UTF-8 (inventory files must be UTF-8 encoded)",
-            ))
-        }
-    }
+    let text = crate::sources::decode_utf8(bytes.to_vec(), path)?;
+    parse_ini(&text, path, inv)
+}
+
+/// The 1-based line on which the byte right after `valid` stands, with
+/// Python's line breaks (what the INI plugin counts).
+pub(crate) fn line_after(valid: &str) -> u32 {
+    let n = py_splitlines(valid).len();
+    // The next byte starts a new line if `valid` ended with a break.
+    let line = if valid.is_empty() || valid.ends_with(is_line_break) {
+        n + 1
+    } else {
+        n
+    };
+    u32::try_from(line).unwrap_or(u32::MAX)
 }
 
 /// Characters at which Python's `str.splitlines()` breaks.

@@ -132,13 +132,7 @@ fn parse_source(path: &Path, data: &mut InventoryData, processed: &mut Vec<PathB
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| InventoryError::io(path, e))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        InventoryError::parse(
-            path,
-            None,
-            format!("inventory source is not valid UTF-8: {e}"),
-        )
-    })?;
+    let text = decode_utf8(bytes, path)?;
     data.current_source = Some(std::sync::Arc::from(path));
     let result = parse_file(path, &text, data);
     data.current_source = None;
@@ -216,6 +210,20 @@ fn parse_host_list(list: &str, data: &mut InventoryData) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A file's bytes as UTF-8 text; the error names the first line that is not
+/// UTF-8, for inventory sources and vars files alike.
+pub(crate) fn decode_utf8(bytes: Vec<u8>, path: &Path) -> Result<String> {
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let valid = std::str::from_utf8(&bytes[..e.utf8_error().valid_up_to()]).unwrap_or_default();
+        InventoryError::parse(
+            path,
+            Some(crate::ini::line_after(valid)),
+            "this line is not valid UTF-8 (inventory files must be UTF-8 encoded)",
+        )
+    })
 }
 
 #[cfg(test)]

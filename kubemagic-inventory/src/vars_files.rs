@@ -162,9 +162,7 @@ impl VarsStore {
             return Ok(v.clone());
         }
         let bytes = std::fs::read(path).map_err(|e| InventoryError::io(path, e))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            InventoryError::parse(path, None, format!("vars file is not valid UTF-8: {e}"))
-        })?;
+        let text = crate::sources::decode_utf8(bytes, path)?;
         let vars = crate::yaml::load_vars_file(&text, path)?;
         let vars = vars.filter(|v| !v.is_empty()).map(Arc::new);
         self.loaded.insert(path.to_path_buf(), vars.clone());
