@@ -3,7 +3,7 @@
 use crate::output::{print_json, CliError, Exit, OutputFormat};
 use kubemagic_core::{Finding, Severity};
 use kubemagic_inventory::checks;
-use kubemagic_inventory::site::{Site, SiteError};
+use kubemagic_inventory::site::Site;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -14,10 +14,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
-    let site = Site::load(&args.site).map_err(|e| match e {
-        SiteError::Inventory(ie) => CliError::Inventory(ie),
-        other => CliError::Site(other),
-    })?;
+    // A SiteError carries the file and line of inventory errors too.
+    let site = Site::load(&args.site)?;
     let findings = checks::run_all(&site);
     match format {
         OutputFormat::Json => print_json(&serde_json::json!({ "findings": findings }))?,

@@ -3,7 +3,7 @@
 use crate::convert::to_py;
 use crate::errors::{inventory_error, with_location, CheckError};
 use kubemagic_inventory::checks;
-use kubemagic_inventory::site::{Site, SiteError};
+use kubemagic_inventory::site::SiteError;
 use pyo3::prelude::*;
 use std::path::PathBuf;
 
@@ -14,7 +14,7 @@ use std::path::PathBuf;
 #[pyfunction]
 pub fn check<'py>(py: Python<'py>, site: PathBuf) -> PyResult<Vec<Bound<'py, PyAny>>> {
     // Reading every inventory of the site is file I/O: release the GIL.
-    let findings = py.detach(|| Site::load(&site).map(|s| checks::run_all(&s)));
+    let findings = py.detach(|| checks::check_site(&site));
     let findings = match findings {
         Ok(f) => f,
         Err(SiteError::Inventory(e)) => return Err(inventory_error(py, &e)),

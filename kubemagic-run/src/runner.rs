@@ -15,7 +15,7 @@ use crate::lock::SiteLock;
 use crate::process::{run_streaming, Exit};
 use crate::RunError;
 use kubemagic_core::phase::{PhaseKind, Plan, PlannedPhase, PlannedStep};
-use kubemagic_core::{Finding, Severity, SiteConfig};
+use kubemagic_core::{Finding, SiteConfig};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -231,7 +231,7 @@ pub fn run(
         findings = pre_check
             .check(site, config)
             .map_err(RunError::CheckUnavailable)?;
-        if findings.iter().any(|f| f.severity == Severity::Error) {
+        if kubemagic_core::finding::has_errors(&findings) {
             return Err(RunError::CheckFailed { findings });
         }
     }
