@@ -99,15 +99,7 @@ fn run_inner(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
             std::mem::forget(inv);
         }
         Sub::Host { src, host } => {
-            let inv = src.load()?;
-            let hosts = inv.select(&host)?;
-            if hosts.len() != 1 {
-                return Err(CliError::Input(
-                    "You must pass a single valid host to --host parameter".into(),
-                ));
-            }
-            let vars = inv.host_vars(hosts[0])?;
-            let v = kubemagic_inventory::export::host_value(&vars);
+            let v = src.load()?.ansible_host(&host)?;
             let mut w = stdout.lock();
             w.write_all(kubemagic_inventory::export::to_python_json(&v).as_bytes())?;
         }
@@ -118,8 +110,7 @@ fn run_inner(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
             match format {
                 OutputFormat::Text => writeln!(w, "{text}")?,
                 OutputFormat::Json => {
-                    let start = group.as_deref().unwrap_or("all");
-                    let v = graph_json(&inv, start, vars)?;
+                    let v = inv.graph_value(group.as_deref(), vars)?;
                     serde_json::to_writer_pretty(&mut w, &v)?;
                     writeln!(w)?;
                 }
@@ -143,50 +134,4 @@ fn run_inner(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
         }
     }
     Ok(Exit::Ok)
-}
-
-/// The graph as a tree: `{"name", "hosts": [..], "children": [..], "vars"?}`.
-fn graph_json(
-    inv: &Inventory,
-    group: &str,
-    with_vars: bool,
-) -> Result<serde_json::Value, CliError> {
-    let mut node = serde_json::Map::new();
-    node.insert("name".into(), group.into());
-    let children = inv
-        .data
-        .group(group)
-        .map(|g| g.children.clone())
-        .unwrap_or_default();
-    let hosts: Vec<String> = match inv.data.group(group) {
-        Some(g) if group != "all" => g
-            .hosts
-            .iter()
-            .map(|&h| inv.data.hosts[h].name.clone())
-            .collect(),
-        Some(_) => Vec::new(),
-        None => {
-            return Err(CliError::Input(
-                "Pattern must be valid group name when using --graph".into(),
-            ))
-        }
-    };
-    let mut kids = Vec::new();
-    for c in children {
-        kids.push(graph_json(
-            inv,
-            &inv.data.groups[c].name.clone(),
-            with_vars,
-        )?);
-    }
-    node.insert("children".into(), kids.into());
-    node.insert("hosts".into(), hosts.into());
-    if with_vars {
-        let vars = inv.group_vars(group)?;
-        node.insert(
-            "vars".into(),
-            kubemagic_inventory::export::vars_to_value(&vars),
-        );
-    }
-    Ok(serde_json::Value::Object(node))
 }

@@ -399,6 +399,42 @@ pub fn graph(inv: &Inventory, group: &str, with_vars: bool) -> Result<String> {
     Ok(lines.join("\n"))
 }
 
+/// The `--graph` tree as a value, for `--output json` and Python:
+/// `{"name", "children": [..], "hosts": [..], "vars"?}` (group vars only;
+/// `all` lists no hosts, as in the text graph).
+pub fn graph_value(inv: &Inventory, group: &str, with_vars: bool) -> Result<Value> {
+    let g = inv.data.group_id(group).ok_or_else(|| {
+        InventoryError::Model("Pattern must be valid group name when using --graph".into())
+    })?;
+    Ok(graph_node(inv, g, with_vars))
+}
+
+fn graph_node(inv: &Inventory, g: GroupId, with_vars: bool) -> Value {
+    let group = &inv.data.groups[g];
+    let mut node = Map::new();
+    node.insert("name".into(), group.name.clone().into());
+    let children: Vec<Value> = group
+        .children
+        .iter()
+        .map(|&c| graph_node(inv, c, with_vars))
+        .collect();
+    node.insert("children".into(), children.into());
+    let hosts: Vec<Value> = if g == ALL {
+        Vec::new()
+    } else {
+        group
+            .hosts
+            .iter()
+            .map(|&h| inv.data.hosts[h].name.clone().into())
+            .collect()
+    };
+    node.insert("hosts".into(), hosts.into());
+    if with_vars {
+        node.insert("vars".into(), vars_to_value(&inv.group_vars_by_id(g)));
+    }
+    Value::Object(node)
+}
+
 fn graph_name(name: &str, depth: usize) -> String {
     if depth > 0 {
         format!("{}--{}", "  |".repeat(depth), name)

@@ -472,6 +472,22 @@ impl Inventory {
         crate::export::graph(self, group.unwrap_or("all"), with_vars)
     }
 
+    /// The same graph as a tree value (see [`crate::export::graph_value`]).
+    pub fn graph_value(&self, group: Option<&str>, with_vars: bool) -> Result<Value> {
+        crate::export::graph_value(self, group.unwrap_or("all"), with_vars)
+    }
+
+    /// `ansible-inventory --host PATTERN`: the pattern must select exactly
+    /// one host; its variables as `--host` prints them.
+    pub fn ansible_host(&self, pattern: &str) -> Result<Value> {
+        match self.select(pattern)?.as_slice() {
+            [host] => Ok(crate::export::host_value(&self.host_vars(host)?)),
+            _ => Err(InventoryError::Model(
+                "You must pass a single valid host to --host parameter".into(),
+            )),
+        }
+    }
+
     /// Every group_vars/host_vars file or folder found beside the sources
     /// and the playbook dir.
     pub fn vars_files(&self) -> &[VarsFileEntry] {
