@@ -30,6 +30,20 @@ pub enum HashBehaviour {
     Merge,
 }
 
+/// `DEFAULT_HASH_BEHAVIOUR` as Ansible spells it: `replace` or `merge`.
+impl std::str::FromStr for HashBehaviour {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<HashBehaviour, String> {
+        match s {
+            "replace" => Ok(HashBehaviour::Replace),
+            "merge" => Ok(HashBehaviour::Merge),
+            other => Err(format!(
+                "hash_behaviour must be \"replace\" or \"merge\", not {other:?}"
+            )),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     /// `--playbook-dir`: its group_vars/host_vars are read too (after the

@@ -31,15 +31,8 @@ impl Inventory {
         playbook_dir: Option<PathBuf>,
         hash_behaviour: &str,
     ) -> PyResult<Self> {
-        let hash_behaviour = match hash_behaviour {
-            "replace" => HashBehaviour::Replace,
-            "merge" => HashBehaviour::Merge,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "hash_behaviour must be \"replace\" or \"merge\", not {other:?}"
-                )))
-            }
-        };
+        let hash_behaviour: HashBehaviour =
+            hash_behaviour.parse().map_err(PyValueError::new_err)?;
         if sources.is_empty() {
             return Err(PyValueError::new_err(
                 "sources must name at least one inventory",
