@@ -51,10 +51,11 @@ fn as_u32(v: &Value) -> Option<u32> {
     }
 }
 
+/// The host's address, read as the site checks read it.
 fn host_ip(vars: &Map<String, Value>) -> Option<IpAddr> {
-    ["ansible_host", "ip", "access_ip"]
+    kubemagic_inventory::site::NODE_ADDRESS_VARS
         .iter()
-        .find_map(|k| var_str(vars, k).and_then(|s| s.parse().ok()))
+        .find_map(|k| var_str(vars, k).and_then(|s| s.trim().parse().ok()))
 }
 
 /// The model from resolved inventory variables: `mons` and `osds` are

@@ -260,6 +260,11 @@ impl SiteError {
     }
 }
 
+/// The variables that give a node's address, in kubespray's order (`ip`,
+/// else `access_ip`, else `ansible_host`). One list for every reader (site
+/// checks, Ceph monitors), so they never disagree on a host's address.
+pub const NODE_ADDRESS_VARS: [&str; 3] = ["ip", "access_ip", "ansible_host"];
+
 /// Inventory file names kubespray accepts inside `inventory/<name>/`, in the
 /// order we prefer them.
 const KUBESPRAY_SOURCES: [&str; 4] = ["hosts.yml", "hosts.yaml", "inventory.ini", "hosts.ini"];

@@ -268,7 +268,7 @@ pub(crate) fn is_template(v: &Value) -> bool {
 /// The address kubespray uses for a node: `ip`, else `access_ip`, else
 /// `ansible_host`, else the name when it is an address.
 pub(crate) fn node_address(inv: &crate::site::SiteInventory, host: &str) -> Option<IpAddr> {
-    for name in ["ip", "access_ip", "ansible_host"] {
+    for name in crate::site::NODE_ADDRESS_VARS {
         if let Some(v) = inv.var(host, name) {
             if let Some(ip) = scalar(&v.value).and_then(|s| s.trim().parse::<IpAddr>().ok()) {
                 return Some(ip);
