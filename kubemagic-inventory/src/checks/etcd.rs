@@ -89,16 +89,9 @@ fn quota(inv: &SiteInventory, out: &mut Vec<Finding>) {
     // Effective quota per host; the winning variable reported once per origin.
     let mut per_host: Vec<(&str, ByteSize, &crate::value::Var)> = Vec::new();
     // Each (definition, code) is reported once, not once per inheriting host.
-    let mut reported: Vec<(Option<kubemagic_core::Origin>, &'static str)> = Vec::new();
-    let mut once = |origin: &Option<kubemagic_core::Origin>, code: &'static str| {
-        let key = (origin.clone(), code);
-        if reported.contains(&key) {
-            false
-        } else {
-            reported.push(key);
-            true
-        }
-    };
+    let mut reported = super::Once::default();
+    let mut once =
+        |origin: &Option<kubemagic_core::Origin>, code: &'static str| reported.first(origin, code);
     for h in &hosts {
         let Some(var) = inv.var(h, QUOTA) else {
             continue;

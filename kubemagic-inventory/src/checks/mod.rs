@@ -249,6 +249,19 @@ fn collect_secrets(site: &Site) -> Vec<String> {
     out
 }
 
+/// Remembers which (definition, key) pairs were already reported: hosts
+/// inherit the same definition, and its finding belongs to it once, not
+/// once per host. Hashed, so a 5,000-host site stays linear.
+#[derive(Default)]
+pub(crate) struct Once<'a>(std::collections::HashSet<(Option<kubemagic_core::Origin>, &'a str)>);
+
+impl<'a> Once<'a> {
+    /// True the first time this definition is seen with this key.
+    pub(crate) fn first(&mut self, origin: &Option<kubemagic_core::Origin>, key: &'a str) -> bool {
+        self.0.insert((origin.clone(), key))
+    }
+}
+
 /// A scalar as text (strings unquoted), for messages and comparisons.
 pub(crate) fn scalar(v: &Value) -> Option<String> {
     match v {

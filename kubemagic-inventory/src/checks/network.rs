@@ -138,15 +138,14 @@ fn proxies(k: &SiteInventory, out: &mut Vec<Finding>) {
     if !proxied {
         return;
     }
-    let mut done: Vec<Option<Origin>> = Vec::new();
+    let mut done = super::Once::default();
     for h in &hosts {
         let Some(var) = k.var(h, "no_proxy") else {
             continue;
         };
-        if done.contains(&var.origin) || is_template(&var.value) {
+        if is_template(&var.value) || !done.first(&var.origin, "no_proxy") {
             continue;
         }
-        done.push(var.origin.clone());
         let Some(text) = scalar(&var.value).or_else(|| match &var.value {
             Value::Array(_) => Some(string_list(&var.value).join(",")),
             _ => None,

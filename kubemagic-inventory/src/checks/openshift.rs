@@ -120,13 +120,12 @@ fn node_groups(inv: &SiteInventory, out: &mut Vec<Finding>) {
 }
 
 fn identity_providers(inv: &SiteInventory, out: &mut Vec<Finding>) {
-    let mut done: Vec<Option<Origin>> = Vec::new();
+    let mut done = super::Once::default();
     for (h, vars) in &inv.hosts {
         let Some(var) = vars.get(IDP) else { continue };
-        if done.contains(&var.origin) {
+        if !done.first(&var.origin, IDP) {
             continue;
         }
-        done.push(var.origin.clone());
         let Some(Value::Array(providers)) = structured(&var.value) else {
             out.push(at_var(
                 finding(
@@ -236,14 +235,13 @@ fn ldap_provider(inv: &SiteInventory, h: &str, var: &Var, p: &Value, out: &mut V
 }
 
 fn removed(inv: &SiteInventory, out: &mut Vec<Finding>) {
-    let mut done: Vec<(Option<Origin>, &str)> = Vec::new();
+    let mut done = super::Once::default();
     for (h, vars) in &inv.hosts {
         for (name, instead) in REMOVED {
             let Some(var) = vars.get(*name) else { continue };
-            if done.contains(&(var.origin.clone(), name)) {
+            if !done.first(&var.origin, name) {
                 continue;
             }
-            done.push((var.origin.clone(), name));
             out.push(at_var(
                 finding(
                     "KM704",

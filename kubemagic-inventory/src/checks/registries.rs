@@ -28,7 +28,7 @@ pub fn check(site: &Site) -> Vec<Finding> {
         .upstreams
         .get("kubespray")
         .map(|u| u.git_ref.as_str());
-    let mut done = Vec::new();
+    let mut done = super::Once::default();
     for (host, vars) in &k.hosts {
         let manager = vars.get("container_manager").and_then(|v| scalar(&v.value));
         let version_var = vars.get("containerd_version");
@@ -69,10 +69,9 @@ pub fn check(site: &Site) -> Vec<Finding> {
             let Some(why) = insecure(name, &var.value) else {
                 continue;
             };
-            if done.contains(&(var.origin.clone(), name)) {
+            if !done.first(&var.origin, name) {
                 continue;
             }
-            done.push((var.origin.clone(), name));
             out.push(at_var(
                 finding(
                     "KM401",
