@@ -65,19 +65,15 @@ fn host_origin(inv: &SiteInventory, h: &str) -> Origin {
         .unwrap_or_else(|| Origin::new(inv.path.clone(), None))
 }
 
-/// A value that an INI inventory may hold as a string: parse it as JSON
-/// (or a Python literal with single quotes) when it is not typed already.
+/// A value that an INI inventory may hold as a string: parse it as JSON,
+/// else as the Python literal Ansible's own `ast.literal_eval` would read
+/// (single quotes, `True`), when it is not typed already.
 fn structured(v: &Value) -> Option<Value> {
-    match v {
-        Value::String(s) => serde_json::from_str(s).ok().or_else(|| {
-            serde_json::from_str(
-                &s.replace('\'', "\"")
-                    .replace("True", "true")
-                    .replace("False", "false"),
-            )
+    match crate::yaml::value_str(v) {
+        Some(s) => serde_json::from_str(s)
             .ok()
-        }),
-        other => Some(other.clone()),
+            .or_else(|| crate::pyliteral::literal_eval(s).ok()),
+        None => Some(v.clone()),
     }
 }
 
@@ -258,6 +254,17 @@ fn removed(inv: &SiteInventory, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn python_literal_strings_with_apostrophes_are_read_whole() {
+        let v = structured(&serde_json::json!(
+            "[{'name': 'ldap', 'bindDN': \"cn=O'Brien\", 'insecure': True}]"
+        ));
+        assert_eq!(
+            v,
+            Some(serde_json::json!([{"name": "ldap", "bindDN": "cn=O'Brien", "insecure": true}]))
+        );
+    }
     use crate::checks::testutil::*;
     use serde_json::json;
 
