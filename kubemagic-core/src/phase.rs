@@ -229,13 +229,6 @@ impl SiteFacts {
     }
 }
 
-fn flavor_name(f: Flavor) -> &'static str {
-    match f {
-        Flavor::Kubespray => "kubespray",
-        Flavor::Openshift => "openshift",
-    }
-}
-
 fn name(s: &str) -> PhaseName {
     // Only called on the literals of the default catalog, which are valid
     // (proved by `default_catalog_is_valid`).
@@ -579,11 +572,7 @@ impl Catalog {
         let a = &p.applies_when;
         if let Some(f) = a.flavor {
             if f != facts.flavor {
-                return Some(format!(
-                    "{} only, and this site is {}",
-                    flavor_name(f),
-                    flavor_name(facts.flavor)
-                ));
+                return Some(format!("{} only, and this site is {}", f, facts.flavor));
             }
         }
         if let Some(c) = a.ceph {
@@ -621,7 +610,7 @@ impl Catalog {
         let a = &p.applies_when;
         let mut why = vec![];
         if let Some(f) = a.flavor {
-            why.push(format!("site flavor is {}", flavor_name(f)));
+            why.push(format!("site flavor is {}", f));
         }
         if a.ceph.is_some() {
             why.push(facts.ceph_evidence.clone());

@@ -17,6 +17,16 @@ pub enum Flavor {
     Openshift,
 }
 
+/// The name as kubemagic.yml writes it.
+impl std::fmt::Display for Flavor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Flavor::Kubespray => "kubespray",
+            Flavor::Openshift => "openshift",
+        })
+    }
+}
+
 /// An upstream Ansible project pinned to a ref (tag, commit or branch).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
