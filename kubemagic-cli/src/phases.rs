@@ -6,8 +6,8 @@ use crate::output::{print_json, CliError, Exit, OutputFormat};
 use kubemagic_core::phase::{Plan, PlanRequest};
 use kubemagic_core::Severity;
 use kubemagic_run::{
-    init_site, load_site_config, plan_site, PhaseStatus, RunError, RunEvent, RunObserver,
-    RunOptions, RunOutcome, RunReport, SiteLock, StepStatus, SyncAction,
+    plan_site, PhaseStatus, RunError, RunEvent, RunObserver, RunOptions, RunOutcome, RunReport,
+    StepStatus, SyncAction,
 };
 use std::io::Write;
 use std::path::PathBuf;
@@ -58,6 +58,7 @@ fn cli_error(e: RunError) -> CliError {
     match e {
         RunError::Site(se) => CliError::Site(se),
         RunError::Config { .. }
+        | RunError::NoUpstreams { .. }
         | RunError::Phase(_)
         | RunError::Journal { .. }
         | RunError::BadLock { .. } => CliError::Input(e.to_string()),
@@ -329,16 +330,7 @@ pub fn run(args: RunArgs, format: OutputFormat) -> Result<Exit, CliError> {
 }
 
 pub fn init(args: InitArgs, format: OutputFormat) -> Result<Exit, CliError> {
-    let config = load_site_config(&args.site).map_err(cli_error)?;
-    if config.upstreams.is_empty() {
-        return Err(CliError::Input(format!(
-            "{}: kubemagic.yml pins no upstreams (add `upstreams: {{kubespray: {{url: ..., ref: ...}}}}`)",
-            args.site.display()
-        )));
-    }
-    // A run may be checking out or deploying right now: never under it.
-    let _lock = SiteLock::acquire(&args.site).map_err(cli_error)?;
-    let synced = init_site(&args.site, &config).map_err(cli_error)?;
+    let synced = kubemagic_run::init(&args.site).map_err(cli_error)?;
     match format {
         OutputFormat::Json => print_json(&serde_json::json!({ "upstreams": synced }))?,
         OutputFormat::Text => {

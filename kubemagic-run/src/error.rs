@@ -39,6 +39,8 @@ pub enum RunError {
     CheckUnavailable(String),
     #[error("upstream {name}: {message}")]
     Upstream { name: String, message: String },
+    #[error("{}: kubemagic.yml pins no upstreams (add `upstreams: {{kubespray: {{url: ..., ref: ...}}}}`)", site.display())]
+    NoUpstreams { site: PathBuf },
 }
 
 impl RunError {

@@ -234,3 +234,17 @@ pub fn init_site(site: &Path, config: &SiteConfig) -> Result<Vec<UpstreamSync>, 
         .map(|(name, u)| sync_upstream(site, name, u))
         .collect()
 }
+
+/// `kubemagic init`: checks out every upstream kubemagic.yml pins, under the
+/// site's lock (a run may be checking out or deploying right now). A site
+/// that pins nothing is an error rather than a silent no-op.
+pub fn init(site: &Path) -> Result<Vec<UpstreamSync>, RunError> {
+    let config = crate::load_site_config(site)?;
+    if config.upstreams.is_empty() {
+        return Err(RunError::NoUpstreams {
+            site: site.to_path_buf(),
+        });
+    }
+    let _lock = crate::SiteLock::acquire(site)?;
+    init_site(site, &config)
+}

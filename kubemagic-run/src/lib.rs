@@ -15,7 +15,7 @@ pub mod runner;
 pub mod site;
 
 pub use error::RunError;
-pub use init::{init_site, sync_upstream, SyncAction, UpstreamSync};
+pub use init::{init, init_site, sync_upstream, SyncAction, UpstreamSync};
 pub use journal::{Journal, JournalEntry, StepOutcome};
 pub use lock::{LockHolder, SiteLock};
 pub use runner::{
