@@ -363,20 +363,25 @@ pub fn fnmatch_translate(pat: &str) -> String {
     res
 }
 
-/// `_match_list`: names matching a glob, or a regex after `~`, matched at
-/// the start as Python's `re.match` does.
-fn match_list<'a, I: Iterator<Item = (usize, &'a str)>>(
-    items: I,
-    pattern: &str,
-) -> Result<Vec<usize>> {
+/// The regex of `_match_list`: a glob, or a regex after `~`, matched at the
+/// start as Python's `re.match` does. Compiled once per pattern.
+fn pattern_regex(pattern: &str) -> Result<Regex> {
     let src = match pattern.strip_prefix('~') {
         Some(rx) => format!("^(?:{rx})"),
         None => format!("^(?s:{})$", fnmatch_translate(pattern)),
     };
-    let re = Regex::new(&src).map_err(|_| InventoryError::Pattern {
+    Regex::new(&src).map_err(|_| InventoryError::Pattern {
         pattern: pattern.to_string(),
         message: format!("Invalid host list pattern: {pattern}"),
-    })?;
+    })
+}
+
+/// `_match_list`: the ids of the names the pattern's regex matches.
+fn match_list<'a, I: Iterator<Item = (usize, &'a str)>>(
+    items: I,
+    re: &Regex,
+    pattern: &str,
+) -> Result<Vec<usize>> {
     let mut out = Vec::new();
     for (id, name) in items {
         match re.is_match(name) {
@@ -397,11 +402,13 @@ fn match_list<'a, I: Iterator<Item = (usize, &'a str)>>(
 /// names when no group matched or the pattern is a regex or glob.
 fn enumerate_matches(data: &InventoryData, pattern: &str) -> Result<Vec<HostId>> {
     let mut results = Vec::new();
+    let re = pattern_regex(pattern)?;
     let groups = match_list(
         data.groups
             .iter()
             .enumerate()
             .map(|(i, g)| (i, g.name.as_str())),
+        &re,
         pattern,
     )?;
     for &g in &groups {
@@ -415,6 +422,7 @@ fn enumerate_matches(data: &InventoryData, pattern: &str) -> Result<Vec<HostId>>
                 .iter()
                 .enumerate()
                 .map(|(i, h)| (i, h.name.as_str())),
+            &re,
             pattern,
         )?;
         results.extend(hosts);
