@@ -2,8 +2,8 @@
 
 use crate::output::{print_json, CliError, Exit, OutputFormat};
 use kubemagic_core::{Finding, Severity};
-use kubemagic_inventory::checks;
-use kubemagic_inventory::site::Site;
+use kubemagic_site::checks;
+use kubemagic_site::site::Site;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 

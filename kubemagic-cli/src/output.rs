@@ -40,7 +40,7 @@ pub enum CliError {
     #[error(transparent)]
     Inventory(#[from] kubemagic_inventory::InventoryError),
     #[error(transparent)]
-    Site(#[from] kubemagic_inventory::site::SiteError),
+    Site(#[from] kubemagic_site::site::SiteError),
     #[error("cannot write output: {0}")]
     Io(#[from] std::io::Error),
     #[error("cannot serialise output: {0}")]

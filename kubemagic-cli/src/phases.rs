@@ -296,7 +296,7 @@ pub fn run(args: RunArgs, format: OutputFormat) -> Result<Exit, CliError> {
     let mut printer = Printer::new(format == OutputFormat::Json, args.dry_run);
     // The pre-run check is `kubemagic check` on the same site.
     let pre_check = |site: &std::path::Path, _: &kubemagic_core::SiteConfig| {
-        kubemagic_inventory::checks::check_site(site).map_err(|e| e.to_string())
+        kubemagic_site::checks::check_site(site).map_err(|e| e.to_string())
     };
     let result = kubemagic_run::run(
         &args.site,

@@ -1,7 +1,7 @@
 //! `kubemagic.yml`: the optional description of a site.
 //!
 //! Pure types only. Reading the file (YAML, typed as Ansible types YAML) is
-//! done by `kubemagic_inventory::site`, which deserialises into these types
+//! done by `kubemagic_site::site`, which deserialises into these types
 //! through `serde_json::Value`. Every field has a default so that a site
 //! without `kubemagic.yml` still works.
 

@@ -2,8 +2,8 @@
 
 use crate::convert::to_py;
 use crate::errors::{inventory_error, with_location, CheckError};
-use kubemagic_inventory::checks;
-use kubemagic_inventory::site::SiteError;
+use kubemagic_site::checks;
+use kubemagic_site::site::SiteError;
 use pyo3::prelude::*;
 use std::path::PathBuf;
 

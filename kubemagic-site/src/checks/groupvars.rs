@@ -7,7 +7,7 @@
 //! cluster is deployed with defaults without a word.
 
 use super::finding;
-use crate::inventory::VarsKind;
+use kubemagic_inventory::VarsKind;
 use crate::site::{Role, Site};
 use kubemagic_core::{Finding, Origin, Severity};
 
@@ -90,7 +90,7 @@ fn closest<'a>(name: &str, groups: impl Iterator<Item = &'a str>) -> Option<&'a 
 mod tests {
     use super::*;
     use crate::checks::testutil::*;
-    use crate::inventory::VarsFileEntry;
+    use kubemagic_inventory::VarsFileEntry;
     use crate::site::InventoryKind;
 
     fn with_group_vars(group_in_inventory: &str, vars_name: &str) -> Site {

@@ -7,7 +7,7 @@
 
 use super::{at_var, finding, is_template, scalar};
 use crate::site::{InventoryKind, Site};
-use crate::value::Value;
+use kubemagic_inventory::Value;
 use kubemagic_core::Finding;
 
 /// kubespray variables describing registries for containerd.

@@ -3,7 +3,7 @@
 
 use super::{at_var, finding, is_template, node_address, scalar, string_list};
 use crate::site::{InventoryKind, Role, Site, SiteInventory};
-use crate::value::{Value, Var};
+use kubemagic_inventory::{Value, Var};
 use ipnet::IpNet;
 use kubemagic_core::{Finding, Origin};
 use std::net::IpAddr;

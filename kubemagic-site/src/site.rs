@@ -10,10 +10,10 @@
 //! tests can feed with hand-built sites; [`Site::load`] fills it from the
 //! inventory engine.
 
-use crate::error::InventoryError;
-use crate::inventory::{Inventory, LoadOptions, VarsFileEntry};
-use crate::value::{Value, Var, Vars};
-use crate::yaml::{Node, NodeKind};
+use kubemagic_inventory::InventoryError;
+use kubemagic_inventory::{Inventory, LoadOptions, VarsFileEntry};
+use kubemagic_inventory::{Value, Var, Vars};
+use kubemagic_inventory::yaml::{Node, NodeKind};
 use indexmap::{IndexMap, IndexSet};
 use kubemagic_core::{Origin, SiteConfig};
 use std::collections::BTreeMap;
@@ -547,7 +547,7 @@ fn read_config(file: &Path) -> Result<(SiteConfig, BTreeMap<String, u32>), SiteE
         path: file.to_path_buf(),
         source,
     })?;
-    let Some(node) = crate::yaml::load_nodes(&text, file)? else {
+    let Some(node) = kubemagic_inventory::yaml::load_nodes(&text, file)? else {
         return Ok((SiteConfig::default(), BTreeMap::new()));
     };
     let value = node.to_value(file)?;
