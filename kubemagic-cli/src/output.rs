@@ -64,19 +64,28 @@ pub fn print_error(e: &CliError, format: OutputFormat) {
                 CliError::Site(se) => (se.file().map(|p| p.display().to_string()), se.line()),
                 _ => (None, None),
             };
-            let v = serde_json::json!({"error": {"message": e.to_string(), "file": file, "line": line}});
+            let message = kubemagic_core::redact(&e.to_string()).into_owned();
+            let v = serde_json::json!({"error": {"message": message, "file": file, "line": line}});
             eprintln!("{v}");
         }
-        OutputFormat::Text => eprintln!("kubemagic: error: {e}"),
+        OutputFormat::Text => eprintln!(
+            "kubemagic: error: {}",
+            kubemagic_core::redact(&e.to_string())
+        ),
     }
 }
 
-/// Prints a JSON document on stdout, pretty and newline-terminated.
+/// Prints a report as a JSON document on stdout, pretty and
+/// newline-terminated, through the shared redaction: a report quotes URLs
+/// and commands that may carry credentials. (Inventory exports print
+/// Ansible's output unredacted, as Ansible does, and do not come here.)
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
     use std::io::Write;
+    let mut value = serde_json::to_value(value)?;
+    kubemagic_core::redact::redact_json(&mut value);
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
-    serde_json::to_writer_pretty(&mut lock, value)?;
+    serde_json::to_writer_pretty(&mut lock, &value)?;
     writeln!(lock)?;
     Ok(())
 }

@@ -116,16 +116,11 @@ impl Finding {
     }
 }
 
+/// One line, `FILE:LINE:COL: severity: CODE message`: the shared renderer's
+/// [`crate::render::line`], redacted.
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(o) = self.origin() {
-            write!(f, "{o}: ")?;
-        }
-        write!(f, "{} [{}] {}", self.severity, self.code, self.message)?;
-        if let Some(h) = &self.host {
-            write!(f, " (host {h})")?;
-        }
-        Ok(())
+        f.write_str(&crate::render::line(self))
     }
 }
 

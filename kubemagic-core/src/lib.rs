@@ -5,12 +5,17 @@
 //! checks, by `kubemagic etcd status` or by the Ceph validation prints and
 //! serialises the same way in the CLI and in Python.
 
+#![warn(missing_docs)]
+
 pub mod bytes;
 pub mod finding;
 pub mod phase;
+pub mod redact;
+pub mod render;
 pub mod site_config;
 
 pub use bytes::{ByteSize, ByteSizeError, Notation};
 pub use finding::{Finding, Origin, Severity};
 pub use phase::{Catalog, PhaseError, PhaseName, Plan, PlanRequest, SiteFacts};
+pub use redact::redact;
 pub use site_config::{Flavor, SiteConfig, Upstream};

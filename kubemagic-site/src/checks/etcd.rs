@@ -6,9 +6,9 @@
 
 use super::{at_var, finding, is_template, scalar};
 use crate::site::{InventoryKind, Role, Site, SiteInventory};
-use kubemagic_inventory::Value;
 use kubemagic_core::bytes::Notation;
 use kubemagic_core::{ByteSize, Finding};
+use kubemagic_inventory::Value;
 
 pub const QUOTA: &str = "etcd_quota_backend_bytes";
 pub const MEMORY_LIMIT: &str = "etcd_memory_limit";

@@ -20,8 +20,9 @@ pub mod registries;
 pub mod upstreams;
 
 use crate::site::Site;
-use kubemagic_inventory::{Value, Var};
+use kubemagic_core::redact::is_secret_name;
 use kubemagic_core::{Finding, Severity};
+use kubemagic_inventory::{Value, Var};
 use std::net::IpAddr;
 
 /// A registered check: its stable code, severity and one-line title.
@@ -126,7 +127,9 @@ pub fn run_all(site: &Site) -> Vec<Finding> {
         collect_secrets(site)
     };
     for f in &mut out {
-        f.message = redact_url_credentials(&f.message);
+        if let std::borrow::Cow::Owned(m) = kubemagic_core::redact(&f.message) {
+            f.message = m;
+        }
         for s in &secrets {
             if f.message.contains(s.as_str()) {
                 f.message = f.message.replace(s.as_str(), "<redacted>");
@@ -158,45 +161,6 @@ pub(crate) fn finding(code: &str, message: impl Into<String>) -> Finding {
 
 pub(crate) fn at_var(f: Finding, name: &str, var: &Var) -> Finding {
     f.variable(name).at(var.origin.as_ref())
-}
-
-/// Replaces the `user:password@` of any URL in `text` (a registry or proxy
-/// URL may carry credentials) with `***@`.
-pub fn redact_url_credentials(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("://") {
-        let (head, tail) = rest.split_at(i + 3);
-        out.push_str(head);
-        let end = tail
-            .find(|c: char| c == '/' || c.is_whitespace() || c == ')' || c == '`' || c == ',')
-            .unwrap_or(tail.len());
-        match tail[..end].rfind('@') {
-            Some(at) => {
-                out.push_str("***");
-                out.push_str(&tail[at..end]);
-            }
-            None => out.push_str(&tail[..end]),
-        }
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Whether a variable name holds a secret: its value never appears in output.
-pub fn is_secret_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    n.contains("password")
-        || n.contains("passwd")
-        || n.ends_with("_secret")
-        || n.contains("secret_")
-        || n.ends_with("_key")
-        || n.contains("private_key")
-        || n.contains("token")
-        || n == "bindpassword"
-        || n.contains("keyring")
-        || n.contains("vault")
 }
 
 /// Every string value held under a secret-named key, anywhere in the site
@@ -316,8 +280,8 @@ pub(crate) fn string_list(v: &Value) -> Vec<String> {
 pub(crate) mod testutil {
     //! Hand-built sites for unit tests.
     use crate::site::{InventoryKind, Site};
-    use kubemagic_inventory::Value;
     use kubemagic_core::{Finding, Origin};
+    use kubemagic_inventory::Value;
 
     pub fn site() -> Site {
         Site::new("/site")
@@ -361,30 +325,6 @@ mod tests {
                 c.code
             );
         }
-    }
-
-    #[test]
-    fn secret_names_are_recognised() {
-        for n in [
-            "bindPassword",
-            "ldap_bind_password",
-            "ceph_admin_secret",
-            "kube_token",
-            "cephx_key",
-        ] {
-            assert!(is_secret_name(n), "{n}");
-        }
-        assert!(!is_secret_name("etcd_quota_backend_bytes"));
-    }
-
-    #[test]
-    fn url_credentials_are_redacted() {
-        assert_eq!(
-            redact_url_credentials(
-                "registry (http://bob:hunter2@r.example:5000/v2) and https://r.example"
-            ),
-            "registry (http://***@r.example:5000/v2) and https://r.example"
-        );
     }
 
     #[test]

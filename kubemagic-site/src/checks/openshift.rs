@@ -3,8 +3,8 @@
 
 use super::{at_var, finding, scalar};
 use crate::site::{truthy, InventoryKind, Site, SiteInventory};
-use kubemagic_inventory::{Value, Var};
 use kubemagic_core::{Finding, Origin};
+use kubemagic_inventory::{Value, Var};
 
 /// Node groups openshift-ansible 3.11 defines when `openshift_node_groups`
 /// is not set (roles/openshift_facts/defaults/main.yml).
