@@ -116,14 +116,6 @@ impl Finding {
     }
 }
 
-/// One line, `FILE:LINE:COL: severity: CODE message`: the shared renderer's
-/// [`crate::render::line`], redacted.
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::render::line(self))
-    }
-}
-
 /// True when any finding is an error: the CLI then exits 1.
 pub fn has_errors(findings: &[Finding]) -> bool {
     findings.iter().any(|f| f.severity == Severity::Error)

@@ -9,7 +9,9 @@
 
 pub mod bytes;
 pub mod finding;
+pub mod flavor;
 pub mod phase;
+pub mod phase_spec;
 pub mod redact;
 pub mod render;
 pub mod site_config;

@@ -181,6 +181,14 @@ fn display_path(p: &Path, base: Option<&Path>) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
+/// One line, `FILE:LINE:COL: severity: CODE message`: the shared renderer's
+/// [`line`], redacted.
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&line(self))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,27 +5,10 @@
 //! through `serde_json::Value`. Every field has a default so that a site
 //! without `kubemagic.yml` still works.
 
+pub use crate::flavor::Flavor;
+use crate::phase_spec::PhaseOverride;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// Which orchestrator deploys Kubernetes on this site.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Flavor {
-    #[default]
-    Kubespray,
-    Openshift,
-}
-
-/// The name as kubemagic.yml writes it.
-impl std::fmt::Display for Flavor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Flavor::Kubespray => "kubespray",
-            Flavor::Openshift => "openshift",
-        })
-    }
-}
 
 /// An upstream Ansible project pinned to a ref (tag, commit or branch).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,7 +40,7 @@ pub struct SiteConfig {
     /// Phases added to or overriding the default catalog (see
     /// `kubemagic_core::phase::Catalog::for_site`).
     #[serde(default)]
-    pub phases: Vec<crate::phase::PhaseOverride>,
+    pub phases: Vec<PhaseOverride>,
 }
 
 impl SiteConfig {
