@@ -25,7 +25,9 @@ pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
-            out.write_all(render_header(&site, color).as_bytes())?;
+            if !crate::output::quiet() {
+                out.write_all(render_header(&site, color).as_bytes())?;
+            }
             let cwd = std::env::current_dir().ok();
             let opts = kubemagic_core::render::TextOptions {
                 color,
