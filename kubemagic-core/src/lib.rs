@@ -34,10 +34,14 @@
 //!   ([`PhaseName`], conditions, steps, overrides) and [`PhaseError`].
 //! - [`phase`]: the phase [`Catalog`] (the seed's Makefile as data) and the
 //!   planner that turns [`SiteFacts`] and a [`PlanRequest`] into a [`Plan`].
+//! - [`error`]: [`KmError`], the trait every library error implements
+//!   (file, line, column, [`ErrorKind`]), and the one mapping from an error
+//!   to a CLI exit code and a Python exception, so the two never disagree.
 
 #![deny(missing_docs)]
 
 pub mod bytes;
+pub mod error;
 pub mod finding;
 pub mod flavor;
 pub mod phase;
@@ -47,6 +51,7 @@ pub mod render;
 pub mod site_config;
 
 pub use bytes::{ByteSize, ByteSizeError, Notation};
+pub use error::{ErrorKind, KmError};
 pub use finding::{Finding, Origin, Severity};
 pub use phase::{Catalog, PhaseError, PhaseName, Plan, PlanRequest, SiteFacts};
 pub use redact::redact;
