@@ -32,16 +32,25 @@ pub const CUSTOM_INVENTORY: &str = "custom/hosts";
 /// The file `{kubespray_hosts}` stands for when none is found.
 pub const DEFAULT_KUBESPRAY_HOSTS: &str = "hosts.yml";
 
-/// A phase of the catalog.
+/// A phase of the catalog: one step of a deployment as the seed's Makefile
+/// had it (one make target), with its requirements and conditions made
+/// explicit so the planner, not the operator's memory, orders it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Phase {
+    /// Unique in the catalog; what `kubemagic run`/`--from` take.
     pub name: PhaseName,
+    /// One line for `kubemagic plan`: what the phase deploys.
     pub description: String,
     /// Phases that must come first *when they apply*: a requirement that does
     /// not apply to the site (no Ceph, other flavor) is simply not run.
     pub requires: Vec<PhaseName>,
+    /// The conditions under which the phase belongs to a deployment; a phase
+    /// left out is shown with the condition that failed.
     pub applies_when: AppliesWhen,
+    /// Playbooks or fetching upstreams (`init`).
     pub kind: PhaseKind,
+    /// The `ansible-playbook` runs, in order; unused for
+    /// [`PhaseKind::FetchUpstreams`].
     pub steps: Vec<PlaybookStep>,
     /// Printed before and after the phase runs (e.g. Tekton's manual fix).
     pub notes: Vec<String>,
@@ -54,17 +63,26 @@ pub struct Phase {
 /// that planning stays pure and testable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SiteFacts {
+    /// The site's orchestrator (from kubemagic.yml or inferred by the caller).
     pub flavor: Flavor,
     /// Whether the site deploys Ceph, and the evidence (for explanations).
     pub ceph: bool,
+    /// Why `ceph` is what it is (e.g. `ceph-ansible/hosts exists`): quoted in
+    /// the plan's reasons so an operator can check the planner's premise.
     pub ceph_evidence: String,
+    /// Addons enabled in kubemagic.yml.
     pub addons: BTreeSet<String>,
+    /// The kubespray inventory folder name that `{kubespray_inventory}`
+    /// stands for; `None` makes a step using it an error
+    /// ([`PhaseError::Unresolved`]) rather than a path to a wrong folder.
     pub kubespray_inventory: Option<String>,
     /// The inventory file inside that folder (`hosts.yml` by default).
     pub kubespray_hosts: String,
     /// Which of the catalog's `exists` paths ([`Catalog::probe_paths`])
     /// exist in the site.
     pub existing: BTreeSet<String>,
+    /// Pinned upstreams, keyed by folder name: decide whether `init` applies
+    /// and become its fetch steps.
     pub upstreams: BTreeMap<String, Upstream>,
 }
 
@@ -333,10 +351,14 @@ impl Catalog {
             .collect()
     }
 
+    /// Every phase, in catalog order (the planner's tie-break), disabled
+    /// ones included: for callers that list or document the catalog.
     pub fn phases(&self) -> &[Phase] {
         &self.phases
     }
 
+    /// The phase called `name`, if any. Takes a `&str` so a name typed on
+    /// the command line can be looked up before it is validated.
     pub fn get(&self, name: &str) -> Option<&Phase> {
         self.phases.iter().find(|p| p.name.as_str() == name)
     }
@@ -704,7 +726,11 @@ fn planned_steps(p: &Phase, facts: &SiteFacts) -> Result<Vec<PlannedStep>, Phase
 /// What to plan: target phases (empty: all that apply) and `--from`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PlanRequest {
+    /// Phase names as typed on the command line; unvalidated so that a bad
+    /// name is reported by the planner with the list of known phases.
     pub targets: Vec<String>,
+    /// `--from`: start the plan at this phase, skipping those ordered before
+    /// it (to resume after a failure without rerunning what succeeded).
     pub from: Option<String>,
 }
 
@@ -715,6 +741,8 @@ pub struct PlanRequest {
 pub struct PlannedStep {
     /// Relative to the site.
     pub cwd: String,
+    /// The full command line, placeholders substituted: what `kubemagic plan`
+    /// prints is what `kubemagic run` executes.
     pub argv: Vec<String>,
     /// The `-i` arguments, relative to `cwd` (their files are digested by the
     /// runner to notice an inventory change).
@@ -725,22 +753,36 @@ pub struct PlannedStep {
     pub upstream: Option<String>,
 }
 
+/// A phase the plan runs, with why it was included and its concrete steps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlannedPhase {
+    /// The phase.
     pub name: PhaseName,
+    /// Why it runs (`requested`, `required by deploy-kube`, `site flavor is
+    /// kubespray; custom/hosts exists`): every decision comes with its reason.
     pub reason: String,
+    /// The commands, in order.
     pub steps: Vec<PlannedStep>,
+    /// The catalog's one-line description.
     #[serde(default)]
     pub description: String,
+    /// The phase's notes, printed before and after it runs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// How the runner executes the steps (not serialised: the JSON plan shows
+    /// the commands themselves).
     #[serde(skip)]
     pub kind: PhaseKind,
 }
 
+/// A phase of the catalog the plan leaves out, and why: nothing disappears
+/// from a plan without a stated reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkippedPhase {
+    /// The phase.
     pub name: PhaseName,
+    /// Why it is left out (`no Ceph on this site (no ceph-ansible/hosts)`,
+    /// `ordered before --from deploy-kube`, `disabled in kubemagic.yml`).
     pub reason: String,
 }
 
@@ -748,7 +790,9 @@ pub struct SkippedPhase {
 /// `kubemagic plan --output json` document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
+    /// The phases to run, in execution order.
     pub phases: Vec<PlannedPhase>,
+    /// Every other phase of the catalog, in catalog order, with its reason.
     pub skipped: Vec<SkippedPhase>,
 }
 

@@ -1,11 +1,11 @@
 //! The one finding renderer: every command, the Python module and the
 //! Ansible collection print findings through these functions, so a finding
 //! reads the same wherever it shows up and every message passes through
-//! [`crate::redact`] on its way out.
+//! [`crate::redact()`] on its way out.
 //!
 //! Three shapes, as linters offer them (ansible-lint's `-f`):
 //! - [`text`]: grouped by file, for a person at a terminal;
-//! - [`line`]: one `FILE:LINE:COL: severity: CODE message` per finding, the
+//! - [`line()`]: one `FILE:LINE:COL: severity: CODE message` per finding, the
 //!   form editors and CI annotators parse;
 //! - [`json`]: the serialised [`Finding`] list, redacted.
 
@@ -182,7 +182,7 @@ fn display_path(p: &Path, base: Option<&Path>) -> String {
 }
 
 /// One line, `FILE:LINE:COL: severity: CODE message`: the shared renderer's
-/// [`line`], redacted.
+/// [`line()`], redacted.
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&line(self))

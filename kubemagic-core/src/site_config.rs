@@ -11,20 +11,38 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// An upstream Ansible project pinned to a ref (tag, commit or branch).
+///
+/// Pinned because versions are data: the kubespray or ceph-ansible release a
+/// site uses selects which variables exist and which rules the checks apply,
+/// and the seed's `make init` fetched whatever the branch held that day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Upstream {
+    /// Where to clone from. May carry credentials, so it is only ever printed
+    /// through [`crate::redact()`].
     pub url: String,
+    /// Tag, commit or branch, written `ref` in kubemagic.yml (`ref` is a Rust
+    /// keyword, hence the field name).
     #[serde(rename = "ref")]
     pub git_ref: String,
 }
 
+/// The contents of a site's `kubemagic.yml`.
+///
+/// Unknown keys are rejected (`deny_unknown_fields`): a misspelt key such as
+/// `flavour` would otherwise be ignored and the site silently deployed with
+/// the default. Every field is optional so that a seed site without the file
+/// works unchanged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct SiteConfig {
     /// Site name; defaults to the directory name.
     #[serde(default)]
     pub name: Option<String>,
+    /// The orchestrator. `None` when not written, kept distinct from an
+    /// explicit `kubespray`: the runner then infers it from the inventories
+    /// the site has (an OpenShift one and no kubespray one: openshift), and
+    /// `kubemagic check` says "flavor not set" instead of claiming a choice.
     #[serde(default)]
     pub flavor: Option<Flavor>,
     /// Name of the kubespray inventory folder (`kubespray/inventory/<name>`);
@@ -48,6 +66,8 @@ impl SiteConfig {
     pub fn from_value(v: serde_json::Value) -> Result<SiteConfig, serde_json::Error> {
         serde_json::from_value(v)
     }
+    /// Whether `addon` is listed in `addons`: the test an addon phase's
+    /// `applies_when.addon` makes.
     pub fn addon_enabled(&self, addon: &str) -> bool {
         self.addons.iter().any(|a| a == addon)
     }
