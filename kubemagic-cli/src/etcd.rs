@@ -23,7 +23,8 @@ pub struct Args {
 /// `ETCDCTL_*` variables, then to `--env-file`.
 #[derive(clap::Args)]
 pub struct ConnFlags {
-    /// Client URLs, comma-separated (ETCDCTL_ENDPOINTS).
+    /// Client URLs, comma-separated (ETCDCTL_ENDPOINTS): only to reach the cluster; every
+    /// member of its member list is then queried on its own advertised URL.
     #[arg(long, global = true, value_delimiter = ',')]
     pub endpoints: Vec<String>,
     /// CA certificate (ETCDCTL_CACERT).
@@ -35,7 +36,8 @@ pub struct ConnFlags {
     /// Client key (ETCDCTL_KEY).
     #[arg(long, global = true)]
     pub key: Option<PathBuf>,
-    /// kubespray's /etc/etcd.env: endpoints from ETCD_INITIAL_CLUSTER, peer certificates, quota.
+    /// kubespray's /etc/etcd.env: the local member's client URLs (ETCD_ADVERTISE_CLIENT_URLS,
+    /// ETCD_LISTEN_CLIENT_URLS), peer certificates, quota.
     #[arg(long, global = true)]
     pub env_file: Option<PathBuf>,
     /// Dial timeout, e.g. 2s (ETCDCTL_DIAL_TIMEOUT).
@@ -200,6 +202,9 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
                 OutputFormat::Text => {
                     for s in &r.skipped {
                         println!("skipped {}: {}", s.endpoint, s.reason);
+                    }
+                    if r.results.is_empty() && r.succeeded() {
+                        println!("nothing to defragment");
                     }
                     for x in &r.results {
                         match &x.error {
@@ -417,8 +422,16 @@ fn print_status(st: &ClusterStatus) {
                 m.name.clone().unwrap_or("-".into()),
                 l.map(|l| l.version.clone()).unwrap_or("-".into()),
                 l.map(|l| l.db_size.to_string()).unwrap_or("-".into()),
-                l.map(|l| l.db_size_in_use.to_string())
-                    .unwrap_or("-".into()),
+                match l.map(|l| l.db_size_in_use) {
+                    None => "-".into(),
+                    Some(None) => "unknown".into(),
+                    Some(Some(u)) => u.to_string(),
+                },
+                match (l, m.fragmentation()) {
+                    (None, _) => "-".into(),
+                    (Some(_), None) => "unknown".into(),
+                    (Some(_), Some(f)) => format!("{:.0} %", f * 100.0),
+                },
                 m.quota_backend_bytes
                     .map(|q| q.to_string())
                     .unwrap_or("-".into()),
@@ -443,6 +456,7 @@ fn print_status(st: &ClusterStatus) {
             "VERSION",
             "DB SIZE",
             "IN USE",
+            "FRAG",
             "QUOTA",
             "% QUOTA",
             "IS LEADER",

@@ -47,125 +47,139 @@ pub enum Progress {
 
 // ---------------------------------------------------------------- status
 
-async fn member_status(m: Member) -> MemberStatus {
-    let (st, me) = tokio::join!(m.status(), m.metrics());
-    let mut problems = Vec::new();
-    let live = match st {
-        Ok(s) => Some(LiveStatus {
-            id: MemberId(s.header().map(|h| h.member_id()).unwrap_or(0)),
-            version: s.version().to_string(),
-            db_size: ByteSize::b(s.db_size().max(0) as u64),
-            db_size_in_use: ByteSize::b(s.raft_used_db_size().max(0) as u64),
-            leader: (s.leader() != 0).then_some(MemberId(s.leader())),
-            is_learner: s.is_learner(),
-            raft_term: s.raft_term(),
-            raft_index: s.raft_index(),
-            revision: s.header().map(|h| h.revision()).unwrap_or(0),
-            errors: s.errors().to_vec(),
-        }),
-        Err(e) => {
-            problems.push(e.to_string());
-            None
-        }
-    };
-    let quota = match me {
-        Ok(mm) => mm.quota_backend_bytes,
-        Err(e) => {
-            if live.is_some() {
-                problems.push(e.to_string());
-            }
-            None
-        }
-    };
-    MemberStatus {
+async fn member_status(m: Member, known_dead: Option<String>) -> MemberStatus {
+    let mut ms = MemberStatus {
         endpoint: m.endpoint.clone(),
-        id: live.as_ref().map(|l| l.id),
-        name: None,
-        live,
-        quota_backend_bytes: quota,
-        problems,
+        id: m.id,
+        name: m.name.clone(),
+        learner: m.is_learner,
+        live: None,
+        quota_backend_bytes: None,
+        problems: Vec::new(),
+    };
+    if let Some(why) = known_dead {
+        ms.problems.push(why);
+        return ms;
+    }
+    let (st, me) = tokio::join!(m.status(), m.metrics());
+    let (mm, metrics_problem) = match me {
+        Ok(mm) => (Some(mm), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    match st {
+        Ok(s) => {
+            let id = MemberId(s.header().map(|h| h.member_id()).unwrap_or(0));
+            ms.id = ms.id.or(Some(id));
+            ms.live = Some(LiveStatus {
+                id,
+                version: s.version().to_string(),
+                db_size: ByteSize::b(s.db_size().max(0) as u64),
+                db_size_in_use: crate::metrics::in_use(s.raft_used_db_size(), mm.as_ref()),
+                leader: (s.leader() != 0).then_some(MemberId(s.leader())),
+                is_learner: s.is_learner(),
+                raft_term: s.raft_term(),
+                raft_index: s.raft_index(),
+                revision: s.header().map(|h| h.revision()).unwrap_or(0),
+                errors: s.errors().to_vec(),
+            });
+            ms.problems.extend(metrics_problem);
+        }
+        Err(e) => ms.problems.push(e.to_string()),
+    }
+    ms.quota_backend_bytes = mm.and_then(|m| m.quota_backend_bytes);
+    ms
+}
+
+/// A listed member that advertises no client URL, as a status: unreachable.
+fn unaddressable_status(lm: &ListedMember) -> MemberStatus {
+    MemberStatus {
+        endpoint: format!("(member {} has no client URL)", lm.id),
+        id: Some(lm.id),
+        name: Some(lm.name.clone()).filter(|n| !n.is_empty()),
+        learner: lm.is_learner,
+        live: None,
+        quota_backend_bytes: None,
+        problems: vec![
+            "it advertises no client URL: added to the cluster but never started?".to_string(),
+        ],
     }
 }
 
-/// Queries every member concurrently, each through its own client, then
-/// the member list and the alarms from one reachable member, and diagnoses.
+/// Queries every member of the member list concurrently, each through its
+/// own client on its advertised URL, and the alarms from the member that
+/// answered the member list, then diagnoses. One round trip after
+/// discovery: statuses, metrics and alarms go out together.
 pub async fn status(cluster: &Cluster) -> ClusterStatus {
     let handles: Vec<_> = cluster
         .members
         .iter()
-        .map(|m| tokio::spawn(member_status(m.clone())))
+        .map(|m| {
+            let dead = cluster.discovery.dead.contains(&m.endpoint).then(|| {
+                cluster
+                    .discovery
+                    .errors
+                    .iter()
+                    .find(|(e, _)| e == &m.endpoint)
+                    .map(|(_, why)| why.clone())
+                    .unwrap_or_else(|| "unreachable".into())
+            });
+            tokio::spawn(member_status(m.clone(), dead))
+        })
         .collect();
+    let first_alarms = match cluster.first_answering() {
+        Some(m) => Some(alarms_of(m).await),
+        None => None,
+    };
     let mut members = Vec::with_capacity(handles.len());
     for (h, m) in handles.into_iter().zip(&cluster.members) {
         members.push(h.await.unwrap_or_else(|e| MemberStatus {
             endpoint: m.endpoint.clone(),
-            id: None,
-            name: None,
+            id: m.id,
+            name: m.name.clone(),
+            learner: m.is_learner,
             live: None,
             quota_backend_bytes: None,
             problems: vec![format!("internal error: {e}")],
         }));
     }
-    let mut member_list = Vec::new();
+    members.extend(
+        cluster
+            .discovery
+            .unaddressable
+            .iter()
+            .map(unaddressable_status),
+    );
     let mut alarms = Vec::new();
-    // Prefer the leader for the member list and alarms, then any reachable member.
-    let mut order: Vec<usize> = (0..members.len())
-        .filter(|&i| members[i].is_reachable())
-        .collect();
-    order.sort_by_key(|&i| !members[i].is_leader());
-    for i in order {
-        let m = &cluster.members[i];
-        let (ml, al) = tokio::join!(member_list_of(m), alarms_of(m));
-        if let (Ok(ml), Ok(al)) = (ml, al) {
-            member_list = ml;
-            alarms = al;
-            break;
-        }
-    }
-    for ms in &mut members {
-        let id = ms.live.as_ref().map(|l| l.id);
-        let found = member_list.iter().find(|lm| {
-            Some(lm.id) == id
-                || lm
-                    .client_urls
-                    .iter()
-                    .any(|u| u.trim_end_matches('/') == ms.endpoint)
-        });
-        if let Some(lm) = found {
-            ms.name = Some(lm.name.clone()).filter(|n| !n.is_empty());
-            ms.id = Some(lm.id);
+    match first_alarms {
+        Some(Ok(a)) => alarms = a,
+        _ => {
+            // Prefer the leader, then any reachable member.
+            let mut order: Vec<usize> = (0..cluster.members.len())
+                .filter(|&i| members[i].is_reachable())
+                .collect();
+            order.sort_by_key(|&i| !members[i].is_leader());
+            for i in order {
+                if let Ok(a) = alarms_of(&cluster.members[i]).await {
+                    alarms = a;
+                    break;
+                }
+            }
         }
     }
     let findings = diagnose(
         &members,
         &alarms,
-        &member_list,
+        &cluster.member_list,
         cluster.config.configured_quota.as_ref(),
+        &cluster.discovery.bootstrap,
+        &cluster.config.findings,
     );
     ClusterStatus {
         members,
         alarms,
         findings,
-        member_list,
+        member_list: cluster.member_list.clone(),
     }
-}
-
-async fn member_list_of(m: &Member) -> Result<Vec<ListedMember>, EtcdError> {
-    let mut c = m.client.clone();
-    let r = m
-        .call("member list", m.timeouts.command, async move {
-            c.member_list().await
-        })
-        .await?;
-    Ok(r.members()
-        .iter()
-        .map(|x| ListedMember {
-            id: MemberId(x.id()),
-            name: x.name().to_string(),
-            client_urls: x.client_urls().to_vec(),
-            is_learner: x.is_learner(),
-        })
-        .collect())
 }
 
 async fn alarms_of(m: &Member) -> Result<Vec<Alarm>, EtcdError> {
@@ -195,7 +209,13 @@ fn first_reachable<'a>(cluster: &'a Cluster, st: &ClusterStatus) -> Option<&'a M
 /// Lists the cluster's alarms through the first member that answers.
 pub async fn alarm_list(cluster: &Cluster) -> Result<Vec<Alarm>, EtcdError> {
     let mut last = None;
-    for m in &cluster.members {
+    let first = cluster.first_answering();
+    for m in first.into_iter().chain(
+        cluster
+            .members
+            .iter()
+            .filter(|m| Some(m.endpoint.as_str()) != first.map(|f| f.endpoint.as_str())),
+    ) {
         match alarms_of(m).await {
             Ok(a) => return Ok(a),
             Err(e) => last = Some(e),
@@ -251,20 +271,20 @@ pub async fn alarm_disarm(
         kept: vec![],
         warnings,
     };
-    for a in alarms_of(m).await? {
-        let allowed =
-            a.alarm == AlarmKind::Nospace || (include_corrupt && a.alarm == AlarmKind::Corrupt);
-        if allowed {
-            disarm_one(m, a).await?;
-            report.disarmed.push(a);
-        } else {
-            report.kept.push(KeptAlarm {
-                member_id: a.member_id,
-                alarm: a.alarm,
-                reason: "not a NOSPACE alarm (use --corrupt after investigating)".into(),
-            });
-        }
+    let current = alarms_of(m).await?;
+    let (ok, kept) = plan::disarmable(&current, &st.members, include_corrupt, true);
+    for a in ok {
+        disarm_one(m, a).await?;
+        report.disarmed.push(a);
     }
+    report.kept = kept
+        .into_iter()
+        .map(|(a, reason)| KeptAlarm {
+            member_id: a.member_id,
+            alarm: a.alarm,
+            reason,
+        })
+        .collect();
     Ok(report)
 }
 
@@ -345,9 +365,11 @@ impl DefragReport {
         self.results.iter().any(|r| r.error.is_some())
     }
 
-    /// No member failed, and not every member was skipped.
+    /// No member failed and none was skipped for being unhealthy (members
+    /// skipped as learners or as not worth it are not failures: `defrag
+    /// --only-fragmented` with nothing to do succeeds).
     pub fn succeeded(&self) -> bool {
-        !self.failed() && (!self.results.is_empty() || self.skipped.is_empty())
+        !self.failed() && !self.skipped.iter().any(|s| s.unhealthy)
     }
 }
 
@@ -809,6 +831,12 @@ pub async fn health_now(cluster: &Cluster) -> Vec<(String, Option<String>)> {
         };
         out.push((ep, why));
     }
+    for lm in &cluster.discovery.unaddressable {
+        out.push((
+            format!("(member {} has no client URL)", lm.id),
+            Some("it advertises no client URL".to_string()),
+        ));
+    }
     out
 }
 
@@ -998,10 +1026,18 @@ pub async fn recover(
             return report;
         }
     };
-    for a in current
-        .into_iter()
-        .filter(|a| a.alarm == AlarmKind::Nospace)
-    {
+    // Only alarms of members whose size was read just now, below 0.9 × quota.
+    let (ok, kept) = plan::disarmable(&current, &now.members, false, false);
+    if let Some((a, why)) = kept.iter().find(|(a, _)| a.alarm == AlarmKind::Nospace) {
+        step(&mut report, "disarm", false, why.clone());
+        report.stopped = Some(format!(
+            "NOSPACE of member {} NOT disarmed: {why}",
+            a.member_id
+        ));
+        report.after = Some(now);
+        return report;
+    }
+    for a in ok {
         match disarm_one(m, a).await {
             Ok(()) => {
                 progress(&Progress::Disarmed { alarm: a });
