@@ -147,3 +147,17 @@ async fn live_status_recover_and_snapshot_through_the_cli() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("sha256 "));
     assert!(snap.exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_fragmented_defrag_with_nothing_to_do_exits_0_and_says_so() {
+    let cluster = common::EtcdCluster::start(1, |_| None, false);
+    cluster.wait_healthy().await;
+    let ep = cluster.endpoints()[0].clone();
+    let out = km()
+        .args(["etcd", "defrag", "--only-fragmented", "--endpoints", &ep])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("nothing to defragment"), "{text}");
+}
