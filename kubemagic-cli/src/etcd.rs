@@ -4,9 +4,11 @@
 //! become text tables or JSON. The tokio runtime lives here, not in `main`,
 //! so that the other command families stay synchronous.
 
-use crate::output::{print_json, CliError, Exit, OutputFormat};
+use crate::output::{print_json, CliError, Exit, OutputArg, OutputFormat};
 use kubemagic_core::{ByteSize, Finding};
 use kubemagic_etcd::config::parse_duration;
+use kubemagic_etcd::monitor;
+use kubemagic_etcd::nagios::PluginOutput;
 use kubemagic_etcd::ops::{self, RecoveryReport};
 use kubemagic_etcd::{Cluster, ClusterStatus, Config, ConnectArgs, EtcdError, Progress};
 use std::path::PathBuf;
@@ -54,7 +56,16 @@ pub struct ConnFlags {
 #[derive(clap::Subcommand)]
 pub enum Sub {
     /// Every member queried on its own: sizes, quota, leader, alarms, findings.
-    Status,
+    /// With `--output nagios`: a Monitoring Plugins check (exit 0 OK, 1 WARNING,
+    /// 2 CRITICAL, 3 UNKNOWN).
+    Status {
+        /// Nagios: WARNING when a member's database reaches this % of its quota.
+        #[arg(long, default_value_t = 80.0)]
+        warning: f64,
+        /// Nagios: CRITICAL when a member's database reaches this % of its quota.
+        #[arg(long, default_value_t = 95.0)]
+        critical: f64,
+    },
     /// Compact the key history (to the current revision unless --revision).
     Compact {
         #[arg(long)]
@@ -133,9 +144,69 @@ fn duration(flag: &str, v: &Option<String>) -> Result<Option<std::time::Duration
         .transpose()
 }
 
-pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
-    let c = &args.conn;
-    let connect = ConnectArgs {
+/// True when the command line asks for `--output nagios` (read from the raw
+/// arguments, for errors clap reports before anything is parsed).
+pub fn nagios_requested(args: impl Iterator<Item = String>) -> bool {
+    let args: Vec<String> = args.collect();
+    args.iter().any(|a| a == "--output=nagios")
+        || args
+            .windows(2)
+            .any(|w| w[0] == "--output" && w[1] == "nagios")
+}
+
+/// Prints a bad command line as a plugin's UNKNOWN and returns its exit code.
+pub fn nagios_usage_error(message: &str) -> u8 {
+    let first = message
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("bad arguments")
+        .trim_start_matches("error: ");
+    let o = PluginOutput::unknown(monitor::SERVICE, first);
+    print!("{}", o.render());
+    o.state.code()
+}
+
+/// `kubemagic etcd status --output nagios`: everything the plugin prints
+/// goes to stdout; anything that is not a state of the cluster (bad
+/// arguments, unreadable files, internal failure) is UNKNOWN.
+fn run_nagios(args: Args) -> Exit {
+    let unknown = |why: String| {
+        let o = PluginOutput::unknown(monitor::SERVICE, why);
+        print!("{}", o.render());
+        Exit::Code(o.state.code())
+    };
+    let Sub::Status { warning, critical } = args.command else {
+        return unknown("--output nagios is only supported by `kubemagic etcd status`".into());
+    };
+    let th = match monitor::Thresholds::new(warning, critical) {
+        Ok(t) => t,
+        Err(e) => return unknown(e),
+    };
+    let config = match connect_args(&args.conn)
+        .and_then(|c| Config::from_process_env(&c).map_err(cli_err))
+    {
+        Ok(c) => c,
+        Err(e) => return unknown(e.to_string()),
+    };
+    let rt = match kubemagic_etcd::runtime() {
+        Ok(rt) => rt,
+        Err(e) => return unknown(format!("cannot start the async runtime: {e}")),
+    };
+    rt.block_on(async move {
+        match Cluster::connect(config).await {
+            Ok(cluster) => {
+                let st = ops::status(&cluster).await;
+                let o = monitor::report(&st, th);
+                print!("{}", o.render());
+                Exit::Code(o.state.code())
+            }
+            Err(e) => unknown(e.to_string()),
+        }
+    })
+}
+
+fn connect_args(c: &ConnFlags) -> Result<ConnectArgs, CliError> {
+    Ok(ConnectArgs {
         endpoints: c.endpoints.clone(),
         cacert: c.cacert.clone(),
         cert: c.cert.clone(),
@@ -144,7 +215,16 @@ pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
         dial_timeout: duration("dial-timeout", &c.dial_timeout)?,
         command_timeout: duration("command-timeout", &c.command_timeout)?,
         defrag_timeout: duration("defrag-timeout", &c.defrag_timeout)?,
-    };
+    })
+}
+
+pub fn run(args: Args, output: OutputArg) -> Result<Exit, CliError> {
+    if output == OutputArg::Nagios {
+        return Ok(run_nagios(args));
+    }
+    let format = output.format();
+    let c = &args.conn;
+    let connect = connect_args(c)?;
     let config = Config::from_process_env(&connect).map_err(cli_err)?;
     let rt = kubemagic_etcd::runtime()
         .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
@@ -162,7 +242,7 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
         }
     };
     match sub {
-        Sub::Status => {
+        Sub::Status { .. } => {
             let st = ops::status(cluster).await;
             match format {
                 OutputFormat::Json => print_json(&st)?,

@@ -3,7 +3,9 @@
 //! and results into text or JSON.
 //!
 //! Exit codes, for scripts: 0 success; 1 findings with errors or an
-//! operation that failed; 2 usage or input error.
+//! operation that failed; 2 usage or input error. `etcd status --output
+//! nagios` exits as a monitoring plugin: 0 OK, 1 WARNING, 2 CRITICAL,
+//! 3 UNKNOWN.
 
 mod ceph;
 mod check;
@@ -13,7 +15,7 @@ mod output;
 mod phases;
 
 use clap::{Parser, Subcommand};
-use output::{Exit, OutputFormat};
+use output::{Exit, OutputArg};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -24,8 +26,8 @@ use std::process::ExitCode;
 )]
 struct Cli {
     /// Output format for every command.
-    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
-    output: OutputFormat,
+    #[arg(long, global = true, value_enum, default_value_t = OutputArg::Text)]
+    output: OutputArg,
     #[command(subcommand)]
     command: Command,
 }
@@ -52,19 +54,34 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
+            // A monitoring plugin's bad arguments are UNKNOWN (exit 3), not
+            // a state of the monitored system.
+            if e.use_stderr() && etcd::nagios_requested(std::env::args()) {
+                return ExitCode::from(etcd::nagios_usage_error(&e.to_string()));
+            }
             let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
             return ExitCode::from(code);
         }
     };
+    let format = cli.output.format();
+    if cli.output == OutputArg::Nagios && !matches!(cli.command, Command::Etcd(_)) {
+        output::print_error(
+            &output::CliError::Input(
+                "--output nagios is only supported by `kubemagic etcd status`".into(),
+            ),
+            format,
+        );
+        return Exit::Usage.into();
+    }
     let result = match cli.command {
-        Command::Inventory(args) => inventory::run(args, cli.output),
-        Command::Check(args) => check::run(args, cli.output),
+        Command::Inventory(args) => inventory::run(args, format),
+        Command::Check(args) => check::run(args, format),
         Command::Etcd(args) => etcd::run(*args, cli.output),
-        Command::Ceph(args) => ceph::run(args, cli.output),
-        Command::Plan(args) => phases::plan(args, cli.output),
-        Command::Run(args) => phases::run(args, cli.output),
-        Command::Init(args) => phases::init(args, cli.output),
+        Command::Ceph(args) => ceph::run(args, format),
+        Command::Plan(args) => phases::plan(args, format),
+        Command::Run(args) => phases::run(args, format),
+        Command::Init(args) => phases::init(args, format),
     };
     match result {
         Ok(exit) => exit.into(),
@@ -73,7 +90,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            output::print_error(&e, cli.output);
+            output::print_error(&e, format);
             Exit::from_error(&e).into()
         }
     }

@@ -8,6 +8,28 @@ pub enum OutputFormat {
     Json,
 }
 
+/// The `--output` flag. `nagios` is a monitoring-plugin protocol rather
+/// than a document format, and only `kubemagic etcd status` speaks it, so it
+/// is not an [`OutputFormat`] every command would have to handle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputArg {
+    Text,
+    Json,
+    /// Monitoring Plugins output (`kubemagic etcd status` only).
+    Nagios,
+}
+
+impl OutputArg {
+    /// The document format (text for `nagios`: its errors are printed by
+    /// the command itself).
+    pub fn format(self) -> OutputFormat {
+        match self {
+            OutputArg::Json => OutputFormat::Json,
+            OutputArg::Text | OutputArg::Nagios => OutputFormat::Text,
+        }
+    }
+}
+
 /// What a command asks the process to exit with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
@@ -17,6 +39,8 @@ pub enum Exit {
     Failed,
     /// 2: usage or input error.
     Usage,
+    /// A code fixed by another protocol (Nagios plugins: 0–3).
+    Code(u8),
 }
 
 impl From<Exit> for ExitCode {
@@ -25,6 +49,7 @@ impl From<Exit> for ExitCode {
             Exit::Ok => 0,
             Exit::Failed => 1,
             Exit::Usage => 2,
+            Exit::Code(c) => c,
         })
     }
 }

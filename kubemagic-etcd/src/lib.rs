@@ -13,6 +13,8 @@ pub mod error;
 pub mod findings;
 pub mod metrics;
 pub mod model;
+pub mod monitor;
+pub mod nagios;
 pub mod ops;
 pub mod plan;
 
