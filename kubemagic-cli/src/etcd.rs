@@ -1,4 +1,4 @@
-//! `kubemagic etcd status|compact|defrag|alarm list|alarm disarm|snapshot save|usage|recover`.
+//! `kubemagic etcd status|compact|defrag|alarm list|alarm disarm|snapshot save|usage|maintain|recover`.
 //!
 //! Translation only: flags become a `kubemagic_etcd::ConnectArgs`, results
 //! become text tables or JSON. The tokio runtime lives here, not in `main`,
@@ -99,6 +99,31 @@ pub enum Sub {
         keys_only: bool,
         #[arg(long, default_value_t = 1000)]
         page_size: i64,
+    },
+    /// Routine upkeep for a daily timer, under a lock: snapshot with retention, optional
+    /// compaction, defragmentation of the members that need it (followers first, leader last).
+    Maintain {
+        /// Take a verified snapshot from the leader into DIR, named with time and member.
+        #[arg(long, value_name = "DIR")]
+        snapshot_dir: Option<PathBuf>,
+        /// Snapshots kept in DIR (the oldest kubemagic wrote are deleted; other files never).
+        #[arg(long, value_name = "N", default_value_t = 7)]
+        keep: usize,
+        /// Defragment a member only when its database is at least SIZE...
+        #[arg(long, value_name = "SIZE", default_value = "100MB")]
+        defrag_min_size: String,
+        /// ...and at least PCT % of it is free pages (or it is above 80 % of its quota).
+        #[arg(long, value_name = "PCT", default_value_t = 45.0)]
+        defrag_min_free: f64,
+        /// Compact the key history to the current revision first.
+        #[arg(long)]
+        compact: bool,
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print a systemd service and timer (daily, randomized) running this command, and exit.
+        #[arg(long)]
+        print_systemd_units: bool,
     },
     /// Repair a NOSPACE incident: compact, defragment, disarm, prove a write.
     Recover {
@@ -221,6 +246,24 @@ fn connect_args(c: &ConnFlags) -> Result<ConnectArgs, CliError> {
 pub fn run(args: Args, output: OutputArg) -> Result<Exit, CliError> {
     if output == OutputArg::Nagios {
         return Ok(run_nagios(args));
+    }
+    if let Sub::Maintain {
+        print_systemd_units: true,
+        ..
+    } = &args.command
+    {
+        let exe = std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| "kubemagic".into());
+        let command: Vec<String> = std::iter::once(exe)
+            .chain(
+                std::env::args()
+                    .skip(1)
+                    .filter(|a| a != "--print-systemd-units"),
+            )
+            .collect();
+        print!("{}", kubemagic_etcd::maintain::systemd_units(&command));
+        return Ok(Exit::Ok);
     }
     let format = output.format();
     let c = &args.conn;
@@ -402,6 +445,42 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
             }
             Ok(Exit::Ok)
         }
+        Sub::Maintain {
+            snapshot_dir,
+            keep,
+            defrag_min_size,
+            defrag_min_free,
+            compact,
+            dry_run,
+            print_systemd_units: _,
+        } => {
+            let min_size: ByteSize = defrag_min_size
+                .parse()
+                .map_err(|e| CliError::Input(format!("--defrag-min-size: {e}")))?;
+            if !(0.0..=100.0).contains(&defrag_min_free) {
+                return Err(CliError::Input(format!(
+                    "--defrag-min-free {defrag_min_free} is not a percentage"
+                )));
+            }
+            let opts = kubemagic_etcd::maintain::MaintainOptions {
+                snapshot_dir,
+                keep,
+                defrag_min_size: min_size,
+                defrag_min_free_pct: defrag_min_free,
+                compact,
+                dry_run,
+            };
+            let r = ops::maintain(cluster, &opts, &mut progress).await;
+            match format {
+                OutputFormat::Json => print_json(&r)?,
+                OutputFormat::Text => print_maintain(&r),
+            }
+            Ok(if r.succeeded() {
+                Exit::Ok
+            } else {
+                Exit::Failed
+            })
+        }
         Sub::Recover { dry_run } => {
             let r = ops::recover(cluster, dry_run, &mut progress).await;
             match format {
@@ -553,6 +632,68 @@ fn print_status(st: &ClusterStatus) {
         }
     }
     print_findings(&st.findings);
+}
+
+fn print_maintain(r: &ops::MaintainReport) {
+    if let Some(refusal) = &r.refusal {
+        println!("refused: {refusal}");
+        return;
+    }
+    if let Some(p) = &r.plan {
+        if r.dry_run || r.nothing_to_do {
+            println!("plan:");
+            if let Some(rev) = p.compact_revision {
+                println!("  compact to revision {rev}");
+            }
+            if let Some(from) = &p.snapshot_from {
+                println!("  snapshot from {from}");
+            }
+            if !p.defrag.is_empty() {
+                println!("  defragment: {}", p.defrag.join(" -> "));
+            }
+        }
+        for s in &p.skipped {
+            println!("  no defrag for {}: {}", s.endpoint, s.reason);
+        }
+    }
+    if r.nothing_to_do {
+        println!("nothing to do");
+        return;
+    }
+    if r.dry_run {
+        println!("dry run: nothing changed");
+        return;
+    }
+    if let Some(c) = &r.compacted {
+        println!("compacted to revision {}", c.revision);
+    }
+    if let Some(s) = &r.snapshot {
+        println!(
+            "snapshot {} ({}, from {}) sha256 {}",
+            s.path.display(),
+            s.size,
+            s.endpoint,
+            s.sha256
+        );
+    }
+    for d in &r.deleted_snapshots {
+        println!("deleted old snapshot {}", d.display());
+    }
+    for x in &r.defrag {
+        match &x.error {
+            Some(e) => println!("FAILED {}: {e}", x.endpoint),
+            None => println!(
+                "defragmented {}: {} -> {} in {:.1}s",
+                x.endpoint,
+                size(x.before),
+                size(x.after),
+                x.seconds
+            ),
+        }
+    }
+    for e in &r.errors {
+        println!("ERROR: {e}");
+    }
 }
 
 fn print_recovery(r: &RecoveryReport) {

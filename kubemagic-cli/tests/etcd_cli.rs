@@ -246,3 +246,59 @@ async fn nagios_output_follows_the_cluster_through_an_incident() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn maintain_with_nothing_to_do_exits_0_and_json_reports_the_snapshot() {
+    let cluster = common::EtcdCluster::start(1, |_| None, false);
+    cluster.wait_healthy().await;
+    let ep = cluster.endpoints()[0].clone();
+    let out = km()
+        .args(["etcd", "maintain", "--endpoints", &ep])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("nothing to do"), "{text}");
+
+    let dir = cluster.dir.path().join("snaps");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = km()
+        .args([
+            "--output",
+            "json",
+            "etcd",
+            "maintain",
+            "--keep",
+            "1",
+            "--endpoints",
+            &ep,
+        ])
+        .arg("--snapshot-dir")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["snapshot"]["sha256"].as_str().unwrap().len(), 64);
+
+    let out = km()
+        .args([
+            "etcd",
+            "maintain",
+            "--print-systemd-units",
+            "--endpoints",
+            &ep,
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("RandomizedDelaySec=") && text.contains(" maintain --endpoints "),
+        "{text}"
+    );
+}

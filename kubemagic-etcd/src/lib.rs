@@ -11,6 +11,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod findings;
+pub mod maintain;
 pub mod metrics;
 pub mod model;
 pub mod monitor;

@@ -5,11 +5,15 @@
 use crate::client::{Cluster, Member};
 use crate::error::EtcdError;
 use crate::findings::diagnose;
+use crate::maintain::{self, MaintainOptions, MaintainPlan, MaintainRefusal};
 use crate::model::{
     Alarm, AlarmKind, ClusterStatus, ListedMember, LiveStatus, MemberId, MemberStatus,
 };
 use crate::plan::{self, DefragPlan, RecoveryPlan, Refusal, Skipped};
-use etcd_client::{AlarmAction, AlarmOptions, AlarmType, CompactionOptions, GetOptions};
+use etcd_client::{
+    AlarmAction, AlarmOptions, AlarmType, CompactionOptions, Compare, CompareOp, GetOptions,
+    PutOptions, Txn, TxnOp,
+};
 use kubemagic_core::ByteSize;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -724,6 +728,415 @@ pub async fn usage(
         total_bytes: ByteSize::b(resources.iter().map(|r| r.bytes.as_u64()).sum()),
         resources,
     })
+}
+
+// ---------------------------------------------------------------- maintain
+
+/// What `kubemagic etcd maintain` did (`--output json` prints it).
+#[derive(Debug, Clone, Serialize)]
+pub struct MaintainReport {
+    pub dry_run: bool,
+    pub refusal: Option<MaintainRefusal>,
+    pub plan: Option<MaintainPlan>,
+    /// True when the plan had nothing to do (exit 0).
+    pub nothing_to_do: bool,
+    pub compacted: Option<CompactReport>,
+    pub snapshot: Option<SnapshotReport>,
+    /// Old snapshots removed by the retention (`--keep`).
+    pub deleted_snapshots: Vec<PathBuf>,
+    pub defrag: Vec<DefragResult>,
+    /// What went wrong after the run started; the run stopped at the first.
+    pub errors: Vec<String>,
+}
+
+impl MaintainReport {
+    /// Not refused, and every step done without error.
+    pub fn succeeded(&self) -> bool {
+        self.refusal.is_none()
+            && self.errors.is_empty()
+            && self.defrag.iter().all(|d| d.error.is_none())
+    }
+}
+
+/// The lock of one maintain run: a key under [`maintain::LOCK_KEY`]
+/// attached to a lease that a background task keeps alive. Dropping it
+/// without [`MaintainLock::release`] lets the lease expire.
+pub struct MaintainLock {
+    lease: i64,
+    member: Member,
+    keeper: tokio::task::JoinHandle<()>,
+}
+
+impl MaintainLock {
+    /// Takes the lock, or says who holds it. Put-if-absent in one
+    /// transaction, so two runs cannot both win.
+    pub async fn acquire(cluster: &Cluster, holder: &str) -> Result<Self, MaintainLockError> {
+        let m = cluster
+            .first_answering()
+            .or_else(|| cluster.members.first())
+            .ok_or(MaintainLockError::Etcd(EtcdError::NoHealthyMember(
+                "maintain lock",
+            )))?
+            .clone();
+        let ttl = maintain::LOCK_TTL.as_secs() as i64;
+        let mut c = m.client.clone();
+        let lease = m
+            .call("lease grant", m.timeouts.command, async move {
+                c.lease_grant(ttl, None).await
+            })
+            .await?
+            .id();
+        let mut c = m.client.clone();
+        let txn = Txn::new()
+            .when(vec![Compare::create_revision(
+                maintain::LOCK_KEY,
+                CompareOp::Equal,
+                0,
+            )])
+            .and_then(vec![TxnOp::put(
+                maintain::LOCK_KEY,
+                holder,
+                Some(PutOptions::new().with_lease(lease)),
+            )])
+            .or_else(vec![TxnOp::get(maintain::LOCK_KEY, None)]);
+        let r = m
+            .call("lock", m.timeouts.command, async move { c.txn(txn).await })
+            .await;
+        let r = match r {
+            Ok(r) => r,
+            Err(e) => {
+                revoke(&m, lease).await;
+                return Err(e.into());
+            }
+        };
+        if !r.succeeded() {
+            revoke(&m, lease).await;
+            let holder = r
+                .op_responses()
+                .into_iter()
+                .find_map(|op| match op {
+                    etcd_client::TxnOpResponse::Get(g) => g
+                        .kvs()
+                        .first()
+                        .map(|kv| String::from_utf8_lossy(kv.value()).to_string()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| "unknown holder".into());
+            return Err(MaintainLockError::Locked(holder));
+        }
+        let mut c = m.client.clone();
+        let keeper = tokio::spawn(async move {
+            let Ok((mut k, mut stream)) = c.lease_keep_alive(lease).await else {
+                return;
+            };
+            loop {
+                if k.keep_alive().await.is_err() {
+                    return;
+                }
+                let _ = stream.message().await;
+                tokio::time::sleep(maintain::LOCK_TTL / 3).await;
+            }
+        });
+        Ok(MaintainLock {
+            lease,
+            member: m,
+            keeper,
+        })
+    }
+
+    /// Releases the lock now (revokes the lease, which deletes the key).
+    pub async fn release(self) {
+        self.keeper.abort();
+        revoke(&self.member, self.lease).await;
+    }
+}
+
+async fn revoke(m: &Member, lease: i64) {
+    let mut c = m.client.clone();
+    let _ = m
+        .call("lease revoke", m.timeouts.command, async move {
+            c.lease_revoke(lease).await
+        })
+        .await;
+}
+
+/// Why the maintain lock was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum MaintainLockError {
+    #[error("held by {0}")]
+    Locked(String),
+    #[error(transparent)]
+    Etcd(#[from] EtcdError),
+}
+
+/// Who holds the lock, for the other runs' refusal: pid, host and start.
+fn lock_holder() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "unknown host".into());
+    format!(
+        "pid {} on {host}, started {}",
+        std::process::id(),
+        maintain::timestamp(std::time::SystemTime::now())
+    )
+}
+
+/// Waits until every member is healthy again after a defragmentation
+/// (a defragmented member answers again, its followers caught up), up to
+/// `within`. Returns the member still unhealthy at the deadline.
+async fn settle(cluster: &Cluster, within: Duration) -> Option<(String, String)> {
+    let deadline = Instant::now() + within;
+    loop {
+        let bad = first_unhealthy_now(cluster).await;
+        match bad {
+            None => return None,
+            Some(b) if Instant::now() >= deadline => return Some(b),
+            Some(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
+
+/// The status once every member has applied a compaction: members apply it
+/// asynchronously and report the freed pages at their next backend commit
+/// (every 100 ms by default), so the in-use sizes are read until two
+/// readings 300 ms apart agree (at most 5 s).
+///
+/// bbolt only reuses the pages a compaction freed once a later write
+/// transaction commits with no older reader left; until then they count as
+/// in use. Two small writes of `/kubemagic/maintain/last-compaction`
+/// (through raft, so on every member) make every backend commit.
+async fn after_compaction(cluster: &Cluster, m: &Member, revision: i64) -> ClusterStatus {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    for _ in 0..2 {
+        let mut c = m.client.clone();
+        let _ = m
+            .call("put", m.timeouts.command, async move {
+                c.put(maintain::LAST_COMPACTION_KEY, revision.to_string(), None)
+                    .await
+            })
+            .await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let mut prev = status(cluster).await;
+    loop {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = status(cluster).await;
+        let sizes = |st: &ClusterStatus| -> Vec<Option<ByteSize>> {
+            st.members
+                .iter()
+                .map(|m| m.live.as_ref().and_then(|l| l.db_size_in_use))
+                .collect()
+        };
+        if sizes(&now) == sizes(&prev) || Instant::now() >= deadline {
+            return now;
+        }
+        prev = now;
+    }
+}
+
+/// Routine maintenance under a lock (see [`crate::maintain`]): refuses with
+/// any member down or any alarm; compacts first with `--compact`; takes a
+/// verified snapshot from the leader named with time and member and keeps
+/// the newest `keep`; defragments only the members that need it, one at a
+/// time, followers first, leader last, waiting for every member to be
+/// healthy between two. Stops at the first failure.
+pub async fn maintain(
+    cluster: &Cluster,
+    opts: &MaintainOptions,
+    progress: &mut (dyn FnMut(&Progress) + Send),
+) -> MaintainReport {
+    let st = status(cluster).await;
+    let mut report = MaintainReport {
+        dry_run: opts.dry_run,
+        refusal: None,
+        plan: None,
+        nothing_to_do: false,
+        compacted: None,
+        snapshot: None,
+        deleted_snapshots: vec![],
+        defrag: vec![],
+        errors: vec![],
+    };
+    let p = match maintain::maintain_plan(&st, opts) {
+        Ok(p) => p,
+        Err(r) => {
+            report.refusal = Some(r);
+            return report;
+        }
+    };
+    report.nothing_to_do = p.is_empty();
+    report.plan = Some(p.clone());
+    if opts.dry_run || p.is_empty() {
+        return report;
+    }
+    let lock = match MaintainLock::acquire(cluster, &lock_holder()).await {
+        Ok(l) => l,
+        Err(MaintainLockError::Locked(holder)) => {
+            report.refusal = Some(MaintainRefusal::Locked { holder });
+            return report;
+        }
+        Err(MaintainLockError::Etcd(e)) => {
+            report
+                .errors
+                .push(format!("cannot take the maintain lock: {e}"));
+            return report;
+        }
+    };
+    maintain_locked(cluster, opts, &p, &st, &mut report, progress).await;
+    lock.release().await;
+    report
+}
+
+async fn maintain_locked(
+    cluster: &Cluster,
+    opts: &MaintainOptions,
+    p: &MaintainPlan,
+    st: &ClusterStatus,
+    report: &mut MaintainReport,
+    progress: &mut (dyn FnMut(&Progress) + Send),
+) {
+    if let Some(rev) = p.compact_revision {
+        let Some(m) = first_reachable(cluster, st) else {
+            report
+                .errors
+                .push("no member reachable for compaction".into());
+            return;
+        };
+        progress(&Progress::Compacting { revision: rev });
+        match compact_on(m, rev).await {
+            Ok(c) => {
+                progress(&Progress::Compacted {
+                    revision: c.revision,
+                    already: c.already_compacted,
+                });
+                report.compacted = Some(c);
+            }
+            Err(e) => {
+                report.errors.push(format!("compaction failed: {e}"));
+                return;
+            }
+        }
+    }
+    if let (Some(dir), Some(from)) = (&opts.snapshot_dir, &p.snapshot_from) {
+        let who = st
+            .members
+            .iter()
+            .find(|m| &m.endpoint == from)
+            .map(|m| {
+                m.name
+                    .clone()
+                    .or(m.id.map(|i| i.to_string()))
+                    .unwrap_or_else(|| m.endpoint.clone())
+            })
+            .unwrap_or_else(|| from.clone());
+        let name = maintain::snapshot_name(std::time::SystemTime::now(), &who);
+        let path = dir.join(&name);
+        match snapshot_save(cluster, &path, Some(from)).await {
+            Ok(r) => report.snapshot = Some(r),
+            Err(e) => {
+                report.errors.push(format!("snapshot failed: {e}"));
+                return;
+            }
+        }
+        let names: Vec<String> = match std::fs::read_dir(dir) {
+            Ok(rd) => rd
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .filter_map(|e| e.file_name().into_string().ok())
+                .collect(),
+            Err(e) => {
+                report
+                    .errors
+                    .push(format!("cannot list {}: {e}", dir.display()));
+                return;
+            }
+        };
+        for old in maintain::snapshots_to_delete(&names, &name, opts.keep) {
+            let path = dir.join(&old);
+            match std::fs::remove_file(&path) {
+                Ok(()) => report.deleted_snapshots.push(path),
+                Err(e) => report
+                    .errors
+                    .push(format!("cannot delete {}: {e}", path.display())),
+            }
+        }
+    }
+    // Compaction frees pages: which members need a defragmentation is
+    // decided again on what the members report now.
+    let defrag = if report.compacted.is_some() {
+        let rev = report.compacted.as_ref().map(|c| c.revision).unwrap_or(0);
+        let Some(m) = first_reachable(cluster, st) else {
+            report
+                .errors
+                .push("no member reachable after compaction".into());
+            return;
+        };
+        let now = after_compaction(cluster, m, rev).await;
+        let again = MaintainOptions {
+            compact: false,
+            snapshot_dir: None,
+            ..opts.clone()
+        };
+        match maintain::maintain_plan(&now, &again) {
+            Ok(p2) => {
+                if let Some(plan) = report.plan.as_mut() {
+                    plan.defrag = p2.defrag.clone();
+                    plan.skipped = p2.skipped;
+                }
+                p2.defrag
+            }
+            Err(r) => {
+                report.errors.push(format!("after compaction: {r}"));
+                return;
+            }
+        }
+    } else {
+        p.defrag.clone()
+    };
+    let total = defrag.len();
+    for (i, ep) in defrag.iter().enumerate() {
+        if let Some((who, why)) = settle(cluster, Duration::from_secs(60)).await {
+            report.errors.push(format!(
+                "member {who} is unhealthy ({why}): stopped before defragmenting {ep}"
+            ));
+            return;
+        }
+        let Some(m) = cluster.member(ep) else {
+            continue;
+        };
+        let before = db_size_of(m).await;
+        progress(&Progress::DefragStart {
+            endpoint: ep.clone(),
+            index: i + 1,
+            total,
+            db_size: before,
+        });
+        let t = Instant::now();
+        let r = defrag_member(m).await;
+        let after = db_size_of(m).await;
+        progress(&Progress::DefragDone {
+            endpoint: ep.clone(),
+            before,
+            after,
+            elapsed: t.elapsed(),
+        });
+        let failed = r.is_err();
+        report.defrag.push(DefragResult {
+            endpoint: ep.clone(),
+            before,
+            after,
+            seconds: t.elapsed().as_secs_f64(),
+            error: r.err().map(|e| e.to_string()),
+        });
+        if failed {
+            return;
+        }
+    }
+    if let Some((who, why)) = settle(cluster, Duration::from_secs(60)).await {
+        report.errors.push(format!(
+            "member {who} did not settle after defragmentation: {why}"
+        ));
+    }
 }
 
 // ---------------------------------------------------------------- recover
