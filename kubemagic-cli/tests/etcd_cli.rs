@@ -147,3 +147,158 @@ async fn live_status_recover_and_snapshot_through_the_cli() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("sha256 "));
     assert!(snap.exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_fragmented_defrag_with_nothing_to_do_exits_0_and_says_so() {
+    let cluster = common::EtcdCluster::start(1, |_| None, false);
+    cluster.wait_healthy().await;
+    let ep = cluster.endpoints()[0].clone();
+    let out = km()
+        .args(["etcd", "defrag", "--only-fragmented", "--endpoints", &ep])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("nothing to defragment"), "{text}");
+}
+
+/// `etcd status --output nagios` as a Monitoring Plugin: OK on a healthy
+/// cluster, CRITICAL (exit 2) after NOSPACE, OK again after recover; bad
+/// arguments are UNKNOWN (exit 3).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nagios_output_follows_the_cluster_through_an_incident() {
+    let cluster = common::EtcdCluster::start(3, |i| (i == 2).then_some(20_971_520), false);
+    cluster.wait_healthy().await;
+    let eps = cluster.endpoints();
+    let check = || {
+        let out = km()
+            .args([
+                "etcd",
+                "status",
+                "--output",
+                "nagios",
+                "--endpoints",
+                &eps[0],
+            ])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    let (code, text) = check();
+    assert_eq!(code, Some(0), "{text}");
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.starts_with("ETCD OK - 3/3 members, largest db "),
+        "{first}"
+    );
+    assert!(first.contains("'etcd2_db'="), "{first}");
+    assert!(first.contains(";0;20971520 "), "{first}");
+    assert_eq!(
+        text.lines().count(),
+        4,
+        "one long-output line per member: {text}"
+    );
+
+    let (_, refusal) = common::fill_until_nospace(&eps[0], 400).await;
+    assert!(refusal.is_some());
+    let (code, text) = check();
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.starts_with("ETCD CRITICAL - NOSPACE alarm on etcd2"),
+        "{text}"
+    );
+    assert!(text.contains("'etcd2_alarms'=1;;0;0"), "{text}");
+
+    let out = km()
+        .args(["etcd", "recover", "--endpoints", &eps[1]])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let (code, text) = check();
+    assert_eq!(code, Some(0), "{text}");
+
+    let out = km()
+        .args([
+            "--output",
+            "nagios",
+            "etcd",
+            "status",
+            "--warning",
+            "96",
+            "--endpoints",
+            &eps[0],
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("ETCD UNKNOWN - "));
+    let out = km()
+        .args(["--output", "nagios", "etcd", "status", "--no-such-flag"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn maintain_with_nothing_to_do_exits_0_and_json_reports_the_snapshot() {
+    let cluster = common::EtcdCluster::start(1, |_| None, false);
+    cluster.wait_healthy().await;
+    let ep = cluster.endpoints()[0].clone();
+    let out = km()
+        .args(["etcd", "maintain", "--endpoints", &ep])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("nothing to do"), "{text}");
+
+    let dir = cluster.dir.path().join("snaps");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = km()
+        .args([
+            "--output",
+            "json",
+            "etcd",
+            "maintain",
+            "--keep",
+            "1",
+            "--endpoints",
+            &ep,
+        ])
+        .arg("--snapshot-dir")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["snapshot"]["sha256"].as_str().unwrap().len(), 64);
+
+    let out = km()
+        .args([
+            "etcd",
+            "maintain",
+            "--print-systemd-units",
+            "--endpoints",
+            &ep,
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("RandomizedDelaySec=") && text.contains(" maintain --endpoints "),
+        "{text}"
+    );
+}

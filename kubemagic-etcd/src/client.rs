@@ -7,6 +7,8 @@
 use crate::config::{Config, Timeouts};
 use crate::error::EtcdError;
 use crate::metrics::{self, MemberMetrics};
+use crate::model::{ListedMember, MemberId};
+use crate::plan;
 use etcd_client::{Certificate, ConnectOptions, Identity, TlsOptions};
 use std::future::Future;
 use std::time::Duration;
@@ -15,53 +17,126 @@ use std::time::Duration;
 #[derive(Clone)]
 pub struct Member {
     pub endpoint: String,
+    /// Id, name and role from the member list; `None`/empty when the member
+    /// list could not be read and this is a bootstrap endpoint.
+    pub id: Option<MemberId>,
+    pub name: Option<String>,
+    pub is_learner: bool,
     pub(crate) client: etcd_client::Client,
     http: reqwest::Client,
     pub(crate) timeouts: Timeouts,
 }
 
-/// Connections to every configured member.
+/// How the members were found.
+#[derive(Debug, Clone, Default)]
+pub struct Discovery {
+    /// The endpoints the caller gave (flags, environment or env file): only
+    /// used to reach the cluster and ask it for its member list.
+    pub bootstrap: Vec<String>,
+    /// The bootstrap endpoint whose member answered the member list.
+    pub answered_by: Option<String>,
+    /// Why each bootstrap endpoint failed, when none answered.
+    pub errors: Vec<(String, String)>,
+    /// Bootstrap endpoints that could not even be connected to: status
+    /// reports them without asking again (a dead member costs one dial
+    /// timeout, not two).
+    pub dead: Vec<String>,
+    /// Listed members that advertise no client URL (added but never
+    /// started): they count for quorum but cannot be queried.
+    pub unaddressable: Vec<ListedMember>,
+}
+
+/// Connections to every member of the cluster.
 #[derive(Clone)]
 pub struct Cluster {
     pub config: Config,
+    /// One per listed member with a client URL (every bootstrap endpoint
+    /// when no member list could be read).
     pub members: Vec<Member>,
+    /// The member list as the cluster reported it (empty when no bootstrap
+    /// endpoint answered).
+    pub member_list: Vec<ListedMember>,
+    pub discovery: Discovery,
 }
 
 impl Cluster {
-    /// Builds the per-member clients. Nothing is dialled yet: channels
-    /// connect lazily, so an unreachable member is reported by the first
-    /// call made to it, under its own name.
+    /// Asks the cluster for its member list through the bootstrap endpoints
+    /// (all at once, the first answer wins: one round trip), then builds one
+    /// client per listed member on its own advertised client URL. Decisions
+    /// about a cluster come from the cluster, not from a possibly stale or
+    /// partial list typed by a user. When no endpoint answers, the
+    /// bootstrap endpoints are the members (all reported unreachable).
     pub async fn connect(config: Config) -> Result<Cluster, EtcdError> {
-        let mut members = Vec::with_capacity(config.endpoints.len());
         let http = http_client(&config)?;
+        let mut boot = Vec::with_capacity(config.endpoints.len());
         for ep in &config.endpoints {
-            let mut opts = ConnectOptions::new().with_connect_timeout(config.timeouts.dial);
-            if ep.starts_with("https://") {
-                opts = opts.with_tls(tls_options(&config));
-            }
-            let client = etcd_client::Client::connect([ep.as_str()], Some(opts))
-                .await
-                .map_err(|e| match e {
-                    etcd_client::Error::InvalidArgs(m) | etcd_client::Error::EndpointError(m) => {
-                        EtcdError::InvalidEndpoint {
-                            endpoint: ep.clone(),
-                            message: m,
-                        }
-                    }
-                    etcd_client::Error::InvalidUri(u) => EtcdError::InvalidEndpoint {
-                        endpoint: ep.clone(),
-                        message: u.to_string(),
-                    },
-                    other => EtcdError::from_client(ep, "connect", other),
-                })?;
-            members.push(Member {
-                endpoint: ep.clone(),
-                client,
-                http: http.clone(),
-                timeouts: config.timeouts,
-            });
+            boot.push(Member::new(ep, &config, &http).await?);
         }
-        Ok(Cluster { config, members })
+        let mut discovery = Discovery {
+            bootstrap: config.endpoints.clone(),
+            ..Default::default()
+        };
+        let mut set = tokio::task::JoinSet::new();
+        for (i, m) in boot.iter().enumerate() {
+            let m = m.clone();
+            set.spawn(async move { (i, m.member_list().await) });
+        }
+        let mut answer = None;
+        let mut errors: Vec<(usize, EtcdError)> = Vec::new();
+        while let Some(r) = set.join_next().await {
+            match r {
+                Ok((i, Ok(list))) => {
+                    answer = Some((i, list));
+                    break;
+                }
+                Ok((i, Err(e))) => errors.push((i, e)),
+                Err(_) => {}
+            }
+        }
+        set.abort_all();
+        let Some((i, (answering_id, list))) = answer else {
+            errors.sort_by_key(|(i, _)| *i);
+            discovery.dead = errors
+                .iter()
+                .filter(|(_, e)| matches!(e, EtcdError::Unreachable { .. }))
+                .map(|(i, _)| boot[*i].endpoint.clone())
+                .collect();
+            discovery.errors = errors
+                .into_iter()
+                .map(|(i, e)| (boot[i].endpoint.clone(), e.to_string()))
+                .collect();
+            return Ok(Cluster {
+                config,
+                members: boot,
+                member_list: Vec::new(),
+                discovery,
+            });
+        };
+        discovery.answered_by = Some(boot[i].endpoint.clone());
+        let tls = config.tls.is_some();
+        let mut members = Vec::with_capacity(list.len());
+        for lm in &list {
+            let Some(ep) =
+                plan::client_endpoint(lm, answering_id, &boot[i].endpoint, &config.endpoints, tls)
+            else {
+                discovery.unaddressable.push(lm.clone());
+                continue;
+            };
+            let mut m = match boot.iter().find(|b| b.endpoint == ep) {
+                Some(b) => b.clone(),
+                None => Member::new(&ep, &config, &http).await?,
+            };
+            m.id = Some(lm.id);
+            m.name = Some(lm.name.clone()).filter(|n| !n.is_empty());
+            m.is_learner = lm.is_learner;
+            members.push(m);
+        }
+        Ok(Cluster {
+            config,
+            members,
+            member_list: list,
+            discovery,
+        })
     }
 
     /// The member for `endpoint`, given with or without its scheme.
@@ -73,6 +148,15 @@ impl Cluster {
                     .split_once("://")
                     .is_some_and(|(_, rest)| rest == e)
         })
+    }
+
+    /// The member a one-member request (alarms, compaction, usage) goes to
+    /// before any status is known: the one that answered the member list.
+    pub(crate) fn first_answering(&self) -> Option<&Member> {
+        self.discovery
+            .answered_by
+            .as_deref()
+            .and_then(|e| self.member(e))
     }
 }
 
@@ -120,6 +204,64 @@ fn http_client(config: &Config) -> Result<reqwest::Client, EtcdError> {
 }
 
 impl Member {
+    /// A client for one endpoint; nothing is dialled yet (channels connect
+    /// lazily, so an unreachable member is reported by the first call made
+    /// to it, under its own name).
+    async fn new(ep: &str, config: &Config, http: &reqwest::Client) -> Result<Member, EtcdError> {
+        let mut opts = ConnectOptions::new().with_connect_timeout(config.timeouts.dial);
+        if ep.starts_with("https://") {
+            opts = opts.with_tls(tls_options(config));
+        }
+        let client = etcd_client::Client::connect([ep], Some(opts))
+            .await
+            .map_err(|e| match e {
+                etcd_client::Error::InvalidArgs(m) | etcd_client::Error::EndpointError(m) => {
+                    EtcdError::InvalidEndpoint {
+                        endpoint: ep.to_string(),
+                        message: m,
+                    }
+                }
+                etcd_client::Error::InvalidUri(u) => EtcdError::InvalidEndpoint {
+                    endpoint: ep.to_string(),
+                    message: u.to_string(),
+                },
+                other => EtcdError::from_client(ep, "connect", other),
+            })?;
+        Ok(Member {
+            endpoint: ep.to_string(),
+            id: None,
+            name: None,
+            is_learner: false,
+            client,
+            http: http.clone(),
+            timeouts: config.timeouts,
+        })
+    }
+
+    /// The member list as this member sees it, with this member's own id
+    /// (from the response header).
+    pub async fn member_list(&self) -> Result<(MemberId, Vec<ListedMember>), EtcdError> {
+        let mut c = self.client.clone();
+        let r = self
+            .call("member list", self.timeouts.command, async move {
+                c.member_list().await
+            })
+            .await?;
+        let me = MemberId(r.header().map(|h| h.member_id()).unwrap_or(0));
+        Ok((
+            me,
+            r.members()
+                .iter()
+                .map(|x| ListedMember {
+                    id: MemberId(x.id()),
+                    name: x.name().to_string(),
+                    client_urls: x.client_urls().to_vec(),
+                    is_learner: x.is_learner(),
+                })
+                .collect(),
+        ))
+    }
+
     /// Runs one RPC under a deadline. A deadline hit is classified with a
     /// plain TCP connect so that "connection refused" reads as unreachable
     /// rather than as a vague timeout.

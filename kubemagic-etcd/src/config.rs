@@ -5,7 +5,7 @@
 //! variables, which win over the env file.
 
 use crate::error::EtcdError;
-use kubemagic_core::{ByteSize, Notation, Origin};
+use kubemagic_core::{ByteSize, Finding, Notation, Origin};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -81,6 +81,40 @@ pub struct Config {
     pub tls: Option<TlsMaterial>,
     pub timeouts: Timeouts,
     pub configured_quota: Option<ConfiguredQuota>,
+    /// What is wrong in the configuration itself (e.g. a quota written
+    /// `20Mi` in the env file): reported with FILE:LINE beside the live
+    /// status, never a reason not to look at the cluster.
+    pub findings: Vec<Finding>,
+}
+
+/// The quota the env file asks for. A value etcd cannot read (etcd reads a
+/// plain byte count: `20Mi` is the seed's class of mistake, and etcd
+/// refuses to start with it) is a KM134 finding pointing at the line.
+fn configured_quota(f: &EnvFile, findings: &mut Vec<Finding>) -> Option<ConfiguredQuota> {
+    let v = f.get("ETCD_QUOTA_BACKEND_BYTES")?;
+    let line = f.line("ETCD_QUOTA_BACKEND_BYTES");
+    let origin = Origin::new(f.path.clone(), line);
+    let problem = match ByteSize::parse_with_notation(v) {
+        Ok((bytes, Notation::Plain)) => {
+            return Some(ConfiguredQuota {
+                bytes,
+                origin,
+                member_name: f.get("ETCD_NAME").map(str::to_string),
+            })
+        }
+        Ok((bytes, _)) => format!(
+            "ETCD_QUOTA_BACKEND_BYTES is `{v}`: etcd reads a plain byte count and will not start \
+             with this value; write {} ({bytes})",
+            bytes.as_u64()
+        ),
+        Err(e) => format!("ETCD_QUOTA_BACKEND_BYTES is `{v}`: {e}"),
+    };
+    findings.push(
+        Finding::error("KM134", problem)
+            .at(Some(&origin))
+            .variable("ETCD_QUOTA_BACKEND_BYTES"),
+    );
+    None
 }
 
 /// Variables of an env file, with the 1-based line each came from.
@@ -159,42 +193,25 @@ impl EnvFile {
         keys.iter().find_map(|k| self.get(k)).map(str::to_string)
     }
 
-    /// Client endpoints derived from `ETCD_INITIAL_CLUSTER`
-    /// (`name=https://10.0.0.1:2380,...`) the way the seed's
-    /// `sed -e 's|etcd[0-9]=||g' -e 's|2380|2379|g'` does: the member name
-    /// dropped and the peer port replaced by the client port, which is the
-    /// peer port minus one (2380 → 2379 for every kubespray cluster).
-    pub fn initial_cluster_client_endpoints(&self) -> Result<Vec<String>, EtcdError> {
-        let Some(ic) = self.get("ETCD_INITIAL_CLUSTER") else {
-            return Ok(Vec::new());
-        };
-        let err = |message: String| EtcdError::EnvFile {
-            file: self.path.clone(),
-            line: self.line("ETCD_INITIAL_CLUSTER").unwrap_or(0) as usize,
-            message,
-        };
-        let mut out = Vec::new();
-        for entry in ic.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            let url = entry.split_once('=').map(|(_, u)| u).unwrap_or(entry);
-            let (scheme, rest) = url
-                .split_once("://")
-                .ok_or_else(|| err(format!("peer URL `{url}` has no scheme")))?;
-            let rest = rest.trim_end_matches('/');
-            let (host, port) = rest
-                .rsplit_once(':')
-                .ok_or_else(|| err(format!("peer URL `{url}` has no port")))?;
-            let port: u16 = port
-                .parse()
-                .map_err(|_| err(format!("peer URL `{url}` has an invalid port")))?;
-            let client_port = port
-                .checked_sub(1)
-                .ok_or_else(|| err(format!("peer URL `{url}` has port 0")))?;
-            let ep = format!("{scheme}://{host}:{client_port}");
-            if !out.contains(&ep) {
-                out.push(ep);
+    /// The local member's client URLs: `ETCD_ADVERTISE_CLIENT_URLS`, then
+    /// `ETCD_LISTEN_CLIENT_URLS` (a wildcard listen address reached on
+    /// loopback). Only a bootstrap: the member list gives the others. Not
+    /// `ETCD_INITIAL_CLUSTER` with "peer port − 1", which is wrong wherever
+    /// ports are not 2379/2380 (kubespray's events etcd: 2383/2382... ).
+    pub fn client_endpoints(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for key in ["ETCD_ADVERTISE_CLIENT_URLS", "ETCD_LISTEN_CLIENT_URLS"] {
+            let Some(v) = self.get(key) else { continue };
+            for url in v.split(',').map(str::trim).filter(|u| !u.is_empty()) {
+                let url = url
+                    .replace("://0.0.0.0:", "://127.0.0.1:")
+                    .replace("://[::]:", "://[::1]:");
+                if !out.contains(&url) {
+                    out.push(url);
+                }
             }
         }
-        Ok(out)
+        out
     }
 }
 
@@ -359,11 +376,11 @@ impl Config {
         } else if let Some(e) = env_nonempty("ETCDCTL_ENDPOINTS") {
             e.split(',').map(str::to_string).collect()
         } else if let Some(f) = &file {
-            let from_cluster = f.initial_cluster_client_endpoints()?;
-            if !from_cluster.is_empty() {
-                from_cluster
+            let local = f.client_endpoints();
+            if !local.is_empty() {
+                local
             } else {
-                f.first(&["ETCDCTL_ENDPOINTS", "ETCD_ADVERTISE_CLIENT_URLS"])
+                f.first(&["ETCDCTL_ENDPOINTS"])
                     .map(|e| e.split(',').map(str::to_string).collect())
                     .unwrap_or_default()
             }
@@ -400,41 +417,17 @@ impl Config {
             timeouts.defrag = d;
         }
 
-        let configured_quota = match &file {
-            Some(f) => match f.get("ETCD_QUOTA_BACKEND_BYTES") {
-                Some(v) => {
-                    let line = f.line("ETCD_QUOTA_BACKEND_BYTES");
-                    let env_err = |message: String| EtcdError::EnvFile {
-                        file: f.path.clone(),
-                        line: line.unwrap_or(0) as usize,
-                        message,
-                    };
-                    // etcd reads a plain byte count: `8Gi` here is the seed's
-                    // class of mistake, not a size to convert.
-                    let (bytes, notation) = ByteSize::parse_with_notation(v)
-                        .map_err(|e| env_err(format!("ETCD_QUOTA_BACKEND_BYTES: {e}")))?;
-                    if notation != Notation::Plain {
-                        return Err(env_err(format!(
-                            "ETCD_QUOTA_BACKEND_BYTES is `{v}`: etcd reads a plain byte count, write {} ({bytes})",
-                            bytes.as_u64()
-                        )));
-                    }
-                    Some(ConfiguredQuota {
-                        bytes,
-                        origin: Origin::new(f.path.clone(), line),
-                        member_name: f.get("ETCD_NAME").map(str::to_string),
-                    })
-                }
-                None => None,
-            },
-            None => None,
-        };
+        let mut findings = Vec::new();
+        let configured_quota = file
+            .as_ref()
+            .and_then(|f| configured_quota(f, &mut findings));
 
         Ok(Config {
             endpoints,
             tls,
             timeouts,
             configured_quota,
+            findings,
         })
     }
 }
@@ -459,17 +452,30 @@ ETCD_PEER_KEY_FILE=/etc/ssl/etcd/ssl/member-node1-key.pem
 ";
 
     #[test]
-    fn initial_cluster_maps_peer_urls_to_client_urls_on_2379() {
+    fn env_file_endpoints_are_the_local_members_client_urls() {
         let f = EnvFile::parse(Path::new("/etc/etcd.env"), KUBESPRAY_ENV).unwrap();
-        assert_eq!(
-            f.initial_cluster_client_endpoints().unwrap(),
-            vec![
-                "https://10.0.0.1:2379",
-                "https://10.0.0.2:2379",
-                "https://10.0.0.3:2379"
-            ]
-        );
+        assert_eq!(f.client_endpoints(), vec!["https://10.0.0.1:2379"]);
         assert_eq!(f.get("ETCD_QUOTA_BACKEND_BYTES"), Some("20971520"));
+    }
+
+    #[test]
+    fn kubespray_events_etcd_is_reached_on_its_own_client_port_not_peer_minus_one() {
+        // kubespray's etcd-events: client 2383, peer 2382 (peer - 1 = 2381 is wrong).
+        let text = "ETCD_NAME=etcd1-events\n\
+ETCD_ADVERTISE_CLIENT_URLS=https://10.0.0.1:2383\n\
+ETCD_LISTEN_CLIENT_URLS=https://10.0.0.1:2383,https://127.0.0.1:2383\n\
+ETCD_INITIAL_CLUSTER=etcd1-events=https://10.0.0.1:2382,etcd2-events=https://10.0.0.2:2382\n";
+        let f = EnvFile::parse(Path::new("/etc/etcd-events.env"), text).unwrap();
+        assert_eq!(
+            f.client_endpoints(),
+            vec!["https://10.0.0.1:2383", "https://127.0.0.1:2383"]
+        );
+        let wildcard = EnvFile::parse(
+            Path::new("/etc/etcd.env"),
+            "ETCD_LISTEN_CLIENT_URLS=http://0.0.0.0:2379\n",
+        )
+        .unwrap();
+        assert_eq!(wildcard.client_endpoints(), vec!["http://127.0.0.1:2379"]);
     }
 
     #[test]
@@ -520,23 +526,41 @@ ETCD_PEER_KEY_FILE=/etc/ssl/etcd/ssl/member-node1-key.pem
     }
 
     #[test]
-    fn quota_with_a_unit_in_env_file_is_an_error_naming_file_and_line() {
+    fn quota_with_a_unit_in_env_file_is_a_finding_naming_file_and_line_not_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let env = dir.path().join("etcd.env");
         std::fs::write(
             &env,
-            "ETCD_NAME=etcd3\nETCD_QUOTA_BACKEND_BYTES=8Gi\nETCDCTL_ENDPOINTS=http://127.0.0.1:2379\n",
+            "ETCD_NAME=etcd3\nETCD_QUOTA_BACKEND_BYTES=20Mi\nETCDCTL_ENDPOINTS=http://127.0.0.1:2379\n",
         )
         .unwrap();
         let args = ConnectArgs {
-            env_file: Some(env),
+            env_file: Some(env.clone()),
             ..Default::default()
         };
-        let err = Config::resolve(&args, &|_| None).unwrap_err();
-        let msg = err.to_string();
-        assert!(msg.contains("etcd.env:2"), "{msg}");
-        assert!(msg.contains("8589934592"), "{msg}");
-        assert!(err.is_input_error());
+        let c = Config::resolve(&args, &|_| None).unwrap();
+        assert!(c.configured_quota.is_none());
+        let f = &c.findings[0];
+        assert_eq!(f.code, "KM134");
+        assert_eq!(f.file.as_deref(), Some(env.as_path()));
+        assert_eq!(f.line, Some(2));
+        assert!(f.message.contains("20971520"), "{}", f.message);
+        let garbage = dir.path().join("garbage.env");
+        std::fs::write(
+            &garbage,
+            "ETCD_QUOTA_BACKEND_BYTES=lots\nETCDCTL_ENDPOINTS=http://127.0.0.1:2379\n",
+        )
+        .unwrap();
+        let c = Config::resolve(
+            &ConnectArgs {
+                env_file: Some(garbage),
+                ..Default::default()
+            },
+            &|_| None,
+        )
+        .unwrap();
+        assert_eq!(c.findings[0].code, "KM134");
+        assert_eq!(c.findings[0].line, Some(1));
     }
 
     #[test]

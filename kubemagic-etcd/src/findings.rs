@@ -6,8 +6,9 @@
 //! KM124 database near or over its quota · KM125 fragmentation worth a
 //! defrag · KM126 unreachable member · KM127 no leader · KM128 version skew ·
 //! KM129 quota below 1 GiB · KM130 env file quota differs from the running
-//! member · KM131 member not queried · KM132 quota above 8 GiB ·
-//! KM133 metrics unreadable.
+//! member · KM131 member missing from the given endpoints · KM132 quota
+//! above 8 GiB · KM133 metrics unreadable · KM134 env file quota not a
+//! plain byte count.
 
 use crate::config::ConfiguredQuota;
 use crate::model::{Alarm, AlarmKind, ListedMember, MemberStatus};
@@ -42,27 +43,30 @@ fn label_for(members: &[MemberStatus], id: crate::model::MemberId) -> String {
 /// The fraction of free pages when a defragmentation is worth it (OpenShift's
 /// rule: at least 45 % free pages in a database of at least 100 MB; or the
 /// same fragmentation in a database above half of its quota), else `None`.
+///
+/// `None` as well when the in-use size is unknown (etcd 3.3 without the
+/// in-use metric): unknown fragmentation is never a reason to defragment.
 pub fn worth_defrag(m: &MemberStatus) -> Option<f64> {
     let l = m.live.as_ref()?;
-    let db = l.db_size.as_u64();
-    if db == 0 {
-        return None;
-    }
-    let free = db.saturating_sub(l.db_size_in_use.as_u64());
-    let frag = free as f64 / db as f64;
+    let frag = m.fragmentation()?;
     let big = l.db_size >= FRAGMENTATION_MIN_DB;
     let near_quota = m.quota_fraction().is_some_and(|f| f >= 0.5);
     (frag >= FRAGMENTATION_MIN_FRACTION && (big || near_quota)).then_some(frag)
 }
 
-/// All findings for one observation of the cluster.
+/// All findings for one observation of the cluster. `bootstrap` is the
+/// endpoint list the caller gave (to name members missing from it);
+/// `config_findings` what was found wrong in the configuration itself
+/// (reported, while the live status still runs).
 pub fn diagnose(
     members: &[MemberStatus],
     alarms: &[Alarm],
     member_list: &[ListedMember],
     configured: Option<&ConfiguredQuota>,
+    bootstrap: &[String],
+    config_findings: &[Finding],
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
+    let mut out = config_findings.to_vec();
 
     for a in alarms {
         let who = label_for(members, a.member_id);
@@ -208,8 +212,8 @@ pub fn diagnose(
                 );
             }
         }
-        if let Some(frag) = worth_defrag(m) {
-            let free = l.db_size.as_u64().saturating_sub(l.db_size_in_use.as_u64());
+        if let (Some(frag), Some(used)) = (worth_defrag(m), l.db_size_in_use) {
+            let free = l.db_size.as_u64().saturating_sub(used.as_u64());
             out.push(
                 Finding::warning(
                     "KM125",
@@ -250,23 +254,33 @@ pub fn diagnose(
         ));
     }
 
-    for lm in member_list {
-        let queried = members
-            .iter()
-            .any(|m| m.live.as_ref().map(|l| l.id).or(m.id) == Some(lm.id));
-        if !queried {
-            out.push(
-                Finding::warning(
-                    "KM131",
-                    format!(
-                        "member {} ({}) is in the cluster but was not queried; add {} to --endpoints",
-                        lm.name,
-                        lm.id,
-                        lm.client_urls.join(",")
-                    ),
-                )
-                .host(lm.name.clone()),
-            );
+    // A list of several endpoints that misses a member is a stale
+    // configuration (monitoring, scripts): say so. One endpoint is a
+    // bootstrap, not a list, and is never reported.
+    if bootstrap.len() > 1 {
+        for lm in member_list {
+            let given = lm
+                .client_urls
+                .iter()
+                .any(|u| bootstrap.iter().any(|b| b == u.trim_end_matches('/')));
+            let queried_as_given = members
+                .iter()
+                .any(|m| m.id == Some(lm.id) && bootstrap.iter().any(|b| b == &m.endpoint));
+            if !given && !queried_as_given {
+                out.push(
+                    Finding::warning(
+                        "KM131",
+                        format!(
+                            "member {} ({}) is in the cluster but not among the given endpoints; it \
+                             was queried on its advertised URL {}: add it to the endpoint list",
+                            lm.name,
+                            lm.id,
+                            lm.client_urls.join(",")
+                        ),
+                    )
+                    .host(lm.name.clone()),
+                );
+            }
         }
     }
 
@@ -336,11 +350,12 @@ pub(crate) mod tests {
             endpoint: format!("http://127.0.0.1:{}", 2379 + 10 * n),
             id: Some(MemberId(n)),
             name: Some(format!("etcd{n}")),
+            learner: false,
             live: Some(LiveStatus {
                 id: MemberId(n),
                 version: "3.4.23".into(),
                 db_size: db,
-                db_size_in_use: in_use,
+                db_size_in_use: Some(in_use),
                 leader: (leader != 0).then_some(MemberId(leader)),
                 is_learner: false,
                 raft_term: 2,
@@ -358,6 +373,7 @@ pub(crate) mod tests {
             endpoint: format!("http://127.0.0.1:{}", 2379 + 10 * n),
             id: Some(MemberId(n)),
             name: Some(format!("etcd{n}")),
+            learner: false,
             live: None,
             quota_backend_bytes: None,
             problems: vec!["connection refused".into()],
@@ -375,7 +391,7 @@ pub(crate) mod tests {
             member(2, ByteSize::mib(20), ByteSize::mib(18), ByteSize::gib(2), 1),
             member(3, ByteSize::mib(20), ByteSize::mib(18), ByteSize::gib(2), 1),
         ];
-        assert!(diagnose(&ms, &[], &[], None).is_empty());
+        assert!(diagnose(&ms, &[], &[], None, &[], &[]).is_empty());
     }
 
     #[test]
@@ -389,7 +405,7 @@ pub(crate) mod tests {
             member_id: MemberId(3),
             alarm: AlarmKind::Nospace,
         }];
-        let f = diagnose(&ms, &alarms, &[], None);
+        let f = diagnose(&ms, &alarms, &[], None, &[], &[]);
         let c = codes(&f);
         assert!(c.contains(&("KM121", Severity::Error)));
         assert!(c.contains(&("KM123", Severity::Error)));
@@ -415,7 +431,7 @@ pub(crate) mod tests {
             ByteSize::mib(20),
             1,
         )];
-        let f = diagnose(&ms, &[], &[], None);
+        let f = diagnose(&ms, &[], &[], None, &[], &[]);
         assert!(codes(&f).contains(&("KM124", Severity::Warning)));
     }
 
@@ -428,7 +444,7 @@ pub(crate) mod tests {
             ByteSize::gib(2),
             1,
         )];
-        assert!(diagnose(&ms, &[], &[], None).is_empty());
+        assert!(diagnose(&ms, &[], &[], None, &[], &[]).is_empty());
         let ms = vec![member(
             1,
             ByteSize::mib(200),
@@ -436,7 +452,9 @@ pub(crate) mod tests {
             ByteSize::gib(2),
             1,
         )];
-        assert!(codes(&diagnose(&ms, &[], &[], None)).contains(&("KM125", Severity::Warning)));
+        assert!(
+            codes(&diagnose(&ms, &[], &[], None, &[], &[])).contains(&("KM125", Severity::Warning))
+        );
     }
 
     #[test]
@@ -445,7 +463,7 @@ pub(crate) mod tests {
             member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 0),
             unreachable(2),
         ];
-        let f = diagnose(&ms, &[], &[], None);
+        let f = diagnose(&ms, &[], &[], None, &[], &[]);
         let c = codes(&f);
         assert!(c.contains(&("KM126", Severity::Error)));
         assert!(c.contains(&("KM127", Severity::Error)));
@@ -462,7 +480,9 @@ pub(crate) mod tests {
             member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::gib(2), 1),
             b,
         ];
-        assert!(codes(&diagnose(&ms, &[], &[], None)).contains(&("KM128", Severity::Warning)));
+        assert!(
+            codes(&diagnose(&ms, &[], &[], None, &[], &[])).contains(&("KM128", Severity::Warning))
+        );
     }
 
     #[test]
@@ -479,13 +499,13 @@ pub(crate) mod tests {
             origin: kubemagic_core::Origin::new("/etc/etcd.env", Some(7)),
             member_name: Some("etcd1".into()),
         };
-        let f = diagnose(&ms, &[], &[], Some(&cq));
+        let f = diagnose(&ms, &[], &[], Some(&cq), &[], &[]);
         let km510 = f.iter().find(|f| f.code == "KM130").unwrap();
         assert_eq!(km510.line, Some(7));
     }
 
     #[test]
-    fn member_listed_but_not_queried_is_reported() {
+    fn member_missing_from_a_list_of_endpoints_is_reported_but_not_from_one_endpoint() {
         let ms = vec![member(
             1,
             ByteSize::mib(1),
@@ -493,13 +513,56 @@ pub(crate) mod tests {
             ByteSize::gib(2),
             1,
         )];
-        let listed = vec![ListedMember {
-            id: MemberId(9),
-            name: "etcd9".into(),
-            client_urls: vec!["http://127.0.0.1:9".into()],
-            is_learner: false,
-        }];
-        assert!(codes(&diagnose(&ms, &[], &listed, None)).contains(&("KM131", Severity::Warning)));
+        let listed = vec![
+            ListedMember {
+                id: MemberId(1),
+                name: "etcd1".into(),
+                client_urls: vec![ms[0].endpoint.clone()],
+                is_learner: false,
+            },
+            ListedMember {
+                id: MemberId(9),
+                name: "etcd9".into(),
+                client_urls: vec!["http://127.0.0.1:9".into()],
+                is_learner: false,
+            },
+        ];
+        let two = [ms[0].endpoint.clone(), "http://127.0.0.1:5".to_string()];
+        let f = diagnose(&ms, &[], &listed, None, &two, &[]);
+        let km131: Vec<&Finding> = f.iter().filter(|f| f.code == "KM131").collect();
+        assert_eq!(km131.len(), 1, "{f:?}");
+        assert!(km131[0].message.contains("etcd9"));
+        // A single endpoint is a bootstrap: no warning.
+        let one = [ms[0].endpoint.clone()];
+        assert!(diagnose(&ms, &[], &listed, None, &one, &[]).is_empty());
+    }
+
+    #[test]
+    fn unknown_in_use_size_is_neither_100_percent_nor_a_km125() {
+        // etcd 3.3: Status has no in-use size and neither has /metrics.
+        let mut m = member(1, ByteSize::mib(300), ByteSize::mib(1), ByteSize::gib(2), 1);
+        if let Some(l) = m.live.as_mut() {
+            l.db_size_in_use = None;
+        }
+        assert_eq!(m.fragmentation(), None);
+        assert_eq!(worth_defrag(&m), None);
+        assert!(diagnose(&[m], &[], &[], None, &[], &[]).is_empty());
+    }
+
+    #[test]
+    fn configuration_findings_are_reported_with_the_live_ones() {
+        let cf = Finding::error("KM134", "bad quota")
+            .at(Some(&kubemagic_core::Origin::new("/etc/etcd.env", Some(3))));
+        let ms = vec![member(
+            1,
+            ByteSize::mib(1),
+            ByteSize::mib(1),
+            ByteSize::gib(2),
+            1,
+        )];
+        let f = diagnose(&ms, &[], &[], None, &[], &[cf]);
+        assert_eq!(codes(&f), vec![("KM134", Severity::Error)]);
+        assert_eq!(f[0].line, Some(3));
     }
 
     #[test]
@@ -515,7 +578,7 @@ pub(crate) mod tests {
             member_id: MemberId(1),
             alarm: AlarmKind::Corrupt,
         }];
-        let f = diagnose(&ms, &alarms, &[], None);
+        let f = diagnose(&ms, &alarms, &[], None, &[], &[]);
         assert_eq!(codes(&f), vec![("KM122", Severity::Error)]);
     }
 }

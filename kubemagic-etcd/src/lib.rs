@@ -11,8 +11,11 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod findings;
+pub mod maintain;
 pub mod metrics;
 pub mod model;
+pub mod monitor;
+pub mod nagios;
 pub mod ops;
 pub mod plan;
 

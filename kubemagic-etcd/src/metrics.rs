@@ -19,6 +19,18 @@ pub struct MemberMetrics {
     pub db_in_use: Option<ByteSize>,
 }
 
+/// The in-use size of a member's backend: Status's `dbSizeInUse` when the
+/// member reports it (etcd ≥ 3.4; etcd 3.3 has no such field and the
+/// decoder yields 0), else `/metrics`' in-use gauge, else unknown. A real
+/// backend always has pages in use, so 0 means "not reported".
+pub fn in_use(status_in_use: i64, metrics: Option<&MemberMetrics>) -> Option<ByteSize> {
+    if status_in_use > 0 {
+        return Some(ByteSize::b(status_in_use as u64));
+    }
+    metrics.and_then(|m| m.db_in_use).filter(|b| b.as_u64() > 0)
+}
+
+/// Parses Prometheus text exposition, keeping the three gauges above.
 pub fn parse(text: &str) -> MemberMetrics {
     let mut m = MemberMetrics::default();
     for line in text.lines() {
@@ -62,6 +74,39 @@ etcd_debugging_mvcc_db_total_size_in_bytes 2.1008384e+07\n";
         assert_eq!(m.quota_backend_bytes, Some(ByteSize::mib(20)));
         assert_eq!(m.db_total_size, Some(ByteSize::b(21_008_384)));
         assert_eq!(m.db_in_use, Some(ByteSize::b(1_228_800)));
+    }
+
+    /// `/metrics` of an etcd 3.3.25 member (abridged): no quota gauge and
+    /// no in-use gauge, only the total sizes.
+    const ETCD_33_METRICS: &str = "\
+# HELP etcd_debugging_mvcc_db_total_size_in_bytes Total size of the underlying database physically allocated in bytes.
+# TYPE etcd_debugging_mvcc_db_total_size_in_bytes gauge
+etcd_debugging_mvcc_db_total_size_in_bytes 2.4576e+06
+# HELP etcd_mvcc_db_total_size_in_bytes Total size of the underlying database physically allocated in bytes.
+# TYPE etcd_mvcc_db_total_size_in_bytes gauge
+etcd_mvcc_db_total_size_in_bytes 2.4576e+06
+# HELP etcd_server_has_leader Whether or not a leader exists. 1 is existence, 0 is not.
+# TYPE etcd_server_has_leader gauge
+etcd_server_has_leader 1
+";
+
+    #[test]
+    fn etcd_33_without_in_use_anywhere_leaves_it_unknown() {
+        // etcd 3.3's Status has no dbSizeInUse: the decoder yields 0.
+        let m = parse(ETCD_33_METRICS);
+        assert_eq!(m.db_total_size, Some(ByteSize::b(2_457_600)));
+        assert_eq!(m.quota_backend_bytes, None);
+        assert_eq!(in_use(0, Some(&m)), None);
+        assert_eq!(in_use(0, None), None);
+    }
+
+    #[test]
+    fn etcd_33_in_use_comes_from_metrics_when_status_lacks_it() {
+        let text = format!("{ETCD_33_METRICS}etcd_mvcc_db_total_size_in_use_in_bytes 1.2288e+06\n");
+        let m = parse(&text);
+        assert_eq!(in_use(0, Some(&m)), Some(ByteSize::b(1_228_800)));
+        // etcd >= 3.4: Status wins.
+        assert_eq!(in_use(4096, Some(&m)), Some(ByteSize::b(4096)));
     }
 
     #[test]

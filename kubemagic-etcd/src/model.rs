@@ -78,7 +78,10 @@ pub struct LiveStatus {
     pub id: MemberId,
     pub version: String,
     pub db_size: ByteSize,
-    pub db_size_in_use: ByteSize,
+    /// Bytes in use inside the file: from Status on etcd ≥ 3.4, from
+    /// `/metrics` where Status lacks it (etcd 3.3 answers 0), `None` where
+    /// neither has it (fragmentation is then unknown, never 100 %).
+    pub db_size_in_use: Option<ByteSize>,
     pub leader: Option<MemberId>,
     pub is_learner: bool,
     pub raft_term: u64,
@@ -96,6 +99,9 @@ pub struct MemberStatus {
     /// From the member list when the member itself is unreachable.
     pub id: Option<MemberId>,
     pub name: Option<String>,
+    /// A learner according to the member list (or its own Status): it does
+    /// not vote, so it counts neither for quorum nor as a blocker.
+    pub learner: bool,
     pub live: Option<LiveStatus>,
     /// From `/metrics`; `None` when metrics could not be read.
     pub quota_backend_bytes: Option<ByteSize>,
@@ -123,6 +129,19 @@ impl MemberStatus {
         let q = self.quota_backend_bytes?.as_u64();
         let db = self.live.as_ref()?.db_size.as_u64();
         (q > 0).then(|| db as f64 / q as f64)
+    }
+    /// Fraction of the file that is free pages, when the in-use size is
+    /// known (`None` on etcd 3.3 without the in-use metric: unknown, which
+    /// is neither 0 % nor 100 %).
+    pub fn fragmentation(&self) -> Option<f64> {
+        let l = self.live.as_ref()?;
+        let db = l.db_size.as_u64();
+        let used = l.db_size_in_use?.as_u64();
+        (db > 0).then(|| db.saturating_sub(used) as f64 / db as f64)
+    }
+    /// A voting member: not a learner by the member list or its own Status.
+    pub fn is_voting(&self) -> bool {
+        !self.learner && !self.live.as_ref().is_some_and(|l| l.is_learner)
     }
 }
 
@@ -154,10 +173,10 @@ impl Serialize for MemberStatus {
             reachable: l.is_some(),
             version: l.map(|l| l.version.as_str()),
             db_size: l.map(|l| l.db_size),
-            db_size_in_use: l.map(|l| l.db_size_in_use),
+            db_size_in_use: l.and_then(|l| l.db_size_in_use),
             quota_backend_bytes: self.quota_backend_bytes,
             is_leader: self.is_leader(),
-            is_learner: l.is_some_and(|l| l.is_learner),
+            is_learner: !self.is_voting(),
             raft_term: l.map(|l| l.raft_term),
             raft_index: l.map(|l| l.raft_index),
             revision: l.map(|l| l.revision),

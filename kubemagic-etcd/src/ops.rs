@@ -5,11 +5,15 @@
 use crate::client::{Cluster, Member};
 use crate::error::EtcdError;
 use crate::findings::diagnose;
+use crate::maintain::{self, MaintainOptions, MaintainPlan, MaintainRefusal};
 use crate::model::{
     Alarm, AlarmKind, ClusterStatus, ListedMember, LiveStatus, MemberId, MemberStatus,
 };
 use crate::plan::{self, DefragPlan, RecoveryPlan, Refusal, Skipped};
-use etcd_client::{AlarmAction, AlarmOptions, AlarmType, CompactionOptions, GetOptions};
+use etcd_client::{
+    AlarmAction, AlarmOptions, AlarmType, CompactionOptions, Compare, CompareOp, GetOptions,
+    PutOptions, Txn, TxnOp,
+};
 use kubemagic_core::ByteSize;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -47,125 +51,139 @@ pub enum Progress {
 
 // ---------------------------------------------------------------- status
 
-async fn member_status(m: Member) -> MemberStatus {
-    let (st, me) = tokio::join!(m.status(), m.metrics());
-    let mut problems = Vec::new();
-    let live = match st {
-        Ok(s) => Some(LiveStatus {
-            id: MemberId(s.header().map(|h| h.member_id()).unwrap_or(0)),
-            version: s.version().to_string(),
-            db_size: ByteSize::b(s.db_size().max(0) as u64),
-            db_size_in_use: ByteSize::b(s.raft_used_db_size().max(0) as u64),
-            leader: (s.leader() != 0).then_some(MemberId(s.leader())),
-            is_learner: s.is_learner(),
-            raft_term: s.raft_term(),
-            raft_index: s.raft_index(),
-            revision: s.header().map(|h| h.revision()).unwrap_or(0),
-            errors: s.errors().to_vec(),
-        }),
-        Err(e) => {
-            problems.push(e.to_string());
-            None
-        }
-    };
-    let quota = match me {
-        Ok(mm) => mm.quota_backend_bytes,
-        Err(e) => {
-            if live.is_some() {
-                problems.push(e.to_string());
-            }
-            None
-        }
-    };
-    MemberStatus {
+async fn member_status(m: Member, known_dead: Option<String>) -> MemberStatus {
+    let mut ms = MemberStatus {
         endpoint: m.endpoint.clone(),
-        id: live.as_ref().map(|l| l.id),
-        name: None,
-        live,
-        quota_backend_bytes: quota,
-        problems,
+        id: m.id,
+        name: m.name.clone(),
+        learner: m.is_learner,
+        live: None,
+        quota_backend_bytes: None,
+        problems: Vec::new(),
+    };
+    if let Some(why) = known_dead {
+        ms.problems.push(why);
+        return ms;
+    }
+    let (st, me) = tokio::join!(m.status(), m.metrics());
+    let (mm, metrics_problem) = match me {
+        Ok(mm) => (Some(mm), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    match st {
+        Ok(s) => {
+            let id = MemberId(s.header().map(|h| h.member_id()).unwrap_or(0));
+            ms.id = ms.id.or(Some(id));
+            ms.live = Some(LiveStatus {
+                id,
+                version: s.version().to_string(),
+                db_size: ByteSize::b(s.db_size().max(0) as u64),
+                db_size_in_use: crate::metrics::in_use(s.raft_used_db_size(), mm.as_ref()),
+                leader: (s.leader() != 0).then_some(MemberId(s.leader())),
+                is_learner: s.is_learner(),
+                raft_term: s.raft_term(),
+                raft_index: s.raft_index(),
+                revision: s.header().map(|h| h.revision()).unwrap_or(0),
+                errors: s.errors().to_vec(),
+            });
+            ms.problems.extend(metrics_problem);
+        }
+        Err(e) => ms.problems.push(e.to_string()),
+    }
+    ms.quota_backend_bytes = mm.and_then(|m| m.quota_backend_bytes);
+    ms
+}
+
+/// A listed member that advertises no client URL, as a status: unreachable.
+fn unaddressable_status(lm: &ListedMember) -> MemberStatus {
+    MemberStatus {
+        endpoint: format!("(member {} has no client URL)", lm.id),
+        id: Some(lm.id),
+        name: Some(lm.name.clone()).filter(|n| !n.is_empty()),
+        learner: lm.is_learner,
+        live: None,
+        quota_backend_bytes: None,
+        problems: vec![
+            "it advertises no client URL: added to the cluster but never started?".to_string(),
+        ],
     }
 }
 
-/// Queries every member concurrently, each through its own client, then
-/// the member list and the alarms from one reachable member, and diagnoses.
+/// Queries every member of the member list concurrently, each through its
+/// own client on its advertised URL, and the alarms from the member that
+/// answered the member list, then diagnoses. One round trip after
+/// discovery: statuses, metrics and alarms go out together.
 pub async fn status(cluster: &Cluster) -> ClusterStatus {
     let handles: Vec<_> = cluster
         .members
         .iter()
-        .map(|m| tokio::spawn(member_status(m.clone())))
+        .map(|m| {
+            let dead = cluster.discovery.dead.contains(&m.endpoint).then(|| {
+                cluster
+                    .discovery
+                    .errors
+                    .iter()
+                    .find(|(e, _)| e == &m.endpoint)
+                    .map(|(_, why)| why.clone())
+                    .unwrap_or_else(|| "unreachable".into())
+            });
+            tokio::spawn(member_status(m.clone(), dead))
+        })
         .collect();
+    let first_alarms = match cluster.first_answering() {
+        Some(m) => Some(alarms_of(m).await),
+        None => None,
+    };
     let mut members = Vec::with_capacity(handles.len());
     for (h, m) in handles.into_iter().zip(&cluster.members) {
         members.push(h.await.unwrap_or_else(|e| MemberStatus {
             endpoint: m.endpoint.clone(),
-            id: None,
-            name: None,
+            id: m.id,
+            name: m.name.clone(),
+            learner: m.is_learner,
             live: None,
             quota_backend_bytes: None,
             problems: vec![format!("internal error: {e}")],
         }));
     }
-    let mut member_list = Vec::new();
+    members.extend(
+        cluster
+            .discovery
+            .unaddressable
+            .iter()
+            .map(unaddressable_status),
+    );
     let mut alarms = Vec::new();
-    // Prefer the leader for the member list and alarms, then any reachable member.
-    let mut order: Vec<usize> = (0..members.len())
-        .filter(|&i| members[i].is_reachable())
-        .collect();
-    order.sort_by_key(|&i| !members[i].is_leader());
-    for i in order {
-        let m = &cluster.members[i];
-        let (ml, al) = tokio::join!(member_list_of(m), alarms_of(m));
-        if let (Ok(ml), Ok(al)) = (ml, al) {
-            member_list = ml;
-            alarms = al;
-            break;
-        }
-    }
-    for ms in &mut members {
-        let id = ms.live.as_ref().map(|l| l.id);
-        let found = member_list.iter().find(|lm| {
-            Some(lm.id) == id
-                || lm
-                    .client_urls
-                    .iter()
-                    .any(|u| u.trim_end_matches('/') == ms.endpoint)
-        });
-        if let Some(lm) = found {
-            ms.name = Some(lm.name.clone()).filter(|n| !n.is_empty());
-            ms.id = Some(lm.id);
+    match first_alarms {
+        Some(Ok(a)) => alarms = a,
+        _ => {
+            // Prefer the leader, then any reachable member.
+            let mut order: Vec<usize> = (0..cluster.members.len())
+                .filter(|&i| members[i].is_reachable())
+                .collect();
+            order.sort_by_key(|&i| !members[i].is_leader());
+            for i in order {
+                if let Ok(a) = alarms_of(&cluster.members[i]).await {
+                    alarms = a;
+                    break;
+                }
+            }
         }
     }
     let findings = diagnose(
         &members,
         &alarms,
-        &member_list,
+        &cluster.member_list,
         cluster.config.configured_quota.as_ref(),
+        &cluster.discovery.bootstrap,
+        &cluster.config.findings,
     );
     ClusterStatus {
         members,
         alarms,
         findings,
-        member_list,
+        member_list: cluster.member_list.clone(),
     }
-}
-
-async fn member_list_of(m: &Member) -> Result<Vec<ListedMember>, EtcdError> {
-    let mut c = m.client.clone();
-    let r = m
-        .call("member list", m.timeouts.command, async move {
-            c.member_list().await
-        })
-        .await?;
-    Ok(r.members()
-        .iter()
-        .map(|x| ListedMember {
-            id: MemberId(x.id()),
-            name: x.name().to_string(),
-            client_urls: x.client_urls().to_vec(),
-            is_learner: x.is_learner(),
-        })
-        .collect())
 }
 
 async fn alarms_of(m: &Member) -> Result<Vec<Alarm>, EtcdError> {
@@ -195,7 +213,13 @@ fn first_reachable<'a>(cluster: &'a Cluster, st: &ClusterStatus) -> Option<&'a M
 /// Lists the cluster's alarms through the first member that answers.
 pub async fn alarm_list(cluster: &Cluster) -> Result<Vec<Alarm>, EtcdError> {
     let mut last = None;
-    for m in &cluster.members {
+    let first = cluster.first_answering();
+    for m in first.into_iter().chain(
+        cluster
+            .members
+            .iter()
+            .filter(|m| Some(m.endpoint.as_str()) != first.map(|f| f.endpoint.as_str())),
+    ) {
         match alarms_of(m).await {
             Ok(a) => return Ok(a),
             Err(e) => last = Some(e),
@@ -251,20 +275,20 @@ pub async fn alarm_disarm(
         kept: vec![],
         warnings,
     };
-    for a in alarms_of(m).await? {
-        let allowed =
-            a.alarm == AlarmKind::Nospace || (include_corrupt && a.alarm == AlarmKind::Corrupt);
-        if allowed {
-            disarm_one(m, a).await?;
-            report.disarmed.push(a);
-        } else {
-            report.kept.push(KeptAlarm {
-                member_id: a.member_id,
-                alarm: a.alarm,
-                reason: "not a NOSPACE alarm (use --corrupt after investigating)".into(),
-            });
-        }
+    let current = alarms_of(m).await?;
+    let (ok, kept) = plan::disarmable(&current, &st.members, include_corrupt, true);
+    for a in ok {
+        disarm_one(m, a).await?;
+        report.disarmed.push(a);
     }
+    report.kept = kept
+        .into_iter()
+        .map(|(a, reason)| KeptAlarm {
+            member_id: a.member_id,
+            alarm: a.alarm,
+            reason,
+        })
+        .collect();
     Ok(report)
 }
 
@@ -345,9 +369,11 @@ impl DefragReport {
         self.results.iter().any(|r| r.error.is_some())
     }
 
-    /// No member failed, and not every member was skipped.
+    /// No member failed and none was skipped for being unhealthy (members
+    /// skipped as learners or as not worth it are not failures: `defrag
+    /// --only-fragmented` with nothing to do succeeds).
     pub fn succeeded(&self) -> bool {
-        !self.failed() && (!self.results.is_empty() || self.skipped.is_empty())
+        !self.failed() && !self.skipped.iter().any(|s| s.unhealthy)
     }
 }
 
@@ -704,6 +730,415 @@ pub async fn usage(
     })
 }
 
+// ---------------------------------------------------------------- maintain
+
+/// What `kubemagic etcd maintain` did (`--output json` prints it).
+#[derive(Debug, Clone, Serialize)]
+pub struct MaintainReport {
+    pub dry_run: bool,
+    pub refusal: Option<MaintainRefusal>,
+    pub plan: Option<MaintainPlan>,
+    /// True when the plan had nothing to do (exit 0).
+    pub nothing_to_do: bool,
+    pub compacted: Option<CompactReport>,
+    pub snapshot: Option<SnapshotReport>,
+    /// Old snapshots removed by the retention (`--keep`).
+    pub deleted_snapshots: Vec<PathBuf>,
+    pub defrag: Vec<DefragResult>,
+    /// What went wrong after the run started; the run stopped at the first.
+    pub errors: Vec<String>,
+}
+
+impl MaintainReport {
+    /// Not refused, and every step done without error.
+    pub fn succeeded(&self) -> bool {
+        self.refusal.is_none()
+            && self.errors.is_empty()
+            && self.defrag.iter().all(|d| d.error.is_none())
+    }
+}
+
+/// The lock of one maintain run: a key under [`maintain::LOCK_KEY`]
+/// attached to a lease that a background task keeps alive. Dropping it
+/// without [`MaintainLock::release`] lets the lease expire.
+pub struct MaintainLock {
+    lease: i64,
+    member: Member,
+    keeper: tokio::task::JoinHandle<()>,
+}
+
+impl MaintainLock {
+    /// Takes the lock, or says who holds it. Put-if-absent in one
+    /// transaction, so two runs cannot both win.
+    pub async fn acquire(cluster: &Cluster, holder: &str) -> Result<Self, MaintainLockError> {
+        let m = cluster
+            .first_answering()
+            .or_else(|| cluster.members.first())
+            .ok_or(MaintainLockError::Etcd(EtcdError::NoHealthyMember(
+                "maintain lock",
+            )))?
+            .clone();
+        let ttl = maintain::LOCK_TTL.as_secs() as i64;
+        let mut c = m.client.clone();
+        let lease = m
+            .call("lease grant", m.timeouts.command, async move {
+                c.lease_grant(ttl, None).await
+            })
+            .await?
+            .id();
+        let mut c = m.client.clone();
+        let txn = Txn::new()
+            .when(vec![Compare::create_revision(
+                maintain::LOCK_KEY,
+                CompareOp::Equal,
+                0,
+            )])
+            .and_then(vec![TxnOp::put(
+                maintain::LOCK_KEY,
+                holder,
+                Some(PutOptions::new().with_lease(lease)),
+            )])
+            .or_else(vec![TxnOp::get(maintain::LOCK_KEY, None)]);
+        let r = m
+            .call("lock", m.timeouts.command, async move { c.txn(txn).await })
+            .await;
+        let r = match r {
+            Ok(r) => r,
+            Err(e) => {
+                revoke(&m, lease).await;
+                return Err(e.into());
+            }
+        };
+        if !r.succeeded() {
+            revoke(&m, lease).await;
+            let holder = r
+                .op_responses()
+                .into_iter()
+                .find_map(|op| match op {
+                    etcd_client::TxnOpResponse::Get(g) => g
+                        .kvs()
+                        .first()
+                        .map(|kv| String::from_utf8_lossy(kv.value()).to_string()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| "unknown holder".into());
+            return Err(MaintainLockError::Locked(holder));
+        }
+        let mut c = m.client.clone();
+        let keeper = tokio::spawn(async move {
+            let Ok((mut k, mut stream)) = c.lease_keep_alive(lease).await else {
+                return;
+            };
+            loop {
+                if k.keep_alive().await.is_err() {
+                    return;
+                }
+                let _ = stream.message().await;
+                tokio::time::sleep(maintain::LOCK_TTL / 3).await;
+            }
+        });
+        Ok(MaintainLock {
+            lease,
+            member: m,
+            keeper,
+        })
+    }
+
+    /// Releases the lock now (revokes the lease, which deletes the key).
+    pub async fn release(self) {
+        self.keeper.abort();
+        revoke(&self.member, self.lease).await;
+    }
+}
+
+async fn revoke(m: &Member, lease: i64) {
+    let mut c = m.client.clone();
+    let _ = m
+        .call("lease revoke", m.timeouts.command, async move {
+            c.lease_revoke(lease).await
+        })
+        .await;
+}
+
+/// Why the maintain lock was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum MaintainLockError {
+    #[error("held by {0}")]
+    Locked(String),
+    #[error(transparent)]
+    Etcd(#[from] EtcdError),
+}
+
+/// Who holds the lock, for the other runs' refusal: pid, host and start.
+fn lock_holder() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "unknown host".into());
+    format!(
+        "pid {} on {host}, started {}",
+        std::process::id(),
+        maintain::timestamp(std::time::SystemTime::now())
+    )
+}
+
+/// Waits until every member is healthy again after a defragmentation
+/// (a defragmented member answers again, its followers caught up), up to
+/// `within`. Returns the member still unhealthy at the deadline.
+async fn settle(cluster: &Cluster, within: Duration) -> Option<(String, String)> {
+    let deadline = Instant::now() + within;
+    loop {
+        let bad = first_unhealthy_now(cluster).await;
+        match bad {
+            None => return None,
+            Some(b) if Instant::now() >= deadline => return Some(b),
+            Some(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
+
+/// The status once every member has applied a compaction: members apply it
+/// asynchronously and report the freed pages at their next backend commit
+/// (every 100 ms by default), so the in-use sizes are read until two
+/// readings 300 ms apart agree (at most 5 s).
+///
+/// bbolt only reuses the pages a compaction freed once a later write
+/// transaction commits with no older reader left; until then they count as
+/// in use. Two small writes of `/kubemagic/maintain/last-compaction`
+/// (through raft, so on every member) make every backend commit.
+async fn after_compaction(cluster: &Cluster, m: &Member, revision: i64) -> ClusterStatus {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    for _ in 0..2 {
+        let mut c = m.client.clone();
+        let _ = m
+            .call("put", m.timeouts.command, async move {
+                c.put(maintain::LAST_COMPACTION_KEY, revision.to_string(), None)
+                    .await
+            })
+            .await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let mut prev = status(cluster).await;
+    loop {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = status(cluster).await;
+        let sizes = |st: &ClusterStatus| -> Vec<Option<ByteSize>> {
+            st.members
+                .iter()
+                .map(|m| m.live.as_ref().and_then(|l| l.db_size_in_use))
+                .collect()
+        };
+        if sizes(&now) == sizes(&prev) || Instant::now() >= deadline {
+            return now;
+        }
+        prev = now;
+    }
+}
+
+/// Routine maintenance under a lock (see [`crate::maintain`]): refuses with
+/// any member down or any alarm; compacts first with `--compact`; takes a
+/// verified snapshot from the leader named with time and member and keeps
+/// the newest `keep`; defragments only the members that need it, one at a
+/// time, followers first, leader last, waiting for every member to be
+/// healthy between two. Stops at the first failure.
+pub async fn maintain(
+    cluster: &Cluster,
+    opts: &MaintainOptions,
+    progress: &mut (dyn FnMut(&Progress) + Send),
+) -> MaintainReport {
+    let st = status(cluster).await;
+    let mut report = MaintainReport {
+        dry_run: opts.dry_run,
+        refusal: None,
+        plan: None,
+        nothing_to_do: false,
+        compacted: None,
+        snapshot: None,
+        deleted_snapshots: vec![],
+        defrag: vec![],
+        errors: vec![],
+    };
+    let p = match maintain::maintain_plan(&st, opts) {
+        Ok(p) => p,
+        Err(r) => {
+            report.refusal = Some(r);
+            return report;
+        }
+    };
+    report.nothing_to_do = p.is_empty();
+    report.plan = Some(p.clone());
+    if opts.dry_run || p.is_empty() {
+        return report;
+    }
+    let lock = match MaintainLock::acquire(cluster, &lock_holder()).await {
+        Ok(l) => l,
+        Err(MaintainLockError::Locked(holder)) => {
+            report.refusal = Some(MaintainRefusal::Locked { holder });
+            return report;
+        }
+        Err(MaintainLockError::Etcd(e)) => {
+            report
+                .errors
+                .push(format!("cannot take the maintain lock: {e}"));
+            return report;
+        }
+    };
+    maintain_locked(cluster, opts, &p, &st, &mut report, progress).await;
+    lock.release().await;
+    report
+}
+
+async fn maintain_locked(
+    cluster: &Cluster,
+    opts: &MaintainOptions,
+    p: &MaintainPlan,
+    st: &ClusterStatus,
+    report: &mut MaintainReport,
+    progress: &mut (dyn FnMut(&Progress) + Send),
+) {
+    if let Some(rev) = p.compact_revision {
+        let Some(m) = first_reachable(cluster, st) else {
+            report
+                .errors
+                .push("no member reachable for compaction".into());
+            return;
+        };
+        progress(&Progress::Compacting { revision: rev });
+        match compact_on(m, rev).await {
+            Ok(c) => {
+                progress(&Progress::Compacted {
+                    revision: c.revision,
+                    already: c.already_compacted,
+                });
+                report.compacted = Some(c);
+            }
+            Err(e) => {
+                report.errors.push(format!("compaction failed: {e}"));
+                return;
+            }
+        }
+    }
+    if let (Some(dir), Some(from)) = (&opts.snapshot_dir, &p.snapshot_from) {
+        let who = st
+            .members
+            .iter()
+            .find(|m| &m.endpoint == from)
+            .map(|m| {
+                m.name
+                    .clone()
+                    .or(m.id.map(|i| i.to_string()))
+                    .unwrap_or_else(|| m.endpoint.clone())
+            })
+            .unwrap_or_else(|| from.clone());
+        let name = maintain::snapshot_name(std::time::SystemTime::now(), &who);
+        let path = dir.join(&name);
+        match snapshot_save(cluster, &path, Some(from)).await {
+            Ok(r) => report.snapshot = Some(r),
+            Err(e) => {
+                report.errors.push(format!("snapshot failed: {e}"));
+                return;
+            }
+        }
+        let names: Vec<String> = match std::fs::read_dir(dir) {
+            Ok(rd) => rd
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .filter_map(|e| e.file_name().into_string().ok())
+                .collect(),
+            Err(e) => {
+                report
+                    .errors
+                    .push(format!("cannot list {}: {e}", dir.display()));
+                return;
+            }
+        };
+        for old in maintain::snapshots_to_delete(&names, &name, opts.keep) {
+            let path = dir.join(&old);
+            match std::fs::remove_file(&path) {
+                Ok(()) => report.deleted_snapshots.push(path),
+                Err(e) => report
+                    .errors
+                    .push(format!("cannot delete {}: {e}", path.display())),
+            }
+        }
+    }
+    // Compaction frees pages: which members need a defragmentation is
+    // decided again on what the members report now.
+    let defrag = if report.compacted.is_some() {
+        let rev = report.compacted.as_ref().map(|c| c.revision).unwrap_or(0);
+        let Some(m) = first_reachable(cluster, st) else {
+            report
+                .errors
+                .push("no member reachable after compaction".into());
+            return;
+        };
+        let now = after_compaction(cluster, m, rev).await;
+        let again = MaintainOptions {
+            compact: false,
+            snapshot_dir: None,
+            ..opts.clone()
+        };
+        match maintain::maintain_plan(&now, &again) {
+            Ok(p2) => {
+                if let Some(plan) = report.plan.as_mut() {
+                    plan.defrag = p2.defrag.clone();
+                    plan.skipped = p2.skipped;
+                }
+                p2.defrag
+            }
+            Err(r) => {
+                report.errors.push(format!("after compaction: {r}"));
+                return;
+            }
+        }
+    } else {
+        p.defrag.clone()
+    };
+    let total = defrag.len();
+    for (i, ep) in defrag.iter().enumerate() {
+        if let Some((who, why)) = settle(cluster, Duration::from_secs(60)).await {
+            report.errors.push(format!(
+                "member {who} is unhealthy ({why}): stopped before defragmenting {ep}"
+            ));
+            return;
+        }
+        let Some(m) = cluster.member(ep) else {
+            continue;
+        };
+        let before = db_size_of(m).await;
+        progress(&Progress::DefragStart {
+            endpoint: ep.clone(),
+            index: i + 1,
+            total,
+            db_size: before,
+        });
+        let t = Instant::now();
+        let r = defrag_member(m).await;
+        let after = db_size_of(m).await;
+        progress(&Progress::DefragDone {
+            endpoint: ep.clone(),
+            before,
+            after,
+            elapsed: t.elapsed(),
+        });
+        let failed = r.is_err();
+        report.defrag.push(DefragResult {
+            endpoint: ep.clone(),
+            before,
+            after,
+            seconds: t.elapsed().as_secs_f64(),
+            error: r.err().map(|e| e.to_string()),
+        });
+        if failed {
+            return;
+        }
+    }
+    if let Some((who, why)) = settle(cluster, Duration::from_secs(60)).await {
+        report.errors.push(format!(
+            "member {who} did not settle after defragmentation: {why}"
+        ));
+    }
+}
+
 // ---------------------------------------------------------------- recover
 
 /// One step of a recovery as it went.
@@ -808,6 +1243,12 @@ pub async fn health_now(cluster: &Cluster) -> Vec<(String, Option<String>)> {
             }
         };
         out.push((ep, why));
+    }
+    for lm in &cluster.discovery.unaddressable {
+        out.push((
+            format!("(member {} has no client URL)", lm.id),
+            Some("it advertises no client URL".to_string()),
+        ));
     }
     out
 }
@@ -998,10 +1439,18 @@ pub async fn recover(
             return report;
         }
     };
-    for a in current
-        .into_iter()
-        .filter(|a| a.alarm == AlarmKind::Nospace)
-    {
+    // Only alarms of members whose size was read just now, below 0.9 × quota.
+    let (ok, kept) = plan::disarmable(&current, &now.members, false, false);
+    if let Some((a, why)) = kept.iter().find(|(a, _)| a.alarm == AlarmKind::Nospace) {
+        step(&mut report, "disarm", false, why.clone());
+        report.stopped = Some(format!(
+            "NOSPACE of member {} NOT disarmed: {why}",
+            a.member_id
+        ));
+        report.after = Some(now);
+        return report;
+    }
+    for a in ok {
         match disarm_one(m, a).await {
             Ok(()) => {
                 progress(&Progress::Disarmed { alarm: a });

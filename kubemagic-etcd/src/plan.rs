@@ -9,7 +9,7 @@
 //! (leader last, learners skipped).
 
 use crate::findings::FIX_ADVICE;
-use crate::model::{Alarm, AlarmKind, ClusterStatus, MemberStatus};
+use crate::model::{Alarm, AlarmKind, ClusterStatus, ListedMember, MemberId, MemberStatus};
 use kubemagic_core::ByteSize;
 use serde::Serialize;
 
@@ -18,11 +18,47 @@ use serde::Serialize;
 /// is still at its quota raises the alarm again at the next write.
 pub const DISARM_MAX_FRACTION: f64 = 0.9;
 
+/// The URL kubemagic queries a listed member on. The bootstrap endpoint
+/// that answered the member list for the member that answered (it is known
+/// to work from here, e.g. `127.0.0.1:2379` for a member advertising its
+/// node address); a bootstrap endpoint that is one of the member's
+/// advertised URLs; otherwise the member's first advertised client URL of
+/// the scheme in use (https with TLS material, http without), else its
+/// first. `None` when it advertises none (added but never started).
+pub fn client_endpoint(
+    member: &ListedMember,
+    answering: MemberId,
+    answering_endpoint: &str,
+    bootstrap: &[String],
+    tls: bool,
+) -> Option<String> {
+    if member.id == answering && answering.0 != 0 {
+        return Some(answering_endpoint.to_string());
+    }
+    let urls: Vec<&str> = member
+        .client_urls
+        .iter()
+        .map(|u| u.trim().trim_end_matches('/'))
+        .filter(|u| !u.is_empty())
+        .collect();
+    if let Some(b) = urls.iter().find(|u| bootstrap.iter().any(|b| b == *u)) {
+        return Some(b.to_string());
+    }
+    let scheme = if tls { "https://" } else { "http://" };
+    urls.iter()
+        .find(|u| u.starts_with(scheme))
+        .or(urls.first())
+        .map(|u| u.to_string())
+}
+
 /// Why a member is left out of a defragmentation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
     pub endpoint: String,
     pub reason: String,
+    /// Skipped because it is unhealthy (a failure of the run), rather than
+    /// because it is a learner or not worth a defragmentation.
+    pub unhealthy: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -85,13 +121,15 @@ pub fn defrag_order(
             skipped.push(Skipped {
                 endpoint: m.endpoint.clone(),
                 reason,
+                unhealthy: true,
             });
             continue;
         }
-        if m.live.as_ref().is_some_and(|l| l.is_learner) {
+        if !m.is_voting() {
             skipped.push(Skipped {
                 endpoint: m.endpoint.clone(),
                 reason: "learner (not a voting member)".into(),
+                unhealthy: false,
             });
             continue;
         }
@@ -103,9 +141,14 @@ pub fn defrag_order(
         {
             skipped.push(Skipped {
                 endpoint: m.endpoint.clone(),
-                reason:
+                reason: if m.fragmentation().is_none() {
+                    "fragmentation unknown (this etcd reports no in-use size) and far from its quota"
+                        .into()
+                } else {
                     "not worth it: under 45 % free pages, or a small database far from its quota"
-                        .into(),
+                        .into()
+                },
+                unhealthy: false,
             });
             continue;
         }
@@ -167,7 +210,7 @@ pub fn recovery_plan(status: &ClusterStatus) -> Result<RecoveryPlan, Refusal> {
     let voting_reachable = status
         .members
         .iter()
-        .filter(|m| m.live.as_ref().is_some_and(|l| !l.is_learner))
+        .filter(|m| m.is_reachable() && m.is_voting())
         .count();
     if voting_reachable * 2 <= voting_total {
         return Err(Refusal::NoQuorum {
@@ -208,6 +251,81 @@ pub fn recovery_plan(status: &ClusterStatus) -> Result<RecoveryPlan, Refusal> {
         root_cause: root_cause(&status.members, &status.alarms),
         fix: FIX_ADVICE.to_string(),
     })
+}
+
+/// Which alarms may be disarmed now, and which are kept with why. An alarm
+/// is disarmed only for a member whose database size was read in this
+/// observation and is at most 0.9 × its quota: never for a member that was
+/// not reached (its size is unknown: it may still be full), never for a
+/// member no longer in the cluster, never a CORRUPT alarm unless
+/// `include_corrupt`. With `force_full` (the manual `alarm disarm`), a
+/// member still above 0.9 × its quota is disarmed anyway: the caller was
+/// warned by [`disarm_blockers`].
+pub fn disarmable(
+    alarms: &[Alarm],
+    members: &[MemberStatus],
+    include_corrupt: bool,
+    force_full: bool,
+) -> (Vec<Alarm>, Vec<(Alarm, String)>) {
+    let mut ok = Vec::new();
+    let mut kept = Vec::new();
+    for a in alarms {
+        let allowed =
+            a.alarm == AlarmKind::Nospace || (include_corrupt && a.alarm == AlarmKind::Corrupt);
+        if !allowed {
+            kept.push((
+                *a,
+                "not a NOSPACE alarm (use --corrupt after investigating)".to_string(),
+            ));
+            continue;
+        }
+        let Some(m) = members
+            .iter()
+            .find(|m| m.live.as_ref().map(|l| l.id).or(m.id) == Some(a.member_id))
+        else {
+            kept.push((
+                *a,
+                format!(
+                    "member {} is not in the member list: its size cannot be read",
+                    a.member_id
+                ),
+            ));
+            continue;
+        };
+        let Some(l) = &m.live else {
+            kept.push((
+                *a,
+                format!(
+                    "{} is unreachable: its database size was not read, it may still be full",
+                    m.label()
+                ),
+            ));
+            continue;
+        };
+        if !force_full {
+            let Some(q) = m.quota_backend_bytes else {
+                kept.push((
+                    *a,
+                    format!("{}: quota unknown (metrics unreadable)", m.label()),
+                ));
+                continue;
+            };
+            if l.db_size.as_u64() as f64 > q.as_u64() as f64 * DISARM_MAX_FRACTION {
+                kept.push((
+                    *a,
+                    format!(
+                        "{}: database {} still above {:.0} % of its quota {q}",
+                        m.label(),
+                        l.db_size,
+                        DISARM_MAX_FRACTION * 100.0
+                    ),
+                ));
+                continue;
+            }
+        }
+        ok.push(*a);
+    }
+    (ok, kept)
 }
 
 /// Reasons NOSPACE may not be disarmed yet; empty when it may.
@@ -327,6 +445,79 @@ mod tests {
             alarm: AlarmKind::Nospace,
         }];
         assert!(root_cause(&full, &alarms)[0].contains("the data itself"));
+    }
+
+    fn listed(id: u64, urls: &[&str]) -> ListedMember {
+        ListedMember {
+            id: MemberId(id),
+            name: format!("etcd{id}"),
+            client_urls: urls.iter().map(|u| u.to_string()).collect(),
+            is_learner: false,
+        }
+    }
+
+    #[test]
+    fn members_are_queried_on_their_advertised_urls_not_the_typed_ones() {
+        let boot = vec!["http://127.0.0.1:2379".to_string()];
+        // The member that answered keeps the endpoint that worked.
+        let me = listed(1, &["https://10.0.0.1:2379"]);
+        assert_eq!(
+            client_endpoint(&me, MemberId(1), &boot[0], &boot, false).as_deref(),
+            Some("http://127.0.0.1:2379")
+        );
+        // Another member: its advertised URL of the scheme in use.
+        let other = listed(2, &["http://10.0.0.2:2379", "https://10.0.0.2:2379/"]);
+        assert_eq!(
+            client_endpoint(&other, MemberId(1), &boot[0], &boot, true).as_deref(),
+            Some("https://10.0.0.2:2379")
+        );
+        assert_eq!(
+            client_endpoint(&other, MemberId(1), &boot[0], &boot, false).as_deref(),
+            Some("http://10.0.0.2:2379")
+        );
+        // A member added but never started has no URL.
+        assert_eq!(
+            client_endpoint(&listed(3, &[]), MemberId(1), &boot[0], &boot, false),
+            None
+        );
+    }
+
+    #[test]
+    fn alarm_of_an_unreached_member_is_never_disarmed() {
+        let ms = vec![
+            member(1, ByteSize::mib(1), ByteSize::mib(1), ByteSize::mib(20), 1),
+            unreachable(2),
+            member(3, ByteSize::mib(19), ByteSize::mib(1), ByteSize::mib(20), 1),
+        ];
+        let nospace = |n| Alarm {
+            member_id: MemberId(n),
+            alarm: AlarmKind::Nospace,
+        };
+        let alarms = [nospace(1), nospace(2), nospace(3), nospace(7)];
+        let (ok, kept) = disarmable(&alarms, &ms, false, false);
+        assert_eq!(ok, vec![nospace(1)]);
+        let why: Vec<&str> = kept.iter().map(|(_, w)| w.as_str()).collect();
+        assert!(why[0].contains("unreachable"), "{why:?}");
+        assert!(why[1].contains("above 90 %"), "{why:?}");
+        assert!(why[2].contains("not in the member list"), "{why:?}");
+        // The manual disarm forces members above 90 %, never unread ones.
+        let (ok, kept) = disarmable(&alarms, &ms, false, true);
+        assert_eq!(ok, vec![nospace(1), nospace(3)]);
+        assert_eq!(kept.len(), 2);
+    }
+
+    #[test]
+    fn recovery_refuses_when_a_listed_member_is_down_even_with_quorum() {
+        let ms = vec![
+            unreachable(1),
+            member(2, ByteSize::mib(21), ByteSize::mib(1), ByteSize::gib(2), 2),
+            member(3, ByteSize::mib(21), ByteSize::mib(1), ByteSize::mib(20), 2),
+        ];
+        let r = recovery_plan(&status(ms, vec![])).unwrap_err();
+        assert!(
+            matches!(&r, Refusal::Unhealthy { endpoint, .. } if endpoint.contains("2389")),
+            "{r}"
+        );
     }
 
     #[test]

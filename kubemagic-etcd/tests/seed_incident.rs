@@ -1,6 +1,7 @@
-//! The seed's worst incident, end to end, against real etcd 3.4: three
-//! members, one started with a 20 MiB quota; rewriting objects raises a
-//! cluster-wide NOSPACE; `recover` fixes it; a write works again.
+//! The seed's worst incident, end to end, against real etcd 3.4 and 3.5:
+//! three members, one started with a 20 MiB quota; rewriting objects raises
+//! a cluster-wide NOSPACE; `recover` fixes it; a write works again. The
+//! members are the cluster's member list, whatever endpoints were typed.
 
 mod common;
 
@@ -10,9 +11,10 @@ use kubemagic_etcd::{ops, AlarmKind, Progress};
 
 const QUOTA_20MI: u64 = 20_971_520;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn small_quota_on_one_member_stops_the_cluster_and_recover_fixes_it() {
-    let cluster = EtcdCluster::start(3, |i| (i == 2).then_some(QUOTA_20MI), false);
+on_every_version!(seed_incident: small_quota_on_one_member_stops_the_cluster_and_recover_fixes_it_34, small_quota_on_one_member_stops_the_cluster_and_recover_fixes_it_35);
+
+async fn seed_incident(v: Version) {
+    let cluster = EtcdCluster::start_version(v, 3, |i| (i == 2).then_some(QUOTA_20MI), false);
     cluster.wait_healthy().await;
     let eps = cluster.endpoints();
 
@@ -98,9 +100,10 @@ async fn small_quota_on_one_member_stops_the_cluster_and_recover_fixes_it() {
     assert!(again.disarmed.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn member_killed_mid_recovery_stops_the_run_without_disarming() {
-    let mut cluster = EtcdCluster::start(3, |i| (i == 1).then_some(QUOTA_20MI), false);
+on_every_version!(member_killed: member_killed_mid_recovery_stops_the_run_without_disarming_34, member_killed_mid_recovery_stops_the_run_without_disarming_35);
+
+async fn member_killed(v: Version) {
+    let mut cluster = EtcdCluster::start_version(v, 3, |i| (i == 1).then_some(QUOTA_20MI), false);
     cluster.wait_healthy().await;
     let eps = cluster.endpoints();
     let (_, refusal) = fill_until_nospace(&eps[0], 400).await;
@@ -184,4 +187,81 @@ async fn live_data_filling_the_quota_is_not_disarmed() {
     let u = ops::usage(&c, "/registry/", true, 1000).await.unwrap();
     assert_eq!(u.resources[0].resource, "configmaps");
     assert!(u.resources[0].keys > 100);
+}
+
+on_every_version!(member_down_not_typed: recover_refuses_with_a_member_down_that_is_not_among_the_endpoints_34, recover_refuses_with_a_member_down_that_is_not_among_the_endpoints_35);
+
+/// The reproduced bug of issue 11: member 0 stopped, `--endpoints` naming
+/// only members 1 and 2. The member list still names member 0: recover
+/// refuses, naming it, and the alarm stays.
+async fn member_down_not_typed(v: Version) {
+    let mut cluster = EtcdCluster::start_version(v, 3, |i| (i == 2).then_some(QUOTA_20MI), false);
+    cluster.wait_healthy().await;
+    let eps = cluster.endpoints();
+    let (_, refusal) = fill_until_nospace(&eps[1], 400).await;
+    assert!(refusal.is_some());
+    cluster.kill(0);
+    let c = cluster.client_to(&eps[1..]).await;
+    assert_eq!(c.members.len(), 3, "the member list has three members");
+    let st = ops::status(&c).await;
+    assert!(st
+        .findings
+        .iter()
+        .any(|f| f.code == "KM126" && f.message.contains(&eps[0])));
+    let report = ops::recover(&c, false, &mut |_| {}).await;
+    let refusal = report.refusal.clone().expect("recover must refuse");
+    assert!(refusal.to_string().contains(&eps[0]), "{refusal}");
+    assert!(report.disarmed.is_empty());
+    assert!(ops::alarm_list(&c)
+        .await
+        .unwrap()
+        .iter()
+        .any(|a| a.alarm == AlarmKind::Nospace));
+    // defrag refuses too, naming the member that is down.
+    let d = ops::defrag(&c, None, false, &mut |_| {}).await.unwrap();
+    assert!(!d.succeeded(), "{d:?}");
+    assert!(d.skipped.iter().any(|s| s.endpoint == eps[0]), "{d:?}");
+}
+
+on_every_version!(single_endpoint: recover_from_a_single_endpoint_repairs_the_whole_cluster_34, recover_from_a_single_endpoint_repairs_the_whole_cluster_35);
+
+/// The other half of the bug: all members up, the full member left out of
+/// `--endpoints`. One endpoint is enough: every member is found, the full
+/// one is defragmented and its size read before its alarm is disarmed.
+async fn single_endpoint(v: Version) {
+    let cluster = EtcdCluster::start_version(v, 3, |i| (i == 2).then_some(QUOTA_20MI), false);
+    cluster.wait_healthy().await;
+    let eps = cluster.endpoints();
+    let (_, refusal) = fill_until_nospace(&eps[0], 400).await;
+    assert!(refusal.is_some());
+    let c = cluster.client_to(&eps[..1]).await;
+    let st = ops::status(&c).await;
+    assert_eq!(st.members.len(), 3);
+    let full = st.members.iter().find(|m| m.endpoint == eps[2]).unwrap();
+    assert_eq!(full.quota_backend_bytes, Some(ByteSize::b(QUOTA_20MI)));
+    assert!(st
+        .members
+        .iter()
+        .all(|m| m.live.as_ref().is_some_and(|l| l.db_size_in_use.is_some())));
+    // One endpoint is a bootstrap, not a stale list: no KM131.
+    assert!(
+        !st.findings.iter().any(|f| f.code == "KM131"),
+        "{:?}",
+        st.findings
+    );
+    let mut defragged = Vec::new();
+    let report = ops::recover(&c, false, &mut |p: &Progress| {
+        if let Progress::DefragDone { endpoint, .. } = p {
+            defragged.push(endpoint.clone());
+        }
+    })
+    .await;
+    assert!(report.succeeded(), "{report:#?}");
+    assert_eq!(report.disarmed.len(), 1);
+    assert!(defragged.contains(&eps[2]), "{defragged:?}");
+    assert_eq!(defragged.len(), 3);
+    assert!(ops::alarm_list(&c).await.unwrap().is_empty());
+    // Nothing left to defragment: --only-fragmented succeeds doing nothing.
+    let d = ops::defrag(&c, None, true, &mut |_| {}).await.unwrap();
+    assert!(d.results.is_empty() && d.succeeded(), "{d:?}");
 }

@@ -7,14 +7,18 @@ use common::*;
 use kubemagic_core::ByteSize;
 use kubemagic_etcd::{ops, Cluster, Config, ConnectArgs, EtcdError};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tls_cluster_is_reached_through_a_kubespray_env_file() {
-    let cluster = EtcdCluster::start(3, |_| Some(2 * 1024 * 1024 * 1024), true);
+on_every_version!(tls_env_file: tls_cluster_is_reached_through_a_kubespray_env_file_34, tls_cluster_is_reached_through_a_kubespray_env_file_35);
+
+async fn tls_env_file(v: Version) {
+    let cluster = EtcdCluster::start_version(v, 3, |_| Some(2 * 1024 * 1024 * 1024), true);
     cluster.wait_healthy().await;
     let tls = cluster.tls.as_ref().unwrap();
     let dir = cluster.dir.path();
 
-    // As kubespray writes it: peer URLs on the peer port, client = peer - 1.
+    // As kubespray writes it. The peer ports here are client + 1 (peer - 1
+    // would be wrong, as on kubespray's events etcd): the client URLs must
+    // come from ETCD_ADVERTISE_CLIENT_URLS / ETCD_LISTEN_CLIENT_URLS.
+    let eps = cluster.endpoints();
     let initial: Vec<String> = cluster
         .nodes
         .iter()
@@ -46,12 +50,16 @@ async fn tls_cluster_is_reached_through_a_kubespray_env_file() {
             "# Environment file for etcd v3.4.23\n\
              ETCD_DATA_DIR=/var/lib/etcd\n\
              ETCD_NAME=etcd0\n\
+             ETCD_ADVERTISE_CLIENT_URLS={}\n\
+             ETCD_LISTEN_CLIENT_URLS={}\n\
              ETCD_INITIAL_CLUSTER={}\n\
              ETCD_QUOTA_BACKEND_BYTES=20971520\n\
              # TLS settings\n\
              ETCD_TRUSTED_CA_FILE={}\n\
              ETCD_PEER_CERT_FILE={}\n\
              ETCD_PEER_KEY_FILE={}\n",
+            eps[0],
+            eps[0],
             initial.join(","),
             tls.ca.display(),
             tls.cert.display(),
@@ -64,9 +72,11 @@ async fn tls_cluster_is_reached_through_a_kubespray_env_file() {
         ..Default::default()
     };
     let cfg = Config::resolve(&args, &|_| None).unwrap();
-    assert_eq!(cfg.endpoints, cluster.endpoints());
+    // The local member only: the others come from the member list.
+    assert_eq!(cfg.endpoints, vec![eps[0].clone()]);
     let c = Cluster::connect(cfg).await.unwrap();
     let st = ops::status(&c).await;
+    assert_eq!(st.members.len(), 3);
     assert!(
         st.members.iter().all(|m| m.is_reachable()),
         "{:#?}",
@@ -84,6 +94,36 @@ async fn tls_cluster_is_reached_through_a_kubespray_env_file() {
         .expect("KM130");
     assert_eq!(km510.file.as_deref(), Some(env.as_path()));
     assert!(!st.has_errors(), "{:#?}", st.findings);
+
+    // A quota etcd cannot read (`20Mi`) is a finding at FILE:LINE, and the
+    // diagnostic still runs against the live cluster.
+    let text = std::fs::read_to_string(&env).unwrap();
+    let broken = dir.join("etcd-broken.env");
+    std::fs::write(
+        &broken,
+        text.replace(
+            "ETCD_QUOTA_BACKEND_BYTES=20971520",
+            "ETCD_QUOTA_BACKEND_BYTES=20Mi",
+        ),
+    )
+    .unwrap();
+    let cfg = Config::resolve(
+        &ConnectArgs {
+            env_file: Some(broken.clone()),
+            ..Default::default()
+        },
+        &|_| None,
+    )
+    .unwrap();
+    let st = ops::status(&Cluster::connect(cfg).await.unwrap()).await;
+    assert!(st.members.iter().all(|m| m.is_reachable()));
+    let km134 = st
+        .findings
+        .iter()
+        .find(|f| f.code == "KM134")
+        .expect("KM134");
+    assert_eq!(km134.file.as_deref(), Some(broken.as_path()));
+    assert_eq!(km134.line, Some(7));
 
     // A CA that did not sign the members: a TLS error naming the member.
     let other = make_certs(dir, "other");

