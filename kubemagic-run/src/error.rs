@@ -23,7 +23,7 @@ pub enum RunError {
     #[error("another kubemagic run holds {}: pid {} on {} since {}", path.display(), holder.pid, holder.host, holder.started)]
     Locked {
         path: PathBuf,
-        holder: crate::lock::LockHolder,
+        holder: Box<crate::lock::LockHolder>,
     },
     /// The run holding the lock is gone but the ansible-playbook it started
     /// still runs: starting the same playbook again would run it twice on

@@ -205,7 +205,7 @@ impl From<Busy> for RunError {
             },
             _ => RunError::Locked {
                 path: b.path,
-                holder: b.holder,
+                holder: Box::new(b.holder),
             },
         }
     }

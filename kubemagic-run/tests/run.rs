@@ -760,7 +760,7 @@ fn ctrl_c_while_waiting_gives_up_and_runs_nothing() {
         wait: true,
         ..opts()
     };
-    let e = run_site(d.path(), all(), &waiting, &*cancel).err().unwrap();
+    let e = run_site(d.path(), all(), &waiting, &cancel).err().unwrap();
     assert!(matches!(e, RunError::WaitInterrupted { .. }), "{e}");
     assert!(order(d.path()).is_empty());
 }
