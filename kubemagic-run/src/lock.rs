@@ -20,6 +20,36 @@ use std::path::{Path, PathBuf};
 
 pub const LOCK_FILE: &str = "lock";
 
+/// Held (`flock`) while a run reads, judges and replaces the lock file.
+/// Without it two runs finding the same stale lock could both take it over:
+/// the second's removal of the stale file would remove the first's fresh
+/// one. It is never removed, and cannot go stale: the kernel drops a flock
+/// when its process dies.
+pub const GUARD_FILE: &str = "lock.guard";
+
+/// The guard, locked exclusively until the returned file is dropped. Held
+/// by other runs only for the few milliseconds of their own takeover.
+fn guard(dir: &Path) -> Result<std::fs::File, RunError> {
+    use std::os::fd::AsRawFd;
+    let path = dir.join(GUARD_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(RunError::io(&path))?;
+    loop {
+        // SAFETY: flock on a descriptor this function owns; no memory passed.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+            return Ok(file);
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(RunError::Io { path, source: e });
+        }
+    }
+}
+
 /// Who holds a site's lock, as written in the lock file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LockHolder {
@@ -251,9 +281,11 @@ impl SiteLock {
             started: now(),
             step: None,
         };
+        let _guard = guard(&dir)?;
         let mut taken_over = None;
-        // Two attempts: the second after removing a stale lock.
-        for _ in 0..2 {
+        // A second attempt after removing a stale lock, or after the holder
+        // released its lock between our attempt and our reading it.
+        for _ in 0..3 {
             // The holder is written to a temporary file first and linked into
             // place only if no lock exists: a racing run never sees an empty
             // lock, and a crash never leaves one.
@@ -267,7 +299,11 @@ impl SiteLock {
                     }))
                 }
                 Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder = read_holder(&path)?;
+                    // Released (removed by its holder's drop, which takes no
+                    // guard) since: try again.
+                    let Some(holder) = read_holder_if_any(&path)? else {
+                        continue;
+                    };
                     let facts = if holder.host == me.host {
                         Liveness::of(&holder)
                     } else {
@@ -303,7 +339,8 @@ impl SiteLock {
                 }
             }
         }
-        // Someone took a lock again right after we removed a stale one.
+        // Locks taken and released faster than we could look (or a run
+        // without the guard, an older kubemagic): report the current one.
         let holder = read_holder(&path)?;
         Ok(Err(Busy {
             path,
@@ -346,6 +383,13 @@ fn write_tmp(
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(RunError::io(tmp.path()))?;
     Ok(tmp)
+}
+
+fn read_holder_if_any(path: &Path) -> Result<Option<LockHolder>, RunError> {
+    match std::fs::read(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        _ => read_holder(path).map(Some),
+    }
 }
 
 fn read_holder(path: &Path) -> Result<LockHolder, RunError> {
@@ -581,5 +625,41 @@ mod tests {
         let on_disk: LockHolder =
             serde_json::from_slice(&std::fs::read(SiteLock::path(d.path())).unwrap()).unwrap();
         assert_eq!(on_disk.step, None);
+    }
+
+    #[test]
+    fn racing_takeovers_of_one_stale_lock_leave_exactly_one_winner() {
+        let d = tempfile::tempdir().unwrap();
+        let mut dead = std::process::Command::new("true").spawn().unwrap();
+        let dead_pid = dead.id();
+        dead.wait().unwrap();
+        for _ in 0..20 {
+            std::fs::create_dir_all(d.path().join(STATE_DIR)).unwrap();
+            let mut stale = holder(&hostname(), false);
+            stale.pid = dead_pid;
+            std::fs::write(
+                SiteLock::path(d.path()),
+                serde_json::to_vec(&stale).unwrap(),
+            )
+            .unwrap();
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+            let winners: Vec<_> = (0..4)
+                .map(|_| {
+                    let site = d.path().to_path_buf();
+                    let b = barrier.clone();
+                    std::thread::spawn(move || {
+                        b.wait();
+                        SiteLock::try_acquire(&site).unwrap().ok()
+                    })
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .map(|t| t.join().unwrap())
+                .collect();
+            // Threads share a pid, so the losers see a live holder.
+            assert_eq!(winners.iter().filter(|w| w.is_some()).count(), 1);
+            drop(winners);
+            assert!(!SiteLock::path(d.path()).exists());
+        }
     }
 }
