@@ -6,7 +6,7 @@ export PATH := $(VENV)/bin:$(PATH)
 SITE ?= examples/utgb
 KM := target/debug/kubemagic
 
-.PHONY: deps test-deps build run test bench fmt lint clean
+.PHONY: deps test-deps build run test bench fmt lint clean man
 
 deps:
 	@scripts/deps.sh build
@@ -29,6 +29,10 @@ test: test-deps
 ## make bench: benchmarks against the reference tools, ratios printed.
 bench: test-deps
 	scripts/bench.sh
+
+## make man: the man pages, from the same definitions as --help.
+man: build
+	$(KM) man target/man
 
 fmt:
 	$(CARGO) fmt --all

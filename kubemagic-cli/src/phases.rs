@@ -71,12 +71,16 @@ fn cli_error(e: RunError) -> CliError {
     }
 }
 
+/// A command as a shell line, credentials in URLs masked.
 fn shown(argv: &[String]) -> String {
-    shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" "))
+    let line = shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" "));
+    kubemagic_core::redact(&line).into_owned()
 }
 
 fn print_plan_text(plan: &Plan) -> Result<(), CliError> {
-    let mut out = std::io::stdout().lock();
+    // Written whole, then through the shared redaction: upstream URLs may
+    // carry credentials.
+    let mut out: Vec<u8> = Vec::new();
     writeln!(out, "{} phase(s), in order:", plan.phases.len())?;
     for (i, p) in plan.phases.iter().enumerate() {
         writeln!(out, "{:>3}. {} — {}", i + 1, p.name, p.description)?;
@@ -94,6 +98,10 @@ fn print_plan_text(plan: &Plan) -> Result<(), CliError> {
             writeln!(out, "     {} — {}", s.name, s.reason)?;
         }
     }
+    let text = String::from_utf8_lossy(&out);
+    std::io::stdout()
+        .lock()
+        .write_all(kubemagic_core::redact(&text).as_bytes())?;
     Ok(())
 }
 
@@ -131,6 +139,7 @@ impl Printer {
     }
 
     fn line(&self, text: &str, stderr: bool) {
+        let text = kubemagic_core::redact(text);
         self.bar.suspend(|| {
             if self.json || stderr {
                 eprintln!("{text}");
@@ -246,7 +255,9 @@ impl Drop for Printer {
 }
 
 fn print_run_text(report: &RunReport) -> Result<(), CliError> {
-    let mut out = std::io::stdout().lock();
+    // Written whole, then through the shared redaction: upstream URLs may
+    // carry credentials.
+    let mut out: Vec<u8> = Vec::new();
     let title = if report.dry_run { "dry run" } else { "run" };
     writeln!(out, "{title} summary:")?;
     for p in &report.phases {
@@ -279,6 +290,10 @@ fn print_run_text(report: &RunReport) -> Result<(), CliError> {
         )?,
         RunOutcome::Interrupted => writeln!(out, "interrupted; run again to resume")?,
     }
+    let text = String::from_utf8_lossy(&out);
+    std::io::stdout()
+        .lock()
+        .write_all(kubemagic_core::redact(&text).as_bytes())?;
     Ok(())
 }
 
@@ -307,7 +322,7 @@ pub fn run(args: RunArgs, format: OutputFormat) -> Result<Exit, CliError> {
     let mut printer = Printer::new(format == OutputFormat::Json, args.dry_run);
     // The pre-run check is `kubemagic check` on the same site.
     let pre_check = |site: &std::path::Path, _: &kubemagic_core::SiteConfig| {
-        kubemagic_inventory::checks::check_site(site).map_err(|e| e.to_string())
+        kubemagic_site::checks::check_site(site).map_err(|e| e.to_string())
     };
     let result = kubemagic_run::run(
         &args.site,
@@ -324,7 +339,7 @@ pub fn run(args: RunArgs, format: OutputFormat) -> Result<Exit, CliError> {
         Ok(r) => r,
         Err(RunError::CheckFailed { findings }) => {
             for f in findings.iter().filter(|f| f.severity == Severity::Error) {
-                eprintln!("error[{}]: {}", f.code, f.message);
+                eprintln!("{}", kubemagic_core::render::line(f));
             }
             return Err(cli_error(RunError::CheckFailed { findings }));
         }

@@ -42,15 +42,16 @@ pyo3::create_exception!(
     "A Ceph operation or rendering failed."
 );
 
-/// Builds an exception of type `E` with `message`, and sets `.file` and
-/// `.line` on it (None when unknown) so Python code can point at the spot.
+/// Builds an exception of type `E` with `message` (through the shared
+/// redaction: an error may quote a line holding a password), and sets `.file`
+/// and `.line` on it (None when unknown) so Python code can point at the spot.
 pub fn with_location<E: pyo3::type_object::PyTypeInfo>(
     py: Python<'_>,
     message: String,
     file: Option<&std::path::Path>,
     line: Option<u32>,
 ) -> PyErr {
-    let err = PyErr::new::<E, _>(message);
+    let err = PyErr::new::<E, _>(kubemagic_core::redact(&message).into_owned());
     let value = err.value(py);
     let file_obj = match file {
         Some(f) => PyString::new(py, &f.to_string_lossy()).into_any(),

@@ -14,7 +14,7 @@ pub enum RunError {
     Phase(#[from] PhaseError),
     /// kubemagic.yml unreadable or invalid (carries its file and line).
     #[error(transparent)]
-    Site(#[from] kubemagic_inventory::site::SiteError),
+    Site(#[from] kubemagic_site::site::SiteError),
     #[error("{}: journal unreadable ({source}); it is only ever replaced whole, so this file was edited by hand", path.display())]
     Journal {
         path: PathBuf,
