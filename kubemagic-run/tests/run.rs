@@ -700,7 +700,15 @@ fn the_lock_and_the_journal_record_the_running_steps_process_group_and_command()
     assert_eq!(step.phase, "slow");
     assert_eq!(step.command[0], ansible_playbook().display().to_string());
     assert_eq!(step.command[1..], ["-i", "hosts", "slow.yml"]);
-    let journal = Journal::load(&site).unwrap();
+    // The journal's entry gets it right after the lock.
+    let t0 = Instant::now();
+    let journal = loop {
+        let j = Journal::load(&site).unwrap();
+        if j.entries[0].pgid.is_some() || t0.elapsed() > Duration::from_secs(5) {
+            break j;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     assert_eq!(journal.entries[0].outcome, StepOutcome::Running);
     assert_eq!(journal.entries[0].pgid, Some(step.pgid));
     let o = runner.join().unwrap().unwrap();
