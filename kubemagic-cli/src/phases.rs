@@ -11,7 +11,7 @@ use kubemagic_run::{
 };
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 #[derive(clap::Args)]
@@ -46,6 +46,10 @@ pub struct RunArgs {
     /// Run even when `kubemagic check` finds errors.
     #[arg(long)]
     pub ignore_check: bool,
+    /// When another run holds the site, or a killed run's ansible-playbook
+    /// is still running, wait for it instead of refusing.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 #[derive(clap::Args)]
@@ -62,6 +66,7 @@ fn cli_error(e: RunError) -> CliError {
         | RunError::Phase(_)
         | RunError::Journal { .. }
         | RunError::BadLock { .. } => CliError::Input(e.to_string()),
+        // Locked, StepStillRunning, WaitInterrupted, ...: exit 1.
         _ => CliError::Failed(e.to_string()),
     }
 }
@@ -224,6 +229,7 @@ impl RunObserver for Printer {
                     );
                 }
             }
+            RunEvent::Notice { message } => self.line(&format!("kubemagic: {message}"), true),
             RunEvent::UpstreamSynced(s) => {
                 let action = match s.action {
                     SyncAction::Cloned => "checked out",
@@ -303,11 +309,16 @@ pub fn run(args: RunArgs, format: OutputFormat) -> Result<Exit, CliError> {
         force: args.force,
         ignore_check: args.ignore_check,
         ansible_playbook: None,
+        wait: args.wait,
     };
-    let cancel = Arc::new(AtomicBool::new(false));
+    // Counts Ctrl-C: the first stops the step gracefully, a second one
+    // without waiting out the grace period.
+    let cancel = Arc::new(AtomicU32::new(0));
     let flag = cancel.clone();
-    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
-        .map_err(|e| CliError::Failed(format!("cannot install the Ctrl-C handler: {e}")))?;
+    ctrlc::set_handler(move || {
+        flag.fetch_add(1, Ordering::SeqCst);
+    })
+    .map_err(|e| CliError::Failed(format!("cannot install the Ctrl-C handler: {e}")))?;
     let mut printer = Printer::new(format == OutputFormat::Json, args.dry_run);
     // The pre-run check is `kubemagic check` on the same site.
     let pre_check = |site: &std::path::Path, _: &kubemagic_core::SiteConfig| {
@@ -320,7 +331,7 @@ pub fn run(args: RunArgs, format: OutputFormat) -> Result<Exit, CliError> {
         &opts,
         &pre_check,
         &mut printer,
-        &cancel,
+        &*cancel,
     );
     // Clears the status line before the summary.
     drop(printer);
