@@ -447,7 +447,7 @@ impl Site {
             path: base.clone(),
             source,
         })?;
-        let mut dirs: Vec<PathBuf> = entries
+        let dirs: Vec<PathBuf> = entries
             .filter_map(|e| e.ok())
             .map(|e| e.path())
             .filter(|p| p.is_dir())
