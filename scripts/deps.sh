@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Installs what kubemagic needs beyond Rust, idempotently.
 #   scripts/deps.sh build   Debian packages a build needs (protoc for etcd-client)
-#   scripts/deps.sh test    the above, plus etcd, Ceph and a Python venv with
-#                           ansible-core 2.19, pytest and maturin under .venv/
+#   scripts/deps.sh test    the above, plus etcd, Ceph and a Python venv under
+#                           .venv/ with ansible-core 2.19, pytest, maturin, and
+#                           what the Python checks run: ansible-lint (the
+#                           collection's lint), mypy (the stubs and README
+#                           examples), ziglang (zig for `make wheel`'s
+#                           manylinux2014 link) and auditwheel (proves the tag)
 # apt-get update runs once, and only when a package is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,12 +45,15 @@ fi
 if [ "$mode" = test ]; then
   venv=.venv
   stamp=$venv/.deps-stamp
-  want="ansible-core==2.19.* pytest maturin"
+  # ansible-lint is capped below 27 so a new major's rules cannot turn the
+  # production profile red unannounced; the rest follow their latest.
+  want="ansible-core==2.19.* pytest maturin ansible-lint<27 mypy ziglang auditwheel"
   if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
   fi
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "deps: installing Python packages into $venv: $want"
+    # shellcheck disable=SC2086  # word splitting intended: one word a package
     "$venv/bin/pip" install -q --disable-pip-version-check $want
     echo "$want" > "$stamp"
   fi

@@ -7,23 +7,22 @@ writes it). Errors raise :class:`kubemagic.EtcdError`.
 
 from __future__ import annotations
 
-import os
-from typing import Any, Sequence
+from typing import Optional, Sequence
 
 from . import _kubemagic
+from .types import EtcdStatus, RecoverReport, StrPath
 
 __all__ = ["status", "recover"]
 
-_Path = str | os.PathLike[str]
 
 
 def status(
-    endpoints: Sequence[str] | None = None,
-    env_file: _Path | None = None,
-    cacert: _Path | None = None,
-    cert: _Path | None = None,
-    key: _Path | None = None,
-) -> dict[str, Any]:
+    endpoints: Optional[Sequence[str]] = None,
+    env_file: Optional[StrPath] = None,
+    cacert: Optional[StrPath] = None,
+    cert: Optional[StrPath] = None,
+    key: Optional[StrPath] = None,
+) -> EtcdStatus:
     """Every member's status, the alarms and the findings, as
     ``kubemagic etcd status --output json``: ``{"members", "alarms", "findings"}``."""
     return _kubemagic.etcd_status(
@@ -32,13 +31,13 @@ def status(
 
 
 def recover(
-    endpoints: Sequence[str] | None = None,
-    env_file: _Path | None = None,
-    cacert: _Path | None = None,
-    cert: _Path | None = None,
-    key: _Path | None = None,
+    endpoints: Optional[Sequence[str]] = None,
+    env_file: Optional[StrPath] = None,
+    cacert: Optional[StrPath] = None,
+    cert: Optional[StrPath] = None,
+    key: Optional[StrPath] = None,
     dry_run: bool = False,
-) -> dict[str, Any]:
+) -> RecoverReport:
     """Recover a cluster from NOSPACE (compact, defragment, disarm, probe).
 
     Returns the report of ``kubemagic etcd recover --output json`` (steps,
