@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what kubemagic needs beyond Rust, idempotently.
 #   scripts/deps.sh build   Debian packages a build needs (protoc for etcd-client)
+#   scripts/deps.sh wheel   the build packages and the Python venv only (make wheel)
 #   scripts/deps.sh test    the above, plus etcd, Ceph and a Python venv under
 #                           .venv/ with ansible-core 2.19, pytest, maturin, and
 #                           what the Python checks run: ansible-lint (the
@@ -19,7 +20,7 @@ pkgs=("${build_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
 
 # python3 -m venv needs Debian's python3-venv when python3 is Debian's own.
-if [ "$mode" = test ] && ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+if [ "$mode" != build ] && ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
   pkgs+=(python3-venv)
 fi
 
@@ -42,7 +43,7 @@ if [ "$mode" = test ] && command -v systemctl >/dev/null 2>&1; then
   systemctl stop etcd >/dev/null 2>&1 || true
 fi
 
-if [ "$mode" = test ]; then
+if [ "$mode" != build ]; then
   venv=.venv
   stamp=$venv/.deps-stamp
   # ansible-lint is capped below 27 so a new major's rules cannot turn the

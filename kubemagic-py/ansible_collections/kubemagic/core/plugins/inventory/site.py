@@ -70,7 +70,7 @@ path: /srv/sites/utgb
 import os
 import re
 
-from ansible.errors import AnsibleParserError
+from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable
 
@@ -125,7 +125,13 @@ class InventoryModule(BaseInventoryPlugin, Cacheable):
                 "for the Python running Ansible (pip install the wheel built by "
                 "`make wheel` in the kubemagic repository)" % path
             )
-        self._read_config_data(path)
+        try:
+            self._read_config_data(path)
+        except AnsibleError as e:
+            # Option errors name the option but not where it is written.
+            named = re.search(r'option "?([A-Za-z_]+)"?', to_native(e))
+            line = option_line(path, named.group(1)) if named else None
+            raise AnsibleParserError("%s: %s" % (where(path, line), to_native(e)))
 
         cache_key = self.get_cache_key(path)
         use_cache = self.get_option("cache")
