@@ -38,7 +38,9 @@ def normalized(doc: dict[str, Any]) -> dict[str, Any]:
 
 def source_file(tmp_path: Path, name: str = "site.kubemagic.yml", **options: object) -> Path:
     path = tmp_path / name
-    path.write_text(json.dumps({"plugin": "kubemagic.core.site", **options}) + "\n")
+    # One `key: value` line each, values as JSON scalars (valid YAML).
+    lines = [f"{k}: {json.dumps(v)}" for k, v in {"plugin": "kubemagic.core.site", **options}.items()]
+    path.write_text("\n".join(lines) + "\n")
     return path
 
 
@@ -116,4 +118,5 @@ def test_unknown_inventory_kind_fails_naming_the_source(tmp_path: Path) -> None:
     proc = run_tool("ansible-inventory", "-i", str(source), "--list",
                     env=ansible_env(ANSIBLE_INVENTORY_UNPARSED_FAILED="true"), check=False)
     assert proc.returncode != 0
-    assert str(source) in proc.stderr and "rook" in proc.stderr, proc.stderr
+    # "inventory: rook" is line 3 of the source written above.
+    assert f"{source}:3" in proc.stderr and "rook" in proc.stderr, proc.stderr

@@ -18,7 +18,8 @@ import pytest
 from conftest import BIN, REPO
 
 OPT_IN = "KUBEMAGIC_WHEEL_TEST"
-TAG = "cp39-abi3-manylinux_2_17_x86_64"
+# maturin writes both spellings of the glibc 2.17 tag into the file name.
+NAME = r"kubemagic-\d+\.\d+\.\d+-cp39-abi3-manylinux2014_x86_64\.manylinux_2_17_x86_64\.whl"
 
 pytestmark = pytest.mark.skipif(
     os.environ.get(OPT_IN) != "1",
@@ -35,16 +36,19 @@ def test_make_wheel_builds_an_abi3_manylinux2014_wheel() -> None:
     wheels = sorted((REPO / "dist").glob("kubemagic-*.whl"))
     assert len(wheels) == 1, wheels
     wheel = wheels[0]
-    assert re.fullmatch(rf"kubemagic-\d+\.\d+\.\d+-{TAG}\.whl", wheel.name), wheel.name
+    assert re.fullmatch(NAME, wheel.name), wheel.name
 
     show = subprocess.run([str(BIN / "auditwheel"), "show", str(wheel)],
                           capture_output=True, text=True, timeout=120)
     assert show.returncode == 0, show.stdout + show.stderr
     text = " ".join(show.stdout.split())
     assert f'"{wheel.name}" is consistent with the following platform tag: "manylinux_2_17_x86_64"' in text, text
-    assert "abi3" in text and "CPython 3.9" in text, text
 
     with zipfile.ZipFile(wheel) as z:
         names = z.namelist()
+        meta = next(n for n in names if n.endswith(".dist-info/WHEEL"))
+        tags = {line.split(":", 1)[1].strip() for line in z.read(meta).decode().splitlines()
+                if line.startswith("Tag:")}
+    assert "cp39-abi3-manylinux_2_17_x86_64" in tags, tags
     assert "kubemagic/py.typed" in names and "kubemagic/_kubemagic.pyi" in names, names
     assert any(re.fullmatch(r"kubemagic/_kubemagic\.abi3\.so", n) for n in names), names

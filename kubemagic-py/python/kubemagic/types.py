@@ -8,12 +8,7 @@ time the values are plain dicts and lists. Written with ``typing`` names
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Optional, Union
-
-try:  # Literal and TypedDict are in typing since 3.8
-    from typing import Literal, TypedDict
-except ImportError:  # pragma: no cover
-    from typing_extensions import Literal, TypedDict  # type: ignore[assignment]
+from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
 
 __all__ = [
     "StrPath",

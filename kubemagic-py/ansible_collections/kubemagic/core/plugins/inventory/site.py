@@ -35,9 +35,9 @@ options:
   path:
     description:
       - The site directory. A relative path is relative to the directory of
-        the source file.
+        the source file (not the working directory); C(~) is expanded.
     required: true
-    type: path
+    type: str
   inventory:
     description:
       - Which of the site's inventories to read. The default is the one that
@@ -129,7 +129,7 @@ class InventoryModule(BaseInventoryPlugin, Cacheable):
             self._read_config_data(path)
         except AnsibleError as e:
             # Option errors name the option but not where it is written.
-            named = re.search(r'option "?([A-Za-z_]+)"?', to_native(e))
+            named = re.search(r"""(?:option|config) ["']?([A-Za-z_]+)""", to_native(e))
             line = option_line(path, named.group(1)) if named else None
             raise AnsibleParserError("%s: %s" % (where(path, line), to_native(e)))
 
@@ -157,7 +157,7 @@ class InventoryModule(BaseInventoryPlugin, Cacheable):
 
     def _read_site(self, path):
         """The ``ansible-inventory --list`` document of the chosen inventory."""
-        site = self.get_option("path")
+        site = os.path.expanduser(self.get_option("path"))
         if not os.path.isabs(site):
             site = os.path.join(os.path.dirname(os.path.abspath(path)), site)
         try:
