@@ -21,7 +21,7 @@ build: deps
 install: deps
 	$(CARGO) install --locked --path kubemagic-cli
 
-## make wheel: dist/kubemagic-<version>-cp39-abi3-manylinux_2_17_x86_64.whl, one
+## make wheel: dist/kubemagic-<version>-cp39-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl, one
 ## wheel for CPython >= 3.9 on glibc >= 2.17, linked by zig (PyPI's ziglang).
 wheel:
 	@scripts/deps.sh wheel

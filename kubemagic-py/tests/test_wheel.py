@@ -42,7 +42,7 @@ def test_make_wheel_builds_an_abi3_manylinux2014_wheel() -> None:
                           capture_output=True, text=True, timeout=120)
     assert show.returncode == 0, show.stdout + show.stderr
     text = " ".join(show.stdout.split())
-    assert f'"{wheel.name}" is consistent with the following platform tag: "manylinux_2_17_x86_64"' in text, text
+    assert f'{wheel.name} is consistent with the following platform tag: "manylinux_2_17_x86_64"' in text, text
 
     with zipfile.ZipFile(wheel) as z:
         names = z.namelist()
