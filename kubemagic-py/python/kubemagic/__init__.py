@@ -22,8 +22,8 @@ from ._kubemagic import (
     PlanError,
     __version__,
 )
-from . import ceph, etcd, types
-from .types import Finding, Phase, SiteInventories, StrPath
+from . import ceph, etcd, typedefs
+from .typedefs import Finding, Phase, SiteInventories, StrPath
 
 __all__ = [
     "__version__",
@@ -39,7 +39,7 @@ __all__ = [
     "site_inventories",
     "etcd",
     "ceph",
-    "types",
+    "typedefs",
 ]
 
 

@@ -3,7 +3,7 @@
 import os
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
-from .types import EtcdStatus, Finding, Phase, RecoverReport, SiteInventories
+from .typedefs import EtcdStatus, Finding, Phase, RecoverReport, SiteInventories
 
 _Path = Union[str, os.PathLike[str]]
 

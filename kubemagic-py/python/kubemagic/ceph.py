@@ -9,7 +9,7 @@ from typing import Optional
 
 
 from . import _kubemagic
-from .types import RenderTarget, StrPath
+from .typedefs import RenderTarget, StrPath
 
 __all__ = ["render"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 from . import _kubemagic
-from .types import EtcdStatus, RecoverReport, StrPath
+from .typedefs import EtcdStatus, RecoverReport, StrPath
 
 __all__ = ["status", "recover"]
 
