@@ -79,3 +79,10 @@ def test_load_takes_one_path_or_an_iterable_of_paths(tmp_path: Path) -> None:
         kubemagic.Inventory.load(42)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         kubemagic.Inventory.load([])
+
+
+def test_one_plan_target_is_a_name_not_a_sequence_of_letters() -> None:
+    site = REPO / "examples" / "utgb"
+    if not site.is_dir():
+        pytest.skip("examples/utgb not in this checkout")
+    assert kubemagic.plan(site, "deploy-kube") == kubemagic.plan(site, ["deploy-kube"])

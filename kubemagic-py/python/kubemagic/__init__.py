@@ -61,6 +61,8 @@ def plan(site: StrPath, targets: Optional[Sequence[str]] = None) -> List[Phase]:
     in ``kubemagic plan --output json``; ``targets`` restricts the plan to
     those phases and what they require. Raises PlanError.
     """
+    if isinstance(targets, str):  # one phase name, not a sequence of letters
+        targets = [targets]
     return _kubemagic.plan(site, None if targets is None else list(targets))
 
 

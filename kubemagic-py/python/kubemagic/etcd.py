@@ -7,12 +7,21 @@ writes it). Errors raise :class:`kubemagic.EtcdError`.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
 from . import _kubemagic
 from .typedefs import EtcdStatus, RecoverReport, StrPath
 
 __all__ = ["status", "recover"]
+
+
+def _listed(endpoints: Optional[Sequence[str]]) -> Optional[List[str]]:
+    """One endpoint or several: a str is one URL, not a sequence of letters."""
+    if endpoints is None:
+        return None
+    if isinstance(endpoints, str):
+        return [endpoints]
+    return list(endpoints)
 
 
 
@@ -26,7 +35,7 @@ def status(
     """Every member's status, the alarms and the findings, as
     ``kubemagic etcd status --output json``: ``{"members", "alarms", "findings"}``."""
     return _kubemagic.etcd_status(
-        None if endpoints is None else list(endpoints), env_file, cacert, cert, key
+        _listed(endpoints), env_file, cacert, cert, key
     )
 
 
@@ -47,7 +56,7 @@ def recover(
     ``dry_run=True`` nothing changes and the report holds the plan.
     """
     return _kubemagic.etcd_recover(
-        None if endpoints is None else list(endpoints),
+        _listed(endpoints),
         env_file,
         cacert,
         cert,
