@@ -59,3 +59,18 @@ def test_ignore_entries_carry_their_reason() -> None:
     for ignore in (COLLECTION / "tests" / "sanity").glob("ignore-*.txt"):
         for n, line in enumerate(ignore.read_text().splitlines(), start=1):
             assert " # " in line, f"{ignore}:{n}: ignore entry without a reason: {line}"
+
+
+def test_site_check_return_values_are_each_a_documented_key() -> None:
+    """Unquoted `, ` in flow-style descriptions once split them into extra
+    keys, shown by ansible-doc as `...: null`."""
+    import json
+
+    from conftest import run_tool
+
+    doc = json.loads(run_tool("ansible-doc", "--json", "kubemagic.core.site_check").stdout)
+    contains = doc["kubemagic.core.site_check"]["return"]["findings"]["contains"]
+    assert set(contains) == {"code", "severity", "message", "file", "line", "host", "group", "variable"}
+    for name, entry in contains.items():
+        assert isinstance(entry, dict) and set(entry) >= {"description", "type"}, (name, entry)
+        assert None not in entry.values(), (name, entry)
