@@ -71,7 +71,12 @@ pub fn inventory_error(py: Python<'_>, e: &kubemagic_inventory::InventoryError) 
 /// Adds the exception classes to the native module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
-    m.add("Error", py.get_type::<Error>())?;
+    // Class-level defaults: every kubemagic exception has `.file` and
+    // `.line`, even one raised without a location (None then).
+    let base = py.get_type::<Error>();
+    base.setattr("file", py.None())?;
+    base.setattr("line", py.None())?;
+    m.add("Error", base)?;
     m.add("InventoryError", py.get_type::<InventoryError>())?;
     m.add("CheckError", py.get_type::<CheckError>())?;
     m.add("PlanError", py.get_type::<PlanError>())?;
