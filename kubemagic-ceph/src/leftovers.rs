@@ -16,6 +16,7 @@ use std::path::Path;
 
 /// The annotation the external provisioner library sets on every PV.
 pub const PROVISIONED_BY: &str = "pv.kubernetes.io/provisioned-by";
+/// The provisioner name of the external cephfs-provisioner (its PV annotation).
 pub const CEPHFS_PROVISIONER: &str = "ceph.com/cephfs";
 /// The cephfs-provisioner names each volume's cephx user
 /// `kubernetes-dynamic-user-<uuid>`: orphan Secrets are recognised by it,
@@ -23,8 +24,11 @@ pub const CEPHFS_PROVISIONER: &str = "ceph.com/cephfs";
 pub const DYNAMIC_USER_PREFIX: &str = "kubernetes-dynamic-user-";
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// A Secret a leftover refers to.
 pub struct SecretRef {
+    /// Its namespace.
     pub namespace: String,
+    /// Its name.
     pub name: String,
     /// Whether the Secret exists now.
     pub exists: bool,
@@ -33,6 +37,7 @@ pub struct SecretRef {
 /// A Released PV of the cephfs-provisioner that Kubernetes will not delete.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LeftoverVolume {
+    /// The PV's name.
     pub pv: String,
     /// `namespace/name` of the deleted claim.
     pub claim: Option<String>,
@@ -40,33 +45,43 @@ pub struct LeftoverVolume {
     pub user: Option<String>,
     /// The share path in CephFS (`spec.cephfs.path`).
     pub path: Option<String>,
+    /// The volume's Secret, when known.
     pub secret: Option<SecretRef>,
 }
 
 /// A per-volume Secret whose PV is gone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OrphanSecret {
+    /// The Secret's namespace.
     pub namespace: String,
+    /// The Secret's name.
     pub name: String,
+    /// The cephx user named in it.
     pub user: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// What the cephfs-provisioner left behind, as found in Kubernetes.
 pub struct Leftovers {
+    /// Released PVs with reclaim policy Delete.
     pub volumes: Vec<LeftoverVolume>,
+    /// Secrets whose PV is gone.
     pub orphan_secrets: Vec<OrphanSecret>,
 }
 
 /// The Ceph side of one leftover: its cephx user and share.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CephCleanup {
+    /// The cephx user (without `client.`).
     pub user: String,
+    /// The share path in CephFS, when known.
     pub path: Option<String>,
     /// `ceph auth del client.<user>`.
     pub command: CephCommand,
 }
 
 impl Leftovers {
+    /// Nothing found.
     pub fn is_empty(&self) -> bool {
         self.volumes.is_empty() && self.orphan_secrets.is_empty()
     }
@@ -230,8 +245,11 @@ pub async fn scan(client: &kube::Client) -> Result<Leftovers> {
 /// One object deleted (or already gone).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Deleted {
+    /// `Secret` or `PersistentVolume`.
     pub kind: &'static str,
+    /// The namespace (Secrets).
     pub namespace: Option<String>,
+    /// The object's name.
     pub name: String,
     /// False when the object was already gone (404).
     pub existed: bool,
@@ -315,6 +333,7 @@ pub fn block_on<F: std::future::Future>(f: F) -> Result<F::Output> {
 /// What happened to one cephx user of a leftover.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UserDeleted {
+    /// `client.<user>`.
     pub entity: String,
     /// False when Ceph no longer knew the user.
     pub existed: bool,
@@ -337,6 +356,72 @@ pub fn delete_ceph_users(
         out.push(UserDeleted { entity, existed });
     }
     Ok(out)
+}
+
+/// What `kubemagic ceph leftovers` (and Python) asks.
+#[derive(Debug, Clone, Default)]
+pub struct LeftoversRequest {
+    /// The kubeconfig; `$KUBECONFIG`, `~/.kube/config`, then in-cluster
+    /// when `None`.
+    pub kubeconfig: Option<std::path::PathBuf>,
+    /// The Ceph cluster (with `ceph_conf`): needed to delete the Ceph side.
+    pub conn: crate::cli::Connection,
+    /// Delete what was found (Kubernetes objects, then Ceph users).
+    pub delete: bool,
+}
+
+/// The result of [`leftovers`]; its JSON is the contract of
+/// `kubemagic ceph leftovers --output json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LeftoversReport {
+    /// Released cephfs-provisioner PVs with reclaim policy Delete.
+    pub volumes: Vec<LeftoverVolume>,
+    /// Provisioner Secrets whose PV is gone.
+    pub orphan_secrets: Vec<OrphanSecret>,
+    /// Kubernetes objects deleted (with `delete`).
+    pub deleted: Vec<Deleted>,
+    /// The Ceph side: users to delete, shares to remove.
+    pub ceph_cleanup: Vec<CephCleanup>,
+    /// cephx users deleted (with `delete` and a cluster).
+    pub ceph_users_deleted: Vec<UserDeleted>,
+}
+
+impl LeftoversReport {
+    /// Nothing left behind.
+    pub fn is_empty(&self) -> bool {
+        self.volumes.is_empty() && self.orphan_secrets.is_empty()
+    }
+}
+
+/// `kubemagic ceph leftovers`: scan Kubernetes (and Ceph), report, and with
+/// `delete` remove in a safe order: Kubernetes objects first (a Secret
+/// before its PV), then the Ceph users.
+pub fn leftovers(req: &LeftoversRequest) -> Result<LeftoversReport> {
+    let ceph_api = req.conn.open()?;
+    let kubeconfig = req.kubeconfig.as_deref();
+    let delete_k8s = req.delete;
+    let (found, deleted) = block_on(async {
+        let client = client(kubeconfig).await?;
+        let found = scan(&client).await?;
+        let deleted = if delete_k8s {
+            delete(&client, &found).await?
+        } else {
+            vec![]
+        };
+        Ok::<_, CephError>((found, deleted))
+    })??;
+    let ceph_cleanup = found.ceph_cleanup();
+    let ceph_users_deleted = match (req.delete, &ceph_api) {
+        (true, Some(api)) => delete_ceph_users(api, &ceph_cleanup)?,
+        _ => vec![],
+    };
+    Ok(LeftoversReport {
+        volumes: found.volumes,
+        orphan_secrets: found.orphan_secrets,
+        deleted,
+        ceph_cleanup,
+        ceph_users_deleted,
+    })
 }
 
 #[cfg(test)]

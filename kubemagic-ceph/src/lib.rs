@@ -21,6 +21,8 @@
 //! whose `Debug` and `Display` are redacted, and only the Secret manifests
 //! of [`render`] expose them.
 
+#![deny(missing_docs)]
+
 pub mod api;
 pub mod cli;
 pub mod error;

@@ -5,8 +5,7 @@ mod common;
 use common::TestCeph;
 use kubemagic_ceph::api::CephApi;
 use kubemagic_ceph::cli::CephCli;
-use kubemagic_ceph::keyring::Keyring;
-use kubemagic_ceph::prepare::{prepare, Action, CephFsRequest, PrepareRequest};
+use kubemagic_ceph::prepare::{prepare, Action, CephFsRequest, CsiUser, PrepareRequest};
 use kubemagic_ceph::render::{self, RenderInput};
 use kubemagic_ceph::validate::validate_cluster;
 use kubemagic_ceph::PgNum;
@@ -21,6 +20,7 @@ fn rbd_request() -> PrepareRequest {
         client: "kube".parse().unwrap(),
         pg_num: Some(PgNum::try_from(16).unwrap()),
         cephfs: None,
+        csi: false,
     }
 }
 
@@ -101,19 +101,17 @@ fn rbd_prepare_creates_everything_then_reports_no_change() {
         validate_cluster(&cluster)
     );
 
-    let admin_keyring = Keyring::read(&c.keyring).unwrap();
-    let input = RenderInput {
-        cluster,
-        pool: req.pool.clone(),
-        client: req.client.clone(),
-        admin: "admin".parse().unwrap(),
-        cephfs: None,
-        pg_num: req.pg_num,
-        namespace: "ceph-csi".into(),
-        user_key: api.auth_get("client.kube").unwrap().and_then(|c| c.key),
-        admin_key: admin_keyring.key("client.admin", &c.keyring).ok().cloned(),
-        cephfs_user_key: None,
-    };
+    let mut input = RenderInput::new(cluster).unwrap();
+    input.pg_num = req.pg_num;
+    for u in [CsiUser::RbdProvisioner, CsiUser::RbdNode] {
+        input.csi_keys.insert(
+            u.entity(),
+            api.auth_get("client.kube")
+                .unwrap()
+                .and_then(|c| c.key)
+                .unwrap(),
+        );
+    }
     let csi = render::csi(&input).unwrap();
     assert!(csi.findings.is_empty(), "{:?}", csi.findings);
     assert!(
@@ -131,7 +129,9 @@ fn rbd_prepare_creates_everything_then_reports_no_change() {
         "rbd_provisioner_monitors: 127.0.0.1:{}",
         c.v1_port
     )));
-    let user_key = input.user_key.as_ref().unwrap().expose().to_string();
+    let user_key = input.csi_keys[&CsiUser::RbdNode.entity()]
+        .expose()
+        .to_string();
     assert!(!kubespray.text.contains(&user_key));
     assert!(
         csi.text.contains(&user_key),
@@ -187,18 +187,7 @@ fn ipv6_cluster_renders_bracketed_v1_monitors() {
     assert!(report.changed);
     let cluster = api.cluster().unwrap();
     assert_eq!(cluster.v1_monitors(), vec![format!("[::1]:{}", c.v1_port)]);
-    let input = RenderInput {
-        cluster,
-        pool: "kube".parse().unwrap(),
-        client: "kube".parse().unwrap(),
-        admin: "admin".parse().unwrap(),
-        cephfs: None,
-        pg_num: None,
-        namespace: "ceph-csi".into(),
-        user_key: None,
-        admin_key: None,
-        cephfs_user_key: None,
-    };
+    let input = RenderInput::new(cluster).unwrap();
     let csi = render::csi(&input).unwrap();
     assert!(
         csi.text.contains(&format!("[::1]:{}", c.v1_port)),

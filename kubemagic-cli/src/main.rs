@@ -13,7 +13,7 @@ mod output;
 mod phases;
 
 use clap::{Parser, Subcommand};
-use output::{Exit, OutputFormat};
+use output::{Exit, OutputArg};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -24,8 +24,9 @@ use std::process::ExitCode;
 )]
 struct Cli {
     /// Output format for every command.
-    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
-    output: OutputFormat,
+    /// (`yaml`: the YAML stream of `ceph render` only.)
+    #[arg(long, global = true, value_enum, default_value_t = OutputArg::Text)]
+    output: OutputArg,
     #[command(subcommand)]
     command: Command,
 }
@@ -57,14 +58,19 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let format = cli.output.format();
+    let yaml = cli.output == OutputArg::Yaml;
     let result = match cli.command {
-        Command::Inventory(args) => inventory::run(args, cli.output),
-        Command::Check(args) => check::run(args, cli.output),
-        Command::Etcd(args) => etcd::run(*args, cli.output),
-        Command::Ceph(args) => ceph::run(args, cli.output),
-        Command::Plan(args) => phases::plan(args, cli.output),
-        Command::Run(args) => phases::run(args, cli.output),
-        Command::Init(args) => phases::init(args, cli.output),
+        Command::Ceph(args) => ceph::run(args, format, yaml),
+        _ if yaml => Err(output::CliError::Input(
+            "--output yaml is for `ceph render` only; use text or json".into(),
+        )),
+        Command::Inventory(args) => inventory::run(args, format),
+        Command::Check(args) => check::run(args, format),
+        Command::Etcd(args) => etcd::run(*args, format),
+        Command::Plan(args) => phases::plan(args, format),
+        Command::Run(args) => phases::run(args, format),
+        Command::Init(args) => phases::init(args, format),
     };
     match result {
         Ok(exit) => exit.into(),
@@ -73,7 +79,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            output::print_error(&e, cli.output);
+            output::print_error(&e, format);
             Exit::from_error(&e).into()
         }
     }

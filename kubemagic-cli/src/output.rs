@@ -8,6 +8,25 @@ pub enum OutputFormat {
     Json,
 }
 
+/// `--output` as typed: `yaml` is the YAML stream of `ceph render` only;
+/// every other command sees [`OutputFormat`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputArg {
+    Text,
+    Json,
+    Yaml,
+}
+
+impl OutputArg {
+    /// The format of commands without YAML output (errors print as text).
+    pub fn format(self) -> OutputFormat {
+        match self {
+            OutputArg::Json => OutputFormat::Json,
+            OutputArg::Text | OutputArg::Yaml => OutputFormat::Text,
+        }
+    }
+}
+
 /// What a command asks the process to exit with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {

@@ -71,7 +71,30 @@ fn prepare_render_and_leftovers_against_a_real_cluster() {
     assert_eq!(j["changed"], false);
     assert_eq!(j["actions"], serde_json::json!([]));
 
-    // Render from the live cluster: real fsid, v1 monitor only, key only in the Secret.
+    // The ceph-csi users, then render from the live cluster: real fsid, v1
+    // monitor only, the node user's key only in its Secret, never the admin key.
+    let csi_prep = prep(&["--csi"]);
+    assert_eq!(
+        csi_prep.status.code(),
+        Some(0),
+        "{}",
+        text(&csi_prep.stderr)
+    );
+    assert!(text(&csi_prep.stdout).contains("did: create client.csi-rbd-node"));
+    let get_key = |entity: &str| {
+        text(
+            &c.ceph()
+                .args(["auth", "get-key", entity])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .trim()
+        .to_string()
+    };
+    let node_key = get_key("client.csi-rbd-node");
+    let admin_key = get_key("client.admin");
+    assert_eq!(admin_key.len(), 40);
     let render = |target: &str| {
         let mut a = vec!["ceph", "render", "--target", target];
         a.extend(conn);
@@ -83,8 +106,24 @@ fn prepare_render_and_leftovers_against_a_real_cluster() {
     assert!(manifests.contains(&c.fsid));
     assert!(manifests.contains(&format!("127.0.0.1:{}", c.v1_port)));
     assert!(!manifests.contains(&format!("127.0.0.1:{}", c.v2_port)));
-    assert!(manifests.contains(&format!("userKey: {key}")));
-    assert!(!text(&csi.stderr).contains(&key));
+    assert!(manifests.contains(&format!("userKey: {node_key}")));
+    assert!(manifests.contains("name: ceph-config"));
+    {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&admin_key);
+        assert!(!manifests.contains(&admin_key) && !manifests.contains(&b64));
+    }
+    assert!(!text(&csi.stderr).contains(&node_key));
+    // --output json: the manifests as objects; --output yaml: the stream.
+    let mut a = vec!["--output", "json", "ceph", "render", "--target", "csi"];
+    a.extend(conn);
+    let j: serde_json::Value = serde_json::from_slice(&km(&a).stdout).unwrap();
+    assert_eq!(j["manifests"][1]["kind"], "ConfigMap");
+    assert_eq!(j["manifests"][1]["metadata"]["name"], "ceph-config");
+    assert!(j.get("text").is_none());
+    let mut a = vec!["--output", "yaml", "ceph", "render", "--target", "csi"];
+    a.extend(conn);
+    assert_eq!(text(&km(&a).stdout), manifests);
     for target in ["kubespray", "commands"] {
         let o = render(target);
         assert_eq!(o.status.code(), Some(0));
@@ -177,6 +216,36 @@ fn bad_arguments_exit_2_with_a_clear_message() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("/nonexistent/ceph.conf: no such file"));
+    // A directory given as a keyring is named as one.
+    let dir = tempfile::tempdir().unwrap();
+    let o = km(&[
+        "ceph",
+        "validate",
+        "--keyring",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains(&format!("{}: is a directory", dir.path().display())),
+        "{}",
+        text(&o.stderr)
+    );
+    // The README example: ceph-csi manifests from the example site.
+    let site = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/utgb");
+    let o = km(&["ceph", "render", "--target", "csi", "--site", site]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("10.42.254.11:6789"));
+    let o = km(&[
+        "ceph",
+        "render",
+        "--target",
+        "csi",
+        "--site",
+        site,
+        "--fsid",
+        "8ea25b82-518c-4114-9aaf-d0c02cbe6c81",
+    ]);
+    assert!(text(&o.stdout).contains("8ea25b82-518c-4114-9aaf-d0c02cbe6c81"));
     let o = km(&[
         "ceph",
         "prepare",

@@ -55,5 +55,6 @@ def ceph_render(
     keyring: _Path | None = None,
     pool: str | None = None,
     client: str | None = None,
+    fsid: str | None = None,
 ) -> str: ...
 def _roundtrip(obj: Any) -> Any: ...

@@ -21,12 +21,15 @@ def render(
     keyring: _Path | None = None,
     pool: str | None = None,
     client: str | None = None,
+    fsid: str | None = None,
 ) -> str:
     """Render the Kubernetes side of Ceph storage.
 
     ``target`` is "kubespray" (the ``rbd_provisioner_*``/``cephfs_provisioner_*``
     group_vars), "csi" (ceph-csi manifests) or "commands" (the ceph commands to
     do it by hand). The cluster comes from a site (``site``) or a live cluster
-    (``ceph_conf`` and ``keyring``).
+    (``ceph_conf`` and ``keyring``). ``fsid`` gives ceph-csi's clusterID when
+    the site lets ceph-ansible generate it. Defaults (pool and client
+    ``kube``) are the library's, the same as the CLI's.
     """
-    return _kubemagic.ceph_render(target, site, ceph_conf, keyring, pool, client)
+    return _kubemagic.ceph_render(target, site, ceph_conf, keyring, pool, client, fsid)
