@@ -258,6 +258,18 @@ pub trait CephApi {
     fn subvolume_groups(&self, fs: &FsName) -> Result<Vec<String>>;
     /// Runs one mutating command.
     fn execute(&self, cmd: &CephCommand) -> Result<()>;
+    /// Runs one removal; `Ok(false)` when its object was already gone
+    /// (ENOENT), so that a second cleanup succeeds doing nothing.
+    fn execute_removal(&self, cmd: &CephCommand) -> Result<bool>;
+    /// `rbd ls POOL`: image names.
+    fn rbd_images(&self, pool: &str) -> Result<Vec<String>>;
+    /// `rbd snap ls POOL/IMAGE`: snapshot names.
+    fn rbd_snapshots(&self, pool: &str, image: &str) -> Result<Vec<String>>;
+    /// `ceph fs subvolume ls FS --group_name GROUP`; empty when the group
+    /// does not exist.
+    fn subvolumes(&self, fs: &str, group: &str) -> Result<Vec<String>>;
+    /// `ceph fs subvolume snapshot ls FS NAME --group_name GROUP`.
+    fn subvolume_snapshots(&self, fs: &str, group: &str, name: &str) -> Result<Vec<String>>;
 
     /// The live cluster as a model: fsid, monitors, pools, OSD count.
     fn cluster(&self) -> Result<CephCluster> {

@@ -21,7 +21,7 @@ use std::process::{Command, Output};
 
 /// Seconds the tools wait for a monitor before giving up (instead of
 /// hanging forever on an unreachable cluster).
-const CONNECT_TIMEOUT_SECS: &str = "20";
+pub const CONNECT_TIMEOUT_SECS: u32 = 20;
 
 /// After this long without an answer, say on stderr which monitors are
 /// being waited for (the tools themselves stay silent until they time out).
@@ -118,6 +118,8 @@ pub struct CephCli {
     pub rados_bin: PathBuf,
     /// Progress on stderr after [`PROGRESS_AFTER`] (see [`Connection`]).
     pub progress: bool,
+    /// Seconds to wait for a monitor ([`CONNECT_TIMEOUT_SECS`]).
+    pub connect_timeout_secs: u32,
 }
 
 impl CephCli {
@@ -131,6 +133,7 @@ impl CephCli {
             rbd_bin: "rbd".into(),
             rados_bin: "rados".into(),
             progress: false,
+            connect_timeout_secs: CONNECT_TIMEOUT_SECS,
         }
     }
 
@@ -148,10 +151,11 @@ impl CephCli {
         if let Some(n) = &self.name {
             c.arg("--name").arg(n);
         }
+        let secs = self.connect_timeout_secs.to_string();
         if program == &self.ceph_bin {
-            c.arg("--connect-timeout").arg(CONNECT_TIMEOUT_SECS);
+            c.arg("--connect-timeout").arg(&secs);
         } else {
-            c.arg("--client_mount_timeout").arg(CONNECT_TIMEOUT_SECS);
+            c.arg("--client_mount_timeout").arg(&secs);
         }
         c.stdin(std::process::Stdio::null());
         c
@@ -185,8 +189,9 @@ impl CephCli {
             Err(_) => {
                 if self.progress {
                     eprintln!(
-                        "kubemagic: waiting for the Ceph monitors at {} (`{shown}`, gives up after {CONNECT_TIMEOUT_SECS} s)",
-                        self.monitors()
+                        "kubemagic: waiting for the Ceph monitors at {} (`{shown}`, gives up after {} s)",
+                        self.monitors(),
+                        self.connect_timeout_secs
                     );
                 }
                 rx.recv().unwrap_or_else(|_| {
@@ -205,7 +210,7 @@ impl CephCli {
                 command: shown,
                 monitors: self.monitors(),
                 conf: self.conf.clone(),
-                seconds: CONNECT_TIMEOUT_SECS,
+                seconds: self.connect_timeout_secs,
             });
         }
         Ok((shown, out))
@@ -340,6 +345,84 @@ impl CephApi for CephCli {
     fn subvolume_groups(&self, fs: &FsName) -> Result<Vec<String>> {
         let groups: Vec<GroupEntry> = self.json(&["fs", "subvolumegroup", "ls", fs.as_str()])?;
         Ok(groups.into_iter().map(|g| g.name).collect())
+    }
+
+    fn execute_removal(&self, cmd: &CephCommand) -> Result<bool> {
+        let program = match cmd.program {
+            Program::Ceph => &self.ceph_bin,
+            Program::Rbd => &self.rbd_bin,
+        };
+        let args: Vec<&str> = cmd.args.iter().map(String::as_str).collect();
+        let (shown, out) = self.output(program, &args)?;
+        if out.status.success() {
+            Ok(true)
+        } else if is_enoent(&out) {
+            Ok(false)
+        } else {
+            Err(command_error(shown, &out))
+        }
+    }
+
+    fn rbd_images(&self, pool: &str) -> Result<Vec<String>> {
+        let args = ["ls", "--pool", pool, "--format", "json"];
+        let stdout = self.checked(&self.rbd_bin, &args)?;
+        serde_json::from_slice(&stdout).map_err(|source| CephError::Json {
+            command: format!("rbd {}", args.join(" ")),
+            source,
+        })
+    }
+
+    fn rbd_snapshots(&self, pool: &str, image: &str) -> Result<Vec<String>> {
+        let spec = format!("{pool}/{image}");
+        let args = ["snap", "ls", spec.as_str(), "--format", "json"];
+        let stdout = self.checked(&self.rbd_bin, &args)?;
+        let snaps: Vec<GroupEntry> =
+            serde_json::from_slice(&stdout).map_err(|source| CephError::Json {
+                command: format!("rbd {}", args.join(" ")),
+                source,
+            })?;
+        Ok(snaps.into_iter().map(|g| g.name).collect())
+    }
+
+    fn subvolumes(&self, fs: &str, group: &str) -> Result<Vec<String>> {
+        let args = [
+            "fs",
+            "subvolume",
+            "ls",
+            fs,
+            "--group_name",
+            group,
+            "--format",
+            "json",
+        ];
+        let (shown, out) = self.output(&self.ceph_bin, &args)?;
+        if !out.status.success() {
+            return if is_enoent(&out) {
+                Ok(vec![])
+            } else {
+                Err(command_error(shown, &out))
+            };
+        }
+        let subs: Vec<GroupEntry> =
+            serde_json::from_slice(&out.stdout).map_err(|source| CephError::Json {
+                command: shown,
+                source,
+            })?;
+        Ok(subs.into_iter().map(|g| g.name).collect())
+    }
+
+    fn subvolume_snapshots(&self, fs: &str, group: &str, name: &str) -> Result<Vec<String>> {
+        let snaps: Vec<GroupEntry> = self.json(&[
+            "fs",
+            "subvolume",
+            "snapshot",
+            "ls",
+            fs,
+            name,
+            "--group_name",
+            group,
+        ])?;
+        Ok(snaps.into_iter().map(|g| g.name).collect())
     }
 
     fn execute(&self, cmd: &CephCommand) -> Result<()> {

@@ -101,7 +101,7 @@ pub enum CephError {
         /// The ceph.conf.
         conf: PathBuf,
         /// How long the tool waited.
-        seconds: &'static str,
+        seconds: u32,
     },
     /// A file could not be read.
     #[error("{}: {source}", path.display())]

@@ -363,6 +363,26 @@ fn print_leftovers(r: &kubemagic_ceph::leftovers::LeftoversReport) {
             None => println!("{what}: {} {}", d.kind, d.name),
         }
     }
+    for v in &r.stale_volumes {
+        let snaps = if v.snapshots.is_empty() {
+            String::new()
+        } else {
+            format!(" with {} snapshot(s)", v.snapshots.len())
+        };
+        println!(
+            "stale {} {} of {}{snaps}: no PersistentVolume references it",
+            v.kind,
+            v.display(),
+            v.provisioner
+        );
+    }
+    for d in &r.ceph_data_deleted {
+        let what = if d.existed { "deleted" } else { "already gone" };
+        println!("{what}: {}", d.volume);
+    }
+    if !r.ceph_scanned {
+        println!("(Ceph not scanned: give --ceph-conf and --keyring to find stale images and subvolumes)");
+    }
     if !r.ceph_cleanup.is_empty() {
         println!("Ceph side:");
         for c in &r.ceph_cleanup {
@@ -372,7 +392,13 @@ fn print_leftovers(r: &kubemagic_ceph::leftovers::LeftoversReport) {
                 .any(|u| u.entity == format!("client.{}", c.user));
             println!("  {}{}", c.command, if done { "  (done)" } else { "" });
             if let Some(p) = &c.path {
-                println!("  remove the share {p} from CephFS (mount it with an admin key)");
+                let removed = r
+                    .ceph_data_deleted
+                    .iter()
+                    .any(|d| p.ends_with(d.volume.rsplit(':').next().unwrap_or("")));
+                if !removed {
+                    println!("  share {p}: removed with `ceph fs subvolume rm` when it is /volumes/<group>/<name> (see the stale list); otherwise remove it from a CephFS mount");
+                }
             }
         }
     }

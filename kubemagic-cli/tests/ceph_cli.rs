@@ -172,9 +172,7 @@ fn prepare_render_and_leftovers_against_a_real_cluster() {
         out.contains(&format!("ceph auth del {user}  (done)")),
         "{out}"
     );
-    assert!(out.contains(
-        "remove the share /volumes/kubernetes/kubernetes/kubernetes-dynamic-pvc-3f8c2a4d"
-    ));
+    assert!(out.contains("share /volumes/kubernetes/kubernetes/kubernetes-dynamic-pvc-3f8c2a4d"));
     let gone = c.ceph().args(["auth", "get", user]).output().unwrap();
     assert!(!gone.status.success(), "the cephx user must be deleted");
 }
@@ -290,4 +288,32 @@ fn validate_reports_a_keyring_key_with_a_trailing_blank_without_showing_it() {
     std::fs::write(&kr, format!("[client.kube]\n\tkey = {key}\n")).unwrap();
     let o = km(&["ceph", "validate", "--keyring", kr.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+}
+
+#[test]
+fn dead_monitor_is_named_on_stderr_while_waiting_and_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let conf = dir.path().join("ceph.conf");
+    std::fs::write(
+        &conf,
+        format!("[global]\nmon host = v1:127.0.0.1:{port}\nauth client required = none\n"),
+    )
+    .unwrap();
+    let o = km(&["ceph", "validate", "--ceph-conf", conf.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    let mon = format!("v1:127.0.0.1:{port}");
+    assert!(
+        err.contains(&format!("waiting for the Ceph monitors at {mon}")),
+        "{err}"
+    );
+    assert!(
+        err.contains("no Ceph monitor answered within 20 s"),
+        "{err}"
+    );
 }
