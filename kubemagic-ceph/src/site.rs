@@ -13,8 +13,7 @@ use crate::error::{CephError, Result};
 use crate::model::{CephCluster, Monitor, Pool, DEFAULT_FAILURE_DOMAIN};
 use kubemagic_core::{Finding, Origin};
 use kubemagic_inventory::{Value, Vars};
-use kubemagic_site::site::{InventoryKind, Site, SiteInventory, NODE_ADDRESS_VARS};
-use std::net::IpAddr;
+use kubemagic_site::site::{mon_address, InventoryKind, MonAddress, Site, SiteInventory};
 use std::path::Path;
 
 /// ceph-ansible's placeholder defaults (`monitor_address: x.x.x.x`,
@@ -57,14 +56,6 @@ fn as_u32(v: &Value) -> Option<u32> {
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
-}
-
-/// The host's address, read as the site checks read it (one list of
-/// variables, [`NODE_ADDRESS_VARS`]).
-fn host_ip(vars: &Vars) -> Option<IpAddr> {
-    NODE_ADDRESS_VARS
-        .iter()
-        .find_map(|k| var_str(vars, k).and_then(|s| s.trim().parse().ok()))
 }
 
 /// The failure domain ceph-ansible's default rule uses:
@@ -128,93 +119,47 @@ pub fn from_inventory(inv: &SiteInventory) -> (CephCluster, Vec<Finding>) {
     }
 
     for host in mons {
-        let vars = inv.hosts.get(host).unwrap_or(&empty);
         let fallback = host_origin(host).unwrap_or_else(|| inv_origin.clone());
-        let at = |name: &str| {
-            Some(
-                origin_of(vars, name)
-                    .cloned()
-                    .unwrap_or_else(|| fallback.clone()),
-            )
-        };
-        let mut found: Option<(IpAddr, Option<Origin>)> = None;
-        if let Some(addr) = var_str(vars, "monitor_address") {
-            match addr
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<IpAddr>()
-            {
-                Ok(ip) => found = Some((ip, at("monitor_address"))),
-                Err(_) => findings.push(
-                    Finding::error(
-                        "KM228",
-                        format!("monitor_address {addr:?} of {host} is not an IP address"),
-                    )
-                    .host(host.clone())
-                    .variable("monitor_address")
-                    .at(at("monitor_address").as_ref()),
-                ),
-            }
-        } else if let Some(block) = var_str(vars, "monitor_address_block") {
-            match block.parse::<ipnet::IpNet>() {
-                Ok(net) => match host_ip(vars).filter(|ip| net.contains(ip)) {
-                    Some(ip) => found = Some((ip, at("monitor_address_block"))),
-                    None => findings.push(
-                        Finding::error(
-                            "KM228",
-                            format!("monitor_address_block {block} of {host}: the host's address in that block is known only from facts; set ansible_host or monitor_address"),
-                        )
-                        .host(host.clone())
-                        .variable("monitor_address_block")
-                        .at(at("monitor_address_block").as_ref()),
-                    ),
-                },
-                Err(_) => findings.push(
-                    Finding::error("KM228", format!("monitor_address_block {block:?} of {host} is not a CIDR network"))
-                        .host(host.clone())
-                        .variable("monitor_address_block")
-                        .at(at("monitor_address_block").as_ref()),
-                ),
-            }
-        } else if let Some(iface) = var_str(vars, "monitor_interface") {
-            match host_ip(vars) {
-                Some(ip) => {
-                    findings.push(
-                        Finding::info(
-                            "KM235",
-                            format!("monitor_interface {iface} of {host}: address taken from ansible_host ({ip}); facts would give the interface's own"),
-                        )
-                        .host(host.clone())
-                        .variable("monitor_interface")
-                        .at(at("monitor_interface").as_ref()),
-                    );
-                    found = Some((ip, at("monitor_interface")));
-                }
-                None => findings.push(
-                    Finding::error(
-                        "KM228",
-                        format!("monitor_interface {iface} of {host}: no ansible_host to take its address from"),
+        let at =
+            |var: &kubemagic_inventory::Var| var.origin.clone().or_else(|| Some(fallback.clone()));
+        let (ip, origin) = match mon_address(inv, host) {
+            MonAddress::Explicit { ip, var } | MonAddress::InBlock { ip, var } => (ip, at(var)),
+            MonAddress::FromInterface { ip, interface, var } => {
+                findings.push(
+                    Finding::info(
+                        "KM235",
+                        format!("monitor_interface {interface} of {host}: address taken from ansible_host ({ip}); facts would give the interface's own"),
                     )
                     .host(host.clone())
                     .variable("monitor_interface")
-                    .at(at("monitor_interface").as_ref()),
-                ),
+                    .at(at(var).as_ref()),
+                );
+                (ip, at(var))
             }
-        } else {
-            findings.push(
-                Finding::error(
-                    "KM228",
-                    format!("mon {host} has none of monitor_address, monitor_address_block, monitor_interface"),
-                )
-                .host(host.clone())
-                .at(Some(&fallback)),
-            );
-        }
-        if let Some((ip, origin)) = found {
-            let mut m = Monitor::on_default_ports(host.clone(), ip);
-            m.origin = origin;
-            c.monitors.push(m);
-        }
+            MonAddress::Invalid { name, var, reason } => {
+                findings.push(
+                    Finding::error("KM228", reason)
+                        .host(host.clone())
+                        .variable(name)
+                        .at(at(var).as_ref()),
+                );
+                continue;
+            }
+            MonAddress::Unset => {
+                findings.push(
+                    Finding::error(
+                        "KM228",
+                        format!("mon {host} has none of monitor_address, monitor_address_block, monitor_interface"),
+                    )
+                    .host(host.clone())
+                    .at(Some(&fallback)),
+                );
+                continue;
+            }
+        };
+        let mut m = Monitor::on_default_ports(host.clone(), ip);
+        m.origin = origin;
+        c.monitors.push(m);
     }
 
     let mut osd_count = 0u32;
