@@ -317,3 +317,40 @@ fn dead_monitor_is_named_on_stderr_while_waiting_and_in_the_error() {
         "{err}"
     );
 }
+
+#[test]
+fn validate_site_findings_carry_file_and_line() {
+    let d = tempfile::tempdir().unwrap();
+    let ca = d.path().join("ceph-ansible");
+    std::fs::create_dir_all(ca.join("group_vars")).unwrap();
+    std::fs::write(
+        ca.join("hosts"),
+        "[mons]\nceph1 ansible_host=10.0.0.1 monitor_address=10.0.0.1\n[osds]\nceph1 devices='[\"/dev/sdb\",\"/dev/sdc\",\"/dev/sdd\"]'\nceph2 ansible_host=10.0.0.2 devices='[\"/dev/sdb\",\"/dev/sdc\",\"/dev/sdd\"]'\n",
+    )
+    .unwrap();
+    let all = ca.join("group_vars/all.yml");
+    std::fs::write(
+        &all,
+        "fsid: 8ea25b82-518c-4114-9aaf-d0c02cbe6c81\npublic_network: 10.0.0.0/24\nopenstack_pools:\n  - name: kube\n    pg_num: 64\n    size: 3\n",
+    )
+    .unwrap();
+    let o = km(&["ceph", "validate", "--site", d.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o.stdout);
+    // size 3 on 2 hosts of 3 OSDs: KM223, at the line of openstack_pools.
+    assert!(out.contains("KM223"), "{out}");
+    assert!(out.contains("2 host(s)"), "{out}");
+    let o = km(&[
+        "--output",
+        "json",
+        "ceph",
+        "validate",
+        "--site",
+        d.path().to_str().unwrap(),
+    ]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = &j["findings"][0];
+    assert_eq!(f["code"], "KM223");
+    assert!(f["file"].as_str().unwrap().ends_with("group_vars/all.yml"), "{f}");
+    assert_eq!(f["line"], 3);
+}
