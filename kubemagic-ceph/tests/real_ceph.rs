@@ -425,3 +425,33 @@ fn dead_monitor_is_named_with_progress_not_silence() {
     assert!(msg.contains(&format!("127.0.0.1:{port}")), "{msg}");
     assert!(msg.contains(&conf.display().to_string()), "{msg}");
 }
+
+/// `make bench` (scripts/bench-ceph.sh): the live model (`cluster()`, five
+/// questions asked concurrently) against the same five `ceph` calls in a row.
+#[test]
+#[ignore = "benchmark: run by scripts/bench-ceph.sh"]
+fn bench_live_model_against_serial_calls() {
+    use std::time::Instant;
+    let c = TestCeph::start();
+    let api = api(&c);
+    let (mut conc, mut serial) = (vec![], vec![]);
+    for _ in 0..5 {
+        let t = Instant::now();
+        api.cluster().unwrap();
+        conc.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        api.mon_dump().unwrap();
+        api.crush_rules().unwrap();
+        api.pools().unwrap();
+        api.osd_count().unwrap();
+        api.osd_tree().unwrap();
+        serial.push(t.elapsed().as_secs_f64());
+    }
+    conc.sort_by(f64::total_cmp);
+    serial.sort_by(f64::total_cmp);
+    let (a, b) = (conc[2], serial[2]);
+    println!(
+        "ceph live model: concurrent {a:.2} s, five calls in a row {b:.2} s, ratio {:.2}",
+        a / b
+    );
+}
