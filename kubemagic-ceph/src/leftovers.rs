@@ -945,4 +945,30 @@ mod tests {
         let all = references(&pvs, &BTreeSet::new());
         assert_eq!(find_stale(&ceph, &all).len(), 3);
     }
+
+    #[test]
+    fn deleting_a_volume_a_pv_references_now_is_refused_before_any_command() {
+        let stale = find_stale(
+            &CephVolumes {
+                images: vec![("kube".into(), "csi-vol-x".into(), vec![])],
+                subvolumes: vec![],
+            },
+            &References::default(),
+        );
+        assert_eq!(stale.len(), 1);
+        // Meanwhile a PV was created on it.
+        let now = references(
+            &[csi_pv(
+                "pv-x",
+                RBD_CSI_DRIVER,
+                serde_json::json!({"pool": "kube", "imageName": "csi-vol-x"}),
+            )],
+            &BTreeSet::new(),
+        );
+        // A client that could run nothing: the refusal comes first.
+        let api = crate::cli::CephCli::new("/nonexistent/ceph.conf", None);
+        let e = delete_stale(&api, &stale, &now).unwrap_err();
+        assert!(matches!(e, CephError::Refused(_)), "{e}");
+        assert!(e.to_string().contains("kube/csi-vol-x"));
+    }
 }
