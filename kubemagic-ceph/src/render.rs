@@ -384,6 +384,12 @@ pub fn commands(input: &RenderInput) -> Result<Rendered> {
     if let Some(fs) = &input.cephfs {
         entities.push(fs.client.entity());
     }
+    entities.extend(
+        CsiUser::ALL
+            .into_iter()
+            .filter(|u| !u.is_cephfs() || input.cephfs.is_some())
+            .map(CsiUser::entity),
+    );
     for e in entities {
         text.push_str(&format!("ceph auth get-key {e}\n"));
         commands.push(format!("ceph auth get-key {e}"));
