@@ -116,7 +116,7 @@ pub struct CephCli {
     pub rbd_bin: PathBuf,
     /// The `rados` program.
     pub rados_bin: PathBuf,
-    /// Progress on stderr after [`PROGRESS_AFTER`] (see [`Connection`]).
+    /// Progress on stderr after 2 s without an answer (see [`Connection`]).
     pub progress: bool,
     /// Seconds to wait for a monitor ([`CONNECT_TIMEOUT_SECS`]).
     pub connect_timeout_secs: u32,
