@@ -351,6 +351,9 @@ fn validate_site_findings_carry_file_and_line() {
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let f = &j["findings"][0];
     assert_eq!(f["code"], "KM223");
-    assert!(f["file"].as_str().unwrap().ends_with("group_vars/all.yml"), "{f}");
+    assert!(
+        f["file"].as_str().unwrap().ends_with("group_vars/all.yml"),
+        "{f}"
+    );
     assert_eq!(f["line"], 3);
 }
