@@ -14,7 +14,9 @@ cd "$(dirname "$0")/.."
 
 mode=${1:-build}
 build_pkgs=(protobuf-compiler)
-test_pkgs=(etcd-server etcd-client nagios4-core ceph-mon ceph-osd ceph-mds ceph-mgr ceph-common git)
+# python3-cephfs: the leftovers test creates a legacy volume with Ceph's own
+# ceph_volume_client, as the cephfs-provisioner 1.2.2 did.
+test_pkgs=(etcd-server etcd-client nagios4-core ceph-mon ceph-osd ceph-mds ceph-mgr ceph-common python3-cephfs git)
 
 pkgs=("${build_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")

@@ -11,30 +11,119 @@
 //! (no shell), with `--conf` and `--keyring` of the caller: kubemagic never
 //! reads `/etc/ceph` unless told to.
 
-use crate::api::{CephApi, CephCommand, FsInfo, MonDump, PoolDetail, Program};
+use crate::api::{CephApi, CephCommand, CrushRule, FsInfo, MonDump, OsdTree, PoolDetail, Program};
 use crate::error::{CephError, Result};
 use crate::model::{CephKey, Client, FsName, PoolName};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Seconds the tools wait for a monitor before giving up (instead of
 /// hanging forever on an unreachable cluster).
-const CONNECT_TIMEOUT_SECS: &str = "20";
+pub const CONNECT_TIMEOUT_SECS: u32 = 20;
 
+/// After this long without an answer, say on stderr which monitors are
+/// being waited for (the tools themselves stay silent until they time out).
+const PROGRESS_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How to reach a live cluster, as the operator gives it (CLI options,
+/// Python arguments). [`Connection::open`] checks the files and returns the
+/// client.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Connection {
+    /// ceph.conf of the cluster (never `/etc/ceph` unless given).
+    pub ceph_conf: Option<PathBuf>,
+    /// Keyring of the admin client.
+    pub keyring: Option<PathBuf>,
+    /// `--name` of the admin client (the tools' default `client.admin`
+    /// when `None`).
+    pub name: Option<String>,
+    /// Say on stderr which monitors are awaited when one is slow to answer
+    /// (the CLI sets it; a library caller may not want stderr output).
+    pub progress: bool,
+}
+
+/// The file exists and is a regular file (or a link to one): the error
+/// names the file and says what is wrong with it ("no such file", "is a
+/// directory"), clearer than what librados says through the tools.
+pub fn check_file(path: &Path) -> Result<()> {
+    let problem = match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => "is a directory",
+        Ok(m) if m.is_file() => return Ok(()),
+        Ok(_) => "is not a regular file",
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "no such file",
+        Err(source) => {
+            return Err(CephError::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+    };
+    Err(CephError::File {
+        path: path.to_path_buf(),
+        problem,
+    })
+}
+
+impl Connection {
+    /// The client, after checking that the files exist and are files;
+    /// `None` without `ceph_conf`.
+    pub fn open(&self) -> Result<Option<CephCli>> {
+        let Some(conf) = &self.ceph_conf else {
+            if let Some(k) = &self.keyring {
+                check_file(k)?;
+            }
+            return Ok(None);
+        };
+        for f in std::iter::once(conf).chain(self.keyring.as_ref()) {
+            check_file(f)?;
+        }
+        let mut c = CephCli::new(conf, self.keyring.clone());
+        c.name = self.name.clone();
+        c.progress = self.progress;
+        Ok(Some(c))
+    }
+}
+
+/// `mon host` of a ceph.conf (`mon_host`, `mon-host` and `mon host` are the
+/// same option to Ceph), for messages about unreachable monitors.
+pub fn mon_host_of(conf: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(conf).ok()?;
+    text.lines().find_map(|l| {
+        let (k, v) = l.split_once('=')?;
+        let k: String = k
+            .trim()
+            .chars()
+            .map(|c| if c == '_' || c == '-' { ' ' } else { c })
+            .collect();
+        (k == "mon host").then(|| v.trim().to_string())
+    })
+}
+
+/// The `ceph`/`rbd`/`rados` tools with the caller's conf and keyring.
 #[derive(Debug, Clone)]
 pub struct CephCli {
+    /// `--conf`.
     pub conf: PathBuf,
+    /// `--keyring`.
     pub keyring: Option<PathBuf>,
     /// `--name`, e.g. `client.admin` (the tools' default when `None`).
     pub name: Option<String>,
+    /// The `ceph` program.
     pub ceph_bin: PathBuf,
+    /// The `rbd` program.
     pub rbd_bin: PathBuf,
+    /// The `rados` program.
     pub rados_bin: PathBuf,
+    /// Progress on stderr after 2 s without an answer (see [`Connection`]).
+    pub progress: bool,
+    /// Seconds to wait for a monitor ([`CONNECT_TIMEOUT_SECS`]).
+    pub connect_timeout_secs: u32,
 }
 
 impl CephCli {
+    /// The tools found on `PATH`, with `conf` and `keyring`.
     pub fn new(conf: impl Into<PathBuf>, keyring: Option<PathBuf>) -> Self {
         CephCli {
             conf: conf.into(),
@@ -43,7 +132,14 @@ impl CephCli {
             ceph_bin: "ceph".into(),
             rbd_bin: "rbd".into(),
             rados_bin: "rados".into(),
+            progress: false,
+            connect_timeout_secs: CONNECT_TIMEOUT_SECS,
         }
+    }
+
+    /// The monitors of the conf, for messages (`?` when unreadable).
+    fn monitors(&self) -> String {
+        mon_host_of(&self.conf).unwrap_or_else(|| "?".into())
     }
 
     fn base(&self, program: &PathBuf) -> Command {
@@ -55,10 +151,11 @@ impl CephCli {
         if let Some(n) = &self.name {
             c.arg("--name").arg(n);
         }
+        let secs = self.connect_timeout_secs.to_string();
         if program == &self.ceph_bin {
-            c.arg("--connect-timeout").arg(CONNECT_TIMEOUT_SECS);
+            c.arg("--connect-timeout").arg(&secs);
         } else {
-            c.arg("--client_mount_timeout").arg(CONNECT_TIMEOUT_SECS);
+            c.arg("--client_mount_timeout").arg(&secs);
         }
         c.stdin(std::process::Stdio::null());
         c
@@ -75,10 +172,47 @@ impl CephCli {
                 .unwrap_or_default(),
             args.join(" ")
         );
-        let out = cmd.output().map_err(|source| CephError::Spawn {
+        cmd.stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let child = cmd.spawn().map_err(|source| CephError::Spawn {
             program: program.display().to_string(),
             source,
         })?;
+        // Wait on another thread so that a slow monitor can be named on
+        // stderr after a moment instead of 20 silent seconds.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait_with_output());
+        });
+        let waited = match rx.recv_timeout(PROGRESS_AFTER) {
+            Ok(r) => r,
+            Err(_) => {
+                if self.progress {
+                    eprintln!(
+                        "kubemagic: waiting for the Ceph monitors at {} (`{shown}`, gives up after {} s)",
+                        self.monitors(),
+                        self.connect_timeout_secs
+                    );
+                }
+                rx.recv().unwrap_or_else(|_| {
+                    Err(std::io::Error::other(
+                        "the thread waiting for the ceph tool went away",
+                    ))
+                })
+            }
+        };
+        let out = waited.map_err(|source| CephError::Spawn {
+            program: program.display().to_string(),
+            source,
+        })?;
+        if !out.status.success() && is_timeout(&out) {
+            return Err(CephError::Unreachable {
+                command: shown,
+                monitors: self.monitors(),
+                conf: self.conf.clone(),
+                seconds: self.connect_timeout_secs,
+            });
+        }
         Ok((shown, out))
     }
 
@@ -111,6 +245,12 @@ fn command_error(command: String, out: &Output) -> CephError {
             .unwrap_or_else(|| "signal".into()),
         stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
     }
+}
+
+/// The tools' "could not reach a monitor" (`timed out`, errno 110).
+fn is_timeout(out: &Output) -> bool {
+    let e = String::from_utf8_lossy(&out.stderr);
+    e.contains("timed out") || e.contains("TimedOut") || e.contains("(110)")
 }
 
 /// ENOENT as the ceph tools report it (`Error ENOENT: ...`, `(2) No such
@@ -149,6 +289,14 @@ impl CephApi for CephCli {
 
     fn osd_count(&self) -> Result<u32> {
         Ok(self.json::<OsdStat>(&["osd", "stat"])?.num_osds)
+    }
+
+    fn crush_rules(&self) -> Result<Vec<CrushRule>> {
+        self.json(&["osd", "crush", "rule", "dump"])
+    }
+
+    fn osd_tree(&self) -> Result<OsdTree> {
+        self.json(&["osd", "tree"])
     }
 
     fn rbd_pool_initialised(&self, pool: &PoolName) -> Result<bool> {
@@ -197,6 +345,84 @@ impl CephApi for CephCli {
     fn subvolume_groups(&self, fs: &FsName) -> Result<Vec<String>> {
         let groups: Vec<GroupEntry> = self.json(&["fs", "subvolumegroup", "ls", fs.as_str()])?;
         Ok(groups.into_iter().map(|g| g.name).collect())
+    }
+
+    fn execute_removal(&self, cmd: &CephCommand) -> Result<bool> {
+        let program = match cmd.program {
+            Program::Ceph => &self.ceph_bin,
+            Program::Rbd => &self.rbd_bin,
+        };
+        let args: Vec<&str> = cmd.args.iter().map(String::as_str).collect();
+        let (shown, out) = self.output(program, &args)?;
+        if out.status.success() {
+            Ok(true)
+        } else if is_enoent(&out) {
+            Ok(false)
+        } else {
+            Err(command_error(shown, &out))
+        }
+    }
+
+    fn rbd_images(&self, pool: &str) -> Result<Vec<String>> {
+        let args = ["ls", "--pool", pool, "--format", "json"];
+        let stdout = self.checked(&self.rbd_bin, &args)?;
+        serde_json::from_slice(&stdout).map_err(|source| CephError::Json {
+            command: format!("rbd {}", args.join(" ")),
+            source,
+        })
+    }
+
+    fn rbd_snapshots(&self, pool: &str, image: &str) -> Result<Vec<String>> {
+        let spec = format!("{pool}/{image}");
+        let args = ["snap", "ls", spec.as_str(), "--format", "json"];
+        let stdout = self.checked(&self.rbd_bin, &args)?;
+        let snaps: Vec<GroupEntry> =
+            serde_json::from_slice(&stdout).map_err(|source| CephError::Json {
+                command: format!("rbd {}", args.join(" ")),
+                source,
+            })?;
+        Ok(snaps.into_iter().map(|g| g.name).collect())
+    }
+
+    fn subvolumes(&self, fs: &str, group: &str) -> Result<Vec<String>> {
+        let args = [
+            "fs",
+            "subvolume",
+            "ls",
+            fs,
+            "--group_name",
+            group,
+            "--format",
+            "json",
+        ];
+        let (shown, out) = self.output(&self.ceph_bin, &args)?;
+        if !out.status.success() {
+            return if is_enoent(&out) {
+                Ok(vec![])
+            } else {
+                Err(command_error(shown, &out))
+            };
+        }
+        let subs: Vec<GroupEntry> =
+            serde_json::from_slice(&out.stdout).map_err(|source| CephError::Json {
+                command: shown,
+                source,
+            })?;
+        Ok(subs.into_iter().map(|g| g.name).collect())
+    }
+
+    fn subvolume_snapshots(&self, fs: &str, group: &str, name: &str) -> Result<Vec<String>> {
+        let snaps: Vec<GroupEntry> = self.json(&[
+            "fs",
+            "subvolume",
+            "snapshot",
+            "ls",
+            fs,
+            name,
+            "--group_name",
+            group,
+        ])?;
+        Ok(snaps.into_iter().map(|g| g.name).collect())
     }
 
     fn execute(&self, cmd: &CephCommand) -> Result<()> {

@@ -14,10 +14,12 @@ use std::path::Path;
 /// Entities of a keyring and their keys, in file order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Keyring {
+    /// Key of each entity (`client.admin`), by entity.
     pub entries: BTreeMap<String, CephKey>,
 }
 
 impl Keyring {
+    /// Reads and parses a keyring file.
     pub fn read(path: &Path) -> Result<Keyring> {
         let text = std::fs::read_to_string(path).map_err(|source| CephError::Io {
             path: path.to_path_buf(),
@@ -26,6 +28,7 @@ impl Keyring {
         Keyring::parse(&text, path)
     }
 
+    /// Parses keyring text; `path` names the file in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Keyring> {
         let mut entries = BTreeMap::new();
         let mut section: Option<String> = None;

@@ -6,20 +6,30 @@
 //! - [`validate`]: findings about a cluster model and about what consumes it
 //!   (image features against krbd or the external rbd-provisioner, ceph-csi
 //!   limits, keys with stray whitespace);
-//! - [`site`]: the model built from a ceph-ansible inventory;
+//! - [`site`]: the model built from the site's one reading of its
+//!   ceph-ansible inventory, each value with its file and line;
 //! - [`api`]: the small [`api::CephApi`] trait behind which all Ceph I/O
 //!   lives, and [`cli::CephCli`], its implementation over the `ceph`, `rbd`
 //!   and `rados` commands (argument vectors, `--format json`, no shell);
 //! - [`prepare`]: the pure planner (observed state → actions) and the
-//!   idempotent executor for `kubemagic ceph prepare`;
+//!   idempotent executor for `kubemagic ceph prepare`, ceph-csi's four
+//!   users included;
 //! - [`render`]: kubespray group_vars, ceph-csi manifests (k8s-openapi
 //!   types) and the equivalent hand-typed commands;
-//! - [`leftovers`]: what the cephfs-provisioner 1.2.2 leaves behind, as a
-//!   pure function over Kubernetes objects, and the kube client around it.
+//! - [`leftovers`]: what three provisioners leave behind (cephfs-provisioner
+//!   1.2.2, rbd-provisioner, ceph-csi), as pure functions over Kubernetes
+//!   objects and Ceph listings, and the kube client and Ceph calls around them.
+//!
+//! Each command is one call taking a request struct and returning a
+//! `Serialize` report ([`validate::validate`], [`render::render`],
+//! [`leftovers::leftovers`], [`prepare::prepare`]): the CLI and Python only
+//! parse arguments and print.
 //!
 //! Keys never reach a log or a text report: they live in [`model::CephKey`],
 //! whose `Debug` and `Display` are redacted, and only the Secret manifests
-//! of [`render`] expose them.
+//! of [`render`] expose them (the ceph-csi users' keys, never the admin's).
+
+#![deny(missing_docs)]
 
 pub mod api;
 pub mod cli;

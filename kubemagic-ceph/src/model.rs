@@ -4,6 +4,7 @@
 //! or a renderer never holds one.
 
 use crate::error::{CephError, Result};
+use kubemagic_core::Origin;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -27,6 +28,7 @@ pub const MON_V2_PORT: u16 = 3300;
 pub struct PoolName(String);
 
 impl PoolName {
+    /// The name.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -80,6 +82,7 @@ impl fmt::Display for PoolName {
 pub struct PgNum(u32);
 
 impl PgNum {
+    /// The count.
     pub fn get(self) -> u32 {
         self.0
     }
@@ -134,6 +137,7 @@ impl fmt::Display for PgNum {
 pub struct ClientName(String);
 
 impl ClientName {
+    /// The name, without `client.`.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -189,6 +193,7 @@ impl fmt::Display for ClientName {
 pub struct FsName(String);
 
 impl FsName {
+    /// The name.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -272,14 +277,18 @@ impl fmt::Display for CephKey {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MsgrVersion {
+    /// The legacy protocol (port 6789).
     V1,
+    /// msgr2 (port 3300).
     V2,
 }
 
 /// One address of a monitor: protocol, IP (v4 or v6) and port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct MonAddr {
+    /// v1 or v2.
     pub version: MsgrVersion,
+    /// IP and port.
     pub addr: SocketAddr,
 }
 
@@ -304,8 +313,13 @@ impl fmt::Display for MonAddr {
 /// A monitor and its addresses (an addrvec: usually v2 then v1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Monitor {
+    /// The monitor's name (`mon dump`) or its inventory host.
     pub name: String,
+    /// Its addresses, as the monitor map lists them.
     pub addrs: Vec<MonAddr>,
+    /// Where a site declared its address, for findings about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
 }
 
 impl Monitor {
@@ -323,6 +337,7 @@ impl Monitor {
                     addr: SocketAddr::new(ip, MON_V1_PORT),
                 },
             ],
+            origin: None,
         }
     }
     /// The v1 address, which the cephfs/rbd provisioners and ceph-csi's
@@ -330,6 +345,7 @@ impl Monitor {
     pub fn v1(&self) -> Option<&MonAddr> {
         self.addrs.iter().find(|a| a.version == MsgrVersion::V1)
     }
+    /// The monitor's IP (of its first address).
     pub fn ip(&self) -> Option<IpAddr> {
         self.addrs.first().map(|a| a.addr.ip())
     }
@@ -394,25 +410,42 @@ pub fn parse_mon_entry(name: &str, entry: &str) -> Result<Monitor> {
     Ok(Monitor {
         name: name.to_string(),
         addrs,
+        origin: None,
     })
 }
 
 /// A pool as declared (ceph-ansible) or observed (`ceph osd pool ls detail`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pool {
+    /// The pool's name, as declared (validated by the checks, not here).
     pub name: String,
     /// The declared pg_num; `None` when unset or templated (`{{ ... }}`).
     pub pg_num: Option<u32>,
     /// Replica count (`size`); `None` when unset (the cluster default).
     pub size: Option<u32>,
+    /// The application enabled on the pool (`rbd`, `cephfs`, `rgw`).
     pub application: Option<String>,
+    /// The CRUSH type the pool's rule spreads replicas across (`host`,
+    /// `osd`, `rack`): from the live rule, else what the site's
+    /// `osd_crush_chooseleaf_type` gives. `None`: Ceph's default, `host`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_domain: Option<String>,
+    /// Where a site declared the pool, for findings about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
 }
+
+/// The failure domain of Ceph's and ceph-ansible's default replicated rule.
+pub const DEFAULT_FAILURE_DOMAIN: &str = "host";
 
 /// A cephx client and its caps (`ceph auth get`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Client {
+    /// `client.NAME`.
     pub entity: String,
+    /// Caps by service (`mon`, `osd`, `mgr`, `mds`).
     pub caps: BTreeMap<String, String>,
+    /// The key, when it was read (never printed: [`CephKey`] redacts).
     pub key: Option<CephKey>,
 }
 
@@ -423,13 +456,23 @@ pub struct CephCluster {
     /// The cluster fsid, ceph-csi's clusterID. `None` when a site lets
     /// ceph-ansible generate it (`generate_fsid`).
     pub fsid: Option<String>,
+    /// The monitors, in monitor-map (or inventory) order.
     pub monitors: Vec<Monitor>,
+    /// Pools declared (site) or present (live).
     pub pools: Vec<Pool>,
+    /// cephx clients known to the model (keys validated when present).
     pub clients: Vec<Client>,
     /// Number of OSDs (declared devices, or `ceph osd stat`), when known.
     pub osd_count: Option<u32>,
+    /// How many CRUSH buckets of each type hold at least one OSD (`osd`,
+    /// `host`, `rack`...): what a pool's replicas can spread across. A site
+    /// knows `host` (distinct hosts in `osds`) and `osd` (declared devices).
+    pub failure_domains: BTreeMap<String, u32>,
     /// `public_network`: the networks monitors must be reachable on.
     pub public_networks: Vec<ipnet::IpNet>,
+    /// Where a site set each cluster-wide variable (`fsid`,
+    /// `public_network`), for findings about it.
+    pub origins: BTreeMap<String, Origin>,
 }
 
 impl CephCluster {

@@ -15,24 +15,116 @@ use std::collections::BTreeMap;
 
 /// ceph-csi's default subvolume group.
 pub const DEFAULT_SUBVOLUME_GROUP: &str = "csi";
+/// The default RBD pool of `prepare` and `render` (CLI and Python).
+pub const DEFAULT_POOL: &str = "kube";
+/// The default RBD client (`client.kube`) of `prepare` and `render`.
+pub const DEFAULT_CLIENT: &str = "kube";
 
 /// What the operator asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrepareRequest {
+    /// The RBD pool.
     pub pool: PoolName,
+    /// The RBD client of the external rbd-provisioner (kubespray).
     pub client: ClientName,
     /// `None`: Ceph's default (the autoscaler then adjusts it).
     pub pg_num: Option<PgNum>,
+    /// CephFS too: subvolume group and client.
     pub cephfs: Option<CephFsRequest>,
+    /// Also the four ceph-csi users ([`CsiUser`]), restricted to the pool
+    /// (and file system / subvolume group with `cephfs`).
+    pub csi: bool,
 }
 
+/// The CephFS part of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CephFsRequest {
+    /// The file system (`ceph fs ls`).
     pub fs: FsName,
+    /// ceph-csi's subvolume group (default [`DEFAULT_SUBVOLUME_GROUP`]).
     pub subvolume_group: String,
     /// The CephFS client; separate from the RBD one because the two cap
     /// sets cannot be merged into one entity without widening both.
     pub client: ClientName,
+}
+
+impl CephFsRequest {
+    /// The request with its defaults: group `csi`, client `<rbd client>-cephfs`.
+    pub fn new(
+        fs: FsName,
+        group: Option<String>,
+        client: Option<ClientName>,
+        rbd_client: &ClientName,
+    ) -> Result<CephFsRequest> {
+        let client = match client {
+            Some(c) => c,
+            None => format!("{rbd_client}-cephfs").parse()?,
+        };
+        Ok(CephFsRequest {
+            fs,
+            subvolume_group: group.unwrap_or_else(|| DEFAULT_SUBVOLUME_GROUP.into()),
+            client,
+        })
+    }
+}
+
+/// The four users ceph-csi's deployment uses (the names of rook's
+/// `create-external-cluster-resources.py`): a provisioner and a node user
+/// per driver, so that a node never holds the provisioner's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CsiUser {
+    /// `client.csi-rbd-provisioner`: provisioner and controller-expand Secret.
+    RbdProvisioner,
+    /// `client.csi-rbd-node`: node-stage Secret.
+    RbdNode,
+    /// `client.csi-cephfs-provisioner`.
+    CephfsProvisioner,
+    /// `client.csi-cephfs-node`.
+    CephfsNode,
+}
+
+impl CsiUser {
+    /// The RBD users, then the CephFS users.
+    pub const ALL: [CsiUser; 4] = [
+        CsiUser::RbdProvisioner,
+        CsiUser::RbdNode,
+        CsiUser::CephfsProvisioner,
+        CsiUser::CephfsNode,
+    ];
+
+    /// The client name (`csi-rbd-node`), also the Secret's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            CsiUser::RbdProvisioner => "csi-rbd-provisioner",
+            CsiUser::RbdNode => "csi-rbd-node",
+            CsiUser::CephfsProvisioner => "csi-cephfs-provisioner",
+            CsiUser::CephfsNode => "csi-cephfs-node",
+        }
+    }
+
+    /// `client.NAME`.
+    pub fn entity(self) -> String {
+        format!("client.{}", self.name())
+    }
+
+    /// Whether the user belongs to the CephFS driver.
+    pub fn is_cephfs(self) -> bool {
+        matches!(self, CsiUser::CephfsProvisioner | CsiUser::CephfsNode)
+    }
+
+    /// The caps of ceph-csi's docs/capabilities.md, the same for the
+    /// provisioner and the node user of a driver ("the command for
+    /// provisioner and node stage secret ... will be same"), restricted to
+    /// the pool, or to the file system and subvolume group. `None` for a
+    /// CephFS user without a file system.
+    pub fn caps(self, pool: &PoolName, cephfs: Option<&CephFsRequest>) -> Option<Caps> {
+        if self.is_cephfs() {
+            cephfs.map(|fs| cephfs_caps(&fs.fs, &fs.subvolume_group))
+        } else {
+            Some(rbd_caps(pool))
+        }
+    }
 }
 
 /// Caps as an ordered list of (service, capability), in the order an
@@ -75,39 +167,60 @@ fn caps_map(caps: &Caps) -> BTreeMap<String, String> {
 pub struct Observed {
     /// The pool's pg_num and enabled applications, when the pool exists.
     pub pool: Option<(u32, Vec<String>)>,
+    /// Whether `rbd pool init` ran on the pool.
     pub rbd_initialised: bool,
     /// Caps of the RBD client, when it exists.
     pub client_caps: Option<BTreeMap<String, String>>,
     /// Subvolume groups of the requested file system.
     pub subvolume_groups: Vec<String>,
+    /// Caps of the CephFS client, when it exists.
     pub cephfs_client_caps: Option<BTreeMap<String, String>>,
+    /// Caps of each ceph-csi user that exists (asked only with `csi`).
+    pub csi_users: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// One change, in the order it must happen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "kebab-case")]
 pub enum Action {
+    /// `ceph osd pool create`.
     CreatePool {
+        /// The pool.
         pool: String,
+        /// Its pg_num (Ceph's default when `None`).
         pg_num: Option<u32>,
     },
+    /// `ceph osd pool application enable POOL rbd`.
     EnableRbdApplication {
+        /// The pool.
         pool: String,
     },
+    /// `rbd pool init`.
     InitRbdPool {
+        /// The pool.
         pool: String,
     },
+    /// `ceph auth get-or-create`.
     CreateClient {
+        /// `client.NAME`.
         entity: String,
+        /// Caps by service.
         caps: BTreeMap<String, String>,
     },
+    /// `ceph auth caps`: caps that drifted are put back.
     UpdateCaps {
+        /// `client.NAME`.
         entity: String,
+        /// Caps by service, as wanted.
         caps: BTreeMap<String, String>,
+        /// Caps found, replaced.
         previous: BTreeMap<String, String>,
     },
+    /// `ceph fs subvolumegroup create`.
     CreateSubvolumeGroup {
+        /// The file system.
         fs: String,
+        /// The group.
         group: String,
     },
 }
@@ -192,7 +305,9 @@ impl Action {
 /// The plan: actions to run and notes about what is left as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Plan {
+    /// Actions in the order they must run.
     pub actions: Vec<Action>,
+    /// What is left as it is, and why (KM231, KM232).
     pub notes: Vec<Finding>,
 }
 
@@ -276,6 +391,17 @@ pub fn plan(req: &PrepareRequest, observed: &Observed) -> Plan {
             &observed.cephfs_client_caps,
         ));
     }
+    if req.csi {
+        for u in CsiUser::ALL {
+            if let Some(caps) = u.caps(&req.pool, req.cephfs.as_ref()) {
+                p.actions.extend(client_action(
+                    u.entity(),
+                    &caps,
+                    &observed.csi_users.get(&u.entity()).cloned(),
+                ));
+            }
+        }
+    }
     p
 }
 
@@ -317,15 +443,32 @@ pub fn observe(api: &(dyn CephApi + Sync), req: &PrepareRequest) -> Result<Obser
                 api.auth_get(&fs.client.entity())?.map(|c| c.caps),
             ))
         });
+        let csi_part = s.spawn(|| -> Result<BTreeMap<String, BTreeMap<String, String>>> {
+            let mut out = BTreeMap::new();
+            if !req.csi {
+                return Ok(out);
+            }
+            for u in CsiUser::ALL {
+                if u.is_cephfs() && req.cephfs.is_none() {
+                    continue;
+                }
+                if let Some(c) = api.auth_get(&u.entity())? {
+                    out.insert(c.entity, c.caps);
+                }
+            }
+            Ok(out)
+        });
         let (pool, rbd_initialised) = joined(pool_part.join())?;
         let client_caps = joined(client_part.join())?.map(|c| c.caps);
         let (subvolume_groups, cephfs_client_caps) = joined(fs_part.join())?;
+        let csi_users = joined(csi_part.join())?;
         Ok(Observed {
             pool,
             rbd_initialised,
             client_caps,
             subvolume_groups,
             cephfs_client_caps,
+            csi_users,
         })
     })
 }
@@ -333,6 +476,7 @@ pub fn observe(api: &(dyn CephApi + Sync), req: &PrepareRequest) -> Result<Obser
 /// Where a client's key is: in the monitors' auth database, never printed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct KeyLocation {
+    /// `client.NAME`.
     pub entity: String,
     /// The command that reads it (or writes it to a keyring file with `-o`).
     pub read_with: String,
@@ -341,11 +485,15 @@ pub struct KeyLocation {
 /// The outcome of `prepare`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PrepareReport {
+    /// Whether nothing was changed on purpose.
     pub dry_run: bool,
     /// Actions run (or, with `dry_run`, that would run).
     pub actions: Vec<Action>,
+    /// Whether the cluster was changed.
     pub changed: bool,
+    /// Notes of the plan (a KM232 error blocks every action).
     pub notes: Vec<Finding>,
+    /// Where each client's key is (never the key).
     pub keys: Vec<KeyLocation>,
 }
 
@@ -367,6 +515,14 @@ pub fn prepare(
     let mut keys = vec![req.client.entity()];
     if let Some(fs) = &req.cephfs {
         keys.push(fs.client.entity());
+    }
+    if req.csi {
+        keys.extend(
+            CsiUser::ALL
+                .into_iter()
+                .filter(|u| !u.is_cephfs() || req.cephfs.is_some())
+                .map(CsiUser::entity),
+        );
     }
     Ok(PrepareReport {
         dry_run,
@@ -393,7 +549,42 @@ mod tests {
             client: "kube".parse().unwrap(),
             pg_num: Some(PgNum::try_from(32).unwrap()),
             cephfs: None,
+            csi: false,
         }
+    }
+
+    #[test]
+    fn csi_users_get_the_documented_caps_restricted_to_pool_and_group() {
+        let mut r = req();
+        r.csi = true;
+        r.cephfs = Some(CephFsRequest {
+            fs: "cephfs".parse().unwrap(),
+            subvolume_group: "k8s".into(),
+            client: "kube-cephfs".parse().unwrap(),
+        });
+        let p = plan(&r, &Observed::default());
+        let cmds: Vec<String> = p.actions.iter().map(|a| a.command().to_string()).collect();
+        assert!(cmds.contains(&"ceph auth get-or-create client.csi-rbd-node mon 'profile rbd' osd 'profile rbd pool=kube' mgr 'profile rbd pool=kube'".to_string()), "{cmds:#?}");
+        assert!(cmds.contains(&"ceph auth get-or-create client.csi-cephfs-provisioner mon 'allow r fsname=cephfs' osd 'allow rw tag cephfs metadata=cephfs, allow rw tag cephfs data=cephfs' mgr 'allow rw' mds 'allow r fsname=cephfs path=/volumes, allow rws fsname=cephfs path=/volumes/k8s'".to_string()), "{cmds:#?}");
+        // Without CephFS only the two RBD users.
+        r.cephfs = None;
+        let p = plan(&r, &Observed::default());
+        let users: Vec<_> = p
+            .actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::CreateClient { entity, .. } => Some(entity.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            users,
+            [
+                "client.kube",
+                "client.csi-rbd-provisioner",
+                "client.csi-rbd-node"
+            ]
+        );
     }
 
     #[test]

@@ -20,17 +20,26 @@ pub const CSI_CLUSTER_ID_MAX: usize = 36;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ImageFeature {
+    /// Copy-on-write clones (the only feature of the rbd-provisioner).
     Layering,
+    /// Fancy striping.
     Striping,
+    /// Exclusive lock (kernel 4.9).
     ExclusiveLock,
+    /// Object map (kernel 5.3).
     ObjectMap,
+    /// Fast diff (kernel 5.3).
     FastDiff,
+    /// Deep flatten (kernel 5.1).
     DeepFlatten,
+    /// Journaling (no kernel).
     Journaling,
+    /// A separate data pool (kernel 4.11).
     DataPool,
 }
 
 impl ImageFeature {
+    /// Every feature, in `rbd feature` order.
     pub const ALL: [ImageFeature; 8] = [
         ImageFeature::Layering,
         ImageFeature::Striping,
@@ -41,6 +50,7 @@ impl ImageFeature {
         ImageFeature::Journaling,
         ImageFeature::DataPool,
     ];
+    /// The feature's name as `rbd` spells it.
     pub fn name(self) -> &'static str {
         match self {
             ImageFeature::Layering => "layering",
@@ -107,7 +117,9 @@ pub fn parse_features(s: &str) -> Result<Vec<ImageFeature>, crate::CephError> {
 /// A Linux kernel version, compared as (major, minor).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct KernelVersion {
+    /// The major version.
     pub major: u32,
+    /// The minor version.
     pub minor: u32,
 }
 
@@ -235,34 +247,62 @@ pub fn validate_key(entity: &str, key: &CephKey) -> Vec<Finding> {
     out
 }
 
+/// KM223: a pool's replicas need as many distinct failure domains (the
+/// CRUSH type its rule chooses leaves of: `host` by default in Ceph and
+/// ceph-ansible) as its `size`; with fewer, every PG stays undersized.
+/// Counting OSDs instead would pass size 3 on 2 hosts of 3 OSDs each.
+fn replica_check(c: &CephCluster, pool: &crate::model::Pool, size: u32) -> Option<Finding> {
+    let domain = pool
+        .failure_domain
+        .as_deref()
+        .unwrap_or(crate::model::DEFAULT_FAILURE_DOMAIN);
+    let (count, what) = match c.failure_domains.get(domain) {
+        Some(n) => (
+            *n,
+            format!("{n} {domain}(s) holding OSDs (the failure domain of its CRUSH rule)"),
+        ),
+        // The domain is unknown to the model: at least the OSD count bounds it.
+        None => {
+            let n = c.osd_count?;
+            (n, format!("{n} OSD(s)"))
+        }
+    };
+    (size > count).then(|| {
+        Finding::error(
+            "KM223",
+            format!(
+                "pool {} wants {size} replicas but the cluster has {what}: its PGs would stay undersized",
+                pool.name
+            ),
+        )
+        .variable("size")
+    })
+}
+
 /// Checks of the cluster model itself: pools, replica sizes, monitors,
 /// clusterID, keys.
 pub fn validate_cluster(c: &CephCluster) -> Vec<Finding> {
     let mut out = Vec::new();
     for pool in &c.pools {
+        let at = pool.origin.as_ref();
         if let Err(e) = PoolName::from_str(&pool.name) {
-            out.push(Finding::error("KM221", e.to_string()).variable("pools"));
+            out.push(
+                Finding::error("KM221", e.to_string())
+                    .variable("pools")
+                    .at(at),
+            );
         }
         if let Some(pg) = pool.pg_num {
             if let Err(e) = PgNum::try_from(pg) {
                 out.push(
-                    Finding::error("KM222", format!("pool {}: {e}", pool.name)).variable("pg_num"),
+                    Finding::error("KM222", format!("pool {}: {e}", pool.name))
+                        .variable("pg_num")
+                        .at(at),
                 );
             }
         }
-        if let (Some(size), Some(osds)) = (pool.size, c.osd_count) {
-            if size > osds {
-                out.push(
-                    Finding::error(
-                        "KM223",
-                        format!(
-                            "pool {} wants {size} replicas but the cluster has {osds} OSD(s): its PGs would stay undersized",
-                            pool.name
-                        ),
-                    )
-                    .variable("size"),
-                );
-            }
+        if let Some(size) = pool.size {
+            out.extend(replica_check(c, pool, size).map(|f| f.at(at)));
         }
     }
     if c.monitors.is_empty() {
@@ -278,7 +318,8 @@ pub fn validate_cluster(c: &CephCluster) -> Vec<Finding> {
                     "KM228",
                     format!("monitor {} has no v1 address: the provisioners and krbd before 5.11 speak only v1", m.name),
                 )
-                .host(m.name.clone()),
+                .host(m.name.clone())
+                .at(m.origin.as_ref()),
             );
         }
         if let Some(ip) = m.ip() {
@@ -289,13 +330,14 @@ pub fn validate_cluster(c: &CephCluster) -> Vec<Finding> {
                         format!("monitor {} address {ip} is outside public_network", m.name),
                     )
                     .host(m.name.clone())
-                    .variable("public_network"),
+                    .variable("public_network")
+                    .at(m.origin.as_ref().or(c.origins.get("public_network"))),
                 );
             }
         }
     }
     match &c.fsid {
-        Some(fsid) => out.extend(validate_cluster_id(fsid)),
+        Some(fsid) => out.extend(validate_cluster_id(fsid).map(|f| f.at(c.origins.get("fsid")))),
         None => out.push(
             Finding::info("KM230", "no fsid set (ceph-ansible generates one): ceph-csi's clusterID is known only once the cluster exists")
                 .variable("fsid"),
@@ -307,6 +349,80 @@ pub fn validate_cluster(c: &CephCluster) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// What `kubemagic ceph validate` (and Python) asks: the cluster model
+/// from a site or a live cluster, the keys of a keyring, RBD image features
+/// against their consumer. Any part may be absent; at least one is needed.
+#[derive(Debug, Clone, Default)]
+pub struct ValidateRequest {
+    /// A site directory: the model from its ceph-ansible inventory.
+    pub site: Option<std::path::PathBuf>,
+    /// A live cluster (with `ceph_conf`); its `keyring` alone is enough for
+    /// the key checks.
+    pub conn: crate::cli::Connection,
+    /// RBD image features, e.g. `layering,exclusive-lock`.
+    pub image_features: Option<String>,
+    /// Who maps the images (librbd when neither of the two below).
+    pub krbd_kernel: Option<KernelVersion>,
+    /// Images are created by the external rbd-provisioner.
+    pub rbd_provisioner: bool,
+}
+
+/// The result of [`validate`]: `{"findings": [...]}` in JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ValidateReport {
+    /// Every finding, in the order met (model, keys, features).
+    pub findings: Vec<Finding>,
+}
+
+impl ValidateReport {
+    /// Whether any finding is an error (the CLI then exits 1).
+    pub fn has_errors(&self) -> bool {
+        kubemagic_core::finding::has_errors(&self.findings)
+    }
+}
+
+/// `kubemagic ceph validate`: the model's findings (site or live), every
+/// key of the keyring (a key pasted with a trailing blank or newline is
+/// refused by cephx only when a node mounts), and image features against
+/// their consumer.
+pub fn validate(req: &ValidateRequest) -> crate::Result<ValidateReport> {
+    let mut findings = Vec::new();
+    let api = req.conn.open()?;
+    match (&req.site, &api) {
+        (Some(site), _) => {
+            let (cluster, f) = crate::site::load(site)?;
+            findings.extend(f);
+            findings.extend(validate_cluster(&cluster));
+        }
+        (None, Some(api)) => findings.extend(validate_cluster(&crate::api::CephApi::cluster(api)?)),
+        (None, None) if req.image_features.is_some() || req.conn.keyring.is_some() => {}
+        (None, None) => {
+            return Err(crate::CephError::Request(
+                "validate needs --site, --ceph-conf, --keyring or --image-features".into(),
+            ))
+        }
+    }
+    if let Some(path) = &req.conn.keyring {
+        let kr = crate::keyring::Keyring::read(path)?;
+        for (entity, key) in &kr.entries {
+            findings.extend(validate_key(entity, key).into_iter().map(|f| Finding {
+                file: Some(path.clone()),
+                ..f
+            }));
+        }
+    }
+    if let Some(list) = &req.image_features {
+        let feats = parse_features(list)?;
+        let consumer = match (req.krbd_kernel, req.rbd_provisioner) {
+            (Some(k), _) => Consumer::Krbd(k),
+            (None, true) => Consumer::RbdProvisioner,
+            (None, false) => Consumer::Librbd,
+        };
+        findings.extend(validate_image_features(&feats, consumer));
+    }
+    Ok(ValidateReport { findings })
 }
 
 #[cfg(test)]
@@ -423,10 +539,14 @@ mod tests {
                 pg_num: Some(32),
                 size: Some(3),
                 application: Some("rbd".into()),
+                failure_domain: None,
+                origin: None,
             }],
             clients: vec![],
             osd_count: Some(3),
+            failure_domains: [("host".to_string(), 3), ("osd".to_string(), 3)].into(),
             public_networks: vec!["10.0.0.0/24".parse().unwrap()],
+            origins: Default::default(),
         }
     }
 
@@ -439,9 +559,24 @@ mod tests {
     fn replica_size_above_osd_count_is_an_error() {
         let mut c = cluster();
         c.osd_count = Some(2);
+        c.failure_domains.clear();
         let f = validate_cluster(&c);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].code, "KM223");
+    }
+
+    #[test]
+    fn replica_size_above_failure_domain_count_is_an_error_even_with_enough_osds() {
+        let mut c = cluster();
+        c.osd_count = Some(6);
+        c.failure_domains = [("host".to_string(), 2), ("osd".to_string(), 6)].into();
+        let f = validate_cluster(&c);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].code, "KM223");
+        assert!(f[0].message.contains("2 host(s)"), "{}", f[0].message);
+        // A rule choosing OSDs is satisfied by 6 OSDs.
+        c.pools[0].failure_domain = Some("osd".into());
+        assert!(validate_cluster(&c).is_empty());
     }
 
     #[test]
@@ -452,6 +587,8 @@ mod tests {
             pg_num: Some(100),
             size: None,
             application: None,
+            failure_domain: None,
+            origin: None,
         });
         let codes: Vec<_> = validate_cluster(&c).into_iter().map(|f| f.code).collect();
         assert_eq!(codes, vec!["KM221", "KM222"]);

@@ -1,19 +1,17 @@
-//! `kubemagic ceph prepare|render|validate|leftovers`: arguments in, library
-//! calls, text or JSON out. Keys are printed only inside the Secret
+//! `kubemagic ceph prepare|render|validate|leftovers`: arguments in, one
+//! library call, text or JSON out. Keys are printed only inside the Secret
 //! manifests of `render --target csi`.
 
 use crate::output::{print_json, CliError, Exit, OutputFormat};
-use kubemagic_ceph::api::CephApi;
-use kubemagic_ceph::cli::CephCli;
-use kubemagic_ceph::keyring::Keyring;
+use kubemagic_ceph::cli::Connection;
+use kubemagic_ceph::leftovers::{leftovers, LeftoversRequest};
 use kubemagic_ceph::model::{ClientName, FsName, PgNum, PoolName};
-use kubemagic_ceph::prepare::{prepare, CephFsRequest, PrepareRequest, DEFAULT_SUBVOLUME_GROUP};
-use kubemagic_ceph::render::{self, RenderInput};
-use kubemagic_ceph::validate::{
-    parse_features, validate_cluster, validate_image_features, validate_key, Consumer,
-    KernelVersion,
+use kubemagic_ceph::prepare::{
+    prepare, CephFsRequest, PrepareRequest, DEFAULT_CLIENT, DEFAULT_POOL, DEFAULT_SUBVOLUME_GROUP,
 };
-use kubemagic_ceph::{leftovers, site, CephCluster, CephError};
+use kubemagic_ceph::render::{self, RenderRequest, DEFAULT_ADMIN, DEFAULT_NAMESPACE};
+use kubemagic_ceph::validate::{validate, KernelVersion, ValidateRequest};
+use kubemagic_ceph::CephError;
 use kubemagic_core::finding::has_errors;
 use kubemagic_core::Finding;
 use std::path::PathBuf;
@@ -40,20 +38,14 @@ pub struct Conn {
 }
 
 impl Conn {
-    /// The CLI client, after checking the files exist (a clearer message
-    /// than the one librados gives through the ceph tool).
-    fn cli(&self) -> Result<Option<CephCli>, CliError> {
-        let Some(conf) = &self.ceph_conf else {
-            return Ok(None);
-        };
-        for f in std::iter::once(conf).chain(self.keyring.as_ref()) {
-            if !f.is_file() {
-                return Err(input(format!("{}: no such file", f.display())));
-            }
+    /// The library's connection; progress on stderr when a monitor is slow.
+    fn connection(&self) -> Connection {
+        Connection {
+            ceph_conf: self.ceph_conf.clone(),
+            keyring: self.keyring.clone(),
+            name: Some(self.name.clone()),
+            progress: true,
         }
-        let mut c = CephCli::new(conf, self.keyring.clone());
-        c.name = Some(self.name.clone());
-        Ok(Some(c))
     }
 }
 
@@ -71,30 +63,11 @@ pub struct FsArgs {
     pub cephfs_client: Option<ClientName>,
 }
 
-impl FsArgs {
-    fn request(&self, client: &ClientName) -> Result<Option<CephFsRequest>, CliError> {
-        let Some(fs) = &self.cephfs else {
-            return Ok(None);
-        };
-        let fs_client = match &self.cephfs_client {
-            Some(c) => c.clone(),
-            None => format!("{client}-cephfs")
-                .parse::<ClientName>()
-                .map_err(input)?,
-        };
-        Ok(Some(CephFsRequest {
-            fs: fs.clone(),
-            subvolume_group: self.subvolume_group.clone(),
-            client: fs_client,
-        }))
-    }
-}
-
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Target {
     /// kubespray's rbd_provisioner_* / cephfs_provisioner_* group_vars.
     Kubespray,
-    /// ceph-csi ConfigMap, Secrets and StorageClasses.
+    /// ceph-csi ConfigMaps, Secrets (one per ceph-csi user) and StorageClasses.
     Csi,
     /// The ceph commands to prepare the cluster by hand.
     Commands,
@@ -112,20 +85,25 @@ impl From<Target> for render::Target {
 
 #[derive(clap::Subcommand)]
 pub enum Sub {
-    /// Create the RBD pool and client (and CephFS subvolume group and client) Kubernetes needs; idempotent.
+    /// Create the RBD pool and client (and CephFS subvolume group and client, and the ceph-csi users) Kubernetes needs; idempotent.
     Prepare {
         #[command(flatten)]
         conn: Conn,
-        #[arg(long)]
+        #[arg(long, default_value = DEFAULT_POOL)]
         pool: PoolName,
         /// Client name, with or without `client.`.
-        #[arg(long)]
+        #[arg(long, default_value = DEFAULT_CLIENT)]
         client: ClientName,
         /// pg_num of a new pool (a power of two); Ceph's default otherwise.
         #[arg(long)]
         pg_num: Option<PgNum>,
         #[command(flatten)]
         fs: FsArgs,
+        /// Also the four ceph-csi users (csi-rbd-provisioner, csi-rbd-node,
+        /// and with --cephfs csi-cephfs-provisioner, csi-cephfs-node) with
+        /// ceph-csi's documented caps on this pool / file system / group.
+        #[arg(long)]
+        csi: bool,
         /// Print what would change and change nothing.
         #[arg(long)]
         dry_run: bool,
@@ -139,19 +117,22 @@ pub enum Sub {
         site: Option<PathBuf>,
         #[command(flatten)]
         conn: Conn,
-        #[arg(long, default_value = "kube")]
+        /// The cluster fsid (ceph-csi's clusterID), when the site lets ceph-ansible generate it.
+        #[arg(long)]
+        fsid: Option<String>,
+        #[arg(long, default_value = DEFAULT_POOL)]
         pool: PoolName,
-        #[arg(long, default_value = "kube")]
+        #[arg(long, default_value = DEFAULT_CLIENT)]
         client: ClientName,
-        /// Admin id written into the manifests/vars.
-        #[arg(long, default_value = "admin")]
+        /// Admin id written into kubespray's vars (never its key).
+        #[arg(long, default_value = DEFAULT_ADMIN)]
         admin: ClientName,
         #[arg(long)]
         pg_num: Option<PgNum>,
         #[command(flatten)]
         fs: FsArgs,
-        /// Namespace of the ceph-csi ConfigMap and Secrets.
-        #[arg(long, default_value = "ceph-csi")]
+        /// Namespace of the ceph-csi ConfigMaps and Secrets.
+        #[arg(long, default_value = DEFAULT_NAMESPACE)]
         namespace: String,
     },
     /// Validate the cluster model (site or live) and RBD image features against their consumer.
@@ -170,11 +151,11 @@ pub enum Sub {
         #[arg(long)]
         rbd_provisioner: bool,
     },
-    /// Find (and with --delete remove) what the cephfs-provisioner leaves behind.
+    /// Find (and with --delete remove) what the Ceph provisioners leave behind.
     Leftovers {
         #[arg(long, value_name = "K")]
         kubeconfig: Option<PathBuf>,
-        /// Delete each Secret, then its PV, then orphan Secrets; with --ceph-conf also the cephx users.
+        /// Delete: Kubernetes objects first (Secret, then PV), then with --ceph-conf the Ceph side.
         #[arg(long)]
         delete: bool,
         #[command(flatten)]
@@ -182,21 +163,12 @@ pub enum Sub {
     },
 }
 
-fn input(e: impl std::fmt::Display) -> CliError {
-    CliError::Input(e.to_string())
-}
-
 /// Input mistakes exit 2, failures of a live system exit 1.
 fn ceph_err(e: CephError) -> CliError {
-    match e {
-        CephError::Spawn { .. }
-        | CephError::Command { .. }
-        | CephError::Json { .. }
-        | CephError::NoSuchFs(_)
-        | CephError::Kube { .. }
-        | CephError::Yaml(_)
-        | CephError::Runtime(_) => CliError::Failed(e.to_string()),
-        _ => CliError::Input(e.to_string()),
+    if e.is_failure() {
+        CliError::Failed(e.to_string())
+    } else {
+        CliError::Input(e.to_string())
     }
 }
 
@@ -206,7 +178,18 @@ fn print_findings(findings: &[Finding]) {
     }
 }
 
-pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
+fn exit_for(findings: &[Finding]) -> Exit {
+    if has_errors(findings) {
+        Exit::Failed
+    } else {
+        Exit::Ok
+    }
+}
+
+/// `yaml`: `render` prints its manifests as a YAML stream (`---` between
+/// documents, what `kubectl apply -f` reads); every other report is the JSON
+/// document encoded as YAML by the shared printer.
+pub fn run(args: Args, format: OutputFormat, yaml: bool) -> Result<Exit, CliError> {
     match *args.command {
         Sub::Prepare {
             conn,
@@ -214,16 +197,27 @@ pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
             client,
             pg_num,
             fs,
+            csi,
             dry_run,
         } => {
             let api = conn
-                .cli()?
-                .ok_or_else(|| input("prepare needs --ceph-conf"))?;
+                .connection()
+                .open()
+                .map_err(ceph_err)?
+                .ok_or_else(|| CliError::Input("prepare needs --ceph-conf".into()))?;
+            let cephfs = match fs.cephfs {
+                Some(name) => Some(
+                    CephFsRequest::new(name, Some(fs.subvolume_group), fs.cephfs_client, &client)
+                        .map_err(ceph_err)?,
+                ),
+                None => None,
+            };
             let req = PrepareRequest {
-                cephfs: fs.request(&client)?,
+                cephfs,
                 pool,
                 client,
                 pg_num,
+                csi,
             };
             let report = prepare(&api, &req, dry_run).map_err(ceph_err)?;
             match format {
@@ -249,16 +243,13 @@ pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
                     print_findings(&report.notes);
                 }
             }
-            Ok(if has_errors(&report.notes) {
-                Exit::Failed
-            } else {
-                Exit::Ok
-            })
+            Ok(exit_for(&report.notes))
         }
         Sub::Render {
             target,
             site,
             conn,
+            fsid,
             pool,
             client,
             admin,
@@ -266,49 +257,27 @@ pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
             fs,
             namespace,
         } => {
-            let cephfs = fs.request(&client)?;
-            let input_ = RenderInput {
-                cluster: CephCluster::default(),
-                pool,
-                client,
-                admin,
-                cephfs,
-                pg_num,
-                namespace,
-                user_key: None,
-                admin_key: None,
-                cephfs_user_key: None,
-            };
-            let api = conn.cli()?;
-            let source = match (&site, &api) {
-                (Some(site), _) => render::Source::Site(site),
-                (None, Some(api)) => render::Source::Live {
-                    api,
-                    keyring: conn.keyring.as_deref(),
-                },
-                (None, None) if matches!(target, Target::Commands) => render::Source::Nothing,
-                (None, None) => {
-                    return Err(input(
-                        "render needs --site SITE or --ceph-conf CONF --keyring KEYRING",
-                    ))
-                }
-            };
-            let rendered = render::render(target.into(), source, input_).map_err(ceph_err)?;
-            let findings = rendered.findings;
+            let mut req = RenderRequest::new(target.into()).map_err(ceph_err)?;
+            req.site = site;
+            req.conn = conn.connection();
+            req.fsid = fsid;
+            req.pool = pool;
+            req.client = client;
+            req.admin = admin;
+            req.pg_num = pg_num;
+            req.cephfs = fs.cephfs;
+            req.subvolume_group = Some(fs.subvolume_group);
+            req.cephfs_client = fs.cephfs_client;
+            req.namespace = namespace;
+            let rendered = render::render(&req).map_err(ceph_err)?;
             match format {
-                OutputFormat::Json => {
-                    print_json(&serde_json::json!({"text": rendered.text, "findings": findings}))?
-                }
-                OutputFormat::Text => {
+                OutputFormat::Json if !yaml => print_json(&rendered)?,
+                _ => {
                     print!("{}", rendered.text);
-                    print_findings(&findings);
+                    print_findings(&rendered.findings);
                 }
             }
-            Ok(if has_errors(&findings) {
-                Exit::Failed
-            } else {
-                Exit::Ok
-            })
+            Ok(exit_for(&rendered.findings))
         }
         Sub::Validate {
             site,
@@ -317,142 +286,117 @@ pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
             krbd_kernel,
             rbd_provisioner,
         } => {
-            let mut findings = Vec::new();
-            match (&site, conn.cli()?) {
-                (Some(site), _) => {
-                    let (cluster, f) = site::from_site(site).map_err(ceph_err)?;
-                    findings.extend(f);
-                    findings.extend(validate_cluster(&cluster));
-                }
-                (None, Some(api)) => {
-                    findings.extend(validate_cluster(&api.cluster().map_err(ceph_err)?))
-                }
-                (None, None) if image_features.is_some() || conn.keyring.is_some() => {}
-                (None, None) => {
-                    return Err(input(
-                        "validate needs --site, --ceph-conf, --keyring or --image-features",
-                    ))
-                }
-            }
-            // Every key of the keyring: a key pasted with a trailing blank
-            // or newline is refused by cephx only when a node mounts.
-            if let Some(path) = &conn.keyring {
-                let kr = Keyring::read(path).map_err(ceph_err)?;
-                for (entity, key) in &kr.entries {
-                    findings.extend(validate_key(entity, key).into_iter().map(|f| Finding {
-                        file: Some(path.clone()),
-                        ..f
-                    }));
-                }
-            }
-            if let Some(list) = &image_features {
-                let feats = parse_features(list).map_err(ceph_err)?;
-                let consumer = match (krbd_kernel, rbd_provisioner) {
-                    (Some(k), _) => Consumer::Krbd(k),
-                    (None, true) => Consumer::RbdProvisioner,
-                    (None, false) => Consumer::Librbd,
-                };
-                findings.extend(validate_image_features(&feats, consumer));
-            }
+            let req = ValidateRequest {
+                site,
+                conn: conn.connection(),
+                image_features,
+                krbd_kernel,
+                rbd_provisioner,
+            };
+            let report = validate(&req).map_err(ceph_err)?;
             match format {
-                OutputFormat::Json => print_json(&serde_json::json!({"findings": findings}))?,
+                OutputFormat::Json => print_json(&report)?,
                 OutputFormat::Text => {
-                    for f in &findings {
+                    for f in &report.findings {
                         println!("{f}");
                     }
-                    if findings.is_empty() {
+                    if report.findings.is_empty() {
                         println!("no finding");
                     }
                 }
             }
-            Ok(if has_errors(&findings) {
-                Exit::Failed
-            } else {
-                Exit::Ok
-            })
+            Ok(exit_for(&report.findings))
         }
         Sub::Leftovers {
             kubeconfig,
             delete,
             conn,
         } => {
-            let ceph_api = conn.cli()?;
-            let kubeconfig = kubeconfig.as_deref();
-            let (found, deleted) = leftovers::block_on(async {
-                let client = leftovers::client(kubeconfig).await?;
-                let found = leftovers::scan(&client).await?;
-                let deleted = if delete {
-                    leftovers::delete(&client, &found).await?
-                } else {
-                    vec![]
-                };
-                Ok::<_, CephError>((found, deleted))
-            })
-            .map_err(ceph_err)?
-            .map_err(ceph_err)?;
-            let cleanup = found.ceph_cleanup();
-            let users_deleted = match (delete, ceph_api) {
-                (true, Some(api)) => {
-                    leftovers::delete_ceph_users(&api, &cleanup).map_err(ceph_err)?
-                }
-                _ => vec![],
+            let req = LeftoversRequest {
+                kubeconfig,
+                conn: conn.connection(),
+                delete,
             };
+            let report = leftovers(&req).map_err(ceph_err)?;
             match format {
-                OutputFormat::Json => print_json(&serde_json::json!({
-                    "volumes": found.volumes,
-                    "orphan_secrets": found.orphan_secrets,
-                    "deleted": deleted,
-                    "ceph_cleanup": cleanup,
-                    "ceph_users_deleted": users_deleted,
-                }))?,
-                OutputFormat::Text => {
-                    if found.is_empty() {
-                        println!("no cephfs-provisioner leftovers");
-                    }
-                    for v in &found.volumes {
-                        let secret = v
-                            .secret
-                            .as_ref()
-                            .map(|s| {
-                                format!(
-                                    "{}/{}{}",
-                                    s.namespace,
-                                    s.name,
-                                    if s.exists { "" } else { " (already gone)" }
-                                )
-                            })
-                            .unwrap_or_else(|| "-".into());
-                        println!(
-                            "PV {}: Released, reclaim policy Delete, claim {}; secret {secret}",
-                            v.pv,
-                            v.claim.as_deref().unwrap_or("-")
-                        );
-                    }
-                    for s in &found.orphan_secrets {
-                        println!("orphan Secret {}/{} (its PV is gone)", s.namespace, s.name);
-                    }
-                    for d in &deleted {
-                        let what = if d.existed { "deleted" } else { "already gone" };
-                        match &d.namespace {
-                            Some(ns) => println!("{what}: {} {ns}/{}", d.kind, d.name),
-                            None => println!("{what}: {} {}", d.kind, d.name),
-                        }
-                    }
-                    if !cleanup.is_empty() {
-                        println!("Ceph side:");
-                        for c in &cleanup {
-                            let done = users_deleted
-                                .iter()
-                                .any(|u| u.entity == format!("client.{}", c.user));
-                            println!("  {}{}", c.command, if done { "  (done)" } else { "" });
-                            if let Some(p) = &c.path {
-                                println!("  remove the share {p} from CephFS (mount it with an admin key)");
-                            }
-                        }
-                    }
-                }
+                OutputFormat::Json => print_json(&report)?,
+                OutputFormat::Text => print_leftovers(&report),
             }
             Ok(Exit::Ok)
+        }
+    }
+}
+
+fn print_leftovers(r: &kubemagic_ceph::leftovers::LeftoversReport) {
+    if r.is_empty() {
+        println!("no provisioner leftovers");
+    }
+    for v in &r.volumes {
+        let secret = v
+            .secret
+            .as_ref()
+            .map(|s| {
+                format!(
+                    "{}/{}{}",
+                    s.namespace,
+                    s.name,
+                    if s.exists { "" } else { " (already gone)" }
+                )
+            })
+            .unwrap_or_else(|| "-".into());
+        println!(
+            "PV {}: Released, reclaim policy Delete, claim {}; secret {secret}",
+            v.pv,
+            v.claim.as_deref().unwrap_or("-")
+        );
+    }
+    for s in &r.orphan_secrets {
+        println!("orphan Secret {}/{} (its PV is gone)", s.namespace, s.name);
+    }
+    for d in &r.deleted {
+        let what = if d.existed { "deleted" } else { "already gone" };
+        match &d.namespace {
+            Some(ns) => println!("{what}: {} {ns}/{}", d.kind, d.name),
+            None => println!("{what}: {} {}", d.kind, d.name),
+        }
+    }
+    for v in &r.stale_volumes {
+        let snaps = if v.snapshots.is_empty() {
+            String::new()
+        } else {
+            format!(" with {} snapshot(s)", v.snapshots.len())
+        };
+        println!(
+            "stale {} {} of {}{snaps}: no PersistentVolume references it",
+            v.kind,
+            v.display(),
+            v.provisioner
+        );
+    }
+    for d in &r.ceph_data_deleted {
+        let what = if d.existed { "deleted" } else { "already gone" };
+        println!("{what}: {}", d.volume);
+    }
+    if !r.ceph_scanned {
+        println!("(Ceph not scanned: give --ceph-conf and --keyring to find stale images and subvolumes)");
+    }
+    if !r.ceph_cleanup.is_empty() {
+        println!("Ceph side:");
+        for c in &r.ceph_cleanup {
+            let done = r
+                .ceph_users_deleted
+                .iter()
+                .any(|u| u.entity == format!("client.{}", c.user));
+            println!("  {}{}", c.command, if done { "  (done)" } else { "" });
+            if let Some(p) = &c.path {
+                let removed = r
+                    .ceph_data_deleted
+                    .iter()
+                    .any(|d| p.ends_with(d.volume.rsplit(':').next().unwrap_or("")));
+                if !removed {
+                    println!("  share {p}: removed with `ceph fs subvolume rm` when it is /volumes/<group>/<name> (see the stale list); otherwise remove it from a CephFS mount");
+                }
+            }
         }
     }
 }

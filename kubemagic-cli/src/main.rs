@@ -125,7 +125,7 @@ fn main() -> ExitCode {
         Command::Inventory(args) => inventory::run(args, format),
         Command::Check(args) => check::run(args, format),
         Command::Etcd(args) => etcd::run(*args, cli.output),
-        Command::Ceph(args) => ceph::run(args, format),
+        Command::Ceph(args) => ceph::run(args, format, cli.output == output::OutputArg::Yaml),
         Command::Plan(args) => phases::plan(args, format),
         Command::Run(args) => phases::run(args, format),
         Command::Init(args) => phases::init(args, format),

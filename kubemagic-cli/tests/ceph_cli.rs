@@ -71,7 +71,30 @@ fn prepare_render_and_leftovers_against_a_real_cluster() {
     assert_eq!(j["changed"], false);
     assert_eq!(j["actions"], serde_json::json!([]));
 
-    // Render from the live cluster: real fsid, v1 monitor only, key only in the Secret.
+    // The ceph-csi users, then render from the live cluster: real fsid, v1
+    // monitor only, the node user's key only in its Secret, never the admin key.
+    let csi_prep = prep(&["--csi"]);
+    assert_eq!(
+        csi_prep.status.code(),
+        Some(0),
+        "{}",
+        text(&csi_prep.stderr)
+    );
+    assert!(text(&csi_prep.stdout).contains("did: create client.csi-rbd-node"));
+    let get_key = |entity: &str| {
+        text(
+            &c.ceph()
+                .args(["auth", "get-key", entity])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .trim()
+        .to_string()
+    };
+    let node_key = get_key("client.csi-rbd-node");
+    let admin_key = get_key("client.admin");
+    assert_eq!(admin_key.len(), 40);
     let render = |target: &str| {
         let mut a = vec!["ceph", "render", "--target", target];
         a.extend(conn);
@@ -83,8 +106,24 @@ fn prepare_render_and_leftovers_against_a_real_cluster() {
     assert!(manifests.contains(&c.fsid));
     assert!(manifests.contains(&format!("127.0.0.1:{}", c.v1_port)));
     assert!(!manifests.contains(&format!("127.0.0.1:{}", c.v2_port)));
-    assert!(manifests.contains(&format!("userKey: {key}")));
-    assert!(!text(&csi.stderr).contains(&key));
+    assert!(manifests.contains(&format!("userKey: {node_key}")));
+    assert!(manifests.contains("name: ceph-config"));
+    {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&admin_key);
+        assert!(!manifests.contains(&admin_key) && !manifests.contains(&b64));
+    }
+    assert!(!text(&csi.stderr).contains(&node_key));
+    // --output json: the manifests as objects; --output yaml: the stream.
+    let mut a = vec!["--output", "json", "ceph", "render", "--target", "csi"];
+    a.extend(conn);
+    let j: serde_json::Value = serde_json::from_slice(&km(&a).stdout).unwrap();
+    assert_eq!(j["manifests"][1]["kind"], "ConfigMap");
+    assert_eq!(j["manifests"][1]["metadata"]["name"], "ceph-config");
+    assert!(j.get("text").is_none());
+    let mut a = vec!["--output", "yaml", "ceph", "render", "--target", "csi"];
+    a.extend(conn);
+    assert_eq!(text(&km(&a).stdout), manifests);
     for target in ["kubespray", "commands"] {
         let o = render(target);
         assert_eq!(o.status.code(), Some(0));
@@ -133,9 +172,7 @@ fn prepare_render_and_leftovers_against_a_real_cluster() {
         out.contains(&format!("ceph auth del {user}  (done)")),
         "{out}"
     );
-    assert!(out.contains(
-        "remove the share /volumes/kubernetes/kubernetes/kubernetes-dynamic-pvc-3f8c2a4d"
-    ));
+    assert!(out.contains("share /volumes/kubernetes/kubernetes/kubernetes-dynamic-pvc-3f8c2a4d"));
     let gone = c.ceph().args(["auth", "get", user]).output().unwrap();
     assert!(!gone.status.success(), "the cephx user must be deleted");
 }
@@ -177,6 +214,36 @@ fn bad_arguments_exit_2_with_a_clear_message() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("/nonexistent/ceph.conf: no such file"));
+    // A directory given as a keyring is named as one.
+    let dir = tempfile::tempdir().unwrap();
+    let o = km(&[
+        "ceph",
+        "validate",
+        "--keyring",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains(&format!("{}: is a directory", dir.path().display())),
+        "{}",
+        text(&o.stderr)
+    );
+    // The README example: ceph-csi manifests from the example site.
+    let site = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/utgb");
+    let o = km(&["ceph", "render", "--target", "csi", "--site", site]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("10.42.254.11:6789"));
+    let o = km(&[
+        "ceph",
+        "render",
+        "--target",
+        "csi",
+        "--site",
+        site,
+        "--fsid",
+        "8ea25b82-518c-4114-9aaf-d0c02cbe6c81",
+    ]);
+    assert!(text(&o.stdout).contains("8ea25b82-518c-4114-9aaf-d0c02cbe6c81"));
     let o = km(&[
         "ceph",
         "prepare",
@@ -221,4 +288,72 @@ fn validate_reports_a_keyring_key_with_a_trailing_blank_without_showing_it() {
     std::fs::write(&kr, format!("[client.kube]\n\tkey = {key}\n")).unwrap();
     let o = km(&["ceph", "validate", "--keyring", kr.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+}
+
+#[test]
+fn dead_monitor_is_named_on_stderr_while_waiting_and_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let conf = dir.path().join("ceph.conf");
+    std::fs::write(
+        &conf,
+        format!("[global]\nmon host = v1:127.0.0.1:{port}\nauth client required = none\n"),
+    )
+    .unwrap();
+    let o = km(&["ceph", "validate", "--ceph-conf", conf.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    let mon = format!("v1:127.0.0.1:{port}");
+    assert!(
+        err.contains(&format!("waiting for the Ceph monitors at {mon}")),
+        "{err}"
+    );
+    assert!(
+        err.contains("no Ceph monitor answered within 20 s"),
+        "{err}"
+    );
+}
+
+#[test]
+fn validate_site_findings_carry_file_and_line() {
+    let d = tempfile::tempdir().unwrap();
+    let ca = d.path().join("ceph-ansible");
+    std::fs::create_dir_all(ca.join("group_vars")).unwrap();
+    std::fs::write(
+        ca.join("hosts"),
+        "[mons]\nceph1 ansible_host=10.0.0.1 monitor_address=10.0.0.1\n[osds]\nceph1 devices='[\"/dev/sdb\",\"/dev/sdc\",\"/dev/sdd\"]'\nceph2 ansible_host=10.0.0.2 devices='[\"/dev/sdb\",\"/dev/sdc\",\"/dev/sdd\"]'\n",
+    )
+    .unwrap();
+    let all = ca.join("group_vars/all.yml");
+    std::fs::write(
+        &all,
+        "fsid: 8ea25b82-518c-4114-9aaf-d0c02cbe6c81\npublic_network: 10.0.0.0/24\nopenstack_pools:\n  - name: kube\n    pg_num: 64\n    size: 3\n",
+    )
+    .unwrap();
+    let o = km(&["ceph", "validate", "--site", d.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o.stdout);
+    // size 3 on 2 hosts of 3 OSDs: KM223, at the line of openstack_pools.
+    assert!(out.contains("KM223"), "{out}");
+    assert!(out.contains("2 host(s)"), "{out}");
+    let o = km(&[
+        "--output",
+        "json",
+        "ceph",
+        "validate",
+        "--site",
+        d.path().to_str().unwrap(),
+    ]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = &j["findings"][0];
+    assert_eq!(f["code"], "KM223");
+    assert!(
+        f["file"].as_str().unwrap().ends_with("group_vars/all.yml"),
+        "{f}"
+    );
+    assert_eq!(f["line"], 3);
 }

@@ -41,7 +41,7 @@ def test_commands_need_no_cluster() -> None:
     [
         (dict(target="helm"), "target"),
         (dict(target="csi", site="x", ceph_conf="y"), "not both"),
-        (dict(target="csi"), "needs site"),
+        (dict(target="csi"), "needs a site"),
         (dict(target="commands", pool=".hidden"), "hidden|\\."),
     ],
 )
@@ -54,3 +54,9 @@ def test_missing_ceph_conf_raises_ceph_error_naming_it(tmp_path: Path) -> None:
     with pytest.raises(kubemagic.CephError) as info:
         kubemagic.ceph.render("csi", ceph_conf=tmp_path / "ceph.conf", keyring=tmp_path / "k")
     assert info.value.file == str(tmp_path / "ceph.conf")
+
+
+def test_csi_from_the_example_site_has_no_admin_key_and_ceph_config() -> None:
+    text = kubemagic.ceph.render("csi", site=require_site())
+    assert "name: ceph-config" in text and "name: csi-rbd-node" in text
+    assert "adminKey" not in text  # RBD only: no CephFS Secret, no admin anywhere

@@ -311,6 +311,125 @@ fn regular_file(path: &Path) -> Result<bool, SiteError> {
     }
 }
 
+/// How ceph-ansible binds a mon, as far as the inventory tells (without
+/// facts). One reading for every consumer: the site's provisioner checks
+/// and kubemagic-ceph's cluster model, so they never disagree.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MonAddress<'a> {
+    /// `monitor_address`.
+    Explicit {
+        /// The address.
+        ip: std::net::IpAddr,
+        /// The variable that set it (value and origin).
+        var: &'a Var,
+    },
+    /// The host's own address (`ip`, `access_ip`, `ansible_host`), which
+    /// lies in `monitor_address_block`.
+    InBlock {
+        /// The address.
+        ip: std::net::IpAddr,
+        /// `monitor_address_block`.
+        var: &'a Var,
+    },
+    /// `monitor_interface`: the host's own address stands in for the
+    /// interface's, which only facts give.
+    FromInterface {
+        /// The host's address.
+        ip: std::net::IpAddr,
+        /// The interface named.
+        interface: String,
+        /// `monitor_interface`.
+        var: &'a Var,
+    },
+    /// One of the three is set but gives no address.
+    Invalid {
+        /// `monitor_address`, `monitor_address_block` or `monitor_interface`.
+        name: &'static str,
+        /// The variable.
+        var: &'a Var,
+        /// Why it gives no address.
+        reason: String,
+    },
+    /// None of the three is set (or each holds ceph-ansible's placeholder).
+    Unset,
+}
+
+impl MonAddress<'_> {
+    /// The address, when the inventory gives one.
+    pub fn ip(&self) -> Option<std::net::IpAddr> {
+        match self {
+            MonAddress::Explicit { ip, .. }
+            | MonAddress::InBlock { ip, .. }
+            | MonAddress::FromInterface { ip, .. } => Some(*ip),
+            _ => None,
+        }
+    }
+}
+
+/// ceph-ansible's placeholder defaults (`monitor_address: x.x.x.x`,
+/// `monitor_address_block: subnet`, `monitor_interface: interface`), which
+/// mean "not set".
+const MON_PLACEHOLDERS: [&str; 4] = ["x.x.x.x", "subnet", "interface", "0.0.0.0"];
+
+/// The host's address from [`NODE_ADDRESS_VARS`], in that order.
+pub fn node_ip(inv: &SiteInventory, host: &str) -> Option<std::net::IpAddr> {
+    NODE_ADDRESS_VARS.iter().find_map(|name| {
+        inv.var(host, name)
+            .and_then(|v| crate::checks::scalar(&v.value))
+            .and_then(|s| s.trim().parse().ok())
+    })
+}
+
+/// How ceph-ansible would bind the mon `host`: `monitor_address`, else
+/// `monitor_address_block`, else `monitor_interface` (ceph-ansible's order).
+pub fn mon_address<'a>(inv: &'a SiteInventory, host: &str) -> MonAddress<'a> {
+    let set = |name: &str| {
+        inv.var(host, name).and_then(|v| {
+            let s = crate::checks::scalar(&v.value)?;
+            let s = s.trim().to_string();
+            (!s.is_empty() && !MON_PLACEHOLDERS.contains(&s.as_str())).then_some((v, s))
+        })
+    };
+    if let Some((var, addr)) = set("monitor_address") {
+        return match addr.trim_start_matches('[').trim_end_matches(']').parse() {
+            Ok(ip) => MonAddress::Explicit { ip, var },
+            Err(_) => MonAddress::Invalid {
+                name: "monitor_address",
+                var,
+                reason: format!("monitor_address {addr:?} of {host} is not an IP address"),
+            },
+        };
+    }
+    if let Some((var, block)) = set("monitor_address_block") {
+        return match block.parse::<ipnet::IpNet>() {
+            Ok(net) => match node_ip(inv, host).filter(|ip| net.contains(ip)) {
+                Some(ip) => MonAddress::InBlock { ip, var },
+                None => MonAddress::Invalid {
+                    name: "monitor_address_block",
+                    var,
+                    reason: format!("monitor_address_block {block} of {host}: the host's address in that block is known only from facts; set ansible_host or monitor_address"),
+                },
+            },
+            Err(_) => MonAddress::Invalid {
+                name: "monitor_address_block",
+                var,
+                reason: format!("monitor_address_block {block:?} of {host} is not a CIDR network"),
+            },
+        };
+    }
+    if let Some((var, interface)) = set("monitor_interface") {
+        return match node_ip(inv, host) {
+            Some(ip) => MonAddress::FromInterface { ip, interface, var },
+            None => MonAddress::Invalid {
+                name: "monitor_interface",
+                var,
+                reason: format!("monitor_interface {interface} of {host}: no ansible_host to take its address from"),
+            },
+        };
+    }
+    MonAddress::Unset
+}
+
 /// Inventory file names kubespray accepts inside `inventory/<name>/`, in the
 /// order we prefer them.
 const KUBESPRAY_SOURCES: [&str; 4] = ["hosts.yml", "hosts.yaml", "inventory.ini", "hosts.ini"];

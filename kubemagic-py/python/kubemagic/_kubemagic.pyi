@@ -63,5 +63,6 @@ def ceph_render(
     keyring: Optional[_Path] = None,
     pool: Optional[str] = None,
     client: Optional[str] = None,
+    fsid: Optional[str] = None,
 ) -> str: ...
 def _roundtrip(obj: Any) -> Any: ...

@@ -22,12 +22,15 @@ def render(
     keyring: Optional[StrPath] = None,
     pool: Optional[str] = None,
     client: Optional[str] = None,
+    fsid: Optional[str] = None,
 ) -> str:
     """Render the Kubernetes side of Ceph storage.
 
     ``target`` is "kubespray" (the ``rbd_provisioner_*``/``cephfs_provisioner_*``
     group_vars), "csi" (ceph-csi manifests) or "commands" (the ceph commands to
     do it by hand). The cluster comes from a site (``site``) or a live cluster
-    (``ceph_conf`` and ``keyring``).
+    (``ceph_conf`` and ``keyring``). ``fsid`` gives ceph-csi's clusterID when
+    the site lets ceph-ansible generate it. Defaults (pool and client
+    ``kube``) are the library's, the same as the CLI's.
     """
-    return _kubemagic.ceph_render(target, site, ceph_conf, keyring, pool, client)
+    return _kubemagic.ceph_render(target, site, ceph_conf, keyring, pool, client, fsid)

@@ -115,11 +115,8 @@ fn mon_addresses(ceph: &SiteInventory) -> Vec<(String, Option<IpAddr>)> {
     ceph.group_hosts("mons")
         .iter()
         .map(|h| {
-            let explicit = ceph
-                .var(h, "monitor_address")
-                .and_then(|v| scalar(&v.value))
-                .and_then(|s| s.trim().parse::<IpAddr>().ok());
-            (h.clone(), explicit.or_else(|| node_address(ceph, h)))
+            let addr = crate::site::mon_address(ceph, h).ip();
+            (h.clone(), addr.or_else(|| node_address(ceph, h)))
         })
         .collect()
 }
