@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 mode=${1:-build}
 build_pkgs=(protobuf-compiler)
-test_pkgs=(etcd-server etcd-client nagios4-core ceph-mon ceph-osd ceph-mds ceph-mgr ceph-common git)
+test_pkgs=(etcd-server etcd-client nagios4-core ceph-mon ceph-osd ceph-mds ceph-mgr ceph-common git haproxy keepalived iproute2 openssl)
 
 pkgs=("${build_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
@@ -37,6 +37,8 @@ fi
 if [ "$mode" = test ] && command -v systemctl >/dev/null 2>&1; then
   systemctl stop etcd >/dev/null 2>&1 || true
   systemctl stop nagios4 >/dev/null 2>&1 || true
+  # Same for haproxy and keepalived: the lb failover test runs its own in namespaces.
+  systemctl stop haproxy keepalived >/dev/null 2>&1 || true
 fi
 
 if [ "$mode" = test ]; then
