@@ -446,6 +446,25 @@ pub fn build(site: &Site) -> LbModel {
     let auth_password = lb_var(AUTH_VAR)
         .and_then(|v| scalar(&v.value))
         .filter(|s| !s.is_empty());
+    if let (Some(pw), Some(v)) = (&auth_password, lb_var(AUTH_VAR)) {
+        // VRRP v2 PASS authentication carries 8 bytes; Keepalived silently
+        // uses the first 8, so two sites differing after them would match.
+        if pw.len() > 8 {
+            out.push(
+                finding(
+                    "KM338",
+                    Severity::Warning,
+                    format!(
+                        "{AUTH_VAR} has {} characters: VRRP authentication uses only the first 8",
+                        pw.chars().count()
+                    ),
+                )
+                .group(LB_GROUP)
+                .variable(AUTH_VAR)
+                .at(v.origin.as_ref()),
+            );
+        }
+    }
     let num = |name: &str| {
         lb_var(name)
             .and_then(|v| scalar(&v.value))
@@ -711,6 +730,22 @@ mod tests {
     }
 
     #[test]
+    fn an_auth_password_longer_than_vrrp_carries_is_a_warning_without_its_value() {
+        let mut s = clean();
+        for h in ["lb1", "lb2"] {
+            s.inventory_mut(InventoryKind::Custom).set_var(
+                h,
+                AUTH_VAR,
+                json!("longer-than-8"),
+                o("custom/group_vars/lb.yml", 4),
+            );
+        }
+        let m = build(&s);
+        assert_eq!(codes(&m), ["KM338"]);
+        assert!(!m.findings[0].message.contains("longer-than-8"));
+    }
+
+    #[test]
     fn the_auth_password_is_rendered_but_never_serialised() {
         let mut s = clean();
         for h in ["lb1", "lb2"] {
@@ -718,6 +753,7 @@ mod tests {
                 .set_var(h, AUTH_VAR, json!("s3cr3tpw"), None);
         }
         let m = build(&s);
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
         assert!(m.authentication);
         let json = serde_json::to_string(&m).unwrap();
         assert!(!json.contains("s3cr3tpw"));

@@ -57,14 +57,31 @@ fn addr_port(a: IpAddr, port: u16) -> String {
 pub fn haproxy_cfg(model: &LbModel, host: &LbHost) -> String {
     let mut s = String::new();
     header(&mut s, model, host);
-    s.push_str(
-        "\nglobal\n    log /dev/log local0\n    maxconn 20000\n\n\
-defaults\n    mode tcp\n    log global\n    option dontlognull\n    option redispatch\n    retries 3\n\
-    timeout connect 5s\n\
-    # Watches (kubelets, controllers, `kubectl get -w`) hold a connection open\n\
-    # and may stay silent for minutes; kube-apiserver itself ends them after\n\
-    # --min-request-timeout (30-60 min). Idle timeouts above that never cut one.\n\
-    timeout client 1h\n    timeout server 1h\n    timeout check 5s\n    option tcpka\n\n",
+    push_lines(
+        &mut s,
+        &[
+            "",
+            "global",
+            "    log /dev/log local0",
+            "    maxconn 20000",
+            "",
+            "defaults",
+            "    mode tcp",
+            "    log global",
+            "    option dontlognull",
+            "    # A connection refused by a backend not yet marked down is retried on another.",
+            "    option redispatch",
+            "    retries 3",
+            "    timeout connect 5s",
+            "    # Watches (kubelets, controllers, `kubectl get -w`) hold a connection open",
+            "    # and may stay silent for minutes; kube-apiserver itself ends them after",
+            "    # --min-request-timeout (30-60 min). Idle timeouts above that never cut one.",
+            "    timeout client 1h",
+            "    timeout server 1h",
+            "    timeout check 5s",
+            "    option tcpka",
+            "",
+        ],
     );
     s.push_str("frontend kube_apiserver\n");
     match (model.bind_vip, model.vip) {
@@ -86,12 +103,18 @@ defaults\n    mode tcp\n    log global\n    option dontlognull\n    option redis
         }
     }
     s.push_str("    mode tcp\n    option tcplog\n    default_backend kube_apiserver\n\n");
-    s.push_str(
-        "backend kube_apiserver\n    mode tcp\n    balance leastconn\n\
-    # TLS health check of each API server's /healthz, as kubespray's own\n\
-    # HAProxy template does (roles/kubernetes/node/templates/loadbalancer/haproxy.cfg.j2).\n\
-    option httpchk GET /healthz\n    http-check expect status 200\n\
-    default-server inter 2s downinter 5s rise 2 fall 2 slowstart 30s maxconn 1000 maxqueue 256 weight 100\n",
+    push_lines(
+        &mut s,
+        &[
+            "backend kube_apiserver",
+            "    mode tcp",
+            "    balance leastconn",
+            "    # TLS health check of each API server's /healthz, as kubespray's own",
+            "    # HAProxy template does (roles/kubernetes/node/templates/loadbalancer/haproxy.cfg.j2).",
+            "    option httpchk GET /healthz",
+            "    http-check expect status 200",
+            "    default-server inter 2s downinter 5s rise 2 fall 2 slowstart 30s maxconn 1000 maxqueue 256 weight 100",
+        ],
     );
     for b in &model.backends {
         match b.address {
@@ -119,6 +142,13 @@ defaults\n    mode tcp\n    log global\n    option dontlognull\n    option redis
         );
     }
     s
+}
+
+fn push_lines(s: &mut String, lines: &[&str]) {
+    for l in lines {
+        s.push_str(l);
+        s.push('\n');
+    }
 }
 
 /// HAProxy server names: the inventory name, with anything outside
@@ -195,10 +225,13 @@ pub fn keepalived_conf(model: &LbModel, host: &LbHost) -> String {
         let _ = writeln!(s, "    }}");
     }
     if let Some(pw) = &model.auth_password {
+        // What Keepalived would use anyway (it truncates, and `keepalived -t`
+        // then fails on the warning); KM338 tells the operator.
+        let pw: String = pw.chars().take(8).collect();
         let _ = writeln!(
             s,
             "    authentication {{\n        auth_type PASS\n        auth_pass {}\n    }}",
-            kstring(pw)
+            kstring(&pw)
         );
     }
     let _ = writeln!(s, "    virtual_ipaddress {{");
