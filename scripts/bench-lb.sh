@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-out=$(cargo test -q --release -p kubemagic-lb --test failover -- --nocapture 2>&1) || {
+out=$(cargo test -q -p kubemagic-lb --test failover -- --nocapture 2>&1) || {
   echo "$out" | tail -40
   exit 1
 }

@@ -2,9 +2,10 @@
 
 Ansible inventories read exactly as ansible-core reads them
 (:class:`Inventory`), site checks (:func:`check`), deployment phases
-(:func:`plan`), etcd repairs (:mod:`kubemagic.etcd`) and Ceph provisioning
-(:mod:`kubemagic.ceph`). Everything here is a thin translation of the Rust
-libraries; errors derive from :class:`Error`.
+(:func:`plan`), etcd repairs (:mod:`kubemagic.etcd`), Ceph provisioning
+(:mod:`kubemagic.ceph`) and the API load balancer (:mod:`kubemagic.lb`).
+Everything here is a thin translation of the Rust libraries; errors derive
+from :class:`Error`.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from ._kubemagic import (
     EtcdError,
     Inventory,
     InventoryError,
+    LbError,
     PlanError,
 )
-from . import ceph, etcd
+from . import ceph, etcd, lb
 
 __all__ = [
     "Error",
@@ -31,11 +33,13 @@ __all__ = [
     "PlanError",
     "EtcdError",
     "CephError",
+    "LbError",
     "Inventory",
     "check",
     "plan",
     "etcd",
     "ceph",
+    "lb",
 ]
 
 
