@@ -56,6 +56,20 @@ impl LbError {
     }
 }
 
+/// The core error contract: every variant is bad input (exit 2, a Python
+/// input exception): the site or the host named must be fixed.
+impl kubemagic_core::error::KmError for LbError {
+    fn file(&self) -> Option<&Path> {
+        LbError::file(self)
+    }
+    fn line(&self) -> Option<u32> {
+        LbError::line(self)
+    }
+    fn kind(&self) -> kubemagic_core::error::ErrorKind {
+        kubemagic_core::error::ErrorKind::Input
+    }
+}
+
 /// Reads the site in `dir` and builds its load-balancer model: what
 /// `kubemagic lb render` and the Python `kubemagic.lb.render` start from.
 pub fn load(dir: &Path) -> Result<LbModel, LbError> {

@@ -42,11 +42,6 @@ pyo3::create_exception!(
     "A Ceph operation or rendering failed."
 );
 
-<<<<<<< HEAD
-/// Builds an exception of type `E` with `message` (through the shared
-/// redaction: an error may quote a line holding a password), and sets `.file`
-/// and `.line` on it (None when unknown) so Python code can point at the spot.
-=======
 pyo3::create_exception!(
     kubemagic,
     LbError,
@@ -54,9 +49,9 @@ pyo3::create_exception!(
     "The load balancer of a site could not be rendered (the site could not be read, or an unknown lb host)."
 );
 
-/// Builds an exception of type `E` with `message`, and sets `.file` and
-/// `.line` on it (None when unknown) so Python code can point at the spot.
->>>>>>> c6f2e24 (prep-hosts: kubemagic.core.prep_hosts playbook + apiserver_lb role + lb_render module; kubemagic plan uses custom/prep-hosts.yml if present, else the collection's, and says which; kubemagic.lb.render in Python)
+/// Builds an exception of type `E` with `message` (through the shared
+/// redaction: an error may quote a line holding a password), and sets `.file`
+/// and `.line` on it (None when unknown) so Python code can point at the spot.
 pub fn with_location<E: pyo3::type_object::PyTypeInfo>(
     py: Python<'_>,
     message: String,
