@@ -154,7 +154,8 @@ fn longest_gap(s: &Samples, from: Instant, to: Instant) -> Duration {
         gap = gap.max(x.at - last);
         last = x.at;
     }
-    gap.max(to.saturating_duration_since(last).min(Duration::ZERO))
+    // A trailing stretch without success counts too.
+    gap.max(to.saturating_duration_since(last))
 }
 
 fn has_vip(ns: &Netns) -> bool {

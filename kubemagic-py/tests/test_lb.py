@@ -40,3 +40,12 @@ def test_unknown_host_raises_lb_error_naming_the_lb_group() -> None:
 def test_missing_site_raises_lb_error(tmp_path: Path) -> None:
     with pytest.raises(kubemagic.Error):
         kubemagic.lb.render(tmp_path / "absent")
+
+
+def test_ansible_doc_renders_the_module_and_the_role() -> None:
+    from conftest import run_tool
+
+    out = run_tool("ansible-doc", "kubemagic.core.lb_render").stdout
+    assert "OPTIONS" in out and "EXAMPLES" in out and "RETURN VALUES" in out
+    out = run_tool("ansible-doc", "-t", "role", "kubemagic.core.apiserver_lb").stdout
+    assert "kubemagic_site" in out and "apiserver_lb_manage_services" in out

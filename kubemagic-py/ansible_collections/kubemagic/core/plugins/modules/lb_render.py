@@ -18,8 +18,8 @@ description:
   - The task fails when a finding is an error (no VIP, no backend, ...), naming each one.
   - "C(keepalived.conf) holds the VRRP password when C(keepalived_auth_password)
     is set: register the result with C(no_log: true). The C(model) never holds it."
-  - Runs where the site is (C(delegate_to: localhost)); never changes anything,
-    so it supports check mode. Used by the C(kubemagic.core.apiserver_lb) role.
+  - "Runs where the site is (C(delegate_to: localhost)); never changes anything,
+    so it supports check mode. Used by the C(kubemagic.core.apiserver_lb) role."
 options:
   path:
     description: The site directory.
