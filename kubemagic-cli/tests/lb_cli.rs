@@ -58,7 +58,10 @@ fn dest_writes_one_folder_per_host_and_keepalived_conf_private() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let h = d.path().join("lb2.utgb.example");
     assert!(h.join("haproxy.cfg").is_file());
-    let mode = std::fs::metadata(h.join("keepalived.conf")).unwrap().permissions().mode();
+    let mode = std::fs::metadata(h.join("keepalived.conf"))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
     assert!(!d.path().join("lb1.utgb.example").exists());
 }
@@ -67,7 +70,11 @@ fn dest_writes_one_folder_per_host_and_keepalived_conf_private() {
 fn unknown_host_is_an_input_error_naming_the_lb_hosts() {
     let out = kubemagic(&["lb", "render", utgb().to_str().unwrap(), "--host", "nope"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("lb1.utgb.example"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("lb1.utgb.example"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -75,7 +82,13 @@ fn errors_exit_1_and_dest_writes_nothing() {
     // seed-mistakes: one lb host (KM321).
     let site = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/seed-mistakes");
     let d = tempfile::tempdir().unwrap();
-    let out = kubemagic(&["lb", "render", site.to_str().unwrap(), "--dest", d.path().to_str().unwrap()]);
+    let out = kubemagic(&[
+        "lb",
+        "render",
+        site.to_str().unwrap(),
+        "--dest",
+        d.path().to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("KM321"), "{}", text(&out.stderr));
     assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 0);
