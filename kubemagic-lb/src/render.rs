@@ -219,7 +219,9 @@ pub fn keepalived_conf(model: &LbModel, host: &LbHost) -> String {
     let _ = writeln!(s, "    virtual_router_id {}", model.router_id);
     let _ = writeln!(s, "    priority {}", host.priority);
     let _ = writeln!(s, "    advert_int {}", model.advert_int);
-    if let Some(a) = host.address {
+    // No peer (a single lb host, KM321): no unicast section, which
+    // Keepalived would reject as "unicast keyword without any unicast peers".
+    if let Some(a) = host.address.filter(|_| !host.peers.is_empty()) {
         // Unicast: multicast VRRP is often filtered between hypervisors.
         let _ = writeln!(s, "    unicast_src_ip {a}");
         let _ = writeln!(s, "    unicast_peer {{");
