@@ -14,3 +14,5 @@ scripts/bench-etcd.sh
 scripts/bench-ceph.sh
 # Python: Inventory.load against ansible-core's InventoryManager (issue 7).
 kubemagic-py/bench/run.sh
+# API load balancer failover through the VIP (issue 13).
+scripts/bench-lb.sh

@@ -11,6 +11,7 @@ mod ceph;
 mod check;
 mod etcd;
 mod inventory;
+mod lb;
 mod output;
 mod phases;
 
@@ -64,6 +65,11 @@ enum Command {
         after_help = "Examples:\n  kubemagic ceph validate --site examples/utgb\n  kubemagic ceph prepare --pool kube --client kube --ceph-conf /etc/ceph/ceph.conf\n  kubemagic ceph leftovers --kubeconfig ~/.kube/config"
     )]
     Ceph(ceph::Args),
+    /// The HAProxy/Keepalived load balancer in front of the Kubernetes API, rendered from the site.
+    #[command(
+        after_help = "Examples:\n  kubemagic lb render examples/utgb\n  kubemagic lb render examples/utgb --host lb1.utgb.example --dest /tmp/lb\n  kubemagic -o json lb render examples/utgb\n\nExit codes: 0 rendered, no error finding; 1 error findings (with --dest nothing is written); 2 the site could not be read."
+    )]
+    Lb(lb::Args),
     /// Show which deployment phases would run, in order, and why.
     #[command(
         after_help = "Examples:\n  kubemagic plan examples/utgb\n  kubemagic plan examples/utgb deploy-kube\n  kubemagic -o json plan examples/utgb --from deploy-kube"
@@ -126,6 +132,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args, format),
         Command::Etcd(args) => etcd::run(*args, cli.output),
         Command::Ceph(args) => ceph::run(args, format, cli.output == output::OutputArg::Yaml),
+        Command::Lb(args) => lb::run(args, format),
         Command::Plan(args) => phases::plan(args, format),
         Command::Run(args) => phases::run(args, format),
         Command::Init(args) => phases::init(args, format),

@@ -96,7 +96,7 @@ fn plan_json_lists_phases_in_execution_order_with_reasons() {
     );
     assert_eq!(
         v["phases"][0]["reason"],
-        "site flavor is kubespray; custom/hosts exists"
+        "site flavor is kubespray; custom/hosts exists; playbook custom/prep-hosts.yml (the site's own)"
     );
     let skipped: Vec<_> = v["skipped"]
         .as_array()

@@ -120,8 +120,13 @@ fn step(cwd: &str, inventory: &str, playbook: &str, extra: &[&str]) -> PlaybookS
         inventory: vec![inventory.into()],
         playbook: playbook.into(),
         extra_args: extra.iter().map(|s| s.to_string()).collect(),
+        fallback: None,
     }
 }
+
+/// The collection's playbook for the prep-hosts phase (the API load
+/// balancer), used when the site has no `custom/prep-hosts.yml`.
+pub const PREP_HOSTS_PLAYBOOK: &str = "kubemagic.core.prep_hosts";
 
 fn phase(
     n: &str,
@@ -200,7 +205,10 @@ impl Catalog {
                     exists: Some(CUSTOM_INVENTORY.into()),
                     ..Default::default()
                 },
-                vec![step("custom", "hosts", "prep-hosts.yml", &[])],
+                vec![PlaybookStep {
+                    fallback: Some(PREP_HOSTS_PLAYBOOK.into()),
+                    ..step("custom", "hosts", "prep-hosts.yml", &[])
+                }],
             ),
             phase(
                 "deploy-kube",
@@ -348,6 +356,13 @@ impl Catalog {
         self.phases
             .iter()
             .filter_map(|p| p.applies_when.exists.clone())
+            .chain(
+                self.phases
+                    .iter()
+                    .flat_map(|p| &p.steps)
+                    .filter(|s| s.fallback.is_some())
+                    .map(PlaybookStep::site_playbook),
+            )
             .collect()
     }
 
@@ -642,10 +657,22 @@ impl Catalog {
         let mut phases = vec![];
         for &i in &order[start..] {
             let p = &self.phases[i];
+            let mut why = reason[i].clone().unwrap_or_default();
+            for st in p.steps.iter().filter(|s| s.fallback.is_some()) {
+                let own = st.site_playbook();
+                why.push_str(&if facts.existing.contains(&own) {
+                    format!("; playbook {own} (the site's own)")
+                } else {
+                    format!(
+                        "; playbook {} (kubemagic's: the site has no {own})",
+                        st.fallback.as_deref().unwrap_or_default()
+                    )
+                });
+            }
             phases.push(PlannedPhase {
                 name: p.name.clone(),
                 description: p.description.clone(),
-                reason: reason[i].clone().unwrap_or_default(),
+                reason: why,
                 kind: p.kind,
                 steps: planned_steps(p, facts)?,
                 notes: p.notes.clone(),
@@ -711,7 +738,10 @@ fn planned_steps(p: &Phase, facts: &SiteFacts) -> Result<Vec<PlannedStep>, Phase
                 for a in &s.extra_args {
                     argv.push(substitute(a, p, facts)?);
                 }
-                argv.push(substitute(&s.playbook, p, facts)?);
+                argv.push(match &s.fallback {
+                    Some(f) if !facts.existing.contains(&s.site_playbook()) => f.clone(),
+                    _ => substitute(&s.playbook, p, facts)?,
+                });
                 Ok(PlannedStep {
                     cwd: substitute(&s.cwd, p, facts)?,
                     argv,
@@ -1163,7 +1193,38 @@ mod tests {
         );
         assert_eq!(
             plan.phases[1].reason,
-            "site flavor is kubespray; custom/hosts exists"
+            "site flavor is kubespray; custom/hosts exists; playbook kubemagic.core.prep_hosts (kubemagic's: the site has no custom/prep-hosts.yml)"
+        );
+    }
+
+    #[test]
+    fn prep_hosts_runs_the_sites_playbook_if_present_else_the_collections_and_says_which() {
+        let catalog = Catalog::default_catalog();
+        let req = PlanRequest {
+            targets: vec!["prep-hosts".into()],
+            from: None,
+        };
+        let mut f = facts(Flavor::Kubespray, false, &[]);
+        assert!(catalog.probe_paths().contains("custom/prep-hosts.yml"));
+        let plan = catalog.plan(&f, &req).unwrap();
+        let p = &plan.phases[0];
+        assert_eq!(p.steps[0].argv.last().unwrap(), PREP_HOSTS_PLAYBOOK);
+        assert!(
+            p.reason.contains(
+                "kubemagic.core.prep_hosts (kubemagic's: the site has no custom/prep-hosts.yml)"
+            ),
+            "{}",
+            p.reason
+        );
+        f.existing.insert("custom/prep-hosts.yml".into());
+        let plan = catalog.plan(&f, &req).unwrap();
+        let p = &plan.phases[0];
+        assert_eq!(p.steps[0].argv.last().unwrap(), "prep-hosts.yml");
+        assert!(
+            p.reason
+                .ends_with("; playbook custom/prep-hosts.yml (the site's own)"),
+            "{}",
+            p.reason
         );
     }
 

@@ -112,6 +112,19 @@ pub struct PlaybookStep {
     /// the playbook; may use the catalog's placeholders.
     #[serde(default)]
     pub extra_args: Vec<String>,
+    /// Run instead when `cwd/playbook` is not in the site: a playbook of the
+    /// kubemagic.core collection (e.g. `kubemagic.core.prep_hosts`), so a
+    /// site gets kubemagic's own unless it brings its own file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
+}
+
+impl PlaybookStep {
+    /// `cwd/playbook`, relative to the site: the file whose presence decides
+    /// between it and [`PlaybookStep::fallback`].
+    pub fn site_playbook(&self) -> String {
+        format!("{}/{}", self.cwd, self.playbook)
+    }
 }
 
 /// A phase as written in kubemagic.yml `phases`: every field optional, so an

@@ -42,6 +42,13 @@ pyo3::create_exception!(
     "A Ceph operation or rendering failed."
 );
 
+pyo3::create_exception!(
+    kubemagic,
+    LbError,
+    Error,
+    "The load balancer of a site could not be rendered (the site could not be read, or an unknown lb host)."
+);
+
 /// Builds an exception of type `E` with `message` (through the shared
 /// redaction: an error may quote a line holding a password), and sets `.file`
 /// and `.line` on it (None when unknown) so Python code can point at the spot.
@@ -82,5 +89,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PlanError", py.get_type::<PlanError>())?;
     m.add("EtcdError", py.get_type::<EtcdError>())?;
     m.add("CephError", py.get_type::<CephError>())?;
+    m.add("LbError", py.get_type::<LbError>())?;
     Ok(())
 }

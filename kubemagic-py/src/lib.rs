@@ -10,6 +10,7 @@ mod convert;
 mod errors;
 mod etcd;
 mod inventory;
+mod lb;
 mod plan;
 mod site;
 
@@ -37,5 +38,6 @@ fn _kubemagic(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(etcd::etcd_status, m)?)?;
     m.add_function(wrap_pyfunction!(etcd::etcd_recover, m)?)?;
     m.add_function(wrap_pyfunction!(ceph::ceph_render, m)?)?;
+    m.add_function(wrap_pyfunction!(lb::lb_render, m)?)?;
     Ok(())
 }

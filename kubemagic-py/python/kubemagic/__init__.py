@@ -2,9 +2,10 @@
 
 Ansible inventories read exactly as ansible-core reads them
 (:class:`Inventory`), site checks (:func:`check`), deployment phases
-(:func:`plan`), etcd repairs (:mod:`kubemagic.etcd`) and Ceph provisioning
-(:mod:`kubemagic.ceph`). Everything here is a thin translation of the Rust
-libraries; errors derive from :class:`Error`.
+(:func:`plan`), etcd repairs (:mod:`kubemagic.etcd`), Ceph provisioning
+(:mod:`kubemagic.ceph`) and the API load balancer (:mod:`kubemagic.lb`).
+Everything here is a thin translation of the Rust libraries; errors derive
+from :class:`Error`.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from ._kubemagic import (
     EtcdError,
     Inventory,
     InventoryError,
+    LbError,
     PlanError,
     __version__,
 )
-from . import ceph, etcd, typedefs
+from . import ceph, etcd, lb, typedefs
 from .typedefs import Finding, Phase, SiteInventories, StrPath
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "PlanError",
     "EtcdError",
     "CephError",
+    "LbError",
     "Inventory",
     "check",
     "plan",
@@ -40,6 +43,7 @@ __all__ = [
     "etcd",
     "ceph",
     "typedefs",
+    "lb",
 ]
 
 

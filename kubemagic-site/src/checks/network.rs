@@ -279,6 +279,10 @@ fn load_balancer(site: &Site, out: &mut Vec<Finding>) {
     });
     let api_addr = api.and_then(|v| v.value.get("address").and_then(scalar));
     match custom.first_var(&lb, VIP) {
+        // Without keepalived_vip, `kubemagic lb` (kubemagic-lb) serves
+        // kubespray's loadbalancer_apiserver.address: only its absence too
+        // leaves Keepalived without an address.
+        None if api_addr.is_some() => {}
         None => out.push(
             finding(
                 "KM322",
@@ -332,12 +336,9 @@ fn load_balancer(site: &Site, out: &mut Vec<Finding>) {
         return;
     }
     match custom.first_var(&lb, BACKENDS) {
-        None => out.push(
-            finding("KM323", format!("the lb group has no {BACKENDS}: HAProxy would have no API server to forward to"))
-                .group("lb")
-                .variable(BACKENDS)
-                .at(Some(&lb_origin)),
-        ),
+        // No hand-written list: `kubemagic lb` renders every control-plane
+        // host as a backend, so nothing can be missing.
+        None => {}
         Some((_, var)) => {
             let entries: Vec<Value> = match &var.value {
                 Value::Array(a) => a.clone(),
@@ -579,6 +580,25 @@ mod tests {
         let f = check(&s);
         assert_eq!(codes(&f), vec!["KM322"]);
         assert_eq!(f[0].variable.as_deref(), Some(VIP));
+    }
+
+    #[test]
+    fn an_lb_group_left_to_kubemagic_lb_passes() {
+        // No keepalived_vip, no haproxy_apiserver_backends: kubemagic lb
+        // takes kubespray's address and every control-plane host.
+        let mut s = lb_site(&["lb1", "lb2"], "127.0.0.100", json!([]));
+        for h in ["lb1", "lb2"] {
+            let vars = &mut s.inventory_mut(InventoryKind::Custom).hosts[h];
+            vars.shift_remove(VIP);
+            vars.shift_remove(BACKENDS);
+        }
+        assert!(check(&s).is_empty(), "{:?}", check(&s));
+        // Without kubespray's address either, there is no VIP at all.
+        for m in ["m1", "m2", "m3"] {
+            s.inventory_mut(InventoryKind::Kubespray).hosts[m]
+                .shift_remove("loadbalancer_apiserver");
+        }
+        assert_eq!(codes(&check(&s)), vec!["KM322"]);
     }
 
     #[test]
