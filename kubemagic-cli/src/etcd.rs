@@ -255,12 +255,13 @@ pub fn run(args: Args, output: OutputArg) -> Result<Exit, CliError> {
         let exe = std::env::current_exe()
             .map(|p| p.display().to_string())
             .unwrap_or_else(|_| "kubemagic".into());
+        let given: Vec<String> = std::env::args()
+            .skip(1)
+            .filter(|a| a != "--print-systemd-units")
+            .collect();
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
         let command: Vec<String> = std::iter::once(exe)
-            .chain(
-                std::env::args()
-                    .skip(1)
-                    .filter(|a| a != "--print-systemd-units"),
-            )
+            .chain(kubemagic_etcd::maintain::absolute_path_args(&given, &cwd))
             .collect();
         print!("{}", kubemagic_etcd::maintain::systemd_units(&command));
         return Ok(Exit::Ok);
