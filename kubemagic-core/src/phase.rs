@@ -9,11 +9,13 @@
 //! kubespray inventory) are gathered by the caller and handed in as
 //! [`SiteFacts`].
 
+pub use crate::phase_spec::{
+    AppliesWhen, PhaseError, PhaseKind, PhaseName, PhaseOverride, PlaybookStep,
+};
 use crate::site_config::{Flavor, SiteConfig, Upstream};
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
-use std::fmt;
 
 /// The placeholder a step may use for the kubespray inventory folder name
 /// (`kubespray/inventory/<name>`), which differs per site.
@@ -30,107 +32,25 @@ pub const CUSTOM_INVENTORY: &str = "custom/hosts";
 /// The file `{kubespray_hosts}` stands for when none is found.
 pub const DEFAULT_KUBESPRAY_HOSTS: &str = "hosts.yml";
 
-/// A phase name: lowercase letters, digits and `-`, starting with a letter.
-/// Validated so that a typo such as `Deploy_Kube` in kubemagic.yml is
-/// reported where it is written rather than as "unknown phase" later.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct PhaseName(String);
-
-impl PhaseName {
-    pub fn new(name: impl Into<String>) -> Result<PhaseName, PhaseError> {
-        let name = name.into();
-        let mut chars = name.chars();
-        let ok = matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
-            && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if ok {
-            Ok(PhaseName(name))
-        } else {
-            Err(PhaseError::InvalidName { name })
-        }
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for PhaseName {
-    type Error = PhaseError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        PhaseName::new(s)
-    }
-}
-
-impl From<PhaseName> for String {
-    fn from(n: PhaseName) -> String {
-        n.0
-    }
-}
-
-impl fmt::Display for PhaseName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// When a phase belongs to a deployment. Every condition given must hold.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AppliesWhen {
-    /// Only for this orchestrator (e.g. Tekton: kubespray only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub flavor: Option<Flavor>,
-    /// Only when the site has (true) or has not (false) a Ceph cluster.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ceph: Option<bool>,
-    /// Only when this addon is listed in kubemagic.yml `addons`, or the phase
-    /// is asked for by name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub addon: Option<String>,
-    /// Only when kubemagic.yml pins upstream repositories (the init phase).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub upstreams: Option<bool>,
-    /// Only when this file or folder (relative to the site) exists, e.g.
-    /// `custom/hosts` for the phases that run the site's own playbooks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exists: Option<String>,
-}
-
-/// What a phase does.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PhaseKind {
-    /// Runs its playbook steps with ansible-playbook.
-    #[default]
-    Playbooks,
-    /// Clones or fetches every pinned upstream (the seed's `make init`).
-    FetchUpstreams,
-}
-
-/// One `ansible-playbook` invocation. Paths are relative: `cwd` to the site,
-/// inventories and playbook to `cwd`, exactly as one would type them after
-/// `cd cwd` (which is what the seed's Makefile did).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PlaybookStep {
-    pub cwd: String,
-    /// One `-i` each, in order.
-    pub inventory: Vec<String>,
-    pub playbook: String,
-    #[serde(default)]
-    pub extra_args: Vec<String>,
-}
-
-/// A phase of the catalog.
+/// A phase of the catalog: one step of a deployment as the seed's Makefile
+/// had it (one make target), with its requirements and conditions made
+/// explicit so the planner, not the operator's memory, orders it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Phase {
+    /// Unique in the catalog; what `kubemagic run`/`--from` take.
     pub name: PhaseName,
+    /// One line for `kubemagic plan`: what the phase deploys.
     pub description: String,
     /// Phases that must come first *when they apply*: a requirement that does
     /// not apply to the site (no Ceph, other flavor) is simply not run.
     pub requires: Vec<PhaseName>,
+    /// The conditions under which the phase belongs to a deployment; a phase
+    /// left out is shown with the condition that failed.
     pub applies_when: AppliesWhen,
+    /// Playbooks or fetching upstreams (`init`).
     pub kind: PhaseKind,
+    /// The `ansible-playbook` runs, in order; unused for
+    /// [`PhaseKind::FetchUpstreams`].
     pub steps: Vec<PlaybookStep>,
     /// Printed before and after the phase runs (e.g. Tekton's manual fix).
     pub notes: Vec<String>,
@@ -138,72 +58,31 @@ pub struct Phase {
     pub disabled: bool,
 }
 
-/// A phase as written in kubemagic.yml `phases`: every field optional, so an
-/// entry naming a default phase overrides only the fields it gives, and an
-/// entry with a new name adds a phase (then `steps` is required).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PhaseOverride {
-    pub name: PhaseName,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub requires: Option<Vec<PhaseName>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub applies_when: Option<AppliesWhen>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub steps: Option<Vec<PlaybookStep>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub disabled: Option<bool>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PhaseError {
-    #[error("invalid phase name {name:?}: use lowercase letters, digits and '-', starting with a letter")]
-    InvalidName { name: String },
-    #[error("phase {phase} requires {missing}, which is not a phase (known: {known})")]
-    UnknownRequirement {
-        phase: PhaseName,
-        missing: PhaseName,
-        known: String,
-    },
-    #[error("phase cycle: {}", .path.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(" -> "))]
-    Cycle { path: Vec<PhaseName> },
-    #[error("kubemagic.yml adds phase {phase} without steps")]
-    NewPhaseWithoutSteps { phase: PhaseName },
-    #[error("kubemagic.yml lists phase {phase} twice")]
-    DuplicateOverride { phase: PhaseName },
-    #[error("unknown phase {phase:?} (known: {known})")]
-    UnknownPhase { phase: String, known: String },
-    #[error("phase {phase} does not apply to this site: {why}")]
-    NotApplicable { phase: PhaseName, why: String },
-    #[error("--from {phase}: that phase is not part of this plan")]
-    FromNotPlanned { phase: PhaseName },
-    #[error("phase {phase} uses {placeholder} but the site's kubespray inventory folder is unknown (set kubespray_inventory in kubemagic.yml)")]
-    Unresolved {
-        phase: PhaseName,
-        placeholder: String,
-    },
-}
-
 /// Facts about a site that decide which phases apply. Gathered by the caller
 /// (kubemagic-run looks at the site directory); kept here as plain data so
 /// that planning stays pure and testable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SiteFacts {
+    /// The site's orchestrator (from kubemagic.yml or inferred by the caller).
     pub flavor: Flavor,
     /// Whether the site deploys Ceph, and the evidence (for explanations).
     pub ceph: bool,
+    /// Why `ceph` is what it is (e.g. `ceph-ansible/hosts exists`): quoted in
+    /// the plan's reasons so an operator can check the planner's premise.
     pub ceph_evidence: String,
+    /// Addons enabled in kubemagic.yml.
     pub addons: BTreeSet<String>,
+    /// The kubespray inventory folder name that `{kubespray_inventory}`
+    /// stands for; `None` makes a step using it an error
+    /// ([`PhaseError::Unresolved`]) rather than a path to a wrong folder.
     pub kubespray_inventory: Option<String>,
     /// The inventory file inside that folder (`hosts.yml` by default).
     pub kubespray_hosts: String,
     /// Which of the catalog's `exists` paths ([`Catalog::probe_paths`])
     /// exist in the site.
     pub existing: BTreeSet<String>,
+    /// Pinned upstreams, keyed by folder name: decide whether `init` applies
+    /// and become its fetch steps.
     pub upstreams: BTreeMap<String, Upstream>,
 }
 
@@ -232,7 +111,7 @@ impl SiteFacts {
 fn name(s: &str) -> PhaseName {
     // Only called on the literals of the default catalog, which are valid
     // (proved by `default_catalog_is_valid`).
-    PhaseName(s.to_string())
+    PhaseName::trusted(s.to_string())
 }
 
 fn step(cwd: &str, inventory: &str, playbook: &str, extra: &[&str]) -> PlaybookStep {
@@ -472,10 +351,14 @@ impl Catalog {
             .collect()
     }
 
+    /// Every phase, in catalog order (the planner's tie-break), disabled
+    /// ones included: for callers that list or document the catalog.
     pub fn phases(&self) -> &[Phase] {
         &self.phases
     }
 
+    /// The phase called `name`, if any. Takes a `&str` so a name typed on
+    /// the command line can be looked up before it is validated.
     pub fn get(&self, name: &str) -> Option<&Phase> {
         self.phases.iter().find(|p| p.name.as_str() == name)
     }
@@ -843,7 +726,11 @@ fn planned_steps(p: &Phase, facts: &SiteFacts) -> Result<Vec<PlannedStep>, Phase
 /// What to plan: target phases (empty: all that apply) and `--from`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PlanRequest {
+    /// Phase names as typed on the command line; unvalidated so that a bad
+    /// name is reported by the planner with the list of known phases.
     pub targets: Vec<String>,
+    /// `--from`: start the plan at this phase, skipping those ordered before
+    /// it (to resume after a failure without rerunning what succeeded).
     pub from: Option<String>,
 }
 
@@ -854,6 +741,8 @@ pub struct PlanRequest {
 pub struct PlannedStep {
     /// Relative to the site.
     pub cwd: String,
+    /// The full command line, placeholders substituted: what `kubemagic plan`
+    /// prints is what `kubemagic run` executes.
     pub argv: Vec<String>,
     /// The `-i` arguments, relative to `cwd` (their files are digested by the
     /// runner to notice an inventory change).
@@ -864,22 +753,36 @@ pub struct PlannedStep {
     pub upstream: Option<String>,
 }
 
+/// A phase the plan runs, with why it was included and its concrete steps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlannedPhase {
+    /// The phase.
     pub name: PhaseName,
+    /// Why it runs (`requested`, `required by deploy-kube`, `site flavor is
+    /// kubespray; custom/hosts exists`): every decision comes with its reason.
     pub reason: String,
+    /// The commands, in order.
     pub steps: Vec<PlannedStep>,
+    /// The catalog's one-line description.
     #[serde(default)]
     pub description: String,
+    /// The phase's notes, printed before and after it runs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// How the runner executes the steps (not serialised: the JSON plan shows
+    /// the commands themselves).
     #[serde(skip)]
     pub kind: PhaseKind,
 }
 
+/// A phase of the catalog the plan leaves out, and why: nothing disappears
+/// from a plan without a stated reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkippedPhase {
+    /// The phase.
     pub name: PhaseName,
+    /// Why it is left out (`no Ceph on this site (no ceph-ansible/hosts)`,
+    /// `ordered before --from deploy-kube`, `disabled in kubemagic.yml`).
     pub reason: String,
 }
 
@@ -887,7 +790,9 @@ pub struct SkippedPhase {
 /// `kubemagic plan --output json` document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
+    /// The phases to run, in execution order.
     pub phases: Vec<PlannedPhase>,
+    /// Every other phase of the catalog, in catalog order, with its reason.
     pub skipped: Vec<SkippedPhase>,
 }
 
@@ -1291,11 +1196,11 @@ mod tests {
                 let phases = perm
                     .iter()
                     .map(|&i| Phase {
-                        name: PhaseName(format!("p{i}")),
+                        name: PhaseName::trusted(format!("p{i}")),
                         description: String::new(),
                         requires: (0..i)
                             .filter(|&j| adj[i][j])
-                            .map(|j| PhaseName(format!("p{j}")))
+                            .map(|j| PhaseName::trusted(format!("p{j}")))
                             .collect(),
                         applies_when: AppliesWhen::default(),
                         kind: PhaseKind::Playbooks,

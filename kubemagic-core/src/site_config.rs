@@ -1,47 +1,48 @@
 //! `kubemagic.yml`: the optional description of a site.
 //!
 //! Pure types only. Reading the file (YAML, typed as Ansible types YAML) is
-//! done by `kubemagic_inventory::site`, which deserialises into these types
+//! done by `kubemagic_site::site`, which deserialises into these types
 //! through `serde_json::Value`. Every field has a default so that a site
 //! without `kubemagic.yml` still works.
 
+pub use crate::flavor::Flavor;
+use crate::phase_spec::PhaseOverride;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Which orchestrator deploys Kubernetes on this site.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Flavor {
-    #[default]
-    Kubespray,
-    Openshift,
-}
-
-/// The name as kubemagic.yml writes it.
-impl std::fmt::Display for Flavor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Flavor::Kubespray => "kubespray",
-            Flavor::Openshift => "openshift",
-        })
-    }
-}
-
 /// An upstream Ansible project pinned to a ref (tag, commit or branch).
+///
+/// Pinned because versions are data: the kubespray or ceph-ansible release a
+/// site uses selects which variables exist and which rules the checks apply,
+/// and the seed's `make init` fetched whatever the branch held that day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Upstream {
+    /// Where to clone from. May carry credentials, so it is only ever printed
+    /// through [`crate::redact()`].
     pub url: String,
+    /// Tag, commit or branch, written `ref` in kubemagic.yml (`ref` is a Rust
+    /// keyword, hence the field name).
     #[serde(rename = "ref")]
     pub git_ref: String,
 }
 
+/// The contents of a site's `kubemagic.yml`.
+///
+/// Unknown keys are rejected (`deny_unknown_fields`): a misspelt key such as
+/// `flavour` would otherwise be ignored and the site silently deployed with
+/// the default. Every field is optional so that a seed site without the file
+/// works unchanged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct SiteConfig {
     /// Site name; defaults to the directory name.
     #[serde(default)]
     pub name: Option<String>,
+    /// The orchestrator. `None` when not written, kept distinct from an
+    /// explicit `kubespray`: the runner then infers it from the inventories
+    /// the site has (an OpenShift one and no kubespray one: openshift), and
+    /// `kubemagic check` says "flavor not set" instead of claiming a choice.
     #[serde(default)]
     pub flavor: Option<Flavor>,
     /// Name of the kubespray inventory folder (`kubespray/inventory/<name>`);
@@ -57,7 +58,7 @@ pub struct SiteConfig {
     /// Phases added to or overriding the default catalog (see
     /// `kubemagic_core::phase::Catalog::for_site`).
     #[serde(default)]
-    pub phases: Vec<crate::phase::PhaseOverride>,
+    pub phases: Vec<PhaseOverride>,
 }
 
 impl SiteConfig {
@@ -65,6 +66,8 @@ impl SiteConfig {
     pub fn from_value(v: serde_json::Value) -> Result<SiteConfig, serde_json::Error> {
         serde_json::from_value(v)
     }
+    /// Whether `addon` is listed in `addons`: the test an addon phase's
+    /// `applies_when.addon` makes.
     pub fn addon_enabled(&self, addon: &str) -> bool {
         self.addons.iter().any(|a| a == addon)
     }

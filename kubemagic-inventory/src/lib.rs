@@ -4,7 +4,6 @@
 //! [`data::InventoryData`] builder → vars files → resolution → exports.
 //! See ARCHITECTURE.md for the map and the invariants.
 
-pub mod checks;
 pub mod data;
 pub mod error;
 pub mod export;
@@ -14,7 +13,6 @@ pub mod pattern;
 pub mod pyliteral;
 pub mod ranges;
 pub mod resolve;
-pub mod site;
 pub mod sources;
 pub mod value;
 pub mod vars_files;

@@ -128,7 +128,7 @@ pub fn ceph_render(
             let line = errors.first().and_then(|f| f.line);
             let message = errors
                 .iter()
-                .map(|f| format!("{}: {}", f.code, f.message))
+                .map(kubemagic_core::render::line)
                 .collect::<Vec<_>>()
                 .join("; ");
             Err(with_location::<PyCephError>(

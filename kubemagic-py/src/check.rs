@@ -2,8 +2,8 @@
 
 use crate::convert::to_py;
 use crate::errors::{inventory_error, with_location, CheckError};
-use kubemagic_inventory::checks;
-use kubemagic_inventory::site::SiteError;
+use kubemagic_site::checks;
+use kubemagic_site::site::SiteError;
 use pyo3::prelude::*;
 use std::path::PathBuf;
 
@@ -27,13 +27,9 @@ pub fn check<'py>(py: Python<'py>, site: PathBuf) -> PyResult<Vec<Bound<'py, PyA
             ))
         }
     };
-    findings
-        .iter()
-        .map(|f| {
-            let value = serde_json::to_value(f).map_err(|e| {
-                PyErr::new::<CheckError, _>(format!("finding {} not representable: {e}", f.code))
-            })?;
-            to_py(py, &value)
-        })
-        .collect()
+    // The shared renderer's JSON: the same redacted shape as the CLI's.
+    match kubemagic_core::render::json(&findings) {
+        serde_json::Value::Array(items) => items.iter().map(|v| to_py(py, v)).collect(),
+        _ => Err(PyErr::new::<CheckError, _>("findings are not a list")),
+    }
 }

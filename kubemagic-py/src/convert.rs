@@ -87,7 +87,8 @@ pub fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
             .ok_or_else(|| PyTypeError::new_err("NaN and infinity have no JSON equivalent"));
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(s.to_str()?.to_owned()));
+        // to_cow, not to_str: the abi3-py39 limited API has no borrowed UTF-8 view.
+        return Ok(Value::String(s.to_cow()?.into_owned()));
     }
     if let Ok(d) = obj.cast::<PyDict>() {
         let mut map = serde_json::Map::with_capacity(d.len());

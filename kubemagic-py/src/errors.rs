@@ -42,15 +42,16 @@ pyo3::create_exception!(
     "A Ceph operation or rendering failed."
 );
 
-/// Builds an exception of type `E` with `message`, and sets `.file` and
-/// `.line` on it (None when unknown) so Python code can point at the spot.
+/// Builds an exception of type `E` with `message` (through the shared
+/// redaction: an error may quote a line holding a password), and sets `.file`
+/// and `.line` on it (None when unknown) so Python code can point at the spot.
 pub fn with_location<E: pyo3::type_object::PyTypeInfo>(
     py: Python<'_>,
     message: String,
     file: Option<&std::path::Path>,
     line: Option<u32>,
 ) -> PyErr {
-    let err = PyErr::new::<E, _>(message);
+    let err = PyErr::new::<E, _>(kubemagic_core::redact(&message).into_owned());
     let value = err.value(py);
     let file_obj = match file {
         Some(f) => PyString::new(py, &f.to_string_lossy()).into_any(),
@@ -70,7 +71,12 @@ pub fn inventory_error(py: Python<'_>, e: &kubemagic_inventory::InventoryError) 
 /// Adds the exception classes to the native module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
-    m.add("Error", py.get_type::<Error>())?;
+    // Class-level defaults: every kubemagic exception has `.file` and
+    // `.line`, even one raised without a location (None then).
+    let base = py.get_type::<Error>();
+    base.setattr("file", py.None())?;
+    base.setattr("line", py.None())?;
+    m.add("Error", base)?;
     m.add("InventoryError", py.get_type::<InventoryError>())?;
     m.add("CheckError", py.get_type::<CheckError>())?;
     m.add("PlanError", py.get_type::<PlanError>())?;

@@ -4,9 +4,9 @@
 use crate::convert::to_py;
 use crate::errors::inventory_error;
 use kubemagic_inventory::{HashBehaviour, Inventory as Engine, LoadOptions};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyDict, PyString, PyTuple};
 use std::path::PathBuf;
 
 /// Ansible inventories read exactly as ansible-core 2.19 reads them.
@@ -17,22 +17,42 @@ pub struct Inventory {
     inner: Engine,
 }
 
+/// One path or an iterable of paths, as `ansible-inventory -i` takes one or
+/// several. A `str` is one path: pyo3 refuses to read a `str` as a sequence
+/// ("Can't extract str to Vec"), and splitting it into characters would be
+/// wrong anyway.
+fn paths(obj: &Bound<'_, PyAny>) -> PyResult<Vec<PathBuf>> {
+    if obj.is_instance_of::<PyString>() || obj.hasattr("__fspath__")? {
+        return Ok(vec![obj.extract::<PathBuf>()?]);
+    }
+    obj.try_iter()
+        .map_err(|_| {
+            PyTypeError::new_err(
+                "sources must be a path (str or os.PathLike) or an iterable of paths",
+            )
+        })?
+        .map(|item| item?.extract::<PathBuf>())
+        .collect()
+}
+
 #[pymethods]
 impl Inventory {
     /// Loads one or several inventory sources (files or directories, as
     /// `ansible-inventory -i` takes them), with their group_vars/host_vars
     /// and those of `playbook_dir`. `hash_behaviour` is "replace" (Ansible's
-    /// default) or "merge". Raises InventoryError with `.file` and `.line`.
+    /// default) or "merge". `sources` is one path (str or os.PathLike) or
+    /// an iterable of them. Raises InventoryError with `.file` and `.line`.
     #[staticmethod]
     #[pyo3(signature = (sources, playbook_dir=None, hash_behaviour="replace"))]
     fn load(
         py: Python<'_>,
-        sources: Vec<PathBuf>,
+        sources: &Bound<'_, PyAny>,
         playbook_dir: Option<PathBuf>,
         hash_behaviour: &str,
     ) -> PyResult<Self> {
         let hash_behaviour: HashBehaviour =
             hash_behaviour.parse().map_err(PyValueError::new_err)?;
+        let sources = paths(sources)?;
         if sources.is_empty() {
             return Err(PyValueError::new_err(
                 "sources must name at least one inventory",

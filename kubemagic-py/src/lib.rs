@@ -11,6 +11,7 @@ mod errors;
 mod etcd;
 mod inventory;
 mod plan;
+mod site;
 
 use pyo3::prelude::*;
 
@@ -24,11 +25,15 @@ fn _roundtrip<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
 
 #[pymodule]
 fn _kubemagic(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // The crate version is the wheel's version (maturin takes it from
+    // Cargo.toml), so `kubemagic.__version__` cannot drift from pip's.
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
     m.add_class::<inventory::Inventory>()?;
     m.add_function(wrap_pyfunction!(_roundtrip, m)?)?;
     m.add_function(wrap_pyfunction!(check::check, m)?)?;
     m.add_function(wrap_pyfunction!(plan::plan, m)?)?;
+    m.add_function(wrap_pyfunction!(site::site_inventories, m)?)?;
     m.add_function(wrap_pyfunction!(etcd::etcd_status, m)?)?;
     m.add_function(wrap_pyfunction!(etcd::etcd_recover, m)?)?;
     m.add_function(wrap_pyfunction!(ceph::ceph_render, m)?)?;

@@ -14,7 +14,7 @@ pub enum RunError {
     Phase(#[from] PhaseError),
     /// kubemagic.yml unreadable or invalid (carries its file and line).
     #[error(transparent)]
-    Site(#[from] kubemagic_inventory::site::SiteError),
+    Site(#[from] kubemagic_site::site::SiteError),
     #[error("{}: journal unreadable ({source}); it is only ever replaced whole, so this file was edited by hand", path.display())]
     Journal {
         path: PathBuf,
@@ -23,8 +23,25 @@ pub enum RunError {
     #[error("another kubemagic run holds {}: pid {} on {} since {}", path.display(), holder.pid, holder.host, holder.started)]
     Locked {
         path: PathBuf,
-        holder: crate::lock::LockHolder,
+        holder: Box<crate::lock::LockHolder>,
     },
+    /// The run holding the lock is gone but the ansible-playbook it started
+    /// still runs: starting the same playbook again would run it twice on
+    /// the same hosts at once.
+    #[error("another run's ansible-playbook (pid {pgid}, `{command}`) is still running on {}{}; wait for it (`kubemagic run --wait` takes over once it has stopped) or stop it (`kill -TERM -- -{pgid}`)", path.display(), runner.map(|p| format!(" although the kubemagic run that started it (pid {p}) is gone")).unwrap_or_default())]
+    StepStillRunning {
+        /// The lock or journal that recorded the step.
+        path: PathBuf,
+        /// The step's process group (ansible-playbook's pid).
+        pgid: u32,
+        /// The command, shell-quoted.
+        command: String,
+        /// The kubemagic run that started it, when known.
+        runner: Option<u32>,
+    },
+    /// Ctrl-C while `--wait` waited for the site's lock: nothing ran.
+    #[error("interrupted while waiting for {}; nothing ran", path.display())]
+    WaitInterrupted { path: PathBuf },
     #[error("lock file {} is unreadable ({message}); if no kubemagic run is active on this site, remove it", path.display())]
     BadLock { path: PathBuf, message: String },
     #[error("cannot run {program}: {source}{hint}")]

@@ -48,6 +48,15 @@ pub struct JournalEntry {
     /// For init: the commit the upstream was checked out at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
+    /// The process group of the step's ansible-playbook (its pid), recorded
+    /// once it is spawned: a later run whose lock takeover finds this entry
+    /// still `running` checks that this group is gone before anything runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pgid: Option<u32>,
+    /// Why the outcome was set by someone other than the run that started
+    /// the step (a `running` entry of a killed run marked `interrupted`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,6 +134,39 @@ impl Journal {
         Ok(self.entries.len() - 1)
     }
 
+    /// The first `running` entry whose process group `group_alive` says
+    /// still runs. Called under a freshly taken lock: such an entry is a
+    /// step whose run was killed but whose ansible-playbook goes on.
+    pub fn still_running(&self, group_alive: impl Fn(u32) -> bool) -> Option<&JournalEntry> {
+        self.entries
+            .iter()
+            .find(|e| e.outcome == StepOutcome::Running && e.pgid.is_some_and(&group_alive))
+    }
+
+    /// Marks every `running` entry `interrupted` (with `note`), without
+    /// saving; returns how many. Called under a freshly taken lock, once
+    /// [`Journal::still_running`] found none running: the runs that wrote
+    /// them are gone, so they would otherwise read `running` forever.
+    pub fn mark_interrupted(&mut self, note: &str) -> usize {
+        let mut n = 0;
+        for e in &mut self.entries {
+            if e.outcome == StepOutcome::Running {
+                e.outcome = StepOutcome::Interrupted;
+                e.note = Some(note.to_string());
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// Records the process group of a started step's command and saves.
+    pub fn set_pgid(&mut self, site: &Path, index: usize, pgid: u32) -> Result<(), RunError> {
+        if let Some(e) = self.entries.get_mut(index) {
+            e.pgid = Some(pgid);
+        }
+        self.save(site)
+    }
+
     /// Records how a started step ended and saves.
     pub fn finish(
         &mut self,
@@ -159,7 +201,29 @@ mod tests {
             exit_code: None,
             outcome,
             commit: None,
+            pgid: None,
+            note: None,
         }
+    }
+
+    #[test]
+    fn running_entries_of_a_dead_run_become_interrupted_unless_their_group_lives() {
+        let mut j = Journal::default();
+        j.entries.push(entry("prep-hosts", StepOutcome::Ok));
+        let mut running = entry("deploy-kube", StepOutcome::Running);
+        running.pgid = Some(77);
+        j.entries.push(running);
+        assert_eq!(
+            j.still_running(|g| g == 77).map(|e| e.phase.as_str()),
+            Some("deploy-kube")
+        );
+        assert!(j.still_running(|_| false).is_none());
+        assert_eq!(j.mark_interrupted("killed"), 1);
+        assert_eq!(j.entries[1].outcome, StepOutcome::Interrupted);
+        assert_eq!(j.entries[1].note.as_deref(), Some("killed"));
+        assert_eq!(j.entries[0].outcome, StepOutcome::Ok);
+        // Only `running` entries are ever in question.
+        assert!(j.still_running(|_| true).is_none());
     }
 
     #[test]

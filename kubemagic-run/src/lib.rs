@@ -17,7 +17,8 @@ pub mod site;
 pub use error::RunError;
 pub use init::{init, init_site, sync_upstream, SyncAction, UpstreamSync};
 pub use journal::{Journal, JournalEntry, StepOutcome};
-pub use lock::{LockHolder, SiteLock};
+pub use lock::{decide, Decision, Liveness, LockHolder, RunningStep, SiteLock};
+pub use process::Interrupt;
 pub use runner::{
     run, PhaseReport, PhaseStatus, PreRunCheck, RunEvent, RunObserver, RunOptions, RunOutcome,
     RunReport, SkipCheck, StepReport, StepStatus,

@@ -10,15 +10,18 @@
 
 use crate::digest::inventory_digest;
 use crate::init::{sync_upstream, UpstreamSync};
-use crate::journal::{now, Journal, JournalEntry, StepOutcome};
-use crate::lock::SiteLock;
-use crate::process::{run_streaming, Exit};
+use crate::journal::{journal_path, now, Journal, JournalEntry, StepOutcome};
+use crate::lock::{group_alive, shell_words, RunningStep, SiteLock};
+use crate::process::{run_streaming, Exit, Interrupt};
 use crate::RunError;
 use kubemagic_core::phase::{PhaseKind, Plan, PlannedPhase, PlannedStep};
 use kubemagic_core::{Finding, SiteConfig};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// How often `--wait` looks again at the lock and the step it waits for.
+const WAIT_POLL: Duration = Duration::from_millis(500);
 
 /// The check that runs before anything is deployed (`kubemagic check`).
 /// A hook so that this crate does not depend on the checks' crate, and so
@@ -60,6 +63,10 @@ pub struct RunOptions {
     /// The ansible-playbook binary; default: `$KUBEMAGIC_ANSIBLE_PLAYBOOK`,
     /// else `ansible-playbook` from PATH.
     pub ansible_playbook: Option<PathBuf>,
+    /// When the site is busy (another run holds the lock, or a killed run's
+    /// ansible-playbook still runs), wait until it is free instead of
+    /// refusing. Ctrl-C stops the wait.
+    pub wait: bool,
 }
 
 /// What happens during a run, for the CLI to print as it goes.
@@ -96,6 +103,12 @@ pub enum RunEvent<'a> {
         exit_code: Option<i32>,
     },
     UpstreamSynced(&'a UpstreamSync),
+    /// Something about the site's state the operator should know before the
+    /// steps' output: waiting for the lock (`--wait`), a killed run's stale
+    /// lock taken over, its `running` steps marked `interrupted`.
+    Notice {
+        message: &'a str,
+    },
 }
 
 pub trait RunObserver {
@@ -224,7 +237,7 @@ pub fn run(
     opts: &RunOptions,
     pre_check: &dyn PreRunCheck,
     observer: &mut dyn RunObserver,
-    cancel: &AtomicBool,
+    cancel: &dyn Interrupt,
 ) -> Result<RunReport, RunError> {
     let mut findings = vec![];
     if !opts.ignore_check {
@@ -236,12 +249,12 @@ pub fn run(
         }
     }
     // Held until the end of the run; a dry run changes nothing, so no lock.
-    let _lock = if opts.dry_run {
-        None
+    let (mut lock, mut journal) = if opts.dry_run {
+        (None, Journal::load(site)?)
     } else {
-        Some(SiteLock::acquire(site)?)
+        let (lock, journal) = take_site(site, opts.wait, observer, cancel)?;
+        (Some(lock), journal)
     };
-    let mut journal = Journal::load(site)?;
     let program = ansible_playbook(opts);
     let total = plan.phases.len();
     let mut report = RunReport {
@@ -281,7 +294,7 @@ pub fn run(
             phase,
         });
         for (si, step) in phase.steps.iter().enumerate() {
-            if cancel.load(Ordering::SeqCst) {
+            if cancel.presses() > 0 {
                 report.outcome = RunOutcome::Interrupted;
                 pr.status = PhaseStatus::Interrupted;
                 pr.steps.push(StepReport {
@@ -316,6 +329,7 @@ pub fn run(
                     step,
                     opts,
                     &mut journal,
+                    lock.as_mut(),
                     observer,
                     cancel,
                 )?
@@ -342,6 +356,96 @@ pub fn run(
         report.phases.push(pr);
     }
     Ok(report)
+}
+
+/// What keeps a run from starting now, as a `--wait` notice.
+fn waiting_for(e: &RunError) -> String {
+    match e {
+        RunError::StepStillRunning { pgid, command, .. } => format!(
+            "waiting for another run's ansible-playbook (pid {pgid}, `{command}`) to stop (Ctrl-C to give up)"
+        ),
+        RunError::Locked { path, holder } => format!(
+            "waiting for the kubemagic run holding {} (pid {} on {} since {}) to end (Ctrl-C to give up)",
+            path.display(),
+            holder.pid,
+            holder.host,
+            holder.started
+        ),
+        e => format!("waiting: {e}"),
+    }
+}
+
+/// Takes the site's lock and settles what a killed run left behind, or says
+/// (or with `wait`, waits until) why not.
+///
+/// Under the lock, every journal entry still `running` belongs to a run
+/// that is gone. If such a step's process group still runs (a killed run's
+/// ansible-playbook, recorded in the journal even if the lock was removed by
+/// hand), nothing may start; otherwise those entries become `interrupted`,
+/// so no step reads `running` forever.
+fn take_site(
+    site: &Path,
+    wait: bool,
+    observer: &mut dyn RunObserver,
+    cancel: &dyn Interrupt,
+) -> Result<(SiteLock, Journal), RunError> {
+    let mut announced = false;
+    loop {
+        let busy = match SiteLock::try_acquire(site)? {
+            Ok(lock) => {
+                let mut journal = Journal::load(site)?;
+                if let Some(e) = journal.still_running(group_alive) {
+                    RunError::StepStillRunning {
+                        path: journal_path(site),
+                        pgid: e.pgid.unwrap_or_default(),
+                        command: shell_words(&e.argv),
+                        runner: None,
+                    }
+                    // `lock` is dropped (released) at the end of this arm.
+                } else {
+                    if let Some(h) = lock.taken_over() {
+                        let message = format!(
+                            "took over the lock of kubemagic run pid {} (started {}), which is gone",
+                            h.pid, h.started
+                        );
+                        observer.event(RunEvent::Notice { message: &message });
+                    }
+                    let note = format!(
+                        "the run that started this step ended without recording how it ended (killed?); marked interrupted by pid {} at {}",
+                        std::process::id(),
+                        now()
+                    );
+                    let marked = journal.mark_interrupted(&note);
+                    if marked > 0 {
+                        journal.save(site)?;
+                        let message =
+                            format!("{marked} step(s) of a killed run recorded as interrupted");
+                        observer.event(RunEvent::Notice { message: &message });
+                    }
+                    return Ok((lock, journal));
+                }
+            }
+            Err(busy) => RunError::from(busy),
+        };
+        if !wait {
+            return Err(busy);
+        }
+        if !announced {
+            observer.event(RunEvent::Notice {
+                message: &waiting_for(&busy),
+            });
+            announced = true;
+        }
+        let t0 = std::time::Instant::now();
+        while t0.elapsed() < WAIT_POLL {
+            if cancel.presses() > 0 {
+                return Err(RunError::WaitInterrupted {
+                    path: SiteLock::path(site),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -385,6 +489,8 @@ fn run_init_step(
         exit_code: None,
         outcome: StepOutcome::Running,
         commit: None,
+        pgid: None,
+        note: None,
     };
     let idx = journal.start(site, entry)?;
     match sync_upstream(site, name, upstream) {
@@ -428,8 +534,9 @@ fn run_playbook_step(
     step: &PlannedStep,
     opts: &RunOptions,
     journal: &mut Journal,
+    mut lock: Option<&mut SiteLock>,
     observer: &mut dyn RunObserver,
-    cancel: &AtomicBool,
+    cancel: &dyn Interrupt,
 ) -> Result<StepReport, RunError> {
     let playbook = step.argv.last().map(String::as_str);
     let digest = inventory_digest(site, &step.cwd, &step.inventory, playbook)?;
@@ -483,15 +590,36 @@ fn run_playbook_step(
         exit_code: None,
         outcome: StepOutcome::Running,
         commit: None,
+        pgid: None,
+        note: None,
     };
     let idx = journal.start(site, entry)?;
     let cwd = site.join(&step.cwd);
-    let result = run_streaming(program, &args, &cwd, cancel, &mut |l| {
-        observer.event(RunEvent::Output {
-            line: &l.text,
-            stderr: l.stderr,
-        })
-    });
+    let result = run_streaming(
+        program,
+        &args,
+        &cwd,
+        cancel,
+        // The lock first: it is what a run finding this one killed checks.
+        &mut |pgid, command| {
+            if let Some(lock) = lock.as_deref_mut() {
+                lock.set_step(Some(RunningStep {
+                    pgid,
+                    command,
+                    phase: phase.into(),
+                    step: si,
+                    started: now(),
+                }))?;
+            }
+            journal.set_pgid(site, idx, pgid)
+        },
+        &mut |l| {
+            observer.event(RunEvent::Output {
+                line: &l.text,
+                stderr: l.stderr,
+            })
+        },
+    );
     let exit = match result {
         Ok(exit) => exit,
         Err(e) => {
@@ -507,6 +635,9 @@ fn run_playbook_step(
         Exit::Interrupted(c) => (StepStatus::Interrupted, StepOutcome::Interrupted, c),
     };
     journal.finish(site, idx, outcome, code)?;
+    if let Some(lock) = lock {
+        lock.set_step(None)?;
+    }
     sr.status = status;
     sr.exit_code = code;
     observer.event(RunEvent::StepFinished {

@@ -4,7 +4,7 @@
 use crate::RunError;
 use kubemagic_core::phase::{Catalog, Plan, PlanRequest, SiteFacts};
 use kubemagic_core::{Flavor, SiteConfig};
-use kubemagic_inventory::site::{InventoryKind, Site};
+use kubemagic_site::site::{InventoryKind, Site};
 use std::path::Path;
 
 /// Reads `SITE/kubemagic.yml` (or `.yaml`) with the site loader of

@@ -87,6 +87,7 @@ struct Outcome {
     report: RunReport,
     output: Vec<String>,
     progress: Vec<String>,
+    notices: Vec<String>,
 }
 
 fn run_site(
@@ -108,7 +109,9 @@ fn run_with(
     let (config, plan) = plan_site(dir, &request)?;
     let mut output = vec![];
     let mut progress = vec![];
+    let mut notices = vec![];
     let mut obs = |e: RunEvent<'_>| match e {
+        RunEvent::Notice { message } => notices.push(message.to_string()),
         RunEvent::Output { line, .. } => output.push(line.to_string()),
         RunEvent::PhaseStarted {
             index,
@@ -122,6 +125,7 @@ fn run_with(
         report,
         output,
         progress,
+        notices,
     })
 }
 
@@ -649,4 +653,122 @@ fn unknown_key_in_kubemagic_yml_is_an_error_naming_file_and_line() {
     let e = load_site_config(d.path()).unwrap_err().to_string();
     assert!(e.contains("kubemagic.yml"), "{e}");
     assert!(e.contains("flavour"), "{e}");
+}
+
+/// A site with one phase, `slow`: `sleep SECONDS` on localhost.
+fn slow_site(dir: &Path, seconds: u32) {
+    write(
+        &dir.join("kubemagic.yml"),
+        r#"{"phases": [{"name": "slow", "steps": [{"cwd": "custom", "inventory": ["hosts"], "playbook": "slow.yml"}]}]}"#,
+    );
+    write(&dir.join("custom/hosts"), INI);
+    write(
+        &dir.join("custom/slow.yml"),
+        &format!(
+            "- hosts: all\n  gather_facts: false\n  tasks:\n    - ansible.builtin.command: sleep {seconds}\n"
+        ),
+    );
+}
+
+fn slow() -> PlanRequest {
+    PlanRequest {
+        targets: vec!["slow".into()],
+        from: None,
+    }
+}
+
+#[test]
+fn the_lock_and_the_journal_record_the_running_steps_process_group_and_command() {
+    let d = tempfile::tempdir().unwrap();
+    let site = d.path().to_path_buf();
+    slow_site(&site, 4);
+    let runner = {
+        let site = site.clone();
+        std::thread::spawn(move || run_site(&site, slow(), &opts(), &AtomicBool::new(false)))
+    };
+    let t0 = Instant::now();
+    let step = loop {
+        let held: Option<LockHolder> = std::fs::read(SiteLock::path(&site))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        if let Some(step) = held.and_then(|h| h.step) {
+            break step;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(60), "no step recorded");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(step.phase, "slow");
+    assert_eq!(step.command[0], ansible_playbook().display().to_string());
+    assert_eq!(step.command[1..], ["-i", "hosts", "slow.yml"]);
+    // The journal's entry gets it right after the lock.
+    let t0 = Instant::now();
+    let journal = loop {
+        let j = Journal::load(&site).unwrap();
+        if j.entries[0].pgid.is_some() || t0.elapsed() > Duration::from_secs(5) {
+            break j;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(journal.entries[0].outcome, StepOutcome::Running);
+    assert_eq!(journal.entries[0].pgid, Some(step.pgid));
+    let o = runner.join().unwrap().unwrap();
+    assert_eq!(o.report.outcome, RunOutcome::Completed);
+    assert!(!SiteLock::path(&site).exists(), "lock released");
+    let journal = Journal::load(&site).unwrap();
+    assert_eq!(journal.entries[0].outcome, StepOutcome::Ok);
+    assert_eq!(journal.entries[0].pgid, Some(step.pgid));
+}
+
+#[test]
+fn wait_waits_for_the_lock_holder_to_finish_then_runs() {
+    let d = tempfile::tempdir().unwrap();
+    kubespray_site(d.path());
+    let held = SiteLock::acquire(d.path()).unwrap();
+    let released = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(2));
+        drop(held);
+        Instant::now()
+    });
+    let waiting = RunOptions {
+        wait: true,
+        ..opts()
+    };
+    let req = PlanRequest {
+        targets: vec![],
+        from: Some("deploy-logging".into()),
+    };
+    let o = run_site(d.path(), req, &waiting, &AtomicBool::new(false)).unwrap();
+    let released_at = released.join().unwrap();
+    assert!(Instant::now() > released_at);
+    assert_eq!(o.report.outcome, RunOutcome::Completed);
+    assert_eq!(order(d.path()), ["deploy-logging"]);
+    assert!(
+        o.notices[0].starts_with(&format!(
+            "waiting for the kubemagic run holding {} (pid {}",
+            SiteLock::path(d.path()).display(),
+            std::process::id()
+        )),
+        "{:?}",
+        o.notices
+    );
+}
+
+#[test]
+fn ctrl_c_while_waiting_gives_up_and_runs_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    kubespray_site(d.path());
+    let _held = SiteLock::acquire(d.path()).unwrap();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let c2 = cancel.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(1));
+        c2.store(true, Ordering::SeqCst);
+    });
+    let waiting = RunOptions {
+        wait: true,
+        ..opts()
+    };
+    let e = run_site(d.path(), all(), &waiting, &cancel).err().unwrap();
+    assert!(matches!(e, RunError::WaitInterrupted { .. }), "{e}");
+    assert!(order(d.path()).is_empty());
 }

@@ -9,8 +9,7 @@ libraries; errors derive from :class:`Error`.
 
 from __future__ import annotations
 
-import os
-from typing import Any, Sequence
+from typing import List, Optional, Sequence
 
 from . import _kubemagic
 from ._kubemagic import (
@@ -21,10 +20,13 @@ from ._kubemagic import (
     Inventory,
     InventoryError,
     PlanError,
+    __version__,
 )
-from . import ceph, etcd
+from . import ceph, etcd, typedefs
+from .typedefs import Finding, Phase, SiteInventories, StrPath
 
 __all__ = [
+    "__version__",
     "Error",
     "InventoryError",
     "CheckError",
@@ -34,12 +36,14 @@ __all__ = [
     "Inventory",
     "check",
     "plan",
+    "site_inventories",
     "etcd",
     "ceph",
+    "typedefs",
 ]
 
 
-def check(site: str | os.PathLike[str]) -> list[dict[str, Any]]:
+def check(site: StrPath) -> List[Finding]:
     """Run the site checks on a site directory.
 
     Returns the findings as dicts with the keys of ``kubemagic check --output
@@ -50,13 +54,24 @@ def check(site: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return _kubemagic.check(site)
 
 
-def plan(
-    site: str | os.PathLike[str], targets: Sequence[str] | None = None
-) -> list[dict[str, Any]]:
+def plan(site: StrPath, targets: Optional[Sequence[str]] = None) -> List[Phase]:
     """The deployment phases of a site in execution order.
 
     Each phase is a dict ``{"name", "reason", "steps": [{"cwd", "argv"}]}`` as
     in ``kubemagic plan --output json``; ``targets`` restricts the plan to
     those phases and what they require. Raises PlanError.
     """
+    if isinstance(targets, str):  # one phase name, not a sequence of letters
+        targets = [targets]
     return _kubemagic.plan(site, None if targets is None else list(targets))
+
+
+def site_inventories(site: StrPath) -> SiteInventories:
+    """Which inventories a site has, where, and its name and flavor.
+
+    ``{"name", "flavor", "inventories": {kind: path}}`` with kinds "custom",
+    "kubespray", "ceph-ansible", "openshift-ansible", found as ``kubemagic
+    check`` finds them (``kubespray_inventory`` in kubemagic.yml, ...). Reads
+    no inventory. Raises CheckError (``.file``, ``.line``) for a bad site.
+    """
+    return _kubemagic.site_inventories(site)

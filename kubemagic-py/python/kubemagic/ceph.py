@@ -5,22 +5,23 @@ Errors raise :class:`kubemagic.CephError`.
 
 from __future__ import annotations
 
-import os
+from typing import Optional
+
 
 from . import _kubemagic
+from .typedefs import RenderTarget, StrPath
 
 __all__ = ["render"]
 
-_Path = str | os.PathLike[str]
 
 
 def render(
-    target: str,
-    site: _Path | None = None,
-    ceph_conf: _Path | None = None,
-    keyring: _Path | None = None,
-    pool: str | None = None,
-    client: str | None = None,
+    target: RenderTarget,
+    site: Optional[StrPath] = None,
+    ceph_conf: Optional[StrPath] = None,
+    keyring: Optional[StrPath] = None,
+    pool: Optional[str] = None,
+    client: Optional[str] = None,
 ) -> str:
     """Render the Kubernetes side of Ceph storage.
 

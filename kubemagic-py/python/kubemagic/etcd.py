@@ -7,38 +7,46 @@ writes it). Errors raise :class:`kubemagic.EtcdError`.
 
 from __future__ import annotations
 
-import os
-from typing import Any, Sequence
+from typing import List, Optional, Sequence
 
 from . import _kubemagic
+from .typedefs import EtcdStatus, RecoverReport, StrPath
 
 __all__ = ["status", "recover"]
 
-_Path = str | os.PathLike[str]
+
+def _listed(endpoints: Optional[Sequence[str]]) -> Optional[List[str]]:
+    """One endpoint or several: a str is one URL, not a sequence of letters."""
+    if endpoints is None:
+        return None
+    if isinstance(endpoints, str):
+        return [endpoints]
+    return list(endpoints)
+
 
 
 def status(
-    endpoints: Sequence[str] | None = None,
-    env_file: _Path | None = None,
-    cacert: _Path | None = None,
-    cert: _Path | None = None,
-    key: _Path | None = None,
-) -> dict[str, Any]:
+    endpoints: Optional[Sequence[str]] = None,
+    env_file: Optional[StrPath] = None,
+    cacert: Optional[StrPath] = None,
+    cert: Optional[StrPath] = None,
+    key: Optional[StrPath] = None,
+) -> EtcdStatus:
     """Every member's status, the alarms and the findings, as
     ``kubemagic etcd status --output json``: ``{"members", "alarms", "findings"}``."""
     return _kubemagic.etcd_status(
-        None if endpoints is None else list(endpoints), env_file, cacert, cert, key
+        _listed(endpoints), env_file, cacert, cert, key
     )
 
 
 def recover(
-    endpoints: Sequence[str] | None = None,
-    env_file: _Path | None = None,
-    cacert: _Path | None = None,
-    cert: _Path | None = None,
-    key: _Path | None = None,
+    endpoints: Optional[Sequence[str]] = None,
+    env_file: Optional[StrPath] = None,
+    cacert: Optional[StrPath] = None,
+    cert: Optional[StrPath] = None,
+    key: Optional[StrPath] = None,
     dry_run: bool = False,
-) -> dict[str, Any]:
+) -> RecoverReport:
     """Recover a cluster from NOSPACE (compact, defragment, disarm, probe).
 
     Returns the report of ``kubemagic etcd recover --output json`` (steps,
@@ -48,7 +56,7 @@ def recover(
     ``dry_run=True`` nothing changes and the report holds the plan.
     """
     return _kubemagic.etcd_recover(
-        None if endpoints is None else list(endpoints),
+        _listed(endpoints),
         env_file,
         cacert,
         cert,

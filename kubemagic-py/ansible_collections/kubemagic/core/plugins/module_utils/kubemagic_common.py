@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
-# Copyright: kubemagic developers
-# Apache-2.0
+# Copyright: (c) 2026, kubemagic maintainers
+# Apache License 2.0 (see LICENSE at the collection root or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 """Shared by the kubemagic.core modules: importing kubemagic, and failing
 with install instructions when it is missing."""
 

@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright: kubemagic developers
-# Apache-2.0
+# Copyright: (c) 2026, kubemagic maintainers
+# Apache License 2.0 (see LICENSE at the collection root or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ options:
 requirements:
   - kubemagic (the Python module from this repository, installed for the module's Python)
 author:
-  - kubemagic developers
+  - kubemagic maintainers (@kubemagic)
 """
 
 EXAMPLES = r"""
@@ -55,14 +56,30 @@ findings:
   type: list
   elements: dict
   contains:
-    code: {description: Stable check code, documented in docs/checks.md., type: str}
-    severity: {description: C(error), C(warning) or C(info)., type: str}
-    message: {description: What is wrong and how to fix it., type: str}
-    file: {description: File the finding is about, or null., type: str}
-    line: {description: 1-based line in that file, or null., type: int}
-    host: {description: Host concerned, or null., type: str}
-    group: {description: Group concerned, or null., type: str}
-    variable: {description: Variable concerned, or null., type: str}
+    code:
+      description: Stable check code, documented in docs/checks.md.
+      type: str
+    severity:
+      description: C(error), C(warning) or C(info).
+      type: str
+    message:
+      description: What is wrong and how to fix it.
+      type: str
+    file:
+      description: File the finding is about, or null.
+      type: str
+    line:
+      description: 1-based line in that file, or null.
+      type: int
+    host:
+      description: Host concerned, or null.
+      type: str
+    group:
+      description: Group concerned, or null.
+      type: str
+    variable:
+      description: Variable concerned, or null.
+      type: str
 error_count:
   description: Number of findings with severity error.
   returned: always

@@ -20,8 +20,9 @@ pub mod registries;
 pub mod upstreams;
 
 use crate::site::Site;
-use crate::value::{Value, Var};
+use kubemagic_core::redact::is_secret_name;
 use kubemagic_core::{Finding, Severity};
+use kubemagic_inventory::{Value, Var};
 use std::net::IpAddr;
 
 /// A registered check: its stable code, severity and one-line title.
@@ -126,7 +127,9 @@ pub fn run_all(site: &Site) -> Vec<Finding> {
         collect_secrets(site)
     };
     for f in &mut out {
-        f.message = redact_url_credentials(&f.message);
+        if let std::borrow::Cow::Owned(m) = kubemagic_core::redact(&f.message) {
+            f.message = m;
+        }
         for s in &secrets {
             if f.message.contains(s.as_str()) {
                 f.message = f.message.replace(s.as_str(), "<redacted>");
@@ -160,51 +163,12 @@ pub(crate) fn at_var(f: Finding, name: &str, var: &Var) -> Finding {
     f.variable(name).at(var.origin.as_ref())
 }
 
-/// Replaces the `user:password@` of any URL in `text` (a registry or proxy
-/// URL may carry credentials) with `***@`.
-pub fn redact_url_credentials(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("://") {
-        let (head, tail) = rest.split_at(i + 3);
-        out.push_str(head);
-        let end = tail
-            .find(|c: char| c == '/' || c.is_whitespace() || c == ')' || c == '`' || c == ',')
-            .unwrap_or(tail.len());
-        match tail[..end].rfind('@') {
-            Some(at) => {
-                out.push_str("***");
-                out.push_str(&tail[at..end]);
-            }
-            None => out.push_str(&tail[..end]),
-        }
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Whether a variable name holds a secret: its value never appears in output.
-pub fn is_secret_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    n.contains("password")
-        || n.contains("passwd")
-        || n.ends_with("_secret")
-        || n.contains("secret_")
-        || n.ends_with("_key")
-        || n.contains("private_key")
-        || n.contains("token")
-        || n == "bindpassword"
-        || n.contains("keyring")
-        || n.contains("vault")
-}
-
 /// Every string value held under a secret-named key, anywhere in the site
 /// (nested ones too, e.g. an LDAP provider's `bindPassword`).
 fn collect_secrets(site: &Site) -> Vec<String> {
     fn walk(name: &str, v: &Value, out: &mut Vec<String>) {
         match v {
-            Value::Object(m) if crate::yaml::value_str(v).is_none() => {
+            Value::Object(m) if kubemagic_inventory::yaml::value_str(v).is_none() => {
                 for (k, v) in m {
                     walk(k, v, out);
                 }
@@ -215,7 +179,7 @@ fn collect_secrets(site: &Site) -> Vec<String> {
                 }
             }
             // An `!unsafe` string is a string too, under the same name.
-            _ => match crate::yaml::value_str(v) {
+            _ => match kubemagic_inventory::yaml::value_str(v) {
                 Some(s) if is_secret_name(name) && s.len() >= 3 => out.push(s.to_string()),
                 Some(s) if s.trim_start().starts_with('[') || s.trim_start().starts_with('{') => {
                     // INI inventories sometimes hold JSON-ish strings
@@ -268,14 +232,14 @@ pub(crate) fn scalar(v: &Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         // Strings, `!unsafe` ones included.
-        _ => crate::yaml::value_str(v).map(str::to_string),
+        _ => kubemagic_inventory::yaml::value_str(v).map(str::to_string),
     }
 }
 
 /// True when the value is an unrendered Jinja template: kubemagic does not
 /// evaluate templates, so checks skip such values rather than guess.
 pub(crate) fn is_template(v: &Value) -> bool {
-    crate::yaml::value_str(v).is_some_and(|s| s.contains("{{") || s.contains("{%"))
+    kubemagic_inventory::yaml::value_str(v).is_some_and(|s| s.contains("{{") || s.contains("{%"))
 }
 
 /// The address kubespray uses for a node: `ip`, else `access_ip`, else
@@ -316,8 +280,8 @@ pub(crate) fn string_list(v: &Value) -> Vec<String> {
 pub(crate) mod testutil {
     //! Hand-built sites for unit tests.
     use crate::site::{InventoryKind, Site};
-    use crate::value::Value;
     use kubemagic_core::{Finding, Origin};
+    use kubemagic_inventory::Value;
 
     pub fn site() -> Site {
         Site::new("/site")
@@ -361,30 +325,6 @@ mod tests {
                 c.code
             );
         }
-    }
-
-    #[test]
-    fn secret_names_are_recognised() {
-        for n in [
-            "bindPassword",
-            "ldap_bind_password",
-            "ceph_admin_secret",
-            "kube_token",
-            "cephx_key",
-        ] {
-            assert!(is_secret_name(n), "{n}");
-        }
-        assert!(!is_secret_name("etcd_quota_backend_bytes"));
-    }
-
-    #[test]
-    fn url_credentials_are_redacted() {
-        assert_eq!(
-            redact_url_credentials(
-                "registry (http://bob:hunter2@r.example:5000/v2) and https://r.example"
-            ),
-            "registry (http://***@r.example:5000/v2) and https://r.example"
-        );
     }
 
     #[test]

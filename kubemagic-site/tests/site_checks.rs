@@ -3,8 +3,8 @@
 //! for every check a copy of a clean example broken in exactly one place.
 
 use kubemagic_core::{Finding, Severity};
-use kubemagic_inventory::checks::run_all;
-use kubemagic_inventory::site::{InventoryKind, Site};
+use kubemagic_site::checks::run_all;
+use kubemagic_site::site::{InventoryKind, Site};
 use std::path::{Path, PathBuf};
 
 fn examples() -> PathBuf {
@@ -105,7 +105,7 @@ fn utgb_example_has_no_error() {
 fn utgb_example_is_one_site_of_shared_hosts() {
     let site = Site::load(&examples().join("utgb")).unwrap();
     let k = site.inventory(InventoryKind::Kubespray).unwrap();
-    assert_eq!(k.role_hosts(kubemagic_inventory::site::Role::Etcd).len(), 3);
+    assert_eq!(k.role_hosts(kubemagic_site::site::Role::Etcd).len(), 3);
     // master1 is in custom/ and kubespray/: one machine, two inventories.
     assert_eq!(site.host_everywhere("master1.utgb.example").len(), 2);
     assert_eq!(site.config.upstreams["kubespray"].git_ref, "v2.16.0");
@@ -738,7 +738,7 @@ fn kubespray_inventory_ini_with_old_group_names_is_found() {
     let site = Site::load(&examples().join("seed-mistakes")).unwrap();
     let k = site.inventory(InventoryKind::Kubespray).unwrap();
     assert!(k.path.ends_with("kubespray/inventory/seed/inventory.ini"));
-    use kubemagic_inventory::site::Role;
+    use kubemagic_site::site::Role;
     assert_eq!(
         k.role_hosts(Role::ControlPlane),
         vec!["master1", "master2", "master3"]
@@ -796,13 +796,13 @@ fn yaml_syntax_error_in_kubemagic_yml_names_file_and_line() {
 
 #[test]
 fn load_config_reads_only_kubemagic_yml() {
-    let (file, config) = kubemagic_inventory::site::load_config(&examples().join("okd"))
+    let (file, config) = kubemagic_site::site::load_config(&examples().join("okd"))
         .unwrap()
         .unwrap();
     assert!(file.ends_with("kubemagic.yml"));
     assert_eq!(config.flavor, Some(kubemagic_core::Flavor::Openshift));
     let dir = tempfile::tempdir().unwrap();
-    assert!(kubemagic_inventory::site::load_config(dir.path())
+    assert!(kubemagic_site::site::load_config(dir.path())
         .unwrap()
         .is_none());
 }

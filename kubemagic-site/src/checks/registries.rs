@@ -7,8 +7,8 @@
 
 use super::{at_var, finding, is_template, scalar};
 use crate::site::{InventoryKind, Site};
-use crate::value::Value;
 use kubemagic_core::Finding;
+use kubemagic_inventory::Value;
 
 /// kubespray variables describing registries for containerd.
 const REGISTRY_VARS: [&str; 4] = [

@@ -7,8 +7,8 @@
 
 use super::{at_var, finding, is_template, node_address, scalar, string_list};
 use crate::site::{truthy, InventoryKind, Role, Site, SiteInventory};
-use crate::value::Value;
 use kubemagic_core::{Finding, Origin};
+use kubemagic_inventory::Value;
 use std::net::{IpAddr, SocketAddr};
 
 pub fn check(site: &Site) -> Vec<Finding> {

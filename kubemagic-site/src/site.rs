@@ -10,12 +10,12 @@
 //! tests can feed with hand-built sites; [`Site::load`] fills it from the
 //! inventory engine.
 
-use crate::error::InventoryError;
-use crate::inventory::{Inventory, LoadOptions, VarsFileEntry};
-use crate::value::{Value, Var, Vars};
-use crate::yaml::{Node, NodeKind};
 use indexmap::{IndexMap, IndexSet};
 use kubemagic_core::{Origin, SiteConfig};
+use kubemagic_inventory::yaml::{Node, NodeKind};
+use kubemagic_inventory::InventoryError;
+use kubemagic_inventory::{Inventory, LoadOptions, VarsFileEntry};
+use kubemagic_inventory::{Value, Var, Vars};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -238,6 +238,19 @@ pub enum SiteError {
         line: Option<u32>,
         message: String,
     },
+    /// The directory holds none of the inventories a site is made of: a
+    /// mistyped path must fail every gate, not pass with "0 findings".
+    #[error("{}: not a site: no inventory found (looked for custom/hosts, kubespray/inventory/*/hosts.yml|inventory.ini, ceph-ansible/hosts, openshift-ansible/hosts)", .0.display())]
+    NotASite(PathBuf),
+    /// A site path exists but is not a regular file (a FIFO, a device, a
+    /// socket, a directory): reading it could block or never end.
+    #[error("{}: not a regular file ({kind})", path.display())]
+    NotAFile {
+        /// The path, as the site names it.
+        path: PathBuf,
+        /// What it is instead.
+        kind: &'static str,
+    },
     #[error(transparent)]
     Inventory(#[from] InventoryError),
 }
@@ -245,8 +258,8 @@ pub enum SiteError {
 impl SiteError {
     pub fn file(&self) -> Option<&Path> {
         match self {
-            SiteError::NotADirectory(p) => Some(p),
-            SiteError::Io { path, .. } => Some(path),
+            SiteError::NotADirectory(p) | SiteError::NotASite(p) => Some(p),
+            SiteError::Io { path, .. } | SiteError::NotAFile { path, .. } => Some(path),
             SiteError::Config { file, .. } => Some(file),
             SiteError::Inventory(e) => e.file(),
         }
@@ -264,6 +277,39 @@ impl SiteError {
 /// else `access_ip`, else `ansible_host`). One list for every reader (site
 /// checks, Ceph monitors), so they never disagree on a host's address.
 pub const NODE_ADDRESS_VARS: [&str; 3] = ["ip", "access_ip", "ansible_host"];
+
+/// Whether `path` is a regular file (symlinks followed): `false` when it does
+/// not exist, an error when it exists as anything else, so a FIFO or a link
+/// to `/dev/zero` is named instead of silently skipped (or read forever).
+fn regular_file(path: &Path) -> Result<bool, SiteError> {
+    use std::os::unix::fs::FileTypeExt;
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(true),
+        Ok(m) => {
+            let t = m.file_type();
+            let kind = if t.is_dir() {
+                "a directory"
+            } else if t.is_fifo() {
+                "a FIFO"
+            } else if t.is_socket() {
+                "a socket"
+            } else if t.is_char_device() || t.is_block_device() {
+                "a device"
+            } else {
+                "not a file"
+            };
+            Err(SiteError::NotAFile {
+                path: path.to_path_buf(),
+                kind,
+            })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(source) => Err(SiteError::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
 
 /// Inventory file names kubespray accepts inside `inventory/<name>/`, in the
 /// order we prefer them.
@@ -331,12 +377,15 @@ impl Site {
         Ok(site)
     }
 
-    /// The inventory sources present in the site, by kind.
+    /// The inventory sources present in the site, by kind. `check`, `plan`
+    /// and `run` all call this, so they agree on which inventories a site
+    /// has. A site with none is [`SiteError::NotASite`]; a site path that
+    /// exists but is not a regular file is [`SiteError::NotAFile`].
     pub fn discover(&self) -> Result<Vec<(InventoryKind, PathBuf)>, SiteError> {
         let dir = &self.root;
         let mut out = Vec::new();
         let custom = dir.join("custom").join("hosts");
-        if custom.is_file() {
+        if regular_file(&custom)? {
             out.push((InventoryKind::Custom, custom));
         }
         if let Some(p) = self.kubespray_source()? {
@@ -347,9 +396,12 @@ impl Site {
             (InventoryKind::Openshift, "openshift-ansible"),
         ] {
             let p = dir.join(sub).join("hosts");
-            if p.is_file() {
+            if regular_file(&p)? {
                 out.push((kind, p));
             }
+        }
+        if out.is_empty() {
+            return Err(SiteError::NotASite(dir.clone()));
         }
         Ok(out)
     }
@@ -362,11 +414,13 @@ impl Site {
         if !base.is_dir() {
             return Ok(None);
         }
-        let pick = |d: &Path| {
-            KUBESPRAY_SOURCES
-                .iter()
-                .map(|n| d.join(n))
-                .find(|p| p.is_file())
+        let pick = |d: &Path| -> Result<Option<PathBuf>, SiteError> {
+            for p in KUBESPRAY_SOURCES.iter().map(|n| d.join(n)) {
+                if regular_file(&p)? {
+                    return Ok(Some(p));
+                }
+            }
+            Ok(None)
         };
         let wanted = self
             .config
@@ -376,7 +430,7 @@ impl Site {
         if let Some(name) = &wanted {
             let d = base.join(name);
             if d.is_dir() {
-                return Ok(pick(&d));
+                return pick(&d);
             }
             if self.config.kubespray_inventory.is_some() {
                 return Err(SiteError::Config {
@@ -393,7 +447,7 @@ impl Site {
             path: base.clone(),
             source,
         })?;
-        let mut dirs: Vec<PathBuf> = entries
+        let dirs: Vec<PathBuf> = entries
             .filter_map(|e| e.ok())
             .map(|e| e.path())
             .filter(|p| p.is_dir())
@@ -401,12 +455,18 @@ impl Site {
                 let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
                 n != "sample" && n != "local" && !n.starts_with('.')
             })
-            .filter(|p| pick(p).is_some())
             .collect();
+        let mut with_source = Vec::new();
+        for d in dirs {
+            if pick(&d)?.is_some() {
+                with_source.push(d);
+            }
+        }
+        let mut dirs = with_source;
         dirs.sort();
         match dirs.len() {
             0 => Ok(None),
-            1 => Ok(pick(&dirs[0])),
+            1 => pick(&dirs[0]),
             _ => Err(SiteError::Config {
                 file: base.clone(),
                 line: None,
@@ -547,7 +607,7 @@ fn read_config(file: &Path) -> Result<(SiteConfig, BTreeMap<String, u32>), SiteE
         path: file.to_path_buf(),
         source,
     })?;
-    let Some(node) = crate::yaml::load_nodes(&text, file)? else {
+    let Some(node) = kubemagic_inventory::yaml::load_nodes(&text, file)? else {
         return Ok((SiteConfig::default(), BTreeMap::new()));
     };
     let value = node.to_value(file)?;

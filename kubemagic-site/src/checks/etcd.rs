@@ -6,9 +6,9 @@
 
 use super::{at_var, finding, is_template, scalar};
 use crate::site::{InventoryKind, Role, Site, SiteInventory};
-use crate::value::Value;
 use kubemagic_core::bytes::Notation;
 use kubemagic_core::{ByteSize, Finding};
+use kubemagic_inventory::Value;
 
 pub const QUOTA: &str = "etcd_quota_backend_bytes";
 pub const MEMORY_LIMIT: &str = "etcd_memory_limit";
@@ -87,7 +87,7 @@ fn read_memory(v: &Value) -> Option<ByteSize> {
 fn quota(inv: &SiteInventory, out: &mut Vec<Finding>) {
     let hosts = inv.role_hosts(Role::Etcd);
     // Effective quota per host; the winning variable reported once per origin.
-    let mut per_host: Vec<(&str, ByteSize, &crate::value::Var)> = Vec::new();
+    let mut per_host: Vec<(&str, ByteSize, &kubemagic_inventory::Var)> = Vec::new();
     // Each (definition, code) is reported once, not once per inheriting host.
     let mut reported = super::Once::default();
     let mut once =

@@ -1,0 +1,103 @@
+//! The conventions operators expect of a command-line tool: `-o json|yaml`,
+//! shell completion, man pages, examples in every help, a version that says
+//! which build ran.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn km(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kubemagic"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn utgb() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/utgb")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn yaml_output_is_the_json_document_encoded_as_yaml() {
+    let j = km(&["-o", "json", "plan", &utgb()]);
+    let y = km(&["-o", "yaml", "plan", &utgb()]);
+    assert_eq!(y.status.code(), Some(0));
+    let from_json: serde_json::Value = serde_json::from_slice(&j.stdout).unwrap();
+    let from_yaml: serde_json::Value = serde_yaml_ng::from_slice(&y.stdout).unwrap();
+    assert_eq!(from_json, from_yaml);
+    let long = km(&["--output", "yaml", "check", &utgb()]);
+    assert!(stdout(&long).starts_with("findings:"), "{}", stdout(&long));
+}
+
+#[test]
+fn completion_scripts_are_printed_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "_kubemagic()"),
+        ("zsh", "#compdef kubemagic"),
+        ("fish", "complete -c kubemagic"),
+    ] {
+        let o = km(&["completion", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        assert!(stdout(&o).contains(marker), "{shell}: {}", stdout(&o));
+    }
+}
+
+#[test]
+fn every_subcommand_help_has_examples() {
+    for sub in [
+        "inventory",
+        "check",
+        "etcd",
+        "ceph",
+        "plan",
+        "run",
+        "init",
+        "completion",
+    ] {
+        let o = km(&[sub, "--help"]);
+        assert!(
+            stdout(&o).contains("Examples:\n  kubemagic"),
+            "{sub}: {}",
+            stdout(&o)
+        );
+    }
+}
+
+#[test]
+fn man_pages_are_written_for_every_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = km(&["man", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    for page in [
+        "kubemagic.1",
+        "kubemagic-check.1",
+        "kubemagic-etcd-status.1",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        assert!(text.contains(".TH"), "{page}");
+    }
+    assert!(!dir.path().join("kubemagic-help.1").exists());
+}
+
+#[test]
+fn version_names_the_build() {
+    let o = km(&["--version"]);
+    let v = stdout(&o);
+    assert!(
+        v.starts_with(&format!("kubemagic {}", env!("CARGO_PKG_VERSION"))),
+        "{v}"
+    );
+}
+
+#[test]
+fn quiet_check_prints_findings_without_the_header() {
+    let o = km(&["-q", "check", &utgb()]);
+    assert!(!stdout(&o).contains("inventories"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("0 errors"), "{}", stdout(&o));
+}

@@ -1,0 +1,15 @@
+//! kubemagic's policy over a deployment, on top of Ansible's truth.
+//!
+//! `kubemagic-inventory` reads each inventory exactly as ansible-core does
+//! and knows nothing of kubemagic. This crate holds what kubemagic itself
+//! decides: what a site is ([`site`]: kubemagic.yml, which inventories a
+//! deployment has, node addresses, group roles across kubespray versions) and
+//! every check over it ([`checks`], one file per family, a registry of codes).
+//! A tool that only wants the exact inventory engine depends on
+//! `kubemagic-inventory` alone and gets none of this.
+
+pub mod checks;
+pub mod site;
+
+pub use checks::{check_site, run_all};
+pub use site::{InventoryKind, Role, Site, SiteError, SiteInventory};
