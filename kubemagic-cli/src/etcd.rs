@@ -173,10 +173,11 @@ fn duration(flag: &str, v: &Option<String>) -> Result<Option<std::time::Duration
 /// arguments, for errors clap reports before anything is parsed).
 pub fn nagios_requested(args: impl Iterator<Item = String>) -> bool {
     let args: Vec<String> = args.collect();
-    args.iter().any(|a| a == "--output=nagios")
+    args.iter()
+        .any(|a| a == "--output=nagios" || a == "-onagios" || a == "-o=nagios")
         || args
             .windows(2)
-            .any(|w| w[0] == "--output" && w[1] == "nagios")
+            .any(|w| (w[0] == "--output" || w[0] == "-o") && w[1] == "nagios")
 }
 
 /// Prints a bad command line as a plugin's UNKNOWN and returns its exit code.
