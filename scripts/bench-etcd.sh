@@ -5,7 +5,10 @@
 #      recovered by `kubemagic etcd recover` and by the manual etcdctl
 #      sequence (compact, defrag x3, alarm disarm); target ratio <= 1.2;
 #   2. status of a 5-member cluster against 5 sequential
-#      `etcdctl endpoint status` calls.
+#      `etcdctl endpoint status` calls;
+#   3. `kubemagic etcd status --output nagios` (one bootstrap endpoint: member
+#      list, then every member) against `etcdctl endpoint status` on every
+#      endpoint plus `etcdctl alarm list`, on 3 members.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -140,3 +143,23 @@ ctl_status=$(awk -v a="$(elapsed "$t1" "$t2")" -v n=$runs 'BEGIN { printf "%.4f"
 stop_cluster
 printf "  kubemagic etcd status: %ss   5 x etcdctl endpoint status: %ss   ratio %s (kubemagic also reads /metrics, alarms, member list)\n" \
   "$km_status" "$ctl_status" "$(awk -v a="$km_status" -v b="$ctl_status" 'BEGIN { printf "%.2f", a / b }')"
+
+echo "== etcd status --output nagios (3 members, one endpoint given) vs etcdctl endpoint status + alarm list"
+start_cluster ng 3 -1
+runs=10
+t0=$(now)
+for _ in $(seq 1 $runs); do
+  rc=0; "$KM" etcd status --output nagios --endpoints "${EPS[0]}" >/dev/null || rc=$?
+  [ "$rc" -le 1 ] || { echo "bench-etcd: nagios check exited $rc" >&2; exit 1; }
+done
+t1=$(now)
+for _ in $(seq 1 $runs); do
+  "$ETCDCTL" --endpoints="$ENDPOINTS" endpoint status >/dev/null
+  "$ETCDCTL" --endpoints="$ENDPOINTS" alarm list >/dev/null
+done
+t2=$(now)
+km_ng=$(awk -v a="$(elapsed "$t0" "$t1")" -v n=$runs 'BEGIN { printf "%.4f", a / n }')
+ctl_ng=$(awk -v a="$(elapsed "$t1" "$t2")" -v n=$runs 'BEGIN { printf "%.4f", a / n }')
+stop_cluster
+printf "  kubemagic etcd status --output nagios: %ss   etcdctl endpoint status + alarm list: %ss   ratio %s\n" \
+  "$km_ng" "$ctl_ng" "$(awk -v a="$km_ng" -v b="$ctl_ng" 'BEGIN { printf "%.2f", a / b }')"

@@ -173,10 +173,11 @@ fn duration(flag: &str, v: &Option<String>) -> Result<Option<std::time::Duration
 /// arguments, for errors clap reports before anything is parsed).
 pub fn nagios_requested(args: impl Iterator<Item = String>) -> bool {
     let args: Vec<String> = args.collect();
-    args.iter().any(|a| a == "--output=nagios")
+    args.iter()
+        .any(|a| a == "--output=nagios" || a == "-onagios" || a == "-o=nagios")
         || args
             .windows(2)
-            .any(|w| w[0] == "--output" && w[1] == "nagios")
+            .any(|w| (w[0] == "--output" || w[0] == "-o") && w[1] == "nagios")
 }
 
 /// Prints a bad command line as a plugin's UNKNOWN and returns its exit code.
@@ -255,12 +256,13 @@ pub fn run(args: Args, output: OutputArg) -> Result<Exit, CliError> {
         let exe = std::env::current_exe()
             .map(|p| p.display().to_string())
             .unwrap_or_else(|_| "kubemagic".into());
+        let given: Vec<String> = std::env::args()
+            .skip(1)
+            .filter(|a| a != "--print-systemd-units")
+            .collect();
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
         let command: Vec<String> = std::iter::once(exe)
-            .chain(
-                std::env::args()
-                    .skip(1)
-                    .filter(|a| a != "--print-systemd-units"),
-            )
+            .chain(kubemagic_etcd::maintain::absolute_path_args(&given, &cwd))
             .collect();
         print!("{}", kubemagic_etcd::maintain::systemd_units(&command));
         return Ok(Exit::Ok);

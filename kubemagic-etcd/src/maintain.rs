@@ -247,6 +247,46 @@ pub fn snapshots_to_delete(names: &[String], just_written: &str, keep: usize) ->
         .collect()
 }
 
+/// Flags whose value is a path: made absolute for a systemd unit, which
+/// runs in `/`, not in the directory the units were printed from.
+pub const PATH_FLAGS: &[&str] = &[
+    "--snapshot-dir",
+    "--env-file",
+    "--cacert",
+    "--cert",
+    "--key",
+];
+
+/// `args` with the value of every [`PATH_FLAGS`] flag (`--flag VALUE` or
+/// `--flag=VALUE`) made absolute against `cwd`.
+pub fn absolute_path_args(args: &[String], cwd: &std::path::Path) -> Vec<String> {
+    let abs = |v: &str| -> String {
+        let p = std::path::Path::new(v);
+        if p.is_absolute() {
+            v.to_string()
+        } else {
+            cwd.join(p).display().to_string()
+        }
+    };
+    let mut out = Vec::with_capacity(args.len());
+    let mut next_is_path = false;
+    for a in args {
+        if next_is_path {
+            out.push(abs(a));
+            next_is_path = false;
+            continue;
+        }
+        match a.split_once('=') {
+            Some((flag, v)) if PATH_FLAGS.contains(&flag) => out.push(format!("{flag}={}", abs(v))),
+            _ => {
+                next_is_path = PATH_FLAGS.contains(&a.as_str());
+                out.push(a.clone());
+            }
+        }
+    }
+    out
+}
+
 /// A systemd service and timer running `command` daily, at a random time
 /// within the hour after midnight (so that the members of many clusters
 /// are not defragmented at the same second), catching up a missed run.
@@ -419,6 +459,34 @@ mod tests {
         let del = snapshots_to_delete(&names, &ours[0], 1);
         assert!(!del.contains(&ours[0]));
         assert_eq!(del.len(), 3);
+    }
+
+    #[test]
+    fn relative_paths_are_made_absolute_for_the_unit() {
+        let args: Vec<String> = [
+            "etcd",
+            "--env-file=etc/etcd.env",
+            "maintain",
+            "--snapshot-dir",
+            "b",
+            "--keep",
+            "2",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            absolute_path_args(&args, std::path::Path::new("/root")),
+            vec![
+                "etcd",
+                "--env-file=/root/etc/etcd.env",
+                "maintain",
+                "--snapshot-dir",
+                "/root/b",
+                "--keep",
+                "2"
+            ]
+        );
     }
 
     #[test]

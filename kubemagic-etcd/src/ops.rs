@@ -410,7 +410,15 @@ pub async fn defrag(
         if order.is_empty() && skipped.is_empty() {
             return Err(EtcdError::InvalidEndpoint {
                 endpoint: o.to_string(),
-                message: "not one of the configured endpoints".into(),
+                message: format!(
+                    "not the client URL of any member (members: {})",
+                    cluster
+                        .members
+                        .iter()
+                        .map(|m| m.endpoint.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             });
         }
     }
@@ -521,7 +529,15 @@ pub async fn snapshot_save(
             .member(e)
             .ok_or_else(|| EtcdError::InvalidEndpoint {
                 endpoint: e.to_string(),
-                message: "not one of the configured endpoints".into(),
+                message: format!(
+                    "not the client URL of any member (members: {})",
+                    cluster
+                        .members
+                        .iter()
+                        .map(|m| m.endpoint.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             })?,
         None => first_reachable(cluster, &st).ok_or(EtcdError::NoHealthyMember("snapshot"))?,
     };
