@@ -140,10 +140,20 @@ pub fn print_error(e: &CliError, format: OutputFormat) {
             let v = serde_json::json!({"error": {"message": message, "file": file, "line": line}});
             eprintln!("{v}");
         }
-        OutputFormat::Text => eprintln!(
-            "kubemagic: error: {}",
-            kubemagic_core::redact(&e.to_string())
-        ),
+        OutputFormat::Text => {
+            eprintln!(
+                "kubemagic: error: {}",
+                kubemagic_core::redact(&e.to_string())
+            );
+            // -v: the chain of causes (a TLS error under a connect error...).
+            if verbose() > 0 {
+                let mut cause = std::error::Error::source(e);
+                while let Some(c) = cause {
+                    eprintln!("  caused by: {}", kubemagic_core::redact(&c.to_string()));
+                    cause = c.source();
+                }
+            }
+        }
     }
 }
 

@@ -356,7 +356,10 @@ fn load_balancer(site: &Site, out: &mut Vec<Finding>) {
                 out.push(at_var(
                     finding(
                         "KM323",
-                        format!("control plane host(s) {} are not HAProxy backends in {BACKENDS}", missing.join(", ")),
+                        format!(
+                            "control plane host(s) {} are not HAProxy backends in {BACKENDS}",
+                            missing.join(", ")
+                        ),
                     )
                     .group("lb"),
                     BACKENDS,
