@@ -200,3 +200,35 @@ impl CephError {
         )
     }
 }
+
+/// One mapping for the CLI's exit code and Python's exception
+/// ([`CephError::is_failure`]), and the file and line of input errors.
+impl kubemagic_core::KmError for CephError {
+    fn file(&self) -> Option<&std::path::Path> {
+        match self {
+            CephError::File { path, .. }
+            | CephError::Io { path, .. }
+            | CephError::Keyring { path, .. }
+            | CephError::KeyringEntity { path, .. }
+            | CephError::Site { path, .. } => Some(path),
+            CephError::Inventory(e) => kubemagic_core::KmError::file(e),
+            CephError::SiteLoad(e) => kubemagic_core::KmError::file(e),
+            _ => None,
+        }
+    }
+    fn line(&self) -> Option<u32> {
+        match self {
+            CephError::Keyring { line, .. } => u32::try_from(*line).ok(),
+            CephError::Inventory(e) => kubemagic_core::KmError::line(e),
+            CephError::SiteLoad(e) => kubemagic_core::KmError::line(e),
+            _ => None,
+        }
+    }
+    fn kind(&self) -> kubemagic_core::ErrorKind {
+        if self.is_failure() {
+            kubemagic_core::ErrorKind::Failure
+        } else {
+            kubemagic_core::ErrorKind::Input
+        }
+    }
+}

@@ -165,11 +165,7 @@ pub enum Sub {
 
 /// Input mistakes exit 2, failures of a live system exit 1.
 fn ceph_err(e: CephError) -> CliError {
-    if e.is_failure() {
-        CliError::Failed(e.to_string())
-    } else {
-        CliError::Input(e.to_string())
-    }
+    CliError::lib(e)
 }
 
 fn print_findings(findings: &[Finding]) {

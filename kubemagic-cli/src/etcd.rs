@@ -156,11 +156,7 @@ pub enum SnapshotSub {
 }
 
 fn cli_err(e: EtcdError) -> CliError {
-    if e.is_input_error() {
-        CliError::Input(e.to_string())
-    } else {
-        CliError::Failed(e.to_string())
-    }
+    CliError::lib(e)
 }
 
 fn duration(flag: &str, v: &Option<String>) -> Result<Option<std::time::Duration>, CliError> {

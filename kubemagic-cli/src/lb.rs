@@ -32,10 +32,7 @@ struct RenderArgs {
 
 impl From<LbError> for CliError {
     fn from(e: LbError) -> CliError {
-        match e {
-            LbError::Site(s) => CliError::Site(s),
-            other => CliError::Input(other.to_string()),
-        }
+        CliError::lib(e)
     }
 }
 

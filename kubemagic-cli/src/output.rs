@@ -1,5 +1,6 @@
 //! Output format, exit codes and error printing shared by every subcommand.
 
+use kubemagic_core::{ErrorKind, KmError};
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
@@ -102,27 +103,52 @@ impl From<Exit> for ExitCode {
 }
 
 /// Errors a command returns. `Input` (bad files, bad arguments) exits 2,
-/// `Failed` (an operation against a live system failed) exits 1.
+/// `Failed` (an operation against a live system failed) exits 1, and a
+/// library error says which it is through the one error contract
+/// ([`kubemagic_core::KmError`]), with its file and line.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error("{0}")]
     Input(String),
     #[error("{0}")]
     Failed(String),
-    #[error(transparent)]
-    Inventory(#[from] kubemagic_inventory::InventoryError),
-    #[error(transparent)]
-    Site(#[from] kubemagic_site::site::SiteError),
+    #[error("{0}")]
+    Lib(Box<dyn KmError + Send + Sync>),
     #[error("cannot write output: {0}")]
     Io(#[from] std::io::Error),
     #[error("cannot serialise output: {0}")]
     Json(#[from] serde_json::Error),
 }
 
+impl CliError {
+    /// Any library error, kept whole: its kind decides the exit code.
+    pub fn lib(e: impl KmError + Send + Sync + 'static) -> CliError {
+        CliError::Lib(Box::new(e))
+    }
+}
+
+impl From<kubemagic_inventory::InventoryError> for CliError {
+    fn from(e: kubemagic_inventory::InventoryError) -> Self {
+        CliError::lib(e)
+    }
+}
+
+impl From<kubemagic_site::site::SiteError> for CliError {
+    fn from(e: kubemagic_site::site::SiteError) -> Self {
+        CliError::lib(e)
+    }
+}
+
 impl Exit {
+    /// The exit code of an error: [`kubemagic_core::ErrorKind::exit_code`]
+    /// for library errors, so the CLI and Python never disagree.
     pub fn from_error(e: &CliError) -> Exit {
         match e {
             CliError::Failed(_) | CliError::Io(_) => Exit::Failed,
+            CliError::Lib(e) => match e.kind() {
+                ErrorKind::Input => Exit::Usage,
+                ErrorKind::Failure => Exit::Failed,
+            },
             _ => Exit::Usage,
         }
     }
@@ -132,8 +158,7 @@ pub fn print_error(e: &CliError, format: OutputFormat) {
     match format {
         OutputFormat::Json => {
             let (file, line) = match e {
-                CliError::Inventory(ie) => (ie.file().map(|p| p.display().to_string()), ie.line()),
-                CliError::Site(se) => (se.file().map(|p| p.display().to_string()), se.line()),
+                CliError::Lib(le) => (le.file().map(|p| p.display().to_string()), le.line()),
                 _ => (None, None),
             };
             let message = kubemagic_core::redact(&e.to_string()).into_owned();
@@ -147,7 +172,10 @@ pub fn print_error(e: &CliError, format: OutputFormat) {
             );
             // -v: the chain of causes (a TLS error under a connect error...).
             if verbose() > 0 {
-                let mut cause = std::error::Error::source(e);
+                let mut cause = match e {
+                    CliError::Lib(le) => le.source(),
+                    other => std::error::Error::source(other),
+                };
                 while let Some(c) = cause {
                     eprintln!("  caused by: {}", kubemagic_core::redact(&c.to_string()));
                     cause = c.source();

@@ -59,16 +59,7 @@ pub struct InitArgs {
 }
 
 fn cli_error(e: RunError) -> CliError {
-    match e {
-        RunError::Site(se) => CliError::Site(se),
-        RunError::Config { .. }
-        | RunError::NoUpstreams { .. }
-        | RunError::Phase(_)
-        | RunError::Journal { .. }
-        | RunError::BadLock { .. } => CliError::Input(e.to_string()),
-        // Locked, StepStillRunning, WaitInterrupted, ...: exit 1.
-        _ => CliError::Failed(e.to_string()),
-    }
+    CliError::lib(e)
 }
 
 /// A command as a shell line, credentials in URLs masked.

@@ -155,3 +155,30 @@ impl EtcdError {
         }
     }
 }
+
+/// The CLI's exit code and Python's exception come from here: input errors
+/// (files, flags) are the caller's to fix, everything else is the cluster.
+impl kubemagic_core::KmError for EtcdError {
+    fn file(&self) -> Option<&std::path::Path> {
+        match self {
+            EtcdError::MissingFile { path, .. }
+            | EtcdError::BadPem { path, .. }
+            | EtcdError::Io { path, .. } => Some(path),
+            EtcdError::EnvFile { file, .. } => Some(file),
+            _ => None,
+        }
+    }
+    fn line(&self) -> Option<u32> {
+        match self {
+            EtcdError::EnvFile { line, .. } => u32::try_from(*line).ok(),
+            _ => None,
+        }
+    }
+    fn kind(&self) -> kubemagic_core::ErrorKind {
+        if self.is_input_error() {
+            kubemagic_core::ErrorKind::Input
+        } else {
+            kubemagic_core::ErrorKind::Failure
+        }
+    }
+}

@@ -65,3 +65,17 @@ impl InventoryError {
 }
 
 pub type Result<T, E = InventoryError> = std::result::Result<T, E>;
+
+/// An inventory that cannot be read is always the input's fault: the message
+/// names the file and line to fix (exit 2, Python `InventoryError`).
+impl kubemagic_core::KmError for InventoryError {
+    fn file(&self) -> Option<&std::path::Path> {
+        InventoryError::file(self)
+    }
+    fn line(&self) -> Option<u32> {
+        InventoryError::line(self)
+    }
+    fn kind(&self) -> kubemagic_core::ErrorKind {
+        kubemagic_core::ErrorKind::Input
+    }
+}

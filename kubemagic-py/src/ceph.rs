@@ -13,18 +13,10 @@ use pyo3::prelude::*;
 use std::path::PathBuf;
 
 fn ceph_error(py: Python<'_>, e: &CephError) -> PyErr {
-    let (file, line) = match e {
-        CephError::Io { path, .. }
-        | CephError::File { path, .. }
-        | CephError::KeyringEntity { path, .. } => (Some(path.as_path()), None),
-        CephError::Site { path, .. } => (Some(path.as_path()), None),
-        CephError::Keyring { path, line, .. } => (Some(path.as_path()), u32::try_from(*line).ok()),
-        CephError::Inventory(ie) => (ie.file(), ie.line()),
-        CephError::SiteLoad(se) => (se.file(), se.line()),
-        CephError::Request(m) => return PyValueError::new_err(m.clone()),
-        _ => (None, None),
-    };
-    with_location::<PyCephError>(py, e.to_string(), file, line)
+    match e {
+        CephError::Request(m) => PyValueError::new_err(m.clone()),
+        _ => crate::errors::from_km::<PyCephError>(py, e),
+    }
 }
 
 /// Findings of severity error turn into an exception naming the first one's

@@ -71,8 +71,20 @@ pub fn with_location<E: pyo3::type_object::PyTypeInfo>(
     err
 }
 
+/// An exception of type `E` from any library error, through the one error
+/// contract: `.file`, `.line` from it, and `.kind` (`"input"` or
+/// `"failure"`, the same split that gives the CLI's exit 2 or 1).
+pub fn from_km<E: pyo3::type_object::PyTypeInfo>(
+    py: Python<'_>,
+    e: &dyn kubemagic_core::KmError,
+) -> PyErr {
+    let err = with_location::<E>(py, e.to_string(), e.file(), e.line());
+    let _ = err.value(py).setattr("kind", e.kind().as_str());
+    err
+}
+
 pub fn inventory_error(py: Python<'_>, e: &kubemagic_inventory::InventoryError) -> PyErr {
-    with_location::<InventoryError>(py, e.to_string(), e.file(), e.line())
+    from_km::<InventoryError>(py, e)
 }
 
 /// Adds the exception classes to the native module.
@@ -83,6 +95,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let base = py.get_type::<Error>();
     base.setattr("file", py.None())?;
     base.setattr("line", py.None())?;
+    base.setattr("kind", py.None())?;
     m.add("Error", base)?;
     m.add("InventoryError", py.get_type::<InventoryError>())?;
     m.add("CheckError", py.get_type::<CheckError>())?;

@@ -2,7 +2,7 @@
 //! async functions run on one tokio runtime with the GIL released.
 
 use crate::convert::to_py;
-use crate::errors::{with_location, EtcdError as PyEtcdError};
+use crate::errors::EtcdError as PyEtcdError;
 use kubemagic_etcd::{ops, Cluster, Config, ConnectArgs, EtcdError};
 use pyo3::prelude::*;
 use std::path::PathBuf;
@@ -22,7 +22,7 @@ fn runtime() -> PyResult<&'static tokio::runtime::Runtime> {
 }
 
 fn etcd_error(py: Python<'_>, e: &EtcdError) -> PyErr {
-    with_location::<PyEtcdError>(py, e.to_string(), None, None)
+    crate::errors::from_km::<PyEtcdError>(py, e)
 }
 
 fn connect_args(

@@ -1,18 +1,14 @@
 //! `kubemagic.plan(site, targets)`: the phases `kubemagic plan` prints.
 
 use crate::convert::to_py;
-use crate::errors::{with_location, PlanError};
+use crate::errors::PlanError;
 use kubemagic_core::phase::PlanRequest;
 use kubemagic_run::{plan_site, RunError};
 use pyo3::prelude::*;
 use std::path::PathBuf;
 
 fn plan_error(py: Python<'_>, e: &RunError) -> PyErr {
-    let file = match e {
-        RunError::Io { path, .. } | RunError::Config { path, .. } => Some(path.as_path()),
-        _ => None,
-    };
-    with_location::<PlanError>(py, e.to_string(), file, None)
+    crate::errors::from_km::<PlanError>(py, e)
 }
 
 /// The phases of a site in execution order, each `{"name", "reason",

@@ -66,3 +66,39 @@ impl RunError {
         move |source| RunError::Io { path, source }
     }
 }
+
+/// What the caller wrote (kubemagic.yml, phases, a hand-edited journal or
+/// lock) is input (exit 2); a held lock, a failed step or spawn is a failure.
+impl kubemagic_core::KmError for RunError {
+    fn file(&self) -> Option<&std::path::Path> {
+        match self {
+            RunError::Io { path, .. }
+            | RunError::Config { path, .. }
+            | RunError::Journal { path, .. }
+            | RunError::Locked { path, .. }
+            | RunError::StepStillRunning { path, .. }
+            | RunError::WaitInterrupted { path }
+            | RunError::BadLock { path, .. } => Some(path),
+            RunError::Site(e) => kubemagic_core::KmError::file(e),
+            RunError::NoUpstreams { site } => Some(site),
+            _ => None,
+        }
+    }
+    fn line(&self) -> Option<u32> {
+        match self {
+            RunError::Site(e) => kubemagic_core::KmError::line(e),
+            _ => None,
+        }
+    }
+    fn kind(&self) -> kubemagic_core::ErrorKind {
+        match self {
+            RunError::Site(_)
+            | RunError::Config { .. }
+            | RunError::NoUpstreams { .. }
+            | RunError::Phase(_)
+            | RunError::Journal { .. }
+            | RunError::BadLock { .. } => kubemagic_core::ErrorKind::Input,
+            _ => kubemagic_core::ErrorKind::Failure,
+        }
+    }
+}

@@ -273,6 +273,20 @@ impl SiteError {
     }
 }
 
+/// A site that cannot be read is the input's fault (exit 2): the message
+/// names the path to fix.
+impl kubemagic_core::KmError for SiteError {
+    fn file(&self) -> Option<&Path> {
+        SiteError::file(self)
+    }
+    fn line(&self) -> Option<u32> {
+        SiteError::line(self)
+    }
+    fn kind(&self) -> kubemagic_core::ErrorKind {
+        kubemagic_core::ErrorKind::Input
+    }
+}
+
 /// The variables that give a node's address, in kubespray's order (`ip`,
 /// else `access_ip`, else `ansible_host`). One list for every reader (site
 /// checks, Ceph monitors), so they never disagree on a host's address.

@@ -11,10 +11,13 @@ __version__: str
 
 class Error(Exception):
     """Base class of every error kubemagic raises. ``file`` and ``line`` say
-    where the problem is (None when unknown or not about a file)."""
+    where the problem is (None when unknown or not about a file); ``kind`` is
+    ``"input"`` (fix what you wrote) or ``"failure"`` (an operation failed),
+    the split that gives the CLI's exit code 2 or 1 (None when unknown)."""
 
     file: Optional[str]
     line: Optional[int]
+    kind: Optional[str]
 
 class InventoryError(Error): ...
 class CheckError(Error): ...
