@@ -436,6 +436,9 @@ mod tests {
     #[test]
     fn missing_site_inventory_is_a_clear_error() {
         let d = tempfile::tempdir().unwrap();
+        // A site (it has an inventory), without a ceph-ansible one.
+        std::fs::create_dir_all(d.path().join("custom")).unwrap();
+        std::fs::write(d.path().join("custom/hosts"), "[all]\nh1\n").unwrap();
         assert!(load(d.path())
             .unwrap_err()
             .to_string()

@@ -163,6 +163,18 @@ fn registry_and_upstream_credentials_never_print() {
 }
 
 #[test]
+fn a_quote_in_the_userinfo_survives_shell_quoting_masked() {
+    // Shell quoting turns `'` into `'"'"'`: the URL is masked before quoting.
+    let dir = tempfile::tempdir().unwrap();
+    leaky_site(dir.path(), "ua!aaa'");
+    let d = dir.path().to_str().unwrap();
+    for args in [vec!["plan", d], vec!["run", "--dry-run", "--ignore-check", d]] {
+        let out = text(&km(&args));
+        assert_hidden(&out, "ua!aaa", &format!("{args:?}"));
+    }
+}
+
+#[test]
 fn an_ini_line_that_fails_to_parse_is_echoed_without_its_password() {
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("hosts");

@@ -199,7 +199,7 @@ fn done(entry: Option<&JournalEntry>, step: &PlannedStep, digest: &str) -> Optio
     (e.outcome == StepOutcome::Ok
         && !e.check_mode
         && e.cwd == step.cwd
-        && e.argv == step.argv
+        && e.argv == recorded_argv(&step.argv)
         && e.inventory_digest == digest)
         .then(|| {
             format!(
@@ -207,6 +207,15 @@ fn done(entry: Option<&JournalEntry>, step: &PlannedStep, digest: &str) -> Optio
                 e.ended.as_deref().unwrap_or(&e.started)
             )
         })
+}
+
+/// A command as the journal and the lock record it: each argument through
+/// the shared redaction, so a credential in an upstream URL never reaches a
+/// file another user may read (the journal is compared in this form too).
+fn recorded_argv(argv: &[String]) -> Vec<String> {
+    argv.iter()
+        .map(|a| kubemagic_core::redact(a).into_owned())
+        .collect()
 }
 
 /// Why a step will run (for --dry-run and the journal's readers).
@@ -222,7 +231,9 @@ fn why_run(entry: Option<&JournalEntry>, step: &PlannedStep, force: bool) -> Str
             )
         }
         Some(e) if e.check_mode => "last run was --check".into(),
-        Some(e) if e.cwd != step.cwd || e.argv != step.argv => "command changed".into(),
+        Some(e) if e.cwd != step.cwd || e.argv != recorded_argv(&step.argv) => {
+            "command changed".into()
+        }
         Some(_) => "inventory changed".into(),
     }
 }
@@ -481,7 +492,7 @@ fn run_init_step(
         phase: phase.into(),
         step: si,
         cwd: step.cwd.clone(),
-        argv: step.argv.clone(),
+        argv: recorded_argv(&step.argv),
         inventory_digest: String::new(),
         check_mode: false,
         started: now(),
@@ -582,7 +593,7 @@ fn run_playbook_step(
         phase: phase.into(),
         step: si,
         cwd: step.cwd.clone(),
-        argv: step.argv.clone(),
+        argv: recorded_argv(&step.argv),
         inventory_digest: digest,
         check_mode: opts.check,
         started: now(),
@@ -605,7 +616,7 @@ fn run_playbook_step(
             if let Some(lock) = lock.as_deref_mut() {
                 lock.set_step(Some(RunningStep {
                     pgid,
-                    command,
+                    command: recorded_argv(&command),
                     phase: phase.into(),
                     step: si,
                     started: now(),
@@ -647,4 +658,27 @@ fn run_playbook_step(
         exit_code: code,
     });
     Ok(sr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn journal_and_lock_record_commands_without_url_credentials() {
+        let argv: Vec<String> = [
+            "git",
+            "fetch",
+            "https://oauth2:T0k,e)n@gitlab.example/k.git",
+            "v2.16.0",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let recorded = recorded_argv(&argv);
+        assert_eq!(recorded[2], "https://***@gitlab.example/k.git");
+        assert!(!recorded.concat().contains("T0k,e)n"));
+        // Stable: a resumed run compares the recorded form with the plan's.
+        assert_eq!(recorded_argv(&argv), recorded);
+    }
 }
