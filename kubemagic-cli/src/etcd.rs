@@ -5,10 +5,10 @@
 //! so that the other command families stay synchronous.
 
 use crate::output::{print_json, CliError, Exit, OutputArg, OutputFormat};
+use kubemagic_core::nagios::PluginOutput;
 use kubemagic_core::{ByteSize, Finding};
 use kubemagic_etcd::config::parse_duration;
 use kubemagic_etcd::monitor;
-use kubemagic_etcd::nagios::PluginOutput;
 use kubemagic_etcd::ops::{self, RecoveryReport};
 use kubemagic_etcd::{Cluster, ClusterStatus, Config, ConnectArgs, EtcdError, Progress};
 use std::path::PathBuf;

@@ -168,7 +168,10 @@ fn a_quote_in_the_userinfo_survives_shell_quoting_masked() {
     let dir = tempfile::tempdir().unwrap();
     leaky_site(dir.path(), "ua!aaa'");
     let d = dir.path().to_str().unwrap();
-    for args in [vec!["plan", d], vec!["run", "--dry-run", "--ignore-check", d]] {
+    for args in [
+        vec!["plan", d],
+        vec!["run", "--dry-run", "--ignore-check", d],
+    ] {
         let out = text(&km(&args));
         assert_hidden(&out, "ua!aaa", &format!("{args:?}"));
     }

@@ -44,6 +44,7 @@ pub mod bytes;
 pub mod error;
 pub mod finding;
 pub mod flavor;
+pub mod nagios;
 pub mod phase;
 pub mod phase_spec;
 pub mod redact;

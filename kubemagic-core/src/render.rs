@@ -41,6 +41,53 @@ pub fn json(findings: &[Finding]) -> serde_json::Value {
     )
 }
 
+/// How many findings [`nagios`] lists in the long output: a monitoring
+/// system's notification should stay readable; the rest is a count.
+pub const NAGIOS_LONG_LINES: usize = 10;
+
+/// Findings as a Monitoring Plugins check (`kubemagic check --output
+/// nagios`): CRITICAL when any is an error, WARNING when any is a warning,
+/// else OK; the counts as perfdata; the first [`NAGIOS_LONG_LINES`] findings,
+/// most severe first, as long output in the [`line()`] form.
+pub fn nagios(service: &str, findings: &[Finding]) -> crate::nagios::PluginOutput {
+    use crate::nagios::{Perf, PluginOutput, State, Uom};
+    let (errors, warnings) = counts(findings);
+    let state = if errors > 0 {
+        State::Critical
+    } else if warnings > 0 {
+        State::Warning
+    } else {
+        State::Ok
+    };
+    let mut sorted: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.severity > Severity::Info)
+        .collect();
+    sorted.sort_by(|a, b| b.severity.cmp(&a.severity));
+    let mut long: Vec<String> = sorted
+        .iter()
+        .take(NAGIOS_LONG_LINES)
+        .map(|f| line(f))
+        .collect();
+    if sorted.len() > NAGIOS_LONG_LINES {
+        long.push(format!("... and {} more", sorted.len() - NAGIOS_LONG_LINES));
+    }
+    PluginOutput {
+        service: service.to_string(),
+        state,
+        summary: summary(findings),
+        perfdata: vec![
+            Perf::new("errors", Some(errors as f64), Uom::None)
+                .thresholds(None, Some(1.0))
+                .bounds(Some(0.0), None),
+            Perf::new("warnings", Some(warnings as f64), Uom::None)
+                .thresholds(Some(1.0), None)
+                .bounds(Some(0.0), None),
+        ],
+        long,
+    }
+}
+
 /// One line: `FILE:LINE:COL: severity: CODE message (host H)`. The column is
 /// 1 when the line is known (findings point at a variable's line), and file,
 /// line and column are left out when unknown.
@@ -228,6 +275,24 @@ mod tests {
         assert_eq!(line(&f[0]), "/a.yml:3:1: error: KM101 small [host m1]");
         assert_eq!(line(&f[2]), "/b.yml: warning: KM501 branch");
         assert_eq!(line(&Finding::info("KM1", "x")), "info: KM1 x");
+    }
+
+    #[test]
+    fn nagios_is_critical_on_errors_warning_on_warnings_ok_otherwise() {
+        use crate::nagios::State;
+        let f = sample();
+        let out = nagios("KUBEMAGIC", &f);
+        assert_eq!(out.state, State::Critical);
+        let text = out.render();
+        assert!(
+            text.starts_with(
+                "KUBEMAGIC CRITICAL - 1 error, 2 warnings | 'errors'=1;;1;0 'warnings'=2;1;;0\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("/a.yml:3:1: error: KM101 small [host m1]\n"));
+        assert_eq!(nagios("K", &f[1..]).state, State::Warning);
+        assert_eq!(nagios("K", &[]).state, State::Ok);
     }
 
     #[test]

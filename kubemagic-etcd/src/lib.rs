@@ -15,7 +15,6 @@ pub mod maintain;
 pub mod metrics;
 pub mod model;
 pub mod monitor;
-pub mod nagios;
 pub mod ops;
 pub mod plan;
 

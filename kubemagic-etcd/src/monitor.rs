@@ -9,7 +9,7 @@
 
 use crate::findings::worth_defrag;
 use crate::model::{ClusterStatus, MemberStatus};
-use crate::nagios::{Perf, PluginOutput, State, Uom};
+use kubemagic_core::nagios::{Perf, PluginOutput, State, Uom};
 
 /// The service name on the status line.
 pub const SERVICE: &str = "ETCD";
@@ -38,15 +38,15 @@ impl Thresholds {
         if !ok(warning_pct) || !ok(critical_pct) {
             return Err(format!(
                 "--warning {} and --critical {} must be percentages in (0, 100]",
-                crate::nagios::format_number(Some(warning_pct)),
-                crate::nagios::format_number(Some(critical_pct))
+                kubemagic_core::nagios::format_number(Some(warning_pct)),
+                kubemagic_core::nagios::format_number(Some(critical_pct))
             ));
         }
         if warning_pct > critical_pct {
             return Err(format!(
                 "--warning {} is above --critical {}",
-                crate::nagios::format_number(Some(warning_pct)),
-                crate::nagios::format_number(Some(critical_pct))
+                kubemagic_core::nagios::format_number(Some(warning_pct)),
+                kubemagic_core::nagios::format_number(Some(critical_pct))
             ));
         }
         Ok(Thresholds {

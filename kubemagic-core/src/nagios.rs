@@ -5,7 +5,7 @@
 //!
 //! Generic on purpose: nothing here knows etcd, so `kubemagic check --output
 //! nagios` (or any other check) can reuse the renderer; the etcd rules live
-//! in [`crate::monitor`].
+//! in `kubemagic_etcd::monitor`, the site-check rules in [`crate::render::nagios`].
 
 use serde::Serialize;
 use std::fmt;
@@ -14,8 +14,11 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum State {
+    /// Everything within thresholds (exit 0).
     Ok,
+    /// Above a warning threshold: look soon (exit 1).
     Warning,
+    /// Above a critical threshold, or the service down: act now (exit 2).
     Critical,
     /// Bad arguments or an internal failure: the check could not decide.
     /// Never used for a monitored system that is down (that is CRITICAL).
@@ -70,8 +73,11 @@ impl fmt::Display for State {
 pub enum Uom {
     /// A plain number (a count of things).
     None,
+    /// Bytes (`B`): graphers scale them to KB, MB...
     Bytes,
+    /// A percentage (`%`), 0 to 100.
     Percent,
+    /// Seconds (`s`).
     Seconds,
     /// A continuous counter (graphers compute its rate).
     Counter,
@@ -92,13 +98,19 @@ impl Uom {
 /// One performance value: `'label'=value[UOM];[warn];[crit];[min];[max]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Perf {
+    /// The name graphers show; quoted when printed.
     pub label: String,
     /// `None` prints `U`: the value could not be determined.
     pub value: Option<f64>,
+    /// The unit of `value`, `warn`, `crit`, `min` and `max`.
     pub uom: Uom,
+    /// The warning threshold, if any.
     pub warn: Option<f64>,
+    /// The critical threshold, if any.
     pub crit: Option<f64>,
+    /// The lowest possible value, if known.
     pub min: Option<f64>,
+    /// The highest possible value (a quota), if known.
     pub max: Option<f64>,
 }
 
@@ -183,9 +195,11 @@ impl fmt::Display for Perf {
 pub struct PluginOutput {
     /// Short service name first on the line, e.g. `ETCD`.
     pub service: String,
+    /// The state, which also gives the exit code.
     pub state: State,
     /// Human text of the status line.
     pub summary: String,
+    /// Values for graphers, after the `|`.
     pub perfdata: Vec<Perf>,
     /// Lines after the status line (Nagios 3+ "long output").
     pub long: Vec<String>,
@@ -196,7 +210,9 @@ impl PluginOutput {
     /// long output lines. A `|` in the text would start the perfdata, so it
     /// is replaced by `/`.
     pub fn render(&self) -> String {
-        let clean = |s: &str| s.replace('|', "/").replace('\n', " ");
+        // Through the shared redaction too: a monitoring system stores and
+        // mails what a plugin prints.
+        let clean = |s: &str| crate::redact(s).replace('|', "/").replace('\n', " ");
         let mut out = format!("{} {} - {}", self.service, self.state, clean(&self.summary));
         if !self.perfdata.is_empty() {
             out.push_str(" | ");
