@@ -13,8 +13,6 @@ use crate::value::{Value, Var, Vars};
 use indexmap::IndexMap;
 use kubemagic_core::Origin;
 use std::collections::HashSet;
-use std::path::Path;
-use std::sync::Arc;
 
 pub type GroupId = usize;
 pub type HostId = usize;
@@ -45,9 +43,6 @@ pub struct Host {
     pub vars: Vars,
     /// Groups the host belongs to, ancestors included (Ansible's `host.groups`).
     pub groups: Vec<GroupId>,
-    /// The inventory source in which the host was first seen (shared: one
-    /// allocation per source, not per host).
-    pub source: Option<Arc<Path>>,
     pub origin: Option<Origin>,
 }
 
@@ -58,15 +53,13 @@ pub struct InventoryData {
     pub hosts: Vec<Host>,
     group_index: IndexMap<String, GroupId>,
     host_index: IndexMap<String, HostId>,
-    /// The source being parsed, recorded as each new host's `source`.
-    pub current_source: Option<Arc<Path>>,
     /// (group, host) direct memberships: Ansible keeps a name set per group
     /// (`Group._hosts`); one set here keeps `add_host` O(1) on big groups.
     membership: HashSet<(GroupId, HostId)>,
     /// How `set_variable` combines a dict with an existing dict of the same
     /// name (Ansible calls `combine_vars` there, which honours
     /// `DEFAULT_HASH_BEHAVIOUR`).
-    pub hash_behaviour: crate::inventory::HashBehaviour,
+    pub hash_behaviour: crate::resolve::HashBehaviour,
 }
 
 pub const ALL: GroupId = 0;
@@ -86,7 +79,6 @@ impl InventoryData {
             hosts: Vec::new(),
             group_index: IndexMap::new(),
             host_index: IndexMap::new(),
-            current_source: None,
             membership: HashSet::new(),
             hash_behaviour: Default::default(),
         };
@@ -171,7 +163,6 @@ impl InventoryData {
                     name: name.to_string(),
                     vars,
                     groups: Vec::new(),
-                    source: self.current_source.clone(),
                     origin,
                 });
                 self.host_index.insert(name.to_string(), id);
@@ -332,7 +323,7 @@ impl InventoryData {
             )));
         };
         let value = match (vars.get(key), hb) {
-            (Some(old), crate::inventory::HashBehaviour::Merge)
+            (Some(old), crate::resolve::HashBehaviour::Merge)
                 if old.value.is_object() && value.is_object() =>
             {
                 crate::resolve::merge_values(&old.value, &value)
@@ -347,7 +338,6 @@ impl InventoryData {
     /// becomes a child of `all`; hosts in no group but `all` go to `ungrouped`,
     /// and hosts in another group leave `ungrouped`.
     pub fn reconcile(&mut self) -> Result<()> {
-        self.current_source = None;
         for g in 0..self.groups.len() {
             if g != ALL && self.groups[g].parents.is_empty() {
                 self.add_child_group(ALL, g)?;

@@ -4,18 +4,27 @@
 
 use std::path::PathBuf;
 
+/// Why an inventory could not be read or queried. Callers map it to exit
+/// code 2 (input error) and print it as `FILE:LINE: message`, so each
+/// variant carries what that line needs.
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
     /// A syntax or semantic error in an inventory or vars file.
     #[error("{}: {message}", location(file, *line))]
     Parse {
+        /// The file the mistake is in.
         file: PathBuf,
+        /// 1-based line, when the parser knows it.
         line: Option<u32>,
+        /// What is wrong, in Ansible's words where Ansible has some.
         message: String,
     },
+    /// A file or directory that could not be read at all.
     #[error("{}: {source}", path.display())]
     Io {
+        /// The path that failed.
         path: PathBuf,
+        /// The operating system's reason.
         #[source]
         source: std::io::Error,
     },
@@ -23,8 +32,15 @@ pub enum InventoryError {
     /// while merging several sources).
     #[error("{0}")]
     Model(String),
+    /// A host pattern (`--limit`, `inventory hosts PATTERN`) that Ansible
+    /// would reject.
     #[error("invalid host pattern `{pattern}`: {message}")]
-    Pattern { pattern: String, message: String },
+    Pattern {
+        /// The pattern as given.
+        pattern: String,
+        /// Why it is invalid.
+        message: String,
+    },
 }
 
 fn location(file: &std::path::Path, line: Option<u32>) -> String {
@@ -35,6 +51,7 @@ fn location(file: &std::path::Path, line: Option<u32>) -> String {
 }
 
 impl InventoryError {
+    /// A [`InventoryError::Parse`] (the common case, hence the shorthand).
     pub fn parse(file: impl Into<PathBuf>, line: Option<u32>, message: impl Into<String>) -> Self {
         InventoryError::Parse {
             file: file.into(),
@@ -42,6 +59,7 @@ impl InventoryError {
             message: message.into(),
         }
     }
+    /// An [`InventoryError::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         InventoryError::Io {
             path: path.into(),
@@ -56,6 +74,7 @@ impl InventoryError {
             _ => None,
         }
     }
+    /// The 1-based line this error is about, if known.
     pub fn line(&self) -> Option<u32> {
         match self {
             InventoryError::Parse { line, .. } => *line,
@@ -64,4 +83,5 @@ impl InventoryError {
     }
 }
 
+/// This crate's `Result`, defaulting to [`InventoryError`].
 pub type Result<T, E = InventoryError> = std::result::Result<T, E>;

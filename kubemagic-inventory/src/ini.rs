@@ -43,8 +43,10 @@
 
 use crate::data::InventoryData;
 use crate::error::{InventoryError, Result};
-use crate::pyliteral::{is_py_space, parse_value};
+use crate::pyliteral::parse_value;
+use crate::pyrepr::py_str_repr;
 use crate::ranges::expand_host_pattern;
+use crate::text::{is_py_space, py_splitlines};
 use indexmap::IndexMap;
 use kubemagic_core::Origin;
 use regex::Regex;
@@ -79,64 +81,11 @@ struct Pending {
     parents: Vec<String>,
 }
 
+#[cfg(test)]
 /// Parses UTF-8 bytes; a line that is not UTF-8 is an error at that line.
 pub fn parse_ini_bytes(bytes: &[u8], path: &Path, inv: &mut InventoryData) -> Result<()> {
-    let text = crate::sources::decode_utf8(bytes.to_vec(), path)?;
+    let text = crate::text::decode_utf8(bytes.to_vec(), path)?;
     parse_ini(&text, path, inv)
-}
-
-/// The 1-based line on which the byte right after `valid` stands, with
-/// Python's line breaks (what the INI plugin counts).
-pub(crate) fn line_after(valid: &str) -> u32 {
-    let n = py_splitlines(valid).len();
-    // The next byte starts a new line if `valid` ended with a break.
-    let line = if valid.is_empty() || valid.ends_with(is_line_break) {
-        n + 1
-    } else {
-        n
-    };
-    u32::try_from(line).unwrap_or(u32::MAX)
-}
-
-/// Characters at which Python's `str.splitlines()` breaks.
-fn is_line_break(c: char) -> bool {
-    matches!(
-        c,
-        '\n' | '\r'
-            | '\x0b'
-            | '\x0c'
-            | '\x1c'
-            | '\x1d'
-            | '\x1e'
-            | '\u{85}'
-            | '\u{2028}'
-            | '\u{2029}'
-    )
-}
-
-/// Python's `str.splitlines()` (no keepends): `\r\n` is one break, and a
-/// final break does not start an empty line.
-pub fn py_splitlines(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if is_line_break(c) {
-            out.push(&text[start..i]);
-            let mut end = i + c.len_utf8();
-            if c == '\r' {
-                if let Some(&(j, '\n')) = chars.peek() {
-                    chars.next();
-                    end = j + 1;
-                }
-            }
-            start = end;
-        }
-    }
-    if start < text.len() {
-        out.push(&text[start..]);
-    }
-    out
 }
 
 struct IniParser<'a> {
@@ -271,12 +220,12 @@ impl IniParser<'_> {
             let msg = match decl.state {
                 State::Vars => format!(
                     "Section [{name}:vars] not valid for undefined group {}.",
-                    crate::export::py_str_repr(name)
+                    py_str_repr(name)
                 ),
                 _ => format!(
                     "Section [{}:children] includes undefined group {}.",
                     decl.parents.last().map_or("", String::as_str),
-                    crate::export::py_str_repr(name)
+                    py_str_repr(name)
                 ),
             };
             return Err(self.err(msg));

@@ -207,7 +207,7 @@ fn zfill(s: &str, width: usize) -> String {
 /// Python's `int(str)` for range bounds: surrounding whitespace, a sign,
 /// ASCII digits with single `_` between them.
 fn py_int(s: &str) -> Option<i128> {
-    let s = s.trim_matches(crate::pyliteral::is_py_space);
+    let s = s.trim_matches(crate::text::is_py_space);
     let (neg, digits) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),

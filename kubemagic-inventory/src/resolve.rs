@@ -19,8 +19,31 @@
 //! `hash_behaviour=merge` the recursive merge is not associative, so the
 //! nesting changes the answer.
 
-use crate::inventory::HashBehaviour;
 use crate::value::{Map, Value, Var, Vars};
+
+/// How dictionaries from different levels combine (`DEFAULT_HASH_BEHAVIOUR`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HashBehaviour {
+    /// Ansible's default: a higher-precedence dict replaces the lower one.
+    #[default]
+    Replace,
+    /// Recursive merge of dicts.
+    Merge,
+}
+
+/// `DEFAULT_HASH_BEHAVIOUR` as Ansible spells it: `replace` or `merge`.
+impl std::str::FromStr for HashBehaviour {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<HashBehaviour, String> {
+        match s {
+            "replace" => Ok(HashBehaviour::Replace),
+            "merge" => Ok(HashBehaviour::Merge),
+            other => Err(format!(
+                "hash_behaviour must be \"replace\" or \"merge\", not {other:?}"
+            )),
+        }
+    }
+}
 
 /// `C.INTERNAL_STATIC_VARS`: removed from every `ansible-inventory` output.
 pub const INTERNAL_STATIC_VARS: [&str; 30] = [

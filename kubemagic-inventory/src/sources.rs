@@ -9,6 +9,7 @@
 
 use crate::data::InventoryData;
 use crate::error::{InventoryError, Result};
+use crate::text::{decode_utf8, splitext_ext};
 use std::path::{Component, Path, PathBuf};
 
 /// Names a directory source never reads, as `manager.py`'s `IGNORED`:
@@ -24,20 +25,6 @@ pub fn is_ignored_entry(name: &str) -> bool {
     name.starts_with('.')
         || IGNORED_NAMES.contains(&name)
         || IGNORED_EXTS.iter().any(|e| name.ends_with(e))
-}
-
-/// Python's `os.path.splitext(path)[1]`: the extension of the last path
-/// component, leading dots of the name not counting.
-pub fn splitext_ext(path: &Path) -> String {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stripped = name.trim_start_matches('.');
-    match stripped.rfind('.') {
-        Some(i) => stripped[i..].to_string(),
-        None => String::new(),
-    }
 }
 
 /// Ansible's `unfrackpath(source, follow=False)`: `~` expanded, made
@@ -133,10 +120,7 @@ fn parse_source(path: &Path, data: &mut InventoryData, processed: &mut Vec<PathB
     }
     let bytes = std::fs::read(path).map_err(|e| InventoryError::io(path, e))?;
     let text = decode_utf8(bytes, path)?;
-    data.current_source = Some(std::sync::Arc::from(path));
-    let result = parse_file(path, &text, data);
-    data.current_source = None;
-    result?;
+    parse_file(path, &text, data)?;
     processed.push(path.to_path_buf());
     Ok(())
 }
@@ -210,20 +194,6 @@ fn parse_host_list(list: &str, data: &mut InventoryData) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// A file's bytes as UTF-8 text; the error names the first line that is not
-/// UTF-8, for inventory sources and vars files alike.
-pub(crate) fn decode_utf8(bytes: Vec<u8>, path: &Path) -> Result<String> {
-    String::from_utf8(bytes).map_err(|e| {
-        let bytes = e.as_bytes();
-        let valid = std::str::from_utf8(&bytes[..e.utf8_error().valid_up_to()]).unwrap_or_default();
-        InventoryError::parse(
-            path,
-            Some(crate::ini::line_after(valid)),
-            "this line is not valid UTF-8 (inventory files must be UTF-8 encoded)",
-        )
-    })
 }
 
 #[cfg(test)]

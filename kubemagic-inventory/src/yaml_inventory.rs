@@ -50,11 +50,13 @@ use kubemagic_core::Origin;
 use std::path::Path;
 
 /// The extensions ansible's yaml plugin accepts (`yaml_extensions` default).
-pub const YAML_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
+#[cfg(test)]
+const YAML_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
 
 /// ansible's yaml plugin `verify_file`: no extension, or one of
 /// [`YAML_EXTENSIONS`] (Python's `os.path.splitext`: a leading dot is not an
 /// extension, so `.hosts` has none).
+#[cfg(test)]
 pub fn yaml_plugin_accepts(path: &Path) -> bool {
     let name = match path.file_name().and_then(|n| n.to_str()) {
         Some(n) => n,
@@ -78,6 +80,7 @@ pub enum YamlParse {
 }
 
 /// Parses a YAML inventory into `inv`; "not a YAML inventory" is an error.
+#[cfg(test)]
 pub fn parse_yaml_inventory(text: &str, path: &Path, inv: &mut InventoryData) -> Result<()> {
     match parse_yaml_inventory_or_decline(text, path, inv)? {
         YamlParse::Parsed => Ok(()),

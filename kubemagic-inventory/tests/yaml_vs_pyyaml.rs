@@ -13,7 +13,7 @@
 //! Skipped with a loud message when the venv is missing (`make test`
 //! installs it).
 
-use kubemagic_inventory::yaml::load_yaml;
+use kubemagic_inventory::load_yaml;
 use kubemagic_inventory::Value;
 use serde_json::json;
 use std::io::Write;

@@ -82,7 +82,7 @@ impl Inventory {
             .inner
             .host_vars(host)
             .map_err(|e| inventory_error(py, &e))?;
-        to_py(py, &kubemagic_inventory::export::host_value(&vars))
+        to_py(py, &kubemagic_inventory::host_value(&vars))
     }
 
     /// Where each variable of `host` was set: name → (file, line) with line

@@ -3,7 +3,9 @@
 //! comparison of every view kubemagic offers with Ansible's.
 #![allow(dead_code)]
 
-use kubemagic_inventory::{export, HashBehaviour, Inventory, LoadOptions};
+use kubemagic_inventory::{
+    host_value, to_python_json, write_list, HashBehaviour, Inventory, LoadOptions,
+};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -298,7 +300,7 @@ pub fn check_case(case: &Case, oracle: &Value) -> Vec<String> {
         }
     };
     let mut buf = Vec::new();
-    export::write_list(&inv, false, &mut buf).expect("write to Vec");
+    write_list(&inv, false, &mut buf).expect("write to Vec");
     compare_json_text(
         "--list",
         &String::from_utf8_lossy(&buf),
@@ -307,7 +309,7 @@ pub fn check_case(case: &Case, oracle: &Value) -> Vec<String> {
     );
     if let Some(theirs) = oracle["export"].as_str() {
         let mut buf = Vec::new();
-        export::write_list(&inv, true, &mut buf).expect("write to Vec");
+        write_list(&inv, true, &mut buf).expect("write to Vec");
         compare_json_text(
             "--list --export",
             &String::from_utf8_lossy(&buf),
@@ -321,7 +323,7 @@ pub fn check_case(case: &Case, oracle: &Value) -> Vec<String> {
             match (ours, theirs.as_str()) {
                 (Some(v), Some(t)) => match inv.host_vars(v[0]) {
                     Ok(vars) => {
-                        let text = export::to_python_json(&export::host_value(&vars));
+                        let text = to_python_json(&host_value(&vars));
                         compare_json_text(&format!("--host {h}"), &text, t, &mut fails);
                     }
                     Err(e) => fails.push(format!("--host {h}: {e}")),

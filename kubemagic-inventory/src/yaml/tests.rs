@@ -1,4 +1,5 @@
 use super::*;
+use crate::value::{strip_unsafe, value_str};
 use proptest::prelude::*;
 use serde_json::json;
 use std::path::PathBuf;
@@ -210,7 +211,7 @@ fn python_float_repr_matches_python() {
         (123.456, "123.456"),
         (1.5e300, "1.5e+300"),
     ] {
-        assert_eq!(crate::export::py_float_repr(f), s);
+        assert_eq!(crate::pyrepr::json_float_repr(f), s);
     }
 }
 

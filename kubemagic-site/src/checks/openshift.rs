@@ -3,8 +3,8 @@
 
 use super::{at_var, finding, scalar};
 use crate::site::{truthy, InventoryKind, Site, SiteInventory};
-use kubemagic_inventory::{Value, Var};
 use kubemagic_core::{Finding, Origin};
+use kubemagic_inventory::{Value, Var};
 
 /// Node groups openshift-ansible 3.11 defines when `openshift_node_groups`
 /// is not set (roles/openshift_facts/defaults/main.yml).
@@ -69,10 +69,10 @@ fn host_origin(inv: &SiteInventory, h: &str) -> Origin {
 /// else as the Python literal Ansible's own `ast.literal_eval` would read
 /// (single quotes, `True`), when it is not typed already.
 fn structured(v: &Value) -> Option<Value> {
-    match kubemagic_inventory::yaml::value_str(v) {
+    match kubemagic_inventory::value_str(v) {
         Some(s) => serde_json::from_str(s)
             .ok()
-            .or_else(|| kubemagic_inventory::pyliteral::literal_eval(s).ok()),
+            .or_else(|| kubemagic_inventory::literal_eval(s).ok()),
         None => Some(v.clone()),
     }
 }
