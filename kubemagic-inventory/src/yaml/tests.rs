@@ -320,3 +320,23 @@ fn large_mapping_keeps_python_dict_semantics() {
     assert_eq!(m.keys().nth(3).unwrap(), "k3");
     assert_eq!(dups.len(), 3);
 }
+
+/// Issue 15 bug 1: flow collections closed at the key's indentation (or
+/// column 0) after a quoted scalar, and a flow mapping continued on a more
+/// indented line, are valid YAML that PyYAML reads (kolla-ansible's
+/// group_vars have the first shape); saphyr-parser 0.3.4 refused them.
+#[test]
+fn flow_collections_closed_at_the_key_indentation_load_as_pyyaml_does() {
+    assert_eq!(v("m: {\n  \"a\": \"b\",\n}\n"), json!({"m": {"a": "b"}}));
+    assert_eq!(v("m: {\n  'a': 'b'\n}\n"), json!({"m": {"a": "b"}}));
+    assert_eq!(v("m: [\n  \"a\"\n]\n"), json!({"m": ["a"]}));
+    assert_eq!(
+        v("all:\n  hosts:\n    h1:\n      m: [\n        \"a\"\n      ]\n"),
+        json!({"all": {"hosts": {"h1": {"m": ["a"]}}}})
+    );
+    assert_eq!(v("m: {a: 1,\n    b: 2}\n"), json!({"m": {"a": 1, "b": 2}}));
+    assert_eq!(
+        v("x:\n  m: {\n    \"a\": 1\n  }\n"),
+        json!({"x": {"m": {"a": 1}}})
+    );
+}
