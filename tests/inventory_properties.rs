@@ -501,6 +501,7 @@ fn random_inventories_match_ansible_as_ini_and_yaml() {
                 patterns: gen_patterns(&mut frng, &m),
                 hash_merge: m.merge,
                 expect_error: None,
+                expect_warning: None,
                 // Without nesting, Ansible's order is stable: compare it exactly.
                 unordered_patterns: !m.edges.is_empty(),
             });

@@ -8,7 +8,7 @@
 //! so insertion order, depth and ancestry come out identical. Parsing knows
 //! nothing of precedence; resolving (see `resolve`) knows nothing of syntax.
 
-use crate::error::{InventoryError, Result};
+use crate::error::{InventoryError, Result, Warning};
 use crate::value::{Value, Var, Vars};
 use indexmap::IndexMap;
 use kubemagic_core::Origin;
@@ -60,6 +60,8 @@ pub struct InventoryData {
     /// name (Ansible calls `combine_vars` there, which honours
     /// `DEFAULT_HASH_BEHAVIOUR`).
     pub hash_behaviour: crate::resolve::HashBehaviour,
+    /// What the parsers warned about, in the order Ansible would warn.
+    pub warnings: Vec<Warning>,
 }
 
 pub const ALL: GroupId = 0;
@@ -81,6 +83,7 @@ impl InventoryData {
             host_index: IndexMap::new(),
             membership: HashSet::new(),
             hash_behaviour: Default::default(),
+            warnings: Vec::new(),
         };
         inv.add_group("all", None);
         inv.add_group("ungrouped", None);

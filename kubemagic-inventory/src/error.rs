@@ -32,6 +32,13 @@ pub enum InventoryError {
     /// while merging several sources).
     #[error("{0}")]
     Model(String),
+    /// `--strict`: the inventory loaded, but with warnings, and the caller
+    /// asked for them to be errors.
+    #[error("{}", strict_message(warnings))]
+    Strict {
+        /// Every warning, in the order they were found.
+        warnings: Vec<Warning>,
+    },
     /// A host pattern (`--limit`, `inventory hosts PATTERN`) that Ansible
     /// would reject.
     #[error("invalid host pattern `{pattern}`: {message}")]
@@ -41,6 +48,65 @@ pub enum InventoryError {
         /// Why it is invalid.
         message: String,
     },
+}
+
+/// Something Ansible accepts with a warning (or silently) that the user
+/// should still hear about: a key it skips, a range that expands to nothing,
+/// a file in a directory source that no plugin reads. The inventory is
+/// loaded exactly as Ansible loads it; warnings travel beside it
+/// ([`crate::Inventory::warnings`]) so the CLI prints them on stderr,
+/// `kubemagic check` turns them into findings and `--strict` into errors.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Warning {
+    /// The file the warning is about.
+    pub file: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<u32>,
+    /// 1-based column, when the parser knows it (YAML does).
+    pub col: Option<u32>,
+    /// What Ansible does with it, in Ansible's words where it has some.
+    pub message: String,
+}
+
+impl Warning {
+    /// A warning about `file` at `line`/`col`.
+    pub fn new(
+        file: impl Into<PathBuf>,
+        line: Option<u32>,
+        col: Option<u32>,
+        message: impl Into<String>,
+    ) -> Warning {
+        Warning {
+            file: file.into(),
+            line,
+            col,
+            message: message.into(),
+        }
+    }
+
+    /// `FILE:LINE:COL` (as much of it as is known).
+    pub fn location(&self) -> String {
+        match (self.line, self.col) {
+            (Some(l), Some(c)) => format!("{}:{l}:{c}", self.file.display()),
+            (line, _) => location(&self.file, line),
+        }
+    }
+}
+
+/// `FILE:LINE:COL: warning: message`, the form compilers use, so editors
+/// jump to it.
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: warning: {}", self.location(), self.message)
+    }
+}
+
+fn strict_message(warnings: &[Warning]) -> String {
+    let lines: Vec<String> = warnings
+        .iter()
+        .map(|w| format!("{}: {} (--strict)", w.location(), w.message))
+        .collect();
+    lines.join("\n")
 }
 
 fn location(file: &std::path::Path, line: Option<u32>) -> String {
@@ -71,6 +137,7 @@ impl InventoryError {
         match self {
             InventoryError::Parse { file, .. } => Some(file),
             InventoryError::Io { path, .. } => Some(path),
+            InventoryError::Strict { warnings } => warnings.first().map(|w| w.file.as_path()),
             _ => None,
         }
     }
@@ -78,6 +145,7 @@ impl InventoryError {
     pub fn line(&self) -> Option<u32> {
         match self {
             InventoryError::Parse { line, .. } => *line,
+            InventoryError::Strict { warnings } => warnings.first().and_then(|w| w.line),
             _ => None,
         }
     }

@@ -42,10 +42,10 @@
 //! bytes with a deprecation warning; 2.23 will refuse them as we do).
 
 use crate::data::InventoryData;
-use crate::error::{InventoryError, Result};
+use crate::error::{InventoryError, Result, Warning};
 use crate::pyliteral::parse_value;
 use crate::pyrepr::py_str_repr;
-use crate::ranges::expand_host_pattern;
+use crate::ranges::{expand_host_pattern, reversed_range_warning};
 use crate::text::{is_py_space, py_splitlines};
 use indexmap::IndexMap;
 use kubemagic_core::Origin;
@@ -294,6 +294,15 @@ impl IniParser<'_> {
             return Err(self.err(format!("Expected a host definition, got: {line}")));
         };
         let (hostnames, port) = expand_host_pattern(pattern).map_err(|m| self.err(m))?;
+        if hostnames.is_empty() {
+            let w = Warning::new(
+                self.path,
+                Some(self.line),
+                None,
+                reversed_range_warning(pattern),
+            );
+            self.inv.warnings.push(w);
+        }
         if port.is_none() && pattern.trim_matches(is_py_space).ends_with(':') {
             return Err(self.err(format!(
                 "Invalid host pattern '{pattern}' supplied, ending in ':' is not allowed, this character is reserved to provide a port."
@@ -648,10 +657,12 @@ mod tests {
     }
 
     #[test]
-    fn reversed_range_is_an_error() {
-        let (line, msg) = err_line("[g]\nok\nnode[3:1]\n");
-        assert_eq!(line, Some(3));
-        assert!(msg.contains("reversed"), "{msg}");
+    fn reversed_range_adds_no_host_and_warns_at_its_line() {
+        let inv = parse("[g]\nok\nnode[3:1]\n").unwrap();
+        assert_eq!(inv.hosts.len(), 1);
+        assert_eq!(inv.warnings.len(), 1);
+        assert_eq!(inv.warnings[0].line, Some(3));
+        assert!(inv.warnings[0].message.contains("reversed"));
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! - `vars_files()` → every group_vars/host_vars file or folder found
 
 use crate::data::{GroupId, HostId, InventoryData, ALL};
-use crate::error::{InventoryError, Result};
+use crate::error::{InventoryError, Result, Warning};
 use crate::resolve::{combine_level, remove_internal, HashBehaviour};
 use crate::value::{Value, Var, Vars};
 use crate::vars_files::{VarsBase, VarsFileEntry, VarsKind, VarsStore};
@@ -30,6 +30,9 @@ pub struct LoadOptions {
     pub playbook_dir: Option<PathBuf>,
     /// `DEFAULT_HASH_BEHAVIOUR` (`--hash-merge`).
     pub hash_behaviour: HashBehaviour,
+    /// `--strict`: any warning makes [`Inventory::load`] fail with
+    /// [`InventoryError::Strict`] (exit 2) instead of loading.
+    pub strict: bool,
 }
 
 /// Parsed vars files of one base directory, per group and per host.
@@ -118,7 +121,21 @@ impl Inventory {
             group_parts_sorted: Vec::new(),
         };
         inv.compute_group_parts();
+        if options.strict && !inv.data.warnings.is_empty() {
+            return Err(InventoryError::Strict {
+                warnings: std::mem::take(&mut inv.data.warnings),
+            });
+        }
         Ok(inv)
+    }
+
+    /// What Ansible warns about while reading these sources (and what
+    /// kubemagic knows beyond Ansible: a range that expands to nothing, an
+    /// unknown key in a YAML group), each with its file, line and column.
+    /// The inventory itself is exactly Ansible's; these only inform.
+    /// `kubemagic check` reports them as KM6xx findings.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.data.warnings
     }
 
     fn hb(&self) -> HashBehaviour {

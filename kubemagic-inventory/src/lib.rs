@@ -31,7 +31,7 @@ mod vars_files;
 mod yaml;
 mod yaml_inventory;
 
-pub use error::{InventoryError, Result};
+pub use error::{InventoryError, Result, Warning};
 pub use export::{host_value, to_python_json, write_list};
 pub use inventory::{Inventory, LoadOptions};
 pub use pyliteral::{literal_eval, LiteralError};

@@ -8,7 +8,7 @@
 //! dropped inventory gives wrong answers with confidence.
 
 use crate::data::InventoryData;
-use crate::error::{InventoryError, Result};
+use crate::error::{InventoryError, Result, Warning};
 use crate::text::{decode_utf8, splitext_ext};
 use std::path::{Component, Path, PathBuf};
 
@@ -86,7 +86,7 @@ pub fn parse_sources(sources: &[PathBuf], data: &mut InventoryData) -> Result<Ve
             continue;
         }
         let path = unfrack(source);
-        parse_source(&path, data, &mut processed)?;
+        parse_source(&path, data, &mut processed, false)?;
     }
     // Ansible reconciles only when something was parsed; with nothing parsed
     // the fresh inventory is already consistent.
@@ -94,7 +94,18 @@ pub fn parse_sources(sources: &[PathBuf], data: &mut InventoryData) -> Result<Ve
     Ok(processed)
 }
 
-fn parse_source(path: &Path, data: &mut InventoryData, processed: &mut Vec<PathBuf>) -> Result<()> {
+/// `walked`: the file was found by walking a directory source rather than
+/// named by the user. Ansible warns "Unable to parse ... as an inventory
+/// source" and goes on for both; kubemagic stops on a file the user named
+/// (an inventory that silently loses a file is the mistake it exists to
+/// catch) and warns for a walked one (kubespray's sample directory holds
+/// kubeadm `patches/`, users keep an `ssh_config` or notes beside hosts).
+fn parse_source(
+    path: &Path,
+    data: &mut InventoryData,
+    processed: &mut Vec<PathBuf>,
+    walked: bool,
+) -> Result<()> {
     if path.is_dir() {
         let mut names: Vec<String> = Vec::new();
         let rd = std::fs::read_dir(path).map_err(|e| InventoryError::io(path, e))?;
@@ -107,7 +118,7 @@ fn parse_source(path: &Path, data: &mut InventoryData, processed: &mut Vec<PathB
             if is_ignored_entry(&name) {
                 continue;
             }
-            parse_source(&path.join(name), data, processed)?;
+            parse_source(&path.join(name), data, processed, true)?;
         }
         return Ok(());
     }
@@ -119,10 +130,30 @@ fn parse_source(path: &Path, data: &mut InventoryData, processed: &mut Vec<PathB
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| InventoryError::io(path, e))?;
-    let text = decode_utf8(bytes, path)?;
-    parse_file(path, &text, data)?;
-    processed.push(path.to_path_buf());
-    Ok(())
+    let parsed = decode_utf8(bytes, path).and_then(|text| parse_file(path, &text, data));
+    match parsed {
+        Ok(()) => {
+            processed.push(path.to_path_buf());
+            Ok(())
+        }
+        Err(e) if walked => {
+            let (line, why) = match &e {
+                InventoryError::Parse { line, message, .. } => (*line, message.clone()),
+                other => (None, other.to_string()),
+            };
+            data.warnings.push(Warning::new(
+                path,
+                line,
+                None,
+                format!(
+                    "Unable to parse {} as an inventory source, skipped as Ansible skips it: {why}",
+                    path.display()
+                ),
+            ));
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// One file through the plugin chain. `yaml` takes extensionless files and

@@ -42,8 +42,8 @@
 //! an empty or non-string group name.
 
 use crate::data::InventoryData;
-use crate::error::{InventoryError, Result};
-use crate::ranges::expand_host_pattern;
+use crate::error::{InventoryError, Result, Warning};
+use crate::ranges::{expand_host_pattern, reversed_range_warning};
 use crate::value::Value;
 use crate::yaml::{load_nodes, Node, NodeKind};
 use kubemagic_core::Origin;
@@ -154,6 +154,7 @@ pub fn parse_yaml_inventory_or_decline(
     let mut p = Planner {
         path,
         ops: Vec::new(),
+        warnings: Vec::new(),
     };
     for (k, v) in entries {
         p.group(k, v)?;
@@ -161,6 +162,7 @@ pub fn parse_yaml_inventory_or_decline(
     for op in p.ops {
         apply(op, path, inv)?;
     }
+    inv.warnings.extend(p.warnings);
     Ok(YamlParse::Parsed)
 }
 
@@ -208,9 +210,15 @@ fn apply(op: Op, path: &Path, inv: &mut InventoryData) -> Result<()> {
 struct Planner<'p> {
     path: &'p Path,
     ops: Vec<Op>,
+    warnings: Vec<Warning>,
 }
 
 impl Planner<'_> {
+    fn warn(&mut self, at: &Node, msg: impl Into<String>) {
+        self.warnings
+            .push(Warning::new(self.path, Some(at.line), Some(at.col), msg));
+    }
+
     fn err(&self, line: u32, msg: impl Into<String>) -> InventoryError {
         InventoryError::parse(self.path, Some(line), msg)
     }
@@ -239,44 +247,50 @@ impl Planner<'_> {
 
     /// `_parse_group`; returns the group name.
     fn group(&mut self, key: &Node, data: &Node) -> Result<String> {
+        // Ansible looks at the value before the name: a group that is not a
+        // mapping is skipped with a warning whatever its name (kubespray's
+        // inventory directory holds kubeadm `patches/*.yaml`: `apiVersion`,
+        // `kind` are skipped, `metadata`/`spec` become groups).
+        if !matches!(data.kind, NodeKind::Null | NodeKind::Map(_)) {
+            let shown = key.key_string(self.path).unwrap_or_default();
+            self.warn(
+                key,
+                format!("Skipping '{shown}' as this is not a valid group definition"),
+            );
+            return Ok(shown);
+        }
         let name = self.group_name(key)?;
         let entries = match &data.kind {
-            NodeKind::Null => {
+            NodeKind::Map(entries) => entries,
+            _ => {
                 self.ops.push(Op::AddGroup(name.clone(), key.line));
                 return Ok(name);
-            }
-            NodeKind::Map(entries) => entries,
-            other => {
-                return Err(self.err(
-                    data.line,
-                    format!(
-                        "'{name}' is not a valid group definition: expected a mapping with `hosts`, `vars` or `children`, found {} (Ansible skips it silently)",
-                        other.type_name()
-                    ),
-                ))
             }
         };
         self.ops.push(Op::AddGroup(name.clone(), key.line));
         // Ansible first checks all three sections, then walks the keys.
         for section in ["vars", "children", "hosts"] {
             if let Some(v) = data.get(section) {
-                let ok = match &v.kind {
-                    NodeKind::Null | NodeKind::Map(_) => true,
-                    NodeKind::Str(_) | NodeKind::Unsafe(_) => section != "vars",
-                    _ => false,
-                };
+                let ok = matches!(
+                    &v.kind,
+                    NodeKind::Null | NodeKind::Map(_) | NodeKind::Str(_) | NodeKind::Unsafe(_)
+                );
                 if !ok {
-                    let found = if matches!(v.kind, NodeKind::Str(_) | NodeKind::Unsafe(_)) {
-                        "a string (Ansible would read it as one variable set to null)".to_string()
-                    } else {
-                        format!("\"<class '{}'>\"", v.kind.type_name())
-                    };
                     return Err(self.err(
                         v.line,
                         format!(
-                            "Invalid \"{section}\" entry for \"{name}\" group, requires a dictionary, found {found} instead."
+                            "Invalid \"{section}\" entry for \"{name}\" group, requires a dictionary, found \"<class '{}'>\" instead.",
+                            v.kind.type_name()
                         ),
                     ));
+                }
+                if section == "vars" {
+                    if let Some(s) = v.kind.as_str() {
+                        self.warn(
+                            v,
+                            format!("`vars: {s}` in group ({name}) is a string: Ansible reads it as the variable `{s}` set to null"),
+                        );
+                    }
                 }
             }
         }
@@ -288,13 +302,18 @@ impl Planner<'_> {
             match section {
                 "vars" | "children" | "hosts" => {}
                 _ => {
-                    return Err(self.err(
-                        k.line,
-                        format!(
-                            "unexpected key ({}) in group ({name}), only \"vars\", \"children\" and \"hosts\" are valid (Ansible skips it silently)",
-                            k.key_string(self.path).unwrap_or_default()
+                    let shown = k.key_string(self.path).unwrap_or_default();
+                    let msg = match &v.kind {
+                        NodeKind::Null | NodeKind::Map(_) => format!(
+                            "Skipping unexpected key ({shown}) in group ({name}), only \"vars\", \"children\" and \"hosts\" are valid"
                         ),
-                    ))
+                        other => format!(
+                            "Skipping key ({shown}) in group ({name}) as it is not a mapping, it is a <class '{}'>",
+                            other.type_name()
+                        ),
+                    };
+                    self.warn(k, msg);
+                    continue;
                 }
             }
             // A bare string is a single entry: `hosts: h1` == `hosts: {h1: }`.
@@ -352,16 +371,28 @@ impl Planner<'_> {
             }
         };
         let (names, port) = expand_host_pattern(pattern).map_err(|m| self.err(key.line, m))?;
+        if names.is_empty() {
+            self.warn(key, reversed_range_warning(pattern));
+        }
         let entries: &[(Node, Node)] = match &vars.kind {
             NodeKind::Null => &[],
             NodeKind::Map(e) => e,
+            other if !other.is_truthy() => {
+                self.warn(
+                    vars,
+                    format!(
+                        "host '{pattern}' has a {} instead of a mapping of variables: Ansible reads it as no variables",
+                        other.type_name()
+                    ),
+                );
+                &[]
+            }
             other => {
                 return Err(self.err(
                     vars.line,
                     format!(
-                        "Invalid data from file, expected dictionary of host variables for '{pattern}' and got {}{}",
-                        other.type_name(),
-                        if other.is_truthy() { "" } else { " (Ansible ignores it silently)" }
+                        "Invalid data from file, expected dictionary of host variables for '{pattern}' and got {}",
+                        other.type_name()
                     ),
                 ))
             }
@@ -446,10 +477,16 @@ mod tests {
     }
 
     #[test]
-    fn unknown_group_key_is_an_error_with_line() {
-        let e = parse("g:\n  hosts:\n    h1:\n  host:\n    h2:\n").unwrap_err();
-        assert_eq!(e.line(), Some(4));
-        assert!(e.to_string().contains("unexpected key (host)"), "{e}");
+    fn unknown_group_key_is_skipped_with_a_warning_at_its_line_and_column() {
+        let inv = parse("g:\n  hosts:\n    h1:\n  host:\n    h2:\n").unwrap();
+        assert!(inv.host("h2").is_none());
+        let w = &inv.warnings[0];
+        assert_eq!((w.line, w.col), (Some(4), Some(3)));
+        assert!(w.message.contains("unexpected key (host)"), "{w}");
+        assert_eq!(
+            w.to_string(),
+            "inv.yml:4:3: warning: Skipping unexpected key (host) in group (g), only \"vars\", \"children\" and \"hosts\" are valid"
+        );
     }
 
     #[test]
@@ -495,22 +532,31 @@ mod tests {
     }
 
     #[test]
-    fn string_vars_section_is_an_error() {
-        assert!(parse("g:\n  vars: foo\n").is_err());
+    fn string_vars_section_is_a_null_variable_and_a_warning() {
+        let inv = parse("g:\n  vars: foo\n").unwrap();
+        assert_eq!(inv.group("g").unwrap().vars["foo"].value, Value::Null);
+        assert_eq!(inv.warnings.len(), 1);
     }
 
     #[test]
-    fn falsy_host_value_is_an_error() {
-        assert!(parse("g:\n  hosts:\n    h1: []\n").is_err());
+    fn falsy_host_value_is_no_variables_and_a_warning() {
+        let inv = parse("g:\n  hosts:\n    h1: []\n").unwrap();
+        assert!(inv.host("h1").unwrap().vars.is_empty());
+        assert_eq!(inv.warnings.len(), 1);
         assert!(parse("g:\n  hosts:\n    h1: 5\n").is_err());
     }
 
     #[test]
-    fn group_that_is_a_list_is_an_error() {
-        let e = parse("g:\n  - h1\n").unwrap_err();
-        assert!(
-            e.to_string().contains("not a valid group definition"),
-            "{e}"
-        );
+    fn group_that_is_not_a_mapping_is_skipped_with_a_warning() {
+        // A kubeadm patch in kubespray's inventory directory.
+        let inv =
+            parse("apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n  annotations:\n    a: b\n")
+                .unwrap();
+        assert!(inv.group("apiVersion").is_none());
+        assert!(inv.group("metadata").is_some());
+        let msgs: Vec<&str> = inv.warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(msgs.len(), 4, "{msgs:?}");
+        assert!(msgs[0].contains("Skipping 'apiVersion' as this is not a valid group definition"));
+        assert!(msgs[2].contains("Skipping key (name) in group (metadata) as it is not a mapping"));
     }
 }

@@ -41,6 +41,7 @@ impl Inventory {
         let options = LoadOptions {
             playbook_dir,
             hash_behaviour,
+            ..Default::default()
         };
         // File I/O and parsing: other Python threads may run meanwhile.
         let loaded = py.detach(|| Engine::load(&sources, &options));
