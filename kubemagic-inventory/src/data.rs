@@ -183,13 +183,29 @@ impl InventoryData {
         if self.membership.insert((g, h)) {
             self.groups[g].hosts.push(h);
         }
-        for a in self.ancestors(g) {
-            if !self.hosts[h].groups.contains(&a) {
-                self.hosts[h].groups.push(a);
+        let mut new = self.ancestors(g);
+        new.push(g);
+        self.extend_host_groups(h, &new);
+    }
+
+    /// Appends to a host's groups those of `new` it lacks, in order. A hash
+    /// set instead of `Vec::contains` once both lists are long: a host at the
+    /// bottom of an 8,000-level chain of children has 8,000 groups.
+    fn extend_host_groups(&mut self, h: HostId, new: &[GroupId]) {
+        let groups = &mut self.hosts[h].groups;
+        if groups.len().saturating_mul(new.len()) <= 256 {
+            for &a in new {
+                if !groups.contains(&a) {
+                    groups.push(a);
+                }
             }
+            return;
         }
-        if !self.hosts[h].groups.contains(&g) {
-            self.hosts[h].groups.push(g);
+        let mut seen: HashSet<GroupId> = groups.iter().copied().collect();
+        for &a in new {
+            if seen.insert(a) {
+                groups.push(a);
+            }
         }
     }
 
@@ -211,13 +227,23 @@ impl InventoryData {
     }
 
     /// All ancestors of a group (not the group itself), each once.
+    /// (A hash set of the visited groups, not `out.contains`: the walk
+    /// must stay linear in the answer, or a deep chain of children turns
+    /// cubic.)
     pub fn ancestors(&self, g: GroupId) -> Vec<GroupId> {
+        self.walk(g, |grp| &grp.parents)
+    }
+
+    /// Depth-first walk along `next` (parents or children), each group once,
+    /// in the order the old `Vec::contains` walk produced.
+    fn walk(&self, g: GroupId, next: impl Fn(&Group) -> &Vec<GroupId>) -> Vec<GroupId> {
         let mut out = Vec::new();
-        let mut stack: Vec<GroupId> = self.groups[g].parents.clone();
+        let mut seen: HashSet<GroupId> = HashSet::new();
+        let mut stack: Vec<GroupId> = next(&self.groups[g]).clone();
         while let Some(p) = stack.pop() {
-            if !out.contains(&p) {
+            if seen.insert(p) {
                 out.push(p);
-                stack.extend(self.groups[p].parents.iter().copied());
+                stack.extend(next(&self.groups[p]).iter().copied());
             }
         }
         out
@@ -225,15 +251,7 @@ impl InventoryData {
 
     /// All descendants of a group (not the group itself), each once.
     pub fn descendants(&self, g: GroupId) -> Vec<GroupId> {
-        let mut out = Vec::new();
-        let mut stack: Vec<GroupId> = self.groups[g].children.clone();
-        while let Some(c) = stack.pop() {
-            if !out.contains(&c) {
-                out.push(c);
-                stack.extend(self.groups[c].children.iter().copied());
-            }
-        }
-        out
+        self.walk(g, |grp| &grp.children)
     }
 
     /// `Group.add_child_group`: refuses loops, updates depths, and adds the
@@ -248,8 +266,14 @@ impl InventoryData {
         if self.groups[parent].children.contains(&child) {
             return Ok(());
         }
-        let parent_ancestors = self.ancestors(parent);
-        if parent_ancestors.contains(&child) {
+        // `child` is an ancestor of `parent` exactly when `parent` is below
+        // `child`. Ansible walks the parent's ancestors; walking the child's
+        // subtree instead answers the same and is what the host update needs
+        // anyway, and a chain written top-down (`[g0:children] g1`, then
+        // `[g1:children] g2`, ...) adds each child before it has a subtree,
+        // so building it stays linear.
+        let mut member_groups = self.descendants(child);
+        if member_groups.contains(&parent) {
             return Err(InventoryError::Model(format!(
                 "Adding group '{}' as child to '{}' creates a recursive dependency loop.",
                 self.groups[child].name, self.groups[parent].name
@@ -260,17 +284,16 @@ impl InventoryData {
         self.raise_depth(child, depth);
         if !self.groups[child].parents.contains(&parent) {
             self.groups[child].parents.push(parent);
-            let mut new_ancestors = parent_ancestors;
-            new_ancestors.push(parent);
-            let mut member_groups = self.descendants(child);
             member_groups.push(child);
-            for g in member_groups {
-                for h in self.groups[g].hosts.clone() {
-                    for &a in &new_ancestors {
-                        if !self.hosts[h].groups.contains(&a) {
-                            self.hosts[h].groups.push(a);
-                        }
-                    }
+            let hosts: Vec<HostId> = member_groups
+                .iter()
+                .flat_map(|&g| self.groups[g].hosts.iter().copied())
+                .collect();
+            if !hosts.is_empty() {
+                let mut new_ancestors = self.ancestors(parent);
+                new_ancestors.push(parent);
+                for h in hosts {
+                    self.extend_host_groups(h, &new_ancestors);
                 }
             }
         }

@@ -12,7 +12,7 @@ use crate::data::{GroupId, ALL};
 use crate::error::{InventoryError, Result};
 use crate::inventory::Inventory;
 use crate::pyrepr::{json_float_repr, py_str};
-use crate::value::{strip_unsafe, Map, Value, Vars};
+use crate::value::{as_nonfinite, strip_unsafe, Map, Value, Vars};
 use std::io::{self, Write};
 
 /// `--list` as a JSON value (keys inserted sorted, as Ansible prints them).
@@ -275,7 +275,10 @@ pub fn write_value<W: Write>(w: &mut W, v: &Value, level: usize) -> io::Result<(
             newline(w, level)?;
             w.write_all(b"]")
         }
-        Value::Object(m) => write_map(w, m, level),
+        Value::Object(m) => match as_nonfinite(v) {
+            Some(f) => w.write_all(json_float_repr(f).as_bytes()),
+            None => write_map(w, m, level),
+        },
     }
 }
 

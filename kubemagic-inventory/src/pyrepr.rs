@@ -4,7 +4,7 @@
 //! A leaf module (it knows only [`Value`]) so that parsers and exports can
 //! both use it without importing each other.
 
-use crate::value::Value;
+use crate::value::{as_nonfinite, Value};
 
 /// Python's `repr(float)` (`add_dot_0`) or the `'r'` format without the
 /// `.0`, as `complex.__repr__` uses; `sign` forces a leading `+`.
@@ -89,6 +89,9 @@ pub fn py_repr(v: &Value) -> String {
         Value::Array(a) => {
             let parts: Vec<String> = a.iter().map(py_repr).collect();
             format!("[{}]", parts.join(", "))
+        }
+        Value::Object(_) if as_nonfinite(v).is_some() => {
+            py_float_repr(as_nonfinite(v).unwrap_or(f64::NAN), true, false)
         }
         Value::Object(m) => {
             let parts: Vec<String> = m

@@ -19,7 +19,7 @@
 //! `hash_behaviour=merge` the recursive merge is not associative, so the
 //! nesting changes the answer.
 
-use crate::value::{Map, Value, Var, Vars};
+use crate::value::{as_nonfinite, Map, Value, Var, Vars};
 
 /// How dictionaries from different levels combine (`DEFAULT_HASH_BEHAVIOUR`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -93,7 +93,11 @@ pub fn remove_internal(vars: &mut Vars) {
 /// wins, dicts present on both sides are merged recursively.
 pub fn merge_values(x: &Value, y: &Value) -> Value {
     match (x, y) {
-        (Value::Object(xm), Value::Object(ym)) => Value::Object(merge_maps(xm, ym)),
+        (Value::Object(xm), Value::Object(ym))
+            if as_nonfinite(x).is_none() && as_nonfinite(y).is_none() =>
+        {
+            Value::Object(merge_maps(xm, ym))
+        }
         _ => y.clone(),
     }
 }

@@ -27,6 +27,42 @@ pub struct Var {
 /// Variables of one host or group, in definition order.
 pub type Vars = IndexMap<String, Var>;
 
+/// Key of the one-entry object that holds a float JSON cannot (`.inf`,
+/// `-.inf`, `.nan` in YAML): [`Value`] is `serde_json`'s, whose numbers are
+/// finite, while Ansible keeps Python's float and prints `Infinity`/`NaN`
+/// (JSON) or `inf`/`nan` (`--graph --vars`). The exports recognise this
+/// object and print what Ansible prints; merges treat it as a scalar. Like
+/// `__ansible_unsafe`, a mapping written by hand with this single key would
+/// read the same; no real inventory has one.
+pub const NONFINITE_KEY: &str = "__kubemagic_nonfinite_float";
+
+/// A non-finite float as a [`Value`] (see [`NONFINITE_KEY`]).
+pub fn nonfinite_value(f: f64) -> Value {
+    let text = if f.is_nan() {
+        "nan"
+    } else if f > 0.0 {
+        "inf"
+    } else {
+        "-inf"
+    };
+    let mut m = Map::new();
+    m.insert(NONFINITE_KEY.to_string(), Value::String(text.to_string()));
+    Value::Object(m)
+}
+
+/// The float a [`nonfinite_value`] holds.
+pub fn as_nonfinite(v: &Value) -> Option<f64> {
+    match v {
+        Value::Object(m) if m.len() == 1 => match m.get(NONFINITE_KEY)?.as_str()? {
+            "nan" => Some(f64::NAN),
+            "inf" => Some(f64::INFINITY),
+            "-inf" => Some(f64::NEG_INFINITY),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// `--host` rendering: Ansible prints `!unsafe` strings bare there, while
 /// `--list` wraps them as `{"__ansible_unsafe": ...}`. Vault stays wrapped.
 pub fn strip_unsafe(v: &Value) -> Value {

@@ -5,7 +5,7 @@
 //! tree; everything else takes the [`Value`].
 
 use crate::error::{InventoryError, Result};
-use crate::value::{Map, Value};
+use crate::value::{nonfinite_value, Map, Value};
 use std::path::Path;
 /// A node of a constructed document, with the 1-based line and column where
 /// it starts (for keys: the line of the *last* definition of a duplicate
@@ -118,13 +118,7 @@ impl Node {
             })?,
             NodeKind::Float(f) => match serde_json::Number::from_f64(*f) {
                 Some(n) => Value::Number(n),
-                None => {
-                    return Err(err(format!(
-                    "float {} cannot be represented: ansible-inventory prints it as non-JSON `{}`",
-                    crate::pyrepr::py_float_repr(*f, true, false),
-                    crate::pyrepr::json_float_repr(*f)
-                )))
-                }
+                None => nonfinite_value(*f),
             },
             NodeKind::Str(s) | NodeKind::Timestamp(s) => Value::String(s.clone()),
             NodeKind::Unsafe(s) => wrap("__ansible_unsafe", s),

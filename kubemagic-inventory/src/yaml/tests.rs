@@ -340,3 +340,18 @@ fn flow_collections_closed_at_the_key_indentation_load_as_pyyaml_does() {
         json!({"x": {"m": {"a": 1}}})
     );
 }
+
+/// Issue 15 bug 3: `.inf`/`.nan` load (Ansible prints `Infinity`/`NaN` in
+/// JSON and `inf`/`nan` in `--graph --vars`) instead of refusing the file.
+#[test]
+fn infinity_and_nan_load_and_print_as_ansible_prints_them() {
+    let got = v("a: .inf\nb: -.Inf\nc: .nan\nd: [.inf]\n");
+    assert_eq!(
+        crate::export::to_python_json(&got),
+        "{\n    \"a\": Infinity,\n    \"b\": -Infinity,\n    \"c\": NaN,\n    \"d\": [\n        Infinity\n    ]\n}\n"
+    );
+    assert_eq!(
+        crate::pyrepr::py_repr(&got),
+        "{'a': inf, 'b': -inf, 'c': nan, 'd': [inf]}"
+    );
+}
