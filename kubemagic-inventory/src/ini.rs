@@ -33,9 +33,10 @@
 //! for which Ansible fails this source (it then only warns and goes on, we
 //! stop), notably a `[g:vars]` or `[g:children]` child whose group is never
 //! defined (reported at the line that named it, first in Ansible's order),
-//! plus what Ansible accepts silently but we refuse: reversed or empty
-//! ranges and ports above 65535 (see [`crate::ranges`]), and literals we
-//! cannot represent faithfully (see [`crate::pyliteral`]).
+//! plus what Ansible accepts silently but we refuse: a range step below 1
+//! and ports above 65535 (see [`crate::ranges`]), and literals we
+//! cannot represent faithfully (see [`crate::pyliteral`]). A reversed
+//! numeric range adds no host, as in Ansible, with a warning.
 //!
 //! Input must be UTF-8: [`parse_ini`] takes `&str`; [`parse_ini_bytes`]
 //! reports the first line that is not UTF-8 (Ansible 2.19 escapes such

@@ -22,18 +22,21 @@
 //! INI (reporting the INI error if that fails too). Once the top level is a
 //! mapping of groups, any mistake is a hard error with `FILE:LINE`.
 //!
-//! # Stricter than Ansible (issue 2: reject what Ansible silently drops)
-//! Ansible only warns and skips these; kubemagic rejects them:
-//! - a group whose value is neither a mapping nor null (`g: [a, b]`);
+//! # Warnings (issue 15: Ansible's output, Ansible's warnings)
+//! Read exactly as Ansible reads them, each with a [`Warning`] at its line
+//! and column (Ansible's wording where Ansible warns):
+//! - a group whose value is neither a mapping nor null (`g: [a, b]`,
+//!   kubeadm's `apiVersion: v1` in kubespray's `patches/`): skipped;
 //! - a key other than `vars`, `hosts`, `children` in a group (a typo such as
-//!   `host:` or `var:` would otherwise silently lose hosts or variables);
-//! - `vars: somestring` (Ansible turns it into the variable `somestring`
-//!   set to null);
-//! - a host whose value is falsy but not null (`h1: []`, `h1: ""`, `h1: 0`),
-//!   which Ansible treats as "no variables".
+//!   `host:` loses hosts): skipped;
+//! - `vars: somestring`: the variable `somestring` set to null (silent in
+//!   Ansible);
+//! - a host whose value is falsy but not null (`h1: []`, `h1: ""`, `h1: 0`):
+//!   no variables (silent in Ansible);
+//! - a reversed numeric range: no host (silent in Ansible).
 //!
-//! - a vault-encrypted inventory file (Ansible decrypts it; kubemagic
-//!   cannot, and must not read it as an INI host list).
+//! A vault-encrypted inventory file is an error (Ansible decrypts it;
+//! kubemagic cannot, and must not read it as an INI host list).
 //!
 //! Errors Ansible raises itself (they make it skip the whole source with a
 //! warning) are errors here too, with Ansible's wording: non-mapping
