@@ -67,8 +67,15 @@ const INI_VALUES: [&str; 18] = [
     "1e3",
     "0o17",
 ];
-/// Values as YAML writes them (typed by YAML 1.1).
-const YAML_VALUES: [&str; 20] = [
+/// Values as YAML writes them (typed by YAML 1.1), including `.inf`/`.nan`
+/// and flow collections spread over lines that close at column 0 or after
+/// a quoted scalar (issue 15).
+const YAML_VALUES: [&str; 25] = [
+    ".inf",
+    "-.Inf",
+    ".nan",
+    "{\n  \"a\": \"b\",\n}",
+    "[\n\"x\",\n  1\n]",
     "1",
     "-7",
     "0755",
