@@ -10,12 +10,15 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
     /// A syntax or semantic error in an inventory or vars file.
-    #[error("{}: {message}", location(file, *line))]
+    #[error("{}: {message}", location_col(file, *line, *col))]
     Parse {
         /// The file the mistake is in.
         file: PathBuf,
         /// 1-based line, when the parser knows it.
         line: Option<u32>,
+        /// 1-based column, when the parser knows it (the YAML parser does;
+        /// Ansible 2.19 prints `bad.yml:6:8` too).
+        col: Option<u32>,
         /// What is wrong, in Ansible's words where Ansible has some.
         message: String,
     },
@@ -109,6 +112,13 @@ fn strict_message(warnings: &[Warning]) -> String {
     lines.join("\n")
 }
 
+fn location_col(file: &std::path::Path, line: Option<u32>, col: Option<u32>) -> String {
+    match (line, col) {
+        (Some(l), Some(c)) => format!("{}:{l}:{c}", file.display()),
+        _ => location(file, line),
+    }
+}
+
 fn location(file: &std::path::Path, line: Option<u32>) -> String {
     match line {
         Some(l) => format!("{}:{l}", file.display()),
@@ -122,6 +132,22 @@ impl InventoryError {
         InventoryError::Parse {
             file: file.into(),
             line,
+            col: None,
+            message: message.into(),
+        }
+    }
+
+    /// A [`InventoryError::Parse`] at a line and column.
+    pub fn parse_at(
+        file: impl Into<PathBuf>,
+        line: u32,
+        col: u32,
+        message: impl Into<String>,
+    ) -> Self {
+        InventoryError::Parse {
+            file: file.into(),
+            line: Some(line),
+            col: Some(col),
             message: message.into(),
         }
     }
@@ -141,6 +167,15 @@ impl InventoryError {
             _ => None,
         }
     }
+    /// The 1-based column this error is about, if known.
+    pub fn col(&self) -> Option<u32> {
+        match self {
+            InventoryError::Parse { col, .. } => *col,
+            InventoryError::Strict { warnings } => warnings.first().and_then(|w| w.col),
+            _ => None,
+        }
+    }
+
     /// The 1-based line this error is about, if known.
     pub fn line(&self) -> Option<u32> {
         match self {

@@ -222,23 +222,24 @@ impl Planner<'_> {
             .push(Warning::new(self.path, Some(at.line), Some(at.col), msg));
     }
 
-    fn err(&self, line: u32, msg: impl Into<String>) -> InventoryError {
-        InventoryError::parse(self.path, Some(line), msg)
+    /// An error at a node's line and column.
+    fn err_at(&self, at: &Node, msg: impl Into<String>) -> InventoryError {
+        InventoryError::parse_at(self.path, at.line, at.col, msg)
     }
 
     /// The group name as `InventoryData.add_group` accepts it.
     fn group_name(&self, key: &Node) -> Result<String> {
         match &key.kind {
             NodeKind::Str(s) | NodeKind::Unsafe(s) if !s.is_empty() => Ok(s.clone()),
-            k if !k.is_truthy() => Err(self.err(
-                key.line,
+            k if !k.is_truthy() => Err(self.err_at(
+                key,
                 format!(
                     "Unable to add group {}: Invalid empty/false group name provided",
                     key.key_string(self.path).unwrap_or_default()
                 ),
             )),
-            k => Err(self.err(
-                key.line,
+            k => Err(self.err_at(
+                key,
                 format!(
                     "Unable to add group {0}: Invalid group name supplied, expected a string but got <class '{1}'> for {0}; quote the name",
                     key.key_string(self.path).unwrap_or_default(),
@@ -279,8 +280,8 @@ impl Planner<'_> {
                     NodeKind::Null | NodeKind::Map(_) | NodeKind::Str(_) | NodeKind::Unsafe(_)
                 );
                 if !ok {
-                    return Err(self.err(
-                        v.line,
+                    return Err(self.err_at(
+                        v,
                         format!(
                             "Invalid \"{section}\" entry for \"{name}\" group, requires a dictionary, found \"<class '{}'>\" instead.",
                             v.kind.type_name()
@@ -364,8 +365,8 @@ impl Planner<'_> {
         let pattern = match &key.kind {
             NodeKind::Str(s) | NodeKind::Unsafe(s) => s.as_str(),
             _ => {
-                return Err(self.err(
-                    key.line,
+                return Err(self.err_at(
+                    key,
                     format!(
                     "Host pattern {} must be a string. Enclose integers/floats in quotation marks.",
                     key.key_string(self.path).unwrap_or_default()
@@ -373,7 +374,7 @@ impl Planner<'_> {
                 ))
             }
         };
-        let (names, port) = expand_host_pattern(pattern).map_err(|m| self.err(key.line, m))?;
+        let (names, port) = expand_host_pattern(pattern).map_err(|m| self.err_at(key, m))?;
         if names.is_empty() {
             self.warn(key, reversed_range_warning(pattern));
         }
@@ -391,8 +392,8 @@ impl Planner<'_> {
                 &[]
             }
             other => {
-                return Err(self.err(
-                    vars.line,
+                return Err(self.err_at(
+                    vars,
                     format!(
                         "Invalid data from file, expected dictionary of host variables for '{pattern}' and got {}",
                         other.type_name()
@@ -406,7 +407,7 @@ impl Planner<'_> {
         }
         for host in names {
             if host.is_empty() {
-                return Err(self.err(key.line, "Invalid empty host name provided"));
+                return Err(self.err_at(key, "Invalid empty host name provided"));
             }
             self.ops.push(Op::AddHost {
                 name: host.clone(),

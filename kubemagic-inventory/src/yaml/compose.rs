@@ -223,7 +223,15 @@ fn compose_inner(
         t.as_ref().map(|t| format!("{}{}", t.handle, t.suffix))
     };
     for item in Parser::new_from_str(text) {
-        let (event, span) = item.map_err(|e| perr(e.marker().line(), e.info().to_string()))?;
+        let (event, span) = item.map_err(|e| {
+            let m = e.marker();
+            InventoryError::parse_at(
+                path,
+                m.line().max(1) as u32,
+                m.col() as u32 + 1,
+                e.info().to_string(),
+            )
+        })?;
         let line = span.start.line().max(1) as u32;
         let col = span.start.col() as u32 + 1;
         let is_map = matches!(event, Event::MappingStart(..));

@@ -355,3 +355,13 @@ fn infinity_and_nan_load_and_print_as_ansible_prints_them() {
         "{'a': inf, 'b': -inf, 'c': nan, 'd': [inf]}"
     );
 }
+
+/// YAML syntax errors name the column too (`FILE:LINE:COL`), as Ansible
+/// 2.19 does, so an editor jumps to the character.
+#[test]
+fn syntax_error_has_file_line_and_column() {
+    let e = load("a: 1\nb: x: y\n").unwrap_err();
+    assert_eq!((e.line(), e.col().is_some()), (Some(2), true), "{e}");
+    let loc = format!("vars.yml:2:{}: ", e.col().unwrap());
+    assert!(e.to_string().starts_with(&loc), "{e}");
+}
