@@ -4,6 +4,9 @@
 # same run; outputs checked identical (parsed JSON), timings and ratios printed.
 #   5,000 hosts in 50 groups with 52 group_vars files: target >= 100x faster
 #   50,000 hosts: target <= 12x the 5,000-host time
+#   a chain of nested children 1k/2k/4k/8k levels deep (issue 15): target
+#   <= 2.5x per doubling (near-linear; it was cubic, 14.7 s at 8k)
+#   a range of 1,000,000 hosts: a FILE:LINE error, not gigabytes
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PY="$ROOT/.venv/bin/python"
@@ -95,3 +98,39 @@ printf 'outputs (5k): %s JSON, %s\n' "$same" "$bytes"
 printf 'speed-up vs ansible-inventory (5k): %.0fx wall, %.0fx cpu (target >= 100x)\n' "$(ratio "$w_ans" "$w_km5")" "$(ratio "$c_ans" "$c_km5")"
 printf 'scaling 50k/5k: %.1fx wall, %.1fx cpu (target <= 12x)\n' "$(ratio "$w_km50" "$w_km5")" "$(ratio "$c_km50" "$c_km5")"
 [ "$same" = identical ] || { echo "inventory bench: outputs differ" >&2; exit 1; }
+
+echo "== inventory: nested children chains ([g0:children] g1, [g1:children] g2, ...)"
+chain() { # chain FILE LEVELS
+  "$PY" - "$1" "$2" <<'PYEOF'
+import sys
+path, n = sys.argv[1], int(sys.argv[2])
+with open(path, "w") as f:
+    f.write("[g0]\nh0\n\n")
+    for i in range(n):
+        f.write("[g%d:children]\ng%d\n\n" % (i, i + 1))
+    f.write("[g%d]\nhlast\n" % n)
+PYEOF
+}
+prev=""
+ratios=()
+for n in 1000 2000 4000 8000; do
+  chain "$WORK/chain$n" "$n"
+  read -r w c < <(best_of "$WORK/chain$n.json" 3 "$KM" inventory list -i "$WORK/chain$n")
+  if [ -n "$prev" ]; then
+    r="$(ratio "$w" "$prev")"
+    ratios+=("$r")
+    printf 'chain %5d levels: %8.4f s wall  (%.2fx the half)\n' "$n" "$w" "$r"
+  else
+    printf 'chain %5d levels: %8.4f s wall\n' "$n" "$w"
+  fi
+  prev="$w"
+done
+worst="$("$PY" -c 'import sys; print(max(float(x) for x in sys.argv[1:]))' "${ratios[@]}")"
+printf 'chain growth per doubling: worst %.2fx (target <= 2.5x)\n' "$worst"
+
+echo "== inventory: one range of 1,000,000 hosts"
+printf '[g]\nh[0:999999]\n' > "$WORK/bigrange"
+if "$KM" inventory list -i "$WORK/bigrange" >/dev/null 2>"$WORK/bigrange.err"; then
+  echo "big range: loaded (expected an error above the cap)" >&2; exit 1
+fi
+printf 'big range refused: %s\n' "$(head -1 "$WORK/bigrange.err")"

@@ -67,8 +67,15 @@ const INI_VALUES: [&str; 18] = [
     "1e3",
     "0o17",
 ];
-/// Values as YAML writes them (typed by YAML 1.1).
-const YAML_VALUES: [&str; 20] = [
+/// Values as YAML writes them (typed by YAML 1.1), including `.inf`/`.nan`
+/// and flow collections spread over lines that close at column 0 or after
+/// a quoted scalar (issue 15).
+const YAML_VALUES: [&str; 25] = [
+    ".inf",
+    "-.Inf",
+    ".nan",
+    "{\n  \"a\": \"b\",\n}",
+    "[\n\"x\",\n  1\n]",
     "1",
     "-7",
     "0755",
@@ -501,6 +508,7 @@ fn random_inventories_match_ansible_as_ini_and_yaml() {
                 patterns: gen_patterns(&mut frng, &m),
                 hash_merge: m.merge,
                 expect_error: None,
+                expect_warning: None,
                 // Without nesting, Ansible's order is stable: compare it exactly.
                 unordered_patterns: !m.edges.is_empty(),
             });

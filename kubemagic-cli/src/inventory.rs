@@ -26,6 +26,10 @@ pub struct SourceArgs {
     /// Merge dictionaries across levels (`hash_behaviour = merge`).
     #[arg(long)]
     pub hash_merge: bool,
+    /// Make every warning an error (exit 2): a key Ansible skips, a range
+    /// that expands to nothing, a file in a directory source no plugin reads.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 impl SourceArgs {
@@ -37,8 +41,15 @@ impl SourceArgs {
             } else {
                 HashBehaviour::Replace
             },
+            strict: self.strict,
         };
-        Ok(Inventory::load(&self.inventory, &opts)?)
+        let inv = Inventory::load(&self.inventory, &opts)?;
+        // Warnings go to stderr, so stdout stays exactly Ansible's output.
+        let mut err = std::io::stderr().lock();
+        for w in inv.warnings() {
+            let _ = writeln!(err, "{w}");
+        }
+        Ok(inv)
     }
 }
 
@@ -92,7 +103,7 @@ fn run_inner(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
         Sub::List { src, export } => {
             let inv = src.load()?;
             let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            kubemagic_inventory::export::write_list(&inv, export, &mut w)?;
+            kubemagic_inventory::write_list(&inv, export, &mut w)?;
             w.flush()?;
             // The process ends here: skip freeing every host and variable
             // one by one (a tenth of the run on 5,000 hosts).
@@ -101,7 +112,7 @@ fn run_inner(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
         Sub::Host { src, host } => {
             let v = src.load()?.ansible_host(&host)?;
             let mut w = stdout.lock();
-            w.write_all(kubemagic_inventory::export::to_python_json(&v).as_bytes())?;
+            w.write_all(kubemagic_inventory::to_python_json(&v).as_bytes())?;
         }
         Sub::Graph { src, group, vars } => {
             let inv = src.load()?;
@@ -110,7 +121,10 @@ fn run_inner(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
             match format {
                 OutputFormat::Text => writeln!(w, "{text}")?,
                 OutputFormat::Json => {
-                    let v = inv.graph_value(group.as_deref(), vars)?;
+                    let mut v = inv.graph_value(group.as_deref(), vars)?;
+                    if let Some(m) = v.as_object_mut() {
+                        m.insert("warnings".into(), serde_json::to_value(inv.warnings())?);
+                    }
                     serde_json::to_writer_pretty(&mut w, &v)?;
                     writeln!(w)?;
                 }
@@ -127,7 +141,8 @@ fn run_inner(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
                     }
                 }
                 OutputFormat::Json => {
-                    serde_json::to_writer_pretty(&mut w, &serde_json::json!({ "hosts": hosts }))?;
+                    let v = serde_json::json!({ "hosts": hosts, "warnings": inv.warnings() });
+                    serde_json::to_writer_pretty(&mut w, &v)?;
                     writeln!(w)?;
                 }
             }

@@ -92,7 +92,7 @@ fn missing_site_is_an_input_error() {
 fn broken_inventory_exits_2_naming_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("ceph-ansible")).unwrap();
-    std::fs::write(dir.path().join("ceph-ansible/hosts"), "[mons]\nceph[3:1]\n").unwrap();
+    std::fs::write(dir.path().join("ceph-ansible/hosts"), "[mons]\nceph[c:a]\n").unwrap();
     let out = km().args(["check"]).arg(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);

@@ -8,13 +8,11 @@
 //! so insertion order, depth and ancestry come out identical. Parsing knows
 //! nothing of precedence; resolving (see `resolve`) knows nothing of syntax.
 
-use crate::error::{InventoryError, Result};
+use crate::error::{InventoryError, Result, Warning};
 use crate::value::{Value, Var, Vars};
 use indexmap::IndexMap;
 use kubemagic_core::Origin;
 use std::collections::HashSet;
-use std::path::Path;
-use std::sync::Arc;
 
 pub type GroupId = usize;
 pub type HostId = usize;
@@ -45,9 +43,6 @@ pub struct Host {
     pub vars: Vars,
     /// Groups the host belongs to, ancestors included (Ansible's `host.groups`).
     pub groups: Vec<GroupId>,
-    /// The inventory source in which the host was first seen (shared: one
-    /// allocation per source, not per host).
-    pub source: Option<Arc<Path>>,
     pub origin: Option<Origin>,
 }
 
@@ -58,15 +53,15 @@ pub struct InventoryData {
     pub hosts: Vec<Host>,
     group_index: IndexMap<String, GroupId>,
     host_index: IndexMap<String, HostId>,
-    /// The source being parsed, recorded as each new host's `source`.
-    pub current_source: Option<Arc<Path>>,
     /// (group, host) direct memberships: Ansible keeps a name set per group
     /// (`Group._hosts`); one set here keeps `add_host` O(1) on big groups.
     membership: HashSet<(GroupId, HostId)>,
     /// How `set_variable` combines a dict with an existing dict of the same
     /// name (Ansible calls `combine_vars` there, which honours
     /// `DEFAULT_HASH_BEHAVIOUR`).
-    pub hash_behaviour: crate::inventory::HashBehaviour,
+    pub hash_behaviour: crate::resolve::HashBehaviour,
+    /// What the parsers warned about, in the order Ansible would warn.
+    pub warnings: Vec<Warning>,
 }
 
 pub const ALL: GroupId = 0;
@@ -86,9 +81,9 @@ impl InventoryData {
             hosts: Vec::new(),
             group_index: IndexMap::new(),
             host_index: IndexMap::new(),
-            current_source: None,
             membership: HashSet::new(),
             hash_behaviour: Default::default(),
+            warnings: Vec::new(),
         };
         inv.add_group("all", None);
         inv.add_group("ungrouped", None);
@@ -171,7 +166,6 @@ impl InventoryData {
                     name: name.to_string(),
                     vars,
                     groups: Vec::new(),
-                    source: self.current_source.clone(),
                     origin,
                 });
                 self.host_index.insert(name.to_string(), id);
@@ -189,13 +183,29 @@ impl InventoryData {
         if self.membership.insert((g, h)) {
             self.groups[g].hosts.push(h);
         }
-        for a in self.ancestors(g) {
-            if !self.hosts[h].groups.contains(&a) {
-                self.hosts[h].groups.push(a);
+        let mut new = self.ancestors(g);
+        new.push(g);
+        self.extend_host_groups(h, &new);
+    }
+
+    /// Appends to a host's groups those of `new` it lacks, in order. A hash
+    /// set instead of `Vec::contains` once both lists are long: a host at the
+    /// bottom of an 8,000-level chain of children has 8,000 groups.
+    fn extend_host_groups(&mut self, h: HostId, new: &[GroupId]) {
+        let groups = &mut self.hosts[h].groups;
+        if groups.len().saturating_mul(new.len()) <= 256 {
+            for &a in new {
+                if !groups.contains(&a) {
+                    groups.push(a);
+                }
             }
+            return;
         }
-        if !self.hosts[h].groups.contains(&g) {
-            self.hosts[h].groups.push(g);
+        let mut seen: HashSet<GroupId> = groups.iter().copied().collect();
+        for &a in new {
+            if seen.insert(a) {
+                groups.push(a);
+            }
         }
     }
 
@@ -217,13 +227,23 @@ impl InventoryData {
     }
 
     /// All ancestors of a group (not the group itself), each once.
+    /// (A hash set of the visited groups, not `out.contains`: the walk
+    /// must stay linear in the answer, or a deep chain of children turns
+    /// cubic.)
     pub fn ancestors(&self, g: GroupId) -> Vec<GroupId> {
+        self.walk(g, |grp| &grp.parents)
+    }
+
+    /// Depth-first walk along `next` (parents or children), each group once,
+    /// in the order the old `Vec::contains` walk produced.
+    fn walk(&self, g: GroupId, next: impl Fn(&Group) -> &Vec<GroupId>) -> Vec<GroupId> {
         let mut out = Vec::new();
-        let mut stack: Vec<GroupId> = self.groups[g].parents.clone();
+        let mut seen: HashSet<GroupId> = HashSet::new();
+        let mut stack: Vec<GroupId> = next(&self.groups[g]).clone();
         while let Some(p) = stack.pop() {
-            if !out.contains(&p) {
+            if seen.insert(p) {
                 out.push(p);
-                stack.extend(self.groups[p].parents.iter().copied());
+                stack.extend(next(&self.groups[p]).iter().copied());
             }
         }
         out
@@ -231,15 +251,7 @@ impl InventoryData {
 
     /// All descendants of a group (not the group itself), each once.
     pub fn descendants(&self, g: GroupId) -> Vec<GroupId> {
-        let mut out = Vec::new();
-        let mut stack: Vec<GroupId> = self.groups[g].children.clone();
-        while let Some(c) = stack.pop() {
-            if !out.contains(&c) {
-                out.push(c);
-                stack.extend(self.groups[c].children.iter().copied());
-            }
-        }
-        out
+        self.walk(g, |grp| &grp.children)
     }
 
     /// `Group.add_child_group`: refuses loops, updates depths, and adds the
@@ -254,8 +266,14 @@ impl InventoryData {
         if self.groups[parent].children.contains(&child) {
             return Ok(());
         }
-        let parent_ancestors = self.ancestors(parent);
-        if parent_ancestors.contains(&child) {
+        // `child` is an ancestor of `parent` exactly when `parent` is below
+        // `child`. Ansible walks the parent's ancestors; walking the child's
+        // subtree instead answers the same and is what the host update needs
+        // anyway, and a chain written top-down (`[g0:children] g1`, then
+        // `[g1:children] g2`, ...) adds each child before it has a subtree,
+        // so building it stays linear.
+        let mut member_groups = self.descendants(child);
+        if member_groups.contains(&parent) {
             return Err(InventoryError::Model(format!(
                 "Adding group '{}' as child to '{}' creates a recursive dependency loop.",
                 self.groups[child].name, self.groups[parent].name
@@ -266,17 +284,16 @@ impl InventoryData {
         self.raise_depth(child, depth);
         if !self.groups[child].parents.contains(&parent) {
             self.groups[child].parents.push(parent);
-            let mut new_ancestors = parent_ancestors;
-            new_ancestors.push(parent);
-            let mut member_groups = self.descendants(child);
             member_groups.push(child);
-            for g in member_groups {
-                for h in self.groups[g].hosts.clone() {
-                    for &a in &new_ancestors {
-                        if !self.hosts[h].groups.contains(&a) {
-                            self.hosts[h].groups.push(a);
-                        }
-                    }
+            let hosts: Vec<HostId> = member_groups
+                .iter()
+                .flat_map(|&g| self.groups[g].hosts.iter().copied())
+                .collect();
+            if !hosts.is_empty() {
+                let mut new_ancestors = self.ancestors(parent);
+                new_ancestors.push(parent);
+                for h in hosts {
+                    self.extend_host_groups(h, &new_ancestors);
                 }
             }
         }
@@ -332,7 +349,7 @@ impl InventoryData {
             )));
         };
         let value = match (vars.get(key), hb) {
-            (Some(old), crate::inventory::HashBehaviour::Merge)
+            (Some(old), crate::resolve::HashBehaviour::Merge)
                 if old.value.is_object() && value.is_object() =>
             {
                 crate::resolve::merge_values(&old.value, &value)
@@ -347,7 +364,6 @@ impl InventoryData {
     /// becomes a child of `all`; hosts in no group but `all` go to `ungrouped`,
     /// and hosts in another group leave `ungrouped`.
     pub fn reconcile(&mut self) -> Result<()> {
-        self.current_source = None;
         for g in 0..self.groups.len() {
             if g != ALL && self.groups[g].parents.is_empty() {
                 self.add_child_group(ALL, g)?;

@@ -4,18 +4,30 @@
 
 use std::path::PathBuf;
 
+/// Why an inventory could not be read or queried. Callers map it to exit
+/// code 2 (input error) and print it as `FILE:LINE: message`, so each
+/// variant carries what that line needs.
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
     /// A syntax or semantic error in an inventory or vars file.
-    #[error("{}: {message}", location(file, *line))]
+    #[error("{}: {message}", location_col(file, *line, *col))]
     Parse {
+        /// The file the mistake is in.
         file: PathBuf,
+        /// 1-based line, when the parser knows it.
         line: Option<u32>,
+        /// 1-based column, when the parser knows it (the YAML parser does;
+        /// Ansible 2.19 prints `bad.yml:6:8` too).
+        col: Option<u32>,
+        /// What is wrong, in Ansible's words where Ansible has some.
         message: String,
     },
+    /// A file or directory that could not be read at all.
     #[error("{}: {source}", path.display())]
     Io {
+        /// The path that failed.
         path: PathBuf,
+        /// The operating system's reason.
         #[source]
         source: std::io::Error,
     },
@@ -23,8 +35,88 @@ pub enum InventoryError {
     /// while merging several sources).
     #[error("{0}")]
     Model(String),
+    /// `--strict`: the inventory loaded, but with warnings, and the caller
+    /// asked for them to be errors.
+    #[error("{}", strict_message(warnings))]
+    Strict {
+        /// Every warning, in the order they were found.
+        warnings: Vec<Warning>,
+    },
+    /// A host pattern (`--limit`, `inventory hosts PATTERN`) that Ansible
+    /// would reject.
     #[error("invalid host pattern `{pattern}`: {message}")]
-    Pattern { pattern: String, message: String },
+    Pattern {
+        /// The pattern as given.
+        pattern: String,
+        /// Why it is invalid.
+        message: String,
+    },
+}
+
+/// Something Ansible accepts with a warning (or silently) that the user
+/// should still hear about: a key it skips, a range that expands to nothing,
+/// a file in a directory source that no plugin reads. The inventory is
+/// loaded exactly as Ansible loads it; warnings travel beside it
+/// ([`crate::Inventory::warnings`]) so the CLI prints them on stderr,
+/// `kubemagic check` turns them into findings and `--strict` into errors.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Warning {
+    /// The file the warning is about.
+    pub file: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<u32>,
+    /// 1-based column, when the parser knows it (YAML does).
+    pub col: Option<u32>,
+    /// What Ansible does with it, in Ansible's words where it has some.
+    pub message: String,
+}
+
+impl Warning {
+    /// A warning about `file` at `line`/`col`.
+    pub fn new(
+        file: impl Into<PathBuf>,
+        line: Option<u32>,
+        col: Option<u32>,
+        message: impl Into<String>,
+    ) -> Warning {
+        Warning {
+            file: file.into(),
+            line,
+            col,
+            message: message.into(),
+        }
+    }
+
+    /// `FILE:LINE:COL` (as much of it as is known).
+    pub fn location(&self) -> String {
+        match (self.line, self.col) {
+            (Some(l), Some(c)) => format!("{}:{l}:{c}", self.file.display()),
+            (line, _) => location(&self.file, line),
+        }
+    }
+}
+
+/// `FILE:LINE:COL: warning: message`, the form compilers use, so editors
+/// jump to it.
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: warning: {}", self.location(), self.message)
+    }
+}
+
+fn strict_message(warnings: &[Warning]) -> String {
+    let lines: Vec<String> = warnings
+        .iter()
+        .map(|w| format!("{}: {} (--strict)", w.location(), w.message))
+        .collect();
+    lines.join("\n")
+}
+
+fn location_col(file: &std::path::Path, line: Option<u32>, col: Option<u32>) -> String {
+    match (line, col) {
+        (Some(l), Some(c)) => format!("{}:{l}:{c}", file.display()),
+        _ => location(file, line),
+    }
 }
 
 fn location(file: &std::path::Path, line: Option<u32>) -> String {
@@ -35,13 +127,31 @@ fn location(file: &std::path::Path, line: Option<u32>) -> String {
 }
 
 impl InventoryError {
+    /// A [`InventoryError::Parse`] (the common case, hence the shorthand).
     pub fn parse(file: impl Into<PathBuf>, line: Option<u32>, message: impl Into<String>) -> Self {
         InventoryError::Parse {
             file: file.into(),
             line,
+            col: None,
             message: message.into(),
         }
     }
+
+    /// A [`InventoryError::Parse`] at a line and column.
+    pub fn parse_at(
+        file: impl Into<PathBuf>,
+        line: u32,
+        col: u32,
+        message: impl Into<String>,
+    ) -> Self {
+        InventoryError::Parse {
+            file: file.into(),
+            line: Some(line),
+            col: Some(col),
+            message: message.into(),
+        }
+    }
+    /// An [`InventoryError::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         InventoryError::Io {
             path: path.into(),
@@ -53,17 +163,30 @@ impl InventoryError {
         match self {
             InventoryError::Parse { file, .. } => Some(file),
             InventoryError::Io { path, .. } => Some(path),
+            InventoryError::Strict { warnings } => warnings.first().map(|w| w.file.as_path()),
             _ => None,
         }
     }
+    /// The 1-based column this error is about, if known.
+    pub fn col(&self) -> Option<u32> {
+        match self {
+            InventoryError::Parse { col, .. } => *col,
+            InventoryError::Strict { warnings } => warnings.first().and_then(|w| w.col),
+            _ => None,
+        }
+    }
+
+    /// The 1-based line this error is about, if known.
     pub fn line(&self) -> Option<u32> {
         match self {
             InventoryError::Parse { line, .. } => *line,
+            InventoryError::Strict { warnings } => warnings.first().and_then(|w| w.line),
             _ => None,
         }
     }
 }
 
+/// This crate's `Result`, defaulting to [`InventoryError`].
 pub type Result<T, E = InventoryError> = std::result::Result<T, E>;
 
 /// An inventory that cannot be read is always the input's fault: the message

@@ -11,7 +11,8 @@
 use crate::data::{GroupId, ALL};
 use crate::error::{InventoryError, Result};
 use crate::inventory::Inventory;
-use crate::value::{Map, Value, Vars};
+use crate::pyrepr::{json_float_repr, py_str};
+use crate::value::{as_nonfinite, strip_unsafe, Map, Value, Vars};
 use std::io::{self, Write};
 
 /// `--list` as a JSON value (keys inserted sorted, as Ansible prints them).
@@ -193,7 +194,7 @@ pub fn vars_to_value(vars: &Vars) -> Value {
 /// and `!unsafe` strings bare (only `--list` wraps them). Used by the CLI and
 /// the Python module alike, so both equal Ansible's `--host`.
 pub fn host_value(vars: &Vars) -> Value {
-    crate::yaml::strip_unsafe(&vars_to_value(vars))
+    strip_unsafe(&vars_to_value(vars))
 }
 
 /// A value as `json.dumps(v, sort_keys=True, indent=4)` writes it, plus a
@@ -255,7 +256,7 @@ pub fn write_value<W: Write>(w: &mut W, v: &Value, level: usize) -> io::Result<(
             } else if let Some(u) = n.as_u64() {
                 write!(w, "{u}")
             } else {
-                w.write_all(py_float_repr(n.as_f64().unwrap_or(f64::NAN)).as_bytes())
+                w.write_all(json_float_repr(n.as_f64().unwrap_or(f64::NAN)).as_bytes())
             }
         }
         Value::String(s) => write_str(w, s),
@@ -274,7 +275,10 @@ pub fn write_value<W: Write>(w: &mut W, v: &Value, level: usize) -> io::Result<(
             newline(w, level)?;
             w.write_all(b"]")
         }
-        Value::Object(m) => write_map(w, m, level),
+        Value::Object(m) => match as_nonfinite(v) {
+            Some(f) => w.write_all(json_float_repr(f).as_bytes()),
+            None => write_map(w, m, level),
+        },
     }
 }
 
@@ -303,90 +307,6 @@ fn write_str<W: Write>(w: &mut W, s: &str) -> io::Result<()> {
     }
     buf.push('"');
     w.write_all(buf.as_bytes())
-}
-
-/// A float as Python's `json.dumps` writes it: `repr(float)` for finite
-/// values (one implementation, in [`crate::pyliteral::py_float_repr`]) and
-/// JSON's `NaN`/`Infinity` spellings otherwise.
-pub fn py_float_repr(f: f64) -> String {
-    if f.is_nan() {
-        "NaN".into()
-    } else if f.is_infinite() {
-        if f > 0.0 { "Infinity" } else { "-Infinity" }.into()
-    } else {
-        crate::pyliteral::py_float_repr(f, true, false)
-    }
-}
-
-/// Python's `str(value)` as `_show_vars` formats `{name = value}`.
-pub fn py_str(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => py_repr(other),
-    }
-}
-
-/// Python's `repr()` of the value Ansible holds.
-pub fn py_repr(v: &Value) -> String {
-    match v {
-        Value::Null => "None".into(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                i.to_string()
-            } else if let Some(u) = n.as_u64() {
-                u.to_string()
-            } else {
-                // serde_json numbers are finite: Python's repr(float) applies.
-                crate::pyliteral::py_float_repr(n.as_f64().unwrap_or(0.0), true, false)
-            }
-        }
-        Value::String(s) => py_str_repr(s),
-        Value::Array(a) => {
-            let parts: Vec<String> = a.iter().map(py_repr).collect();
-            format!("[{}]", parts.join(", "))
-        }
-        Value::Object(m) => {
-            let parts: Vec<String> = m
-                .iter()
-                .map(|(k, v)| format!("{}: {}", py_str_repr(k), py_repr(v)))
-                .collect();
-            format!("{{{}}}", parts.join(", "))
-        }
-    }
-}
-
-/// `repr(str)`: single quotes unless the text has `'` and no `"`.
-pub fn py_str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c if (0x80..0xa0).contains(&(c as u32)) => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }
 
 /// `InventoryCLI.inventory_graph`.
@@ -448,11 +368,7 @@ fn show_vars(vars: &Vars, depth: usize, lines: &mut Vec<String>) {
     keys.sort();
     for k in keys {
         lines.push(graph_name(
-            &format!(
-                "{{{} = {}}}",
-                k,
-                py_str(&crate::yaml::strip_unsafe(&vars[k].value))
-            ),
+            &format!("{{{} = {}}}", k, py_str(&strip_unsafe(&vars[k].value))),
             depth,
         ));
     }
@@ -484,19 +400,52 @@ fn graph_group(
     }
 }
 
+/// The exports as methods of [`Inventory`]: they live here, beside the
+/// writers, so that `inventory` never needs to import `export` (which
+/// imports `inventory`).
+impl Inventory {
+    /// The `ansible-inventory --list` (or `--list --export`) document.
+    pub fn to_ansible_list(&self, export: bool) -> Result<Value> {
+        Ok(list_value(self, export))
+    }
+
+    /// The `ansible-inventory --graph [GROUP]` text, byte for byte
+    /// (without the final newline `display` adds).
+    pub fn graph(&self, group: Option<&str>, with_vars: bool) -> Result<String> {
+        graph(self, group.unwrap_or("all"), with_vars)
+    }
+
+    /// The same graph as a tree value (see the free function `graph_value`).
+    pub fn graph_value(&self, group: Option<&str>, with_vars: bool) -> Result<Value> {
+        graph_value(self, group.unwrap_or("all"), with_vars)
+    }
+
+    /// `ansible-inventory --host PATTERN`: the pattern must select exactly
+    /// one host; its variables as `--host` prints them.
+    pub fn ansible_host(&self, pattern: &str) -> Result<Value> {
+        match self.select(pattern)?.as_slice() {
+            [host] => Ok(host_value(&self.host_vars(host)?)),
+            _ => Err(InventoryError::Model(
+                "You must pass a single valid host to --host parameter".into(),
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pyrepr::py_str_repr;
 
     #[test]
     fn floats_print_as_python_repr() {
-        assert_eq!(py_float_repr(1.5), "1.5");
-        assert_eq!(py_float_repr(1e16), "1e+16");
-        assert_eq!(py_float_repr(1e15), "1000000000000000.0");
-        assert_eq!(py_float_repr(0.0001), "0.0001");
-        assert_eq!(py_float_repr(0.00001), "1e-05");
-        assert_eq!(py_float_repr(-2.5e-7), "-2.5e-07");
-        assert_eq!(py_float_repr(3.0), "3.0");
+        assert_eq!(json_float_repr(1.5), "1.5");
+        assert_eq!(json_float_repr(1e16), "1e+16");
+        assert_eq!(json_float_repr(1e15), "1000000000000000.0");
+        assert_eq!(json_float_repr(0.0001), "0.0001");
+        assert_eq!(json_float_repr(0.00001), "1e-05");
+        assert_eq!(json_float_repr(-2.5e-7), "-2.5e-07");
+        assert_eq!(json_float_repr(3.0), "3.0");
     }
 
     #[test]

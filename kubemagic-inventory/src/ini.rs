@@ -33,18 +33,21 @@
 //! for which Ansible fails this source (it then only warns and goes on, we
 //! stop), notably a `[g:vars]` or `[g:children]` child whose group is never
 //! defined (reported at the line that named it, first in Ansible's order),
-//! plus what Ansible accepts silently but we refuse: reversed or empty
-//! ranges and ports above 65535 (see [`crate::ranges`]), and literals we
-//! cannot represent faithfully (see [`crate::pyliteral`]).
+//! plus what Ansible accepts silently but we refuse: a range step below 1
+//! and ports above 65535 (see [`crate::ranges`]), and literals we
+//! cannot represent faithfully (see [`crate::pyliteral`]). A reversed
+//! numeric range adds no host, as in Ansible, with a warning.
 //!
 //! Input must be UTF-8: [`parse_ini`] takes `&str`; [`parse_ini_bytes`]
 //! reports the first line that is not UTF-8 (Ansible 2.19 escapes such
 //! bytes with a deprecation warning; 2.23 will refuse them as we do).
 
 use crate::data::InventoryData;
-use crate::error::{InventoryError, Result};
-use crate::pyliteral::{is_py_space, parse_value};
-use crate::ranges::expand_host_pattern;
+use crate::error::{InventoryError, Result, Warning};
+use crate::pyliteral::parse_value;
+use crate::pyrepr::py_str_repr;
+use crate::ranges::{expand_host_pattern, reversed_range_warning};
+use crate::text::{is_py_space, py_splitlines};
 use indexmap::IndexMap;
 use kubemagic_core::Origin;
 use regex::Regex;
@@ -79,64 +82,11 @@ struct Pending {
     parents: Vec<String>,
 }
 
+#[cfg(test)]
 /// Parses UTF-8 bytes; a line that is not UTF-8 is an error at that line.
 pub fn parse_ini_bytes(bytes: &[u8], path: &Path, inv: &mut InventoryData) -> Result<()> {
-    let text = crate::sources::decode_utf8(bytes.to_vec(), path)?;
+    let text = crate::text::decode_utf8(bytes.to_vec(), path)?;
     parse_ini(&text, path, inv)
-}
-
-/// The 1-based line on which the byte right after `valid` stands, with
-/// Python's line breaks (what the INI plugin counts).
-pub(crate) fn line_after(valid: &str) -> u32 {
-    let n = py_splitlines(valid).len();
-    // The next byte starts a new line if `valid` ended with a break.
-    let line = if valid.is_empty() || valid.ends_with(is_line_break) {
-        n + 1
-    } else {
-        n
-    };
-    u32::try_from(line).unwrap_or(u32::MAX)
-}
-
-/// Characters at which Python's `str.splitlines()` breaks.
-fn is_line_break(c: char) -> bool {
-    matches!(
-        c,
-        '\n' | '\r'
-            | '\x0b'
-            | '\x0c'
-            | '\x1c'
-            | '\x1d'
-            | '\x1e'
-            | '\u{85}'
-            | '\u{2028}'
-            | '\u{2029}'
-    )
-}
-
-/// Python's `str.splitlines()` (no keepends): `\r\n` is one break, and a
-/// final break does not start an empty line.
-pub fn py_splitlines(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if is_line_break(c) {
-            out.push(&text[start..i]);
-            let mut end = i + c.len_utf8();
-            if c == '\r' {
-                if let Some(&(j, '\n')) = chars.peek() {
-                    chars.next();
-                    end = j + 1;
-                }
-            }
-            start = end;
-        }
-    }
-    if start < text.len() {
-        out.push(&text[start..]);
-    }
-    out
 }
 
 struct IniParser<'a> {
@@ -271,12 +221,12 @@ impl IniParser<'_> {
             let msg = match decl.state {
                 State::Vars => format!(
                     "Section [{name}:vars] not valid for undefined group {}.",
-                    crate::export::py_str_repr(name)
+                    py_str_repr(name)
                 ),
                 _ => format!(
                     "Section [{}:children] includes undefined group {}.",
                     decl.parents.last().map_or("", String::as_str),
-                    crate::export::py_str_repr(name)
+                    py_str_repr(name)
                 ),
             };
             return Err(self.err(msg));
@@ -345,6 +295,15 @@ impl IniParser<'_> {
             return Err(self.err(format!("Expected a host definition, got: {line}")));
         };
         let (hostnames, port) = expand_host_pattern(pattern).map_err(|m| self.err(m))?;
+        if hostnames.is_empty() {
+            let w = Warning::new(
+                self.path,
+                Some(self.line),
+                None,
+                reversed_range_warning(pattern),
+            );
+            self.inv.warnings.push(w);
+        }
         if port.is_none() && pattern.trim_matches(is_py_space).ends_with(':') {
             return Err(self.err(format!(
                 "Invalid host pattern '{pattern}' supplied, ending in ':' is not allowed, this character is reserved to provide a port."
@@ -699,10 +658,12 @@ mod tests {
     }
 
     #[test]
-    fn reversed_range_is_an_error() {
-        let (line, msg) = err_line("[g]\nok\nnode[3:1]\n");
-        assert_eq!(line, Some(3));
-        assert!(msg.contains("reversed"), "{msg}");
+    fn reversed_range_adds_no_host_and_warns_at_its_line() {
+        let inv = parse("[g]\nok\nnode[3:1]\n").unwrap();
+        assert_eq!(inv.hosts.len(), 1);
+        assert_eq!(inv.warnings.len(), 1);
+        assert_eq!(inv.warnings[0].line, Some(3));
+        assert!(inv.warnings[0].message.contains("reversed"));
     }
 
     #[test]

@@ -12,63 +12,27 @@
 //! - `vars_files()` → every group_vars/host_vars file or folder found
 
 use crate::data::{GroupId, HostId, InventoryData, ALL};
-use crate::error::{InventoryError, Result};
-use crate::resolve::{combine_level, remove_internal};
+use crate::error::{InventoryError, Result, Warning};
+use crate::resolve::{combine_level, remove_internal, HashBehaviour};
 use crate::value::{Value, Var, Vars};
-use crate::vars_files::{VarsBase, VarsStore};
+use crate::vars_files::{VarsBase, VarsFileEntry, VarsKind, VarsStore};
+use kubemagic_core::Origin;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// How dictionaries from different levels combine (`DEFAULT_HASH_BEHAVIOUR`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum HashBehaviour {
-    /// Ansible's default: a higher-precedence dict replaces the lower one.
-    #[default]
-    Replace,
-    /// Recursive merge of dicts.
-    Merge,
-}
-
-/// `DEFAULT_HASH_BEHAVIOUR` as Ansible spells it: `replace` or `merge`.
-impl std::str::FromStr for HashBehaviour {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<HashBehaviour, String> {
-        match s {
-            "replace" => Ok(HashBehaviour::Replace),
-            "merge" => Ok(HashBehaviour::Merge),
-            other => Err(format!(
-                "hash_behaviour must be \"replace\" or \"merge\", not {other:?}"
-            )),
-        }
-    }
-}
-
+/// What `ansible-inventory` takes from its command line and `ansible.cfg`
+/// that changes the result; everything else is Ansible's default.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     /// `--playbook-dir`: its group_vars/host_vars are read too (after the
     /// inventory-adjacent ones, at higher precedence).
     pub playbook_dir: Option<PathBuf>,
+    /// `DEFAULT_HASH_BEHAVIOUR` (`--hash-merge`).
     pub hash_behaviour: HashBehaviour,
-}
-
-/// Whether a vars file or folder belongs to a group or a host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VarsKind {
-    Group,
-    Host,
-}
-
-/// A `group_vars/<name>[.yml|.yaml|.json]` or `host_vars/...` entry found
-/// beside a source or the playbook dir, whether or not a group/host of that
-/// name exists (checks report the orphans).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VarsFileEntry {
-    pub kind: VarsKind,
-    /// The group or host name the entry is for.
-    pub name: String,
-    /// The file or folder path.
-    pub path: PathBuf,
+    /// `--strict`: any warning makes [`Inventory::load`] fail with
+    /// [`InventoryError::Strict`] (exit 2) instead of loading.
+    pub strict: bool,
 }
 
 /// Parsed vars files of one base directory, per group and per host.
@@ -83,8 +47,12 @@ struct BaseVars {
 /// A loaded inventory (one or several sources merged).
 #[derive(Debug, Clone)]
 pub struct Inventory {
-    pub data: InventoryData,
+    /// The groups and hosts as the parsers built them (crate-internal: the
+    /// ids and raw vars are not Ansible's view; callers use the methods).
+    pub(crate) data: InventoryData,
+    /// The sources, as given to [`Inventory::load`].
     pub sources: Vec<PathBuf>,
+    /// The options the inventory was loaded with.
     pub options: LoadOptions,
     /// Vars of each source's directory, in source order (host lists have none).
     source_vars: Vec<BaseVars>,
@@ -153,7 +121,21 @@ impl Inventory {
             group_parts_sorted: Vec::new(),
         };
         inv.compute_group_parts();
+        if options.strict && !inv.data.warnings.is_empty() {
+            return Err(InventoryError::Strict {
+                warnings: std::mem::take(&mut inv.data.warnings),
+            });
+        }
         Ok(inv)
+    }
+
+    /// What Ansible warns about while reading these sources (and what
+    /// kubemagic knows beyond Ansible: a range that expands to nothing, an
+    /// unknown key in a YAML group), each with its file, line and column.
+    /// The inventory itself is exactly Ansible's; these only inform.
+    /// `kubemagic check` reports them as KM6xx findings.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.data.warnings
     }
 
     fn hb(&self) -> HashBehaviour {
@@ -475,31 +457,15 @@ impl Inventory {
             .collect())
     }
 
-    /// The `ansible-inventory --list` (or `--list --export`) document.
-    pub fn to_ansible_list(&self, export: bool) -> Result<Value> {
-        Ok(crate::export::list_value(self, export))
+    /// Where a group was first declared (file and line), for findings that
+    /// point at a group; `None` for an unknown group or the implicit ones.
+    pub fn group_origin(&self, group: &str) -> Option<&Origin> {
+        self.data.group(group).and_then(|g| g.origin.as_ref())
     }
 
-    /// The `ansible-inventory --graph [GROUP]` text, byte for byte
-    /// (without the final newline `display` adds).
-    pub fn graph(&self, group: Option<&str>, with_vars: bool) -> Result<String> {
-        crate::export::graph(self, group.unwrap_or("all"), with_vars)
-    }
-
-    /// The same graph as a tree value (see [`crate::export::graph_value`]).
-    pub fn graph_value(&self, group: Option<&str>, with_vars: bool) -> Result<Value> {
-        crate::export::graph_value(self, group.unwrap_or("all"), with_vars)
-    }
-
-    /// `ansible-inventory --host PATTERN`: the pattern must select exactly
-    /// one host; its variables as `--host` prints them.
-    pub fn ansible_host(&self, pattern: &str) -> Result<Value> {
-        match self.select(pattern)?.as_slice() {
-            [host] => Ok(crate::export::host_value(&self.host_vars(host)?)),
-            _ => Err(InventoryError::Model(
-                "You must pass a single valid host to --host parameter".into(),
-            )),
-        }
+    /// Where a host was first declared (file and line).
+    pub fn host_origin(&self, host: &str) -> Option<&Origin> {
+        self.data.host(host).and_then(|h| h.origin.as_ref())
     }
 
     /// Every group_vars/host_vars file or folder found beside the sources

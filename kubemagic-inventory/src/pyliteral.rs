@@ -41,12 +41,8 @@
 //! string; and absurdly long sign chains (`------…1`, thousands) make Python
 //! raise `RecursionError` where we return the string.
 
+use crate::pyrepr::py_float_repr;
 use crate::value::{Map, Value};
-
-/// Python's `str.isspace()`: Unicode `White_Space` plus U+001C..U+001F.
-pub fn is_py_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
 
 /// Why a string did not become a typed value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -994,48 +990,6 @@ fn convert(n: &Node) -> Result<Py, Conv> {
         Node::Unary { .. } => convert_signed_num(n),
         Node::Other => Err(Conv::Malformed),
     }
-}
-
-/// Python's `repr(float)` (`add_dot_0`) or the `'r'` format without the
-/// `.0`, as `complex.__repr__` uses; `sign` forces a leading `+`.
-pub fn py_float_repr(f: f64, add_dot_0: bool, sign: bool) -> String {
-    let lead = if f.is_sign_negative() && !f.is_nan() {
-        "-"
-    } else if sign {
-        "+"
-    } else {
-        ""
-    };
-    if f.is_nan() {
-        return format!("{lead}nan");
-    }
-    if f.is_infinite() {
-        return format!("{lead}inf");
-    }
-    let e = format!("{:e}", f.abs());
-    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
-    let decpt = exp + 1;
-    let body = if decpt <= -4 || decpt > 16 {
-        let (first, rest) = digits.split_at(1);
-        let m = if rest.is_empty() {
-            first.to_string()
-        } else {
-            format!("{first}.{rest}")
-        };
-        let x = decpt - 1;
-        format!("{m}e{}{:02}", if x < 0 { '-' } else { '+' }, x.abs())
-    } else if decpt <= 0 {
-        format!("0.{}{digits}", "0".repeat((-decpt) as usize))
-    } else if decpt as usize >= digits.len() {
-        let zeros = "0".repeat(decpt as usize - digits.len());
-        format!("{digits}{zeros}{}", if add_dot_0 { ".0" } else { "" })
-    } else {
-        let (a, b) = digits.split_at(decpt as usize);
-        format!("{a}.{b}")
-    };
-    format!("{lead}{body}")
 }
 
 /// `str(complex)`.

@@ -19,8 +19,31 @@
 //! `hash_behaviour=merge` the recursive merge is not associative, so the
 //! nesting changes the answer.
 
-use crate::inventory::HashBehaviour;
-use crate::value::{Map, Value, Var, Vars};
+use crate::value::{as_nonfinite, Map, Value, Var, Vars};
+
+/// How dictionaries from different levels combine (`DEFAULT_HASH_BEHAVIOUR`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HashBehaviour {
+    /// Ansible's default: a higher-precedence dict replaces the lower one.
+    #[default]
+    Replace,
+    /// Recursive merge of dicts.
+    Merge,
+}
+
+/// `DEFAULT_HASH_BEHAVIOUR` as Ansible spells it: `replace` or `merge`.
+impl std::str::FromStr for HashBehaviour {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<HashBehaviour, String> {
+        match s {
+            "replace" => Ok(HashBehaviour::Replace),
+            "merge" => Ok(HashBehaviour::Merge),
+            other => Err(format!(
+                "hash_behaviour must be \"replace\" or \"merge\", not {other:?}"
+            )),
+        }
+    }
+}
 
 /// `C.INTERNAL_STATIC_VARS`: removed from every `ansible-inventory` output.
 pub const INTERNAL_STATIC_VARS: [&str; 30] = [
@@ -70,7 +93,11 @@ pub fn remove_internal(vars: &mut Vars) {
 /// wins, dicts present on both sides are merged recursively.
 pub fn merge_values(x: &Value, y: &Value) -> Value {
     match (x, y) {
-        (Value::Object(xm), Value::Object(ym)) => Value::Object(merge_maps(xm, ym)),
+        (Value::Object(xm), Value::Object(ym))
+            if as_nonfinite(x).is_none() && as_nonfinite(y).is_none() =>
+        {
+            Value::Object(merge_maps(xm, ym))
+        }
         _ => y.clone(),
     }
 }

@@ -8,7 +8,8 @@
 //! dropped inventory gives wrong answers with confidence.
 
 use crate::data::InventoryData;
-use crate::error::{InventoryError, Result};
+use crate::error::{InventoryError, Result, Warning};
+use crate::text::{decode_utf8, splitext_ext};
 use std::path::{Component, Path, PathBuf};
 
 /// Names a directory source never reads, as `manager.py`'s `IGNORED`:
@@ -24,20 +25,6 @@ pub fn is_ignored_entry(name: &str) -> bool {
     name.starts_with('.')
         || IGNORED_NAMES.contains(&name)
         || IGNORED_EXTS.iter().any(|e| name.ends_with(e))
-}
-
-/// Python's `os.path.splitext(path)[1]`: the extension of the last path
-/// component, leading dots of the name not counting.
-pub fn splitext_ext(path: &Path) -> String {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stripped = name.trim_start_matches('.');
-    match stripped.rfind('.') {
-        Some(i) => stripped[i..].to_string(),
-        None => String::new(),
-    }
 }
 
 /// Ansible's `unfrackpath(source, follow=False)`: `~` expanded, made
@@ -99,7 +86,7 @@ pub fn parse_sources(sources: &[PathBuf], data: &mut InventoryData) -> Result<Ve
             continue;
         }
         let path = unfrack(source);
-        parse_source(&path, data, &mut processed)?;
+        parse_source(&path, data, &mut processed, false)?;
     }
     // Ansible reconciles only when something was parsed; with nothing parsed
     // the fresh inventory is already consistent.
@@ -107,7 +94,18 @@ pub fn parse_sources(sources: &[PathBuf], data: &mut InventoryData) -> Result<Ve
     Ok(processed)
 }
 
-fn parse_source(path: &Path, data: &mut InventoryData, processed: &mut Vec<PathBuf>) -> Result<()> {
+/// `walked`: the file was found by walking a directory source rather than
+/// named by the user. Ansible warns "Unable to parse ... as an inventory
+/// source" and goes on for both; kubemagic stops on a file the user named
+/// (an inventory that silently loses a file is the mistake it exists to
+/// catch) and warns for a walked one (kubespray's sample directory holds
+/// kubeadm `patches/`, users keep an `ssh_config` or notes beside hosts).
+fn parse_source(
+    path: &Path,
+    data: &mut InventoryData,
+    processed: &mut Vec<PathBuf>,
+    walked: bool,
+) -> Result<()> {
     if path.is_dir() {
         let mut names: Vec<String> = Vec::new();
         let rd = std::fs::read_dir(path).map_err(|e| InventoryError::io(path, e))?;
@@ -120,7 +118,7 @@ fn parse_source(path: &Path, data: &mut InventoryData, processed: &mut Vec<PathB
             if is_ignored_entry(&name) {
                 continue;
             }
-            parse_source(&path.join(name), data, processed)?;
+            parse_source(&path.join(name), data, processed, true)?;
         }
         return Ok(());
     }
@@ -132,13 +130,30 @@ fn parse_source(path: &Path, data: &mut InventoryData, processed: &mut Vec<PathB
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| InventoryError::io(path, e))?;
-    let text = decode_utf8(bytes, path)?;
-    data.current_source = Some(std::sync::Arc::from(path));
-    let result = parse_file(path, &text, data);
-    data.current_source = None;
-    result?;
-    processed.push(path.to_path_buf());
-    Ok(())
+    let parsed = decode_utf8(bytes, path).and_then(|text| parse_file(path, &text, data));
+    match parsed {
+        Ok(()) => {
+            processed.push(path.to_path_buf());
+            Ok(())
+        }
+        Err(e) if walked => {
+            let (line, why) = match &e {
+                InventoryError::Parse { line, message, .. } => (*line, message.clone()),
+                other => (None, other.to_string()),
+            };
+            data.warnings.push(Warning::new(
+                path,
+                line,
+                None,
+                format!(
+                    "Unable to parse {} as an inventory source, skipped as Ansible skips it: {why}",
+                    path.display()
+                ),
+            ));
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// One file through the plugin chain. `yaml` takes extensionless files and
@@ -210,20 +225,6 @@ fn parse_host_list(list: &str, data: &mut InventoryData) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// A file's bytes as UTF-8 text; the error names the first line that is not
-/// UTF-8, for inventory sources and vars files alike.
-pub(crate) fn decode_utf8(bytes: Vec<u8>, path: &Path) -> Result<String> {
-    String::from_utf8(bytes).map_err(|e| {
-        let bytes = e.as_bytes();
-        let valid = std::str::from_utf8(&bytes[..e.utf8_error().valid_up_to()]).unwrap_or_default();
-        InventoryError::parse(
-            path,
-            Some(crate::ini::line_after(valid)),
-            "this line is not valid UTF-8 (inventory files must be UTF-8 encoded)",
-        )
-    })
 }
 
 #[cfg(test)]

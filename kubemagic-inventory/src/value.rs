@@ -9,15 +9,90 @@
 use indexmap::IndexMap;
 use kubemagic_core::Origin;
 
+/// A variable's value: JSON-shaped, as ansible-inventory prints it.
 pub type Value = serde_json::Value;
+/// An ordered mapping of a [`Value`] (insertion order kept, as Python's dict).
 pub type Map = serde_json::Map<String, Value>;
 
 /// A variable's value and where it was set.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Var {
+    /// The value that won under Ansible's precedence.
     pub value: Value,
+    /// The file and line of the definition that set it (`None` for values
+    /// Ansible makes up, such as a host list's port).
     pub origin: Option<Origin>,
 }
 
 /// Variables of one host or group, in definition order.
 pub type Vars = IndexMap<String, Var>;
+
+/// Key of the one-entry object that holds a float JSON cannot (`.inf`,
+/// `-.inf`, `.nan` in YAML): [`Value`] is `serde_json`'s, whose numbers are
+/// finite, while Ansible keeps Python's float and prints `Infinity`/`NaN`
+/// (JSON) or `inf`/`nan` (`--graph --vars`). The exports recognise this
+/// object and print what Ansible prints; merges treat it as a scalar. Like
+/// `__ansible_unsafe`, a mapping written by hand with this single key would
+/// read the same; no real inventory has one.
+pub const NONFINITE_KEY: &str = "__kubemagic_nonfinite_float";
+
+/// A non-finite float as a [`Value`] (see [`NONFINITE_KEY`]).
+pub fn nonfinite_value(f: f64) -> Value {
+    let text = if f.is_nan() {
+        "nan"
+    } else if f > 0.0 {
+        "inf"
+    } else {
+        "-inf"
+    };
+    let mut m = Map::new();
+    m.insert(NONFINITE_KEY.to_string(), Value::String(text.to_string()));
+    Value::Object(m)
+}
+
+/// The float a [`nonfinite_value`] holds.
+pub fn as_nonfinite(v: &Value) -> Option<f64> {
+    match v {
+        Value::Object(m) if m.len() == 1 => match m.get(NONFINITE_KEY)?.as_str()? {
+            "nan" => Some(f64::NAN),
+            "inf" => Some(f64::INFINITY),
+            "-inf" => Some(f64::NEG_INFINITY),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `--host` rendering: Ansible prints `!unsafe` strings bare there, while
+/// `--list` wraps them as `{"__ansible_unsafe": ...}`. Vault stays wrapped.
+pub fn strip_unsafe(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            if m.len() == 1 {
+                if let Some(Value::String(s)) = m.get("__ansible_unsafe") {
+                    return Value::String(s.clone());
+                }
+            }
+            Value::Object(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), strip_unsafe(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(a) => Value::Array(a.iter().map(strip_unsafe).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The text of a string value, looking through an `!unsafe` wrapper (what a
+/// check reading a variable wants).
+pub fn value_str(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(s) => Some(s),
+        Value::Object(m) if m.len() == 1 => match m.get("__ansible_unsafe") {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}

@@ -10,11 +10,32 @@
 //! 5,000 hosts does not touch the disk 5,000 times.
 
 use crate::error::{InventoryError, Result};
-use crate::inventory::{VarsFileEntry, VarsKind};
 use crate::value::Vars;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// Whether a vars file or folder belongs to a group or a host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VarsKind {
+    /// `group_vars/<name>`.
+    Group,
+    /// `host_vars/<name>`.
+    Host,
+}
+
+/// A `group_vars/<name>[.yml|.yaml|.json]` or `host_vars/...` entry found
+/// beside a source or the playbook dir, whether or not a group/host of that
+/// name exists (checks report the orphans).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VarsFileEntry {
+    /// Group or host.
+    pub kind: VarsKind,
+    /// The group or host name the entry is for.
+    pub name: String,
+    /// The file or folder path.
+    pub path: PathBuf,
+}
 
 const EXTS: [&str; 3] = [".yml", ".yaml", ".json"];
 
@@ -30,7 +51,6 @@ struct KindDir {
 /// playbook dir).
 #[derive(Debug, Clone, Default)]
 pub struct VarsBase {
-    pub base: PathBuf,
     group: Option<KindDir>,
     host: Option<KindDir>,
 }
@@ -46,7 +66,6 @@ impl VarsBase {
     /// canonical directory, as the plugin's `realpath(basedir(path))`).
     pub fn open(base: &Path) -> Result<VarsBase> {
         Ok(VarsBase {
-            base: base.to_path_buf(),
             group: list_kind_dir(&base.join("group_vars"))?,
             host: list_kind_dir(&base.join("host_vars"))?,
         })
@@ -99,7 +118,7 @@ impl VarsBase {
                     continue;
                 }
                 let path = kd.dir.join(n);
-                let ext = crate::sources::splitext_ext(&path);
+                let ext = crate::text::splitext_ext(&path);
                 let name = if EXTS.contains(&ext.as_str()) {
                     n[..n.len() - ext.len()].to_string()
                 } else if path.is_dir() || ext.is_empty() {
@@ -144,7 +163,7 @@ fn walk_dir(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
             continue;
         }
         let full = dir.join(&n);
-        let ext = crate::sources::splitext_ext(&full);
+        let ext = crate::text::splitext_ext(&full);
         if full.is_dir() && ext.is_empty() {
             walk_dir(&full, found)?;
         } else if full.is_file() && (ext.is_empty() || EXTS.contains(&ext.as_str())) {
@@ -162,7 +181,7 @@ impl VarsStore {
             return Ok(v.clone());
         }
         let bytes = std::fs::read(path).map_err(|e| InventoryError::io(path, e))?;
-        let text = crate::sources::decode_utf8(bytes, path)?;
+        let text = crate::text::decode_utf8(bytes, path)?;
         let vars = crate::yaml::load_vars_file(&text, path)?;
         let vars = vars.filter(|v| !v.is_empty()).map(Arc::new);
         self.loaded.insert(path.to_path_buf(), vars.clone());

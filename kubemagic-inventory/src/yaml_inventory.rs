@@ -22,18 +22,21 @@
 //! INI (reporting the INI error if that fails too). Once the top level is a
 //! mapping of groups, any mistake is a hard error with `FILE:LINE`.
 //!
-//! # Stricter than Ansible (issue 2: reject what Ansible silently drops)
-//! Ansible only warns and skips these; kubemagic rejects them:
-//! - a group whose value is neither a mapping nor null (`g: [a, b]`);
+//! # Warnings (issue 15: Ansible's output, Ansible's warnings)
+//! Read exactly as Ansible reads them, each with a [`Warning`] at its line
+//! and column (Ansible's wording where Ansible warns):
+//! - a group whose value is neither a mapping nor null (`g: [a, b]`,
+//!   kubeadm's `apiVersion: v1` in kubespray's `patches/`): skipped;
 //! - a key other than `vars`, `hosts`, `children` in a group (a typo such as
-//!   `host:` or `var:` would otherwise silently lose hosts or variables);
-//! - `vars: somestring` (Ansible turns it into the variable `somestring`
-//!   set to null);
-//! - a host whose value is falsy but not null (`h1: []`, `h1: ""`, `h1: 0`),
-//!   which Ansible treats as "no variables".
+//!   `host:` loses hosts): skipped;
+//! - `vars: somestring`: the variable `somestring` set to null (silent in
+//!   Ansible);
+//! - a host whose value is falsy but not null (`h1: []`, `h1: ""`, `h1: 0`):
+//!   no variables (silent in Ansible);
+//! - a reversed numeric range: no host (silent in Ansible).
 //!
-//! - a vault-encrypted inventory file (Ansible decrypts it; kubemagic
-//!   cannot, and must not read it as an INI host list).
+//! A vault-encrypted inventory file is an error (Ansible decrypts it;
+//! kubemagic cannot, and must not read it as an INI host list).
 //!
 //! Errors Ansible raises itself (they make it skip the whole source with a
 //! warning) are errors here too, with Ansible's wording: non-mapping
@@ -42,19 +45,21 @@
 //! an empty or non-string group name.
 
 use crate::data::InventoryData;
-use crate::error::{InventoryError, Result};
-use crate::ranges::expand_host_pattern;
+use crate::error::{InventoryError, Result, Warning};
+use crate::ranges::{expand_host_pattern, reversed_range_warning};
 use crate::value::Value;
 use crate::yaml::{load_nodes, Node, NodeKind};
 use kubemagic_core::Origin;
 use std::path::Path;
 
 /// The extensions ansible's yaml plugin accepts (`yaml_extensions` default).
-pub const YAML_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
+#[cfg(test)]
+const YAML_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
 
 /// ansible's yaml plugin `verify_file`: no extension, or one of
 /// [`YAML_EXTENSIONS`] (Python's `os.path.splitext`: a leading dot is not an
 /// extension, so `.hosts` has none).
+#[cfg(test)]
 pub fn yaml_plugin_accepts(path: &Path) -> bool {
     let name = match path.file_name().and_then(|n| n.to_str()) {
         Some(n) => n,
@@ -78,6 +83,7 @@ pub enum YamlParse {
 }
 
 /// Parses a YAML inventory into `inv`; "not a YAML inventory" is an error.
+#[cfg(test)]
 pub fn parse_yaml_inventory(text: &str, path: &Path, inv: &mut InventoryData) -> Result<()> {
     match parse_yaml_inventory_or_decline(text, path, inv)? {
         YamlParse::Parsed => Ok(()),
@@ -151,6 +157,7 @@ pub fn parse_yaml_inventory_or_decline(
     let mut p = Planner {
         path,
         ops: Vec::new(),
+        warnings: Vec::new(),
     };
     for (k, v) in entries {
         p.group(k, v)?;
@@ -158,6 +165,7 @@ pub fn parse_yaml_inventory_or_decline(
     for op in p.ops {
         apply(op, path, inv)?;
     }
+    inv.warnings.extend(p.warnings);
     Ok(YamlParse::Parsed)
 }
 
@@ -205,26 +213,33 @@ fn apply(op: Op, path: &Path, inv: &mut InventoryData) -> Result<()> {
 struct Planner<'p> {
     path: &'p Path,
     ops: Vec<Op>,
+    warnings: Vec<Warning>,
 }
 
 impl Planner<'_> {
-    fn err(&self, line: u32, msg: impl Into<String>) -> InventoryError {
-        InventoryError::parse(self.path, Some(line), msg)
+    fn warn(&mut self, at: &Node, msg: impl Into<String>) {
+        self.warnings
+            .push(Warning::new(self.path, Some(at.line), Some(at.col), msg));
+    }
+
+    /// An error at a node's line and column.
+    fn err_at(&self, at: &Node, msg: impl Into<String>) -> InventoryError {
+        InventoryError::parse_at(self.path, at.line, at.col, msg)
     }
 
     /// The group name as `InventoryData.add_group` accepts it.
     fn group_name(&self, key: &Node) -> Result<String> {
         match &key.kind {
             NodeKind::Str(s) | NodeKind::Unsafe(s) if !s.is_empty() => Ok(s.clone()),
-            k if !k.is_truthy() => Err(self.err(
-                key.line,
+            k if !k.is_truthy() => Err(self.err_at(
+                key,
                 format!(
                     "Unable to add group {}: Invalid empty/false group name provided",
                     key.key_string(self.path).unwrap_or_default()
                 ),
             )),
-            k => Err(self.err(
-                key.line,
+            k => Err(self.err_at(
+                key,
                 format!(
                     "Unable to add group {0}: Invalid group name supplied, expected a string but got <class '{1}'> for {0}; quote the name",
                     key.key_string(self.path).unwrap_or_default(),
@@ -236,44 +251,50 @@ impl Planner<'_> {
 
     /// `_parse_group`; returns the group name.
     fn group(&mut self, key: &Node, data: &Node) -> Result<String> {
+        // Ansible looks at the value before the name: a group that is not a
+        // mapping is skipped with a warning whatever its name (kubespray's
+        // inventory directory holds kubeadm `patches/*.yaml`: `apiVersion`,
+        // `kind` are skipped, `metadata`/`spec` become groups).
+        if !matches!(data.kind, NodeKind::Null | NodeKind::Map(_)) {
+            let shown = key.key_string(self.path).unwrap_or_default();
+            self.warn(
+                key,
+                format!("Skipping '{shown}' as this is not a valid group definition"),
+            );
+            return Ok(shown);
+        }
         let name = self.group_name(key)?;
         let entries = match &data.kind {
-            NodeKind::Null => {
+            NodeKind::Map(entries) => entries,
+            _ => {
                 self.ops.push(Op::AddGroup(name.clone(), key.line));
                 return Ok(name);
-            }
-            NodeKind::Map(entries) => entries,
-            other => {
-                return Err(self.err(
-                    data.line,
-                    format!(
-                        "'{name}' is not a valid group definition: expected a mapping with `hosts`, `vars` or `children`, found {} (Ansible skips it silently)",
-                        other.type_name()
-                    ),
-                ))
             }
         };
         self.ops.push(Op::AddGroup(name.clone(), key.line));
         // Ansible first checks all three sections, then walks the keys.
         for section in ["vars", "children", "hosts"] {
             if let Some(v) = data.get(section) {
-                let ok = match &v.kind {
-                    NodeKind::Null | NodeKind::Map(_) => true,
-                    NodeKind::Str(_) | NodeKind::Unsafe(_) => section != "vars",
-                    _ => false,
-                };
+                let ok = matches!(
+                    &v.kind,
+                    NodeKind::Null | NodeKind::Map(_) | NodeKind::Str(_) | NodeKind::Unsafe(_)
+                );
                 if !ok {
-                    let found = if matches!(v.kind, NodeKind::Str(_) | NodeKind::Unsafe(_)) {
-                        "a string (Ansible would read it as one variable set to null)".to_string()
-                    } else {
-                        format!("\"<class '{}'>\"", v.kind.type_name())
-                    };
-                    return Err(self.err(
-                        v.line,
+                    return Err(self.err_at(
+                        v,
                         format!(
-                            "Invalid \"{section}\" entry for \"{name}\" group, requires a dictionary, found {found} instead."
+                            "Invalid \"{section}\" entry for \"{name}\" group, requires a dictionary, found \"<class '{}'>\" instead.",
+                            v.kind.type_name()
                         ),
                     ));
+                }
+                if section == "vars" {
+                    if let Some(s) = v.kind.as_str() {
+                        self.warn(
+                            v,
+                            format!("`vars: {s}` in group ({name}) is a string: Ansible reads it as the variable `{s}` set to null"),
+                        );
+                    }
                 }
             }
         }
@@ -285,13 +306,18 @@ impl Planner<'_> {
             match section {
                 "vars" | "children" | "hosts" => {}
                 _ => {
-                    return Err(self.err(
-                        k.line,
-                        format!(
-                            "unexpected key ({}) in group ({name}), only \"vars\", \"children\" and \"hosts\" are valid (Ansible skips it silently)",
-                            k.key_string(self.path).unwrap_or_default()
+                    let shown = k.key_string(self.path).unwrap_or_default();
+                    let msg = match &v.kind {
+                        NodeKind::Null | NodeKind::Map(_) => format!(
+                            "Skipping unexpected key ({shown}) in group ({name}), only \"vars\", \"children\" and \"hosts\" are valid"
                         ),
-                    ))
+                        other => format!(
+                            "Skipping key ({shown}) in group ({name}) as it is not a mapping, it is a <class '{}'>",
+                            other.type_name()
+                        ),
+                    };
+                    self.warn(k, msg);
+                    continue;
                 }
             }
             // A bare string is a single entry: `hosts: h1` == `hosts: {h1: }`.
@@ -339,8 +365,8 @@ impl Planner<'_> {
         let pattern = match &key.kind {
             NodeKind::Str(s) | NodeKind::Unsafe(s) => s.as_str(),
             _ => {
-                return Err(self.err(
-                    key.line,
+                return Err(self.err_at(
+                    key,
                     format!(
                     "Host pattern {} must be a string. Enclose integers/floats in quotation marks.",
                     key.key_string(self.path).unwrap_or_default()
@@ -348,17 +374,29 @@ impl Planner<'_> {
                 ))
             }
         };
-        let (names, port) = expand_host_pattern(pattern).map_err(|m| self.err(key.line, m))?;
+        let (names, port) = expand_host_pattern(pattern).map_err(|m| self.err_at(key, m))?;
+        if names.is_empty() {
+            self.warn(key, reversed_range_warning(pattern));
+        }
         let entries: &[(Node, Node)] = match &vars.kind {
             NodeKind::Null => &[],
             NodeKind::Map(e) => e,
-            other => {
-                return Err(self.err(
-                    vars.line,
+            other if !other.is_truthy() => {
+                self.warn(
+                    vars,
                     format!(
-                        "Invalid data from file, expected dictionary of host variables for '{pattern}' and got {}{}",
-                        other.type_name(),
-                        if other.is_truthy() { "" } else { " (Ansible ignores it silently)" }
+                        "host '{pattern}' has a {} instead of a mapping of variables: Ansible reads it as no variables",
+                        other.type_name()
+                    ),
+                );
+                &[]
+            }
+            other => {
+                return Err(self.err_at(
+                    vars,
+                    format!(
+                        "Invalid data from file, expected dictionary of host variables for '{pattern}' and got {}",
+                        other.type_name()
                     ),
                 ))
             }
@@ -369,7 +407,7 @@ impl Planner<'_> {
         }
         for host in names {
             if host.is_empty() {
-                return Err(self.err(key.line, "Invalid empty host name provided"));
+                return Err(self.err_at(key, "Invalid empty host name provided"));
             }
             self.ops.push(Op::AddHost {
                 name: host.clone(),
@@ -443,10 +481,16 @@ mod tests {
     }
 
     #[test]
-    fn unknown_group_key_is_an_error_with_line() {
-        let e = parse("g:\n  hosts:\n    h1:\n  host:\n    h2:\n").unwrap_err();
-        assert_eq!(e.line(), Some(4));
-        assert!(e.to_string().contains("unexpected key (host)"), "{e}");
+    fn unknown_group_key_is_skipped_with_a_warning_at_its_line_and_column() {
+        let inv = parse("g:\n  hosts:\n    h1:\n  host:\n    h2:\n").unwrap();
+        assert!(inv.host("h2").is_none());
+        let w = &inv.warnings[0];
+        assert_eq!((w.line, w.col), (Some(4), Some(3)));
+        assert!(w.message.contains("unexpected key (host)"), "{w}");
+        assert_eq!(
+            w.to_string(),
+            "inv.yml:4:3: warning: Skipping unexpected key (host) in group (g), only \"vars\", \"children\" and \"hosts\" are valid"
+        );
     }
 
     #[test]
@@ -492,22 +536,31 @@ mod tests {
     }
 
     #[test]
-    fn string_vars_section_is_an_error() {
-        assert!(parse("g:\n  vars: foo\n").is_err());
+    fn string_vars_section_is_a_null_variable_and_a_warning() {
+        let inv = parse("g:\n  vars: foo\n").unwrap();
+        assert_eq!(inv.group("g").unwrap().vars["foo"].value, Value::Null);
+        assert_eq!(inv.warnings.len(), 1);
     }
 
     #[test]
-    fn falsy_host_value_is_an_error() {
-        assert!(parse("g:\n  hosts:\n    h1: []\n").is_err());
+    fn falsy_host_value_is_no_variables_and_a_warning() {
+        let inv = parse("g:\n  hosts:\n    h1: []\n").unwrap();
+        assert!(inv.host("h1").unwrap().vars.is_empty());
+        assert_eq!(inv.warnings.len(), 1);
         assert!(parse("g:\n  hosts:\n    h1: 5\n").is_err());
     }
 
     #[test]
-    fn group_that_is_a_list_is_an_error() {
-        let e = parse("g:\n  - h1\n").unwrap_err();
-        assert!(
-            e.to_string().contains("not a valid group definition"),
-            "{e}"
-        );
+    fn group_that_is_not_a_mapping_is_skipped_with_a_warning() {
+        // A kubeadm patch in kubespray's inventory directory.
+        let inv =
+            parse("apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n  annotations:\n    a: b\n")
+                .unwrap();
+        assert!(inv.group("apiVersion").is_none());
+        assert!(inv.group("metadata").is_some());
+        let msgs: Vec<&str> = inv.warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(msgs.len(), 4, "{msgs:?}");
+        assert!(msgs[0].contains("Skipping 'apiVersion' as this is not a valid group definition"));
+        assert!(msgs[2].contains("Skipping key (name) in group (metadata) as it is not a mapping"));
     }
 }

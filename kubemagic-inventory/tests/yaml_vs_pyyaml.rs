@@ -13,7 +13,7 @@
 //! Skipped with a loud message when the venv is missing (`make test`
 //! installs it).
 
-use kubemagic_inventory::yaml::load_yaml;
+use kubemagic_inventory::load_yaml;
 use kubemagic_inventory::Value;
 use serde_json::json;
 use std::io::Write;
@@ -32,13 +32,22 @@ def big(v):
         return False
     if isinstance(v, int):
         return not (-2**63 <= v < 2**64)
-    if isinstance(v, float):
-        return not math.isfinite(v)
     if isinstance(v, (list, tuple)):
         return any(big(x) for x in v)
     if isinstance(v, dict):
         return any(big(k) or big(x) for k, x in v.items())
     return False
+
+def nonfinite(v):
+    # `Infinity`/`NaN` as kubemagic's Value holds them (value::NONFINITE_KEY)
+    if isinstance(v, float) and not math.isfinite(v):
+        t = "nan" if v != v else ("inf" if v > 0 else "-inf")
+        return {"__kubemagic_nonfinite_float": t}
+    if isinstance(v, list):
+        return [nonfinite(x) for x in v]
+    if isinstance(v, dict):
+        return {k: nonfinite(x) for k, x in v.items()}
+    return v
 
 out = []
 for doc in json.load(sys.stdin):
@@ -47,7 +56,7 @@ for doc in json.load(sys.stdin):
         if big(data):
             raise ValueError("refused by design")
         text = json.dumps({"_meta": {"hostvars": {"h": {"v": data}}}}, cls=_inventory_legacy.Encoder)
-        out.append(json.loads(text)["_meta"]["hostvars"]["h"]["v"])
+        out.append(nonfinite(json.loads(text)["_meta"]["hostvars"]["h"]["v"]))
     except Exception:
         out.append("!error")
 json.dump(out, sys.stdout)

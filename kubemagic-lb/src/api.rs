@@ -7,7 +7,7 @@
 //! the value with the variable and origin that set it.
 
 use kubemagic_core::Origin;
-use kubemagic_inventory::yaml::value_str;
+use kubemagic_inventory::value_str;
 use kubemagic_inventory::Value;
 use kubemagic_site::site::SiteInventory;
 use std::net::IpAddr;

@@ -61,6 +61,7 @@ impl Inventory {
         let options = LoadOptions {
             playbook_dir,
             hash_behaviour,
+            ..Default::default()
         };
         // File I/O and parsing: other Python threads may run meanwhile.
         let loaded = py.detach(|| Engine::load(&sources, &options));
@@ -102,7 +103,7 @@ impl Inventory {
             .inner
             .host_vars(host)
             .map_err(|e| inventory_error(py, &e))?;
-        to_py(py, &kubemagic_inventory::export::host_value(&vars))
+        to_py(py, &kubemagic_inventory::host_value(&vars))
     }
 
     /// Where each variable of `host` was set: name → (file, line) with line

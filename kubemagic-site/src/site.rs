@@ -12,9 +12,9 @@
 
 use indexmap::{IndexMap, IndexSet};
 use kubemagic_core::{Origin, SiteConfig};
-use kubemagic_inventory::yaml::{Node, NodeKind};
 use kubemagic_inventory::InventoryError;
 use kubemagic_inventory::{Inventory, LoadOptions, VarsFileEntry};
+use kubemagic_inventory::{Node, NodeKind};
 use kubemagic_inventory::{Value, Var, Vars};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -130,14 +130,14 @@ impl SiteInventory {
                 .into_iter()
                 .map(str::to_string)
                 .collect();
-            let origin = inv.data.group(g).and_then(|g| g.origin.clone());
+            let origin = inv.group_origin(g).cloned();
             out.groups
                 .insert(g.to_string(), SiteGroup { hosts, origin });
         }
         for h in inv.hosts() {
             let vars = inv.host_vars(h).map_err(SiteError::Inventory)?;
             out.hosts.insert(h.to_string(), vars);
-            let origin = inv.data.host(h).and_then(|x| x.origin.clone());
+            let origin = inv.host_origin(h).cloned();
             out.host_origins.insert(h.to_string(), origin);
         }
         out.vars_files = inv.vars_files().to_vec();
@@ -740,7 +740,7 @@ fn read_config(file: &Path) -> Result<(SiteConfig, BTreeMap<String, u32>), SiteE
         path: file.to_path_buf(),
         source,
     })?;
-    let Some(node) = kubemagic_inventory::yaml::load_nodes(&text, file)? else {
+    let Some(node) = kubemagic_inventory::load_nodes(&text, file)? else {
         return Ok((SiteConfig::default(), BTreeMap::new()));
     };
     let value = node.to_value(file)?;

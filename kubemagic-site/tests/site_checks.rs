@@ -694,7 +694,7 @@ fn km704_removed_variable() {
 fn bad_inventory_is_an_error_naming_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&examples().join("utgb"), dir.path());
-    std::fs::write(dir.path().join("ceph-ansible/hosts"), "[mons]\nceph[3:1]\n").unwrap();
+    std::fs::write(dir.path().join("ceph-ansible/hosts"), "[mons]\nceph[c:a]\n").unwrap();
     let e = Site::load(dir.path()).unwrap_err();
     assert!(
         e.file().is_some_and(|f| f.ends_with("ceph-ansible/hosts")),

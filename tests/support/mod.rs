@@ -3,7 +3,9 @@
 //! comparison of every view kubemagic offers with Ansible's.
 #![allow(dead_code)]
 
-use kubemagic_inventory::{export, HashBehaviour, Inventory, LoadOptions};
+use kubemagic_inventory::{
+    host_value, to_python_json, write_list, HashBehaviour, Inventory, LoadOptions,
+};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +27,8 @@ pub struct Case {
     pub hash_merge: bool,
     /// `(file relative to the case dir, line)` kubemagic must report.
     pub expect_error: Option<(String, Option<u32>)>,
+    /// `(file, line)` kubemagic must warn about, output still Ansible's.
+    pub expect_warning: Option<(String, Option<u32>)>,
     /// Compare pattern results as sets: below two levels of nesting,
     /// Ansible's own order comes from a Python `set` of groups and is not
     /// reproducible (see `pattern::group_get_hosts`).
@@ -76,6 +80,18 @@ impl Case {
                 vec![found]
             }
         };
+        let file_line = |k: &str| {
+            cfg.get(k).map(|e| {
+                (
+                    e.get("file")
+                        .and_then(|f| f.as_str())
+                        .unwrap_or("")
+                        .to_string(),
+                    e.get("line").and_then(|l| l.as_u64()).map(|l| l as u32),
+                )
+            })
+        };
+        let expect_warning = file_line("expect_warning");
         let expect_error = cfg.get("expect_error").map(|e| {
             (
                 e.get("file")
@@ -103,6 +119,7 @@ impl Case {
             patterns: strs("patterns").unwrap_or_default(),
             hash_merge: cfg.get("hash_behaviour").and_then(|v| v.as_str()) == Some("merge"),
             expect_error,
+            expect_warning,
             unordered_patterns: false,
         })
     }
@@ -229,6 +246,7 @@ fn options(case: &Case) -> LoadOptions {
         } else {
             HashBehaviour::Replace
         },
+        strict: false,
     }
 }
 
@@ -243,6 +261,39 @@ fn compare_json_text(what: &str, ours: &str, theirs: &str, fails: &mut Vec<Strin
         _ => fails.push(format!(
             "{what}: differs\n--- ansible\n{theirs}\n+++ kubemagic\n{ours}"
         )),
+    }
+}
+
+/// The Ansible warnings kubemagic reproduces (the inventory parsers'): a
+/// YAML group or key skipped, a file no plugin could read. Not (yet): group
+/// names with `-`, reserved variable names, a group and a host of one name,
+/// duplicate localhost entries, duplicate YAML keys, pattern warnings.
+const COMPARED_WARNINGS: [&str; 2] = ["Skipping ", "Unable to parse "];
+
+/// Every warning Ansible prints must be among kubemagic's, same text up to
+/// Python's class name (`<class '...'>` differs: Ansible's tagged types);
+/// "Unable to parse FILE" must be a kubemagic warning about FILE. kubemagic
+/// may warn about more (what it knows beyond Ansible).
+fn compare_warnings(inv: &Inventory, oracle: &Value, fails: &mut Vec<String>) {
+    let norm = |s: &str| s.split("<class").next().unwrap_or("").to_string();
+    let ours: Vec<String> = inv.warnings().iter().map(|w| w.message.clone()).collect();
+    let theirs = oracle["warnings"].as_array().cloned().unwrap_or_default();
+    let mut used = vec![false; ours.len()];
+    for w in theirs.iter().filter_map(|w| w.as_str()) {
+        if !COMPARED_WARNINGS.iter().any(|c| w.starts_with(c)) {
+            continue;
+        }
+        let want = norm(w);
+        let found = ours
+            .iter()
+            .enumerate()
+            .position(|(i, o)| !used[i] && norm(o).contains(want.trim_end()));
+        match found {
+            Some(i) => used[i] = true,
+            None => fails.push(format!(
+                "ansible warned {w:?}; kubemagic's warnings: {ours:?}"
+            )),
+        }
     }
 }
 
@@ -280,16 +331,6 @@ pub fn check_case(case: &Case, oracle: &Value) -> Vec<String> {
         fails.push(format!("ansible failed: {}", oracle["error"]));
         return fails;
     }
-    if let Some(w) = oracle["warnings"].as_array() {
-        for w in w {
-            let w = w.as_str().unwrap_or("");
-            if w.contains("Failed to parse") || w.contains("Unable to parse") {
-                fails.push(format!(
-                    "ansible warned (case should be expect_error?): {w}"
-                ));
-            }
-        }
-    }
     let inv = match loaded {
         Ok(inv) => inv,
         Err(e) => {
@@ -297,8 +338,21 @@ pub fn check_case(case: &Case, oracle: &Value) -> Vec<String> {
             return fails;
         }
     };
+    compare_warnings(&inv, oracle, &mut fails);
+    if let Some((file, line)) = &case.expect_warning {
+        let hit = inv.warnings().iter().any(|w| {
+            w.file.display().to_string().ends_with(file.as_str())
+                && (line.is_none() || w.line == *line)
+        });
+        if !hit {
+            fails.push(format!(
+                "expected a warning at …{file}:{line:?}, kubemagic warned: {:?}",
+                inv.warnings()
+            ));
+        }
+    }
     let mut buf = Vec::new();
-    export::write_list(&inv, false, &mut buf).expect("write to Vec");
+    write_list(&inv, false, &mut buf).expect("write to Vec");
     compare_json_text(
         "--list",
         &String::from_utf8_lossy(&buf),
@@ -307,7 +361,7 @@ pub fn check_case(case: &Case, oracle: &Value) -> Vec<String> {
     );
     if let Some(theirs) = oracle["export"].as_str() {
         let mut buf = Vec::new();
-        export::write_list(&inv, true, &mut buf).expect("write to Vec");
+        write_list(&inv, true, &mut buf).expect("write to Vec");
         compare_json_text(
             "--list --export",
             &String::from_utf8_lossy(&buf),
@@ -321,7 +375,7 @@ pub fn check_case(case: &Case, oracle: &Value) -> Vec<String> {
             match (ours, theirs.as_str()) {
                 (Some(v), Some(t)) => match inv.host_vars(v[0]) {
                     Ok(vars) => {
-                        let text = export::to_python_json(&export::host_value(&vars));
+                        let text = to_python_json(&host_value(&vars));
                         compare_json_text(&format!("--host {h}"), &text, t, &mut fails);
                     }
                     Err(e) => fails.push(format!("--host {h}: {e}")),

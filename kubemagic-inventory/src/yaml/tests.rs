@@ -1,4 +1,5 @@
 use super::*;
+use crate::value::{strip_unsafe, value_str};
 use proptest::prelude::*;
 use serde_json::json;
 use std::path::PathBuf;
@@ -210,7 +211,7 @@ fn python_float_repr_matches_python() {
         (123.456, "123.456"),
         (1.5e300, "1.5e+300"),
     ] {
-        assert_eq!(crate::export::py_float_repr(f), s);
+        assert_eq!(crate::pyrepr::json_float_repr(f), s);
     }
 }
 
@@ -318,4 +319,49 @@ fn large_mapping_keeps_python_dict_semantics() {
     assert_eq!(m["1"], json!("float"));
     assert_eq!(m.keys().nth(3).unwrap(), "k3");
     assert_eq!(dups.len(), 3);
+}
+
+/// Issue 15 bug 1: flow collections closed at the key's indentation (or
+/// column 0) after a quoted scalar, and a flow mapping continued on a more
+/// indented line, are valid YAML that PyYAML reads (kolla-ansible's
+/// group_vars have the first shape); saphyr-parser 0.3.4 refused them.
+#[test]
+fn flow_collections_closed_at_the_key_indentation_load_as_pyyaml_does() {
+    assert_eq!(v("m: {\n  \"a\": \"b\",\n}\n"), json!({"m": {"a": "b"}}));
+    assert_eq!(v("m: {\n  'a': 'b'\n}\n"), json!({"m": {"a": "b"}}));
+    assert_eq!(v("m: [\n  \"a\"\n]\n"), json!({"m": ["a"]}));
+    assert_eq!(
+        v("all:\n  hosts:\n    h1:\n      m: [\n        \"a\"\n      ]\n"),
+        json!({"all": {"hosts": {"h1": {"m": ["a"]}}}})
+    );
+    assert_eq!(v("m: {a: 1,\n    b: 2}\n"), json!({"m": {"a": 1, "b": 2}}));
+    assert_eq!(
+        v("x:\n  m: {\n    \"a\": 1\n  }\n"),
+        json!({"x": {"m": {"a": 1}}})
+    );
+}
+
+/// Issue 15 bug 3: `.inf`/`.nan` load (Ansible prints `Infinity`/`NaN` in
+/// JSON and `inf`/`nan` in `--graph --vars`) instead of refusing the file.
+#[test]
+fn infinity_and_nan_load_and_print_as_ansible_prints_them() {
+    let got = v("a: .inf\nb: -.Inf\nc: .nan\nd: [.inf]\n");
+    assert_eq!(
+        crate::export::to_python_json(&got),
+        "{\n    \"a\": Infinity,\n    \"b\": -Infinity,\n    \"c\": NaN,\n    \"d\": [\n        Infinity\n    ]\n}\n"
+    );
+    assert_eq!(
+        crate::pyrepr::py_repr(&got),
+        "{'a': inf, 'b': -inf, 'c': nan, 'd': [inf]}"
+    );
+}
+
+/// YAML syntax errors name the column too (`FILE:LINE:COL`), as Ansible
+/// 2.19 does, so an editor jumps to the character.
+#[test]
+fn syntax_error_has_file_line_and_column() {
+    let e = load("a: 1\nb: x: y\n").unwrap_err();
+    assert_eq!((e.line(), e.col().is_some()), (Some(2), true), "{e}");
+    let loc = format!("vars.yml:2:{}: ", e.col().unwrap());
+    assert!(e.to_string().starts_with(&loc), "{e}");
 }

@@ -168,7 +168,7 @@ pub(crate) fn at_var(f: Finding, name: &str, var: &Var) -> Finding {
 fn collect_secrets(site: &Site) -> Vec<String> {
     fn walk(name: &str, v: &Value, out: &mut Vec<String>) {
         match v {
-            Value::Object(m) if kubemagic_inventory::yaml::value_str(v).is_none() => {
+            Value::Object(m) if kubemagic_inventory::value_str(v).is_none() => {
                 for (k, v) in m {
                     walk(k, v, out);
                 }
@@ -179,7 +179,7 @@ fn collect_secrets(site: &Site) -> Vec<String> {
                 }
             }
             // An `!unsafe` string is a string too, under the same name.
-            _ => match kubemagic_inventory::yaml::value_str(v) {
+            _ => match kubemagic_inventory::value_str(v) {
                 Some(s) if is_secret_name(name) && s.len() >= 3 => out.push(s.to_string()),
                 Some(s) if s.trim_start().starts_with('[') || s.trim_start().starts_with('{') => {
                     // INI inventories sometimes hold JSON-ish strings
@@ -232,14 +232,14 @@ pub(crate) fn scalar(v: &Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         // Strings, `!unsafe` ones included.
-        _ => kubemagic_inventory::yaml::value_str(v).map(str::to_string),
+        _ => kubemagic_inventory::value_str(v).map(str::to_string),
     }
 }
 
 /// True when the value is an unrendered Jinja template: kubemagic does not
 /// evaluate templates, so checks skip such values rather than guess.
 pub(crate) fn is_template(v: &Value) -> bool {
-    kubemagic_inventory::yaml::value_str(v).is_some_and(|s| s.contains("{{") || s.contains("{%"))
+    kubemagic_inventory::value_str(v).is_some_and(|s| s.contains("{{") || s.contains("{%"))
 }
 
 /// The address kubespray uses for a node: `ip`, else `access_ip`, else

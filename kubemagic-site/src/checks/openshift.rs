@@ -69,10 +69,10 @@ fn host_origin(inv: &SiteInventory, h: &str) -> Origin {
 /// else as the Python literal Ansible's own `ast.literal_eval` would read
 /// (single quotes, `True`), when it is not typed already.
 fn structured(v: &Value) -> Option<Value> {
-    match kubemagic_inventory::yaml::value_str(v) {
+    match kubemagic_inventory::value_str(v) {
         Some(s) => serde_json::from_str(s)
             .ok()
-            .or_else(|| kubemagic_inventory::pyliteral::literal_eval(s).ok()),
+            .or_else(|| kubemagic_inventory::literal_eval(s).ok()),
         None => Some(v.clone()),
     }
 }

@@ -8,10 +8,10 @@
 //! Inputs: a few hundred handwritten and generated strings. Skipped with a
 //! loud message when the venv is missing (`make test` installs it).
 
-use kubemagic_inventory::ini::shlex_split;
-use kubemagic_inventory::pyliteral::{literal_eval, LiteralError};
-use kubemagic_inventory::ranges::expand_host_pattern;
-use kubemagic_inventory::Value;
+use crate::ini::shlex_split;
+use crate::pyliteral::{literal_eval, LiteralError};
+use crate::ranges::expand_host_pattern;
+use crate::value::Value;
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
