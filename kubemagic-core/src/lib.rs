@@ -13,4 +13,4 @@ pub mod site_config;
 pub use bytes::{ByteSize, ByteSizeError, Notation};
 pub use finding::{Finding, Origin, Severity};
 pub use phase::{Catalog, PhaseError, PhaseName, Plan, PlanRequest, SiteFacts};
-pub use site_config::{Flavor, SiteConfig, Upstream};
+pub use site_config::{ChecksConfig, Flavor, IgnoreRule, LbConfig, SiteConfig, Upstream};
