@@ -10,12 +10,12 @@
 //! tests can feed with hand-built sites; [`Site::load`] fills it from the
 //! inventory engine.
 
+use indexmap::{IndexMap, IndexSet};
+use kubemagic_core::{Origin, SiteConfig};
+use kubemagic_inventory::yaml::{Node, NodeKind};
 use kubemagic_inventory::InventoryError;
 use kubemagic_inventory::{Inventory, LoadOptions, VarsFileEntry};
 use kubemagic_inventory::{Value, Var, Vars};
-use kubemagic_inventory::yaml::{Node, NodeKind};
-use indexmap::{IndexMap, IndexSet};
-use kubemagic_core::{Origin, SiteConfig};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -248,7 +248,8 @@ mod tests {
 
     #[test]
     fn missing_reason_is_an_error_at_its_line() {
-        let e = scan_text(Path::new("hosts.yml"), "x: 1\n# kubemagic: ignore[KM102]\n").unwrap_err();
+        let e =
+            scan_text(Path::new("hosts.yml"), "x: 1\n# kubemagic: ignore[KM102]\n").unwrap_err();
         assert_eq!(e.line(), Some(2));
         assert!(e.to_string().contains("needs a reason"), "{e}");
         let e = scan_text(Path::new("h.yml"), "# kubemagic: ignore[quota] why\n").unwrap_err();

@@ -208,11 +208,7 @@ impl fmt::Display for Range {
 
 /// Reads the site's version of each upstream it uses (`used`): pinned ref,
 /// else the checkout under `root/<name>/`, else unknown.
-pub fn detect(
-    root: &Path,
-    config: &kubemagic_core::SiteConfig,
-    used: &[Upstream],
-) -> SiteVersions {
+pub fn detect(root: &Path, config: &kubemagic_core::SiteConfig, used: &[Upstream]) -> SiteVersions {
     let mut out = Vec::new();
     for &u in used {
         let pinned = config
@@ -383,7 +379,9 @@ mod tests {
         std::fs::write(git.join("HEAD"), format!("{sha}\n")).unwrap();
         std::fs::write(
             git.join("packed-refs"),
-            format!("# pack-refs\nfffffff0123456789abcdef0123456789abcdef0 refs/tags/v6.0.28\n^{sha}\n"),
+            format!(
+                "# pack-refs\nfffffff0123456789abcdef0123456789abcdef0 refs/tags/v6.0.28\n^{sha}\n"
+            ),
         )
         .unwrap();
         let v = detect(

@@ -39,13 +39,17 @@ __all__ = [
 ]
 
 
-def check(site: str | os.PathLike[str]) -> list[dict[str, Any]]:
+def check(site: str | os.PathLike[str]) -> dict[str, Any]:
     """Run the site checks on a site directory.
 
-    Returns the findings as dicts with the keys of ``kubemagic check --output
-    json``: code, severity ("error", "warning", "info"), message, file, line,
-    host, group, variable (absent fields None). Raises CheckError when the
-    site cannot be read.
+    Returns what ``kubemagic check --output json`` prints: a dict with
+    ``findings`` (dicts with code, severity ("error", "warning", "info"),
+    message, file, line, host, group, variable; absent fields None),
+    ``suppressed`` (the findings the site accepted, each with the same keys
+    plus ``reason`` and ``ignored_at`` ({file, line}) where the ignore was
+    written) and ``versions`` (the upstream releases the rules assumed).
+    Raises CheckError when the site cannot be read, a ``kubemagic: ignore``
+    without a reason included.
     """
     return _kubemagic.check(site)
 

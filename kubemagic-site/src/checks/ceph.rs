@@ -7,8 +7,8 @@
 
 use super::{at_var, finding, is_template, node_address, scalar, string_list};
 use crate::site::{truthy, InventoryKind, Role, Site, SiteInventory};
-use kubemagic_inventory::Value;
 use kubemagic_core::{Finding, Origin};
+use kubemagic_inventory::Value;
 use std::net::{IpAddr, SocketAddr};
 
 pub fn check(site: &Site) -> Vec<Finding> {
@@ -129,7 +129,11 @@ fn validate(site: &Site, inv: &SiteInventory, out: &mut Vec<Finding>) {
     let hosts: Vec<&str> = inv.hosts.keys().map(String::as_str).collect();
     let Some(&first) = hosts.first() else { return };
     let get = |name: &str| inv.first_var(&hosts, name).map(|(_, v)| v);
-    let text = |name: &str| get(name).and_then(|v| scalar(&v.value)).map(|s| s.trim().to_string());
+    let text = |name: &str| {
+        get(name)
+            .and_then(|v| scalar(&v.value))
+            .map(|s| s.trim().to_string())
+    };
     let file_origin = Origin::new(inv.path.clone(), None);
     let version = site.versions.get(crate::versions::Upstream::CephAnsible);
     let containerized = get("containerized_deployment").is_some_and(|v| truthy(&v.value));
@@ -210,17 +214,30 @@ fn validate(site: &Site, inv: &SiteInventory, out: &mut Vec<Finding>) {
     }
     let mut done = super::Once::default();
     for h in inv.group_hosts("osds") {
-        if inv.var(h, "osd_auto_discovery").is_some_and(|v| truthy(&v.value)) {
+        if inv
+            .var(h, "osd_auto_discovery")
+            .is_some_and(|v| truthy(&v.value))
+        {
             continue;
         }
-        let Some(var) = inv.var(h, "lvm_volumes") else { continue };
-        let Value::Array(vols) = &var.value else { continue };
+        let Some(var) = inv.var(h, "lvm_volumes") else {
+            continue;
+        };
+        let Value::Array(vols) = &var.value else {
+            continue;
+        };
         let store = inv
             .var(h, "osd_objectstore")
             .and_then(|v| scalar(&v.value))
             .unwrap_or_else(|| "bluestore".into());
-        let need: &[&str] = if store.trim() == "filestore" { &["data", "journal"] } else { &["data"] };
-        let bad = vols.iter().position(|e| need.iter().any(|k| e.get(*k).is_none()));
+        let need: &[&str] = if store.trim() == "filestore" {
+            &["data", "journal"]
+        } else {
+            &["data"]
+        };
+        let bad = vols
+            .iter()
+            .position(|e| need.iter().any(|k| e.get(*k).is_none()));
         if let Some(i) = bad {
             if done.first(&var.origin, "lvm_volumes") {
                 out.push(at_var(
@@ -239,14 +256,16 @@ fn validate(site: &Site, inv: &SiteInventory, out: &mut Vec<Finding>) {
     let dashboard = match get("dashboard_enabled") {
         Some(v) if is_template(&v.value) => None,
         Some(v) => Some((truthy(&v.value), v.origin.clone())),
-        None => version
-            .filter(|v| v.major >= 4)
-            .map(|_| (true, None)),
+        None => version.filter(|v| v.major >= 4).map(|_| (true, None)),
     };
     if let Some((true, origin)) = dashboard {
         let group = text("grafana_server_group_name").unwrap_or_else(|| "grafana-server".into());
         if inv.group_hosts(&group).is_empty() {
-            let how = if origin.is_some() { "dashboard_enabled is true" } else { "the dashboard is on by default" };
+            let how = if origin.is_some() {
+                "dashboard_enabled is true"
+            } else {
+                "the dashboard is on by default"
+            };
             out.push(
                 finding(
                     "KM244",
@@ -469,21 +488,41 @@ mod tests {
             "ceph/group_vars/osds.yml",
             2,
         );
-        let hosts: Vec<String> = s.inventory(InventoryKind::Ceph).unwrap().hosts.keys().cloned().collect();
+        let hosts: Vec<String> = s
+            .inventory(InventoryKind::Ceph)
+            .unwrap()
+            .hosts
+            .keys()
+            .cloned()
+            .collect();
         for h in &hosts {
             for (name, v, line) in [
                 ("ceph_origin", "repository", 2),
                 ("ceph_repository", "community", 3),
                 ("ceph_stable_release", "pacific", 4),
             ] {
-                set(&mut s, InventoryKind::Ceph, h, name, json!(v), "ceph/group_vars/all.yml", line);
+                set(
+                    &mut s,
+                    InventoryKind::Ceph,
+                    h,
+                    name,
+                    json!(v),
+                    "ceph/group_vars/all.yml",
+                    line,
+                );
             }
         }
         s
     }
 
     fn set_all(s: &mut Site, name: &str, v: Value, file: &str, line: u32) {
-        let hosts: Vec<String> = s.inventory(InventoryKind::Ceph).unwrap().hosts.keys().cloned().collect();
+        let hosts: Vec<String> = s
+            .inventory(InventoryKind::Ceph)
+            .unwrap()
+            .hosts
+            .keys()
+            .cloned()
+            .collect();
         for h in &hosts {
             set(s, InventoryKind::Ceph, h, name, v.clone(), file, line);
         }
@@ -492,12 +531,30 @@ mod tests {
     #[test]
     fn ceph_origin_must_be_known_unless_containerized() {
         let mut s = ceph_site(3);
-        set_all(&mut s, "ceph_origin", json!("dummy"), "ceph/group_vars/all.yml", 2);
+        set_all(
+            &mut s,
+            "ceph_origin",
+            json!("dummy"),
+            "ceph/group_vars/all.yml",
+            2,
+        );
         assert_eq!(codes(&check(&s)), vec!["KM241"]);
-        set_all(&mut s, "containerized_deployment", json!(true), "ceph/group_vars/all.yml", 9);
+        set_all(
+            &mut s,
+            "containerized_deployment",
+            json!(true),
+            "ceph/group_vars/all.yml",
+            9,
+        );
         assert!(check(&s).is_empty());
         let mut s = ceph_site(3);
-        set_all(&mut s, "ceph_repository", json!("nope"), "ceph/group_vars/all.yml", 3);
+        set_all(
+            &mut s,
+            "ceph_repository",
+            json!("nope"),
+            "ceph/group_vars/all.yml",
+            3,
+        );
         assert_eq!(codes(&check(&s)), vec!["KM241"]);
     }
 
@@ -505,10 +562,18 @@ mod tests {
     fn stable_release_follows_the_ceph_ansible_version() {
         use crate::versions::{Upstream, Version};
         let mut s = ceph_site(3);
-        s.versions.set(Upstream::CephAnsible, Version::new(6, 0, 28));
-        set_all(&mut s, "dashboard_enabled", json!(false), "ceph/group_vars/all.yml", 5);
+        s.versions
+            .set(Upstream::CephAnsible, Version::new(6, 0, 28));
+        set_all(
+            &mut s,
+            "dashboard_enabled",
+            json!(false),
+            "ceph/group_vars/all.yml",
+            5,
+        );
         assert!(check(&s).is_empty(), "{:?}", check(&s));
-        s.versions.set(Upstream::CephAnsible, Version::new(4, 0, 70));
+        s.versions
+            .set(Upstream::CephAnsible, Version::new(4, 0, 70));
         let f = check(&s);
         assert_eq!(codes(&f), vec!["KM245"]);
         assert!(f[0].message.contains("nautilus"));
@@ -517,12 +582,34 @@ mod tests {
     #[test]
     fn objectstore_and_lvm_volumes_are_validated() {
         let mut s = ceph_site(3);
-        set_all(&mut s, "osd_objectstore", json!("kstore"), "ceph/group_vars/all.yml", 6);
+        set_all(
+            &mut s,
+            "osd_objectstore",
+            json!("kstore"),
+            "ceph/group_vars/all.yml",
+            6,
+        );
         assert_eq!(codes(&check(&s)), vec!["KM242"]);
         let mut s = ceph_site(3);
-        set(&mut s, InventoryKind::Ceph, "osd1", "lvm_volumes", json!([{"data": "lv1", "data_vg": "vg"}]), "ceph/group_vars/osds.yml", 4);
+        set(
+            &mut s,
+            InventoryKind::Ceph,
+            "osd1",
+            "lvm_volumes",
+            json!([{"data": "lv1", "data_vg": "vg"}]),
+            "ceph/group_vars/osds.yml",
+            4,
+        );
         assert!(check(&s).is_empty());
-        set(&mut s, InventoryKind::Ceph, "osd1", "osd_objectstore", json!("filestore"), "ceph/group_vars/osds.yml", 5);
+        set(
+            &mut s,
+            InventoryKind::Ceph,
+            "osd1",
+            "osd_objectstore",
+            json!("filestore"),
+            "ceph/group_vars/osds.yml",
+            5,
+        );
         assert_eq!(codes(&check(&s)), vec!["KM243"]);
     }
 
@@ -532,9 +619,11 @@ mod tests {
         let mut s = ceph_site(3);
         // Version unknown, dashboard_enabled unset: no guess about the default.
         assert!(check(&s).is_empty());
-        s.versions.set(Upstream::CephAnsible, Version::new(6, 0, 28));
+        s.versions
+            .set(Upstream::CephAnsible, Version::new(6, 0, 28));
         assert_eq!(codes(&check(&s)), vec!["KM244"]);
-        s.inventory_mut(InventoryKind::Ceph).add_host("mon1", &["grafana-server"]);
+        s.inventory_mut(InventoryKind::Ceph)
+            .add_host("mon1", &["grafana-server"]);
         assert!(check(&s).is_empty());
     }
 

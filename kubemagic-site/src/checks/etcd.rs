@@ -6,9 +6,9 @@
 
 use super::{at_var, finding, is_template, scalar};
 use crate::site::{InventoryKind, Role, Site, SiteInventory};
-use kubemagic_inventory::Value;
 use kubemagic_core::bytes::Notation;
 use kubemagic_core::{ByteSize, Finding};
+use kubemagic_inventory::Value;
 
 pub const QUOTA: &str = "etcd_quota_backend_bytes";
 pub const MEMORY_LIMIT: &str = "etcd_memory_limit";
@@ -136,12 +136,7 @@ fn read_memory(v: &Value) -> Option<ByteSize> {
     n.checked_mul(mult).map(ByteSize::b)
 }
 
-fn quota(
-    inv: &SiteInventory,
-    hosts: &[&str],
-    in_container: Option<bool>,
-    out: &mut Vec<Finding>,
-) {
+fn quota(inv: &SiteInventory, hosts: &[&str], in_container: Option<bool>, out: &mut Vec<Finding>) {
     let hosts = hosts.to_vec();
     // Effective quota per host; the winning variable reported once per origin.
     let mut per_host: Vec<(&str, ByteSize, &kubemagic_inventory::Var)> = Vec::new();
@@ -501,8 +496,10 @@ mod tests {
         // does not know whether the limit applies: no guess.
         assert!(check(&s).is_empty());
         // kubespray 2.16 runs etcd in docker by default: it applies.
-        s.versions
-            .set(crate::versions::Upstream::Kubespray, crate::versions::Version::new(2, 16, 0));
+        s.versions.set(
+            crate::versions::Upstream::Kubespray,
+            crate::versions::Version::new(2, 16, 0),
+        );
         assert_eq!(codes(&check(&s)), vec!["KM105"]);
         // etcd_deployment_type: host: kubespray ignores etcd_memory_limit.
         for i in 1..=3 {
@@ -517,8 +514,10 @@ mod tests {
             );
         }
         assert!(check(&s).is_empty());
-        s.versions
-            .set(crate::versions::Upstream::Kubespray, crate::versions::Version::new(2, 26, 0));
+        s.versions.set(
+            crate::versions::Upstream::Kubespray,
+            crate::versions::Version::new(2, 26, 0),
+        );
         for i in 1..=3 {
             set(
                 &mut s,

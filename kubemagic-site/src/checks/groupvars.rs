@@ -7,9 +7,9 @@
 //! cluster is deployed with defaults without a word.
 
 use super::finding;
-use kubemagic_inventory::VarsKind;
 use crate::site::{Role, Site};
 use kubemagic_core::{Finding, Origin, Severity};
+use kubemagic_inventory::VarsKind;
 
 pub fn check(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -90,8 +90,8 @@ fn closest<'a>(name: &str, groups: impl Iterator<Item = &'a str>) -> Option<&'a 
 mod tests {
     use super::*;
     use crate::checks::testutil::*;
-    use kubemagic_inventory::VarsFileEntry;
     use crate::site::InventoryKind;
+    use kubemagic_inventory::VarsFileEntry;
 
     fn with_group_vars(group_in_inventory: &str, vars_name: &str) -> Site {
         let mut s = site();

@@ -84,11 +84,11 @@ pub const BOOLEANS: [&str; 5] = [
 /// replaced them (validate_inventory's "Fail if removed variables are used").
 pub const REMOVED_2_28: [(&str, &str); 4] = [
     ("loadbalancer_apiserver", "kube_apiserver_endpoint"),
-    ("apiserver_loadbalancer_domain_name", "kube_apiserver_endpoint"),
     (
-        "kube_apiserver_global_endpoint",
+        "apiserver_loadbalancer_domain_name",
         "kube_apiserver_endpoint",
     ),
+    ("kube_apiserver_global_endpoint", "kube_apiserver_endpoint"),
     (
         "kubeadm_config_api_fqdn",
         "kube_apiserver_cluster_internal_endpoint",
@@ -229,7 +229,9 @@ fn ignored<'a>(
             out.push(at_var(
                 finding(
                     "KM505",
-                    format!("{name} is not read by kubespray {version}: it has no effect; {instead}"),
+                    format!(
+                        "{name} is not read by kubespray {version}: it has no effect; {instead}"
+                    ),
                 )
                 .host(host),
                 name,
@@ -242,9 +244,7 @@ fn ignored<'a>(
         let registry_shape = match name {
             "containerd_registries" => version < v(14) || version >= v(23),
             "containerd_registries_mirrors" => version < v(23),
-            "containerd_config" => {
-                version >= v(14) && var.value.get("registries").is_some()
-            }
+            "containerd_config" => version >= v(14) && var.value.get("registries").is_some(),
             _ => false,
         };
         if registry_shape {
@@ -271,7 +271,11 @@ fn ignored<'a>(
 
 /// `etcd_deployment_type: docker` needs Docker: kubespray stops otherwise
 /// (`etcd_deployment_type in ['host', 'kubeadm'] or container_manager == 'docker'`).
-fn etcd_with_container_manager<'a>(k: &'a SiteInventory, once: &mut Once<'a>, out: &mut Vec<Finding>) {
+fn etcd_with_container_manager<'a>(
+    k: &'a SiteInventory,
+    once: &mut Once<'a>,
+    out: &mut Vec<Finding>,
+) {
     for h in k.role_hosts(Role::Etcd) {
         let Some(var) = k.var(h, "etcd_deployment_type") else {
             continue;
@@ -279,13 +283,14 @@ fn etcd_with_container_manager<'a>(k: &'a SiteInventory, once: &mut Once<'a>, ou
         if scalar(&var.value).as_deref().map(str::trim) != Some("docker") {
             continue;
         }
-        let manager = k
-            .var(h, "container_manager")
-            .and_then(|v| scalar(&v.value));
+        let manager = k.var(h, "container_manager").and_then(|v| scalar(&v.value));
         // Unset: the default was docker in the releases that ran etcd in
         // docker by default; only an explicit other manager is certain.
         let Some(manager) = manager else { continue };
-        if manager.trim() != "docker" && !manager.contains("{{") && once.first(&var.origin, "etcd+cm") {
+        if manager.trim() != "docker"
+            && !manager.contains("{{")
+            && once.first(&var.origin, "etcd+cm")
+        {
             out.push(at_var(
                 finding(
                     "KM805",
@@ -336,7 +341,9 @@ fn subnets(k: &SiteInventory, out: &mut Vec<Finding>) {
     }
     let Some(&host) = cluster.first() else { return };
     // ipv4_stack false (IPv6-only): the IPv4 asserts do not run.
-    if k.var(host, "ipv4_stack").is_some_and(|v| !crate::site::truthy(&v.value)) {
+    if k.var(host, "ipv4_stack")
+        .is_some_and(|v| !crate::site::truthy(&v.value))
+    {
         return;
     }
     let (Some(svc), Some(pods)) = (
@@ -353,7 +360,10 @@ fn subnets(k: &SiteInventory, out: &mut Vec<Finding>) {
         });
     };
     let mut ok = true;
-    for (name, (net, text, var)) in [("kube_service_addresses", &svc), ("kube_pods_subnet", &pods)] {
+    for (name, (net, text, var)) in [
+        ("kube_service_addresses", &svc),
+        ("kube_pods_subnet", &pods),
+    ] {
         if net.is_none() {
             ok = false;
             push(out, "KM807", name, var, format!("{name} = '{text}' is not a valid IPv4 network range: kubespray stops (`Check that {name} is a network range`)"));
@@ -362,7 +372,9 @@ fn subnets(k: &SiteInventory, out: &mut Vec<Finding>) {
     if !ok {
         return;
     }
-    let (Some(s), Some(p)) = (svc.0, pods.0) else { return };
+    let (Some(s), Some(p)) = (svc.0, pods.0) else {
+        return;
+    };
     if s.contains(&p.network()) || p.contains(&s.network()) {
         push(out, "KM807", "kube_pods_subnet", &pods.2, format!("kube_pods_subnet {p} overlaps kube_service_addresses {s}: kubespray stops (`kube_pods_subnet cannot be the same network segment as kube_service_addresses`); pick disjoint ranges"));
     }
@@ -429,7 +441,15 @@ mod tests {
             .cloned()
             .collect();
         for h in hosts {
-            set(s, InventoryKind::Kubespray, &h, name, value.clone(), "gv/k8s-cluster.yml", line);
+            set(
+                s,
+                InventoryKind::Kubespray,
+                &h,
+                name,
+                value.clone(),
+                "gv/k8s-cluster.yml",
+                line,
+            );
         }
     }
 
@@ -447,7 +467,11 @@ mod tests {
 
     #[test]
     fn unknown_plugin_is_an_error_in_every_version_and_unknown_version() {
-        for v in [None, Some(Version::new(2, 13, 2)), Some(Version::new(2, 26, 0))] {
+        for v in [
+            None,
+            Some(Version::new(2, 13, 2)),
+            Some(Version::new(2, 26, 0)),
+        ] {
             let mut s = cluster(3, v);
             set_all(&mut s, "kube_network_plugin", json!("calicoo"), 4);
             assert_eq!(codes(&check(&s)), vec!["KM801"], "{v:?}");
@@ -508,7 +532,12 @@ mod tests {
     #[test]
     fn loadbalancer_apiserver_is_removed_in_2_28_only() {
         let mut s = cluster(3, Some(Version::new(2, 26, 0)));
-        set_all(&mut s, "loadbalancer_apiserver", json!({"address": "10.0.0.1", "port": 6443}), 3);
+        set_all(
+            &mut s,
+            "loadbalancer_apiserver",
+            json!({"address": "10.0.0.1", "port": 6443}),
+            3,
+        );
         assert!(check(&s).is_empty());
         s.versions.set(Upstream::Kubespray, Version::new(2, 28, 0));
         let f = check(&s);
@@ -522,7 +551,10 @@ mod tests {
         let mut s = cluster(1, Some(Version::new(2, 16, 0)));
         set_all(&mut s, "containerd_registries", regs.clone(), 3);
         assert!(check(&s).is_empty());
-        for (v, expect) in [(13, "containerd_config.registries"), (26, "containerd_registries_mirrors")] {
+        for (v, expect) in [
+            (13, "containerd_config.registries"),
+            (26, "containerd_registries_mirrors"),
+        ] {
             s.versions.set(Upstream::Kubespray, Version::new(2, v, 0));
             let f = check(&s);
             assert_eq!(codes(&f), vec!["KM505"], "2.{v}");

@@ -13,10 +13,10 @@
 pub mod ceph;
 pub mod etcd;
 pub mod groupvars;
+pub mod kubespray;
 pub mod naming;
 pub mod network;
 pub mod openshift;
-pub mod kubespray;
 pub mod registries;
 pub mod upstreams;
 
@@ -83,7 +83,11 @@ pub const REGISTRY: &[CheckInfo] = &[
     info("KM102", W, "etcd quota above 8 GiB"),
     info("KM103", E, "etcd quota written with a unit or not a number"),
     info("KM104", E, "etcd members with different quotas"),
-    info("KM105", W, "etcd memory limit below the quota (etcd in a container)"),
+    info(
+        "KM105",
+        W,
+        "etcd memory limit below the quota (etcd in a container)",
+    ),
     info("KM111", E, "even number of etcd members"),
     info("KM112", W, "fewer than 3 etcd members"),
     info("KM113", E, "no control plane host"),
@@ -105,7 +109,11 @@ pub const REGISTRY: &[CheckInfo] = &[
     info("KM241", E, "unsupported ceph_origin / ceph_repository"),
     info("KM242", E, "unsupported osd_objectstore"),
     info("KM243", E, "lvm_volumes entry without data (or journal)"),
-    info("KM244", E, "dashboard enabled without a grafana-server host"),
+    info(
+        "KM244",
+        E,
+        "dashboard enabled without a grafana-server host",
+    ),
     ver(
         "KM245",
         E,
@@ -134,7 +142,11 @@ pub const REGISTRY: &[CheckInfo] = &[
     info("KM401", E, "insecure registry on containerd older than 1.4"),
     info("KM501", W, "upstream pinned to a branch"),
     info("KM502", E, "cert-manager deployed from an upstream branch"),
-    info("KM503", I, "upstream version unknown: version-bound rules skipped"),
+    info(
+        "KM503",
+        I,
+        "upstream version unknown: version-bound rules skipped",
+    ),
     ver(
         "KM504",
         E,
@@ -161,8 +173,16 @@ pub const REGISTRY: &[CheckInfo] = &[
     ),
     info("KM704", E, "variable removed in OpenShift 3.10+"),
     info("KM705", E, "malformed openshift_node_groups"),
-    info("KM706", E, "several masters without openshift_master_cluster_hostname"),
-    info("KM707", E, "openshift_deployment_type missing or unsupported"),
+    info(
+        "KM706",
+        E,
+        "several masters without openshift_master_cluster_hostname",
+    ),
+    info(
+        "KM707",
+        E,
+        "openshift_deployment_type missing or unsupported",
+    ),
     info("KM708", E, "more than one OpenShift network plugin"),
     info("KM801", E, "unsupported kube_network_plugin"),
     info("KM802", E, "unsupported kube_proxy_mode"),
@@ -172,7 +192,11 @@ pub const REGISTRY: &[CheckInfo] = &[
     info("KM806", E, "kubespray boolean written as a string"),
     info("KM807", E, "pod or service subnet invalid or overlapping"),
     info("KM808", E, "pod subnet too small for the node count"),
-    info("KM809", E, "kubelet_max_pods above the addresses of a node's pod range"),
+    info(
+        "KM809",
+        E,
+        "kubelet_max_pods above the addresses of a node's pod range",
+    ),
     info("KM810", E, "unsupported cert_management or resolvconf_mode"),
     info("KM901", W, "ignore that matches no finding"),
 ];
@@ -267,7 +291,9 @@ pub(crate) fn applies(site: &Site, code: &str) -> bool {
         return true;
     };
     match info.upstream {
-        Some(u) if !info.range.is_all() => site.versions.get(u).is_some_and(|v| info.range.contains(v)),
+        Some(u) if !info.range.is_all() => {
+            site.versions.get(u).is_some_and(|v| info.range.contains(v))
+        }
         _ => true,
     }
 }
@@ -476,8 +502,8 @@ pub(crate) fn string_list(v: &Value) -> Vec<String> {
 pub(crate) mod testutil {
     //! Hand-built sites for unit tests.
     use crate::site::{InventoryKind, Site};
-    use kubemagic_inventory::Value;
     use kubemagic_core::{Finding, Origin};
+    use kubemagic_inventory::Value;
 
     pub fn site() -> Site {
         Site::new("/site")

@@ -3,9 +3,9 @@
 
 use super::{at_var, finding, is_template, node_address, scalar, string_list};
 use crate::site::{InventoryKind, Role, Site, SiteInventory};
-use kubemagic_inventory::{Value, Var};
 use ipnet::IpNet;
 use kubemagic_core::{Finding, Origin};
+use kubemagic_inventory::{Value, Var};
 use std::net::IpAddr;
 
 /// Variable of the `lb` hosts holding the Keepalived virtual address.

@@ -3,8 +3,8 @@
 
 use super::{at_var, finding, scalar};
 use crate::site::{truthy, InventoryKind, Site, SiteInventory};
-use kubemagic_inventory::{Value, Var};
 use kubemagic_core::{Finding, Origin};
+use kubemagic_inventory::{Value, Var};
 
 /// Node groups openshift-ansible 3.11 defines when `openshift_node_groups`
 /// is not set (roles/openshift_facts/defaults/main.yml).
@@ -196,7 +196,11 @@ fn node_group_definitions(inv: &SiteInventory, out: &mut Vec<Finding>) {
 /// sanity_checks.py and openshift_sanitize_inventory: deployment type,
 /// network plugins, the cluster hostname of a multi-master cluster.
 fn sanity(inv: &SiteInventory, out: &mut Vec<Finding>) {
-    let mut hosts: Vec<&str> = inv.group_hosts("OSEv3").iter().map(String::as_str).collect();
+    let mut hosts: Vec<&str> = inv
+        .group_hosts("OSEv3")
+        .iter()
+        .map(String::as_str)
+        .collect();
     if hosts.is_empty() {
         hosts = inv.hosts.keys().map(String::as_str).collect();
     }
@@ -230,7 +234,8 @@ fn sanity(inv: &SiteInventory, out: &mut Vec<Finding>) {
             })
             .collect();
         if on.len() > 1 {
-            let Some((name, Some(var))) = on.iter().rev().find(|(_, v)| v.is_some()).copied() else {
+            let Some((name, Some(var))) = on.iter().rev().find(|(_, v)| v.is_some()).copied()
+            else {
                 continue;
             };
             if done.first(&var.origin, "net") {
@@ -250,7 +255,11 @@ fn sanity(inv: &SiteInventory, out: &mut Vec<Finding>) {
         }
     }
     let masters = inv.group_hosts("masters");
-    if masters.len() > 1 && inv.var(&masters[0], "openshift_master_cluster_hostname").is_none() {
+    if masters.len() > 1
+        && inv
+            .var(&masters[0], "openshift_master_cluster_hostname")
+            .is_none()
+    {
         out.push(
             finding(
                 "KM706",
@@ -525,7 +534,15 @@ mod tests {
 
     fn set_all(s: &mut Site, name: &str, v: Value, line: u32) {
         for h in ["master1", "node1"] {
-            set(s, InventoryKind::Openshift, h, name, v.clone(), "os/hosts", line);
+            set(
+                s,
+                InventoryKind::Openshift,
+                h,
+                name,
+                v.clone(),
+                "os/hosts",
+                line,
+            );
         }
     }
 
@@ -535,7 +552,8 @@ mod tests {
         set_all(&mut s, "openshift_deployment_type", json!("okd"), 20);
         assert_eq!(codes(&check(&s)), vec!["KM707"]);
         for h in ["master1", "node1"] {
-            s.inventory_mut(InventoryKind::Openshift).hosts[h].shift_remove("openshift_deployment_type");
+            s.inventory_mut(InventoryKind::Openshift).hosts[h]
+                .shift_remove("openshift_deployment_type");
         }
         assert_eq!(codes(&check(&s)), vec!["KM707"]);
     }
@@ -576,11 +594,27 @@ mod tests {
         let mut s = okd();
         s.inventory_mut(InventoryKind::Openshift)
             .add_host("master2", &["masters", "etcd", "OSEv3"]);
-        set(&mut s, InventoryKind::Openshift, "master2", "openshift_deployment_type", json!("origin"), "os/hosts", 20);
+        set(
+            &mut s,
+            InventoryKind::Openshift,
+            "master2",
+            "openshift_deployment_type",
+            json!("origin"),
+            "os/hosts",
+            20,
+        );
         let f = check(&s);
         assert!(codes(&f).contains(&"KM706"), "{f:?}");
         for h in ["master1", "master2"] {
-            set(&mut s, InventoryKind::Openshift, h, "openshift_master_cluster_hostname", json!("api.example"), "os/hosts", 25);
+            set(
+                &mut s,
+                InventoryKind::Openshift,
+                h,
+                "openshift_master_cluster_hostname",
+                json!("api.example"),
+                "os/hosts",
+                25,
+            );
         }
         assert!(!codes(&check(&s)).contains(&"KM706"));
     }

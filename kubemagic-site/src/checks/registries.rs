@@ -7,8 +7,8 @@
 
 use super::{at_var, finding, is_template, scalar};
 use crate::site::{InventoryKind, Site};
-use kubemagic_inventory::Value;
 use kubemagic_core::Finding;
+use kubemagic_inventory::Value;
 
 /// kubespray variables describing registries for containerd, every
 /// release's shape: `containerd_config.registries` (2.13 and older),
@@ -117,7 +117,9 @@ fn shipped_containerd(git_ref: &str) -> Option<(u32, u32)> {
 fn insecure(name: &str, v: &Value) -> Option<String> {
     if name == "containerd_config" {
         // Only its `registries` mapping (the rest is containerd settings).
-        return v.get("registries").and_then(|r| insecure("containerd_registries", r));
+        return v
+            .get("registries")
+            .and_then(|r| insecure("containerd_registries", r));
     }
     if name == "containerd_insecure_registries" {
         let non_empty = match v {
