@@ -153,7 +153,7 @@ pub fn scan_path(path: &Path, out: &mut Vec<Ignore>) -> Result<(), SiteError> {
 }
 
 fn matches(site: &Site, ig: &Ignore, f: &Finding) -> bool {
-    if !ig.codes.iter().any(|c| *c == f.code) {
+    if !ig.codes.contains(&f.code) {
         return false;
     }
     match &ig.scope {

@@ -550,6 +550,30 @@ mod tests {
     }
 
     #[test]
+    fn mirrored_upstream_asserts_name_their_upstream_file_in_the_docs() {
+        let docs = include_str!("../../../docs/checks.md");
+        let mirrored = |c: &str| {
+            c.starts_with("KM80")
+                || c.starts_with("KM81")
+                || c.starts_with("KM24")
+                || [
+                    "KM111", "KM114", "KM504", "KM704", "KM705", "KM706", "KM707", "KM708",
+                ]
+                .contains(&c)
+        };
+        for c in REGISTRY.iter().filter(|c| mirrored(c.code)) {
+            let start = docs.find(&format!("## {}\n", c.code)).unwrap();
+            let section = &docs[start + 4..];
+            let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+            assert!(
+                section.contains("Upstream"),
+                "{}: no upstream file named",
+                c.code
+            );
+        }
+    }
+
+    #[test]
     fn secret_names_are_recognised() {
         for n in [
             "bindPassword",
