@@ -438,13 +438,22 @@ fn collect_secrets(site: &Site) -> Vec<String> {
 /// Remembers which (definition, key) pairs were already reported: hosts
 /// inherit the same definition, and its finding belongs to it once, not
 /// once per host. Hashed, so a 5,000-host site stays linear.
+/// The origin is cloned only the first time: most calls (every host
+/// inheriting a group_vars definition) are lookups.
 #[derive(Default)]
-pub(crate) struct Once<'a>(std::collections::HashSet<(Option<kubemagic_core::Origin>, &'a str)>);
+pub(crate) struct Once<'a>(
+    std::collections::HashMap<&'a str, std::collections::HashSet<Option<kubemagic_core::Origin>>>,
+);
 
 impl<'a> Once<'a> {
     /// True the first time this definition is seen with this key.
     pub(crate) fn first(&mut self, origin: &Option<kubemagic_core::Origin>, key: &'a str) -> bool {
-        self.0.insert((origin.clone(), key))
+        let seen = self.0.entry(key).or_default();
+        if seen.contains(origin) {
+            return false;
+        }
+        seen.insert(origin.clone());
+        true
     }
 }
 
