@@ -16,9 +16,9 @@ description:
     as one model) and returns the findings.
   - The task fails when any finding is an error, naming each one; warnings
     and infos are returned without failing.
-  - Findings the site accepts (C(checks.ignore) in C(kubemagic.yml), or an
+  - "Findings the site accepts (C(checks.ignore) in C(kubemagic.yml), or an
     inline C(kubemagic: ignore[KM102] reason) comment) are returned under
-    C(suppressed) with their reason and never fail the task.
+    C(suppressed) with their reason and never fail the task."
   - "The module runs on the target host; the site path is read there. Use it
     with C(connection: local) on the controller."
   - Never changes anything, so it supports check mode.
