@@ -72,3 +72,4 @@ ceph = ["[mons]"] + [f"{h} ansible_host={addr(i)} monitor_address={addr(i)}" for
 ceph += ["", "[osds]"] + names[3:53]
 w("ceph-ansible/hosts", "\n".join(ceph) + "\n")
 w("ceph-ansible/group_vars/osds.yml", "devices:\n  - /dev/sdb\n")
+w("ceph-ansible/group_vars/all.yml", "ceph_origin: repository\nceph_repository: community\nceph_stable_release: pacific\ndashboard_enabled: false\n")

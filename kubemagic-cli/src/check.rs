@@ -15,11 +15,10 @@ pub struct Args {
 pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
     // A SiteError carries the file and line of inventory errors too.
     let site = Site::load(&args.site)?;
-    let findings = checks::run_all(&site);
+    let report = checks::report(&site);
     match format {
-        OutputFormat::Json => {
-            print_json(&serde_json::json!({ "findings": kubemagic_core::render::json(&findings) }))?
-        }
+        // {"findings": [...], "suppressed": [...], "versions": [...]}
+        OutputFormat::Json => print_json(&report)?,
         OutputFormat::Text => {
             let color = std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
@@ -33,17 +32,26 @@ pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
                 color,
                 relative_to: cwd.as_deref(),
             };
-            out.write_all(kubemagic_core::render::text(&findings, &opts).as_bytes())?;
+            let mut text = kubemagic_core::render::text(&report.findings, &opts);
+            if !report.suppressed.is_empty() {
+                // "1 error, 2 warnings" → "1 error, 2 warnings, 3 suppressed".
+                if text.ends_with('\n') {
+                    text.pop();
+                }
+                text.push_str(&format!(
+                    ", {} suppressed (accepted in kubemagic.yml or by inline ignores; see --output json)\n",
+                    report.suppressed.len()
+                ));
+            }
+            out.write_all(text.as_bytes())?;
         }
     }
+    let failed = report.has_errors();
     // Freeing every resolved variable of a large site takes a fifth of the
     // run (10,000 maps); the process is about to exit and the OS reclaims it.
     std::mem::forget(site);
-    Ok(if kubemagic_core::finding::has_errors(&findings) {
-        Exit::Failed
-    } else {
-        Exit::Ok
-    })
+    std::mem::forget(report);
+    Ok(if failed { Exit::Failed } else { Exit::Ok })
 }
 
 /// What was read: the site, each inventory found and its host count.
@@ -68,6 +76,11 @@ fn render_header(site: &Site, color: bool) -> String {
         },
         site.host_names().len()
     );
+    // The upstream releases the rules assumed (versions are data).
+    if !site.versions.0.is_empty() {
+        let list: Vec<String> = site.versions.0.iter().map(|v| v.to_string()).collect();
+        s.push_str(&format!("  assuming {}\n", list.join(", ")));
+    }
     for inv in &site.inventories {
         let rel = inv.path.strip_prefix(&site.root).unwrap_or(&inv.path);
         s.push_str(&format!(

@@ -98,3 +98,78 @@ fn broken_inventory_exits_2_naming_file_and_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("ceph-ansible/hosts:2"), "{err}");
 }
+
+/// A copy of examples/seed-mistakes whose KM101 and KM103 (line 3 of its
+/// etcd group_vars) are accepted by an inline comment.
+fn seed_with_ignores() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(example("seed-mistakes").join("."))
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let gv = dir
+        .path()
+        .join("kubespray/inventory/seed/group_vars/etcd.yml");
+    let text = std::fs::read_to_string(&gv).unwrap();
+    std::fs::write(
+        &gv,
+        text.replace(
+            "etcd_quota_backend_bytes: 20Mi",
+            "etcd_quota_backend_bytes: 20Mi # kubemagic: ignore[KM101,KM103] reproduces the seed on purpose",
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn accepted_findings_are_under_suppressed_in_json_and_counted_in_text() {
+    let site = seed_with_ignores();
+    let out = km()
+        .args(["check", "--output", "json"])
+        .arg(site.path())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(
+        !codes.contains(&"KM101") && !codes.contains(&"KM103"),
+        "{codes:?}"
+    );
+    let sup = v["suppressed"].as_array().unwrap();
+    assert_eq!(sup.len(), 2, "{sup:?}");
+    assert_eq!(sup[0]["reason"], "reproduces the seed on purpose");
+    assert_eq!(sup[0]["ignored_at"]["line"], 3);
+    assert_eq!(v["versions"][0]["upstream"], "kubespray");
+    assert!(v["versions"][0]["version"].is_null());
+    let out = km().arg("check").arg(site.path()).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(", 2 suppressed"), "{text}");
+    assert!(
+        text.contains("assuming kubespray version unknown, ceph-ansible version unknown"),
+        "{text}"
+    );
+}
+
+#[test]
+fn ignore_without_reason_exits_2_naming_file_and_line() {
+    let site = seed_with_ignores();
+    let gv = site
+        .path()
+        .join("kubespray/inventory/seed/group_vars/etcd.yml");
+    let text = std::fs::read_to_string(&gv).unwrap();
+    std::fs::write(&gv, text.replace(" reproduces the seed on purpose", "")).unwrap();
+    let out = km().arg("check").arg(site.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("group_vars/etcd.yml:3"), "{err}");
+    assert!(err.contains("needs a reason"), "{err}");
+}

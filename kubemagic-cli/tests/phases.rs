@@ -365,12 +365,14 @@ fn run_refuses_when_check_finds_errors_unless_ignore_check() {
     let d = tempfile::tempdir().unwrap();
     let s = d.path().to_str().unwrap();
     site(d.path());
-    // No control plane: `kubemagic check` reports KM113, an error.
+    // No control plane (and no etcd group): `kubemagic check` reports
+    // KM113 and KM114, errors.
     write(&d.path().join("kubespray/inventory/t/hosts.yml"), INI);
     let o = km(&["run", s]);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("pre-run check found 1 error"), "{err}");
+    assert!(err.contains("pre-run check found 2 error"), "{err}");
+    assert!(err.contains("error[KM113]"), "{err}");
     assert_eq!(order(d.path()), "");
 
     let o = km(&["run", s, "--ignore-check"]);

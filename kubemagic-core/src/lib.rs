@@ -56,4 +56,4 @@ pub use error::{ErrorKind, KmError};
 pub use finding::{Finding, Origin, Severity};
 pub use phase::{Catalog, PhaseError, PhaseName, Plan, PlanRequest, SiteFacts};
 pub use redact::redact;
-pub use site_config::{Flavor, SiteConfig, Upstream};
+pub use site_config::{ChecksConfig, Flavor, IgnoreRule, LbConfig, SiteConfig, Upstream};

@@ -63,7 +63,7 @@ pub fn nagios(service: &str, findings: &[Finding]) -> crate::nagios::PluginOutpu
         .iter()
         .filter(|f| f.severity > Severity::Info)
         .collect();
-    sorted.sort_by(|a, b| b.severity.cmp(&a.severity));
+    sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let mut long: Vec<String> = sorted
         .iter()
         .take(NAGIOS_LONG_LINES)

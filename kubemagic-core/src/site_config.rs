@@ -59,6 +59,60 @@ pub struct SiteConfig {
     /// `kubemagic_core::phase::Catalog::for_site`).
     #[serde(default)]
     pub phases: Vec<PhaseOverride>,
+    /// What `kubemagic check` is told about the site: accepted findings.
+    #[serde(default)]
+    pub checks: ChecksConfig,
+    /// The site's own API load balancer role, when it does not use
+    /// kubemagic's variable names (`keepalived_vip`,
+    /// `haproxy_apiserver_backends`): which variables hold the VIP and the
+    /// backends, so that the load balancer checks can read them.
+    #[serde(default)]
+    pub lb: Option<LbConfig>,
+}
+
+/// `checks:` in kubemagic.yml.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksConfig {
+    /// Findings the site accepts on purpose, each with its reason.
+    #[serde(default)]
+    pub ignore: Vec<IgnoreRule>,
+}
+
+/// One accepted finding: `{code: KM102, reason: "...", hosts: [...], groups: [...]}`.
+/// Without `hosts`/`groups` it accepts the code everywhere. The reason is
+/// an `Option` only so that the reader can report its absence with the
+/// file and line (a reason is required: an ignore nobody can explain is
+/// one nobody dares remove).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct IgnoreRule {
+    /// The finding code accepted, e.g. `KM102`.
+    pub code: String,
+    /// Why the site accepts it (required; `None` only so that its absence
+    /// can be reported at the entry's line).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Only findings about these hosts.
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// Only findings about these groups, or about hosts in them.
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+/// `lb:` in kubemagic.yml: the variable names of the site's own
+/// HAProxy/Keepalived role (on the hosts of the `lb` group of `custom/`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LbConfig {
+    /// Variable holding the virtual address serving the API.
+    #[serde(default)]
+    pub vip_var: Option<String>,
+    /// Variable listing the API server backends (names, addresses,
+    /// `address:port`, or mappings with `name`/`address`).
+    #[serde(default)]
+    pub backends_var: Option<String>,
 }
 
 impl SiteConfig {
@@ -100,5 +154,18 @@ mod tests {
         assert_eq!(c.flavor, Some(Flavor::Openshift));
         assert_eq!(c.upstreams["kubespray"].git_ref, "v2.13.2");
         assert!(c.addon_enabled("tekton"));
+    }
+
+    #[test]
+    fn ignores_and_lb_are_read() {
+        let c = SiteConfig::from_value(serde_json::json!({
+            "checks": {"ignore": [{"code": "KM102", "reason": "20 GiB on purpose", "groups": ["etcd"]}]},
+            "lb": {"vip_var": "haproxy_vip"}
+        }))
+        .unwrap();
+        assert_eq!(c.checks.ignore[0].code, "KM102");
+        assert_eq!(c.checks.ignore[0].groups, vec!["etcd"]);
+        assert_eq!(c.lb.unwrap().vip_var.as_deref(), Some("haproxy_vip"));
+        assert!(SiteConfig::from_value(serde_json::json!({"checks": {"skip": []}})).is_err());
     }
 }

@@ -7,15 +7,18 @@ use kubemagic_site::site::SiteError;
 use pyo3::prelude::*;
 use std::path::PathBuf;
 
-/// Runs the site checks on a site directory and returns the findings as
-/// dicts, as `kubemagic check --output json` prints them. An unreadable
-/// inventory raises InventoryError, any other unreadable site CheckError
-/// (both with `.file` and `.line`).
+/// Runs the site checks on a site directory and returns
+/// `{"findings": [...], "suppressed": [...], "versions": [...]}`, as
+/// `kubemagic check --output json` prints it: accepted findings (kubemagic.yml
+/// `checks.ignore`, inline `kubemagic: ignore[...]`) are under `suppressed`
+/// with their `reason` and `ignored_at`. An unreadable inventory raises
+/// InventoryError, any other unreadable site (a missing ignore reason
+/// included) CheckError (both with `.file` and `.line`).
 #[pyfunction]
-pub fn check<'py>(py: Python<'py>, site: PathBuf) -> PyResult<Vec<Bound<'py, PyAny>>> {
+pub fn check<'py>(py: Python<'py>, site: PathBuf) -> PyResult<Bound<'py, PyAny>> {
     // Reading every inventory of the site is file I/O: release the GIL.
-    let findings = py.detach(|| checks::check_site(&site));
-    let findings = match findings {
+    let report = py.detach(|| checks::check_site(&site));
+    let report = match report {
         Ok(f) => f,
         Err(SiteError::Inventory(e)) => return Err(inventory_error(py, &e)),
         Err(e) => {
@@ -27,9 +30,9 @@ pub fn check<'py>(py: Python<'py>, site: PathBuf) -> PyResult<Vec<Bound<'py, PyA
             ))
         }
     };
-    // The shared renderer's JSON: the same redacted shape as the CLI's.
-    match kubemagic_core::render::json(&findings) {
-        serde_json::Value::Array(items) => items.iter().map(|v| to_py(py, v)).collect(),
-        _ => Err(PyErr::new::<CheckError, _>("findings are not a list")),
-    }
+    let mut value = serde_json::to_value(&report)
+        .map_err(|e| PyErr::new::<CheckError, _>(format!("check report not representable: {e}")))?;
+    // Through the shared redaction, as the CLI's JSON.
+    kubemagic_core::redact::redact_json(&mut value);
+    to_py(py, &value)
 }

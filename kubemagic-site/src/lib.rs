@@ -10,6 +10,10 @@
 
 pub mod checks;
 pub mod site;
+pub mod suppress;
+pub mod versions;
 
-pub use checks::{check_site, run_all};
+pub use checks::{check_site, report, run_all, CheckReport};
 pub use site::{InventoryKind, Role, Site, SiteError, SiteInventory};
+pub use suppress::Suppressed;
+pub use versions::{SiteVersions, Upstream, UpstreamVersion, Version};

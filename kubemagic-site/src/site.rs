@@ -20,6 +20,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::suppress::{Ignore, Scope};
+use crate::versions::{self, SiteVersions, Upstream, Version};
+
 /// Which upstream project an inventory belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum InventoryKind {
@@ -219,6 +222,11 @@ pub struct Site {
     /// Line of each `upstreams.<name>.ref` in `kubemagic.yml`, for findings.
     pub config_ref_lines: BTreeMap<String, u32>,
     pub inventories: Vec<SiteInventory>,
+    /// The release of each upstream the checks assume ([`crate::versions`]).
+    pub versions: SiteVersions,
+    /// Accepted findings: kubemagic.yml's `checks.ignore` and the inline
+    /// `kubemagic: ignore[...]` comments of every inventory file.
+    pub ignores: Vec<Ignore>,
 }
 
 /// Why a site could not be read. Every variant names the file at fault.
@@ -284,6 +292,30 @@ impl kubemagic_core::KmError for SiteError {
     }
     fn kind(&self) -> kubemagic_core::ErrorKind {
         kubemagic_core::ErrorKind::Input
+    }
+}
+
+/// The kubespray release that replaced `loadbalancer_apiserver` and
+/// `apiserver_loadbalancer_domain_name` with `kube_apiserver_endpoint`.
+pub const KUBE_APISERVER_ENDPOINT_SINCE: Version = Version::new(2, 28, 0);
+
+/// `https://api.example:8443/` → (`api.example`, Some(8443)); also bare
+/// `host`, `host:port`, `[v6]:port`.
+fn split_endpoint(text: &str) -> (String, Option<u16>) {
+    let t = text.trim();
+    let t = t.split_once("://").map(|(_, r)| r).unwrap_or(t);
+    let t = t.split('/').next().unwrap_or(t);
+    if let Some(rest) = t.strip_prefix('[') {
+        if let Some((h, p)) = rest.split_once(']') {
+            return (
+                h.to_string(),
+                p.strip_prefix(':').and_then(|p| p.parse().ok()),
+            );
+        }
+    }
+    match t.rsplit_once(':') {
+        Some((h, p)) if t.matches(':').count() == 1 => (h.to_string(), p.parse().ok()),
+        _ => (t.to_string(), None),
     }
 }
 
@@ -457,6 +489,8 @@ impl Site {
             config_file: None,
             config_ref_lines: BTreeMap::new(),
             inventories: Vec::new(),
+            versions: SiteVersions::default(),
+            ignores: Vec::new(),
         }
     }
 
@@ -467,8 +501,9 @@ impl Site {
         let mut site = Site::new(dir);
         // Also refuses a `dir` that is not a directory.
         if let Some((file, config, lines)) = load_config_with_lines(dir)? {
+            site.ignores = config_ignores(&file, &config, &lines.ignores)?;
             site.config = config;
-            site.config_ref_lines = lines;
+            site.config_ref_lines = lines.refs;
             site.config_file = Some(file);
         }
         Ok(site)
@@ -507,7 +542,106 @@ impl Site {
         for inv in loaded {
             site.inventories.push(inv?);
         }
+        // Inline ignores: every file the inventories were read from.
+        for inv in &site.inventories {
+            crate::suppress::scan_path(&inv.path, &mut site.ignores)?;
+            for vf in &inv.vars_files {
+                crate::suppress::scan_path(&vf.path, &mut site.ignores)?;
+            }
+        }
+        site.versions = versions::detect(&site.root, &site.config, &site.upstreams_used());
         Ok(site)
+    }
+
+    /// The upstreams this site uses: those with an inventory, plus those
+    /// pinned in kubemagic.yml.
+    pub fn upstreams_used(&self) -> Vec<Upstream> {
+        Upstream::ALL
+            .into_iter()
+            .filter(|u| {
+                self.config.upstreams.contains_key(u.name())
+                    || self.inventories.iter().any(|i| {
+                        matches!(
+                            (i.kind, u),
+                            (InventoryKind::Kubespray, Upstream::Kubespray)
+                                | (InventoryKind::Openshift, Upstream::OpenshiftAnsible)
+                                | (InventoryKind::Ceph, Upstream::CephAnsible)
+                        )
+                    })
+            })
+            .collect()
+    }
+
+    /// The kubespray version the checks assume, `None` when unknown.
+    pub fn kubespray_version(&self) -> Option<Version> {
+        self.versions.get(Upstream::Kubespray)
+    }
+
+    /// The address clients reach the Kubernetes API on, as kubespray of
+    /// the site's version reads it, with where it was set: before 2.28
+    /// `loadbalancer_apiserver.address` (else
+    /// `apiserver_loadbalancer_domain_name`), since 2.28 the host of
+    /// `kube_apiserver_endpoint`. With the version unknown, whichever is
+    /// set. `None` when the site sets no external API address (kubespray
+    /// then uses its local per-node proxy). One pure reading shared by the
+    /// load balancer checks and the load balancer renderer.
+    pub fn api_vip(&self) -> Option<(String, Option<Origin>)> {
+        self.api_endpoint().map(|(host, _, o)| (host, o))
+    }
+
+    /// The API port clients use with [`Site::api_vip`]:
+    /// `loadbalancer_apiserver.port` (kubespray's default 6443) before 2.28,
+    /// the port of `kube_apiserver_endpoint` (else `loadbalancer_apiserver_port`,
+    /// else 6443) since.
+    pub fn api_port(&self) -> Option<u16> {
+        self.api_endpoint().map(|(_, p, _)| p)
+    }
+
+    fn api_endpoint(&self) -> Option<(String, u16, Option<Origin>)> {
+        let k = self.inventory(InventoryKind::Kubespray)?;
+        let hosts: Vec<&str> = k.hosts.keys().map(String::as_str).collect();
+        let scalar = |v: &Value| match v {
+            Value::Number(n) => Some(n.to_string()),
+            _ => kubemagic_inventory::value_str(v).map(str::to_string),
+        };
+        let legacy = || {
+            if let Some((_, v)) = k.first_var(&hosts, "loadbalancer_apiserver") {
+                if let Some(addr) = v.value.get("address").and_then(scalar) {
+                    let port = v
+                        .value
+                        .get("port")
+                        .and_then(scalar)
+                        .and_then(|p| p.trim().parse().ok())
+                        .unwrap_or(6443);
+                    return Some((addr, port, v.origin.clone()));
+                }
+            }
+            let (_, v) = k.first_var(&hosts, "apiserver_loadbalancer_domain_name")?;
+            let port = k
+                .first_var(&hosts, "loadbalancer_apiserver")
+                .and_then(|(_, lb)| lb.value.get("port").and_then(scalar))
+                .and_then(|p| p.trim().parse().ok())
+                .unwrap_or(6443);
+            Some((scalar(&v.value)?, port, v.origin.clone()))
+        };
+        let endpoint = || {
+            let (_, v) = k.first_var(&hosts, "kube_apiserver_endpoint")?;
+            let text = scalar(&v.value)?;
+            let (host, port) = split_endpoint(&text);
+            let port = port
+                .or_else(|| {
+                    k.first_var(&hosts, "loadbalancer_apiserver_port")
+                        .and_then(|(_, p)| scalar(&p.value))
+                        .and_then(|p| p.trim().parse().ok())
+                })
+                .unwrap_or(6443);
+            Some((host, port, v.origin.clone()))
+        };
+        match self.kubespray_version() {
+            Some(v) if v >= KUBE_APISERVER_ENDPOINT_SINCE => endpoint(),
+            Some(_) => legacy(),
+            None => legacy().or_else(endpoint),
+        }
     }
 
     /// The inventory sources present in the site, by kind. `check`, `plan`
@@ -714,7 +848,50 @@ pub fn load_config(dir: &Path) -> Result<Option<(PathBuf, SiteConfig)>, SiteErro
     Ok(load_config_with_lines(dir)?.map(|(f, c, _)| (f, c)))
 }
 
-type ConfigWithLines = (PathBuf, SiteConfig, BTreeMap<String, u32>);
+/// Lines of kubemagic.yml entries that findings point at.
+#[derive(Debug, Default)]
+struct ConfigLines {
+    /// `upstreams.<name>.ref`, by name.
+    refs: BTreeMap<String, u32>,
+    /// Each `checks.ignore` entry, in order.
+    ignores: Vec<u32>,
+}
+
+type ConfigWithLines = (PathBuf, SiteConfig, ConfigLines);
+
+/// kubemagic.yml's `checks.ignore` as [`Ignore`]s; an entry without a
+/// reason is an input error at its line.
+fn config_ignores(
+    file: &Path,
+    config: &SiteConfig,
+    lines: &[u32],
+) -> Result<Vec<Ignore>, SiteError> {
+    let mut out = Vec::new();
+    for (i, rule) in config.checks.ignore.iter().enumerate() {
+        let line = lines.get(i).copied();
+        let reason = rule.reason.as_deref().map(str::trim).unwrap_or("");
+        if reason.is_empty() {
+            return Err(SiteError::Config {
+                file: file.to_path_buf(),
+                line,
+                message: format!(
+                    "checks.ignore entry for {} has no reason: say why the finding is accepted",
+                    rule.code
+                ),
+            });
+        }
+        out.push(Ignore {
+            codes: vec![rule.code.trim().to_ascii_uppercase()],
+            reason: reason.to_string(),
+            at: Origin::new(file, line),
+            scope: Scope::Site {
+                hosts: rule.hosts.clone(),
+                groups: rule.groups.clone(),
+            },
+        });
+    }
+    Ok(out)
+}
 
 fn load_config_with_lines(dir: &Path) -> Result<Option<ConfigWithLines>, SiteError> {
     if !dir.is_dir() {
@@ -735,13 +912,13 @@ fn load_config_with_lines(dir: &Path) -> Result<Option<ConfigWithLines>, SiteErr
 /// [`SiteConfig`] shape (unknown keys are errors: a typo must not silently
 /// fall back to a default). Also returns the line of each upstream's `ref`,
 /// so that findings about refs point at it.
-fn read_config(file: &Path) -> Result<(SiteConfig, BTreeMap<String, u32>), SiteError> {
+fn read_config(file: &Path) -> Result<(SiteConfig, ConfigLines), SiteError> {
     let text = std::fs::read_to_string(file).map_err(|source| SiteError::Io {
         path: file.to_path_buf(),
         source,
     })?;
     let Some(node) = kubemagic_inventory::load_nodes(&text, file)? else {
-        return Ok((SiteConfig::default(), BTreeMap::new()));
+        return Ok((SiteConfig::default(), ConfigLines::default()));
     };
     let value = node.to_value(file)?;
     if !value.is_object() {
@@ -765,13 +942,20 @@ fn read_config(file: &Path) -> Result<(SiteConfig, BTreeMap<String, u32>), SiteE
             message: format!("kubemagic.yml: {message}"),
         }
     })?;
-    let mut lines = BTreeMap::new();
+    let mut lines = ConfigLines::default();
     if let Some(NodeKind::Map(entries)) = node.get("upstreams").map(|n| &n.kind) {
         for (k, v) in entries {
             if let (Some(name), Some(r)) = (k.kind.as_str(), v.get("ref")) {
-                lines.insert(name.to_string(), r.line);
+                lines.refs.insert(name.to_string(), r.line);
             }
         }
+    }
+    if let Some(NodeKind::Seq(items)) = node
+        .get("checks")
+        .and_then(|c| c.get("ignore"))
+        .map(|n| &n.kind)
+    {
+        lines.ignores = items.iter().map(|n| n.line).collect();
     }
     Ok((config, lines))
 }

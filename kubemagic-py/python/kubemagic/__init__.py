@@ -25,7 +25,7 @@ from ._kubemagic import (
     __version__,
 )
 from . import ceph, etcd, lb, typedefs
-from .typedefs import Finding, Phase, SiteInventories, StrPath
+from .typedefs import CheckReport, Finding, Phase, SiteInventories, StrPath
 
 __all__ = [
     "__version__",
@@ -47,13 +47,17 @@ __all__ = [
 ]
 
 
-def check(site: StrPath) -> List[Finding]:
+def check(site: StrPath) -> CheckReport:
     """Run the site checks on a site directory.
 
-    Returns the findings as dicts with the keys of ``kubemagic check --output
-    json``: code, severity ("error", "warning", "info"), message, file, line,
-    host, group, variable (absent fields None). Raises CheckError when the
-    site cannot be read.
+    Returns what ``kubemagic check --output json`` prints: a dict with
+    ``findings`` (dicts with code, severity ("error", "warning", "info"),
+    message, file, line, host, group, variable; absent fields None),
+    ``suppressed`` (the findings the site accepted, each with the same keys
+    plus ``reason`` and ``ignored_at`` ({file, line}) where the ignore was
+    written) and ``versions`` (the upstream releases the rules assumed).
+    Raises CheckError when the site cannot be read, a ``kubemagic: ignore``
+    without a reason included.
     """
     return _kubemagic.check(site)
 

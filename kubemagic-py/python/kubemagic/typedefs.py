@@ -14,6 +14,9 @@ __all__ = [
     "StrPath",
     "Severity",
     "Finding",
+    "SuppressedFinding",
+    "AssumedVersion",
+    "CheckReport",
     "PlanStep",
     "Phase",
     "EtcdMember",
@@ -45,6 +48,29 @@ class Finding(TypedDict):
     host: Optional[str]
     group: Optional[str]
     variable: Optional[str]
+
+
+class SuppressedFinding(Finding):
+    """A finding the site accepted: why, and where the ignore is written."""
+
+    reason: str
+    ignored_at: Dict[str, Any]
+
+
+class AssumedVersion(TypedDict):
+    """The upstream release the checks assumed, and where it was read."""
+
+    upstream: str
+    version: Any
+    source: Any
+
+
+class CheckReport(TypedDict):
+    """What ``kubemagic.check`` returns (``kubemagic check --output json``)."""
+
+    findings: List[Finding]
+    suppressed: List[SuppressedFinding]
+    versions: List[AssumedVersion]
 
 
 class PlanStep(TypedDict):

@@ -17,6 +17,7 @@ pub fn check(site: &Site) -> Vec<Finding> {
     if let Some(c) = ceph {
         mons(c, &mut out);
         osds(c, &mut out);
+        validate(site, c, &mut out);
     }
     if let Some(k) = site.inventory(InventoryKind::Kubespray) {
         provisioners(k, ceph, &mut out);
@@ -106,6 +107,177 @@ fn osds(inv: &SiteInventory, out: &mut Vec<Finding>) {
             );
         }
     }
+}
+
+/// The Ceph release each ceph-ansible stable branch installs from the
+/// community repository (`check_repository.yml`: `ceph_stable_release not in [...]`).
+const STABLE_RELEASES: [((u32, u32), &str); 6] = [
+    ((3, 2), "mimic"),
+    ((4, 0), "nautilus"),
+    ((5, 0), "octopus"),
+    ((6, 0), "pacific"),
+    ((7, 0), "quincy"),
+    ((8, 0), "reef"),
+];
+
+/// ceph-ansible's `roles/ceph-validate` asserts that depend on the
+/// inventory alone: install origin and repository, object store, LVM
+/// volumes, the dashboard's grafana-server host, the release of the
+/// community repository. Cluster-wide variables are read on the first host
+/// that sets them (ceph-ansible reads them from group_vars/all).
+fn validate(site: &Site, inv: &SiteInventory, out: &mut Vec<Finding>) {
+    let hosts: Vec<&str> = inv.hosts.keys().map(String::as_str).collect();
+    let Some(&first) = hosts.first() else { return };
+    let get = |name: &str| inv.first_var(&hosts, name).map(|(_, v)| v);
+    let text = |name: &str| {
+        get(name)
+            .and_then(|v| scalar(&v.value))
+            .map(|s| s.trim().to_string())
+    };
+    let file_origin = Origin::new(inv.path.clone(), None);
+    let version = site.versions.get(crate::versions::Upstream::CephAnsible);
+    let containerized = get("containerized_deployment").is_some_and(|v| truthy(&v.value));
+    if !containerized {
+        let origin = text("ceph_origin");
+        let ok = matches!(origin.as_deref(), Some("repository" | "distro" | "local"));
+        if !ok && !get("ceph_origin").is_some_and(|v| is_template(&v.value)) {
+            let f = finding(
+                "KM241",
+                format!(
+                    "ceph_origin is {}: ceph-ansible stops (`ceph_origin must be either 'repository', 'distro' or 'local'`) unless containerized_deployment is true",
+                    origin.map(|o| format!("`{o}`")).unwrap_or_else(|| "not set".into())
+                ),
+            )
+            .variable("ceph_origin");
+            out.push(match get("ceph_origin") {
+                Some(v) => f.at(v.origin.as_ref()),
+                None => f.at(Some(&file_origin)),
+            });
+        } else if origin.as_deref() == Some("repository") {
+            let repo = text("ceph_repository");
+            if !matches!(
+                repo.as_deref(),
+                Some("community" | "rhcs" | "dev" | "custom" | "uca" | "obs")
+            ) {
+                let f = finding(
+                    "KM241",
+                    format!(
+                        "ceph_origin is repository but ceph_repository is {}: ceph-ansible stops (`ceph_repository must be either 'community', 'rhcs', 'dev', 'custom' or 'uca'`)",
+                        repo.map(|o| format!("`{o}`")).unwrap_or_else(|| "not set".into())
+                    ),
+                )
+                .variable("ceph_repository");
+                out.push(match get("ceph_repository") {
+                    Some(v) => f.at(v.origin.as_ref()),
+                    None => f.at(get("ceph_origin").and_then(|v| v.origin.as_ref())),
+                });
+            } else if repo.as_deref() == Some("community") && super::applies(site, "KM245") {
+                let expected = version.and_then(|v| {
+                    STABLE_RELEASES
+                        .iter()
+                        .find(|((ma, mi), _)| (v.major, v.minor) == (*ma, *mi))
+                        .map(|(_, r)| *r)
+                });
+                let release = text("ceph_stable_release");
+                if let (Some(expected), Some(v)) = (expected, version) {
+                    if release.as_deref() != Some(expected)
+                        && !get("ceph_stable_release").is_some_and(|v| is_template(&v.value))
+                    {
+                        let f = finding(
+                            "KM245",
+                            format!(
+                                "ceph_stable_release is {} but ceph-ansible {v} installs {expected} from the community repository: it stops (`ceph_stable_release must be '{expected}'`)",
+                                release.map(|r| format!("`{r}`")).unwrap_or_else(|| "not set".into())
+                            ),
+                        )
+                        .variable("ceph_stable_release");
+                        out.push(match get("ceph_stable_release") {
+                            Some(v) => f.at(v.origin.as_ref()),
+                            None => f.at(get("ceph_repository").and_then(|v| v.origin.as_ref())),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    let objectstore = text("osd_objectstore").unwrap_or_else(|| "bluestore".into());
+    if !matches!(objectstore.as_str(), "bluestore" | "filestore")
+        && !get("osd_objectstore").is_some_and(|v| is_template(&v.value))
+    {
+        if let Some(v) = get("osd_objectstore") {
+            out.push(at_var(
+                finding("KM242", format!("osd_objectstore is `{objectstore}`: ceph-ansible accepts only bluestore or filestore")),
+                "osd_objectstore",
+                v,
+            ));
+        }
+    }
+    let mut done = super::Once::default();
+    for h in inv.group_hosts("osds") {
+        if inv
+            .var(h, "osd_auto_discovery")
+            .is_some_and(|v| truthy(&v.value))
+        {
+            continue;
+        }
+        let Some(var) = inv.var(h, "lvm_volumes") else {
+            continue;
+        };
+        let Value::Array(vols) = &var.value else {
+            continue;
+        };
+        let store = inv
+            .var(h, "osd_objectstore")
+            .and_then(|v| scalar(&v.value))
+            .unwrap_or_else(|| "bluestore".into());
+        let need: &[&str] = if store.trim() == "filestore" {
+            &["data", "journal"]
+        } else {
+            &["data"]
+        };
+        let bad = vols
+            .iter()
+            .position(|e| need.iter().any(|k| e.get(*k).is_none()));
+        if let Some(i) = bad {
+            if done.first(&var.origin, "lvm_volumes") {
+                out.push(at_var(
+                    finding(
+                        "KM243",
+                        format!("lvm_volumes entry {} has no {}: ceph-ansible stops (`{} key(s) must be defined in lvm_volumes`) with osd_objectstore {store}", i + 1, need.join(" and "), need.join(" and ")),
+                    )
+                    .host(h.clone()),
+                    "lvm_volumes",
+                    var,
+                ));
+            }
+        }
+    }
+    // The dashboard: on by default since ceph-ansible 4.0.
+    let dashboard = match get("dashboard_enabled") {
+        Some(v) if is_template(&v.value) => None,
+        Some(v) => Some((truthy(&v.value), v.origin.clone())),
+        None => version.filter(|v| v.major >= 4).map(|_| (true, None)),
+    };
+    if let Some((true, origin)) = dashboard {
+        let group = text("grafana_server_group_name").unwrap_or_else(|| "grafana-server".into());
+        if inv.group_hosts(&group).is_empty() {
+            let how = if origin.is_some() {
+                "dashboard_enabled is true"
+            } else {
+                "the dashboard is on by default"
+            };
+            out.push(
+                finding(
+                    "KM244",
+                    format!("{how} but the [{group}] group has no host: ceph-ansible stops (`you must add a [grafana-server] group and add at least one node`); add one, or set dashboard_enabled: false"),
+                )
+                .variable("dashboard_enabled")
+                .group(group)
+                .at(Some(origin.as_ref().unwrap_or(&file_origin))),
+            );
+        }
+    }
+    let _ = first;
 }
 
 /// The v1 address of each mon, as ceph-ansible would bind it: an explicit
@@ -313,7 +485,143 @@ mod tests {
             "ceph/group_vars/osds.yml",
             2,
         );
+        let hosts: Vec<String> = s
+            .inventory(InventoryKind::Ceph)
+            .unwrap()
+            .hosts
+            .keys()
+            .cloned()
+            .collect();
+        for h in &hosts {
+            for (name, v, line) in [
+                ("ceph_origin", "repository", 2),
+                ("ceph_repository", "community", 3),
+                ("ceph_stable_release", "pacific", 4),
+            ] {
+                set(
+                    &mut s,
+                    InventoryKind::Ceph,
+                    h,
+                    name,
+                    json!(v),
+                    "ceph/group_vars/all.yml",
+                    line,
+                );
+            }
+        }
         s
+    }
+
+    fn set_all(s: &mut Site, name: &str, v: Value, file: &str, line: u32) {
+        let hosts: Vec<String> = s
+            .inventory(InventoryKind::Ceph)
+            .unwrap()
+            .hosts
+            .keys()
+            .cloned()
+            .collect();
+        for h in &hosts {
+            set(s, InventoryKind::Ceph, h, name, v.clone(), file, line);
+        }
+    }
+
+    #[test]
+    fn ceph_origin_must_be_known_unless_containerized() {
+        let mut s = ceph_site(3);
+        set_all(
+            &mut s,
+            "ceph_origin",
+            json!("dummy"),
+            "ceph/group_vars/all.yml",
+            2,
+        );
+        assert_eq!(codes(&check(&s)), vec!["KM241"]);
+        set_all(
+            &mut s,
+            "containerized_deployment",
+            json!(true),
+            "ceph/group_vars/all.yml",
+            9,
+        );
+        assert!(check(&s).is_empty());
+        let mut s = ceph_site(3);
+        set_all(
+            &mut s,
+            "ceph_repository",
+            json!("nope"),
+            "ceph/group_vars/all.yml",
+            3,
+        );
+        assert_eq!(codes(&check(&s)), vec!["KM241"]);
+    }
+
+    #[test]
+    fn stable_release_follows_the_ceph_ansible_version() {
+        use crate::versions::{Upstream, Version};
+        let mut s = ceph_site(3);
+        s.versions
+            .set(Upstream::CephAnsible, Version::new(6, 0, 28));
+        set_all(
+            &mut s,
+            "dashboard_enabled",
+            json!(false),
+            "ceph/group_vars/all.yml",
+            5,
+        );
+        assert!(check(&s).is_empty(), "{:?}", check(&s));
+        s.versions
+            .set(Upstream::CephAnsible, Version::new(4, 0, 70));
+        let f = check(&s);
+        assert_eq!(codes(&f), vec!["KM245"]);
+        assert!(f[0].message.contains("nautilus"));
+    }
+
+    #[test]
+    fn objectstore_and_lvm_volumes_are_validated() {
+        let mut s = ceph_site(3);
+        set_all(
+            &mut s,
+            "osd_objectstore",
+            json!("kstore"),
+            "ceph/group_vars/all.yml",
+            6,
+        );
+        assert_eq!(codes(&check(&s)), vec!["KM242"]);
+        let mut s = ceph_site(3);
+        set(
+            &mut s,
+            InventoryKind::Ceph,
+            "osd1",
+            "lvm_volumes",
+            json!([{"data": "lv1", "data_vg": "vg"}]),
+            "ceph/group_vars/osds.yml",
+            4,
+        );
+        assert!(check(&s).is_empty());
+        set(
+            &mut s,
+            InventoryKind::Ceph,
+            "osd1",
+            "osd_objectstore",
+            json!("filestore"),
+            "ceph/group_vars/osds.yml",
+            5,
+        );
+        assert_eq!(codes(&check(&s)), vec!["KM243"]);
+    }
+
+    #[test]
+    fn dashboard_needs_a_grafana_server() {
+        use crate::versions::{Upstream, Version};
+        let mut s = ceph_site(3);
+        // Version unknown, dashboard_enabled unset: no guess about the default.
+        assert!(check(&s).is_empty());
+        s.versions
+            .set(Upstream::CephAnsible, Version::new(6, 0, 28));
+        assert_eq!(codes(&check(&s)), vec!["KM244"]);
+        s.inventory_mut(InventoryKind::Ceph)
+            .add_host("mon1", &["grafana-server"]);
+        assert!(check(&s).is_empty());
     }
 
     fn with_k8s(mut s: Site, monitors: Value) -> Site {

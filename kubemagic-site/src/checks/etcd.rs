@@ -20,7 +20,9 @@ pub const MAX_QUOTA: ByteSize = ByteSize::gib(8);
 pub fn check(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
     if let Some(inv) = site.inventory(InventoryKind::Kubespray) {
-        quota(inv, &mut out);
+        let in_container = etcd_in_container(site, inv);
+        quota(inv, &inv.role_hosts(Role::Etcd), in_container, &mut out);
+        etcd_group_required(site, inv, &mut out);
         membership(
             inv,
             Role::Etcd.group_names(),
@@ -29,9 +31,59 @@ pub fn check(site: &Site) -> Vec<Finding> {
         );
     }
     if let Some(inv) = site.inventory(InventoryKind::Openshift) {
+        // openshift-ansible 3.11 writes etcd_quota_backend_bytes into
+        // etcd.conf (ETCD_QUOTA_BACKEND_BYTES) too: the same mistakes apply.
+        let hosts: Vec<&str> = inv.group_hosts("etcd").iter().map(String::as_str).collect();
+        quota(inv, &hosts, Some(false), &mut out);
         membership(inv, &["etcd"], &["masters"], &mut out);
     }
     out
+}
+
+/// Whether kubespray runs etcd in a container, where `etcd_memory_limit`
+/// applies: `etcd_deployment_type: docker`, or unset on a kubespray whose
+/// default was docker (before 2.18). With `host` (or `kubeadm`) kubespray
+/// ignores the limit. `None` when unset and the version is unknown.
+fn etcd_in_container(site: &Site, inv: &SiteInventory) -> Option<bool> {
+    let hosts = inv.role_hosts(Role::Etcd);
+    match inv
+        .first_var(&hosts, "etcd_deployment_type")
+        .and_then(|(_, v)| scalar(&v.value))
+    {
+        Some(t) => Some(t.trim() == "docker"),
+        None => site
+            .kubespray_version()
+            .map(|v| v < crate::versions::Version::new(2, 18, 0)),
+    }
+}
+
+/// kubespray stops when the etcd group is empty: always in 2.13's
+/// `0020-verify-settings.yml`, and since `validate_inventory` unless etcd
+/// runs under kubeadm (`etcd_deployment_type: kubeadm`), where the control
+/// plane hosts it.
+fn etcd_group_required(site: &Site, inv: &SiteInventory, out: &mut Vec<Finding>) {
+    if inv.hosts.is_empty() || !inv.role_hosts(Role::Etcd).is_empty() {
+        return;
+    }
+    let hosts: Vec<&str> = inv.hosts.keys().map(String::as_str).collect();
+    let kubeadm = inv
+        .first_var(&hosts, "etcd_deployment_type")
+        .and_then(|(_, v)| scalar(&v.value))
+        .is_some_and(|t| t.trim() == "kubeadm");
+    let old = site
+        .kubespray_version()
+        .is_some_and(|v| v < crate::versions::Version::new(2, 14, 0));
+    if kubeadm && !old {
+        return;
+    }
+    out.push(
+        finding(
+            "KM114",
+            "the etcd group is empty or absent: kubespray stops (`Stop if etcd group is empty`) unless etcd_deployment_type is kubeadm; add the etcd members (usually the control plane hosts) to [etcd]",
+        )
+        .group("etcd")
+        .at(Some(&kubemagic_core::Origin::new(inv.path.clone(), None))),
+    );
 }
 
 /// How a quota value reads.
@@ -84,8 +136,8 @@ fn read_memory(v: &Value) -> Option<ByteSize> {
     n.checked_mul(mult).map(ByteSize::b)
 }
 
-fn quota(inv: &SiteInventory, out: &mut Vec<Finding>) {
-    let hosts = inv.role_hosts(Role::Etcd);
+fn quota(inv: &SiteInventory, hosts: &[&str], in_container: Option<bool>, out: &mut Vec<Finding>) {
+    let hosts = hosts.to_vec();
     // Effective quota per host; the winning variable reported once per origin.
     let mut per_host: Vec<(&str, ByteSize, &kubemagic_inventory::Var)> = Vec::new();
     // Each (definition, code) is reported once, not once per inheriting host.
@@ -102,7 +154,7 @@ fn quota(inv: &SiteInventory, out: &mut Vec<Finding>) {
             Quota::Invalid => {
                 if once(&var.origin, "KM103") {
                     out.push(at_var(
-                        finding("KM103", format!("{QUOTA} is `{raw}`, not a byte count: etcd reads a plain number of bytes")).host(*h),
+                        finding("KM103", format!("{QUOTA} is `{raw}`, not a byte count: etcd refuses to start (`invalid value \"{raw}\" for flag -quota-backend-bytes`, kubespray issues 4917 and 6212); write a plain number of bytes")).host(*h),
                         QUOTA,
                         var,
                     ));
@@ -115,7 +167,7 @@ fn quota(inv: &SiteInventory, out: &mut Vec<Finding>) {
                         finding(
                             "KM103",
                             format!(
-                                "{QUOTA} is `{raw}`: etcd reads a plain byte count, write {} ({b})",
+                                "{QUOTA} is `{raw}`: etcd reads a plain byte count and refuses to start (`invalid value \"{raw}\" for flag -quota-backend-bytes`, kubespray issues 4917 and 6212); write {} ({b})",
                                 b.as_u64()
                             ),
                         )
@@ -152,7 +204,10 @@ fn quota(inv: &SiteInventory, out: &mut Vec<Finding>) {
                 var,
             ));
         }
-        if let Some(mem_var) = inv.var(h, MEMORY_LIMIT) {
+        if let Some(mem_var) = inv
+            .var(h, MEMORY_LIMIT)
+            .filter(|_| in_container == Some(true))
+        {
             if let Some(mem) = read_memory(&mem_var.value) {
                 if mem.as_u64() > 0 && mem < size && once(&mem_var.origin, "KM105") {
                     out.push(at_var(
@@ -195,7 +250,7 @@ fn quota(inv: &SiteInventory, out: &mut Vec<Finding>) {
             .iter()
             .map(|(s, n)| match s {
                 Some(s) => format!("{s} on {n}"),
-                None => format!("kubespray's default on {n}"),
+                None => format!("the default on {n}"),
             })
             .collect::<Vec<_>>()
             .join(", ");
@@ -229,6 +284,18 @@ fn membership(
             }
         }
     }
+    // kubespray counts `groups.get('etcd', groups.kube_control_plane)`:
+    // without an etcd group, the control plane is the etcd cluster.
+    let fallback = etcd.is_empty() && !etcd_groups.iter().any(|g| inv.has_group(g));
+    if fallback {
+        for g in cp_groups {
+            for h in inv.group_hosts(g) {
+                if !etcd.contains(&h.as_str()) {
+                    etcd.push(h);
+                }
+            }
+        }
+    }
     let cp_present = cp_groups.iter().any(|g| inv.has_group(g));
     let cp: usize = cp_groups.iter().map(|g| inv.group_hosts(g).len()).sum();
     let group_origin = |gs: &[&str]| {
@@ -236,7 +303,16 @@ fn membership(
             .find_map(|g| inv.groups.get(*g).and_then(|g| g.origin.clone()))
             .unwrap_or_else(|| kubemagic_core::Origin::new(inv.path.clone(), None))
     };
-    let etcd_group = etcd_groups[0];
+    let (etcd_groups, etcd_group) = if fallback {
+        let g = cp_groups
+            .iter()
+            .copied()
+            .find(|g| inv.has_group(g))
+            .unwrap_or(cp_groups[0]);
+        (cp_groups, g)
+    } else {
+        (etcd_groups, etcd_groups[0])
+    };
     let cp_group = cp_groups
         .iter()
         .copied()
@@ -414,6 +490,43 @@ mod tests {
                 json!("2048M"),
                 "gv/etcd.yml",
                 4,
+            );
+        }
+        // With the version unknown and no etcd_deployment_type, kubemagic
+        // does not know whether the limit applies: no guess.
+        assert!(check(&s).is_empty());
+        // kubespray 2.16 runs etcd in docker by default: it applies.
+        s.versions.set(
+            crate::versions::Upstream::Kubespray,
+            crate::versions::Version::new(2, 16, 0),
+        );
+        assert_eq!(codes(&check(&s)), vec!["KM105"]);
+        // etcd_deployment_type: host: kubespray ignores etcd_memory_limit.
+        for i in 1..=3 {
+            set(
+                &mut s,
+                InventoryKind::Kubespray,
+                &format!("master{i}"),
+                "etcd_deployment_type",
+                json!("host"),
+                "gv/etcd.yml",
+                5,
+            );
+        }
+        assert!(check(&s).is_empty());
+        s.versions.set(
+            crate::versions::Upstream::Kubespray,
+            crate::versions::Version::new(2, 26, 0),
+        );
+        for i in 1..=3 {
+            set(
+                &mut s,
+                InventoryKind::Kubespray,
+                &format!("master{i}"),
+                "etcd_deployment_type",
+                json!("docker"),
+                "gv/etcd.yml",
+                5,
             );
         }
         assert_eq!(codes(&check(&s)), vec!["KM105"]);

@@ -13,6 +13,7 @@
 pub mod ceph;
 pub mod etcd;
 pub mod groupvars;
+pub mod kubespray;
 pub mod naming;
 pub mod network;
 pub mod openshift;
@@ -20,17 +21,28 @@ pub mod registries;
 pub mod upstreams;
 
 use crate::site::Site;
+use crate::suppress::Suppressed;
+use crate::versions::{Range, SiteVersions, Upstream, Version};
 use kubemagic_core::redact::is_secret_name;
 use kubemagic_core::{Finding, Severity};
 use kubemagic_inventory::{Value, Var};
+use serde::Serialize;
 use std::net::IpAddr;
 
-/// A registered check: its stable code, severity and one-line title.
+/// A registered check: its stable code, severity, one-line title, and the
+/// upstream releases it applies to (versions are data: a rule of one
+/// kubespray era must not fire on another).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CheckInfo {
     pub code: &'static str,
     pub severity: Severity,
     pub title: &'static str,
+    /// The upstream whose version selects the rule; `None`: any site.
+    pub upstream: Option<Upstream>,
+    /// The releases of `upstream` the rule applies to. A rule with a
+    /// narrower range than all versions does not run when the version is
+    /// unknown (KM503 says so once).
+    pub range: Range,
 }
 
 const fn info(code: &'static str, severity: Severity, title: &'static str) -> CheckInfo {
@@ -38,10 +50,32 @@ const fn info(code: &'static str, severity: Severity, title: &'static str) -> Ch
         code,
         severity,
         title,
+        upstream: None,
+        range: Range::ALL,
     }
 }
 
-use Severity::{Error as E, Warning as W};
+const fn ver(
+    code: &'static str,
+    severity: Severity,
+    title: &'static str,
+    upstream: Upstream,
+    range: Range,
+) -> CheckInfo {
+    CheckInfo {
+        code,
+        severity,
+        title,
+        upstream: Some(upstream),
+        range,
+    }
+}
+
+const V2_28: Version = Version::new(2, 28, 0);
+const KS: Upstream = Upstream::Kubespray;
+const CA: Upstream = Upstream::CephAnsible;
+
+use Severity::{Error as E, Info as I, Warning as W};
 
 /// Every finding code kubemagic check can emit. `docs/checks.md` has one
 /// section per entry (a test keeps the two in sync).
@@ -50,10 +84,15 @@ pub const REGISTRY: &[CheckInfo] = &[
     info("KM102", W, "etcd quota above 8 GiB"),
     info("KM103", E, "etcd quota written with a unit or not a number"),
     info("KM104", E, "etcd members with different quotas"),
-    info("KM105", W, "etcd memory limit below the quota"),
+    info(
+        "KM105",
+        W,
+        "etcd memory limit below the quota (etcd in a container)",
+    ),
     info("KM111", E, "even number of etcd members"),
     info("KM112", W, "fewer than 3 etcd members"),
     info("KM113", E, "no control plane host"),
+    info("KM114", E, "no etcd group where kubespray requires one"),
     info("KM201", E, "even number of Ceph monitors"),
     info("KM202", E, "Ceph monitor without a monitor address"),
     info("KM203", E, "Ceph OSD without devices"),
@@ -68,6 +107,21 @@ pub const REGISTRY: &[CheckInfo] = &[
         "rbd provisioner pool not created by ceph-ansible",
     ),
     info("KM213", E, "rbd image features other than layering"),
+    info("KM241", E, "unsupported ceph_origin / ceph_repository"),
+    info("KM242", E, "unsupported osd_objectstore"),
+    info("KM243", E, "lvm_volumes entry without data (or journal)"),
+    info(
+        "KM244",
+        E,
+        "dashboard enabled without a grafana-server host",
+    ),
+    ver(
+        "KM245",
+        E,
+        "ceph_stable_release not the one this ceph-ansible installs",
+        CA,
+        Range::from(Version::new(3, 0, 0)),
+    ),
     info("KM301", E, "one host, several addresses"),
     info("KM311", E, "no_proxy does not cover the cluster"),
     info("KM321", E, "load balancer with fewer than 2 hosts"),
@@ -81,9 +135,33 @@ pub const REGISTRY: &[CheckInfo] = &[
         E,
         "control plane host missing from the load balancer backends",
     ),
+    info(
+        "KM324",
+        I,
+        "load balancer variables unknown to kubemagic: not checked",
+    ),
     info("KM401", E, "insecure registry on containerd older than 1.4"),
     info("KM501", W, "upstream pinned to a branch"),
     info("KM502", E, "cert-manager deployed from an upstream branch"),
+    info(
+        "KM503",
+        I,
+        "upstream version unknown: version-bound rules skipped",
+    ),
+    ver(
+        "KM504",
+        E,
+        "variable removed by the pinned kubespray (it refuses to run)",
+        KS,
+        Range::from(V2_28),
+    ),
+    ver(
+        "KM505",
+        W,
+        "variable the pinned kubespray ignores",
+        KS,
+        Range::from(Version::new(2, 0, 0)),
+    ),
     info("KM601", W, "group_vars for no group"),
     info("KM602", E, "host name not lowercase RFC 1123"),
     info("KM603", W, "host_vars for no host"),
@@ -95,6 +173,33 @@ pub const REGISTRY: &[CheckInfo] = &[
         "LDAP identity provider verifying TLS without a CA",
     ),
     info("KM704", E, "variable removed in OpenShift 3.10+"),
+    info("KM705", E, "malformed openshift_node_groups"),
+    info(
+        "KM706",
+        E,
+        "several masters without openshift_master_cluster_hostname",
+    ),
+    info(
+        "KM707",
+        E,
+        "openshift_deployment_type missing or unsupported",
+    ),
+    info("KM708", E, "more than one OpenShift network plugin"),
+    info("KM801", E, "unsupported kube_network_plugin"),
+    info("KM802", E, "unsupported kube_proxy_mode"),
+    info("KM803", E, "unsupported dns_mode"),
+    info("KM804", E, "unsupported container_manager"),
+    info("KM805", E, "unsupported etcd_deployment_type"),
+    info("KM806", E, "kubespray boolean written as a string"),
+    info("KM807", E, "pod or service subnet invalid or overlapping"),
+    info("KM808", E, "pod subnet too small for the node count"),
+    info(
+        "KM809",
+        E,
+        "kubelet_max_pods above the addresses of a node's pod range",
+    ),
+    info("KM810", E, "unsupported cert_management or resolvconf_mode"),
+    info("KM901", W, "ignore that matches no finding"),
 ];
 
 /// Looks up a code in the registry.
@@ -115,6 +220,7 @@ pub const FAMILIES: &[(&str, CheckFn)] = &[
     ("groupvars", groupvars::check),
     ("naming", naming::check),
     ("openshift", openshift::check),
+    ("kubespray", kubespray::check),
 ];
 
 /// Runs every check on the site. Findings come sorted by file, line, code,
@@ -143,10 +249,90 @@ pub fn run_all(site: &Site) -> Vec<Finding> {
     out
 }
 
-/// Loads the site in `dir` and runs every check: what `kubemagic check`
-/// and the Python `kubemagic.check(site)` do.
-pub fn check_site(dir: &std::path::Path) -> Result<Vec<Finding>, crate::site::SiteError> {
-    Ok(run_all(&Site::load(dir)?))
+/// What `kubemagic check` reports: the findings that count (and decide
+/// the exit code), those the site accepted, and the upstream versions the
+/// rules assumed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckReport {
+    pub findings: Vec<Finding>,
+    pub suppressed: Vec<Suppressed>,
+    pub versions: SiteVersions,
+}
+
+impl CheckReport {
+    /// True when a finding that counts is an error: exit 1, `run` refuses.
+    pub fn has_errors(&self) -> bool {
+        kubemagic_core::finding::has_errors(&self.findings)
+    }
+}
+
+/// Runs every check and applies the site's ignores.
+pub fn report(site: &Site) -> CheckReport {
+    let mut all = run_all(site);
+    all.extend(unknown_versions(site));
+    let (mut findings, suppressed) = crate::suppress::apply(site, all);
+    findings.sort_by(|a, b| {
+        (&a.file, a.line, &a.code, &a.host).cmp(&(&b.file, b.line, &b.code, &b.host))
+    });
+    CheckReport {
+        findings,
+        suppressed,
+        versions: site.versions.clone(),
+    }
+}
+
+/// Loads the site in `dir` and runs every check: what `kubemagic check`,
+/// `kubemagic run`'s pre-check and the Python `kubemagic.check(site)` do.
+pub fn check_site(dir: &std::path::Path) -> Result<CheckReport, crate::site::SiteError> {
+    Ok(report(&Site::load(dir)?))
+}
+
+/// Whether the rule `code` applies to the site's version of its upstream.
+/// A version-bound rule does not run when the version is unknown.
+pub(crate) fn applies(site: &Site, code: &str) -> bool {
+    let Some(info) = check_info(code) else {
+        return true;
+    };
+    match info.upstream {
+        Some(u) if !info.range.is_all() => {
+            site.versions.get(u).is_some_and(|v| info.range.contains(v))
+        }
+        _ => true,
+    }
+}
+
+/// One KM503 per upstream the site uses whose version is unknown, naming
+/// the version-bound rules that were therefore not run.
+fn unknown_versions(site: &Site) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for uv in &site.versions.0 {
+        if uv.version.is_some() {
+            continue;
+        }
+        let skipped: Vec<&str> = REGISTRY
+            .iter()
+            .filter(|c| c.upstream == Some(uv.upstream) && !c.range.is_all())
+            .map(|c| c.code)
+            .collect();
+        if skipped.is_empty() {
+            continue;
+        }
+        let f = finding(
+            "KM503",
+            format!(
+                "{} version unknown (no release tag in upstreams.{}.ref, none in the checkout): {} not checked, as they depend on the release; pin a release tag",
+                uv.upstream,
+                uv.upstream,
+                skipped.join(", ")
+            ),
+        )
+        .variable(format!("upstreams.{}.ref", uv.upstream));
+        let origin = site.config_file.as_ref().map(|f| {
+            kubemagic_core::Origin::new(f, site.config_ref_lines.get(uv.upstream.name()).copied())
+        });
+        out.push(f.at(origin.as_ref()));
+    }
+    out
 }
 
 // ---------------------------------------------------------------- helpers
@@ -216,13 +402,22 @@ fn collect_secrets(site: &Site) -> Vec<String> {
 /// Remembers which (definition, key) pairs were already reported: hosts
 /// inherit the same definition, and its finding belongs to it once, not
 /// once per host. Hashed, so a 5,000-host site stays linear.
+/// The origin is cloned only the first time: most calls (every host
+/// inheriting a group_vars definition) are lookups.
 #[derive(Default)]
-pub(crate) struct Once<'a>(std::collections::HashSet<(Option<kubemagic_core::Origin>, &'a str)>);
+pub(crate) struct Once<'a>(
+    std::collections::HashMap<&'a str, std::collections::HashSet<Option<kubemagic_core::Origin>>>,
+);
 
 impl<'a> Once<'a> {
     /// True the first time this definition is seen with this key.
     pub(crate) fn first(&mut self, origin: &Option<kubemagic_core::Origin>, key: &'a str) -> bool {
-        self.0.insert((origin.clone(), key))
+        let seen = self.0.entry(key).or_default();
+        if seen.contains(origin) {
+            return false;
+        }
+        seen.insert(origin.clone());
+        true
     }
 }
 
@@ -322,6 +517,30 @@ mod tests {
             assert!(
                 docs.contains(&format!("## {}", c.code)),
                 "{} missing from docs/checks.md",
+                c.code
+            );
+        }
+    }
+
+    #[test]
+    fn mirrored_upstream_asserts_name_their_upstream_file_in_the_docs() {
+        let docs = include_str!("../../../docs/checks.md");
+        let mirrored = |c: &str| {
+            c.starts_with("KM80")
+                || c.starts_with("KM81")
+                || c.starts_with("KM24")
+                || [
+                    "KM111", "KM114", "KM504", "KM704", "KM705", "KM706", "KM707", "KM708",
+                ]
+                .contains(&c)
+        };
+        for c in REGISTRY.iter().filter(|c| mirrored(c.code)) {
+            let start = docs.find(&format!("## {}\n", c.code)).unwrap();
+            let section = &docs[start + 4..];
+            let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+            assert!(
+                section.contains("Upstream"),
+                "{}: no upstream file named",
                 c.code
             );
         }

@@ -251,6 +251,15 @@ fn backend_matches(entry: &Value, host: &str, addr: Option<IpAddr>) -> bool {
     })
 }
 
+/// The name of the variable kubespray of the site's version reads the API
+/// address from, for messages.
+fn api_var_name(site: &Site) -> &'static str {
+    match site.kubespray_version() {
+        Some(v) if v >= crate::site::KUBE_APISERVER_ENDPOINT_SINCE => "kube_apiserver_endpoint",
+        _ => "loadbalancer_apiserver.address",
+    }
+}
+
 fn load_balancer(site: &Site, out: &mut Vec<Finding>) {
     let Some(custom) = site.inventory(InventoryKind::Custom) else {
         return;
@@ -270,53 +279,96 @@ fn load_balancer(site: &Site, out: &mut Vec<Finding>) {
                 .at(Some(&lb_origin)),
         );
     }
-    // The VIP against kubespray's loadbalancer_apiserver.address.
-    let kube = site.inventory(InventoryKind::Kubespray);
-    let api = kube.and_then(|k| {
-        let hosts: Vec<&str> = k.hosts.keys().map(String::as_str).collect();
-        k.first_var(&hosts, "loadbalancer_apiserver")
-            .map(|(_, v)| v)
-    });
-    let api_addr = api.and_then(|v| v.value.get("address").and_then(scalar));
-    match custom.first_var(&lb, VIP) {
-        // Without keepalived_vip, `kubemagic lb` (kubemagic-lb) serves
-        // kubespray's loadbalancer_apiserver.address: only its absence too
-        // leaves Keepalived without an address.
-        None if api_addr.is_some() => {}
-        None => out.push(
+    // Which variables hold the VIP and the backends: those named in
+    // kubemagic.yml's `lb:`, else kubemagic's own role variables when the
+    // site uses that role (it sets either), else unknown: a site's own
+    // role may call them anything, and kubemagic cannot demand names of
+    // roles it does not ship.
+    let configured = site.config.lb.clone().unwrap_or_default();
+    let uses_own_role = [VIP, BACKENDS]
+        .iter()
+        .any(|v| custom.first_var(&lb, v).is_some());
+    let (vip_name, backends_name): (Option<String>, Option<String>) =
+        if configured.vip_var.is_some() || configured.backends_var.is_some() {
+            (configured.vip_var.clone(), configured.backends_var.clone())
+        } else if uses_own_role {
+            (Some(VIP.to_string()), Some(BACKENDS.to_string()))
+        } else {
+            (None, None)
+        };
+    if vip_name.is_none() && backends_name.is_none() {
+        out.push(
             finding(
-                "KM322",
-                format!("the lb group has no {VIP}: Keepalived has no address to serve the API on"),
+                "KM324",
+                format!(
+                    "the lb group uses its own load balancer variables: kubemagic could check its virtual address against kubespray's {} and its backends against the control plane if told which variables hold them (`lb: {{vip_var: ..., backends_var: ...}}` in kubemagic.yml), or with kubemagic's role variables ({VIP}, {BACKENDS})",
+                    api_var_name(site)
+                ),
             )
             .group("lb")
-            .variable(VIP)
             .at(Some(&lb_origin)),
-        ),
-        Some((_, vip)) => {
-            let vip_s = scalar(&vip.value).unwrap_or_default();
-            match (&api_addr, kube) {
-                (Some(a), _) if *a != vip_s => out.push(at_var(
-                    finding(
-                        "KM322",
-                        format!("{VIP} is {vip_s} but kubespray's loadbalancer_apiserver.address is {a}: nodes would reach the API on an address no load balancer serves"),
-                    )
-                    .group("lb"),
-                    VIP,
-                    vip,
-                )),
-                (None, Some(_)) => out.push(at_var(
-                    finding(
-                        "KM322",
-                        format!("{VIP} is {vip_s} but kubespray has no loadbalancer_apiserver: nodes would bypass the external load balancer"),
-                    )
-                    .group("lb"),
-                    VIP,
-                    vip,
-                )),
-                _ => {}
+        );
+        return;
+    }
+    let kube = site.inventory(InventoryKind::Kubespray);
+    if let Some(vip_name) = vip_name.as_deref() {
+        let api = site.api_vip();
+        match custom.first_var(&lb, vip_name) {
+            // kubemagic's own role (`kubemagic lb`) serves kubespray's API
+            // address when keepalived_vip is not set.
+            None if vip_name == VIP && api.is_some() => {}
+            None => out.push(
+                finding(
+                    "KM322",
+                    format!("the lb group has no {vip_name}: Keepalived has no address to serve the API on"),
+                )
+                .group("lb")
+                .variable(vip_name)
+                .at(Some(&lb_origin)),
+            ),
+            Some((_, vip)) if !is_template(&vip.value) => {
+                let vip_s = scalar(&vip.value).unwrap_or_default();
+                let api_name = api_var_name(site);
+                match (&api, kube) {
+                    (Some((a, _)), _) => {
+                        let differ = match (a.trim().parse::<IpAddr>(), vip_s.trim().parse::<IpAddr>()) {
+                            (Ok(x), Ok(y)) => x != y,
+                            // A domain name against an address: kubemagic
+                            // does not resolve names, so it does not guess.
+                            (Err(_), Ok(_)) => false,
+                            _ => a.trim() != vip_s.trim(),
+                        };
+                        if differ && !is_template(&Value::String(a.clone())) {
+                            out.push(at_var(
+                                finding(
+                                    "KM322",
+                                    format!("{vip_name} is {vip_s} but kubespray's {api_name} is {a}: nodes would reach the API on an address no load balancer serves"),
+                                )
+                                .group("lb"),
+                                vip_name,
+                                vip,
+                            ));
+                        }
+                    }
+                    (None, Some(_)) => out.push(at_var(
+                        finding(
+                            "KM322",
+                            format!("{vip_name} is {vip_s} but kubespray sets no {api_name}: nodes would bypass the external load balancer"),
+                        )
+                        .group("lb"),
+                        vip_name,
+                        vip,
+                    )),
+                    _ => {}
+                }
             }
+            Some(_) => {}
         }
     }
+    let Some(backends_name) = backends_name else {
+        return;
+    };
+    let backends_name = backends_name.as_str();
     // Every control-plane host a backend.
     let (cp, cp_inv): (Vec<&str>, Option<&SiteInventory>) = match kube {
         Some(k) => (k.role_hosts(Role::ControlPlane), Some(k)),
@@ -335,10 +387,16 @@ fn load_balancer(site: &Site, out: &mut Vec<Finding>) {
     if cp.is_empty() {
         return;
     }
-    match custom.first_var(&lb, BACKENDS) {
-        // No hand-written list: `kubemagic lb` renders every control-plane
-        // host as a backend, so nothing can be missing.
-        None => {}
+    match custom.first_var(&lb, backends_name) {
+        // kubemagic's own role needs no hand-written list: `kubemagic lb`
+        // renders every control-plane host as a backend.
+        None if backends_name == BACKENDS => {}
+        None => out.push(
+            finding("KM323", format!("the lb group has no {backends_name}: HAProxy would have no API server to forward to"))
+                .group("lb")
+                .variable(backends_name)
+                .at(Some(&lb_origin)),
+        ),
         Some((_, var)) => {
             let entries: Vec<Value> = match &var.value {
                 Value::Array(a) => a.clone(),
@@ -356,13 +414,10 @@ fn load_balancer(site: &Site, out: &mut Vec<Finding>) {
                 out.push(at_var(
                     finding(
                         "KM323",
-                        format!(
-                            "control plane host(s) {} are not HAProxy backends in {BACKENDS}",
-                            missing.join(", ")
-                        ),
+                        format!("control plane host(s) {} are not HAProxy backends in {backends_name}", missing.join(", ")),
                     )
                     .group("lb"),
-                    BACKENDS,
+                    backends_name,
                     var,
                 ));
             }

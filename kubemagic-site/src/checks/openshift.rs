@@ -41,6 +41,72 @@ pub const REMOVED: &[(&str, &str)] = &[
     ),
 ];
 
+/// openshift-ansible 3.11's `REMOVED_VARIABLES`
+/// (roles/lib_utils/action_plugins/sanity_checks.py), with what replaced
+/// them. (Upstream's own test of this list compares tuples with variable
+/// names and never fires, so 3.11 silently ignores these: kubemagic says so.)
+pub const REMOVED_3_11: &[(&str, &str)] = &[
+    ("openshift_metrics_image_prefix", "openshift_metrics_<component>_image"),
+    ("openshift_metrics_image_version", "openshift_metrics_<component>_image"),
+    ("openshift_grafana_proxy_image_prefix", "openshift_grafana_proxy_image"),
+    ("openshift_grafana_proxy_image_version", "openshift_grafana_proxy_image"),
+    ("openshift_logging_image_prefix", "openshift_logging_image"),
+    ("openshift_logging_image_verion", "openshift_logging_image"),
+    ("openshift_logging_curator_image_prefix", "openshift_logging_curator_image"),
+    ("openshift_logging_curator_image_version", "openshift_logging_curator_image"),
+    ("openshift_logging_elasticsearch_image_prefix", "openshift_logging_elasticsearch_image"),
+    ("openshift_logging_elasticsearch_image_version", "openshift_logging_elasticsearch_image"),
+    ("openshift_logging_elasticsearch_proxy_image_prefix", "openshift_logging_elasticsearch_proxy_image"),
+    ("openshift_logging_elasticsearch_proxy_image_version", "openshift_logging_elasticsearch_proxy_image"),
+    ("openshift_logging_fluentd_image_prefix", "openshift_logging_fluentd_image"),
+    ("openshift_logging_fluentd_image_version", "openshift_logging_fluentd_image"),
+    ("openshift_logging_kibana_image_prefix", "openshift_logging_kibana_image"),
+    ("openshift_logging_kibana_image_version", "openshift_logging_kibana_image"),
+    ("openshift_logging_kibana_proxy_image_prefix", "openshift_logging_kibana_proxy_image"),
+    ("openshift_logging_kibana_proxy_image_version", "openshift_logging_kibana_proxy_image"),
+    ("openshift_logging_mux_image_prefix", "openshift_logging_mux_image"),
+    ("openshift_logging_mux_image_version", "openshift_logging_mux_image"),
+    ("openshift_prometheus_image_prefix", "openshift_prometheus_image"),
+    ("openshift_prometheus_image_version", "openshift_prometheus_image"),
+    ("openshift_prometheus_proxy_image_prefix", "openshift_prometheus_proxy_image"),
+    ("openshift_prometheus_proxy_image_version", "openshift_prometheus_proxy_image"),
+    ("openshift_prometheus_altermanager_image_prefix", "openshift_prometheus_alertmanager_image"),
+    ("openshift_prometheus_alertmanager_image_version", "openshift_prometheus_alertmanager_image"),
+    ("openshift_prometheus_alertbuffer_image_prefix", "openshift_prometheus_alertbuffer_image"),
+    ("openshift_prometheus_alertbuffer_image_version", "openshift_prometheus_alertbuffer_image"),
+    ("openshift_prometheus_node_exporter_image_prefix", "openshift_prometheus_node_exporter_image"),
+    ("openshift_prometheus_node_exporter_image_version", "openshift_prometheus_node_exporter_image"),
+    ("openshift_descheduler_image_prefix", "openshift_descheduler_image"),
+    ("openshift_descheduler_image_version", "openshift_descheduler_image"),
+    ("openshift_docker_gc_version", "openshift_docker_gc_image"),
+    ("openshift_web_console_prefix", "openshift_web_console_image"),
+    ("openshift_web_console_version", "openshift_web_console_image"),
+    ("openshift_web_console_image_name", "openshift_web_console_image"),
+    ("openshift_storage_glusterfs_version", "openshift_storage_glusterfs_image"),
+    ("openshift_storage_glusterfs_block_version", "openshift_storage_glusterfs_block_image"),
+    ("openshift_storage_glusterfs_s3_version", "openshift_storage_glusterfs_s3_image"),
+    ("openshift_storage_glusterfs_heketi_version", "openshift_storage_glusterfs_heketi_image"),
+    ("openshift_storage_glusterfs_registry_version", "openshift_storage_glusterfs_registry_image"),
+    ("openshift_storage_glusterfs_registry_block_version", "openshift_storage_glusterfs_registry_block_image"),
+    ("openshift_storage_glusterfs_registry_s3_version", "openshift_storage_glusterfs_registry_s3_image"),
+    ("openshift_storage_glusterfs_registry_heketi_version", "openshift_storage_glusterfs_registry_heketi_image"),
+    ("openshift_cockpit_deployer_prefix", "openshift_cockpit_deployer_image"),
+    ("openshift_cockpit_deployer_basename", "openshift_cockpit_deployer_image"),
+    ("openshift_cockpit_deployer_version", "openshift_cockpit_deployer_image"),
+    ("openshift_hostname", "nothing: removed in 3.10, the node name is the host's (see openshift_kubelet_name_override)"),
+];
+
+/// openshift-ansible's `NET_PLUGIN_LIST`: at most one may be true.
+const NET_PLUGINS: [(&str, bool); 7] = [
+    ("openshift_use_openshift_sdn", true),
+    ("openshift_use_flannel", false),
+    ("openshift_use_nuage", false),
+    ("openshift_use_contiv", false),
+    ("openshift_use_calico", false),
+    ("openshift_use_kuryr", false),
+    ("openshift_use_nsx", false),
+];
+
 pub const IDP: &str = "openshift_master_identity_providers";
 pub const LDAP_CA_FILE: &str = "openshift_master_ldap_ca_file";
 /// The CA certificate text itself, the other way openshift-ansible takes it.
@@ -52,9 +118,166 @@ pub fn check(site: &Site) -> Vec<Finding> {
         return out;
     };
     node_groups(inv, &mut out);
+    node_group_definitions(inv, &mut out);
     identity_providers(inv, &mut out);
     removed(inv, &mut out);
+    sanity(inv, &mut out);
     out
+}
+
+/// node_group_checks.py: every group of `openshift_node_groups` has a
+/// unique `name` and a list of `labels`, and some group carries the master
+/// and the infra label.
+fn node_group_definitions(inv: &SiteInventory, out: &mut Vec<Finding>) {
+    let mut done = super::Once::default();
+    for (h, vars) in &inv.hosts {
+        let Some(var) = vars.get("openshift_node_groups") else {
+            continue;
+        };
+        if !done.first(&var.origin, "openshift_node_groups") || super::is_template(&var.value) {
+            continue;
+        }
+        let mut problems = Vec::new();
+        match structured(&var.value) {
+            Some(Value::Array(groups)) => {
+                let mut names: Vec<String> = Vec::new();
+                let mut labels: Vec<String> = Vec::new();
+                for g in &groups {
+                    match g.get("name").and_then(scalar) {
+                        Some(n) if names.contains(&n) => {
+                            problems.push(format!("group `{n}` is defined twice"))
+                        }
+                        Some(n) => names.push(n),
+                        None => problems.push("a group has no `name`".into()),
+                    }
+                    match g.get("labels") {
+                        Some(Value::Array(l)) => labels.extend(l.iter().filter_map(scalar)),
+                        Some(_) => problems.push(format!(
+                            "`labels` of group `{}` is not a list",
+                            g.get("name").and_then(scalar).unwrap_or_default()
+                        )),
+                        None => problems.push(format!(
+                            "group `{}` has no `labels`",
+                            g.get("name").and_then(scalar).unwrap_or_default()
+                        )),
+                    }
+                }
+                if groups.is_empty() {
+                    problems.push("no group is defined".into());
+                }
+                for l in [
+                    "node-role.kubernetes.io/master=true",
+                    "node-role.kubernetes.io/infra=true",
+                ] {
+                    if !groups.is_empty() && !labels.iter().any(|x| x == l) {
+                        problems.push(format!("no group carries the {l} label"));
+                    }
+                }
+            }
+            _ => problems.push("it is not a list of node groups".into()),
+        }
+        if !problems.is_empty() {
+            out.push(at_var(
+                finding(
+                    "KM705",
+                    format!(
+                        "openshift_node_groups: {}: the node group checks stop the install",
+                        problems.join("; ")
+                    ),
+                )
+                .host(h.clone()),
+                "openshift_node_groups",
+                var,
+            ));
+        }
+    }
+}
+
+/// sanity_checks.py and openshift_sanitize_inventory: deployment type,
+/// network plugins, the cluster hostname of a multi-master cluster.
+fn sanity(inv: &SiteInventory, out: &mut Vec<Finding>) {
+    let mut hosts: Vec<&str> = inv
+        .group_hosts("OSEv3")
+        .iter()
+        .map(String::as_str)
+        .collect();
+    if hosts.is_empty() {
+        hosts = inv.hosts.keys().map(String::as_str).collect();
+    }
+    let Some(&first) = hosts.first() else { return };
+    let file_origin = Origin::new(inv.path.clone(), None);
+    match inv.var(first, "openshift_deployment_type") {
+        None => out.push(
+            finding("KM707", "openshift_deployment_type is not set: openshift-ansible stops (`openshift_deployment_type must be defined and one of origin, openshift-enterprise`)")
+                .variable("openshift_deployment_type")
+                .at(Some(&file_origin)),
+        ),
+        Some(var) => {
+            let t = scalar(&var.value).unwrap_or_default();
+            if !super::is_template(&var.value) && !matches!(t.trim(), "origin" | "openshift-enterprise") {
+                out.push(at_var(
+                    finding("KM707", format!("openshift_deployment_type is `{t}`: openshift-ansible accepts only origin or openshift-enterprise")),
+                    "openshift_deployment_type",
+                    var,
+                ));
+            }
+        }
+    }
+    let mut done = super::Once::default();
+    for h in &hosts {
+        let on: Vec<(&str, Option<&Var>)> = NET_PLUGINS
+            .iter()
+            .filter_map(|(name, default)| {
+                let var = inv.var(h, name);
+                let enabled = var.map(|v| truthy(&v.value)).unwrap_or(*default);
+                enabled.then_some((*name, var))
+            })
+            .collect();
+        if on.len() > 1 {
+            let Some((name, Some(var))) = on.iter().rev().find(|(_, v)| v.is_some()).copied()
+            else {
+                continue;
+            };
+            if done.first(&var.origin, "net") {
+                out.push(at_var(
+                    finding(
+                        "KM708",
+                        format!(
+                            "several network plugins are enabled ({}): openshift-ansible stops (`Only one of must be true`); enabling another plugin needs openshift_use_openshift_sdn=false",
+                            on.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                        ),
+                    )
+                    .host(h.to_string()),
+                    name,
+                    var,
+                ));
+            }
+        }
+    }
+    let masters = inv.group_hosts("masters");
+    if masters.len() > 1
+        && inv
+            .var(&masters[0], "openshift_master_cluster_hostname")
+            .is_none()
+    {
+        out.push(
+            finding(
+                "KM706",
+                format!(
+                    "{} masters but no openshift_master_cluster_hostname: a multi-master cluster needs the load-balanced API name (openshift_sanitize_inventory stops the install)",
+                    masters.len()
+                ),
+            )
+            .group("masters")
+            .variable("openshift_master_cluster_hostname")
+            .at(Some(
+                &inv.groups
+                    .get("masters")
+                    .and_then(|g| g.origin.clone())
+                    .unwrap_or(file_origin),
+            )),
+        );
+    }
 }
 
 fn host_origin(inv: &SiteInventory, h: &str) -> Origin {
@@ -233,7 +456,11 @@ fn ldap_provider(inv: &SiteInventory, h: &str, var: &Var, p: &Value, out: &mut V
 fn removed(inv: &SiteInventory, out: &mut Vec<Finding>) {
     let mut done = super::Once::default();
     for (h, vars) in &inv.hosts {
-        for (name, instead) in REMOVED {
+        for (name, instead, since) in REMOVED
+            .iter()
+            .map(|(n, i)| (n, i, "3.10"))
+            .chain(REMOVED_3_11.iter().map(|(n, i)| (n, i, "3.11")))
+        {
             let Some(var) = vars.get(*name) else { continue };
             if !done.first(&var.origin, name) {
                 continue;
@@ -241,7 +468,7 @@ fn removed(inv: &SiteInventory, out: &mut Vec<Finding>) {
             out.push(at_var(
                 finding(
                     "KM704",
-                    format!("{name} is ignored since OpenShift 3.10: use {instead}"),
+                    format!("{name} is ignored since OpenShift {since}: use {instead}"),
                 )
                 .host(h.clone()),
                 name,
@@ -291,7 +518,105 @@ mod tests {
             "os/hosts",
             11,
         );
+        for h in ["master1", "node1"] {
+            set(
+                &mut s,
+                InventoryKind::Openshift,
+                h,
+                "openshift_deployment_type",
+                json!("origin"),
+                "os/hosts",
+                20,
+            );
+        }
         s
+    }
+
+    fn set_all(s: &mut Site, name: &str, v: Value, line: u32) {
+        for h in ["master1", "node1"] {
+            set(
+                s,
+                InventoryKind::Openshift,
+                h,
+                name,
+                v.clone(),
+                "os/hosts",
+                line,
+            );
+        }
+    }
+
+    #[test]
+    fn deployment_type_missing_or_unknown_is_an_error() {
+        let mut s = okd();
+        set_all(&mut s, "openshift_deployment_type", json!("okd"), 20);
+        assert_eq!(codes(&check(&s)), vec!["KM707"]);
+        for h in ["master1", "node1"] {
+            s.inventory_mut(InventoryKind::Openshift).hosts[h]
+                .shift_remove("openshift_deployment_type");
+        }
+        assert_eq!(codes(&check(&s)), vec!["KM707"]);
+    }
+
+    #[test]
+    fn two_network_plugins_are_an_error() {
+        let mut s = okd();
+        set_all(&mut s, "openshift_use_calico", json!(true), 21);
+        assert_eq!(codes(&check(&s)), vec!["KM708"]);
+        set_all(&mut s, "openshift_use_openshift_sdn", json!(false), 22);
+        assert!(check(&s).is_empty());
+    }
+
+    #[test]
+    fn node_group_definitions_need_names_list_labels_and_master_infra() {
+        let mut s = okd();
+        let good = json!([
+            {"name": "node-config-master-infra", "labels": ["node-role.kubernetes.io/master=true", "node-role.kubernetes.io/infra=true"]},
+            {"name": "node-config-compute", "labels": ["node-role.kubernetes.io/compute=true"]}
+        ]);
+        set_all(&mut s, "openshift_node_groups", good, 30);
+        assert!(check(&s).is_empty(), "{:?}", check(&s));
+        let dup = json!([
+            {"name": "node-config-master-infra", "labels": "node-role.kubernetes.io/master=true"},
+            {"name": "node-config-compute", "labels": []},
+            {"name": "node-config-compute", "labels": []}
+        ]);
+        set_all(&mut s, "openshift_node_groups", dup, 30);
+        let f = check(&s);
+        assert_eq!(codes(&f), vec!["KM705"]);
+        for part in ["defined twice", "not a list", "infra=true"] {
+            assert!(f[0].message.contains(part), "{part}: {}", f[0].message);
+        }
+    }
+
+    #[test]
+    fn several_masters_need_a_cluster_hostname() {
+        let mut s = okd();
+        s.inventory_mut(InventoryKind::Openshift)
+            .add_host("master2", &["masters", "etcd", "OSEv3"]);
+        set(
+            &mut s,
+            InventoryKind::Openshift,
+            "master2",
+            "openshift_deployment_type",
+            json!("origin"),
+            "os/hosts",
+            20,
+        );
+        let f = check(&s);
+        assert!(codes(&f).contains(&"KM706"), "{f:?}");
+        for h in ["master1", "master2"] {
+            set(
+                &mut s,
+                InventoryKind::Openshift,
+                h,
+                "openshift_master_cluster_hostname",
+                json!("api.example"),
+                "os/hosts",
+                25,
+            );
+        }
+        assert!(!codes(&check(&s)).contains(&"KM706"));
     }
 
     fn ldap(extra: Value) -> Value {
@@ -361,7 +686,7 @@ mod tests {
             InventoryKind::Openshift,
             "node1",
             "openshift_node_groups",
-            json!([{"name": "node-config-gpu", "labels": []}]),
+            json!([{"name": "node-config-gpu", "labels": ["node-role.kubernetes.io/master=true", "node-role.kubernetes.io/infra=true"]}]),
             "os/g.yml",
             1,
         );
@@ -370,11 +695,11 @@ mod tests {
             InventoryKind::Openshift,
             "master1",
             "openshift_node_groups",
-            json!([{"name": "node-config-master-infra"}]),
+            json!([{"name": "node-config-master-infra", "labels": ["node-role.kubernetes.io/master=true", "node-role.kubernetes.io/infra=true"]}]),
             "os/g.yml",
-            1,
+            2,
         );
-        assert!(check(&s).is_empty());
+        assert!(check(&s).is_empty(), "{:?}", check(&s));
     }
 
     #[test]

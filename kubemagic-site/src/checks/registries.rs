@@ -10,8 +10,13 @@ use crate::site::{InventoryKind, Site};
 use kubemagic_core::Finding;
 use kubemagic_inventory::Value;
 
-/// kubespray variables describing registries for containerd.
-const REGISTRY_VARS: [&str; 4] = [
+/// kubespray variables describing registries for containerd, every
+/// release's shape: `containerd_config.registries` (2.13 and older),
+/// `containerd_registries` (2.14 to 2.22), `containerd_registries_mirrors`
+/// (2.23+). All are read whatever the version: a declaration the release
+/// ignores is KM505's business, an insecure one is insecure in any shape.
+const REGISTRY_VARS: [&str; 5] = [
+    "containerd_config",
     "containerd_insecure_registries",
     "containerd_registries",
     "containerd_registries_mirrors",
@@ -110,6 +115,12 @@ fn shipped_containerd(git_ref: &str) -> Option<(u32, u32)> {
 
 /// What makes a registry declaration insecure, if anything.
 fn insecure(name: &str, v: &Value) -> Option<String> {
+    if name == "containerd_config" {
+        // Only its `registries` mapping (the rest is containerd settings).
+        return v
+            .get("registries")
+            .and_then(|r| insecure("containerd_registries", r));
+    }
     if name == "containerd_insecure_registries" {
         let non_empty = match v {
             Value::Object(m) => !m.is_empty(),

@@ -17,6 +17,9 @@ description:
     as one model) and returns the findings.
   - The task fails when any finding is an error, naming each one; warnings
     and infos are returned without failing.
+  - "Findings the site accepts (C(checks.ignore) in C(kubemagic.yml), or an
+    inline C(kubemagic: ignore[KM102] reason) comment) are returned under
+    C(suppressed) with their reason and never fail the task."
   - "The module runs on the target host; the site path is read there. Use it
     with C(connection: local) on the controller."
   - Never changes anything, so it supports check mode.
@@ -80,6 +83,16 @@ findings:
     variable:
       description: Variable concerned, or null.
       type: str
+suppressed:
+  description: Findings the site accepted, with the keys of C(findings) plus C(reason) and C(ignored_at) (C(file), C(line) of the ignore).
+  returned: always
+  type: list
+  elements: dict
+versions:
+  description: The upstream releases the checks assumed (C(upstream), C(version), C(source)).
+  returned: always
+  type: list
+  elements: dict
 error_count:
   description: Number of findings with severity error.
   returned: always
@@ -122,10 +135,18 @@ def main():
         supports_check_mode=True,
     )
     kubemagic = require_kubemagic(module)
-    findings = run_or_fail(module, kubemagic.check, module.params["path"])
+    report = run_or_fail(module, kubemagic.check, module.params["path"])
+    findings = report["findings"]
     errors = [f for f in findings if f.get("severity") == "error"]
     warnings = [f for f in findings if f.get("severity") == "warning"]
-    result = dict(changed=False, findings=findings, error_count=len(errors), warning_count=len(warnings))
+    result = dict(
+        changed=False,
+        findings=findings,
+        suppressed=report["suppressed"],
+        versions=report["versions"],
+        error_count=len(errors),
+        warning_count=len(warnings),
+    )
     if errors and module.params["fail_on_error"]:
         module.fail_json(
             msg="site check found %d error(s): %s" % (len(errors), "; ".join(describe(f) for f in errors)),

@@ -1,0 +1,395 @@
+//! Which release of each upstream the site runs: versions are data.
+//!
+//! kubespray, openshift-ansible and ceph-ansible rename, add and remove
+//! variables between releases; a check that reads the wrong shape either
+//! misses a mistake or invents one. The site's version of each upstream
+//! comes from `upstreams.<name>.ref` in kubemagic.yml when that is a
+//! release tag, else from the checkout in the site (kubespray's
+//! `galaxy.yml`, openshift-ansible's `.spec`, or a tag naming the checked
+//! out commit), else it is unknown, and rules that depend on it say so
+//! (KM503) instead of guessing.
+
+use crate::checks::upstreams::{classify, RefKind};
+use serde::Serialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A release number: `2.13.2`, `3.11.272`, `6.0.28`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Version {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+}
+
+impl Version {
+    pub const fn new(major: u32, minor: u32, patch: u32) -> Self {
+        Version {
+            major,
+            minor,
+            patch,
+        }
+    }
+
+    /// Reads the first `N.N[.N]` in a tag or version string: `v2.13.2`,
+    /// `openshift-ansible-3.11.272-1`, `v6.0.28`, `2.16.0`. `None` when
+    /// there is none.
+    pub fn parse(text: &str) -> Option<Version> {
+        let start = text.find(|c: char| c.is_ascii_digit())?;
+        let mut nums = text[start..]
+            .split(|c: char| !c.is_ascii_digit())
+            .take(3)
+            .map(|p| p.parse::<u32>().ok());
+        let major = nums.next()??;
+        let minor = nums.next()??;
+        let patch = nums.next().flatten().unwrap_or(0);
+        Some(Version::new(major, minor, patch))
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+/// The three upstreams kubemagic knows, by the key they have in
+/// kubemagic.yml's `upstreams:` and the folder of their checkout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Upstream {
+    Kubespray,
+    OpenshiftAnsible,
+    CephAnsible,
+}
+
+impl Upstream {
+    pub const ALL: [Upstream; 3] = [
+        Upstream::Kubespray,
+        Upstream::OpenshiftAnsible,
+        Upstream::CephAnsible,
+    ];
+    /// The key in kubemagic.yml and the checkout folder in the site.
+    pub fn name(self) -> &'static str {
+        match self {
+            Upstream::Kubespray => "kubespray",
+            Upstream::OpenshiftAnsible => "openshift-ansible",
+            Upstream::CephAnsible => "ceph-ansible",
+        }
+    }
+}
+
+impl fmt::Display for Upstream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where a version was read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "path")]
+pub enum VersionSource {
+    /// `upstreams.<name>.ref` in kubemagic.yml, a release tag.
+    Pinned,
+    /// A file of the checkout (`galaxy.yml`, `openshift-ansible.spec`).
+    File(PathBuf),
+    /// A git tag naming the checked-out commit.
+    GitTag(String),
+    /// Nothing said which release: rules needing it are skipped.
+    Unknown,
+}
+
+/// The version of one upstream the checks assume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UpstreamVersion {
+    pub upstream: Upstream,
+    /// `None` when unknown.
+    pub version: Option<Version>,
+    pub source: VersionSource,
+}
+
+impl fmt::Display for UpstreamVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.version, &self.source) {
+            (Some(v), VersionSource::Pinned) => write!(f, "{} {v} (kubemagic.yml)", self.upstream),
+            (Some(v), VersionSource::File(p)) => {
+                write!(
+                    f,
+                    "{} {v} ({})",
+                    self.upstream,
+                    p.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                )
+            }
+            (Some(v), VersionSource::GitTag(t)) => write!(f, "{} {v} (tag {t})", self.upstream),
+            _ => write!(f, "{} version unknown", self.upstream),
+        }
+    }
+}
+
+/// The versions of a site, one entry per upstream the site uses.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(transparent)]
+pub struct SiteVersions(pub Vec<UpstreamVersion>);
+
+impl SiteVersions {
+    /// The version of `u`, `None` when unknown or not used.
+    pub fn get(&self, u: Upstream) -> Option<Version> {
+        self.0
+            .iter()
+            .find(|v| v.upstream == u)
+            .and_then(|v| v.version)
+    }
+
+    /// Sets (or replaces) the version of `u`, as pinned: for hand-built sites.
+    pub fn set(&mut self, u: Upstream, v: Version) {
+        self.0.retain(|x| x.upstream != u);
+        self.0.push(UpstreamVersion {
+            upstream: u,
+            version: Some(v),
+            source: VersionSource::Pinned,
+        });
+        self.0.sort_by_key(|x| x.upstream);
+    }
+}
+
+/// A version range a rule applies to: `from` inclusive, `until` exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    pub from: Option<Version>,
+    pub until: Option<Version>,
+}
+
+impl Range {
+    /// Every version.
+    pub const ALL: Range = Range {
+        from: None,
+        until: None,
+    };
+    pub const fn from(v: Version) -> Range {
+        Range {
+            from: Some(v),
+            until: None,
+        }
+    }
+    pub const fn until(v: Version) -> Range {
+        Range {
+            from: None,
+            until: Some(v),
+        }
+    }
+    pub const fn between(from: Version, until: Version) -> Range {
+        Range {
+            from: Some(from),
+            until: Some(until),
+        }
+    }
+    pub fn contains(&self, v: Version) -> bool {
+        self.from.is_none_or(|f| v >= f) && self.until.is_none_or(|u| v < u)
+    }
+    /// True when the range is every version: the rule needs no version.
+    pub fn is_all(&self) -> bool {
+        self.from.is_none() && self.until.is_none()
+    }
+}
+
+impl fmt::Display for Range {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let short = |v: Version| format!("{}.{}", v.major, v.minor);
+        match (self.from, self.until) {
+            (None, None) => f.write_str("all versions"),
+            (Some(a), None) => write!(f, "{}+", short(a)),
+            (None, Some(b)) => write!(f, "before {}", short(b)),
+            (Some(a), Some(b)) => write!(f, "{} to before {}", short(a), short(b)),
+        }
+    }
+}
+
+/// Reads the site's version of each upstream it uses (`used`): pinned ref,
+/// else the checkout under `root/<name>/`, else unknown.
+pub fn detect(root: &Path, config: &kubemagic_core::SiteConfig, used: &[Upstream]) -> SiteVersions {
+    let mut out = Vec::new();
+    for &u in used {
+        let pinned = config
+            .upstreams
+            .get(u.name())
+            .filter(|up| classify(&up.git_ref) == RefKind::Tag)
+            .and_then(|up| Version::parse(&up.git_ref));
+        let found = match pinned {
+            Some(v) => Some((v, VersionSource::Pinned)),
+            None => from_checkout(&root.join(u.name()), u),
+        };
+        out.push(match found {
+            Some((v, source)) => UpstreamVersion {
+                upstream: u,
+                version: Some(v),
+                source,
+            },
+            None => UpstreamVersion {
+                upstream: u,
+                version: None,
+                source: VersionSource::Unknown,
+            },
+        });
+    }
+    SiteVersions(out)
+}
+
+/// The version a checkout declares: kubespray's `galaxy.yml` (`version:`),
+/// openshift-ansible's `openshift-ansible.spec` (`Version:`), else a tag of
+/// the checked-out commit (read from `.git`, no git process).
+fn from_checkout(dir: &Path, u: Upstream) -> Option<(Version, VersionSource)> {
+    let (file, key) = match u {
+        Upstream::Kubespray => ("galaxy.yml", "version:"),
+        Upstream::OpenshiftAnsible => ("openshift-ansible.spec", "Version:"),
+        Upstream::CephAnsible => ("", ""),
+    };
+    if !file.is_empty() {
+        let p = dir.join(file);
+        if let Ok(text) = std::fs::read_to_string(&p) {
+            let v = text
+                .lines()
+                .find_map(|l| l.trim().strip_prefix(key))
+                .and_then(|rest| Version::parse(rest.trim().trim_matches(['"', '\''])));
+            if let Some(v) = v {
+                return Some((v, VersionSource::File(p)));
+            }
+        }
+    }
+    let tag = git_tag_of_head(dir)?;
+    Some((Version::parse(&tag)?, VersionSource::GitTag(tag)))
+}
+
+/// A release tag pointing at the checkout's HEAD commit, from
+/// `.git/refs/tags/` and `.git/packed-refs` (annotated tags are matched by
+/// their peeled `^` line).
+fn git_tag_of_head(dir: &Path) -> Option<String> {
+    let git = dir.join(".git");
+    let head = std::fs::read_to_string(git.join("HEAD")).ok()?;
+    let head = head.trim();
+    let commit = match head.strip_prefix("ref: ") {
+        Some(r) => std::fs::read_to_string(git.join(r))
+            .ok()
+            .map(|s| s.trim().to_string())
+            .or_else(|| packed_ref(&git, r))?,
+        None => head.to_string(),
+    };
+    let mut tags: Vec<String> = Vec::new();
+    if let Ok(packed) = std::fs::read_to_string(git.join("packed-refs")) {
+        let mut last: Option<&str> = None;
+        for line in packed.lines() {
+            if let Some(peeled) = line.strip_prefix('^') {
+                if peeled.trim() == commit {
+                    tags.extend(last.map(str::to_string));
+                }
+                continue;
+            }
+            let mut parts = line.split_whitespace();
+            let (Some(sha), Some(name)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            last = name.strip_prefix("refs/tags/");
+            if sha == commit {
+                tags.extend(last.map(str::to_string));
+            }
+        }
+    }
+    if let Ok(entries) = std::fs::read_dir(git.join("refs").join("tags")) {
+        for e in entries.flatten() {
+            if std::fs::read_to_string(e.path()).is_ok_and(|s| s.trim() == commit) {
+                tags.push(e.file_name().to_string_lossy().into_owned());
+            }
+        }
+    }
+    tags.sort();
+    tags.into_iter()
+        .find(|t| classify(t) == RefKind::Tag && Version::parse(t).is_some())
+}
+
+fn packed_ref(git: &Path, name: &str) -> Option<String> {
+    let packed = std::fs::read_to_string(git.join("packed-refs")).ok()?;
+    packed.lines().find_map(|l| {
+        let mut p = l.split_whitespace();
+        let sha = p.next()?;
+        (p.next()? == name).then(|| sha.to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_of_the_three_upstreams_parse() {
+        assert_eq!(Version::parse("v2.13.2"), Some(Version::new(2, 13, 2)));
+        assert_eq!(
+            Version::parse("openshift-ansible-3.11.272-1"),
+            Some(Version::new(3, 11, 272))
+        );
+        assert_eq!(Version::parse("v6.0"), Some(Version::new(6, 0, 0)));
+        assert_eq!(Version::parse("master"), None);
+    }
+
+    #[test]
+    fn ranges_include_from_and_exclude_until() {
+        let r = Range::between(Version::new(2, 16, 0), Version::new(2, 28, 0));
+        assert!(r.contains(Version::new(2, 16, 0)));
+        assert!(r.contains(Version::new(2, 27, 9)));
+        assert!(!r.contains(Version::new(2, 28, 0)));
+        assert!(!r.contains(Version::new(2, 13, 2)));
+    }
+
+    #[test]
+    fn pinned_tag_wins_then_galaxy_then_unknown() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("kubespray")).unwrap();
+        std::fs::write(
+            dir.path().join("kubespray/galaxy.yml"),
+            "namespace: kubernetes_sigs\nversion: 2.26.0\n",
+        )
+        .unwrap();
+        let mut c = kubemagic_core::SiteConfig::default();
+        let all = [Upstream::Kubespray, Upstream::CephAnsible];
+        let v = detect(dir.path(), &c, &all);
+        assert_eq!(v.get(Upstream::Kubespray), Some(Version::new(2, 26, 0)));
+        assert_eq!(v.get(Upstream::CephAnsible), None);
+        assert_eq!(v.0[1].source, VersionSource::Unknown);
+        c.upstreams.insert(
+            "kubespray".into(),
+            kubemagic_core::Upstream {
+                url: "u".into(),
+                git_ref: "v2.13.2".into(),
+            },
+        );
+        let v = detect(dir.path(), &c, &all);
+        assert_eq!(v.get(Upstream::Kubespray), Some(Version::new(2, 13, 2)));
+        // A branch is no version: back to the checkout.
+        c.upstreams.get_mut("kubespray").unwrap().git_ref = "master".into();
+        let v = detect(dir.path(), &c, &all);
+        assert_eq!(v.get(Upstream::Kubespray), Some(Version::new(2, 26, 0)));
+    }
+
+    #[test]
+    fn a_tag_naming_head_gives_the_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = dir.path().join("ceph-ansible/.git");
+        std::fs::create_dir_all(git.join("refs/tags")).unwrap();
+        let sha = "0123456789abcdef0123456789abcdef01234567";
+        std::fs::write(git.join("HEAD"), format!("{sha}\n")).unwrap();
+        std::fs::write(
+            git.join("packed-refs"),
+            format!(
+                "# pack-refs\nfffffff0123456789abcdef0123456789abcdef0 refs/tags/v6.0.28\n^{sha}\n"
+            ),
+        )
+        .unwrap();
+        let v = detect(
+            dir.path(),
+            &kubemagic_core::SiteConfig::default(),
+            &[Upstream::CephAnsible],
+        );
+        assert_eq!(v.get(Upstream::CephAnsible), Some(Version::new(6, 0, 28)));
+        assert_eq!(v.0[0].source, VersionSource::GitTag("v6.0.28".into()));
+    }
+}
