@@ -12,6 +12,23 @@ pub struct Args {
     pub site: PathBuf,
 }
 
+/// `kubemagic check SITE --output nagios`: the site as a monitoring plugin
+/// (CRITICAL on error findings, WARNING on warnings; accepted findings do
+/// not count). A site that cannot be read is UNKNOWN (exit 3): the check
+/// could not decide, which is not the same as a broken site.
+pub fn nagios(args: Args) -> Exit {
+    let out = match Site::load(&args.site) {
+        Ok(site) => {
+            let report = checks::report(&site);
+            std::mem::forget(site);
+            kubemagic_core::render::nagios("KUBEMAGIC", &report.findings)
+        }
+        Err(e) => kubemagic_core::nagios::PluginOutput::unknown("KUBEMAGIC", e.to_string()),
+    };
+    print!("{}", out.render());
+    Exit::Code(out.state.code())
+}
+
 pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
     // A SiteError carries the file and line of inventory errors too.
     let site = Site::load(&args.site)?;

@@ -118,10 +118,13 @@ fn main() -> ExitCode {
     // Commands choose between text and a document; `yaml` is the same
     // document encoded by the shared printer (output::print_json).
     let format = output::configure(cli.output, cli.quiet, cli.verbose);
-    if cli.output == output::OutputArg::Nagios && !matches!(cli.command, Command::Etcd(_)) {
+    if cli.output == output::OutputArg::Nagios
+        && !matches!(cli.command, Command::Etcd(_) | Command::Check(_))
+    {
         output::print_error(
             &output::CliError::Input(
-                "--output nagios is only supported by `kubemagic etcd status`".into(),
+                "--output nagios is supported by `kubemagic etcd status` and `kubemagic check`"
+                    .into(),
             ),
             format,
         );
@@ -129,6 +132,7 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Inventory(args) => inventory::run(args, format),
+        Command::Check(args) if cli.output == output::OutputArg::Nagios => Ok(check::nagios(args)),
         Command::Check(args) => check::run(args, format),
         Command::Etcd(args) => etcd::run(*args, cli.output),
         Command::Ceph(args) => ceph::run(args, format, cli.output == output::OutputArg::Yaml),

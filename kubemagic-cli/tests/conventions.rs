@@ -101,3 +101,40 @@ fn quiet_check_prints_findings_without_the_header() {
     assert!(!stdout(&o).contains("inventories"), "{}", stdout(&o));
     assert!(stdout(&o).contains("0 errors"), "{}", stdout(&o));
 }
+
+#[test]
+fn check_as_a_monitoring_plugin_is_ok_critical_or_unknown() {
+    let ex = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let ok = km(&["check", "-o", "nagios", &utgb()]);
+    assert_eq!(ok.status.code(), Some(0));
+    assert!(
+        stdout(&ok).starts_with("KUBEMAGIC OK - 0 errors, 0 warnings | 'errors'=0;;1;0"),
+        "{}",
+        stdout(&ok)
+    );
+    let bad = km(&[
+        "check",
+        "-o",
+        "nagios",
+        ex.join("seed-mistakes").to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let text = stdout(&bad);
+    assert!(text.starts_with("KUBEMAGIC CRITICAL - "), "{text}");
+    assert!(
+        text.lines()
+            .nth(1)
+            .is_some_and(|l| l.contains(": error: KM")),
+        "{text}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let unknown = km(&["check", "-o", "nagios", dir.path().to_str().unwrap()]);
+    assert_eq!(unknown.status.code(), Some(3));
+    assert!(
+        stdout(&unknown).starts_with("KUBEMAGIC UNKNOWN - "),
+        "{}",
+        stdout(&unknown)
+    );
+    let refused = km(&["plan", "-o", "nagios", &utgb()]);
+    assert_eq!(refused.status.code(), Some(2));
+}
