@@ -316,19 +316,12 @@ pub fn run(args: RunArgs, format: OutputFormat) -> Result<Exit, CliError> {
     })
     .map_err(|e| CliError::Failed(format!("cannot install the Ctrl-C handler: {e}")))?;
     let mut printer = Printer::new(format == OutputFormat::Json, args.dry_run);
-    // The pre-run check is `kubemagic check` on the same site.
-    let pre_check = |site: &std::path::Path, _: &kubemagic_core::SiteConfig| {
-        // Accepted (suppressed) findings do not stop a run.
-        kubemagic_site::checks::check_site(site)
-            .map(|r| r.findings)
-            .map_err(|e| e.to_string())
-    };
     let result = kubemagic_run::run(
         &args.site,
         &config,
         &plan,
         &opts,
-        &pre_check,
+        &kubemagic_run::SiteCheck,
         &mut printer,
         &*cancel,
     );

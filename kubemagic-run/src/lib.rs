@@ -21,7 +21,7 @@ pub use lock::{decide, Decision, Liveness, LockHolder, RunningStep, SiteLock};
 pub use process::Interrupt;
 pub use runner::{
     run, PhaseReport, PhaseStatus, PreRunCheck, RunEvent, RunObserver, RunOptions, RunOutcome,
-    RunReport, SkipCheck, StepReport, StepStatus,
+    RunReport, SiteCheck, SkipCheck, StepReport, StepStatus,
 };
 pub use site::{load_site_config, plan_site, site_facts};
 

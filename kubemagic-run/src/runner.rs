@@ -23,9 +23,9 @@ use std::time::Duration;
 /// How often `--wait` looks again at the lock and the step it waits for.
 const WAIT_POLL: Duration = Duration::from_millis(500);
 
-/// The check that runs before anything is deployed (`kubemagic check`).
-/// A hook so that this crate does not depend on the checks' crate, and so
-/// that tests can hand in findings.
+/// The check that runs before anything is deployed. [`SiteCheck`] is
+/// `kubemagic check` itself, what every front end passes; the trait stays a
+/// hook so that tests can hand in findings and embedders run their own.
 pub trait PreRunCheck {
     /// Findings for the site; `Err` when the check itself could not run.
     fn check(&self, site: &Path, config: &SiteConfig) -> Result<Vec<Finding>, String>;
@@ -37,6 +37,19 @@ where
 {
     fn check(&self, site: &Path, config: &SiteConfig) -> Result<Vec<Finding>, String> {
         self(site, config)
+    }
+}
+
+/// `kubemagic check` on the site: every site check, accepted
+/// (suppressed) findings left out, so that a finding the site accepted with
+/// a reason does not stop a run.
+pub struct SiteCheck;
+
+impl PreRunCheck for SiteCheck {
+    fn check(&self, site: &Path, _: &SiteConfig) -> Result<Vec<Finding>, String> {
+        kubemagic_site::check_site(site)
+            .map(|r| r.findings)
+            .map_err(|e| e.to_string())
     }
 }
 
