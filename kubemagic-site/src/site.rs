@@ -105,6 +105,10 @@ pub struct SiteInventory {
     pub vars_files: Vec<VarsFileEntry>,
     /// Where each host was first declared, when known.
     pub host_origins: IndexMap<String, Option<Origin>>,
+    /// What Ansible (or the engine beyond Ansible) warns about while reading
+    /// this inventory: `kubemagic check` turns them into KM604 findings, so
+    /// nothing the engine noticed is lost in the site view.
+    pub warnings: Vec<kubemagic_inventory::Warning>,
 }
 
 impl SiteInventory {
@@ -116,6 +120,7 @@ impl SiteInventory {
             hosts: IndexMap::new(),
             vars_files: Vec::new(),
             host_origins: IndexMap::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -144,6 +149,7 @@ impl SiteInventory {
             out.host_origins.insert(h.to_string(), origin);
         }
         out.vars_files = inv.vars_files().to_vec();
+        out.warnings = inv.warnings().to_vec();
         Ok(out)
     }
 
@@ -227,6 +233,11 @@ pub struct Site {
     /// Accepted findings: kubemagic.yml's `checks.ignore` and the inline
     /// `kubemagic: ignore[...]` comments of every inventory file.
     pub ignores: Vec<Ignore>,
+    /// The site ships its own `custom/prep-hosts.yml`: its load balancer is
+    /// its own role's. Without it, `kubemagic plan` runs kubemagic's
+    /// `kubemagic.core.prep_hosts`, whose role reads kubemagic's variables
+    /// (and falls back to kubespray's API address), so the LB checks apply.
+    pub own_prep_hosts: bool,
 }
 
 /// Why a site could not be read. Every variant names the file at fault.
@@ -491,6 +502,7 @@ impl Site {
             inventories: Vec::new(),
             versions: SiteVersions::default(),
             ignores: Vec::new(),
+            own_prep_hosts: false,
         }
     }
 
@@ -506,6 +518,7 @@ impl Site {
             site.config_ref_lines = lines.refs;
             site.config_file = Some(file);
         }
+        site.own_prep_hosts = dir.join("custom").join("prep-hosts.yml").exists();
         Ok(site)
     }
 

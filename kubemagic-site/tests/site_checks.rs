@@ -825,13 +825,21 @@ fn load_config_reads_only_kubemagic_yml() {
 // ------------------------------------------------------------ load balancer of the site's own role
 
 /// utgb with its lb variables renamed as a site's own role would name them.
+/// A site with its own HAProxy/Keepalived role: its own variable names, and
+/// its own `custom/prep-hosts.yml` running that role.
 fn own_lb_edits() -> Vec<(&'static str, Edit<'static>)> {
-    vec![(
-        "custom/group_vars/lb.yml",
-        Edit::Write(
-            "---\nhaproxy_vip: 10.42.253.10\nhaproxy_servers: [master1.utgb.example, master2.utgb.example, master3.utgb.example]\n",
+    vec![
+        (
+            "custom/group_vars/lb.yml",
+            Edit::Write(
+                "---\nhaproxy_vip: 10.42.253.10\nhaproxy_servers: [master1.utgb.example, master2.utgb.example, master3.utgb.example]\n",
+            ),
         ),
-    )]
+        (
+            "custom/prep-hosts.yml",
+            Edit::Write("- hosts: lb\n  roles: [site_haproxy]\n"),
+        ),
+    ]
 }
 
 #[test]
@@ -1549,4 +1557,20 @@ fn every_ceph_ansible_sample_gives_no_error() {
             "{branch}"
         );
     }
+}
+
+#[test]
+fn engine_warnings_become_km604_at_their_line() {
+    let hosts = std::fs::read_to_string(examples().join("utgb/custom/hosts")).unwrap();
+    let edited = format!("{hosts}[extra]\nh[5:1]\n");
+    let line = edited.lines().count() as u32;
+    let (_d, f) = check_edited("utgb", &[("custom/hosts", Edit::Write(&edited))]);
+    let w: Vec<&Finding> = f.iter().filter(|f| f.code == "KM604").collect();
+    assert_eq!(w.len(), 1, "{f:?}");
+    assert!(w[0]
+        .file
+        .as_ref()
+        .is_some_and(|p| p.ends_with("custom/hosts")));
+    assert_eq!(w[0].line, Some(line));
+    assert!(w[0].message.contains("reversed"), "{}", w[0].message);
 }

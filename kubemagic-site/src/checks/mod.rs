@@ -165,6 +165,11 @@ pub const REGISTRY: &[CheckInfo] = &[
     info("KM601", W, "group_vars for no group"),
     info("KM602", E, "host name not lowercase RFC 1123"),
     info("KM603", W, "host_vars for no host"),
+    info(
+        "KM604",
+        W,
+        "the inventory engine (or Ansible) warns about a source",
+    ),
     info("KM701", E, "OpenShift node without a valid node group"),
     info("KM702", E, "malformed LDAP identity provider"),
     info(
@@ -219,6 +224,7 @@ pub const FAMILIES: &[(&str, CheckFn)] = &[
     ("upstreams", upstreams::check),
     ("groupvars", groupvars::check),
     ("naming", naming::check),
+    ("engine", naming::engine_warnings),
     ("openshift", openshift::check),
     ("kubespray", kubespray::check),
 ];

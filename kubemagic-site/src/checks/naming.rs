@@ -20,6 +20,17 @@ pub fn is_rfc1123(name: &str) -> bool {
         })
 }
 
+/// KM604: every warning the inventory engine gave while reading the site's
+/// inventories (a file in an inventory directory no plugin reads, a YAML
+/// group key Ansible skips, a reversed range...), at its file and line.
+pub fn engine_warnings(site: &Site) -> Vec<Finding> {
+    site.inventories
+        .iter()
+        .flat_map(|inv| &inv.warnings)
+        .map(|w| finding("KM604", w.message.clone()).at(Some(&Origin::new(w.file.clone(), w.line))))
+        .collect()
+}
+
 pub fn check(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
     for inv in &site.inventories {

@@ -285,9 +285,12 @@ fn load_balancer(site: &Site, out: &mut Vec<Finding>) {
     // role may call them anything, and kubemagic cannot demand names of
     // roles it does not ship.
     let configured = site.config.lb.clone().unwrap_or_default();
-    let uses_own_role = [VIP, BACKENDS]
-        .iter()
-        .any(|v| custom.first_var(&lb, v).is_some());
+    // kubemagic's role: its variables are set, or the site has no
+    // prep-hosts playbook of its own (then kubemagic.core.prep_hosts runs).
+    let uses_own_role = !site.own_prep_hosts
+        || [VIP, BACKENDS]
+            .iter()
+            .any(|v| custom.first_var(&lb, v).is_some());
     let (vip_name, backends_name): (Option<String>, Option<String>) =
         if configured.vip_var.is_some() || configured.backends_var.is_some() {
             (configured.vip_var.clone(), configured.backends_var.clone())
