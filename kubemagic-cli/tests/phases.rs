@@ -372,7 +372,7 @@ fn run_refuses_when_check_finds_errors_unless_ignore_check() {
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("pre-run check found 2 error"), "{err}");
-    assert!(err.contains("error[KM113]"), "{err}");
+    assert!(err.contains(": error: KM113 "), "{err}");
     assert_eq!(order(d.path()), "");
 
     let o = km(&["run", s, "--ignore-check"]);
