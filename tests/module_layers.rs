@@ -15,7 +15,10 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
         let p = e.path();
         if p.is_dir() {
             rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
+        } else if p.extension().is_some_and(|x| x == "rs")
+            // A `tests.rs` is a test module (declared under #[cfg(test)]).
+            && p.file_name().is_some_and(|n| n != "tests.rs")
+        {
             out.push(p);
         }
     }
@@ -168,4 +171,44 @@ fn no_module_imports_one_that_imports_it_back() {
 fn the_reference_reader_sees_braced_imports_and_skips_comments() {
     let r = references("use crate::{a::X, b};\n// crate::c\nlet x = kubemagic_crate::d;\n#[cfg(test)]\nuse crate::e;");
     assert_eq!(r, ["a", "b"].iter().map(|s| s.to_string()).collect());
+}
+
+/// Every `"KMnnn"` a crate's sources use is registered in
+/// `kubemagic_core::codes::ALL` under that crate (KM321 is the site's, and
+/// `kubemagic lb` reuses it with the same meaning), so no two crates can
+/// hand out one code for different things.
+#[test]
+fn every_code_a_crate_emits_is_registered_under_that_crate() {
+    use kubemagic_core::codes::{lookup, Owner};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let crates = [
+        ("kubemagic-site", Owner::Site),
+        ("kubemagic-etcd", Owner::Etcd),
+        ("kubemagic-ceph", Owner::Ceph),
+        ("kubemagic-lb", Owner::Lb),
+    ];
+    let mut problems = Vec::new();
+    for (name, owner) in crates {
+        let mut files = Vec::new();
+        rust_files(&root.join(name).join("src"), &mut files);
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let mut rest = text.as_str();
+            while let Some(i) = rest.find("\"KM") {
+                let code = &rest[i + 1..(i + 6).min(rest.len())];
+                rest = &rest[i + 3..];
+                if code.len() < 5 || !code[2..].bytes().all(|b| b.is_ascii_digit()) {
+                    continue;
+                }
+                match lookup(code) {
+                    None => problems.push(format!("{}: {code} is not registered", f.display())),
+                    Some(c) if c.owner != owner && !(code == "KM321" && owner == Owner::Lb) => {
+                        problems.push(format!("{}: {code} belongs to {:?}", f.display(), c.owner))
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

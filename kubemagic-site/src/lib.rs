@@ -9,8 +9,10 @@
 //! `kubemagic-inventory` alone and gets none of this.
 
 pub mod checks;
+pub mod error;
 pub mod site;
 pub mod suppress;
+pub mod values;
 pub mod versions;
 
 pub use checks::{check_site, report, run_all, CheckReport};

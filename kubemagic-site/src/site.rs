@@ -12,7 +12,6 @@
 
 use indexmap::{IndexMap, IndexSet};
 use kubemagic_core::{Origin, SiteConfig};
-use kubemagic_inventory::InventoryError;
 use kubemagic_inventory::{Inventory, LoadOptions, VarsFileEntry};
 use kubemagic_inventory::{Node, NodeKind};
 use kubemagic_inventory::{Value, Var, Vars};
@@ -240,71 +239,7 @@ pub struct Site {
     pub own_prep_hosts: bool,
 }
 
-/// Why a site could not be read. Every variant names the file at fault.
-#[derive(Debug, thiserror::Error)]
-pub enum SiteError {
-    #[error("{}: not a directory", .0.display())]
-    NotADirectory(PathBuf),
-    #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{}{}: {message}", file.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
-    Config {
-        file: PathBuf,
-        line: Option<u32>,
-        message: String,
-    },
-    /// The directory holds none of the inventories a site is made of: a
-    /// mistyped path must fail every gate, not pass with "0 findings".
-    #[error("{}: not a site: no inventory found (looked for custom/hosts, kubespray/inventory/*/hosts.yml|inventory.ini, ceph-ansible/hosts, openshift-ansible/hosts)", .0.display())]
-    NotASite(PathBuf),
-    /// A site path exists but is not a regular file (a FIFO, a device, a
-    /// socket, a directory): reading it could block or never end.
-    #[error("{}: not a regular file ({kind})", path.display())]
-    NotAFile {
-        /// The path, as the site names it.
-        path: PathBuf,
-        /// What it is instead.
-        kind: &'static str,
-    },
-    #[error(transparent)]
-    Inventory(#[from] InventoryError),
-}
-
-impl SiteError {
-    pub fn file(&self) -> Option<&Path> {
-        match self {
-            SiteError::NotADirectory(p) | SiteError::NotASite(p) => Some(p),
-            SiteError::Io { path, .. } | SiteError::NotAFile { path, .. } => Some(path),
-            SiteError::Config { file, .. } => Some(file),
-            SiteError::Inventory(e) => e.file(),
-        }
-    }
-    pub fn line(&self) -> Option<u32> {
-        match self {
-            SiteError::Config { line, .. } => *line,
-            SiteError::Inventory(e) => e.line(),
-            _ => None,
-        }
-    }
-}
-
-/// A site that cannot be read is the input's fault (exit 2): the message
-/// names the path to fix.
-impl kubemagic_core::KmError for SiteError {
-    fn file(&self) -> Option<&Path> {
-        SiteError::file(self)
-    }
-    fn line(&self) -> Option<u32> {
-        SiteError::line(self)
-    }
-    fn kind(&self) -> kubemagic_core::ErrorKind {
-        kubemagic_core::ErrorKind::Input
-    }
-}
+pub use crate::error::SiteError;
 
 /// The kubespray release that replaced `loadbalancer_apiserver` and
 /// `apiserver_loadbalancer_domain_name` with `kube_apiserver_endpoint`.
@@ -432,7 +367,7 @@ const MON_PLACEHOLDERS: [&str; 4] = ["x.x.x.x", "subnet", "interface", "0.0.0.0"
 pub fn node_ip(inv: &SiteInventory, host: &str) -> Option<std::net::IpAddr> {
     NODE_ADDRESS_VARS.iter().find_map(|name| {
         inv.var(host, name)
-            .and_then(|v| crate::checks::scalar(&v.value))
+            .and_then(|v| crate::values::scalar(&v.value))
             .and_then(|s| s.trim().parse().ok())
     })
 }
@@ -442,7 +377,7 @@ pub fn node_ip(inv: &SiteInventory, host: &str) -> Option<std::net::IpAddr> {
 pub fn mon_address<'a>(inv: &'a SiteInventory, host: &str) -> MonAddress<'a> {
     let set = |name: &str| {
         inv.var(host, name).and_then(|v| {
-            let s = crate::checks::scalar(&v.value)?;
+            let s = crate::values::scalar(&v.value)?;
             let s = s.trim().to_string();
             (!s.is_empty() && !MON_PLACEHOLDERS.contains(&s.as_str())).then_some((v, s))
         })

@@ -11,7 +11,7 @@
 //! Reading the comments is I/O ([`scan_file`], called by `Site::load`);
 //! matching is pure ([`apply`]).
 
-use crate::site::{Site, SiteError};
+use crate::error::SiteError;
 use kubemagic_core::{Finding, Origin};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -150,72 +150,6 @@ pub fn scan_path(path: &Path, out: &mut Vec<Ignore>) -> Result<(), SiteError> {
         out.extend(scan_text(path, &text)?);
     }
     Ok(())
-}
-
-fn matches(site: &Site, ig: &Ignore, f: &Finding) -> bool {
-    if !ig.codes.contains(&f.code) {
-        return false;
-    }
-    match &ig.scope {
-        Scope::Lines { file, lines } => {
-            f.file.as_deref() == Some(file.as_path()) && f.line.is_some_and(|l| lines.contains(&l))
-        }
-        Scope::Site { hosts, groups } => {
-            if hosts.is_empty() && groups.is_empty() {
-                return true;
-            }
-            let host_ok = f.host.as_ref().is_some_and(|h| hosts.contains(h));
-            let group_ok = f.group.as_ref().is_some_and(|g| groups.contains(g))
-                || f.host.as_ref().is_some_and(|h| {
-                    groups.iter().any(|g| {
-                        site.inventories
-                            .iter()
-                            .any(|inv| inv.group_hosts(g).iter().any(|x| x == h))
-                    })
-                });
-            host_ok || group_ok
-        }
-    }
-}
-
-/// Splits `findings` into kept and suppressed by the site's ignores, and
-/// adds a KM901 warning for each ignore that matched nothing.
-pub fn apply(site: &Site, findings: Vec<Finding>) -> (Vec<Finding>, Vec<Suppressed>) {
-    if site.ignores.is_empty() {
-        return (findings, Vec::new());
-    }
-    let mut used = vec![false; site.ignores.len()];
-    let mut kept = Vec::new();
-    let mut suppressed = Vec::new();
-    for f in findings {
-        match site.ignores.iter().position(|ig| matches(site, ig, &f)) {
-            Some(i) => {
-                used[i] = true;
-                let ig = &site.ignores[i];
-                suppressed.push(Suppressed {
-                    finding: f,
-                    reason: ig.reason.clone(),
-                    ignored_at: ig.at.clone(),
-                });
-            }
-            None => kept.push(f),
-        }
-    }
-    for (ig, used) in site.ignores.iter().zip(used) {
-        if !used {
-            kept.push(
-                crate::checks::finding(
-                    "KM901",
-                    format!(
-                        "ignore[{}] matches no finding: the mistake it accepted is gone (or the ignore is misplaced); remove it",
-                        ig.codes.join(",")
-                    ),
-                )
-                .at(Some(&ig.at)),
-            );
-        }
-    }
-    (kept, suppressed)
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@
 //! out commit), else it is unknown, and rules that depend on it say so
 //! (KM503) instead of guessing.
 
-use crate::checks::upstreams::{classify, RefKind};
 use serde::Serialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -314,6 +313,47 @@ fn packed_ref(git: &Path, name: &str) -> Option<String> {
         let sha = p.next()?;
         (p.next()? == name).then(|| sha.to_string())
     })
+}
+
+/// What an upstream ref looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefKind {
+    Branch,
+    Tag,
+    Commit,
+}
+
+/// `master`, `main`, `release-*`, `stable-*` and names without a digit are
+/// branches; 7 to 40 hex digits a commit; the rest (`v2.13.2`,
+/// `openshift-ansible-3.11.272-1`) tags.
+pub fn classify(git_ref: &str) -> RefKind {
+    let r = git_ref
+        .trim()
+        .trim_start_matches("refs/heads/")
+        .trim_start_matches("origin/");
+    if git_ref.starts_with("refs/heads/") {
+        return RefKind::Branch;
+    }
+    if git_ref.starts_with("refs/tags/") {
+        return RefKind::Tag;
+    }
+    if (7..=40).contains(&r.len())
+        && r.chars().all(|c| c.is_ascii_hexdigit())
+        && r.chars().any(|c| c.is_ascii_digit())
+    {
+        return RefKind::Commit;
+    }
+    let lower = r.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "master" | "main" | "devel" | "develop" | "trunk" | "head"
+    ) || lower.starts_with("release-")
+        || lower.starts_with("stable-")
+        || !lower.chars().any(|c| c.is_ascii_digit())
+    {
+        return RefKind::Branch;
+    }
+    RefKind::Tag
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! load balancer), KM4xx registries, KM5xx upstreams, KM6xx inventory
 //! layout (group_vars, host names), KM7xx OpenShift.
 
+pub mod accept;
 pub mod ceph;
 pub mod etcd;
 pub mod groupvars;
@@ -276,7 +277,7 @@ impl CheckReport {
 pub fn report(site: &Site) -> CheckReport {
     let mut all = run_all(site);
     all.extend(unknown_versions(site));
-    let (mut findings, suppressed) = crate::suppress::apply(site, all);
+    let (mut findings, suppressed) = accept::apply(site, all);
     findings.sort_by(|a, b| {
         (&a.file, a.line, &a.code, &a.host).cmp(&(&b.file, b.line, &b.code, &b.host))
     });
@@ -427,21 +428,7 @@ impl<'a> Once<'a> {
     }
 }
 
-/// A scalar as text (strings unquoted), for messages and comparisons.
-pub(crate) fn scalar(v: &Value) -> Option<String> {
-    match v {
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        // Strings, `!unsafe` ones included.
-        _ => kubemagic_inventory::value_str(v).map(str::to_string),
-    }
-}
-
-/// True when the value is an unrendered Jinja template: kubemagic does not
-/// evaluate templates, so checks skip such values rather than guess.
-pub(crate) fn is_template(v: &Value) -> bool {
-    kubemagic_inventory::value_str(v).is_some_and(|s| s.contains("{{") || s.contains("{%"))
-}
+pub(crate) use crate::values::{is_template, scalar};
 
 /// The address kubespray uses for a node: `ip`, else `access_ip`, else
 /// `ansible_host`, else the name when it is an address.

@@ -6,46 +6,7 @@ use super::finding;
 use crate::site::Site;
 use kubemagic_core::{Finding, Origin};
 
-/// What an upstream ref looks like.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RefKind {
-    Branch,
-    Tag,
-    Commit,
-}
-
-/// `master`, `main`, `release-*`, `stable-*` and names without a digit are
-/// branches; 7 to 40 hex digits a commit; the rest (`v2.13.2`,
-/// `openshift-ansible-3.11.272-1`) tags.
-pub fn classify(git_ref: &str) -> RefKind {
-    let r = git_ref
-        .trim()
-        .trim_start_matches("refs/heads/")
-        .trim_start_matches("origin/");
-    if git_ref.starts_with("refs/heads/") {
-        return RefKind::Branch;
-    }
-    if git_ref.starts_with("refs/tags/") {
-        return RefKind::Tag;
-    }
-    if (7..=40).contains(&r.len())
-        && r.chars().all(|c| c.is_ascii_hexdigit())
-        && r.chars().any(|c| c.is_ascii_digit())
-    {
-        return RefKind::Commit;
-    }
-    let lower = r.to_ascii_lowercase();
-    if matches!(
-        lower.as_str(),
-        "master" | "main" | "devel" | "develop" | "trunk" | "head"
-    ) || lower.starts_with("release-")
-        || lower.starts_with("stable-")
-        || !lower.chars().any(|c| c.is_ascii_digit())
-    {
-        return RefKind::Branch;
-    }
-    RefKind::Tag
-}
+pub use crate::versions::{classify, RefKind};
 
 pub fn check(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
