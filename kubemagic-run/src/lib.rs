@@ -5,6 +5,8 @@
 //! lock that keeps two operators from deploying at once, spawning
 //! `ansible-playbook` (an argument vector, never a shell string) and `git`.
 
+#![warn(missing_docs)]
+
 pub mod digest;
 pub mod error;
 pub mod init;
