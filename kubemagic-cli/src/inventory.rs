@@ -67,12 +67,14 @@ pub enum Sub {
     Host {
         #[command(flatten)]
         src: SourceArgs,
+        /// The host (a pattern selecting exactly one host, as Ansible's --host).
         host: String,
     },
     /// Like `ansible-inventory --graph [GROUP]`.
     Graph {
         #[command(flatten)]
         src: SourceArgs,
+        /// Start the graph at this group (default: all).
         group: Option<String>,
         /// Show variables, as `--graph --vars`.
         #[arg(long)]
@@ -82,6 +84,7 @@ pub enum Sub {
     Hosts {
         #[command(flatten)]
         src: SourceArgs,
+        /// An Ansible host pattern: `all`, `web:&prod`, `lb:!lb2`, `~node[0-9]+`, `etcd[0:1]`.
         pattern: String,
     },
 }
@@ -133,6 +136,11 @@ fn run_inner(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
         Sub::Hosts { src, pattern } => {
             let inv = src.load()?;
             let hosts = inv.select(&pattern)?;
+            if hosts.is_empty() {
+                // As Ansible warns ("Could not match supplied host pattern,
+                // ignoring: ..."), on stderr: the output stays empty.
+                eprintln!("warning: host pattern `{pattern}` matches no host");
+            }
             let mut w = stdout.lock();
             match format {
                 OutputFormat::Text => {

@@ -138,3 +138,24 @@ fn check_as_a_monitoring_plugin_is_ok_critical_or_unknown() {
     let refused = km(&["plan", "-o", "nagios", &utgb()]);
     assert_eq!(refused.status.code(), Some(2));
 }
+
+#[test]
+fn host_and_pattern_messages_name_what_was_asked() {
+    let hosts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/utgb/custom/hosts");
+    let h = hosts.to_str().unwrap();
+    let o = km(&["inventory", "host", "-i", h, "nosuch"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("host `nosuch` is not in the inventory"),
+        "{err}"
+    );
+    let o = km(&["inventory", "host", "-i", h, "lb"]);
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("`lb` matches 2 hosts (lb1.utgb.example, lb2.utgb.example)"));
+    let o = km(&["inventory", "hosts", "-i", h, "nosuch"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("warning: host pattern `nosuch` matches no host"));
+}

@@ -425,9 +425,17 @@ impl Inventory {
     pub fn ansible_host(&self, pattern: &str) -> Result<Value> {
         match self.select(pattern)?.as_slice() {
             [host] => Ok(host_value(&self.host_vars(host)?)),
-            _ => Err(InventoryError::Model(
-                "You must pass a single valid host to --host parameter".into(),
-            )),
+            // Ansible says "You must pass a single valid host to --host
+            // parameter"; say which pattern and what it matched instead.
+            [] => Err(InventoryError::Model(format!(
+                "host `{pattern}` is not in the inventory (no host matches it)"
+            ))),
+            many => Err(InventoryError::Model(format!(
+                "`{pattern}` matches {} hosts ({}{}): name a single host",
+                many.len(),
+                many.iter().take(5).copied().collect::<Vec<_>>().join(", "),
+                if many.len() > 5 { ", ..." } else { "" }
+            ))),
         }
     }
 }
