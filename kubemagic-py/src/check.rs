@@ -36,3 +36,16 @@ pub fn check<'py>(py: Python<'py>, site: PathBuf) -> PyResult<Bound<'py, PyAny>>
     kubemagic_core::redact::redact_json(&mut value);
     to_py(py, &value)
 }
+
+/// One finding (a dict as `check()` returns them) as the one-line form every
+/// kubemagic front end prints: `FILE:LINE:COL: severity: CODE message
+/// [host H]`, redacted (`kubemagic_core::render::line`). The collection's
+/// modules use it for their messages, so a finding reads the same in a
+/// play's failure as in `kubemagic check`.
+#[pyfunction]
+pub fn render_finding(finding: &Bound<'_, PyAny>) -> PyResult<String> {
+    let value = crate::convert::from_py(finding)?;
+    let f: kubemagic_core::Finding = serde_json::from_value(value)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("not a finding: {e}")))?;
+    Ok(kubemagic_core::render::line(&f))
+}

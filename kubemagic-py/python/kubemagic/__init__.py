@@ -23,6 +23,7 @@ from ._kubemagic import (
     LbError,
     PlanError,
     __version__,
+    render_finding,
 )
 from . import ceph, etcd, lb, typedefs
 from .typedefs import CheckReport, Finding, Phase, SiteInventories, StrPath
@@ -38,6 +39,7 @@ __all__ = [
     "LbError",
     "Inventory",
     "check",
+    "render_finding",
     "plan",
     "site_inventories",
     "etcd",

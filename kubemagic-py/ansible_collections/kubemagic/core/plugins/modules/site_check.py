@@ -113,19 +113,6 @@ from ansible_collections.kubemagic.core.plugins.module_utils.kubemagic_common im
 )
 
 
-def describe(finding):
-    where = finding.get("file") or ""
-    if where and finding.get("line") is not None:
-        where = "%s:%s" % (where, finding["line"])
-    subject = finding.get("host") or finding.get("group") or ""
-    parts = [finding.get("code") or "?"]
-    if where:
-        parts.append(where)
-    if subject:
-        parts.append(subject)
-    return "%s: %s" % (" ".join(parts), finding.get("message", ""))
-
-
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -149,7 +136,7 @@ def main():
     )
     if errors and module.params["fail_on_error"]:
         module.fail_json(
-            msg="site check found %d error(s): %s" % (len(errors), "; ".join(describe(f) for f in errors)),
+            msg="site check found %d error(s): %s" % (len(errors), "; ".join(kubemagic.render_finding(f) for f in errors)),
             **result
         )
     module.exit_json(**result)
