@@ -16,11 +16,17 @@ use std::time::Duration;
 /// A connection to exactly one member.
 #[derive(Clone)]
 pub struct Member {
+    /// The one client URL this connection talks to. Each member gets its own
+    /// single-endpoint client because etcd clients balance requests over
+    /// their endpoints, while Status, defragment and `/metrics` must reach the
+    /// member they are about, not whichever one the balancer picked.
     pub endpoint: String,
     /// Id, name and role from the member list; `None`/empty when the member
     /// list could not be read and this is a bootstrap endpoint.
     pub id: Option<MemberId>,
+    /// Name from the member list.
     pub name: Option<String>,
+    /// A learner according to the member list: it does not vote.
     pub is_learner: bool,
     pub(crate) client: etcd_client::Client,
     http: reqwest::Client,
@@ -49,6 +55,7 @@ pub struct Discovery {
 /// Connections to every member of the cluster.
 #[derive(Clone)]
 pub struct Cluster {
+    /// The configuration the cluster was reached with.
     pub config: Config,
     /// One per listed member with a client URL (every bootstrap endpoint
     /// when no member list could be read).
@@ -56,6 +63,9 @@ pub struct Cluster {
     /// The member list as the cluster reported it (empty when no bootstrap
     /// endpoint answered).
     pub member_list: Vec<ListedMember>,
+    /// How the members were found. Members come from the cluster's member
+    /// list rather than from the endpoints given, so that a member left out
+    /// of `--endpoints` is still checked and defragmented.
     pub discovery: Discovery,
 }
 
@@ -356,6 +366,9 @@ impl Member {
         })
     }
 
+    /// Status of this member alone, within the command timeout. A timeout
+    /// is reported as [`EtcdError::Unreachable`] when the member's port does
+    /// not accept TCP either.
     pub async fn status(&self) -> Result<etcd_client::StatusResponse, EtcdError> {
         let mut c = self.client.clone();
         self.call(

@@ -13,13 +13,23 @@ use std::time::Duration;
 /// What the caller gave; every field optional. The CLI fills it from flags.
 #[derive(Debug, Clone, Default)]
 pub struct ConnectArgs {
+    /// Client URLs; empty to fall back to `ETCDCTL_ENDPOINTS`, then the env
+    /// file.
     pub endpoints: Vec<String>,
+    /// CA bundle to verify the members' certificates with.
     pub cacert: Option<PathBuf>,
+    /// Client certificate.
     pub cert: Option<PathBuf>,
+    /// Client key.
     pub key: Option<PathBuf>,
+    /// An env file such as kubespray's `/etc/etcd.env`, read for endpoints,
+    /// TLS files and the configured quota.
     pub env_file: Option<PathBuf>,
+    /// Overrides [`Timeouts::dial`].
     pub dial_timeout: Option<Duration>,
+    /// Overrides [`Timeouts::command`].
     pub command_timeout: Option<Duration>,
+    /// Overrides [`Timeouts::defrag`].
     pub defrag_timeout: Option<Duration>,
 }
 
@@ -29,8 +39,11 @@ pub struct ConnectArgs {
 /// keeps defragmenting after a client gives up anyway).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
+    /// Connecting to a member.
     pub dial: Duration,
+    /// An ordinary request (status, member list, alarms, `/metrics`).
     pub command: Duration,
+    /// One member's defragmentation, and a physical compaction.
     pub defrag: Duration,
 }
 
@@ -48,6 +61,7 @@ impl Default for Timeouts {
 /// reported by name before any member is contacted.
 #[derive(Clone)]
 pub struct TlsMaterial {
+    /// CA bundle (path, PEM) that replaces the system roots.
     pub ca: Option<(PathBuf, Vec<u8>)>,
     /// Client certificate and key (paths, PEM).
     pub identity: Option<(PathBuf, Vec<u8>, PathBuf, Vec<u8>)>,
@@ -67,7 +81,9 @@ impl std::fmt::Debug for TlsMaterial {
 /// The quota an env file asks for, with where it says so.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfiguredQuota {
+    /// The quota in bytes.
     pub bytes: ByteSize,
+    /// FILE:LINE of `ETCD_QUOTA_BACKEND_BYTES`.
     pub origin: Origin,
     /// `ETCD_NAME` of the member this env file configures, when present.
     pub member_name: Option<String>,
@@ -78,8 +94,12 @@ pub struct ConfiguredQuota {
 pub struct Config {
     /// Client URLs with their scheme, one per member.
     pub endpoints: Vec<String>,
+    /// TLS files, already read; `None` when none was given.
     pub tls: Option<TlsMaterial>,
+    /// Timeouts, defaults overridden by the caller's.
     pub timeouts: Timeouts,
+    /// The quota the env file asks for, compared with what the members
+    /// actually run with.
     pub configured_quota: Option<ConfiguredQuota>,
     /// What is wrong in the configuration itself (e.g. a quota written
     /// `20Mi` in the env file): reported with FILE:LINE beside the live
@@ -120,11 +140,15 @@ fn configured_quota(f: &EnvFile, findings: &mut Vec<Finding>) -> Option<Configur
 /// Variables of an env file, with the 1-based line each came from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EnvFile {
+    /// The file read.
     pub path: PathBuf,
+    /// Each variable's value and the line it came from, by name.
     pub vars: BTreeMap<String, (String, u32)>,
 }
 
 impl EnvFile {
+    /// Reads and parses an env file; a missing or unreadable one is an
+    /// [`EtcdError::MissingFile`].
     pub fn read(path: &Path) -> Result<EnvFile, EtcdError> {
         let text = std::fs::read_to_string(path).map_err(|source| EtcdError::MissingFile {
             what: "env",
@@ -178,6 +202,8 @@ impl EnvFile {
         })
     }
 
+    /// A variable's value; `None` when it is absent or empty (an empty
+    /// value means unset).
     pub fn get(&self, key: &str) -> Option<&str> {
         self.vars
             .get(key)

@@ -4,59 +4,126 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Everything that can go wrong reading the connection configuration or
+/// talking to etcd. Each variant names the file, endpoint or operation at
+/// fault; [`EtcdError::is_input_error`] separates the caller's mistakes
+/// from the cluster's.
 #[derive(Debug, thiserror::Error)]
 pub enum EtcdError {
+    /// A file the configuration names (env file, CA, certificate, key) is
+    /// missing or unreadable.
     #[error("{what} file {} does not exist or cannot be read: {source}", path.display())]
     MissingFile {
+        /// What the file is for (`env`, `CA certificate`, ...), as the message
+        /// names it.
         what: &'static str,
+        /// The path as given.
         path: PathBuf,
+        /// The I/O error reading it.
         #[source]
         source: std::io::Error,
     },
+    /// A line of an env file that cannot be parsed.
     #[error("{}:{line}: {message}", file.display())]
     EnvFile {
+        /// The env file.
         file: PathBuf,
+        /// 1-based number of the offending line.
         line: usize,
+        /// What is wrong with the line.
         message: String,
     },
+    /// No source (flags, environment, env file) gave an endpoint.
     #[error("no etcd endpoints: give --endpoints, ETCDCTL_ENDPOINTS or --env-file")]
     NoEndpoints,
+    /// An endpoint that is not a usable client URL.
     #[error("invalid endpoint `{endpoint}`: {message}")]
-    InvalidEndpoint { endpoint: String, message: String },
+    InvalidEndpoint {
+        /// The endpoint as given.
+        endpoint: String,
+        /// Why it is not usable.
+        message: String,
+    },
+    /// Any other unusable configuration value (e.g. a malformed duration).
     #[error("{0}")]
     Config(String),
+    /// A TLS file that exists but does not parse as PEM.
     #[error("{what} {} is not valid PEM: {message}", path.display())]
     BadPem {
+        /// Which TLS file (`CA certificate`, `client certificate and key`).
         what: &'static str,
+        /// The path as given.
         path: PathBuf,
+        /// The parser's complaint.
         message: String,
     },
+    /// A member could not be connected to (refused, no route, DNS, dial
+    /// timeout).
     #[error("member {endpoint} is unreachable: {reason}")]
-    Unreachable { endpoint: String, reason: String },
+    Unreachable {
+        /// The member's client URL.
+        endpoint: String,
+        /// The underlying connection error.
+        reason: String,
+    },
+    /// The TLS handshake with a member failed: usually the wrong CA,
+    /// certificate or key, or an `http://` endpoint for a TLS port.
     #[error("TLS failure talking to {endpoint}: {reason} (check --cacert/--cert/--key and that the endpoint scheme is https://)")]
-    Tls { endpoint: String, reason: String },
+    Tls {
+        /// The member's client URL.
+        endpoint: String,
+        /// The TLS library's error.
+        reason: String,
+    },
+    /// A reachable member did not answer a request within its timeout.
     #[error("{op} on {endpoint} timed out after {}s", after.as_secs_f32())]
     Timeout {
+        /// The member's client URL.
         endpoint: String,
+        /// The request (`status`, `defragment`, ...).
         op: &'static str,
+        /// The timeout that expired.
         after: Duration,
     },
+    /// A member answered a request with an error.
     #[error("{op} on {endpoint} failed: {message}")]
     Rpc {
+        /// The member's client URL.
         endpoint: String,
+        /// The request (`status`, `compact`, ...).
         op: &'static str,
+        /// The error etcd returned.
         message: String,
     },
+    /// A member's `/metrics` could not be fetched or parsed (quotas are read
+    /// there because etcd 3.4's Status does not report them).
     #[error("metrics of {endpoint}: {message}")]
-    Metrics { endpoint: String, message: String },
+    Metrics {
+        /// The member's client URL.
+        endpoint: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A local file operation failed (writing a snapshot, listing or removing
+    /// old ones).
     #[error("{}: {source}", path.display())]
     Io {
+        /// The file or directory concerned.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// A snapshot stream failed its check against the SHA-256 etcd appends
+    /// to it (truncated or corrupted).
     #[error("snapshot from {endpoint} is corrupt: {message}")]
-    SnapshotIntegrity { endpoint: String, message: String },
+    SnapshotIntegrity {
+        /// The member the snapshot was streamed from.
+        endpoint: String,
+        /// What the check found.
+        message: String,
+    },
+    /// No reachable member could serve the named operation.
     #[error("no healthy member could serve {0}")]
     NoHealthyMember(&'static str),
 }

@@ -25,8 +25,10 @@ pub const FRAGMENTATION_MIN_FRACTION: f64 = 0.45;
 pub const FRAGMENTATION_MIN_DB: ByteSize = ByteSize::b(100_000_000);
 /// etcd's documented maximum sensible quota.
 pub const QUOTA_MAX_RECOMMENDED: ByteSize = ByteSize::gib(8);
+/// Below this quota a busy cluster fills its database in days.
 pub const QUOTA_MIN_RECOMMENDED: ByteSize = ByteSize::gib(1);
 
+/// The lasting fix advised by every quota finding and by `recover`.
 pub const FIX_ADVICE: &str =
     "leave etcd_quota_backend_bytes unset (etcd's 2 GiB default) or set it \
 to the same value, at most 8 GiB, on every member, and give etcd its own logical volume so that a \

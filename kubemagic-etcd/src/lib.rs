@@ -7,7 +7,7 @@
 //! order, whether a recovery may start, when NOSPACE may be disarmed) are
 //! pure functions in [`findings`] and [`plan`]; [`ops`] carries them out.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod client;
 pub mod config;

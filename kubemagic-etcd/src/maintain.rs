@@ -26,6 +26,7 @@ pub const SNAPSHOT_PREFIX: &str = "kubemagic-etcd-";
 /// What the caller asked for.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MaintainOptions {
+    /// Where to write a snapshot of the leader; no snapshot when `None`.
     pub snapshot_dir: Option<PathBuf>,
     /// Snapshots to keep in `snapshot_dir` (counting the new one).
     pub keep: usize,
@@ -34,7 +35,9 @@ pub struct MaintainOptions {
     /// ...and at least this % of it is free pages (or when it is above
     /// 80 % of its quota, whatever its size and fragmentation).
     pub defrag_min_free_pct: f64,
+    /// Compact history to the current revision before defragmenting.
     pub compact: bool,
+    /// Plan and report only; touch nothing.
     pub dry_run: bool,
 }
 
@@ -55,16 +58,35 @@ impl Default for MaintainOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[serde(tag = "refusal", rename_all = "snake_case")]
 pub enum MaintainRefusal {
+    /// A member is unreachable or unhealthy.
     #[error("member {endpoint} is unhealthy ({reason}): maintenance needs every member healthy")]
-    MemberDown { endpoint: String, reason: String },
+    MemberDown {
+        /// The member's label.
+        endpoint: String,
+        /// Why it is unhealthy.
+        reason: String,
+    },
+    /// No member knows a leader.
     #[error("no quorum or no leader: restore the cluster first")]
     NoLeader,
+    /// An alarm is raised: NOSPACE is `recover`'s job, CORRUPT needs a
+    /// human.
     #[error("{alarm} alarm raised on member {member}: run `kubemagic etcd recover` (NOSPACE) or investigate (CORRUPT) first")]
-    Alarm { member: String, alarm: String },
+    Alarm {
+        /// The id of the member that raised it.
+        member: String,
+        /// The alarm type (`NOSPACE`, `CORRUPT`, ...).
+        alarm: String,
+    },
+    /// `--keep 0`: retention would delete the snapshot just written.
     #[error("--keep must be at least 1")]
     BadKeep,
+    /// Another run holds the maintain lock.
     #[error("another `kubemagic etcd maintain` holds {LOCK_KEY} ({holder}); try again when it is done (the lock expires {}s after its holder dies)", LOCK_TTL.as_secs())]
-    Locked { holder: String },
+    Locked {
+        /// Who holds it: pid, host and start time.
+        holder: String,
+    },
 }
 
 /// What a run will do.
@@ -78,6 +100,7 @@ pub struct MaintainPlan {
     /// `--compact` this is decided again after the compaction (which frees
     /// pages), and the report carries the list actually used.
     pub defrag: Vec<String>,
+    /// Members left out of the defragmentation, with why.
     pub skipped: Vec<Skipped>,
 }
 

@@ -29,10 +29,13 @@ pub enum AlarmKind {
     Nospace,
     /// Data inconsistency detected: never disarm without investigation.
     Corrupt,
+    /// Any other alarm type, by its raw value.
     Other(i32),
 }
 
 impl AlarmKind {
+    /// The alarm type of a raw `AlarmType` value as etcd sends it (1 NOSPACE,
+    /// 2 CORRUPT).
     pub fn from_raw(v: i32) -> AlarmKind {
         match v {
             1 => AlarmKind::Nospace,
@@ -40,6 +43,7 @@ impl AlarmKind {
             n => AlarmKind::Other(n),
         }
     }
+    /// The raw `AlarmType` value, as etcd expects it back (e.g. to disarm).
     pub fn raw(self) -> i32 {
         match self {
             AlarmKind::Nospace => 1,
@@ -68,24 +72,36 @@ impl Serialize for AlarmKind {
 /// One raised alarm: alarms are per (member, type).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct Alarm {
+    /// The member that raised it.
     pub member_id: MemberId,
+    /// Its type.
     pub alarm: AlarmKind,
 }
 
 /// What a reachable member answered to Status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveStatus {
+    /// The member's own id.
     pub id: MemberId,
+    /// etcd server version, e.g. `3.4.13`.
     pub version: String,
+    /// Size of the backend database file, free pages included: what the
+    /// quota is checked against.
     pub db_size: ByteSize,
     /// Bytes in use inside the file: from Status on etcd ≥ 3.4, from
     /// `/metrics` where Status lacks it (etcd 3.3 answers 0), `None` where
     /// neither has it (fragmentation is then unknown, never 100 %).
     pub db_size_in_use: Option<ByteSize>,
+    /// The leader this member knows of; `None` when it knows none (no
+    /// quorum).
     pub leader: Option<MemberId>,
+    /// Whether the member reports itself as a learner.
     pub is_learner: bool,
+    /// Current raft term.
     pub raft_term: u64,
+    /// Raft index of the member's log.
     pub raft_index: u64,
+    /// Key-value store revision, from the answer's header.
     pub revision: i64,
     /// The `errors` field of the Status answer (alarm descriptions).
     pub errors: Vec<String>,
@@ -95,13 +111,16 @@ pub struct LiveStatus {
 /// not be reached: the fields it would carry are then absent, not zero.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberStatus {
+    /// The client URL the member was queried at.
     pub endpoint: String,
     /// From the member list when the member itself is unreachable.
     pub id: Option<MemberId>,
+    /// The member's name from the member list (`ETCD_NAME`).
     pub name: Option<String>,
     /// A learner according to the member list (or its own Status): it does
     /// not vote, so it counts neither for quorum nor as a blocker.
     pub learner: bool,
+    /// The Status answer; `None` when the member could not be reached.
     pub live: Option<LiveStatus>,
     /// From `/metrics`; `None` when metrics could not be read.
     pub quota_backend_bytes: Option<ByteSize>,
@@ -110,14 +129,18 @@ pub struct MemberStatus {
 }
 
 impl MemberStatus {
+    /// Whether the member answered Status.
     pub fn is_reachable(&self) -> bool {
         self.live.is_some()
     }
+    /// Whether the member answered and is the leader it reports.
     pub fn is_leader(&self) -> bool {
         self.live
             .as_ref()
             .is_some_and(|l| l.leader.is_some_and(|leader| leader == l.id))
     }
+    /// `name (endpoint)` for messages, or the endpoint alone when the name
+    /// is unknown.
     pub fn label(&self) -> String {
         match &self.name {
             Some(n) if !n.is_empty() => format!("{n} ({})", self.endpoint),
@@ -194,17 +217,25 @@ impl Serialize for MemberStatus {
 /// A member of the member list that no given endpoint reached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ListedMember {
+    /// The member's id.
     pub id: MemberId,
+    /// Its name; empty for a member added but never started.
     pub name: String,
+    /// Its advertised client URLs; empty for a member never started.
     pub client_urls: Vec<String>,
+    /// Whether it is a learner.
     pub is_learner: bool,
 }
 
 /// The whole cluster at one moment.
 #[derive(Debug, Clone, Serialize)]
 pub struct ClusterStatus {
+    /// One entry per member queried.
     pub members: Vec<MemberStatus>,
+    /// Raised alarms, cluster-wide.
     pub alarms: Vec<Alarm>,
+    /// What kubemagic concludes from members and alarms (see
+    /// [`crate::findings`]).
     pub findings: Vec<Finding>,
     /// The member list as a reachable member reported it (empty when none
     /// was reachable).
@@ -213,9 +244,11 @@ pub struct ClusterStatus {
 }
 
 impl ClusterStatus {
+    /// The member that is the leader it reports, if any answered.
     pub fn leader(&self) -> Option<&MemberStatus> {
         self.members.iter().find(|m| m.is_leader())
     }
+    /// Whether any finding is an error.
     pub fn has_errors(&self) -> bool {
         kubemagic_core::finding::has_errors(&self.findings)
     }

@@ -17,7 +17,9 @@ pub const SERVICE: &str = "ETCD";
 /// Database-size thresholds, in percent of each member's quota.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
+    /// WARNING when a member's database is at or above this % of its quota.
     pub warning_pct: f64,
+    /// CRITICAL when a member's database is at or above this % of its quota.
     pub critical_pct: f64,
 }
 

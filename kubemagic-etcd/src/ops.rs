@@ -24,28 +24,46 @@ use std::time::{Duration, Instant};
 /// progress; tests use them to act at a precise moment).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Progress {
+    /// A compaction starts.
     Compacting {
+        /// The revision to compact to.
         revision: i64,
     },
+    /// The compaction is done.
     Compacted {
+        /// The revision compacted to.
         revision: i64,
+        /// History was already compacted at or past `revision`.
         already: bool,
     },
+    /// One member's defragmentation starts.
     DefragStart {
+        /// The member's endpoint.
         endpoint: String,
+        /// 1-based position in the defragmentation order.
         index: usize,
+        /// Members to defragment in all.
         total: usize,
+        /// Its database size before, when known.
         db_size: Option<ByteSize>,
     },
+    /// One member's defragmentation is done.
     DefragDone {
+        /// The member's endpoint.
         endpoint: String,
+        /// Database size before, when known.
         before: Option<ByteSize>,
+        /// Database size after, read from the member again.
         after: Option<ByteSize>,
+        /// How long the defragmentation took.
         elapsed: Duration,
     },
+    /// An alarm was disarmed.
     Disarmed {
+        /// The alarm.
         alarm: Alarm,
     },
+    /// The test write after the disarm succeeded: the cluster accepts writes.
     Probed,
 }
 
@@ -246,15 +264,21 @@ pub async fn disarm_one(m: &Member, alarm: Alarm) -> Result<(), EtcdError> {
     Ok(())
 }
 
+/// An alarm `alarm disarm` left raised, with why.
 #[derive(Debug, Clone, Serialize)]
 pub struct KeptAlarm {
+    /// The member that raised it.
     pub member_id: MemberId,
+    /// Its type.
     pub alarm: AlarmKind,
+    /// Why it was kept.
     pub reason: String,
 }
 
+/// What `alarm disarm` did.
 #[derive(Debug, Clone, Serialize)]
 pub struct DisarmReport {
+    /// Alarms disarmed.
     pub disarmed: Vec<Alarm>,
     /// Alarms left in place, with why.
     pub kept: Vec<KeptAlarm>,
@@ -312,9 +336,12 @@ pub async fn compact(cluster: &Cluster, revision: Option<i64>) -> Result<Compact
     compact_on(m, rev).await
 }
 
+/// The result of a compaction.
 #[derive(Debug, Clone, Serialize)]
 pub struct CompactReport {
+    /// The member the request went to (compaction applies cluster-wide).
     pub endpoint: String,
+    /// The revision compacted to.
     pub revision: i64,
     /// True when history was already compacted at or past `revision`.
     pub already_compacted: bool,
@@ -349,22 +376,32 @@ async fn compact_on(m: &Member, rev: i64) -> Result<CompactReport, EtcdError> {
 
 // ---------------------------------------------------------------- defrag
 
+/// One member's defragmentation.
 #[derive(Debug, Clone, Serialize)]
 pub struct DefragResult {
+    /// The member's endpoint.
     pub endpoint: String,
+    /// Database size before, when it could be read.
     pub before: Option<ByteSize>,
+    /// Database size after, when it could be read.
     pub after: Option<ByteSize>,
+    /// Wall time of the defragmentation, in seconds.
     pub seconds: f64,
+    /// Why it failed; `None` on success.
     pub error: Option<String>,
 }
 
+/// What `defrag` did.
 #[derive(Debug, Clone, Serialize)]
 pub struct DefragReport {
+    /// One entry per member attempted, in order.
     pub results: Vec<DefragResult>,
+    /// Members not defragmented, with why.
     pub skipped: Vec<Skipped>,
 }
 
 impl DefragReport {
+    /// Whether any attempted defragmentation failed.
     pub fn failed(&self) -> bool {
         self.results.iter().any(|r| r.error.is_some())
     }
@@ -500,13 +537,19 @@ pub async fn defrag(
 
 // ---------------------------------------------------------------- snapshot
 
+/// A snapshot written to disk.
 #[derive(Debug, Clone, Serialize)]
 pub struct SnapshotReport {
+    /// The member it was streamed from.
     pub endpoint: String,
+    /// The file written.
     pub path: PathBuf,
+    /// Its size.
     pub size: ByteSize,
     /// SHA-256 of the file as written, hex.
     pub sha256: String,
+    /// The member's revision in the status read just before the snapshot;
+    /// `None` when that status could not be read.
     pub revision: Option<i64>,
 }
 
@@ -631,21 +674,32 @@ pub async fn snapshot_save(
 
 // ---------------------------------------------------------------- usage
 
+/// Keys and bytes of one Kubernetes resource (see [`resource_of`]).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ResourceUsage {
+    /// The resource, e.g. `pods` or `apiregistration.k8s.io/apiservices`.
     pub resource: String,
+    /// Number of keys.
     pub keys: u64,
     /// Key plus value bytes (key bytes only with `keys_only`).
     pub bytes: ByteSize,
 }
 
+/// Where a member's keyspace goes, per resource: what fills a database.
 #[derive(Debug, Clone, Serialize)]
 pub struct UsageReport {
+    /// The member read.
     pub endpoint: String,
+    /// The key prefix scanned.
     pub prefix: String,
+    /// The revision every page was read at, so that the totals are one
+    /// consistent view.
     pub revision: i64,
+    /// Whether only keys were read (cheaper; bytes then count keys only).
     pub keys_only: bool,
+    /// Keys under the prefix.
     pub total_keys: u64,
+    /// Bytes under the prefix.
     pub total_bytes: ByteSize,
     /// Sorted by bytes, largest first.
     pub resources: Vec<ResourceUsage>,
@@ -751,15 +805,21 @@ pub async fn usage(
 /// What `kubemagic etcd maintain` did (`--output json` prints it).
 #[derive(Debug, Clone, Serialize)]
 pub struct MaintainReport {
+    /// Nothing was done: the plan only.
     pub dry_run: bool,
+    /// Why maintain refused to touch the cluster, if it did.
     pub refusal: Option<MaintainRefusal>,
+    /// What the run planned; `None` when it refused.
     pub plan: Option<MaintainPlan>,
     /// True when the plan had nothing to do (exit 0).
     pub nothing_to_do: bool,
+    /// The compaction, with `--compact`.
     pub compacted: Option<CompactReport>,
+    /// The snapshot written, with `--snapshot-dir`.
     pub snapshot: Option<SnapshotReport>,
     /// Old snapshots removed by the retention (`--keep`).
     pub deleted_snapshots: Vec<PathBuf>,
+    /// Each member's defragmentation, in order.
     pub defrag: Vec<DefragResult>,
     /// What went wrong after the run started; the run stopped at the first.
     pub errors: Vec<String>,
@@ -879,8 +939,10 @@ async fn revoke(m: &Member, lease: i64) {
 /// Why the maintain lock was not taken.
 #[derive(Debug, thiserror::Error)]
 pub enum MaintainLockError {
+    /// Another run holds the lock: its holder.
     #[error("held by {0}")]
     Locked(String),
+    /// etcd failed while the lock was being taken.
     #[error(transparent)]
     Etcd(#[from] EtcdError),
 }
@@ -1160,24 +1222,42 @@ async fn maintain_locked(
 /// One step of a recovery as it went.
 #[derive(Debug, Clone, Serialize)]
 pub struct StepReport {
+    /// The step's name (`compact`, `defrag`, `disarm`, ...).
     pub step: String,
+    /// Whether it succeeded.
     pub ok: bool,
+    /// What happened, for the operator.
     pub detail: String,
 }
 
+/// What `kubemagic etcd recover` did, step by step.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecoveryReport {
+    /// Nothing was done: the plan only.
     pub dry_run: bool,
+    /// Why recover refused to start, if it did.
     pub refusal: Option<Refusal>,
+    /// What the recovery planned; `None` when it refused.
     pub plan: Option<RecoveryPlan>,
+    /// The steps as they ran, in order.
     pub steps: Vec<StepReport>,
     /// Set when the run stopped before the end; the alarm was then NOT disarmed.
     pub stopped: Option<String>,
+    /// NOSPACE alarms disarmed. A member's alarm is disarmed only once its
+    /// size was read again after the defragmentation and found below
+    /// 0.9 × its quota: disarming on a stale or unknown size would let the
+    /// cluster fill up again at once.
     pub disarmed: Vec<Alarm>,
+    /// A test write under [`PROBE_PREFIX`] succeeded and no alarm was left.
     pub write_probe_ok: bool,
+    /// Why the database filled up, from the status before the run.
     pub root_cause: Vec<String>,
+    /// The lasting fix ([`FIX_ADVICE`](crate::findings::FIX_ADVICE)).
     pub fix: String,
+    /// The cluster as found.
     pub before: ClusterStatus,
+    /// The cluster at the end; `None` when the run stopped before looking
+    /// again.
     pub after: Option<ClusterStatus>,
 }
 
@@ -1206,6 +1286,8 @@ impl RecoveryReport {
     }
 }
 
+/// Key prefix of recover's test write, which proves the cluster accepts
+/// writes again.
 pub const PROBE_PREFIX: &str = "/kubemagic/probe";
 
 fn step(report: &mut RecoveryReport, name: &str, ok: bool, detail: impl Into<String>) {

@@ -54,17 +54,21 @@ pub fn client_endpoint(
 /// Why a member is left out of a defragmentation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
+    /// The member's endpoint.
     pub endpoint: String,
+    /// Why it is left out.
     pub reason: String,
     /// Skipped because it is unhealthy (a failure of the run), rather than
     /// because it is a learner or not worth a defragmentation.
     pub unhealthy: bool,
 }
 
+/// Which members to defragment, and in what order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DefragPlan {
     /// Endpoints in the order to defragment them: followers, then the leader.
     pub order: Vec<String>,
+    /// Members left out, with why.
     pub skipped: Vec<Skipped>,
 }
 
@@ -177,26 +181,49 @@ pub fn may_defrag_now(healthy: usize, total: usize) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[serde(tag = "refusal", rename_all = "snake_case")]
 pub enum Refusal {
+    /// Fewer than a majority of the voting members are reachable.
     #[error("no quorum: {reachable} of {total} voting members reachable; recovering now could lose data, restore quorum first")]
-    NoQuorum { reachable: usize, total: usize },
+    NoQuorum {
+        /// Voting members reachable.
+        reachable: usize,
+        /// Voting members in all.
+        total: usize,
+    },
+    /// No member knows a leader.
     #[error(
         "no leader: the cluster cannot apply a compaction or disarm an alarm; restore quorum first"
     )]
     NoLeader,
+    /// A member is unreachable or unhealthy.
     #[error("member {endpoint} is unhealthy ({reason}): every member must be healthy before a recovery (bring it back or remove it from the cluster first)")]
-    Unhealthy { endpoint: String, reason: String },
+    Unhealthy {
+        /// The member's endpoint.
+        endpoint: String,
+        /// Why it is unhealthy.
+        reason: String,
+    },
+    /// A CORRUPT alarm is raised: the data may be inconsistent.
     #[error("{alarm} alarm on member {member}: a CORRUPT alarm means inconsistent data; kubemagic will not touch this cluster, investigate first")]
-    Corrupt { member: String, alarm: String },
+    Corrupt {
+        /// The id of the member that raised it.
+        member: String,
+        /// The alarm type.
+        alarm: String,
+    },
 }
 
 /// What `recover` will do, printed as is by `--dry-run`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RecoveryPlan {
+    /// Revision to compact to: the current one.
     pub compact_revision: i64,
+    /// Which members to defragment, in order.
     pub defrag: DefragPlan,
     /// NOSPACE alarms to disarm once every member is below 0.9 × its quota.
     pub disarm: Vec<Alarm>,
+    /// Why the database filled up (see [`root_cause`]).
     pub root_cause: Vec<String>,
+    /// The lasting fix ([`FIX_ADVICE`]).
     pub fix: String,
 }
 
