@@ -40,7 +40,6 @@ pub use value::{value_str, Map, Value, Var, Vars};
 pub use vars_files::{VarsFileEntry, VarsKind};
 pub use yaml::{load_nodes, load_yaml, Node, NodeKind};
 
-
 /// Pieces of the parsers checked against the real Python, in the crate so
 /// that they need not be public.
 #[cfg(test)]
