@@ -20,6 +20,7 @@ use serde::Serialize;
 use std::path::Path;
 use std::process::Command;
 
+/// What [`sync_upstream`] did to an upstream's checkout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SyncAction {
@@ -31,13 +32,21 @@ pub enum SyncAction {
     UpToDate,
 }
 
+/// One upstream brought to its pinned commit: what `kubemagic init` prints
+/// and what the journal records for a fetch-upstreams step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UpstreamSync {
+    /// The upstream's name in kubemagic.yml, which is also its folder in
+    /// the site (`kubespray`).
     pub name: String,
+    /// The URL it is fetched from (the checkout's `origin`).
     pub url: String,
+    /// The pinned ref: a tag, a branch or a commit id.
     #[serde(rename = "ref")]
     pub git_ref: String,
+    /// The full commit id the checkout is now at, verified against the ref.
     pub commit: String,
+    /// Whether it was cloned, moved or already there.
     pub action: SyncAction,
 }
 
@@ -112,7 +121,11 @@ fn check_name(name: &str) -> Result<(), RunError> {
     }
 }
 
-/// Brings `SITE/<name>` to the pinned commit of `upstream`.
+/// Brings `SITE/<name>` to the pinned commit of `upstream`: makes the
+/// checkout if there is none (in place, keeping files already there),
+/// refuses one whose `origin` differs from the pinned URL or that has
+/// local changes to tracked files, fetches unless a pinned tag or commit is
+/// already checked out, checks out the commit detached and verifies it.
 pub fn sync_upstream(
     site: &Path,
     name: &str,

@@ -12,38 +12,59 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+/// The journal's file name inside [`STATE_DIR`].
 pub const JOURNAL_FILE: &str = "journal.json";
 const VERSION: u32 = 1;
 
+/// How a journaled step ended, as far as the journal knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StepOutcome {
     /// Started and not finished: the run is still going, or was killed
     /// without a chance to record anything else.
     Running,
+    /// Exited 0: with the same command and inventory digest, the step is
+    /// done and the next run skips it.
     Ok,
+    /// Exited non-zero, was killed by a signal, or could not start: the
+    /// next run starts again here.
     Failed,
+    /// Stopped by Ctrl-C, or found `running` by a later run after the run
+    /// that started it was killed (see [`JournalEntry::note`]).
     Interrupted,
 }
 
+/// One attempt at one step: written `running` when it starts, then updated
+/// with how it ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalEntry {
+    /// The name of the step's phase.
     pub phase: String,
     /// Index of the step within its phase.
     pub step: usize,
+    /// The folder the command ran in, relative to the site; part of what
+    /// must match for the step to count as done.
     pub cwd: String,
-    /// The planned command (argv[0] as planned, not the resolved binary), so
+    /// The planned command (`argv[0]` as planned, not the resolved binary), so
     /// that the same plan on another machine compares equal.
     pub argv: Vec<String>,
-    /// Digest of the inventory files (see `digest`), or for init the commit.
+    /// Digest of the inventory files (see [`crate::digest`]), or for init the commit.
     pub inventory_digest: String,
+    /// Run with ansible-playbook's `--check`: such a run changed nothing,
+    /// so it never makes the step done.
     #[serde(default)]
     pub check_mode: bool,
+    /// When the step started (RFC 3339, UTC, seconds).
     pub started: String,
+    /// When the step ended (RFC 3339); `None` while it runs, or when its
+    /// run was killed.
     #[serde(default)]
     pub ended: Option<String>,
+    /// The command's exit code; 128 + the signal number when a signal
+    /// killed it; `None` when it never started or has not ended.
     #[serde(default)]
     pub exit_code: Option<i32>,
+    /// How the step ended.
     pub outcome: StepOutcome,
     /// For init: the commit the upstream was checked out at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,9 +80,14 @@ pub struct JournalEntry {
     pub note: Option<String>,
 }
 
+/// The whole journal of a site, as stored in [`JOURNAL_FILE`]; entries are
+/// only ever appended or updated in place, never removed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Journal {
+    /// The file format's version (currently 1).
     pub version: u32,
+    /// Every step attempt, oldest first; the latest one for a step decides
+    /// whether it is done ([`Journal::last`]).
     pub entries: Vec<JournalEntry>,
 }
 
@@ -74,10 +100,13 @@ impl Default for Journal {
     }
 }
 
+/// The current time as the journal and the lock write it: RFC 3339, UTC,
+/// whole seconds (`2026-11-28T07:00:00Z`).
 pub fn now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
+/// Where a site's journal lives: `SITE/.kubemagic/journal.json`.
 pub fn journal_path(site: &Path) -> PathBuf {
     site.join(STATE_DIR).join(JOURNAL_FILE)
 }
@@ -95,7 +124,12 @@ impl Journal {
         }
     }
 
-    /// Replaces the journal atomically.
+    /// Replaces the journal atomically: written to a temporary file in the
+    /// same folder, synced, renamed over the old one, and the folder synced.
+    /// A run killed (or a machine losing power) at any instant thus leaves
+    /// the previous or the new journal, never a torn one, so which steps
+    /// are done is never lost; it is also why an unparsable journal is
+    /// reported as hand-edited ([`RunError::Journal`]).
     pub fn save(&self, site: &Path) -> Result<(), RunError> {
         let path = journal_path(site);
         let dir = site.join(STATE_DIR);

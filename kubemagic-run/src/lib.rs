@@ -5,7 +5,7 @@
 //! lock that keeps two operators from deploying at once, spawning
 //! `ansible-playbook` (an argument vector, never a shell string) and `git`.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod digest;
 pub mod error;

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The lock's file name inside [`STATE_DIR`].
 pub const LOCK_FILE: &str = "lock";
 
 /// Held (`flock`) while a run reads, judges and replaces the lock file.
@@ -53,8 +54,13 @@ fn guard(dir: &Path) -> Result<std::fs::File, RunError> {
 /// Who holds a site's lock, as written in the lock file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LockHolder {
+    /// The holding kubemagic's process id (on `host`).
     pub pid: u32,
+    /// The host name of the machine it runs on. A site folder may be shared
+    /// (NFS, a synced checkout): only a lock of this host can have its
+    /// processes checked, so another host's lock is never taken over.
     pub host: String,
+    /// When the lock was taken (RFC 3339, UTC).
     pub started: String,
     /// The step running right now, if any: what a run finding this lock
     /// stale must wait for. Absent between steps and in locks written by
@@ -68,12 +74,18 @@ pub struct LockHolder {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunningStep {
     /// The process group of the step's command. The command leads its own
-    /// group, so this is also ansible-playbook's pid.
+    /// group, so this is also ansible-playbook's pid. A run finding this
+    /// lock stale takes it over only once no member of this group is left
+    /// (zombies aside): until then the step is still at work on the hosts.
     pub pgid: u32,
-    /// The command as spawned: the resolved program, then its arguments.
+    /// The command as spawned: the resolved program, then its arguments
+    /// (URL credentials redacted), for the refusal message and `ps`.
     pub command: Vec<String>,
+    /// The name of the step's phase.
     pub phase: String,
+    /// Index of the step within its phase.
     pub step: usize,
+    /// When the step started (RFC 3339, UTC).
     pub started: String,
 }
 
@@ -128,6 +140,8 @@ pub struct SiteLock {
     taken_over: Option<LockHolder>,
 }
 
+/// This machine's host name (`uname -n`), as written in and compared with
+/// [`LockHolder::host`].
 pub fn hostname() -> String {
     rustix::system::uname()
         .nodename()
@@ -219,8 +233,11 @@ impl Liveness {
 /// Why a lock cannot be taken now.
 #[derive(Debug, Clone)]
 pub struct Busy {
+    /// The lock file.
     pub path: PathBuf,
+    /// Who holds it, as read from the lock file.
     pub holder: LockHolder,
+    /// Why it is not taken over: never [`Decision::TakeOver`].
     pub decision: Decision,
 }
 
@@ -259,6 +276,7 @@ pub(crate) fn shell_words(argv: &[String]) -> String {
 }
 
 impl SiteLock {
+    /// Where a site's lock lives: `SITE/.kubemagic/lock`.
     pub fn path(site: &Path) -> PathBuf {
         site.join(STATE_DIR).join(LOCK_FILE)
     }

@@ -63,6 +63,8 @@ impl PreRunCheck for SkipCheck {
     }
 }
 
+/// How [`run`] runs a plan: the flags of `kubemagic run`. The default runs
+/// for real, skips what is done, and refuses a busy site.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     /// Report what would run; run nothing, write nothing, take no lock.
@@ -87,44 +89,74 @@ pub struct RunOptions {
 pub enum RunEvent<'a> {
     /// `index` counts from 1, out of `total` planned phases.
     PhaseStarted {
+        /// The phase's position in the plan, from 1.
         index: usize,
+        /// How many phases the plan has.
         total: usize,
+        /// The phase as planned.
         phase: &'a PlannedPhase,
     },
+    /// A playbook step is about to be spawned (skipped steps, `--dry-run`
+    /// and fetch-upstreams steps send none).
     StepStarted {
+        /// The phase's position in the plan, from 1.
         index: usize,
+        /// How many phases the plan has.
         total: usize,
+        /// The phase's name.
         phase: &'a str,
+        /// Index of the step within its phase, from 0.
         step: usize,
+        /// How many steps the phase has.
         steps: usize,
+        /// The folder the command runs in, relative to the site.
         cwd: &'a str,
+        /// The command as planned (without `--check`).
         argv: &'a [String],
     },
+    /// A step is skipped: done earlier with the same inputs.
     StepSkipped {
+        /// The phase's name.
         phase: &'a str,
+        /// Index of the step within its phase.
         step: usize,
+        /// Why it counts as done (`done at ..., inventory unchanged`).
         reason: &'a str,
     },
+    /// A line the running step's command printed (line end removed), or
+    /// the error of a failed upstream sync.
     Output {
+        /// The line.
         line: &'a str,
+        /// It came from stderr.
         stderr: bool,
     },
+    /// A step that ran has ended.
     StepFinished {
+        /// The phase's name.
         phase: &'a str,
+        /// Index of the step within its phase.
         step: usize,
+        /// How it ended.
         status: StepStatus,
+        /// Its exit code (128 + signal when killed by one), if it has one.
         exit_code: Option<i32>,
     },
+    /// A fetch-upstreams step brought an upstream to its pinned commit.
     UpstreamSynced(&'a UpstreamSync),
     /// Something about the site's state the operator should know before the
     /// steps' output: waiting for the lock (`--wait`), a killed run's stale
     /// lock taken over, its `running` steps marked `interrupted`.
     Notice {
+        /// The notice, one line.
         message: &'a str,
     },
 }
 
+/// Receives the [`RunEvent`]s of a run as they happen; any
+/// `FnMut(RunEvent)` closure is one.
 pub trait RunObserver {
+    /// Called for each event, in order, on the thread that called [`run`].
     fn event(&mut self, event: RunEvent<'_>);
 }
 
@@ -134,11 +166,16 @@ impl<F: FnMut(RunEvent<'_>)> RunObserver for F {
     }
 }
 
+/// How a step fared in this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StepStatus {
+    /// Ran and succeeded (exit 0).
     Ok,
+    /// Ran and failed (non-zero exit, killed by a signal, or the upstream
+    /// could not be synced); the run stops after it.
     Failed,
+    /// Stopped by Ctrl-C; the run stops after it.
     Interrupted,
     /// Done earlier with the same inputs.
     UpToDate,
@@ -148,48 +185,80 @@ pub enum StepStatus {
     NotRun,
 }
 
+/// How a phase fared in this run, summed up from its steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PhaseStatus {
+    /// At least one step ran, and all that ran succeeded.
     Ran,
+    /// Every step was done already with the same inputs; nothing ran.
     UpToDate,
+    /// `--dry-run` (or `--check` for fetch-upstreams): at least one step
+    /// would run.
     WouldRun,
+    /// A step failed.
     Failed,
+    /// A step was stopped by Ctrl-C, or Ctrl-C came before one started.
     Interrupted,
+    /// Not reached: an earlier phase failed or was interrupted.
     NotRun,
 }
 
+/// One planned step and what became of it.
 #[derive(Debug, Clone, Serialize)]
 pub struct StepReport {
+    /// The folder the command runs in, relative to the site.
     pub cwd: String,
+    /// The command as planned.
     pub argv: Vec<String>,
+    /// What became of it.
     pub status: StepStatus,
+    /// Its exit code (128 + signal when killed by one), when it ran.
     pub exit_code: Option<i32>,
+    /// Why it ran or was skipped (`never run`, `inventory changed`,
+    /// `done at ...`), or the error of a failed upstream sync.
     pub reason: Option<String>,
 }
 
+/// One planned phase and what became of it.
 #[derive(Debug, Clone, Serialize)]
 pub struct PhaseReport {
+    /// The phase's name.
     pub name: String,
+    /// What became of it, summed up from its steps.
     pub status: PhaseStatus,
+    /// Every planned step, in order, including those not reached.
     pub steps: Vec<StepReport>,
+    /// The planner's notes on the phase, passed on for the report.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 
+/// How a whole run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RunOutcome {
+    /// Every step ran, was up to date, or (dry run) would run.
     Completed,
+    /// A step failed; the steps after it did not run. The next run resumes
+    /// at that step.
     Failed,
+    /// Ctrl-C stopped the run; the next run resumes at the interrupted
+    /// step.
     Interrupted,
 }
 
+/// What a run did, phase by phase: what `kubemagic run` prints at the end
+/// (and as JSON).
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
+    /// How the run ended.
     pub outcome: RunOutcome,
+    /// It was a `--dry-run`: nothing ran.
     pub dry_run: bool,
+    /// ansible-playbook ran with `--check`.
     pub check_mode: bool,
+    /// Every planned phase, in plan order, including those not reached.
     pub phases: Vec<PhaseReport>,
     /// Pre-run check findings (warnings; errors stop the run before this).
     pub findings: Vec<Finding>,
