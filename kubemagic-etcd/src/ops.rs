@@ -423,6 +423,40 @@ async fn defrag_member(m: &Member) -> Result<(), EtcdError> {
     Ok(())
 }
 
+/// Defragments one member with its size read before and after and the
+/// progress reported around it: what `defrag` and `maintain` do per member.
+async fn defrag_one(
+    m: &Member,
+    ep: &str,
+    index: usize,
+    total: usize,
+    progress: &mut (dyn FnMut(&Progress) + Send),
+) -> DefragResult {
+    let before = db_size_of(m).await;
+    progress(&Progress::DefragStart {
+        endpoint: ep.to_string(),
+        index,
+        total,
+        db_size: before,
+    });
+    let t = Instant::now();
+    let r = defrag_member(m).await;
+    let after = db_size_of(m).await;
+    progress(&Progress::DefragDone {
+        endpoint: ep.to_string(),
+        before,
+        after,
+        elapsed: t.elapsed(),
+    });
+    DefragResult {
+        endpoint: ep.to_string(),
+        before,
+        after,
+        seconds: t.elapsed().as_secs_f64(),
+        error: r.err().map(|e| e.to_string()),
+    }
+}
+
 async fn db_size_of(m: &Member) -> Option<ByteSize> {
     m.status()
         .await
@@ -504,30 +538,9 @@ pub async fn defrag(
         let Some(m) = cluster.member(ep) else {
             continue;
         };
-        let before = db_size_of(m).await;
-        progress(&Progress::DefragStart {
-            endpoint: ep.clone(),
-            index: i + 1,
-            total,
-            db_size: before,
-        });
-        let t = Instant::now();
-        let r = defrag_member(m).await;
-        let after = db_size_of(m).await;
-        progress(&Progress::DefragDone {
-            endpoint: ep.clone(),
-            before,
-            after,
-            elapsed: t.elapsed(),
-        });
-        let failed = r.is_err();
-        results.push(DefragResult {
-            endpoint: ep.clone(),
-            before,
-            after,
-            seconds: t.elapsed().as_secs_f64(),
-            error: r.err().map(|e| e.to_string()),
-        });
+        let result = defrag_one(m, ep, i + 1, total, progress).await;
+        let failed = result.error.is_some();
+        results.push(result);
         if failed {
             break;
         }
@@ -1182,30 +1195,9 @@ async fn maintain_locked(
         let Some(m) = cluster.member(ep) else {
             continue;
         };
-        let before = db_size_of(m).await;
-        progress(&Progress::DefragStart {
-            endpoint: ep.clone(),
-            index: i + 1,
-            total,
-            db_size: before,
-        });
-        let t = Instant::now();
-        let r = defrag_member(m).await;
-        let after = db_size_of(m).await;
-        progress(&Progress::DefragDone {
-            endpoint: ep.clone(),
-            before,
-            after,
-            elapsed: t.elapsed(),
-        });
-        let failed = r.is_err();
-        report.defrag.push(DefragResult {
-            endpoint: ep.clone(),
-            before,
-            after,
-            seconds: t.elapsed().as_secs_f64(),
-            error: r.err().map(|e| e.to_string()),
-        });
+        let result = defrag_one(m, ep, i + 1, total, progress).await;
+        let failed = result.error.is_some();
+        report.defrag.push(result);
         if failed {
             return;
         }
