@@ -8,18 +8,29 @@ use std::path::{Path, PathBuf};
 /// Why a site could not be read. Every variant names the file at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum SiteError {
+    /// The site path is not a directory (or does not exist).
     #[error("{}: not a directory", .0.display())]
     NotADirectory(PathBuf),
+    /// A site file or folder exists but could not be read.
     #[error("{}: {source}", path.display())]
     Io {
+        /// The file or folder.
         path: PathBuf,
+        /// Why it could not be read.
         #[source]
         source: std::io::Error,
     },
+    /// The site is set up wrong: kubemagic.yml (an unknown key, a
+    /// `checks.ignore` entry without a reason, a `kubespray_inventory` naming
+    /// no folder), a malformed inline ignore comment, or several kubespray
+    /// inventories with none named.
     #[error("{}{}: {message}", file.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
     Config {
+        /// The file (or folder) to fix.
         file: PathBuf,
+        /// The line to fix, when known.
         line: Option<u32>,
+        /// What is wrong, and how to fix it.
         message: String,
     },
     /// The directory holds none of the inventories a site is made of: a
@@ -35,11 +46,14 @@ pub enum SiteError {
         /// What it is instead.
         kind: &'static str,
     },
+    /// The inventory engine could not read an inventory (or kubemagic.yml's
+    /// YAML); the error names its own file and line.
     #[error(transparent)]
     Inventory(#[from] InventoryError),
 }
 
 impl SiteError {
+    /// The file at fault, for `file:line` messages.
     pub fn file(&self) -> Option<&Path> {
         match self {
             SiteError::NotADirectory(p) | SiteError::NotASite(p) => Some(p),
@@ -48,6 +62,7 @@ impl SiteError {
             SiteError::Inventory(e) => e.file(),
         }
     }
+    /// The line at fault, when the error knows it.
     pub fn line(&self) -> Option<u32> {
         match self {
             SiteError::Config { line, .. } => *line,

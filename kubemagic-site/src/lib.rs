@@ -8,7 +8,7 @@
 //! A tool that only wants the exact inventory engine depends on
 //! `kubemagic-inventory` alone and gets none of this.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod checks;
 pub mod error;

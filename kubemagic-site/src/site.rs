@@ -51,15 +51,25 @@ impl fmt::Display for InventoryKind {
 /// dashes to underscores); a site may use either spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
+    /// `etcd`: the etcd members.
     Etcd,
+    /// `kube_control_plane`, formerly `kube-master` (and `kube_master`): the
+    /// API servers, controller managers and schedulers.
     ControlPlane,
+    /// `kube_node`, formerly `kube-node`: the workers.
     Node,
+    /// `k8s_cluster`, formerly `k8s-cluster`: the parent of the control plane
+    /// and node groups, whose group_vars hold the cluster-wide settings.
     K8sCluster,
+    /// `calico_rr`, formerly `calico-rr`: Calico's route reflectors.
     CalicoRr,
 }
 
 impl Role {
     /// Every spelling kubespray has used for this role, newest first.
+    /// A site written for a kubespray before 2.16 keeps the old names, and
+    /// one being migrated may mix both: a check that asked for one spelling
+    /// only would see no etcd or no control plane on such a site.
     pub fn group_names(self) -> &'static [&'static str] {
         match self {
             Role::Etcd => &["etcd"],
@@ -86,13 +96,18 @@ impl Role {
 /// A group of one inventory: every host under it, descendants included.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SiteGroup {
+    /// Every host of the group, its child groups' included, in inventory order.
     pub hosts: Vec<String>,
+    /// Where the group is declared, for findings about the group itself (an
+    /// even number of monitors, say); `None` when unknown (implicit groups,
+    /// hand-built sites).
     pub origin: Option<Origin>,
 }
 
 /// One inventory of the site, resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SiteInventory {
+    /// Which upstream the inventory belongs to.
     pub kind: InventoryKind,
     /// The inventory source (file), as found in the site.
     pub path: PathBuf,
@@ -111,6 +126,8 @@ pub struct SiteInventory {
 }
 
 impl SiteInventory {
+    /// An empty inventory of `kind` at `path`, to fill by hand (tests, the bench
+    /// generator) with [`SiteInventory::add_host`] and [`SiteInventory::set_var`].
     pub fn new(kind: InventoryKind, path: impl Into<PathBuf>) -> Self {
         SiteInventory {
             kind,
@@ -160,6 +177,7 @@ impl SiteInventory {
             .unwrap_or(&[])
     }
 
+    /// Whether the inventory declares `group`, even with no host in it.
     pub fn has_group(&self, group: &str) -> bool {
         self.groups.contains_key(group)
     }
@@ -220,12 +238,16 @@ impl SiteInventory {
 /// The whole site.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Site {
+    /// The site directory, which every inventory and checkout is found under.
     pub root: PathBuf,
+    /// kubemagic.yml as read, or the defaults when the site has none.
     pub config: SiteConfig,
     /// `kubemagic.yml` when present.
     pub config_file: Option<PathBuf>,
     /// Line of each `upstreams.<name>.ref` in `kubemagic.yml`, for findings.
     pub config_ref_lines: BTreeMap<String, u32>,
+    /// The inventories found ([`Site::discover`]): at most one of each
+    /// [`InventoryKind`], in the order custom, kubespray, Ceph, OpenShift.
     pub inventories: Vec<SiteInventory>,
     /// The release of each upstream the checks assume ([`crate::versions`]).
     pub versions: SiteVersions,
@@ -711,10 +733,13 @@ impl Site {
         })
     }
 
+    /// The inventory of `kind`, when the site has one.
     pub fn inventory(&self, kind: InventoryKind) -> Option<&SiteInventory> {
         self.inventories.iter().find(|i| i.kind == kind)
     }
 
+    /// The inventory of `kind`, created empty at its conventional path when the
+    /// site has none: for building sites by hand.
     pub fn inventory_mut(&mut self, kind: InventoryKind) -> &mut SiteInventory {
         if let Some(i) = self.inventories.iter().position(|i| i.kind == kind) {
             return &mut self.inventories[i];

@@ -8,8 +8,9 @@
 //! ignore that matches nothing is itself a warning (KM901), so that ignores
 //! do not outlive the mistake they accepted.
 //!
-//! Reading the comments is I/O ([`scan_file`], called by `Site::load`);
-//! matching is pure ([`apply`]).
+//! Reading the comments is I/O ([`scan_path`], called by
+//! [`Site::load`](crate::site::Site::load)); matching is pure
+//! ([`crate::checks::accept`]).
 
 use crate::error::SiteError;
 use kubemagic_core::{Finding, Origin};
@@ -24,9 +25,12 @@ pub const MARKER: &str = "kubemagic: ignore[";
 pub struct Ignore {
     /// The codes it accepts (`ignore[KM102,KM104]` gives two).
     pub codes: Vec<String>,
+    /// Why the finding is accepted: required, and reported with every finding it
+    /// suppresses, so that an accepted finding always says why.
     pub reason: String,
     /// Where the ignore is written (kubemagic.yml entry or the comment).
     pub at: Origin,
+    /// Which findings of those codes it accepts.
     pub scope: Scope,
 }
 
@@ -36,20 +40,32 @@ pub enum Scope {
     /// kubemagic.yml: findings of the code anywhere, or only about these
     /// hosts / groups (a host finding matches a group holding the host).
     Site {
+        /// Findings about these hosts. A finding matching either list is
+        /// accepted; with both lists empty, every finding of the codes is.
         hosts: Vec<String>,
+        /// Only findings about these groups, or about a host of one of them.
         groups: Vec<String>,
     },
     /// An inline comment: findings pointing at one of these lines of `file`
     /// (the comment's own line, and the next one when the comment is alone
     /// on its line).
-    Lines { file: PathBuf, lines: Vec<u32> },
+    Lines {
+        /// The file holding the comment.
+        file: PathBuf,
+        /// The comment's line, and the next when the comment is alone on its
+        /// line.
+        lines: Vec<u32>,
+    },
 }
 
 /// A finding the site accepted, with why and where.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Suppressed {
+    /// The finding as its check reported it (flattened in JSON: a suppressed
+    /// finding reads as any finding, plus `reason` and `ignored_at`).
     #[serde(flatten)]
     pub finding: Finding,
+    /// The ignore's reason.
     pub reason: String,
     /// Where the ignore was given: kubemagic.yml's entry or the comment.
     pub ignored_at: Origin,

@@ -16,12 +16,17 @@ use std::path::{Path, PathBuf};
 /// A release number: `2.13.2`, `3.11.272`, `6.0.28`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Version {
+    /// The first number.
     pub major: u32,
+    /// The second number.
     pub minor: u32,
+    /// The third number; 0 when the text gave only two.
     pub patch: u32,
 }
 
 impl Version {
+    /// A version from its three numbers; `const` so that rule ranges are
+    /// constants.
     pub const fn new(major: u32, minor: u32, patch: u32) -> Self {
         Version {
             major,
@@ -57,12 +62,16 @@ impl fmt::Display for Version {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Upstream {
+    /// kubernetes-sigs/kubespray, which deploys Kubernetes.
     Kubespray,
+    /// openshift/openshift-ansible (3.x), which deploys OpenShift.
     OpenshiftAnsible,
+    /// ceph/ceph-ansible, which deploys Ceph.
     CephAnsible,
 }
 
 impl Upstream {
+    /// Every upstream, in the order reports list them.
     pub const ALL: [Upstream; 3] = [
         Upstream::Kubespray,
         Upstream::OpenshiftAnsible,
@@ -101,9 +110,11 @@ pub enum VersionSource {
 /// The version of one upstream the checks assume.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UpstreamVersion {
+    /// Which upstream.
     pub upstream: Upstream,
     /// `None` when unknown.
     pub version: Option<Version>,
+    /// Where the version was read, so that a report says why it is believed.
     pub source: VersionSource,
 }
 
@@ -156,7 +167,9 @@ impl SiteVersions {
 /// A version range a rule applies to: `from` inclusive, `until` exclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Range {
+    /// The first release the rule applies to; `None`: from the first.
     pub from: Option<Version>,
+    /// The first release the rule no longer applies to; `None`: it still does.
     pub until: Option<Version>,
 }
 
@@ -166,24 +179,28 @@ impl Range {
         from: None,
         until: None,
     };
+    /// Release `v` and every later one.
     pub const fn from(v: Version) -> Range {
         Range {
             from: Some(v),
             until: None,
         }
     }
+    /// Every release before `v`.
     pub const fn until(v: Version) -> Range {
         Range {
             from: None,
             until: Some(v),
         }
     }
+    /// From `from` up to, but not including, `until`.
     pub const fn between(from: Version, until: Version) -> Range {
         Range {
             from: Some(from),
             until: Some(until),
         }
     }
+    /// Whether release `v` is in the range.
     pub fn contains(&self, v: Version) -> bool {
         self.from.is_none_or(|f| v >= f) && self.until.is_none_or(|u| v < u)
     }
@@ -318,8 +335,11 @@ fn packed_ref(git: &Path, name: &str) -> Option<String> {
 /// What an upstream ref looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefKind {
+    /// A branch: it moves, so what it deploys changes from one day to the next.
     Branch,
+    /// A release tag, which names a version.
     Tag,
+    /// A commit id: fixed, but it names no release.
     Commit,
 }
 

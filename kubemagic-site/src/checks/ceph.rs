@@ -11,6 +11,12 @@ use kubemagic_core::{Finding, Origin};
 use kubemagic_inventory::Value;
 use std::net::{IpAddr, SocketAddr};
 
+/// The Ceph family (KM2xx). On the ceph-ansible inventory: an odd number of
+/// monitors, each with a monitor address (KM201, KM202), OSDs with devices
+/// (KM203), and what ceph-ansible's `ceph-validate` role would refuse (KM241
+/// to KM245). On the kubespray inventory, when the site also has a Ceph
+/// inventory: the external rbd/cephfs provisioners must name the monitors,
+/// pool and image features ceph-ansible actually deployed (KM211 to KM213).
 pub fn check(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
     let ceph = site.inventory(InventoryKind::Ceph);

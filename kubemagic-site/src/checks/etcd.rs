@@ -10,13 +10,27 @@ use kubemagic_core::bytes::Notation;
 use kubemagic_core::{ByteSize, Finding};
 use kubemagic_inventory::Value;
 
+/// The etcd backend quota, in bytes, as kubespray (and openshift-ansible
+/// 3.11, into `etcd.conf`) passes it to `--quota-backend-bytes`: etcd reads a
+/// plain number, so a unit (`20Gi`) stops it from starting (KM103).
 pub const QUOTA: &str = "etcd_quota_backend_bytes";
+/// The memory limit kubespray gives the etcd container. etcd maps its
+/// database in memory, so a limit below the quota gets etcd killed before the
+/// quota is reached (KM105); kubespray ignores it when etcd runs on the host.
 pub const MEMORY_LIMIT: &str = "etcd_memory_limit";
 /// Below this, a busy cluster fills etcd within days (the seed: 20 MiB).
 pub const MIN_QUOTA: ByteSize = ByteSize::gib(1);
 /// etcd's documented recommended maximum.
 pub const MAX_QUOTA: ByteSize = ByteSize::gib(8);
 
+/// The etcd family (KM1xx), on the kubespray and the openshift-ansible
+/// inventories. The quota of every etcd member ([`QUOTA`]): a plain byte
+/// count between [`MIN_QUOTA`] and [`MAX_QUOTA`], the same on every member,
+/// within [`MEMORY_LIMIT`] when etcd runs in a container (KM101 to KM105).
+/// The membership: an odd number of at least three members and a control
+/// plane (KM111 to KM113), and on kubespray an etcd group wherever the
+/// release requires one (KM114). On kubespray every spelling of the etcd and
+/// control plane groups counts ([`Role::group_names`]).
 pub fn check(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
     if let Some(inv) = site.inventory(InventoryKind::Kubespray) {

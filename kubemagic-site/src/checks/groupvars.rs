@@ -11,6 +11,13 @@ use crate::site::{Role, Site};
 use kubemagic_core::{Finding, Origin, Severity};
 use kubemagic_inventory::VarsKind;
 
+/// KM601 and KM603, on every inventory of the site: a `group_vars` entry
+/// that names no group of its inventory, or a `host_vars` entry that names no
+/// host, which Ansible ignores without a word. A `group_vars` entry under the
+/// other spelling of a kubespray group in use (`k8s-cluster` beside
+/// `k8s_cluster`) is raised to an error: that is the 2.16 rename, and the
+/// cluster would be deployed with defaults. Each finding suggests the closest
+/// name.
 pub fn check(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
     for inv in &site.inventories {

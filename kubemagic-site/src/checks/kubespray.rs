@@ -99,6 +99,14 @@ pub const REMOVED_2_28: [(&str, &str); 4] = [
 const DEFAULT_SERVICE_SUBNET: &str = "10.233.0.0/18";
 const DEFAULT_POD_SUBNET: &str = "10.233.64.0/18";
 
+/// The kubespray family: what kubespray's own `validate_inventory` asserts
+/// and stops on, caught before the run. Options the site's release does not
+/// support (KM801 to KM805, KM810, also `etcd_deployment_type: docker` with
+/// another container manager), booleans written as strings ([`BOOLEANS`],
+/// KM806), variables 2.28 removed ([`REMOVED_2_28`], KM504) or that the
+/// release ignores (KM505), and the pod and service subnets (KM807 to KM809).
+/// A variable set once for many hosts is reported once, at the file and line
+/// of its winning definition.
 pub fn check(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
     let Some(k) = site.inventory(InventoryKind::Kubespray) else {

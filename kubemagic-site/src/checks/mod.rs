@@ -35,8 +35,12 @@ use std::net::IpAddr;
 /// kubespray era must not fire on another).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CheckInfo {
+    /// The stable code, `KM` and three digits; the hundreds name the family.
     pub code: &'static str,
+    /// The severity of its findings. A check may raise it for one finding (KM601
+    /// is an error when the group_vars is a renamed kubespray group).
     pub severity: Severity,
+    /// What the code reports, in one line.
     pub title: &'static str,
     /// The upstream whose version selects the rule; `None`: any site.
     pub upstream: Option<Upstream>,
@@ -261,8 +265,14 @@ pub fn run_all(site: &Site) -> Vec<Finding> {
 /// rules assumed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckReport {
+    /// The findings no ignore accepted, sorted by file, line, code and host:
+    /// these decide the exit code.
     pub findings: Vec<Finding>,
+    /// The findings the site accepted, each with its reason and where the
+    /// ignore is written: reported, never counted.
     pub suppressed: Vec<Suppressed>,
+    /// The upstream releases the version-bound rules assumed, so that a reader
+    /// knows which of them ran.
     pub versions: SiteVersions,
 }
 

@@ -31,6 +31,11 @@ pub fn engine_warnings(site: &Site) -> Vec<Finding> {
         .collect()
 }
 
+/// KM602: every host of the kubespray and openshift-ansible inventories must
+/// be a lowercase RFC 1123 name ([`is_rfc1123`]), since it becomes a
+/// Kubernetes node name. The finding points at where the host is declared
+/// and suggests the lowercased name when that one is valid. The custom and
+/// Ceph inventories hold no Kubernetes node and are not checked.
 pub fn check(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
     for inv in &site.inventories {

@@ -18,6 +18,12 @@ pub const BACKENDS: &str = "haproxy_apiserver_backends";
 const DEFAULT_SERVICE_SUBNET: &str = "10.233.0.0/18";
 const DEFAULT_POD_SUBNET: &str = "10.233.64.0/18";
 
+/// The network family (KM3xx): a host given different `ansible_host` or `ip`
+/// values in different inventories (KM301); with a proxy set, a hand-written
+/// kubespray `no_proxy` that does not exempt the cluster (KM311); and the
+/// external HAProxy/Keepalived load balancer in front of the API (KM321 to
+/// KM324): at least two `lb` hosts, a [`VIP`] that is the API address
+/// kubespray is given, every control plane host among the [`BACKENDS`].
 pub fn check(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
     one_address(site, &mut out);

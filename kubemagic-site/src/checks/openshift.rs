@@ -107,11 +107,21 @@ const NET_PLUGINS: [(&str, bool); 7] = [
     ("openshift_use_nsx", false),
 ];
 
+/// openshift-ansible's list of the masters' identity providers: KM702 checks
+/// the shape of its LDAP entries, KM703 that they can verify TLS.
 pub const IDP: &str = "openshift_master_identity_providers";
+/// The path of a CA certificate file for the LDAP identity providers: one of
+/// the ways openshift-ansible takes the CA an LDAP provider verifies TLS
+/// with ([`LDAP_CA`] is another, the provider's own `ca` the third).
 pub const LDAP_CA_FILE: &str = "openshift_master_ldap_ca_file";
 /// The CA certificate text itself, the other way openshift-ansible takes it.
 pub const LDAP_CA: &str = "openshift_master_ldap_ca";
 
+/// The OpenShift family (KM7xx), on the openshift-ansible inventory: every
+/// node in a valid node group (KM701) and the node groups well defined
+/// (KM705); LDAP identity providers well formed and able to verify TLS
+/// (KM702, KM703); variables removed in 3.10 (KM704); and the sanity checks
+/// openshift-ansible runs before anything else (KM706 to KM708).
 pub fn check(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
     let Some(inv) = site.inventory(InventoryKind::Openshift) else {

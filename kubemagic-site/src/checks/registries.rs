@@ -23,6 +23,10 @@ const REGISTRY_VARS: [&str; 5] = [
     "containerd_registry_auth",
 ];
 
+/// KM401: a registry declared insecure (plain HTTP, or TLS not verified) for
+/// a containerd older than 1.4.0, which cannot pull from it. The containerd
+/// version is `containerd_version`, else the one the pinned kubespray ships;
+/// every release's shape of the registry variables is read.
 pub fn check(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
     let Some(k) = site.inventory(InventoryKind::Kubespray) else {

@@ -8,6 +8,11 @@ use kubemagic_core::{Finding, Origin};
 
 pub use crate::versions::{classify, RefKind};
 
+/// KM501 and KM502: an upstream in kubemagic.yml pinned to a branch
+/// ([`classify`]) deploys whatever the branch holds on the day of `init`.
+/// When that upstream is kubespray and it deploys cert-manager, the finding
+/// is the error KM502 (the seed's cert-manager RBAC/CRDs did not match its
+/// image). Findings point at the `ref` line in kubemagic.yml.
 pub fn check(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
     let Some(file) = &site.config_file else {
