@@ -1,8 +1,8 @@
 //! The native part of the `kubemagic` Python package (`kubemagic._kubemagic`).
 //!
 //! Only translation lives here: Python arguments to library calls, results
-//! to Python objects (one converter, [`convert`]), library errors to the
-//! exception classes of [`errors`]. Blocking I/O runs with the GIL released.
+//! to Python objects (one converter, `convert`), library errors to the
+//! exception classes of `errors`. Blocking I/O runs with the GIL released.
 
 mod ceph;
 mod check;
