@@ -673,6 +673,58 @@ impl LeftoversReport {
     pub fn is_empty(&self) -> bool {
         self.volumes.is_empty() && self.orphan_secrets.is_empty() && self.stale_volumes.is_empty()
     }
+
+    /// The report as a Monitoring Plugins check (`kubemagic ceph leftovers
+    /// --output nagios`): leftovers are WARNING (space is lost slowly, nothing
+    /// is down), none is OK; the counts as perfdata, the first leftovers as
+    /// long output. Volume sizes are not measured (no `du` of every volume),
+    /// so the summary counts volumes, not bytes.
+    pub fn nagios(&self) -> kubemagic_core::nagios::PluginOutput {
+        use kubemagic_core::nagios::{Perf, PluginOutput, State, Uom};
+        let released = self.volumes.len();
+        let secrets = self.orphan_secrets.len();
+        let stale = self.stale_volumes.len();
+        let state = if self.is_empty() {
+            State::Ok
+        } else {
+            State::Warning
+        };
+        let mut long: Vec<String> = self
+            .stale_volumes
+            .iter()
+            .map(|v| {
+                format!(
+                    "stale {} {} {}/{}",
+                    v.provisioner, v.kind, v.location, v.name
+                )
+            })
+            .chain(self.volumes.iter().map(|v| format!("released PV {}", v.pv)))
+            .take(10)
+            .collect();
+        let total = released + secrets + stale;
+        if total > long.len() {
+            long.push(format!("... {} in all", total));
+        }
+        let count = |label: &str, n: usize| {
+            Perf::new(label, Some(n as f64), Uom::None)
+                .thresholds(Some(1.0), None)
+                .bounds(Some(0.0), None)
+        };
+        PluginOutput {
+            service: "CEPH LEFTOVERS".into(),
+            state,
+            summary: format!(
+                "{stale} stale volume(s) in Ceph, {released} released PV(s), {secrets} orphan Secret(s){}",
+                if self.ceph_scanned { "" } else { " (Ceph not scanned: give --ceph-conf)" }
+            ),
+            perfdata: vec![
+                count("stale_volumes", stale),
+                count("released_pvs", released),
+                count("orphan_secrets", secrets),
+            ],
+            long,
+        }
+    }
 }
 
 /// `kubemagic ceph leftovers`: scan Kubernetes (and with a cluster, Ceph),

@@ -185,7 +185,12 @@ fn exit_for(findings: &[Finding]) -> Exit {
 /// `yaml`: `render` prints its manifests as a YAML stream (`---` between
 /// documents, what `kubectl apply -f` reads); every other report is the JSON
 /// document encoded as YAML by the shared printer.
-pub fn run(args: Args, format: OutputFormat, yaml: bool) -> Result<Exit, CliError> {
+pub fn run(args: Args, format: OutputFormat, yaml: bool, nagios: bool) -> Result<Exit, CliError> {
+    if nagios && !matches!(*args.command, Sub::Leftovers { .. }) {
+        return Err(CliError::Input(
+            "--output nagios: of the ceph commands only `ceph leftovers` is a check".into(),
+        ));
+    }
     match *args.command {
         Sub::Prepare {
             conn,
@@ -313,6 +318,19 @@ pub fn run(args: Args, format: OutputFormat, yaml: bool) -> Result<Exit, CliErro
                 conn: conn.connection(),
                 delete,
             };
+            if nagios {
+                // A monitoring plugin: leftovers are WARNING; a cluster or API
+                // that cannot be asked is UNKNOWN (the check could not decide).
+                let out = match leftovers(&req) {
+                    Ok(report) => report.nagios(),
+                    Err(e) => kubemagic_core::nagios::PluginOutput::unknown(
+                        "CEPH LEFTOVERS",
+                        e.to_string(),
+                    ),
+                };
+                print!("{}", out.render());
+                return Ok(Exit::Code(out.state.code()));
+            }
             let report = leftovers(&req).map_err(ceph_err)?;
             match format {
                 OutputFormat::Json => print_json(&report)?,

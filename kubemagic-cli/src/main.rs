@@ -123,7 +123,10 @@ fn main() -> ExitCode {
     // document encoded by the shared printer (output::print_json).
     let format = output::configure(cli.output, cli.quiet, cli.verbose);
     if cli.output == output::OutputArg::Nagios
-        && !matches!(cli.command, Command::Etcd(_) | Command::Check(_))
+        && !matches!(
+            cli.command,
+            Command::Etcd(_) | Command::Check(_) | Command::Ceph(_)
+        )
     {
         output::print_error(
             &output::CliError::Input(
@@ -139,7 +142,12 @@ fn main() -> ExitCode {
         Command::Check(args) if cli.output == output::OutputArg::Nagios => Ok(check::nagios(args)),
         Command::Check(args) => check::run(args, format),
         Command::Etcd(args) => etcd::run(*args, cli.output),
-        Command::Ceph(args) => ceph::run(args, format, cli.output == output::OutputArg::Yaml),
+        Command::Ceph(args) => ceph::run(
+            args,
+            format,
+            cli.output == output::OutputArg::Yaml,
+            cli.output == output::OutputArg::Nagios,
+        ),
         Command::Lb(args) => lb::run(args, format),
         Command::Plan(args) => phases::plan(args, format),
         Command::Run(args) => phases::run(args, format),

@@ -357,3 +357,31 @@ fn validate_site_findings_carry_file_and_line() {
     );
     assert_eq!(f["line"], 3);
 }
+
+#[test]
+fn leftovers_as_a_monitoring_plugin_warn_and_count() {
+    let api = fake_k8s::FakeApi::start(fake_k8s::routes());
+    let dir = tempfile::tempdir().unwrap();
+    let kc = api.kubeconfig(dir.path());
+    let o = km(&[
+        "-o",
+        "nagios",
+        "ceph",
+        "leftovers",
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+    ]);
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", text(&o.stderr));
+    assert!(
+        out.starts_with("CEPH LEFTOVERS WARNING - 0 stale volume(s) in Ceph, 1 released PV(s)"),
+        "{out}"
+    );
+    assert!(out.contains("'released_pvs'=1;1;;0"), "{out}");
+    assert!(
+        out.contains(&format!("released PV {}", fake_k8s::GITLAB_PV)),
+        "{out}"
+    );
+    let refused = km(&["-o", "nagios", "ceph", "validate", "--site", "x"]);
+    assert_eq!(refused.status.code(), Some(2));
+}
