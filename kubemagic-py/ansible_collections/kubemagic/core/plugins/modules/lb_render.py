@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright: kubemagic developers
-# Apache-2.0
+# Copyright: (c) 2026, kubemagic maintainers
+# Apache License 2.0 (see LICENSE at the collection root or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ options:
 requirements:
   - kubemagic (the Python module from this repository, installed for the module's Python)
 author:
-  - kubemagic developers
+  - kubemagic maintainers (@kubemagic)
 """
 
 EXAMPLES = r"""
