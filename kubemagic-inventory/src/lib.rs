@@ -36,7 +36,7 @@ pub use export::{host_value, to_python_json, write_list};
 pub use inventory::{Inventory, LoadOptions};
 pub use pyliteral::{literal_eval, LiteralError};
 pub use resolve::HashBehaviour;
-pub use value::{value_str, Map, Value, Var, Vars};
+pub use value::{as_nonfinite, value_str, Map, Value, Var, Vars};
 pub use vars_files::{VarsFileEntry, VarsKind};
 pub use yaml::{load_nodes, load_yaml, Node, NodeKind};
 

@@ -26,6 +26,12 @@ pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>>
             }
             list.into_any()
         }
+        // `.inf`/`.nan`: the engine keeps them in a one-key object (its
+        // JSON values are finite); Python gets the float, as Ansible's does.
+        Value::Object(_) if kubemagic_inventory::as_nonfinite(value).is_some() => {
+            let f = kubemagic_inventory::as_nonfinite(value).unwrap_or(f64::NAN);
+            f.into_pyobject(py)?.into_any()
+        }
         Value::Object(map) => {
             let dict = PyDict::new(py);
             for (k, v) in map {

@@ -96,18 +96,30 @@ def test_bad_input_raises_inventory_error_at_the_expected_spot(case: Case) -> No
         assert info.value.line == line
 
 
+def same(a: object, b: object) -> bool:
+    """Equality as the corpus means it: NaN equals NaN (`.nan` values are
+    compared with Ansible's, and Python's NaN is equal to nothing)."""
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
 @pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.name)
 def test_host_vars_equal_ansible_inventory_host(case: Case, references: dict) -> None:
     ref = references[case.name]
     inv = load(case)
     for host, expected in ref["host"].items():
-        assert inv.host_vars(host) == expected, host
+        assert same(inv.host_vars(host), expected), host
     assert set(ref["host"]) <= set(inv.hosts("all"))
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.name)
 def test_to_ansible_list_equals_ansible_inventory_list(case: Case, references: dict) -> None:
-    assert load(case).to_ansible_list() == references[case.name]["list"]
+    assert same(load(case).to_ansible_list(), references[case.name]["list"])
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.name)
@@ -136,7 +148,7 @@ def test_hosts_defaults_to_all(references: dict) -> None:
 
 @pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.name)
 def test_to_ansible_list_export_equals_ansible_inventory_export(case: Case, references: dict) -> None:
-    assert load(case).to_ansible_list(export=True) == references[case.name]["export"]
+    assert same(load(case).to_ansible_list(export=True), references[case.name]["export"])
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.name)

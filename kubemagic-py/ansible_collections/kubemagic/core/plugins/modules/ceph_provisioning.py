@@ -44,6 +44,12 @@ options:
   dest:
     description: File to write the rendering to (mode 0600, it may hold keys).
     type: path
+  kubespray_group_vars:
+    description:
+      - With O(target=kubespray) and O(site), write the rendering to C(group_vars/all/kubemagic-ceph.yml) beside the
+        site's kubespray inventory (the one C(kubemagic check) and C(kubemagic plan) use), instead of O(dest).
+    type: bool
+    default: false
 requirements:
   - kubemagic (the Python module from this repository, installed for the module's Python)
 author:
@@ -73,8 +79,8 @@ content:
   returned: always
   type: str
 dest:
-  description: The file written, when C(dest) was given.
-  returned: when dest is given
+  description: The file written, when C(dest) or C(kubespray_group_vars) was given.
+  returned: when dest or kubespray_group_vars is given
   type: str
 """
 
@@ -98,9 +104,10 @@ def main():
             pool=dict(type="str"),
             client=dict(type="str"),
             dest=dict(type="path"),
+            kubespray_group_vars=dict(type="bool", default=False),
         ),
         required_one_of=[("site", "ceph_conf")],
-        mutually_exclusive=[("site", "ceph_conf")],
+        mutually_exclusive=[("site", "ceph_conf"), ("dest", "kubespray_group_vars")],
         required_together=[("ceph_conf", "keyring")],
         supports_check_mode=True,
     )
@@ -118,6 +125,17 @@ def main():
     )
     result = dict(changed=False, content=content)
     dest = p["dest"]
+    if p["kubespray_group_vars"]:
+        # The site's one reading names its kubespray inventory.
+        if p["target"] != "kubespray" or not p["site"]:
+            module.fail_json(msg="kubespray_group_vars needs target=kubespray and site")
+        found = run_or_fail(module, kubemagic.site_inventories, p["site"])["inventories"].get("kubespray")
+        if not found:
+            module.fail_json(msg="%s has no kubespray inventory" % p["site"])
+        folder = os.path.join(os.path.dirname(found), "group_vars", "all")
+        if not module.check_mode and not os.path.isdir(folder):
+            os.makedirs(folder)
+        dest = os.path.join(folder, "kubemagic-ceph.yml")
     if dest:
         result["dest"] = dest
         current = None
@@ -132,6 +150,8 @@ def main():
                 with os.fdopen(fd, "w", encoding="utf-8") as f:
                     f.write(content)
                 module.atomic_move(tmp, dest)
+                # atomic_move gives a new file the umask's mode; it may hold keys.
+                os.chmod(dest, 0o600)
     module.exit_json(**result)
 
 
