@@ -86,6 +86,9 @@ impl From<Target> for render::Target {
 #[derive(clap::Subcommand)]
 pub enum Sub {
     /// Create the RBD pool and client (and CephFS subvolume group and client, and the ceph-csi users) Kubernetes needs; idempotent.
+    #[command(
+        after_help = "Examples:\n  kubemagic ceph prepare --pool kube --client kube --ceph-conf /etc/ceph/ceph.conf --keyring /etc/ceph/ceph.client.admin.keyring\n  kubemagic ceph prepare --csi --cephfs cephfs --dry-run --ceph-conf /etc/ceph/ceph.conf --keyring /etc/ceph/ceph.client.admin.keyring"
+    )]
     Prepare {
         #[command(flatten)]
         conn: Conn,
@@ -109,6 +112,9 @@ pub enum Sub {
         dry_run: bool,
     },
     /// Print kubespray vars, ceph-csi manifests or the equivalent commands.
+    #[command(
+        after_help = "Examples:\n  kubemagic ceph render --target kubespray --site examples/utgb\n  kubemagic -o yaml ceph render --target csi --site examples/utgb"
+    )]
     Render {
         #[arg(long, value_enum)]
         target: Target,
@@ -136,6 +142,7 @@ pub enum Sub {
         namespace: String,
     },
     /// Validate the cluster model (site or live) and RBD image features against their consumer.
+    #[command(after_help = "Examples:\n  kubemagic ceph validate --site examples/utgb")]
     Validate {
         #[arg(long, conflicts_with = "ceph_conf")]
         site: Option<PathBuf>,
@@ -152,6 +159,9 @@ pub enum Sub {
         rbd_provisioner: bool,
     },
     /// Find (and with --delete remove) what the Ceph provisioners leave behind.
+    #[command(
+        after_help = "Examples:\n  kubemagic ceph leftovers --kubeconfig ~/.kube/config\n  kubemagic -o nagios ceph leftovers --kubeconfig ~/.kube/config"
+    )]
     Leftovers {
         #[arg(long, value_name = "K")]
         kubeconfig: Option<PathBuf>,

@@ -58,6 +58,9 @@ pub enum Sub {
     /// Every member queried on its own: sizes, quota, leader, alarms, findings.
     /// With `--output nagios`: a Monitoring Plugins check (exit 0 OK, 1 WARNING,
     /// 2 CRITICAL, 3 UNKNOWN).
+    #[command(
+        after_help = "Examples:\n  kubemagic etcd status --env-file /etc/etcd.env\n  kubemagic etcd status --endpoints https://10.0.0.1:2379 --cacert ca.pem --cert c.pem --key k.pem\n  kubemagic etcd status -o nagios --env-file /etc/etcd.env --warning 80 --critical 95"
+    )]
     Status {
         /// Nagios: WARNING when a member's database reaches this % of its quota.
         #[arg(long, default_value_t = 80.0)]
@@ -67,11 +70,15 @@ pub enum Sub {
         critical: f64,
     },
     /// Compact the key history (to the current revision unless --revision).
+    #[command(after_help = "Examples:\n  kubemagic etcd compact --env-file /etc/etcd.env")]
     Compact {
         #[arg(long)]
         revision: Option<i64>,
     },
     /// Defragment members one at a time, followers first, leader last.
+    #[command(
+        after_help = "Examples:\n  kubemagic etcd defrag --only-fragmented --env-file /etc/etcd.env"
+    )]
     Defrag {
         /// Only this member.
         #[arg(long)]
@@ -81,16 +88,23 @@ pub enum Sub {
         only_fragmented: bool,
     },
     /// List or disarm alarms.
+    #[command(after_help = "Examples:\n  kubemagic etcd alarm list --env-file /etc/etcd.env")]
     Alarm {
         #[command(subcommand)]
         command: AlarmSub,
     },
     /// Save a snapshot.
+    #[command(
+        after_help = "Examples:\n  kubemagic etcd snapshot save /var/backups/etcd.db --env-file /etc/etcd.env"
+    )]
     Snapshot {
         #[command(subcommand)]
         command: SnapshotSub,
     },
     /// Keys and bytes per Kubernetes resource: what filled the database.
+    #[command(
+        after_help = "Examples:\n  kubemagic etcd usage --env-file /etc/etcd.env\n  kubemagic etcd usage --prefix /registry/events --env-file /etc/etcd.env"
+    )]
     Usage {
         #[arg(long, default_value = "/registry/")]
         prefix: String,
@@ -102,6 +116,9 @@ pub enum Sub {
     },
     /// Routine upkeep for a daily timer, under a lock: snapshot with retention, optional
     /// compaction, defragmentation of the members that need it (followers first, leader last).
+    #[command(
+        after_help = "Examples:\n  kubemagic etcd maintain --snapshot-dir /var/backups/etcd --keep 7 --env-file /etc/etcd.env\n  kubemagic etcd maintain --dry-run --env-file /etc/etcd.env\n  kubemagic etcd maintain --print-systemd-units --env-file /etc/etcd.env"
+    )]
     Maintain {
         /// Take a verified snapshot from the leader into DIR, named with time and member.
         #[arg(long, value_name = "DIR")]
@@ -126,6 +143,9 @@ pub enum Sub {
         print_systemd_units: bool,
     },
     /// Repair a NOSPACE incident: compact, defragment, disarm, prove a write.
+    #[command(
+        after_help = "Examples:\n  kubemagic etcd recover --env-file /etc/etcd.env\n  kubemagic etcd recover --dry-run --endpoints https://10.0.0.1:2379 --cacert ca.pem --cert c.pem --key k.pem"
+    )]
     Recover {
         /// Print the plan and change nothing.
         #[arg(long)]

@@ -56,6 +56,9 @@ impl SourceArgs {
 #[derive(clap::Subcommand)]
 pub enum Sub {
     /// Like `ansible-inventory --list`: every group and host, with host vars.
+    #[command(
+        after_help = "Examples:\n  kubemagic inventory list -i examples/utgb/custom/hosts\n  kubemagic inventory list --export -i examples/utgb/kubespray/inventory/utgb/hosts.yml"
+    )]
     List {
         #[command(flatten)]
         src: SourceArgs,
@@ -64,6 +67,9 @@ pub enum Sub {
         export: bool,
     },
     /// Like `ansible-inventory --host HOST`: the host's resolved variables.
+    #[command(
+        after_help = "Examples:\n  kubemagic inventory host -i examples/utgb/custom/hosts lb1.utgb.example"
+    )]
     Host {
         #[command(flatten)]
         src: SourceArgs,
@@ -71,6 +77,9 @@ pub enum Sub {
         host: String,
     },
     /// Like `ansible-inventory --graph [GROUP]`.
+    #[command(
+        after_help = "Examples:\n  kubemagic inventory graph -i examples/utgb/custom/hosts\n  kubemagic inventory graph --vars -i examples/utgb/custom/hosts lb"
+    )]
     Graph {
         #[command(flatten)]
         src: SourceArgs,
@@ -81,6 +90,9 @@ pub enum Sub {
         vars: bool,
     },
     /// Like `ansible PATTERN --list-hosts`: the hosts a pattern selects.
+    #[command(
+        after_help = "Examples:\n  kubemagic inventory hosts -i examples/utgb/custom/hosts 'lb:!lb2.utgb.example'"
+    )]
     Hosts {
         #[command(flatten)]
         src: SourceArgs,

@@ -15,6 +15,9 @@ pub struct Args {
 #[derive(clap::Subcommand)]
 enum Command {
     /// Render haproxy.cfg and keepalived.conf for every lb host (or one).
+    #[command(
+        after_help = "Examples:\n  kubemagic lb render examples/utgb\n  kubemagic lb render examples/utgb --dest /tmp/lb\n  kubemagic -o json lb render examples/utgb --host lb1.utgb.example"
+    )]
     Render(RenderArgs),
 }
 
