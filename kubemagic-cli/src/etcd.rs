@@ -234,17 +234,9 @@ fn run_nagios(args: Args) -> Exit {
         Ok(rt) => rt,
         Err(e) => return unknown(format!("cannot start the async runtime: {e}")),
     };
-    rt.block_on(async move {
-        match Cluster::connect(config).await {
-            Ok(cluster) => {
-                let st = ops::status(&cluster).await;
-                let o = monitor::report(&st, th);
-                print!("{}", o.render());
-                Exit::Code(o.state.code())
-            }
-            Err(e) => unknown(e.to_string()),
-        }
-    })
+    let o = rt.block_on(ops::nagios_check(config, th));
+    print!("{}", o.render());
+    Exit::Code(o.state.code())
 }
 
 fn connect_args(c: &ConnFlags) -> Result<ConnectArgs, CliError> {

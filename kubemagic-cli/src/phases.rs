@@ -64,12 +64,7 @@ fn cli_error(e: RunError) -> CliError {
 
 /// A command as a shell line, credentials in URLs masked.
 fn shown(argv: &[String]) -> String {
-    // Each argument is redacted before quoting: shell quoting splits a
-    // `'` in a URL's userinfo into `'"'"'`, which would hide the URL's shape.
-    let argv: Vec<String> = argv
-        .iter()
-        .map(|a| kubemagic_core::redact(a).into_owned())
-        .collect();
+    let argv = kubemagic_core::redact::redact_argv(argv);
     shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" "))
 }
 

@@ -35,6 +35,14 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// A command, each argument through [`redact`]: what is printed or recorded
+/// of it (plan and run lines, the journal, the lock). Argument by argument,
+/// before any shell quoting, which would otherwise split a `'` in a URL's
+/// userinfo and hide the URL's shape from [`redact`].
+pub fn redact_argv(argv: &[String]) -> Vec<String> {
+    argv.iter().map(|a| redact(a).into_owned()).collect()
+}
+
 /// [`redact`] applied to every string of a JSON document (keys stay as they
 /// are): reports stay valid JSON with their shape unchanged.
 pub fn redact_json(value: &mut serde_json::Value) {

@@ -374,6 +374,25 @@ async fn compact_on(m: &Member, rev: i64) -> Result<CompactReport, EtcdError> {
     }
 }
 
+// ---------------------------------------------------------------- monitoring
+
+/// `kubemagic etcd status --output nagios`: connect, read every member's
+/// status, apply the monitoring rules ([`crate::monitor::report`]). A
+/// cluster that cannot be asked at all is UNKNOWN here only when even the
+/// connection could not be set up (bad configuration); unreachable members
+/// are CRITICAL through the rules.
+pub async fn nagios_check(
+    config: crate::Config,
+    thresholds: crate::monitor::Thresholds,
+) -> kubemagic_core::nagios::PluginOutput {
+    match Cluster::connect(config).await {
+        Ok(cluster) => crate::monitor::report(&status(&cluster).await, thresholds),
+        Err(e) => {
+            kubemagic_core::nagios::PluginOutput::unknown(crate::monitor::SERVICE, e.to_string())
+        }
+    }
+}
+
 // ---------------------------------------------------------------- defrag
 
 /// One member's defragmentation.

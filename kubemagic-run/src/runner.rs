@@ -291,13 +291,11 @@ fn done(entry: Option<&JournalEntry>, step: &PlannedStep, digest: &str) -> Optio
         })
 }
 
-/// A command as the journal and the lock record it: each argument through
-/// the shared redaction, so a credential in an upstream URL never reaches a
-/// file another user may read (the journal is compared in this form too).
+/// A command as the journal and the lock record it: credentials in URLs
+/// masked, so they never reach a file another user may read (the journal is
+/// compared in this form too).
 fn recorded_argv(argv: &[String]) -> Vec<String> {
-    argv.iter()
-        .map(|a| kubemagic_core::redact(a).into_owned())
-        .collect()
+    kubemagic_core::redact::redact_argv(argv)
 }
 
 /// Why a step will run (for --dry-run and the journal's readers).
