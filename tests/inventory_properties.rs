@@ -46,8 +46,12 @@ const GROUP_NAMES: [&str; 10] = [
     "Mixed_Case",
 ];
 const VAR_NAMES: [&str; 5] = ["v0", "v1", "v2", "v3", "port"];
-/// Values as an INI file writes them (typed by Ansible's literal_eval).
-const INI_VALUES: [&str; 18] = [
+/// Values as an INI file writes them (typed by Ansible's literal_eval),
+/// including dicts with non-string keys and a float beyond `f64`.
+const INI_VALUES: [&str; 21] = [
+    "\"{0: 'a', True: 1, None: 2, 1.5: 3, '0': 4}\"",
+    "1e999",
+    "[-1e999]",
     "1",
     "-7",
     "1_000",
@@ -67,10 +71,12 @@ const INI_VALUES: [&str; 18] = [
     "1e3",
     "0o17",
 ];
-/// Values as YAML writes them (typed by YAML 1.1), including `.inf`/`.nan`
-/// and flow collections spread over lines that close at column 0 or after
-/// a quoted scalar (issue 15).
-const YAML_VALUES: [&str; 25] = [
+/// Values as YAML writes them (typed by YAML 1.1), including `.inf`/`.nan`,
+/// flow collections spread over lines that close at column 0 or after
+/// a quoted scalar, non-string and duplicate keys (issue 15).
+const YAML_VALUES: [&str; 27] = [
+    "{0: a, 1.5: b, true: c, ~: d, '0': e, 10: f, 9: g}",
+    "{k: 1, k: 2}",
     ".inf",
     "-.Inf",
     ".nan",
@@ -495,6 +501,24 @@ fn random_inventories_match_ansible_as_ini_and_yaml() {
             let mut frng = Rng((seed ^ (i as u64).wrapping_mul(0x9E37_79B9)) | 1);
             let (extra, playbook) = gen_vars_files(&mut frng, &m, &dir);
             let mut sources = vec![dir.join(file)];
+            if frng.chance(0.25) {
+                // The directory as the source, as kubespray's layout is
+                // given (`-i inventory/mycluster/`): walked sorted, with
+                // files no plugin reads beside the inventory.
+                sources[0] = dir.clone();
+                if frng.chance(0.5) {
+                    write(
+                        &dir.join("notes.txt"),
+                        "Just some notes: not an inventory\n",
+                    );
+                }
+                if frng.chance(0.5) {
+                    write(
+                        &dir.join("patches/kube-apiserver+json.yaml"),
+                        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n",
+                    );
+                }
+            }
             sources.extend(extra.iter().map(|e| dir.join(e)));
             cases.push(Case {
                 id: format!("case{i:04}_{fmt}"),

@@ -8,7 +8,7 @@
 //! so insertion order, depth and ancestry come out identical. Parsing knows
 //! nothing of precedence; resolving (see `resolve`) knows nothing of syntax.
 
-use crate::error::{InventoryError, Result, Warning};
+use crate::error::{InventoryError, Result, Warning, WarningKind};
 use crate::value::{Value, Var, Vars};
 use indexmap::IndexMap;
 use kubemagic_core::Origin;
@@ -62,6 +62,29 @@ pub struct InventoryData {
     pub hash_behaviour: crate::resolve::HashBehaviour,
     /// What the parsers warned about, in the order Ansible would warn.
     pub warnings: Vec<Warning>,
+    /// The first localhost-like host (`C.LOCALHOST`), which Ansible keeps
+    /// as the inventory's localhost and warns about any other.
+    localhost: Option<HostId>,
+    /// Whether any host's inline variables use a reserved name (see
+    /// `Inventory::reserved_name_warnings`).
+    pub host_var_reserved: bool,
+}
+
+/// `C.LOCALHOST`: the names Ansible treats as this machine.
+const LOCALHOST: [&str; 3] = ["127.0.0.1", "localhost", "::1"];
+
+/// The characters `C.INVALID_VARIABLE_NAMES` (`^[\d\W]|[^\w]`) finds in a
+/// group name, in order and once each; `None` for a valid name. Python's
+/// `\w` on text is "alphanumeric or `_`", as [`char::is_alphanumeric`].
+fn invalid_group_chars(name: &str) -> Option<String> {
+    let mut found = String::new();
+    for (i, c) in name.chars().enumerate() {
+        let word = c.is_alphanumeric() || c == '_';
+        if (!word || (i == 0 && c.is_numeric())) && !found.contains(c) {
+            found.push(c);
+        }
+    }
+    (!found.is_empty()).then_some(found)
 }
 
 pub const ALL: GroupId = 0;
@@ -84,6 +107,8 @@ impl InventoryData {
             membership: HashSet::new(),
             hash_behaviour: Default::default(),
             warnings: Vec::new(),
+            localhost: None,
+            host_var_reserved: false,
         };
         inv.add_group("all", None);
         inv.add_group("ungrouped", None);
@@ -123,6 +148,19 @@ impl InventoryData {
             origin,
         });
         self.group_index.insert(name.to_string(), id);
+        if let Some(chars) = invalid_group_chars(name) {
+            // Ansible's `to_safe_group_name` with the default
+            // TRANSFORM_INVALID_GROUP_CHARS=never: keep the name, warn.
+            if let Some(o) = &self.groups[id].origin {
+                self.warnings.push(Warning::new(
+                    WarningKind::GroupName,
+                    o.file.clone(),
+                    o.line,
+                    None,
+                    format!("Invalid characters were found in group names but not replaced: {chars:?} in group name ({name})"),
+                ).about(name));
+            }
+        }
         id
     }
 
@@ -161,6 +199,22 @@ impl InventoryData {
                             origin: origin.clone(),
                         },
                     );
+                }
+                if LOCALHOST.contains(&name) {
+                    match (self.localhost, &origin) {
+                        (None, _) => self.localhost = Some(id),
+                        (Some(first), Some(o)) => self.warnings.push(Warning::new(
+                            WarningKind::DuplicateLocalhost,
+                            o.file.clone(),
+                            o.line,
+                            None,
+                            format!(
+                                "A duplicate localhost-like entry was found ({name}). First found localhost was {}",
+                                self.hosts[first].name
+                            ),
+                        ).about(name)),
+                        (Some(_), None) => {}
+                    }
                 }
                 self.hosts.push(Host {
                     name: name.to_string(),
@@ -342,6 +396,10 @@ impl InventoryData {
             }
             &mut self.groups[g].vars
         } else if let Some(h) = self.host_id(entity) {
+            // Checked here, while the name is in cache: the per-host pass
+            // for Ansible's reserved-name warning then skips inline host
+            // variables unless one of them is reserved.
+            self.host_var_reserved |= crate::resolve::is_reserved(key);
             &mut self.hosts[h].vars
         } else {
             return Err(InventoryError::Model(format!(
@@ -387,6 +445,20 @@ impl InventoryData {
             for &h in &leave_ungrouped {
                 self.membership.remove(&(UNGROUPED, h));
                 self.hosts[h].groups.retain(|&x| x != UNGROUPED);
+            }
+        }
+        for h in &self.hosts {
+            if let (Some(_), Some(o)) = (self.group_index.get(&h.name), &h.origin) {
+                self.warnings.push(
+                    Warning::new(
+                        WarningKind::GroupIsHost,
+                        o.file.clone(),
+                        o.line,
+                        None,
+                        format!("Found both group and host with same name: {}", h.name),
+                    )
+                    .about(h.name.clone()),
+                );
             }
         }
         Ok(())

@@ -61,6 +61,9 @@ pub enum InventoryError {
 /// `kubemagic check` turns them into findings and `--strict` into errors.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Warning {
+    /// Which warning this is, so a caller can treat one kind apart (the
+    /// site accepts the dashed group names its kubespray release requires).
+    pub kind: WarningKind,
     /// The file the warning is about.
     pub file: PathBuf,
     /// 1-based line, when known.
@@ -69,22 +72,66 @@ pub struct Warning {
     pub col: Option<u32>,
     /// What Ansible does with it, in Ansible's words where it has some.
     pub message: String,
+    /// The group, host, variable or key the warning is about, when it is
+    /// about one (`k8s-cluster` for a dashed group name).
+    pub subject: Option<String>,
+}
+
+/// The warnings ansible-core 2.19 prints while reading an inventory, and
+/// what kubemagic adds where Ansible is silent. Each Ansible kind names the
+/// message it stands for, which the differential corpus compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningKind {
+    /// "Skipping ... as this is not a valid group definition", "Skipping
+    /// (unexpected) key ... in group": the YAML plugin skips part of a file.
+    Skipped,
+    /// "Unable to parse FILE as an inventory source": a file found by
+    /// walking a directory source that no plugin reads.
+    Unparsed,
+    /// "Invalid characters were found in group names but not replaced":
+    /// a group name that is not a Python identifier (`k8s-cluster`).
+    GroupName,
+    /// "Found variable using reserved name": a host variable named like a
+    /// play keyword (`name`, `port`, `environment`), which plays shadow.
+    ReservedName,
+    /// "Found both group and host with same name".
+    GroupIsHost,
+    /// "A duplicate localhost-like entry was found": `localhost`,
+    /// `127.0.0.1` and `::1` in one inventory.
+    DuplicateLocalhost,
+    /// "Found duplicate mapping key": a YAML key given twice in one
+    /// mapping; the last value is used.
+    DuplicateKey,
+    /// Where Ansible is silent but the inventory is surely not what its
+    /// author meant: a reversed range that selects no host, a YAML child
+    /// group defined nowhere, `vars:` given as a string.
+    Questionable,
 }
 
 impl Warning {
-    /// A warning about `file` at `line`/`col`.
+    /// A warning of `kind` about `file` at `line`/`col`.
     pub fn new(
+        kind: WarningKind,
         file: impl Into<PathBuf>,
         line: Option<u32>,
         col: Option<u32>,
         message: impl Into<String>,
     ) -> Warning {
         Warning {
+            kind,
             file: file.into(),
             line,
             col,
             message: message.into(),
+            subject: None,
         }
+    }
+
+    /// The same warning, about `subject` (see [`Warning::subject`]).
+    pub fn about(mut self, subject: impl Into<String>) -> Warning {
+        self.subject = Some(subject.into());
+        self
     }
 
     /// `FILE:LINE:COL` (as much of it as is known).

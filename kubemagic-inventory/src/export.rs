@@ -12,7 +12,7 @@ use crate::data::{GroupId, ALL};
 use crate::error::{InventoryError, Result};
 use crate::inventory::Inventory;
 use crate::pyrepr::{json_float_repr, py_str};
-use crate::value::{as_nonfinite, strip_unsafe, Map, Value, Vars};
+use crate::value::{as_nonfinite, json_keys, map_key, strip_unsafe, Map, Value, Vars};
 use std::io::{self, Write};
 
 /// `--list` as a JSON value (keys inserted sorted, as Ansible prints them).
@@ -180,14 +180,18 @@ fn group_entries(inv: &Inventory, export: bool) -> Vec<(String, Map)> {
     out
 }
 
+/// Variables as one JSON document (sorted names, plain JSON keys inside:
+/// see [`json_keys`]), for the `--list`, `--host` and graph values.
 pub fn vars_to_value(vars: &Vars) -> Value {
     let mut keys: Vec<&String> = vars.keys().collect();
     keys.sort();
-    Value::Object(
+    let mut v = Value::Object(
         keys.into_iter()
             .map(|k| (k.clone(), vars[k].value.clone()))
             .collect(),
-    )
+    );
+    json_keys(&mut v);
+    v
 }
 
 /// A host's variables as `ansible-inventory --host` shows them: sorted keys,
@@ -208,22 +212,30 @@ pub fn to_python_json(v: &Value) -> String {
 }
 
 /// An object as `json.dumps(sort_keys=True, indent=4)` writes it: keys
-/// sorted, four spaces a level, `{}` when empty.
+/// sorted, four spaces a level, `{}` when empty. Non-string keys are
+/// written as JSON writes them ([`MapKey::json`]), the later of two keys
+/// that then read the same winning, as in Ansible's `inventory_legacy`.
 fn write_sorted_object<'a, W: Write>(
     w: &mut W,
     entries: impl Iterator<Item = (&'a String, &'a Value)>,
     level: usize,
 ) -> io::Result<()> {
-    let mut entries: Vec<(&String, &Value)> = entries.collect();
+    let mut entries: Vec<(&str, &Value)> = entries.map(|(k, v)| (map_key(k).json(), v)).collect();
     if entries.is_empty() {
         return w.write_all(b"{}");
     }
+    // Stable: of equal keys the last inserted stays last, and wins below.
     entries.sort_by(|a, b| a.0.cmp(b.0));
     w.write_all(b"{")?;
-    for (i, (k, v)) in entries.into_iter().enumerate() {
-        if i > 0 {
+    let mut first = true;
+    for (i, (k, v)) in entries.iter().enumerate() {
+        if entries.get(i + 1).is_some_and(|next| next.0 == *k) {
+            continue;
+        }
+        if !first {
             w.write_all(b",")?;
         }
+        first = false;
         newline(w, level + 1)?;
         write_str(w, k)?;
         w.write_all(b": ")?;

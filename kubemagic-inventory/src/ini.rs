@@ -43,7 +43,7 @@
 //! bytes with a deprecation warning; 2.23 will refuse them as we do).
 
 use crate::data::InventoryData;
-use crate::error::{InventoryError, Result, Warning};
+use crate::error::{InventoryError, Result, Warning, WarningKind};
 use crate::pyliteral::parse_value;
 use crate::pyrepr::py_str_repr;
 use crate::ranges::{expand_host_pattern, reversed_range_warning};
@@ -297,6 +297,7 @@ impl IniParser<'_> {
         let (hostnames, port) = expand_host_pattern(pattern).map_err(|m| self.err(m))?;
         if hostnames.is_empty() {
             let w = Warning::new(
+                WarningKind::Questionable,
                 self.path,
                 Some(self.line),
                 None,

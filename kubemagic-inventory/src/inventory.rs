@@ -12,7 +12,7 @@
 //! - `vars_files()` → every group_vars/host_vars file or folder found
 
 use crate::data::{GroupId, HostId, InventoryData, ALL};
-use crate::error::{InventoryError, Result, Warning};
+use crate::error::{InventoryError, Result, Warning, WarningKind};
 use crate::resolve::{combine_level, remove_internal, HashBehaviour};
 use crate::value::{Value, Var, Vars};
 use crate::vars_files::{VarsBase, VarsFileEntry, VarsKind, VarsStore};
@@ -121,6 +121,9 @@ impl Inventory {
             group_parts_sorted: Vec::new(),
         };
         inv.compute_group_parts();
+        inv.data.warnings.append(&mut store.warnings);
+        let reserved = inv.reserved_name_warnings();
+        inv.data.warnings.extend(reserved);
         if options.strict && !inv.data.warnings.is_empty() {
             return Err(InventoryError::Strict {
                 warnings: std::mem::take(&mut inv.data.warnings),
@@ -239,6 +242,91 @@ impl Inventory {
             combine_level(&mut acc, &[v], hb);
         }
         acc
+    }
+
+    /// The variable files and mappings of a host's groups, in precedence
+    /// order (levels 1–6 of [`Inventory::group_part`], flattened).
+    fn group_chain(&self, gs: &[GroupId]) -> Vec<&Vars> {
+        let mut chain: Vec<&Vars> = vec![&self.data.groups[ALL].vars];
+        chain.extend(gs.iter().map(|&g| &self.data.groups[g].vars));
+        for b in &self.source_vars {
+            chain.extend(b.groups[ALL].iter().map(|a| a.as_ref()));
+        }
+        if let Some(p) = &self.play_vars {
+            chain.extend(p.groups[ALL].iter().map(|a| a.as_ref()));
+        }
+        for b in &self.source_vars {
+            for &g in gs {
+                chain.extend(b.groups[g].iter().map(|a| a.as_ref()));
+            }
+        }
+        if let Some(p) = &self.play_vars {
+            for &g in gs {
+                chain.extend(p.groups[g].iter().map(|a| a.as_ref()));
+            }
+        }
+        chain
+    }
+
+    /// Ansible's "Found variable using reserved name" for every host, as
+    /// `--list` prints it: once per variable and origin. The origin is the
+    /// *first* definition in precedence order, not the winning one: Python's
+    /// `a | b` keeps the key object of `a`, and the warning points at the
+    /// key. Computed once per distinct set of groups, then per host.
+    fn reserved_name_warnings(&self) -> Vec<Warning> {
+        fn first_defs<'a>(chain: &[&'a Vars], out: &mut Vec<(&'a str, &'a Origin)>) {
+            for vars in chain {
+                for (k, var) in vars.iter() {
+                    if crate::resolve::is_reserved(k) && !out.iter().any(|(n, _)| *n == k) {
+                        if let Some(o) = &var.origin {
+                            out.push((k, o));
+                        }
+                    }
+                }
+            }
+        }
+        let mut per_part: HashMap<usize, Vec<(&str, &Origin)>> = HashMap::new();
+        let mut seen: Vec<(&str, &Origin)> = Vec::new();
+        for h in 0..self.data.hosts.len() {
+            let part = self.host_group_part[h];
+            let mut defs = match per_part.get(&part) {
+                Some(d) => d.clone(),
+                None => {
+                    let mut d = Vec::new();
+                    first_defs(&self.group_chain(&self.sorted_groups(h)), &mut d);
+                    per_part.insert(part, d.clone());
+                    d
+                }
+            };
+            let mut host_chain: Vec<&Vars> = Vec::new();
+            if self.data.host_var_reserved {
+                host_chain.push(&self.data.hosts[h].vars);
+            }
+            for b in &self.source_vars {
+                host_chain.extend(b.hosts[h].iter().map(|a| a.as_ref()));
+            }
+            if let Some(p) = &self.play_vars {
+                host_chain.extend(p.hosts[h].iter().map(|a| a.as_ref()));
+            }
+            first_defs(&host_chain, &mut defs);
+            for d in defs {
+                if !seen.contains(&d) {
+                    seen.push(d);
+                }
+            }
+        }
+        seen.into_iter()
+            .map(|(name, o)| {
+                Warning::new(
+                    WarningKind::ReservedName,
+                    o.file.clone(),
+                    o.line,
+                    None,
+                    format!("Found variable using reserved name '{name}'."),
+                )
+                .about(name)
+            })
+            .collect()
     }
 
     /// Group names in creation order (`all` and `ungrouped` first).

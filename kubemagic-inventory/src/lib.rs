@@ -31,12 +31,14 @@ mod vars_files;
 mod yaml;
 mod yaml_inventory;
 
-pub use error::{InventoryError, Result, Warning};
+pub use error::{InventoryError, Result, Warning, WarningKind};
 pub use export::{host_value, to_python_json, write_list};
 pub use inventory::{Inventory, LoadOptions};
 pub use pyliteral::{literal_eval, LiteralError};
 pub use resolve::HashBehaviour;
-pub use value::{as_nonfinite, value_str, Map, Value, Var, Vars};
+pub use value::{
+    as_nonfinite, json_keys, map_key, value_str, Map, MapKey, Value, Var, Vars, NONSTRING_KEY_MARK,
+};
 pub use vars_files::{VarsFileEntry, VarsKind};
 pub use yaml::{load_nodes, load_yaml, Node, NodeKind};
 

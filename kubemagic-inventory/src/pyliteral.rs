@@ -42,7 +42,7 @@
 //! raise `RecursionError` where we return the string.
 
 use crate::pyrepr::py_float_repr;
-use crate::value::{Map, Value};
+use crate::value::{nonfinite_value, nonstring_key, Map, Value};
 
 /// Why a string did not become a typed value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1041,7 +1041,10 @@ fn to_value(p: &Py, depth: usize) -> Result<Value, String> {
         Py::None => Value::Null,
         Py::Bool(b) => Value::Bool(*b),
         Py::Int(i) => int_value(i)?,
-        Py::Float(f) => Value::from(finite(*f)?),
+        Py::Float(f) => match serde_json::Number::from_f64(*f) {
+            Some(n) => Value::Number(n),
+            None => nonfinite_value(*f),
+        },
         Py::Complex(r, i) => Value::String(complex_str(*r, *i)),
         Py::Str(s) => Value::String(s.clone()),
         Py::BadStr(e) => return Err(e.clone()),
@@ -1076,26 +1079,18 @@ fn to_value(p: &Py, depth: usize) -> Result<Value, String> {
     })
 }
 
-fn finite(f: f64) -> Result<f64, String> {
-    if f.is_finite() {
-        Ok(f)
-    } else {
-        Err(format!(
-            "float literal {} is not finite and cannot be represented in JSON",
-            py_float_repr(f, true, false)
-        ))
-    }
-}
-
-/// A dict key as Ansible's `inventory_legacy` JSON profile writes it.
+/// A dict key as Python holds it: strings as they are, `None`, bools,
+/// ints and floats typed (see [`crate::value::NONSTRING_KEY_MARK`]), so
+/// `--graph --vars` prints their `repr()` and JSON its own spelling.
 fn key_text(k: &Py) -> Result<String, String> {
     Ok(match k {
         Py::Str(s) => s.clone(),
         Py::BadStr(e) => return Err(e.clone()),
-        Py::None => "null".into(),
-        Py::Bool(b) => b.to_string(),
-        Py::Int(i) => int_value(i)?.to_string(),
-        Py::Float(f) => py_float_repr(finite(*f)?, true, false),
+        Py::None => nonstring_key("None"),
+        Py::Bool(true) => nonstring_key("True"),
+        Py::Bool(false) => nonstring_key("False"),
+        Py::Int(i) => nonstring_key(&int_value(i)?.to_string()),
+        Py::Float(f) => nonstring_key(&py_float_repr(*f, true, false)),
         _ => {
             return Err(
                 "dict keys must be strings, numbers, booleans or None (ansible-inventory fails on this key)"
@@ -1110,8 +1105,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// The value as `--list` writes it (non-string keys as JSON's).
     fn ev(s: &str) -> Value {
-        parse_value(s).unwrap()
+        let mut v = parse_value(s).unwrap();
+        crate::value::json_keys(&mut v);
+        v
     }
 
     #[test]
@@ -1177,6 +1175,27 @@ mod tests {
     }
 
     #[test]
+    fn dict_keys_keep_their_python_type_until_json() {
+        let v = parse_value("{0: 'i', '0': 's', None: 1, True: 2, 1.5: 3}").unwrap();
+        assert_eq!(
+            crate::pyrepr::py_repr(&v),
+            "{0: 'i', '0': 's', None: 1, True: 2, 1.5: 3}"
+        );
+    }
+
+    #[test]
+    fn huge_floats_are_infinity_as_in_python() {
+        assert_eq!(
+            crate::value::as_nonfinite(&ev("1e999")),
+            Some(f64::INFINITY)
+        );
+        assert_eq!(
+            crate::value::as_nonfinite(&ev("-1e999")),
+            Some(f64::NEG_INFINITY)
+        );
+    }
+
+    #[test]
     fn complex_numbers_become_python_strings() {
         assert_eq!(ev("1+2j"), json!("(1+2j)"));
         assert_eq!(ev("-1j"), json!("(-0-1j)"));
@@ -1196,7 +1215,6 @@ mod tests {
     fn unsupported_values_are_errors() {
         for s in [
             "123456789012345678901234567890",
-            "1e400",
             "{1, 2}",
             "'\\ud800'",
             "b'\\xff'",

@@ -4,7 +4,7 @@
 //! A leaf module (it knows only [`Value`]) so that parsers and exports can
 //! both use it without importing each other.
 
-use crate::value::{as_nonfinite, Value};
+use crate::value::{as_nonfinite, map_key, MapKey, Value};
 
 /// Python's `repr(float)` (`add_dot_0`) or the `'r'` format without the
 /// `.0`, as `complex.__repr__` uses; `sign` forces a leading `+`.
@@ -96,7 +96,13 @@ pub fn py_repr(v: &Value) -> String {
         Value::Object(m) => {
             let parts: Vec<String> = m
                 .iter()
-                .map(|(k, v)| format!("{}: {}", py_str_repr(k), py_repr(v)))
+                .map(|(k, v)| {
+                    let key = match map_key(k) {
+                        MapKey::Str(s) => py_str_repr(s),
+                        MapKey::Other(repr) => repr.to_string(),
+                    };
+                    format!("{key}: {}", py_repr(v))
+                })
                 .collect();
             format!("{{{}}}", parts.join(", "))
         }

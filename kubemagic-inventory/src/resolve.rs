@@ -89,6 +89,105 @@ pub fn remove_internal(vars: &mut Vars) {
     vars.retain(|k, _| !is_internal(k));
 }
 
+/// `ansible.vars.reserved._RESERVED_NAMES` of ansible-core 2.19, sorted:
+/// the play, role, block and task keywords plus the template globals. A
+/// host variable of one of these names draws Ansible's "Found variable
+/// using reserved name" (`warn_if_reserved` in `VariableManager.get_vars`)
+/// because a play's keyword of that name shadows it. A test compares the
+/// list with the installed ansible-core's.
+pub const RESERVED_NAMES: [&str; 75] = [
+    "action",
+    "always",
+    "any_errors_fatal",
+    "args",
+    "async",
+    "async_val",
+    "become",
+    "become_exe",
+    "become_flags",
+    "become_method",
+    "become_user",
+    "block",
+    "changed_when",
+    "check_mode",
+    "collections",
+    "connection",
+    "cycler",
+    "debugger",
+    "delay",
+    "delegate_facts",
+    "delegate_to",
+    "dict",
+    "diff",
+    "environment",
+    "fact_path",
+    "failed_when",
+    "force_handlers",
+    "gather_facts",
+    "gather_timeout",
+    "handlers",
+    "hosts",
+    "ignore_errors",
+    "ignore_unreachable",
+    "joiner",
+    "lipsum",
+    "local_action",
+    "lookup",
+    "loop",
+    "loop_control",
+    "loop_with",
+    "max_fail_percentage",
+    "module_defaults",
+    "name",
+    "namespace",
+    "no_log",
+    "notify",
+    "now",
+    "omit",
+    "order",
+    "poll",
+    "port",
+    "post_tasks",
+    "pre_tasks",
+    "q",
+    "query",
+    "range",
+    "register",
+    "remote_user",
+    "rescue",
+    "retries",
+    "roles",
+    "run_once",
+    "serial",
+    "strategy",
+    "tags",
+    "tasks",
+    "throttle",
+    "timeout",
+    "undef",
+    "until",
+    "vars",
+    "vars_files",
+    "vars_prompt",
+    "when",
+    "with_",
+];
+
+/// Whether `warn_if_reserved` warns about a variable of this name (`vars`
+/// is exempt: Ansible sets it itself).
+pub fn is_reserved(name: &str) -> bool {
+    // Every host pays this for each of its variables: reject the common
+    // names (`ansible_*`, long or capitalised ones) before the search.
+    let longest = 19; // `ignore_unreachable`, `max_fail_percentage`
+    if name.len() > longest
+        || !name.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
+        || name.starts_with("ansible_")
+    {
+        return false;
+    }
+    name != "vars" && RESERVED_NAMES.binary_search(&name).is_ok()
+}
+
 /// `merge_hash(x, y)` with `list_merge='replace'` on two JSON dicts: `y`
 /// wins, dicts present on both sides are merged recursively.
 pub fn merge_values(x: &Value, y: &Value) -> Value {

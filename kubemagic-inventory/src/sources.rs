@@ -8,7 +8,7 @@
 //! dropped inventory gives wrong answers with confidence.
 
 use crate::data::InventoryData;
-use crate::error::{InventoryError, Result, Warning};
+use crate::error::{InventoryError, Result, Warning, WarningKind};
 use crate::text::{decode_utf8, splitext_ext};
 use std::path::{Component, Path, PathBuf};
 
@@ -94,6 +94,7 @@ pub fn parse_sources(sources: &[PathBuf], data: &mut InventoryData) -> Result<Ve
     Ok(processed)
 }
 
+/// Returns whether anything was parsed (Ansible's `parsed`).
 /// `walked`: the file was found by walking a directory source rather than
 /// named by the user. Ansible warns "Unable to parse ... as an inventory
 /// source" and goes on for both; kubemagic stops on a file the user named
@@ -105,7 +106,7 @@ fn parse_source(
     data: &mut InventoryData,
     processed: &mut Vec<PathBuf>,
     walked: bool,
-) -> Result<()> {
+) -> Result<bool> {
     if path.is_dir() {
         let mut names: Vec<String> = Vec::new();
         let rd = std::fs::read_dir(path).map_err(|e| InventoryError::io(path, e))?;
@@ -114,13 +115,23 @@ fn parse_source(
             names.push(entry.file_name().to_string_lossy().into_owned());
         }
         names.sort();
+        let mut parsed = false;
         for name in names {
             if is_ignored_entry(&name) {
                 continue;
             }
-            parse_source(&path.join(name), data, processed, true)?;
+            parsed |= parse_source(&path.join(name), data, processed, true)?;
         }
-        return Ok(());
+        if !parsed {
+            // A directory that yields no inventory (only group_vars, or
+            // files no plugin reads): Ansible warns for it too.
+            let why = "no file in it is an inventory";
+            if !walked {
+                return Err(InventoryError::parse(path, None, why));
+            }
+            data.warnings.push(unparsed(path, None, why));
+        }
+        return Ok(parsed);
     }
     if !path.exists() {
         return Err(InventoryError::parse(
@@ -134,26 +145,32 @@ fn parse_source(
     match parsed {
         Ok(()) => {
             processed.push(path.to_path_buf());
-            Ok(())
+            Ok(true)
         }
         Err(e) if walked => {
             let (line, why) = match &e {
                 InventoryError::Parse { line, message, .. } => (*line, message.clone()),
                 other => (None, other.to_string()),
             };
-            data.warnings.push(Warning::new(
-                path,
-                line,
-                None,
-                format!(
-                    "Unable to parse {} as an inventory source, skipped as Ansible skips it: {why}",
-                    path.display()
-                ),
-            ));
-            Ok(())
+            data.warnings.push(unparsed(path, line, &why));
+            Ok(false)
         }
         Err(e) => Err(e),
     }
+}
+
+/// Ansible's "Unable to parse PATH as an inventory source", and why.
+fn unparsed(path: &Path, line: Option<u32>, why: &str) -> Warning {
+    Warning::new(
+        WarningKind::Unparsed,
+        path,
+        line,
+        None,
+        format!(
+            "Unable to parse {} as an inventory source, skipped as Ansible skips it: {why}",
+            path.display()
+        ),
+    )
 }
 
 /// One file through the plugin chain. `yaml` takes extensionless files and

@@ -63,6 +63,85 @@ pub fn as_nonfinite(v: &Value) -> Option<f64> {
     }
 }
 
+/// First character of a mapping key that was not a string in Python
+/// (`0`, `true`, `~`, `1.5` as YAML keys; `{0: 1}` in an INI value).
+/// [`Value`]'s keys are strings, while Ansible keeps Python's typed keys:
+/// `--graph --vars` prints them by `repr()` (`{0: 2, True: 3}`) and the
+/// JSON outputs by `json.dumps` (`"0"`, `"true"`), so `'0'` and `0` are
+/// two keys of one mapping until JSON folds them. Such a key is stored as
+/// this mark followed by the Python `repr()` of the key; [`map_key`] reads
+/// it back and [`json_keys`] writes the plain JSON every document-shaped
+/// output gives. A NUL cannot start a key of any real inventory's text.
+pub const NONSTRING_KEY_MARK: char = '\u{0}';
+
+/// A non-string mapping key (its Python `repr()`) as a [`Value`] key.
+pub(crate) fn nonstring_key(repr: &str) -> String {
+    let mut k = String::with_capacity(repr.len() + 1);
+    k.push(NONSTRING_KEY_MARK);
+    k.push_str(repr);
+    k
+}
+
+/// A mapping key of a [`Value`], as Python held it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapKey<'a> {
+    /// A string key (nearly every key).
+    Str(&'a str),
+    /// `None`, a bool, an int or a float, by its Python `repr()`.
+    Other(&'a str),
+}
+
+impl<'a> MapKey<'a> {
+    /// The key as `json.dumps` writes it (what `--list` and `--host`
+    /// print): `None` → `null`, `True` → `true`, `inf` → `Infinity`.
+    pub fn json(self) -> &'a str {
+        match self {
+            MapKey::Str(s) => s,
+            MapKey::Other(r) => match r {
+                "None" => "null",
+                "True" => "true",
+                "False" => "false",
+                "inf" => "Infinity",
+                "-inf" => "-Infinity",
+                "nan" => "NaN",
+                other => other,
+            },
+        }
+    }
+}
+
+/// Reads a [`Value`] key (see [`NONSTRING_KEY_MARK`]).
+pub fn map_key(k: &str) -> MapKey<'_> {
+    match k.strip_prefix(NONSTRING_KEY_MARK) {
+        Some(repr) => MapKey::Other(repr),
+        None => MapKey::Str(k),
+    }
+}
+
+/// Writes every non-string key of `v` as JSON writes it, in place: the
+/// later of two keys that JSON folds into one wins, at the place of the
+/// first (Python's dict update in Ansible's `inventory_legacy` profile).
+/// What the `--list`, `--host` and graph documents give scripts and Python.
+/// Values without such keys (nearly all) are walked, not rebuilt.
+pub fn json_keys(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            if m.keys().any(|k| k.starts_with(NONSTRING_KEY_MARK)) {
+                let old = std::mem::take(m);
+                for (k, v) in old {
+                    let key = map_key(&k).json().to_string();
+                    m.insert(key, v);
+                }
+            }
+            for v in m.values_mut() {
+                json_keys(v);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(json_keys),
+        _ => {}
+    }
+}
+
 /// `--host` rendering: Ansible prints `!unsafe` strings bare there, while
 /// `--list` wraps them as `{"__ansible_unsafe": ...}`. Vault stays wrapped.
 pub fn strip_unsafe(v: &Value) -> Value {

@@ -9,7 +9,7 @@
 //! vars directory is listed once and each file parsed once, so resolving
 //! 5,000 hosts does not touch the disk 5,000 times.
 
-use crate::error::{InventoryError, Result};
+use crate::error::{InventoryError, Result, Warning};
 use crate::value::Vars;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -59,6 +59,9 @@ pub struct VarsBase {
 #[derive(Debug, Clone, Default)]
 pub struct VarsStore {
     loaded: HashMap<PathBuf, Option<Arc<Vars>>>,
+    /// What Ansible warns about while loading them (duplicate keys), once
+    /// per file.
+    pub warnings: Vec<Warning>,
 }
 
 impl VarsBase {
@@ -182,7 +185,8 @@ impl VarsStore {
         }
         let bytes = std::fs::read(path).map_err(|e| InventoryError::io(path, e))?;
         let text = crate::text::decode_utf8(bytes, path)?;
-        let vars = crate::yaml::load_vars_file(&text, path)?;
+        let (vars, warnings) = crate::yaml::load_vars_file(&text, path)?;
+        self.warnings.extend(warnings);
         let vars = vars.filter(|v| !v.is_empty()).map(Arc::new);
         self.loaded.insert(path.to_path_buf(), vars.clone());
         Ok(vars)

@@ -45,10 +45,10 @@
 //! an empty or non-string group name.
 
 use crate::data::InventoryData;
-use crate::error::{InventoryError, Result, Warning};
+use crate::error::{InventoryError, Result, Warning, WarningKind};
 use crate::ranges::{expand_host_pattern, reversed_range_warning};
 use crate::value::Value;
-use crate::yaml::{load_nodes, Node, NodeKind};
+use crate::yaml::{load_nodes_warned, Node, NodeKind};
 use kubemagic_core::Origin;
 use std::path::Path;
 
@@ -109,9 +109,9 @@ pub fn parse_yaml_inventory_or_decline(
             "vault-encrypted inventory file: kubemagic cannot decrypt it",
         ));
     }
-    let root = match load_nodes(text, path) {
-        Ok(Some(n)) => n,
-        Ok(None) => {
+    let (root, key_warnings) = match load_nodes_warned(text, path) {
+        Ok((Some(n), w)) => (n, w),
+        Ok((None, _)) => {
             return Ok(YamlParse::Declined(InventoryError::parse(
                 path,
                 Some(1),
@@ -157,7 +157,7 @@ pub fn parse_yaml_inventory_or_decline(
     let mut p = Planner {
         path,
         ops: Vec::new(),
-        warnings: Vec::new(),
+        warnings: key_warnings,
     };
     for (k, v) in entries {
         p.group(k, v)?;
@@ -217,9 +217,14 @@ struct Planner<'p> {
 }
 
 impl Planner<'_> {
-    fn warn(&mut self, at: &Node, msg: impl Into<String>) {
-        self.warnings
-            .push(Warning::new(self.path, Some(at.line), Some(at.col), msg));
+    fn warn(&mut self, kind: WarningKind, at: &Node, msg: impl Into<String>) {
+        self.warnings.push(Warning::new(
+            kind,
+            self.path,
+            Some(at.line),
+            Some(at.col),
+            msg,
+        ));
     }
 
     /// An error at a node's line and column.
@@ -258,6 +263,7 @@ impl Planner<'_> {
         if !matches!(data.kind, NodeKind::Null | NodeKind::Map(_)) {
             let shown = key.key_string(self.path).unwrap_or_default();
             self.warn(
+                WarningKind::Skipped,
                 key,
                 format!("Skipping '{shown}' as this is not a valid group definition"),
             );
@@ -291,6 +297,7 @@ impl Planner<'_> {
                 if section == "vars" {
                     if let Some(s) = v.kind.as_str() {
                         self.warn(
+                            WarningKind::Questionable,
                             v,
                             format!("`vars: {s}` in group ({name}) is a string: Ansible reads it as the variable `{s}` set to null"),
                         );
@@ -316,7 +323,7 @@ impl Planner<'_> {
                             other.type_name()
                         ),
                     };
-                    self.warn(k, msg);
+                    self.warn(WarningKind::Skipped, k, msg);
                     continue;
                 }
             }
@@ -376,13 +383,18 @@ impl Planner<'_> {
         };
         let (names, port) = expand_host_pattern(pattern).map_err(|m| self.err_at(key, m))?;
         if names.is_empty() {
-            self.warn(key, reversed_range_warning(pattern));
+            self.warn(
+                WarningKind::Questionable,
+                key,
+                reversed_range_warning(pattern),
+            );
         }
         let entries: &[(Node, Node)] = match &vars.kind {
             NodeKind::Null => &[],
             NodeKind::Map(e) => e,
             other if !other.is_truthy() => {
                 self.warn(
+                    WarningKind::Questionable,
                     vars,
                     format!(
                         "host '{pattern}' has a {} instead of a mapping of variables: Ansible reads it as no variables",

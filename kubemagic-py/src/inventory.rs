@@ -41,14 +41,16 @@ impl Inventory {
     /// `ansible-inventory -i` takes them), with their group_vars/host_vars
     /// and those of `playbook_dir`. `hash_behaviour` is "replace" (Ansible's
     /// default) or "merge". `sources` is one path (str or os.PathLike) or
-    /// an iterable of them. Raises InventoryError with `.file` and `.line`.
+    /// an iterable of them. Raises InventoryError with `.file` and `.line`;
+    /// with `strict=True` also when Ansible (or kubemagic) would warn.
     #[staticmethod]
-    #[pyo3(signature = (sources, playbook_dir=None, hash_behaviour="replace"))]
+    #[pyo3(signature = (sources, playbook_dir=None, hash_behaviour="replace", strict=false))]
     fn load(
         py: Python<'_>,
         sources: &Bound<'_, PyAny>,
         playbook_dir: Option<PathBuf>,
         hash_behaviour: &str,
+        strict: bool,
     ) -> PyResult<Self> {
         let hash_behaviour: HashBehaviour =
             hash_behaviour.parse().map_err(PyValueError::new_err)?;
@@ -61,7 +63,7 @@ impl Inventory {
         let options = LoadOptions {
             playbook_dir,
             hash_behaviour,
-            ..Default::default()
+            strict,
         };
         // File I/O and parsing: other Python threads may run meanwhile.
         let loaded = py.detach(|| Engine::load(&sources, &options));
@@ -69,6 +71,17 @@ impl Inventory {
             Ok(inner) => Ok(Inventory { inner }),
             Err(e) => Err(inventory_error(py, &e)),
         }
+    }
+
+    /// What Ansible warns about while reading these sources (and what
+    /// kubemagic finds questionable where Ansible is silent): a list of
+    /// dicts with `kind`, `file`, `line`, `col`, `message` and `subject`.
+    #[getter]
+    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let mut v = serde_json::to_value(self.inner.warnings())
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        kubemagic_core::redact::redact_json(&mut v);
+        to_py(py, &v)
     }
 
     /// The sources this inventory was loaded from.

@@ -212,3 +212,32 @@ def test_missing_source_raises_inventory_error_naming_it(tmp_path: Path) -> None
     with pytest.raises(kubemagic.InventoryError) as info:
         kubemagic.Inventory.load([missing])
     assert str(missing) in str(info.value)
+
+
+def test_warnings_are_ansibles_with_kind_file_and_line(tmp_path: Path) -> None:
+    hosts = tmp_path / "hosts.yml"
+    hosts.write_text("all:\n  hosts:\n    h1:\n      port: 1\n      a: 1\n      a: 2\n")
+    inv = kubemagic.Inventory.load(hosts)
+    got = {(w["kind"], w["line"], w["subject"]) for w in inv.warnings}
+    assert got == {("reserved_name", 4, "port"), ("duplicate_key", 6, None)}
+    assert all(w["file"] == str(hosts) for w in inv.warnings)
+    assert inv.host_vars("h1")["a"] == 2
+
+
+def test_strict_turns_warnings_into_an_inventory_error(tmp_path: Path) -> None:
+    hosts = tmp_path / "hosts"
+    hosts.write_text("[my-group]\nh1\n")
+    assert kubemagic.Inventory.load(hosts).warnings[0]["kind"] == "group_name"
+    with pytest.raises(kubemagic.InventoryError) as info:
+        kubemagic.Inventory.load(hosts, strict=True)
+    assert "my-group" in str(info.value)
+
+
+def test_non_string_keys_reach_python_as_json_keys(tmp_path: Path) -> None:
+    # As `ansible-inventory --host` prints them: Ansible's JSON profile
+    # folds 0 and '0' into one key, the later value winning.
+    hosts = tmp_path / "hosts.yml"
+    hosts.write_text("all:\n  hosts:\n    h1:\n      d: {'0': s, 0: i, true: t, ~: n}\n")
+    inv = kubemagic.Inventory.load(hosts)
+    assert inv.host_vars("h1")["d"] == {"0": "i", "true": "t", "null": "n"}
+    assert "{'0': 's', 0: 'i', True: 't', None: 'n'}" in inv.graph(vars=True)

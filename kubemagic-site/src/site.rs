@@ -903,11 +903,19 @@ fn read_config(file: &Path) -> Result<(SiteConfig, ConfigLines), SiteError> {
     }
     let config = SiteConfig::from_value(value).map_err(|e| {
         let message = e.to_string();
-        // serde names the offending key (`unknown field `flavour``): find its line.
-        let line = message
+        // serde names the offending key (`unknown field `flavour``) or value
+        // (`unknown variant `nonsense``, `invalid type: string "x"`) but
+        // not where it is: find the line of that key, else of that value.
+        let named: Vec<&str> = message
             .split('`')
-            .nth(1)
-            .and_then(|key| key_line(&node, key))
+            .skip(1)
+            .step_by(2)
+            .chain(message.split('"').skip(1).step_by(2))
+            .collect();
+        let line = named
+            .iter()
+            .find_map(|t| key_line(&node, t))
+            .or_else(|| named.iter().find_map(|t| value_line(&node, t)))
             .or(Some(node.line));
         SiteError::Config {
             file: file.to_path_buf(),
@@ -931,6 +939,16 @@ fn read_config(file: &Path) -> Result<(SiteConfig, ConfigLines), SiteError> {
         lines.ignores = items.iter().map(|n| n.line).collect();
     }
     Ok((config, lines))
+}
+
+/// The line of the first scalar value whose text is `text`, anywhere in
+/// the document (what serde's "unknown variant" names).
+fn value_line(node: &Node, text: &str) -> Option<u32> {
+    match &node.kind {
+        NodeKind::Map(entries) => entries.iter().find_map(|(_, v)| value_line(v, text)),
+        NodeKind::Seq(items) => items.iter().find_map(|n| value_line(n, text)),
+        kind => (kind.as_str() == Some(text)).then_some(node.line),
+    }
 }
 
 /// The line of the first mapping key named `key`, anywhere in the document.

@@ -733,6 +733,20 @@ fn unknown_key_in_kubemagic_yml_is_an_error_at_its_line() {
 }
 
 #[test]
+fn bad_value_in_kubemagic_yml_is_an_error_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&examples().join("utgb"), dir.path());
+    std::fs::write(
+        dir.path().join("kubemagic.yml"),
+        "# site\nname: x\nflavor: nonsense\n",
+    )
+    .unwrap();
+    let e = Site::load(dir.path()).unwrap_err();
+    assert_eq!(e.line(), Some(3), "{e}");
+    assert!(e.to_string().contains("nonsense"), "{e}");
+}
+
+#[test]
 fn site_without_kubemagic_yml_uses_defaults() {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&examples().join("utgb"), dir.path());

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use kubemagic_inventory::{
-    host_value, to_python_json, write_list, HashBehaviour, Inventory, LoadOptions,
+    host_value, to_python_json, write_list, HashBehaviour, Inventory, LoadOptions, WarningKind,
 };
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -264,35 +264,91 @@ fn compare_json_text(what: &str, ours: &str, theirs: &str, fails: &mut Vec<Strin
     }
 }
 
-/// The Ansible warnings kubemagic reproduces (the inventory parsers'): a
-/// YAML group or key skipped, a file no plugin could read. Not (yet): group
-/// names with `-`, reserved variable names, a group and a host of one name,
-/// duplicate localhost entries, duplicate YAML keys, pattern warnings.
-const COMPARED_WARNINGS: [&str; 2] = ["Skipping ", "Unable to parse "];
+/// Ansible's inventory warnings and the kind kubemagic gives each, with
+/// how much of Ansible's text kubemagic's message must contain: all of it,
+/// or (where Ansible's names nothing, "use -vvvv to see details") the
+/// prefix. Pattern warnings are not the engine's and are not compared.
+const COMPARED_WARNINGS: [(&str, WarningKind, bool); 7] = [
+    ("Skipping ", WarningKind::Skipped, true),
+    ("Unable to parse ", WarningKind::Unparsed, true),
+    (
+        "Invalid characters were found in group names",
+        WarningKind::GroupName,
+        false,
+    ),
+    (
+        "Found variable using reserved name",
+        WarningKind::ReservedName,
+        true,
+    ),
+    (
+        "Found both group and host with same name",
+        WarningKind::GroupIsHost,
+        true,
+    ),
+    (
+        "A duplicate localhost-like entry was found",
+        WarningKind::DuplicateLocalhost,
+        true,
+    ),
+    (
+        "Found duplicate mapping key",
+        WarningKind::DuplicateKey,
+        true,
+    ),
+];
 
-/// Every warning Ansible prints must be among kubemagic's, same text up to
-/// Python's class name (`<class '...'>` differs: Ansible's tagged types);
-/// "Unable to parse FILE" must be a kubemagic warning about FILE. kubemagic
-/// may warn about more (what it knows beyond Ansible).
+/// Both ways: every warning Ansible prints must be among kubemagic's, same
+/// text up to Python's class name (`<class '...'>` differs: Ansible's
+/// tagged types); and every kubemagic warning of a kind Ansible has must
+/// have been printed by Ansible too (no warning Ansible would not give).
+/// kubemagic may warn about more only as [`WarningKind::Questionable`].
 fn compare_warnings(inv: &Inventory, oracle: &Value, fails: &mut Vec<String>) {
     let norm = |s: &str| s.split("<class").next().unwrap_or("").to_string();
-    let ours: Vec<String> = inv.warnings().iter().map(|w| w.message.clone()).collect();
-    let theirs = oracle["warnings"].as_array().cloned().unwrap_or_default();
-    let mut used = vec![false; ours.len()];
-    for w in theirs.iter().filter_map(|w| w.as_str()) {
-        if !COMPARED_WARNINGS.iter().any(|c| w.starts_with(c)) {
-            continue;
-        }
-        let want = norm(w);
-        let found = ours
-            .iter()
-            .enumerate()
-            .position(|(i, o)| !used[i] && norm(o).contains(want.trim_end()));
-        match found {
-            Some(i) => used[i] = true,
-            None => fails.push(format!(
+    let ours: Vec<(WarningKind, String)> = inv
+        .warnings()
+        .iter()
+        .map(|w| (w.kind, w.message.clone()))
+        .collect();
+    let theirs: Vec<String> = oracle["warnings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|w| w.as_str().map(str::to_string))
+        .collect();
+    // The oracle records every `display.warning` call of every command it
+    // runs (Ansible prints each text once): a text may repeat.
+    let matches = |kind: WarningKind, ours: &str, theirs: &str| {
+        COMPARED_WARNINGS.iter().any(|&(prefix, k, whole)| {
+            k == kind
+                && theirs.starts_with(prefix)
+                && norm(ours).contains(
+                    if whole {
+                        norm(theirs)
+                    } else {
+                        prefix.to_string()
+                    }
+                    .trim_end(),
+                )
+        })
+    };
+    for w in &theirs {
+        if COMPARED_WARNINGS.iter().any(|c| w.starts_with(c.0))
+            && !ours.iter().any(|(k, o)| matches(*k, o, w))
+        {
+            fails.push(format!(
                 "ansible warned {w:?}; kubemagic's warnings: {ours:?}"
-            )),
+            ));
+        }
+    }
+    for (kind, msg) in &ours {
+        if COMPARED_WARNINGS.iter().any(|c| c.1 == *kind)
+            && !theirs.iter().any(|t| matches(*kind, msg, t))
+        {
+            fails.push(format!(
+                "kubemagic warned {msg:?} ({kind:?}), ansible did not: {theirs:?}"
+            ));
         }
     }
 }

@@ -36,7 +36,7 @@ def bad(v):
     if isinstance(v, int):
         return not (-2**63 <= v < 2**64)
     if isinstance(v, float):
-        return not math.isfinite(v)
+        return False
     if isinstance(v, complex):
         return False
     if isinstance(v, str):
@@ -68,10 +68,12 @@ def literal(s):
         # where ansible-inventory --list puts a host variable (trust is
         # rendered only there)
         doc = {"_meta": {"hostvars": {"h": {"v": v}}}}
-        out = json.dumps(doc, cls=_inventory_legacy.Encoder, allow_nan=False)
+        out = json.dumps(doc, cls=_inventory_legacy.Encoder)
     except Exception as e:
         return {"k": "error", "why": repr(e)}
-    return {"k": "value", "v": json.loads(out)["_meta"]["hostvars"]["h"]["v"]}
+    # Infinity/NaN as kubemagic holds them (its JSON values are finite).
+    nonfinite = lambda c: {"__kubemagic_nonfinite_float": {"Infinity": "inf", "-Infinity": "-inf", "NaN": "nan"}[c]}
+    return {"k": "value", "v": json.loads(out, parse_constant=nonfinite)["_meta"]["hostvars"]["h"]["v"]}
 
 def split(s):
     try:
@@ -622,7 +624,11 @@ fn literal_shlex_and_ranges_match_python() {
     let mut failures = Vec::new();
 
     for (s, py) in literal.iter().zip(res["literal"].as_array().unwrap()) {
-        let mine = literal_eval(s);
+        // Compared as `--list` writes it: non-string keys as JSON keys.
+        let mine = literal_eval(s).map(|mut v| {
+            crate::value::json_keys(&mut v);
+            v
+        });
         let ok = match (py["k"].as_str().unwrap(), &mine) {
             ("value", Ok(v)) => *v == py["v"],
             ("value", Err(LiteralError::NotALiteral)) => py["v"] == json!(s),
@@ -680,4 +686,34 @@ fn literal_shlex_and_ranges_match_python() {
         shlex.len(),
         expand.len()
     );
+}
+
+/// `resolve::RESERVED_NAMES` is ansible-core's `_RESERVED_NAMES`, and
+/// `is_reserved` agrees with `warn_if_reserved` on each (and on `vars`).
+#[test]
+fn reserved_names_are_ansible_cores() {
+    let Some(py) = python() else {
+        eprintln!("\n!!! SKIPPED reserved_names_are_ansible_cores: no ansible-core venv at .venv (run `make test`)\n");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(&py)
+        .args([
+            "-c",
+            "import json; from ansible.vars.reserved import _RESERVED_NAMES as R; print(json.dumps(sorted(R)))",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let theirs: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(theirs, crate::resolve::RESERVED_NAMES.to_vec());
+    for name in &theirs {
+        assert_eq!(crate::resolve::is_reserved(name), name != "vars", "{name}");
+    }
+    assert!(!crate::resolve::is_reserved("ansible_port"));
 }

@@ -9,7 +9,7 @@ use super::resolver::{
     construct_float, construct_int, construct_timestamp, resolve_plain, T_BOOL, T_FLOAT, T_INT,
     T_MAP, T_MERGE, T_NULL, T_SEQ, T_STR, T_TIMESTAMP, T_VALUE,
 };
-use crate::error::{InventoryError, Result};
+use crate::error::{InventoryError, Result, Warning, WarningKind};
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::path::Path;
@@ -19,12 +19,30 @@ use std::rc::Rc;
 /// and keeps the last value (its default `DUPLICATE_YAML_DICT_KEY=warn`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DuplicateKey {
-    /// The key as it would be printed (`key_string`).
+    /// The key as Ansible's message shows it: Python's `repr()`.
     pub key: String,
     /// Line of the first definition.
     pub first_line: u32,
     /// Line of the definition that wins.
     pub line: u32,
+    /// Column of the definition that wins.
+    pub col: u32,
+}
+
+impl DuplicateKey {
+    /// Ansible's warning, at the definition that wins.
+    pub fn warning(&self, path: &Path) -> Warning {
+        Warning::new(
+            WarningKind::DuplicateKey,
+            path,
+            Some(self.line),
+            Some(self.col),
+            format!(
+                "Found duplicate mapping key {}. Using last defined value only (the first is on line {}).",
+                self.key, self.first_line
+            ),
+        )
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -63,6 +81,22 @@ fn py_key(n: &Node) -> Option<PyKey<'_>> {
         NodeKind::Timestamp(s) => PyKey::Stamp(s),
         NodeKind::Seq(_) | NodeKind::Map(_) => return None,
     })
+}
+
+/// A key as Python's `repr()` shows it (Ansible's duplicate-key message).
+fn key_repr(n: &Node) -> String {
+    match &n.kind {
+        NodeKind::Str(s) | NodeKind::Unsafe(s) | NodeKind::Vault(s) => {
+            crate::pyrepr::py_str_repr(s)
+        }
+        NodeKind::Null => "None".into(),
+        NodeKind::Bool(true) => "True".into(),
+        NodeKind::Bool(false) => "False".into(),
+        NodeKind::Int(i) => i.to_string(),
+        NodeKind::Float(f) => crate::pyrepr::py_float_repr(*f, true, false),
+        NodeKind::Timestamp(s) => s.clone(),
+        NodeKind::Seq(_) | NodeKind::Map(_) => String::new(),
+    }
 }
 
 /// `id(key_node.value)` in PyYAML's merge de-duplication: the same node,
@@ -382,9 +416,10 @@ impl Constructor<'_> {
             match found {
                 Some(i) => {
                     self.duplicates.push(DuplicateKey {
-                        key: out[i].0.key_string(self.path).unwrap_or_default(),
+                        key: key_repr(&out[i].0),
                         first_line: out[i].0.line,
                         line: key.line,
+                        col: key.col,
                     });
                     out[i].0.line = key.line;
                     out[i].0.col = key.col;

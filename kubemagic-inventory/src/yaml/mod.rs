@@ -71,7 +71,7 @@ mod resolver;
 pub use construct::DuplicateKey;
 pub use node::{Node, NodeKind};
 
-use crate::error::{InventoryError, Result};
+use crate::error::{InventoryError, Result, Warning};
 use crate::value::{Value, Var, Vars};
 use compose::{compose, Raw, RawKind, NODE_BUDGET};
 use construct::Constructor;
@@ -87,6 +87,13 @@ use std::rc::Rc;
 /// positions, `None` for an empty stream or an empty/null document.
 pub fn load_nodes(text: &str, path: &Path) -> Result<Option<Node>> {
     load_nodes_with_duplicates(text, path).map(|(n, _)| n)
+}
+
+/// [`load_nodes`] plus Ansible's warnings about the document (each
+/// duplicate key), for the loaders that pass warnings on.
+pub(crate) fn load_nodes_warned(text: &str, path: &Path) -> Result<(Option<Node>, Vec<Warning>)> {
+    let (node, dups) = load_nodes_with_duplicates(text, path)?;
+    Ok((node, dups.iter().map(|d| d.warning(path)).collect()))
 }
 
 /// [`load_nodes`] plus the duplicate keys Ansible would warn about (YAML
@@ -130,11 +137,17 @@ pub fn load_nodes_with_duplicates(
     Ok((node, c.duplicates))
 }
 
-/// A whole document as a value (for `kubemagic.yml` and other callers);
-/// `None` when the document is empty or null.
+/// A whole document as a value (for `kubemagic.yml` and other callers),
+/// keys as JSON writes them (`1:` reads as `"1"`, see
+/// [`json_keys`](crate::value::json_keys)); `None` when the document is
+/// empty or null.
 pub fn load_yaml(text: &str, path: &Path) -> Result<Option<Value>> {
     match load_nodes(text, path)? {
-        Some(n) => Ok(Some(n.into_value(path)?)),
+        Some(n) => {
+            let mut v = n.into_value(path)?;
+            crate::value::json_keys(&mut v);
+            Ok(Some(v))
+        }
         None => Ok(None),
     }
 }
@@ -144,7 +157,7 @@ pub fn load_yaml(text: &str, path: &Path) -> Result<Option<Value>> {
 /// top-level mapping's variables each with the line of its key otherwise.
 /// Anything else is an error where Ansible would fail with "Could not
 /// process" / "Invalid variable file contents".
-pub fn load_vars_file(text: &str, path: &Path) -> Result<Option<Vars>> {
+pub fn load_vars_file(text: &str, path: &Path) -> Result<(Option<Vars>, Vec<Warning>)> {
     if text.trim_start().starts_with("$ANSIBLE_VAULT;") {
         return Err(InventoryError::parse(
             path,
@@ -152,12 +165,13 @@ pub fn load_vars_file(text: &str, path: &Path) -> Result<Option<Vars>> {
             "vault-encrypted vars file: kubemagic cannot decrypt it",
         ));
     }
-    let node = match load_nodes(text, path)? {
+    let (node, warnings) = load_nodes_warned(text, path)?;
+    let node = match node {
         Some(n) => n,
-        None => return Ok(None),
+        None => return Ok((None, warnings)),
     };
     if !node.kind.is_truthy() {
-        return Ok(None);
+        return Ok((None, warnings));
     }
     let line = node.line;
     match node.kind {
@@ -173,7 +187,7 @@ pub fn load_vars_file(text: &str, path: &Path) -> Result<Option<Vars>> {
                     },
                 );
             }
-            Ok(Some(vars))
+            Ok((Some(vars), warnings))
         }
         other => Err(InventoryError::parse(
             path,

@@ -5,7 +5,7 @@
 //! tree; everything else takes the [`Value`].
 
 use crate::error::{InventoryError, Result};
-use crate::value::{nonfinite_value, Map, Value};
+use crate::value::{nonfinite_value, nonstring_key, Map, Value};
 use std::path::Path;
 /// A node of a constructed document, with the 1-based line and column where
 /// it starts (for keys: the line of the *last* definition of a duplicate
@@ -132,7 +132,7 @@ impl Node {
             NodeKind::Map(entries) => {
                 let mut m = Map::new();
                 for (k, v) in entries {
-                    m.insert(k.key_string(file)?, v.to_value(file)?);
+                    m.insert(k.value_key(file)?, v.to_value(file)?);
                 }
                 Value::Object(m)
             }
@@ -155,7 +155,7 @@ impl Node {
                 for (k, v) in entries {
                     let key = match k.kind {
                         NodeKind::Str(s) | NodeKind::Unsafe(s) | NodeKind::Vault(s) => s,
-                        _ => k.key_string(file)?,
+                        _ => k.value_key(file)?,
                     };
                     m.insert(key, v.into_value(file)?);
                 }
@@ -167,6 +167,23 @@ impl Node {
                 kind,
             }
             .to_value(file)?,
+        })
+    }
+
+    /// A key of a mapping inside a value: strings as they are, other
+    /// scalars typed (see [`NONSTRING_KEY_MARK`](crate::value::NONSTRING_KEY_MARK)),
+    /// so that `--graph --vars` prints `0` where the file says `0` and
+    /// `'0'` where it says `"0"`.
+    pub fn value_key(&self, file: &Path) -> Result<String> {
+        use crate::pyrepr::py_float_repr;
+        Ok(match &self.kind {
+            NodeKind::Str(s) | NodeKind::Unsafe(s) | NodeKind::Vault(s) => s.clone(),
+            NodeKind::Null => nonstring_key("None"),
+            NodeKind::Bool(true) => nonstring_key("True"),
+            NodeKind::Bool(false) => nonstring_key("False"),
+            NodeKind::Int(i) => nonstring_key(&i.to_string()),
+            NodeKind::Float(f) => nonstring_key(&py_float_repr(*f, true, false)),
+            _ => return self.key_string(file),
         })
     }
 

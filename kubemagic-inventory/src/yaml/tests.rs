@@ -32,7 +32,11 @@ fn scalar_typing_matches_the_pyyaml_table() {
     let mut failures = Vec::new();
     for (text, expected) in &rows {
         let got = match load(&format!("v: {text}")) {
-            Ok(Some(Value::Object(m))) => m.get("v").cloned().unwrap_or(Value::Null),
+            Ok(Some(Value::Object(m))) => {
+                let mut v = m.get("v").cloned().unwrap_or(Value::Null);
+                crate::value::json_keys(&mut v);
+                v
+            }
             Ok(other) => json!(format!("unexpected document {other:?}")),
             Err(_) => json!("!error"),
         };
@@ -138,6 +142,7 @@ fn json_is_tried_first() {
 fn json_keys_keep_their_lines() {
     let vars = load_vars_file("{\n  \"a\": 1,\n  \"b\": [1, 2]\n}\n", &path())
         .unwrap()
+        .0
         .unwrap();
     assert_eq!(vars["b"].origin.as_ref().unwrap().line, Some(3));
 }
@@ -146,6 +151,7 @@ fn json_keys_keep_their_lines() {
 fn vars_file_keeps_key_lines() {
     let vars = load_vars_file("---\n# c\na: 1\n\nb:\n  c: yes\n", &path())
         .unwrap()
+        .0
         .unwrap();
     assert_eq!(vars["a"].origin, Some(Origin::new(path(), Some(3))));
     assert_eq!(vars["b"].origin, Some(Origin::new(path(), Some(5))));
@@ -153,18 +159,22 @@ fn vars_file_keeps_key_lines() {
 }
 
 #[test]
-fn duplicate_var_points_at_the_winning_line() {
-    let vars = load_vars_file("a: 1\nb: 2\na: 3\n", &path())
-        .unwrap()
-        .unwrap();
+fn duplicate_var_points_at_the_winning_line_and_warns_there() {
+    let (vars, warnings) = load_vars_file("a: 1\nb: 2\na: 3\n", &path()).unwrap();
+    let vars = vars.unwrap();
     assert_eq!(vars["a"].origin.as_ref().unwrap().line, Some(3));
     assert_eq!(vars["a"].value, json!(3));
+    assert_eq!(warnings.len(), 1);
+    assert_eq!(warnings[0].location(), format!("{}:3:1", path().display()));
+    assert!(warnings[0]
+        .message
+        .starts_with("Found duplicate mapping key 'a'."));
 }
 
 #[test]
 fn falsy_vars_files_are_ignored_like_ansible() {
     for text in ["", "---\n", "{}", "[]", "0", "false", "''"] {
-        assert_eq!(load_vars_file(text, &path()).unwrap(), None, "{text:?}");
+        assert_eq!(load_vars_file(text, &path()).unwrap().0, None, "{text:?}");
     }
 }
 
@@ -294,14 +304,16 @@ fn duplicate_keys_are_reported_with_both_lines() {
         dups,
         vec![
             DuplicateKey {
-                key: "c".into(),
+                key: "'c'".into(),
                 first_line: 3,
-                line: 4
+                line: 4,
+                col: 3,
             },
             DuplicateKey {
-                key: "a".into(),
+                key: "'a'".into(),
                 first_line: 1,
-                line: 5
+                line: 5,
+                col: 1,
             },
         ]
     );
@@ -316,7 +328,7 @@ fn large_mapping_keeps_python_dict_semantics() {
     let m = v.as_object().unwrap();
     assert_eq!(m.len(), 31);
     assert_eq!(m["k3"], json!("again"));
-    assert_eq!(m["1"], json!("float"));
+    assert_eq!(m["\u{0}1"], json!("float"));
     assert_eq!(m.keys().nth(3).unwrap(), "k3");
     assert_eq!(dups.len(), 3);
 }

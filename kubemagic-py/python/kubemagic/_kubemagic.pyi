@@ -3,7 +3,15 @@
 import os
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
-from .typedefs import CheckReport, EtcdStatus, Finding, Phase, RecoverReport, SiteInventories
+from .typedefs import (
+    CheckReport,
+    EtcdStatus,
+    Finding,
+    InventoryWarning,
+    Phase,
+    RecoverReport,
+    SiteInventories,
+)
 
 _Path = Union[str, os.PathLike[str]]
 
@@ -35,7 +43,10 @@ class Inventory:
         sources: Union[_Path, Iterable[_Path]],
         playbook_dir: Optional[_Path] = None,
         hash_behaviour: str = "replace",
+        strict: bool = False,
     ) -> Inventory: ...
+    @property
+    def warnings(self) -> List[InventoryWarning]: ...
     @property
     def sources(self) -> List[str]: ...
     def hosts(self, pattern: str = "all") -> List[str]: ...

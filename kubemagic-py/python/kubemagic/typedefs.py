@@ -15,6 +15,8 @@ __all__ = [
     "Severity",
     "Finding",
     "SuppressedFinding",
+    "WarningKind",
+    "InventoryWarning",
     "AssumedVersion",
     "CheckReport",
     "PlanStep",
@@ -48,6 +50,30 @@ class Finding(TypedDict):
     host: Optional[str]
     group: Optional[str]
     variable: Optional[str]
+
+
+WarningKind = Literal[
+    "skipped",
+    "unparsed",
+    "group_name",
+    "reserved_name",
+    "group_is_host",
+    "duplicate_localhost",
+    "duplicate_key",
+    "questionable",
+]
+
+
+class InventoryWarning(TypedDict):
+    """What Ansible warns about while reading an inventory (every kind but
+    ``questionable``, which kubemagic adds where Ansible is silent)."""
+
+    kind: WarningKind
+    file: str
+    line: Optional[int]
+    col: Optional[int]
+    message: str
+    subject: Optional[str]
 
 
 class SuppressedFinding(Finding):

@@ -2,8 +2,9 @@
 //! kubespray asserts it before deploying; catch it before the run.
 
 use super::finding;
-use crate::site::{InventoryKind, Site};
+use crate::site::{InventoryKind, Role, Site};
 use kubemagic_core::{Finding, Origin};
+use kubemagic_inventory::WarningKind;
 
 /// Lowercase RFC 1123: dot-separated labels of `[a-z0-9-]`, 1 to 63
 /// characters, not starting or ending with `-`; 253 characters at most.
@@ -20,13 +21,28 @@ pub fn is_rfc1123(name: &str) -> bool {
         })
 }
 
+/// Dashed group names an upstream itself requires: kubespray before 2.16
+/// (`kube-master`, `k8s-cluster`, ...; see [`Role::group_names`]) and
+/// ceph-ansible (`grafana-server`, and `iscsi-gws` before 4.0). Ansible
+/// warns about any dash in a group name, but a site cannot rename these
+/// without breaking the upstream's playbooks: no finding for them.
+fn upstream_group_name(name: &str) -> bool {
+    Role::of_group(name).is_some() || matches!(name, "grafana-server" | "iscsi-gws")
+}
+
 /// KM604: every warning the inventory engine gave while reading the site's
 /// inventories (a file in an inventory directory no plugin reads, a YAML
-/// group key Ansible skips, a reversed range...), at its file and line.
+/// group key Ansible skips, a reversed range, a reserved variable name...),
+/// at its file and line; except Ansible's warning about the dashed group
+/// names the upstream requires ([`upstream_group_name`]).
 pub fn engine_warnings(site: &Site) -> Vec<Finding> {
     site.inventories
         .iter()
         .flat_map(|inv| &inv.warnings)
+        .filter(|w| {
+            !(w.kind == WarningKind::GroupName
+                && w.subject.as_deref().is_some_and(upstream_group_name))
+        })
         .map(|w| finding("KM604", w.message.clone()).at(Some(&Origin::new(w.file.clone(), w.line))))
         .collect()
 }
