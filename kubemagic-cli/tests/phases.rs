@@ -680,7 +680,7 @@ fn a_killed_runs_playbook_still_running_is_refused_by_pid_and_command_and_wait_w
                  "phase": "slow", "step": 0, "started": "2026-11-28T07:00:01Z"}
     });
     write(&d.path().join(".kubemagic/lock"), &lock.to_string());
-    wait_for("the orphan's task to start", 60, || {
+    wait_for("the orphan's task to start", 180, || {
         !stamps(d.path()).is_empty()
     });
 

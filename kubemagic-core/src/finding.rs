@@ -44,6 +44,10 @@ pub struct Origin {
     /// point at (a JSON document from a cluster, a value from the command
     /// line) rather than a made-up line 0 or 1.
     pub line: Option<u32>,
+    /// 1-based column, where the reader knows it (YAML does, INI does not):
+    /// Ansible 2.19 points at `FILE:LINE:COL` too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub col: Option<u32>,
 }
 
 impl Origin {
@@ -53,15 +57,23 @@ impl Origin {
         Origin {
             file: file.into(),
             line,
+            col: None,
         }
+    }
+
+    /// The same origin at column `col` of its line.
+    pub fn with_col(mut self, col: u32) -> Self {
+        self.col = Some(col);
+        self
     }
 }
 
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{}", self.file.display(), line),
-            None => write!(f, "{}", self.file.display()),
+        match (self.line, self.col) {
+            (Some(line), Some(col)) => write!(f, "{}:{line}:{col}", self.file.display()),
+            (Some(line), None) => write!(f, "{}:{}", self.file.display(), line),
+            (None, _) => write!(f, "{}", self.file.display()),
         }
     }
 }

@@ -156,7 +156,7 @@ impl InventoryData {
                     WarningKind::GroupName,
                     o.file.clone(),
                     o.line,
-                    None,
+                    o.col,
                     format!("Invalid characters were found in group names but not replaced: {chars:?} in group name ({name})"),
                 ).about(name));
             }
@@ -207,7 +207,7 @@ impl InventoryData {
                             WarningKind::DuplicateLocalhost,
                             o.file.clone(),
                             o.line,
-                            None,
+                            o.col,
                             format!(
                                 "A duplicate localhost-like entry was found ({name}). First found localhost was {}",
                                 self.hosts[first].name
@@ -454,7 +454,7 @@ impl InventoryData {
                         WarningKind::GroupIsHost,
                         o.file.clone(),
                         o.line,
-                        None,
+                        o.col,
                         format!("Found both group and host with same name: {}", h.name),
                     )
                     .about(h.name.clone()),

@@ -321,7 +321,7 @@ impl Inventory {
                     WarningKind::ReservedName,
                     o.file.clone(),
                     o.line,
-                    None,
+                    o.col,
                     format!("Found variable using reserved name '{name}'."),
                 )
                 .about(name)

@@ -50,7 +50,7 @@ pub fn nonfinite_value(f: f64) -> Value {
     Value::Object(m)
 }
 
-/// The float a [`nonfinite_value`] holds.
+/// The float a `.inf`/`.nan` value holds (the one-key object whose key is `__kubemagic_nonfinite_float`).
 pub fn as_nonfinite(v: &Value) -> Option<f64> {
     match v {
         Value::Object(m) if m.len() == 1 => match m.get(NONFINITE_KEY)?.as_str()? {

@@ -169,20 +169,23 @@ pub fn parse_yaml_inventory_or_decline(
     Ok(YamlParse::Parsed)
 }
 
+/// Where an op's key is: line and column.
+type Pos = (u32, u32);
+
 enum Op {
-    AddGroup(String, u32),
+    AddGroup(String, Pos),
     AddChild(String, String, u32),
     AddHost {
         name: String,
         group: String,
         port: Option<u16>,
-        line: u32,
+        at: Pos,
     },
-    SetVar(String, String, Value, u32),
+    SetVar(String, String, Value, Pos),
 }
 
 fn apply(op: Op, path: &Path, inv: &mut InventoryData) -> Result<()> {
-    let origin = |line: u32| Some(Origin::new(path, Some(line)));
+    let origin = |(line, col): Pos| Some(Origin::new(path, Some(line)).with_col(col));
     let at = |line: u32| {
         move |e: InventoryError| match e {
             InventoryError::Model(m) => InventoryError::parse(path, Some(line), m),
@@ -190,22 +193,22 @@ fn apply(op: Op, path: &Path, inv: &mut InventoryData) -> Result<()> {
         }
     };
     match op {
-        Op::AddGroup(name, line) => {
-            inv.add_group(&name, origin(line));
+        Op::AddGroup(name, pos) => {
+            inv.add_group(&name, origin(pos));
         }
         Op::AddChild(parent, child, line) => inv.add_child(&parent, &child).map_err(at(line))?,
         Op::AddHost {
             name,
             group,
             port,
-            line,
+            at: pos,
         } => {
-            inv.add_host(&name, Some(&group), port, origin(line))
-                .map_err(at(line))?;
+            inv.add_host(&name, Some(&group), port, origin(pos))
+                .map_err(at(pos.0))?;
         }
-        Op::SetVar(entity, key, value, line) => inv
-            .set_variable(&entity, &key, value, origin(line))
-            .map_err(at(line))?,
+        Op::SetVar(entity, key, value, pos) => inv
+            .set_variable(&entity, &key, value, origin(pos))
+            .map_err(at(pos.0))?,
     }
     Ok(())
 }
@@ -273,11 +276,13 @@ impl Planner<'_> {
         let entries = match &data.kind {
             NodeKind::Map(entries) => entries,
             _ => {
-                self.ops.push(Op::AddGroup(name.clone(), key.line));
+                self.ops
+                    .push(Op::AddGroup(name.clone(), (key.line, key.col)));
                 return Ok(name);
             }
         };
-        self.ops.push(Op::AddGroup(name.clone(), key.line));
+        self.ops
+            .push(Op::AddGroup(name.clone(), (key.line, key.col)));
         // Ansible first checks all three sections, then walks the keys.
         for section in ["vars", "children", "hosts"] {
             if let Some(v) = data.get(section) {
@@ -349,7 +354,8 @@ impl Planner<'_> {
                     for (vk, vv) in items {
                         let var = vk.key_string(self.path)?;
                         let value = vv.to_value(self.path)?;
-                        self.ops.push(Op::SetVar(name.clone(), var, value, vk.line));
+                        self.ops
+                            .push(Op::SetVar(name.clone(), var, value, (vk.line, vk.col)));
                     }
                 }
                 "children" => {
@@ -415,7 +421,11 @@ impl Planner<'_> {
         };
         let mut values = Vec::with_capacity(entries.len());
         for (k, v) in entries {
-            values.push((k.key_string(self.path)?, v.to_value(self.path)?, k.line));
+            values.push((
+                k.key_string(self.path)?,
+                v.to_value(self.path)?,
+                (k.line, k.col),
+            ));
         }
         for host in names {
             if host.is_empty() {
@@ -425,11 +435,11 @@ impl Planner<'_> {
                 name: host.clone(),
                 group: group.to_string(),
                 port,
-                line: key.line,
+                at: (key.line, key.col),
             });
-            for (k, v, line) in &values {
+            for (k, v, pos) in &values {
                 self.ops
-                    .push(Op::SetVar(host.clone(), k.clone(), v.clone(), *line));
+                    .push(Op::SetVar(host.clone(), k.clone(), v.clone(), *pos));
             }
         }
         Ok(())

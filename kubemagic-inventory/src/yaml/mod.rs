@@ -183,7 +183,7 @@ pub fn load_vars_file(text: &str, path: &Path) -> Result<(Option<Vars>, Vec<Warn
                     name,
                     Var {
                         value: v.into_value(path)?,
-                        origin: Some(Origin::new(path, Some(k.line))),
+                        origin: Some(Origin::new(path, Some(k.line)).with_col(k.col)),
                     },
                 );
             }

@@ -153,8 +153,14 @@ fn vars_file_keeps_key_lines() {
         .unwrap()
         .0
         .unwrap();
-    assert_eq!(vars["a"].origin, Some(Origin::new(path(), Some(3))));
-    assert_eq!(vars["b"].origin, Some(Origin::new(path(), Some(5))));
+    assert_eq!(
+        vars["a"].origin,
+        Some(Origin::new(path(), Some(3)).with_col(1))
+    );
+    assert_eq!(
+        vars["b"].origin,
+        Some(Origin::new(path(), Some(5)).with_col(1))
+    );
     assert_eq!(vars["b"].value, json!({"c": true}));
 }
 

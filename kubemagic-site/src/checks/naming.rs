@@ -34,7 +34,7 @@ fn upstream_group_name(name: &str) -> bool {
 /// inventories (a file in an inventory directory no plugin reads, a YAML
 /// group key Ansible skips, a reversed range, a reserved variable name...),
 /// at its file and line; except Ansible's warning about the dashed group
-/// names the upstream requires ([`upstream_group_name`]).
+/// names the upstream itself requires (`upstream_group_name`).
 pub fn engine_warnings(site: &Site) -> Vec<Finding> {
     site.inventories
         .iter()
