@@ -1,5 +1,6 @@
-//! `kubemagic.ceph.render`: kubespray vars, ceph-csi manifests or ceph
-//! commands, from a site or a live cluster. Parses the arguments into the
+//! `kubemagic.ceph.render`, `.validate` and `.leftovers`: kubespray vars,
+//! ceph-csi manifests or ceph commands, findings, and provisioner leftovers,
+//! from a site or a live cluster. Parses the arguments into the
 //! library's [`RenderRequest`] (whose defaults are the CLI's) and converts
 //! the result.
 
@@ -7,6 +8,7 @@ use crate::errors::{with_location, CephError as PyCephError};
 use kubemagic_ceph::cli::Connection;
 use kubemagic_ceph::render::{self, RenderRequest, Target};
 use kubemagic_ceph::CephError;
+use kubemagic_ceph::{leftovers, validate};
 use kubemagic_core::{Finding, Severity};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -77,4 +79,92 @@ pub fn ceph_render(
     } else {
         Err(findings_error(py, &errors))
     }
+}
+
+fn connection(ceph_conf: Option<PathBuf>, keyring: Option<PathBuf>) -> Connection {
+    Connection {
+        ceph_conf,
+        keyring,
+        name: Some("client.admin".into()),
+        progress: false,
+    }
+}
+
+fn report_value<T: serde::Serialize>(report: &T) -> PyResult<serde_json::Value> {
+    let mut v = serde_json::to_value(report)
+        .map_err(|e| PyValueError::new_err(format!("report not representable: {e}")))?;
+    kubemagic_core::redact::redact_json(&mut v);
+    Ok(v)
+}
+
+/// The model's, the keyring's and the image features' findings, as
+/// `kubemagic ceph validate --output json` (`{"findings": [...]}`): a
+/// report, not an exception, since findings are the answer asked for.
+#[pyfunction]
+#[pyo3(signature = (site=None, ceph_conf=None, keyring=None, image_features=None, krbd_kernel=None, rbd_provisioner=false))]
+pub fn ceph_validate<'py>(
+    py: Python<'py>,
+    site: Option<PathBuf>,
+    ceph_conf: Option<PathBuf>,
+    keyring: Option<PathBuf>,
+    image_features: Option<String>,
+    krbd_kernel: Option<&str>,
+    rbd_provisioner: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let bad = |e: CephError| PyValueError::new_err(e.to_string());
+    let krbd_kernel = krbd_kernel.map(str::parse).transpose().map_err(bad)?;
+    if krbd_kernel.is_some() && rbd_provisioner {
+        return Err(PyValueError::new_err(
+            "krbd_kernel and rbd_provisioner name two different consumers: give one",
+        ));
+    }
+    let req = validate::ValidateRequest {
+        site,
+        conn: connection(ceph_conf, keyring),
+        image_features,
+        krbd_kernel,
+        rbd_provisioner,
+    };
+    let report = py
+        .detach(|| validate::validate(&req))
+        .map_err(|e| ceph_error(py, &e))?;
+    crate::convert::to_py(py, &report_value(&report)?)
+}
+
+/// Provisioner leftovers, as `kubemagic ceph leftovers --output json`; with
+/// `delete=True` they are removed in the CLI's safe order. `nagios=True`
+/// returns the Monitoring Plugins result instead: `{"state", "exit_code",
+/// "output"}`, UNKNOWN when Kubernetes or Ceph cannot be asked.
+#[pyfunction]
+#[pyo3(signature = (kubeconfig=None, ceph_conf=None, keyring=None, delete=false, nagios=false))]
+pub fn ceph_leftovers<'py>(
+    py: Python<'py>,
+    kubeconfig: Option<PathBuf>,
+    ceph_conf: Option<PathBuf>,
+    keyring: Option<PathBuf>,
+    delete: bool,
+    nagios: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    if nagios && delete {
+        return Err(PyValueError::new_err(
+            "a monitoring check never deletes: nagios=True with delete=True",
+        ));
+    }
+    let req = leftovers::LeftoversRequest {
+        kubeconfig,
+        conn: connection(ceph_conf, keyring),
+        delete,
+    };
+    let result = py.detach(|| leftovers::leftovers(&req));
+    if nagios {
+        let out = match result {
+            Ok(report) => report.nagios(),
+            Err(e) => {
+                kubemagic_core::nagios::PluginOutput::unknown("CEPH LEFTOVERS", e.to_string())
+            }
+        };
+        return crate::convert::to_py(py, &crate::convert::plugin_value(&out));
+    }
+    let report = result.map_err(|e| ceph_error(py, &e))?;
+    crate::convert::to_py(py, &report_value(&report)?)
 }

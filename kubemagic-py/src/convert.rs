@@ -125,3 +125,14 @@ pub fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         obj.get_type().name()?
     )))
 }
+
+/// A Monitoring Plugins result for Python: `{"state": "WARNING",
+/// "exit_code": 1, "output": "SERVICE WARNING - ... | perf\n..."}`, the
+/// output exactly what the CLI's `--output nagios` prints (redacted).
+pub fn plugin_value(out: &kubemagic_core::nagios::PluginOutput) -> Value {
+    serde_json::json!({
+        "state": out.state.to_string(),
+        "exit_code": out.state.code(),
+        "output": out.render(),
+    })
+}

@@ -38,7 +38,11 @@ fn _kubemagic(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(site::site_inventories, m)?)?;
     m.add_function(wrap_pyfunction!(etcd::etcd_status, m)?)?;
     m.add_function(wrap_pyfunction!(etcd::etcd_recover, m)?)?;
+    m.add_function(wrap_pyfunction!(etcd::etcd_maintain, m)?)?;
+    m.add_function(wrap_pyfunction!(etcd::etcd_nagios, m)?)?;
     m.add_function(wrap_pyfunction!(ceph::ceph_render, m)?)?;
+    m.add_function(wrap_pyfunction!(ceph::ceph_validate, m)?)?;
+    m.add_function(wrap_pyfunction!(ceph::ceph_leftovers, m)?)?;
     m.add_function(wrap_pyfunction!(lb::lb_render, m)?)?;
     Ok(())
 }

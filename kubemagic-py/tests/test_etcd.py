@@ -71,3 +71,57 @@ def test_seed_incident_nospace_is_recovered(tmp_path: Path) -> None:
         assert kubemagic.etcd.status(endpoints=[url])["alarms"] == []
     finally:
         gen.close()
+
+
+def test_maintain_snapshots_the_leader_and_keeps_the_newest(etcd_endpoint: str, tmp_path: Path) -> None:
+    require_etcd_module()
+    snaps = tmp_path / "snapshots"
+    snaps.mkdir()
+    for _ in range(3):
+        report = kubemagic.etcd.maintain(endpoints=etcd_endpoint, snapshot_dir=snaps, keep=2)
+        assert report["succeeded"] is True and report["refusal"] is None, report
+        assert report["snapshot"] is not None
+    assert len([p for p in snaps.iterdir() if not p.name.startswith(".")]) == 2
+
+
+def test_maintain_dry_run_plans_and_writes_nothing(etcd_endpoint: str, tmp_path: Path) -> None:
+    require_etcd_module()
+    snaps = tmp_path / "snapshots"
+    snaps.mkdir()
+    report = kubemagic.etcd.maintain(endpoints=[etcd_endpoint], snapshot_dir=snaps, dry_run=True)
+    assert report["dry_run"] is True and report["plan"] is not None
+    assert list(snaps.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(defrag_min_size="lots"), "defrag_min_size"),
+        (dict(defrag_min_free_pct=120.0), "percentage"),
+        (dict(keep=0), "keep"),
+    ],
+)
+def test_maintain_bad_arguments_are_value_errors(kwargs: dict, match: str) -> None:
+    require_etcd_module()
+    with pytest.raises(ValueError, match=match):
+        kubemagic.etcd.maintain(endpoints=["http://127.0.0.1:9"], **kwargs)
+
+
+def test_check_of_a_healthy_member_is_ok_with_perfdata(etcd_endpoint: str) -> None:
+    require_etcd_module()
+    result = kubemagic.etcd.check(endpoints=[etcd_endpoint])
+    assert result["state"] == "OK" and result["exit_code"] == 0, result
+    assert result["output"].startswith("ETCD OK - ") and " | " in result["output"]
+
+
+def test_check_with_thresholds_out_of_order_is_unknown(etcd_endpoint: str) -> None:
+    require_etcd_module()
+    result = kubemagic.etcd.check(endpoints=[etcd_endpoint], warning_pct=90, critical_pct=80)
+    assert result["state"] == "UNKNOWN" and result["exit_code"] == 3
+
+
+def test_check_of_a_cluster_with_no_member_answering_is_critical() -> None:
+    require_etcd_module()
+    result = kubemagic.etcd.check(endpoints=["http://127.0.0.1:9"])
+    assert result["state"] == "CRITICAL" and result["exit_code"] == 2
+    assert "127.0.0.1:9" in result["output"]

@@ -9,8 +9,10 @@ from .typedefs import (
     Finding,
     InventoryWarning,
     Phase,
+    PluginResult,
     RecoverReport,
     SiteInventories,
+    ValidateReport,
 )
 
 _Path = Union[str, os.PathLike[str]]
@@ -84,5 +86,42 @@ def ceph_render(
     client: Optional[str] = None,
     fsid: Optional[str] = None,
 ) -> str: ...
+def ceph_validate(
+    site: Optional[_Path] = None,
+    ceph_conf: Optional[_Path] = None,
+    keyring: Optional[_Path] = None,
+    image_features: Optional[str] = None,
+    krbd_kernel: Optional[str] = None,
+    rbd_provisioner: bool = False,
+) -> ValidateReport: ...
+def ceph_leftovers(
+    kubeconfig: Optional[_Path] = None,
+    ceph_conf: Optional[_Path] = None,
+    keyring: Optional[_Path] = None,
+    delete: bool = False,
+    nagios: bool = False,
+) -> Dict[str, Any]: ...
+def etcd_maintain(
+    endpoints: Optional[Sequence[str]] = None,
+    env_file: Optional[_Path] = None,
+    cacert: Optional[_Path] = None,
+    cert: Optional[_Path] = None,
+    key: Optional[_Path] = None,
+    snapshot_dir: Optional[_Path] = None,
+    keep: int = 7,
+    defrag_min_size: str = "100MB",
+    defrag_min_free_pct: float = 45.0,
+    compact: bool = False,
+    dry_run: bool = False,
+) -> Dict[str, Any]: ...
+def etcd_nagios(
+    endpoints: Optional[Sequence[str]] = None,
+    env_file: Optional[_Path] = None,
+    cacert: Optional[_Path] = None,
+    cert: Optional[_Path] = None,
+    key: Optional[_Path] = None,
+    warning_pct: float = 80.0,
+    critical_pct: float = 95.0,
+) -> PluginResult: ...
 def lb_render(site: _Path, host: str | None = None) -> dict[str, Any]: ...
 def _roundtrip(obj: Any) -> Any: ...

@@ -5,13 +5,12 @@ Errors raise :class:`kubemagic.CephError`.
 
 from __future__ import annotations
 
-from typing import Optional
-
+from typing import Any, Dict, Optional, cast
 
 from . import _kubemagic
-from .typedefs import RenderTarget, StrPath
+from .typedefs import PluginResult, RenderTarget, StrPath, ValidateReport
 
-__all__ = ["render"]
+__all__ = ["render", "validate", "leftovers", "leftovers_check"]
 
 
 
@@ -34,3 +33,48 @@ def render(
     ``kube``) are the library's, the same as the CLI's.
     """
     return _kubemagic.ceph_render(target, site, ceph_conf, keyring, pool, client, fsid)
+
+
+def validate(
+    site: Optional[StrPath] = None,
+    ceph_conf: Optional[StrPath] = None,
+    keyring: Optional[StrPath] = None,
+    image_features: Optional[str] = None,
+    krbd_kernel: Optional[str] = None,
+    rbd_provisioner: bool = False,
+) -> ValidateReport:
+    """The findings of ``kubemagic ceph validate``: the cluster model from a
+    site (``site``) or a live cluster (``ceph_conf``), every key of
+    ``keyring``, and RBD ``image_features`` (``"layering,exclusive-lock"``)
+    against their consumer: the kernel client of ``krbd_kernel``
+    (``"5.4"``, ``uname -r``), the external rbd-provisioner, else librbd.
+    Findings are returned, not raised: they are the answer."""
+    return _kubemagic.ceph_validate(
+        site, ceph_conf, keyring, image_features, krbd_kernel, rbd_provisioner
+    )
+
+
+def leftovers(
+    kubeconfig: Optional[StrPath] = None,
+    ceph_conf: Optional[StrPath] = None,
+    keyring: Optional[StrPath] = None,
+    delete: bool = False,
+) -> Dict[str, Any]:
+    """What the Ceph provisioners left behind, as ``kubemagic ceph leftovers
+    --output json``: released PVs, orphan Secrets and, with a cluster
+    (``ceph_conf``), stale images and subvolumes no PV references. With
+    ``delete=True`` they are removed in the CLI's safe order (Kubernetes
+    objects, then Ceph data, then users); a volume a PV references is
+    refused."""
+    return _kubemagic.ceph_leftovers(kubeconfig, ceph_conf, keyring, delete, False)
+
+
+def leftovers_check(
+    kubeconfig: Optional[StrPath] = None,
+    ceph_conf: Optional[StrPath] = None,
+    keyring: Optional[StrPath] = None,
+) -> PluginResult:
+    """``leftovers`` as a Monitoring Plugins check (``kubemagic -o nagios
+    ceph leftovers``): WARNING when anything is left, UNKNOWN when
+    Kubernetes or Ceph cannot be asked."""
+    return cast(PluginResult, _kubemagic.ceph_leftovers(kubeconfig, ceph_conf, keyring, False, True))

@@ -7,12 +7,12 @@ writes it). Errors raise :class:`kubemagic.EtcdError`.
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from . import _kubemagic
-from .typedefs import EtcdStatus, RecoverReport, StrPath
+from .typedefs import EtcdStatus, PluginResult, RecoverReport, StrPath
 
-__all__ = ["status", "recover"]
+__all__ = ["status", "recover", "maintain", "check"]
 
 
 def _listed(endpoints: Optional[Sequence[str]]) -> Optional[List[str]]:
@@ -62,4 +62,57 @@ def recover(
         cert,
         key,
         dry_run,
+    )
+
+
+def maintain(
+    endpoints: Optional[Sequence[str]] = None,
+    env_file: Optional[StrPath] = None,
+    cacert: Optional[StrPath] = None,
+    cert: Optional[StrPath] = None,
+    key: Optional[StrPath] = None,
+    snapshot_dir: Optional[StrPath] = None,
+    keep: int = 7,
+    defrag_min_size: str = "100MB",
+    defrag_min_free_pct: float = 45.0,
+    compact: bool = False,
+    dry_run: bool = False,
+) -> Dict[str, Any]:
+    """Routine upkeep, as ``kubemagic etcd maintain --output json``: a
+    snapshot of the leader into ``snapshot_dir`` keeping ``keep`` of them,
+    then the members whose database is at least ``defrag_min_size`` with at
+    least ``defrag_min_free_pct`` % free pages (or above 80 % of the quota)
+    defragmented one at a time, followers first. Refuses (``refusal``) when
+    a member is down or an alarm is raised. Adds ``succeeded``."""
+    return _kubemagic.etcd_maintain(
+        _listed(endpoints),
+        env_file,
+        cacert,
+        cert,
+        key,
+        snapshot_dir,
+        keep,
+        defrag_min_size,
+        defrag_min_free_pct,
+        compact,
+        dry_run,
+    )
+
+
+def check(
+    endpoints: Optional[Sequence[str]] = None,
+    env_file: Optional[StrPath] = None,
+    cacert: Optional[StrPath] = None,
+    cert: Optional[StrPath] = None,
+    key: Optional[StrPath] = None,
+    warning_pct: float = 80.0,
+    critical_pct: float = 95.0,
+) -> PluginResult:
+    """The etcd Monitoring Plugins check (``kubemagic -o nagios etcd
+    status``): CRITICAL on an alarm, a member down (or none answering) or
+    no leader, WARNING or CRITICAL when a database reaches
+    ``warning_pct``/``critical_pct`` % of its quota, UNKNOWN when the
+    arguments or the env file are wrong."""
+    return _kubemagic.etcd_nagios(
+        _listed(endpoints), env_file, cacert, cert, key, warning_pct, critical_pct
     )

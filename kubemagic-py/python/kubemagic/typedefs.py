@@ -15,6 +15,8 @@ __all__ = [
     "Severity",
     "Finding",
     "SuppressedFinding",
+    "PluginResult",
+    "ValidateReport",
     "WarningKind",
     "InventoryWarning",
     "AssumedVersion",
@@ -74,6 +76,21 @@ class InventoryWarning(TypedDict):
     col: Optional[int]
     message: str
     subject: Optional[str]
+
+
+class PluginResult(TypedDict):
+    """A Monitoring Plugins result: ``output`` is exactly what the CLI's
+    ``--output nagios`` prints, ``exit_code`` what it exits with."""
+
+    state: Literal["OK", "WARNING", "CRITICAL", "UNKNOWN"]
+    exit_code: int
+    output: str
+
+
+class ValidateReport(TypedDict):
+    """``kubemagic ceph validate --output json``."""
+
+    findings: List[Finding]
 
 
 class SuppressedFinding(Finding):
