@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks `kubemagic etcd` against etcdctl on real etcd 3.4 clusters on
+# Benchmarks `kubemagic etcd` against etcdctl on real etcd clusters (3.4, or
+# the $ETCD/$ETCDCTL given: make bench runs it on 3.5 too) on
 # loopback (127.0.0.1 only), in the same run:
 #   1. the seed's NOSPACE incident (3 members, one with a 20 MiB quota)
 #      recovered by `kubemagic etcd recover` and by the manual etcdctl

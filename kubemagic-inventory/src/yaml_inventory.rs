@@ -488,7 +488,7 @@ mod tests {
         );
         assert_eq!(
             inv.host("n2").unwrap().vars["ip"].origin,
-            Some(Origin::new("inv.yml", Some(8)))
+            Some(Origin::new("inv.yml", Some(8)).with_col(11))
         );
         assert!(inv.group("other").is_some());
     }
