@@ -467,11 +467,6 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
             let min_size: ByteSize = defrag_min_size
                 .parse()
                 .map_err(|e| CliError::Input(format!("--defrag-min-size: {e}")))?;
-            if !(0.0..=100.0).contains(&defrag_min_free) {
-                return Err(CliError::Input(format!(
-                    "--defrag-min-free {defrag_min_free} is not a percentage"
-                )));
-            }
             let opts = kubemagic_etcd::maintain::MaintainOptions {
                 snapshot_dir,
                 keep,
@@ -480,6 +475,8 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
                 compact,
                 dry_run,
             };
+            opts.check_args()
+                .map_err(|e| CliError::Input(format!("--defrag-min-free: {e}")))?;
             let r = ops::maintain(cluster, &opts, &mut progress).await;
             match format {
                 OutputFormat::Json => print_json(&r)?,

@@ -41,6 +41,21 @@ pub struct MaintainOptions {
     pub dry_run: bool,
 }
 
+impl MaintainOptions {
+    /// Checks the options a caller typed before anything connects (the CLI
+    /// and Python both call it): the free-pages threshold is a percentage.
+    /// `keep` is checked by the plan, which refuses `0` with a snapshot.
+    pub fn check_args(&self) -> Result<(), String> {
+        if !(0.0..=100.0).contains(&self.defrag_min_free_pct) {
+            return Err(format!(
+                "{} is not a percentage (0 to 100)",
+                self.defrag_min_free_pct
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Default for MaintainOptions {
     fn default() -> Self {
         MaintainOptions {

@@ -128,16 +128,6 @@ pub fn etcd_maintain<'py>(
     let defrag_min_size: kubemagic_core::ByteSize = defrag_min_size
         .parse()
         .map_err(|e| PyValueError::new_err(format!("defrag_min_size: {e}")))?;
-    if !(0.0..=100.0).contains(&defrag_min_free_pct) {
-        return Err(PyValueError::new_err(format!(
-            "defrag_min_free_pct {defrag_min_free_pct} is not a percentage"
-        )));
-    }
-    if keep == 0 {
-        return Err(PyValueError::new_err(
-            "keep must be at least 1 (the snapshot just taken)",
-        ));
-    }
     let opts = kubemagic_etcd::maintain::MaintainOptions {
         snapshot_dir,
         keep,
@@ -146,6 +136,8 @@ pub fn etcd_maintain<'py>(
         compact,
         dry_run,
     };
+    opts.check_args()
+        .map_err(|e| PyValueError::new_err(format!("defrag_min_free_pct: {e}")))?;
     let args = connect_args(endpoints, env_file, cacert, cert, key);
     let rt = runtime()?;
     let result = py.detach(|| {

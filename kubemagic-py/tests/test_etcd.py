@@ -98,13 +98,18 @@ def test_maintain_dry_run_plans_and_writes_nothing(etcd_endpoint: str, tmp_path:
     [
         (dict(defrag_min_size="lots"), "defrag_min_size"),
         (dict(defrag_min_free_pct=120.0), "percentage"),
-        (dict(keep=0), "keep"),
     ],
 )
 def test_maintain_bad_arguments_are_value_errors(kwargs: dict, match: str) -> None:
     require_etcd_module()
     with pytest.raises(ValueError, match=match):
         kubemagic.etcd.maintain(endpoints=["http://127.0.0.1:9"], **kwargs)
+
+
+def test_maintain_keep_zero_with_snapshots_is_refused(etcd_endpoint: str, tmp_path: Path) -> None:
+    require_etcd_module()
+    report = kubemagic.etcd.maintain(endpoints=[etcd_endpoint], snapshot_dir=tmp_path / "s", keep=0)
+    assert report["succeeded"] is False and report["refusal"] is not None, report
 
 
 def test_check_of_a_healthy_member_is_ok_with_perfdata(etcd_endpoint: str) -> None:
