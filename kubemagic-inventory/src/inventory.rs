@@ -198,74 +198,68 @@ impl Inventory {
         self.host_group_part = host_part;
     }
 
-    /// Precedence levels 1–6 for a host in the sorted groups `gs`.
+    /// Precedence levels 1–6 for a host in the sorted groups `gs`, each
+    /// as sources (outer) × files (inner), the nesting `combine_level`
+    /// folds (see the module doc): the one statement of that order, which
+    /// [`Inventory::group_part`] combines and the reserved-name warning walks.
+    fn group_levels(&self, gs: &[GroupId]) -> [Vec<Vec<&Vars>>; 6] {
+        let play = |f: &dyn Fn(&BaseVars) -> Vec<&Vars>| -> Vec<Vec<&Vars>> {
+            self.play_vars.iter().map(f).collect()
+        };
+        [
+            // 1. all_inventory
+            vec![vec![&self.data.groups[ALL].vars]],
+            // 2. groups_inventory
+            vec![gs.iter().map(|&g| &self.data.groups[g].vars).collect()],
+            // 3. all_plugins_inventory
+            self.source_vars
+                .iter()
+                .map(|b| b.groups[ALL].iter().map(|a| a.as_ref()).collect())
+                .collect(),
+            // 4. all_plugins_play
+            play(&|p| p.groups[ALL].iter().map(|a| a.as_ref()).collect()),
+            // 5. groups_plugins_inventory: source outermost, then groups, then files
+            self.source_vars
+                .iter()
+                .map(|b| {
+                    gs.iter()
+                        .flat_map(|&g| b.groups[g].iter().map(|a| a.as_ref()))
+                        .collect()
+                })
+                .collect(),
+            // 6. groups_plugins_play
+            play(&|p| {
+                gs.iter()
+                    .flat_map(|&g| p.groups[g].iter().map(|a| a.as_ref()))
+                    .collect()
+            }),
+        ]
+    }
+
+    /// Precedence levels 7–9 for host `h`: its inventory vars, then its
+    /// host_vars beside each source, then those of the playbook dir.
+    fn host_levels(&self, h: HostId) -> [Vec<Vec<&Vars>>; 3] {
+        [
+            vec![vec![&self.data.hosts[h].vars]],
+            self.source_vars
+                .iter()
+                .map(|b| b.hosts[h].iter().map(|a| a.as_ref()).collect())
+                .collect(),
+            self.play_vars
+                .iter()
+                .map(|p| p.hosts[h].iter().map(|a| a.as_ref()).collect())
+                .collect(),
+        ]
+    }
+
+    /// Precedence levels 1–6 combined, for a host in the sorted groups `gs`.
     fn group_part(&self, gs: &[GroupId]) -> Vars {
         let hb = self.hb();
         let mut acc = Vars::new();
-        // 1. all_inventory
-        combine_level(&mut acc, &[vec![&self.data.groups[ALL].vars]], hb);
-        // 2. groups_inventory
-        let inv_groups: Vec<&Vars> = gs.iter().map(|&g| &self.data.groups[g].vars).collect();
-        combine_level(&mut acc, &[inv_groups], hb);
-        // 3. all_plugins_inventory
-        let all_src: Vec<Vec<&Vars>> = self
-            .source_vars
-            .iter()
-            .map(|b| b.groups[ALL].iter().map(|a| a.as_ref()).collect())
-            .collect();
-        combine_level(&mut acc, &all_src, hb);
-        // 4. all_plugins_play
-        if let Some(p) = &self.play_vars {
-            combine_level(
-                &mut acc,
-                &[p.groups[ALL].iter().map(|a| a.as_ref()).collect()],
-                hb,
-            );
-        }
-        // 5. groups_plugins_inventory: source outermost, then groups, then files
-        let grp_src: Vec<Vec<&Vars>> = self
-            .source_vars
-            .iter()
-            .map(|b| {
-                gs.iter()
-                    .flat_map(|&g| b.groups[g].iter().map(|a| a.as_ref()))
-                    .collect()
-            })
-            .collect();
-        combine_level(&mut acc, &grp_src, hb);
-        // 6. groups_plugins_play
-        if let Some(p) = &self.play_vars {
-            let v: Vec<&Vars> = gs
-                .iter()
-                .flat_map(|&g| p.groups[g].iter().map(|a| a.as_ref()))
-                .collect();
-            combine_level(&mut acc, &[v], hb);
+        for level in self.group_levels(gs) {
+            combine_level(&mut acc, &level, hb);
         }
         acc
-    }
-
-    /// The variable files and mappings of a host's groups, in precedence
-    /// order (levels 1–6 of [`Inventory::group_part`], flattened).
-    fn group_chain(&self, gs: &[GroupId]) -> Vec<&Vars> {
-        let mut chain: Vec<&Vars> = vec![&self.data.groups[ALL].vars];
-        chain.extend(gs.iter().map(|&g| &self.data.groups[g].vars));
-        for b in &self.source_vars {
-            chain.extend(b.groups[ALL].iter().map(|a| a.as_ref()));
-        }
-        if let Some(p) = &self.play_vars {
-            chain.extend(p.groups[ALL].iter().map(|a| a.as_ref()));
-        }
-        for b in &self.source_vars {
-            for &g in gs {
-                chain.extend(b.groups[g].iter().map(|a| a.as_ref()));
-            }
-        }
-        if let Some(p) = &self.play_vars {
-            for &g in gs {
-                chain.extend(p.groups[g].iter().map(|a| a.as_ref()));
-            }
-        }
-        chain
     }
 
     /// Ansible's "Found variable using reserved name" for every host, as
@@ -292,22 +286,25 @@ impl Inventory {
             let mut defs = match per_part.get(&part) {
                 Some(d) => d.clone(),
                 None => {
+                    let levels = self.group_levels(&self.sorted_groups(h));
+                    let chain: Vec<&Vars> = levels.into_iter().flatten().flatten().collect();
                     let mut d = Vec::new();
-                    first_defs(&self.group_chain(&self.sorted_groups(h)), &mut d);
+                    first_defs(&chain, &mut d);
                     per_part.insert(part, d.clone());
                     d
                 }
             };
-            let mut host_chain: Vec<&Vars> = Vec::new();
-            if self.data.host_var_reserved {
-                host_chain.push(&self.data.hosts[h].vars);
-            }
-            for b in &self.source_vars {
-                host_chain.extend(b.hosts[h].iter().map(|a| a.as_ref()));
-            }
-            if let Some(p) = &self.play_vars {
-                host_chain.extend(p.hosts[h].iter().map(|a| a.as_ref()));
-            }
+            // Inline host vars only when one of them is reserved: this walk
+            // would otherwise touch every host's variables (see
+            // `InventoryData::host_var_reserved`).
+            let skip = usize::from(!self.data.host_var_reserved);
+            let host_chain: Vec<&Vars> = self
+                .host_levels(h)
+                .into_iter()
+                .skip(skip)
+                .flatten()
+                .flatten()
+                .collect();
             first_defs(&host_chain, &mut defs);
             for d in defs {
                 if !seen.contains(&d) {
@@ -376,25 +373,21 @@ impl Inventory {
     pub fn host_vars_by_id(&self, h: HostId) -> Vars {
         let hb = self.hb();
         let mut acc = self.group_parts[self.host_group_part[h]].clone();
-        // 7. host inventory vars
-        combine_level(&mut acc, &[vec![&self.data.hosts[h].vars]], hb);
-        self.add_host_vars_files(&mut acc, h);
+        for level in self.host_levels(h) {
+            combine_level(&mut acc, &level, hb);
+        }
+        remove_internal(&mut acc);
         acc
     }
 
-    /// Steps 8 and 9 of the precedence, shared by `--list` and `--export`:
-    /// host_vars beside each source, then those of the playbook dir; then
-    /// the internal variables Ansible never prints are dropped.
+    /// Steps 8 and 9 of the precedence (for `--export`, whose host vars are
+    /// the host's own): host_vars beside each source, then those of the
+    /// playbook dir; then the internal variables Ansible never prints are
+    /// dropped.
     fn add_host_vars_files(&self, acc: &mut Vars, h: HostId) {
         let hb = self.hb();
-        let src: Vec<Vec<&Vars>> = self
-            .source_vars
-            .iter()
-            .map(|b| b.hosts[h].iter().map(|a| a.as_ref()).collect())
-            .collect();
-        combine_level(acc, &src, hb);
-        if let Some(p) = &self.play_vars {
-            combine_level(acc, &[p.hosts[h].iter().map(|a| a.as_ref()).collect()], hb);
+        for level in self.host_levels(h).into_iter().skip(1) {
+            combine_level(acc, &level, hb);
         }
         remove_internal(acc);
     }
@@ -409,7 +402,9 @@ impl Inventory {
         }
         let pi = self.host_group_part[h];
         let part = &self.group_parts[pi];
-        // Host levels (7–9), last definition wins; hosts have few variables.
+        // Host levels (7–9) in `host_levels` order, walked without allocating
+        // (the hot path of `--list`); last definition wins; hosts have few
+        // variables.
         let mut own: Vec<(&str, &Value)> = Vec::new();
         let mut put = |k: &'a str, v: &'a Value| match own.iter_mut().find(|(x, _)| *x == k) {
             Some(slot) => slot.1 = v,
