@@ -43,6 +43,26 @@ fn connect_args(
     }
 }
 
+/// Connects to the cluster `args` name and runs `op` on it, on the shared
+/// runtime with the GIL released: the one path status, recover and
+/// maintain share.
+fn on_cluster<T, F, Fut>(py: Python<'_>, args: &ConnectArgs, op: F) -> PyResult<T>
+where
+    T: Send,
+    F: FnOnce(Cluster) -> Fut + Send,
+    Fut: std::future::Future<Output = T>,
+{
+    let rt = runtime()?;
+    let result = py.detach(|| {
+        rt.block_on(async {
+            let config = Config::from_process_env(args)?;
+            let cluster = Cluster::connect(config).await?;
+            Ok::<_, EtcdError>(op(cluster).await)
+        })
+    });
+    result.map_err(|e| etcd_error(py, &e))
+}
+
 fn serialize<T: serde::Serialize>(v: &T) -> PyResult<serde_json::Value> {
     serde_json::to_value(v)
         .map_err(|e| PyErr::new::<PyEtcdError, _>(format!("report not representable: {e}")))
@@ -61,15 +81,7 @@ pub fn etcd_status<'py>(
     key: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let args = connect_args(endpoints, env_file, cacert, cert, key);
-    let rt = runtime()?;
-    let result = py.detach(|| {
-        rt.block_on(async {
-            let config = Config::from_process_env(&args)?;
-            let cluster = Cluster::connect(config).await?;
-            Ok::<_, EtcdError>(ops::status(&cluster).await)
-        })
-    });
-    let status = result.map_err(|e| etcd_error(py, &e))?;
+    let status = on_cluster(py, &args, |c| async move { ops::status(&c).await })?;
     to_py(py, &serialize(&status)?)
 }
 
@@ -88,16 +100,10 @@ pub fn etcd_recover<'py>(
     dry_run: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let args = connect_args(endpoints, env_file, cacert, cert, key);
-    let rt = runtime()?;
-    let result = py.detach(|| {
-        rt.block_on(async {
-            let config = Config::from_process_env(&args)?;
-            let cluster = Cluster::connect(config).await?;
-            let mut progress = |_: &kubemagic_etcd::Progress| {};
-            Ok::<_, EtcdError>(ops::recover(&cluster, dry_run, &mut progress).await)
-        })
-    });
-    let report = result.map_err(|e| etcd_error(py, &e))?;
+    let report = on_cluster(py, &args, |c| async move {
+        let mut progress = |_: &kubemagic_etcd::Progress| {};
+        ops::recover(&c, dry_run, &mut progress).await
+    })?;
     let value = report
         .to_json()
         .map_err(|e| PyErr::new::<PyEtcdError, _>(format!("report not representable: {e}")))?;
@@ -139,16 +145,10 @@ pub fn etcd_maintain<'py>(
     opts.check_args()
         .map_err(|e| PyValueError::new_err(format!("defrag_min_free_pct: {e}")))?;
     let args = connect_args(endpoints, env_file, cacert, cert, key);
-    let rt = runtime()?;
-    let result = py.detach(|| {
-        rt.block_on(async {
-            let config = Config::from_process_env(&args)?;
-            let cluster = Cluster::connect(config).await?;
-            let mut progress = |_: &kubemagic_etcd::Progress| {};
-            Ok::<_, EtcdError>(ops::maintain(&cluster, &opts, &mut progress).await)
-        })
-    });
-    let report = result.map_err(|e| etcd_error(py, &e))?;
+    let report = on_cluster(py, &args, |c| async move {
+        let mut progress = |_: &kubemagic_etcd::Progress| {};
+        ops::maintain(&c, &opts, &mut progress).await
+    })?;
     let mut value = serialize(&report)?;
     if let Some(m) = value.as_object_mut() {
         m.insert("succeeded".into(), report.succeeded().into());
