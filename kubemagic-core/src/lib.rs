@@ -56,5 +56,5 @@ pub use bytes::{ByteSize, ByteSizeError, Notation};
 pub use error::{ErrorKind, KmError};
 pub use finding::{Finding, Origin, Severity};
 pub use phase::{Catalog, PhaseError, PhaseName, Plan, PlanRequest, SiteFacts};
-pub use redact::redact;
+pub use redact::{redact, RedactingWriter, Redactor};
 pub use site_config::{ChecksConfig, Flavor, IgnoreRule, LbConfig, SiteConfig, Upstream};

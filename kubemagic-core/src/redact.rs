@@ -216,6 +216,275 @@ fn value_span(text: &str, j: usize, is_vault: bool) -> (usize, usize) {
     }
 }
 
+/// The one redaction with what a caller knows beyond the patterns of
+/// [`redact`]: the secrets it was handed (an etcd endpoint's password, a
+/// keyring's key). Patterns cannot find a password that RFC 3986 would not
+/// allow in a URL (one holding `/`, `#` or a space, as a user may type it),
+/// but the code that parsed the URL knows the exact string, so it registers
+/// it here and every occurrence is masked, whatever surrounds it.
+///
+/// `Redactor::default()` knows no secret and masks exactly what [`redact`]
+/// masks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Redactor {
+    /// Known secrets, longest first so a secret holding another is masked
+    /// whole.
+    known: Vec<String>,
+}
+
+/// Secrets shorter than this are not registered: masking every `a` of a
+/// report would hide the report and protect nothing a guess would not find.
+pub const MIN_KNOWN_SECRET: usize = 3;
+
+impl Redactor {
+    /// A redactor that masks the patterns of [`redact`] only.
+    pub fn new() -> Redactor {
+        Redactor::default()
+    }
+
+    /// Adds secrets to mask wherever they appear (also percent-decoded and
+    /// JSON-escaped forms). Empty and very short ones are ignored (see
+    /// [`MIN_KNOWN_SECRET`]).
+    pub fn with_secrets<I, S>(mut self, secrets: I) -> Redactor
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        for s in secrets {
+            self.add_secret(s.as_ref());
+        }
+        self
+    }
+
+    /// Adds one secret (see [`Redactor::with_secrets`]).
+    pub fn add_secret(&mut self, secret: &str) {
+        let mut forms = vec![secret.to_string()];
+        let decoded = percent_decode(secret);
+        if decoded != secret {
+            forms.push(decoded);
+        }
+        if let Ok(json) = serde_json::to_string(secret) {
+            let inner = &json[1..json.len() - 1];
+            if inner != secret {
+                forms.push(inner.to_string());
+            }
+        }
+        for f in forms {
+            if f.chars().count() >= MIN_KNOWN_SECRET && !self.known.contains(&f) {
+                self.known.push(f);
+            }
+        }
+        self.known.sort_by_key(|k| std::cmp::Reverse(k.len()));
+    }
+
+    /// Adds the userinfo (user and password) of every URL in `urls`, as
+    /// typed: the form endpoints come in from flags, environment variables
+    /// and env files. Split at the *last* `@` before the path, as a user who
+    /// typed `/` or `#` in a password meant it.
+    pub fn with_url_credentials<I, S>(mut self, urls: I) -> Redactor
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        for u in urls {
+            for part in u.as_ref().split(',') {
+                if let Some(info) = typed_userinfo(part.trim()) {
+                    self.add_secret(info);
+                    if let Some((_, pw)) = info.split_once(':') {
+                        self.add_secret(pw);
+                    }
+                }
+            }
+        }
+        self
+    }
+
+    /// Whether this redactor knows any secret beyond the patterns.
+    pub fn knows_secrets(&self) -> bool {
+        !self.known.is_empty()
+    }
+
+    /// Masks the known secrets, then everything [`redact`] masks.
+    pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut owned: Option<String> = None;
+        for k in &self.known {
+            let cur = owned.as_deref().unwrap_or(text);
+            if cur.contains(k.as_str()) {
+                owned = Some(cur.replace(k.as_str(), MASK));
+            }
+        }
+        match owned {
+            None => redact(text),
+            Some(s) => Cow::Owned(redact(&s).into_owned()),
+        }
+    }
+
+    /// [`Redactor::redact`] applied to every string of a JSON document,
+    /// keys included where a known secret appears in one: reports stay
+    /// valid JSON with their shape unchanged.
+    pub fn redact_json(&self, value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::String(s) => {
+                if let Cow::Owned(r) = self.redact(s) {
+                    *s = r;
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| self.redact_json(v)),
+            serde_json::Value::Object(map) => {
+                let leaks = map.keys().any(|k| matches!(self.redact(k), Cow::Owned(_)));
+                if leaks {
+                    let old = std::mem::take(map);
+                    for (k, v) in old {
+                        map.insert(self.redact(&k).into_owned(), v);
+                    }
+                }
+                map.values_mut().for_each(|v| self.redact_json(v));
+            }
+            _ => {}
+        }
+    }
+
+    /// [`Redactor::redact`] over a command's arguments, one by one (see
+    /// [`redact_argv`]).
+    pub fn redact_argv(&self, argv: &[String]) -> Vec<String> {
+        argv.iter().map(|a| self.redact(a).into_owned()).collect()
+    }
+}
+
+/// The userinfo of a URL as a user typed it (one argument, one URL): from
+/// `://` to the last `@`, whatever stands between, so a password holding
+/// `/`, `#` or a space (`http://u:p/w #x@h:1`) is taken whole. Masking a
+/// little too much is safe; missing part of a password is not.
+fn typed_userinfo(url: &str) -> Option<&str> {
+    let rest = &url[url.find("://")? + 3..];
+    let at = rest.rfind('@')?;
+    (at > 0).then(|| &rest[..at])
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok();
+            if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The one redacting writer every report is printed through.
+///
+/// Report writers in the library crates take a `&mut RedactingWriter<W>`,
+/// never a bare `io::Write`, so a report cannot reach a terminal, a file or a
+/// Python string without passing through [`Redactor::redact`]: the guarantee
+/// is in the type, not in each caller's care.
+///
+/// Text is redacted a line at a time (a URL or a `key: value` never spans
+/// lines), so output streams: each complete line is written as soon as it
+/// is. What is left of an unfinished line is written by [`flush`] or
+/// [`RedactingWriter::finish`]; there is no flush on drop, so a writer must
+/// be flushed (the CLI's destination and Python's `finish` do).
+///
+/// [`flush`]: std::io::Write::flush
+#[derive(Debug)]
+pub struct RedactingWriter<W: std::io::Write> {
+    inner: W,
+    redactor: Redactor,
+    pending: Vec<u8>,
+}
+
+impl<W: std::io::Write> RedactingWriter<W> {
+    /// Wraps `inner`; everything written is masked by `redactor`.
+    pub fn new(inner: W, redactor: Redactor) -> RedactingWriter<W> {
+        RedactingWriter {
+            inner,
+            redactor,
+            pending: Vec::new(),
+        }
+    }
+
+    /// The redactor, for a writer that must redact a value before it shapes
+    /// it (a JSON document: see [`RedactingWriter::write_json`]).
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// Writes a JSON document (pretty, newline-terminated), every string
+    /// redacted first so the document stays valid JSON.
+    pub fn write_json<T: serde::Serialize>(&mut self, value: &T) -> std::io::Result<()> {
+        let mut v = serde_json::to_value(value).map_err(std::io::Error::other)?;
+        self.redactor.redact_json(&mut v);
+        let text = serde_json::to_string_pretty(&v).map_err(std::io::Error::other)?;
+        self.write_redacted(text.as_bytes())?;
+        self.write_redacted(b"\n")
+    }
+
+    /// Writes bytes already redacted by [`Redactor::redact_json`] (a JSON
+    /// document's own escaping must not be re-masked mid-string): flushes
+    /// what is pending first, so the order of the output is kept.
+    fn write_redacted(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.flush_pending()?;
+        self.inner.write_all(bytes)
+    }
+
+    /// Flushes what is pending and returns the inner writer (a `Vec<u8>`
+    /// for Python, which returns the same text the CLI prints).
+    pub fn finish(mut self) -> std::io::Result<W> {
+        std::io::Write::flush(&mut self)?;
+        Ok(self.inner)
+    }
+
+    fn write_line(&mut self, line: &[u8]) -> std::io::Result<()> {
+        match std::str::from_utf8(line) {
+            Ok(text) => self.inner.write_all(self.redactor.redact(text).as_bytes()),
+            Err(_) => {
+                let text = String::from_utf8_lossy(line);
+                self.inner.write_all(self.redactor.redact(&text).as_bytes())
+            }
+        }
+    }
+
+    fn flush_pending(&mut self) -> std::io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        self.write_line(&pending)
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for RedactingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
+            let (line, tail) = rest.split_at(nl + 1);
+            if self.pending.is_empty() {
+                self.write_line(line)?;
+            } else {
+                let mut whole = std::mem::take(&mut self.pending);
+                whole.extend_from_slice(line);
+                self.write_line(&whole)?;
+            }
+            rest = tail;
+        }
+        self.pending.extend_from_slice(rest);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.flush_pending()?;
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,5 +584,40 @@ mod tests {
             prop_assert!(!out.contains(&user), "{} -> {}", text, out);
             prop_assert!(out.contains("@registry.example:5000"), "{}", out);
         }
+    }
+
+    #[test]
+    fn known_secret_with_slash_hash_and_space_is_masked_everywhere() {
+        let r = Redactor::new().with_url_credentials(["http://user:p/w #x@127.0.0.1:2379"]);
+        let text = "endpoint http://user:p/w #x@127.0.0.1:2379 failed: p/w #x";
+        let out = r.redact(text);
+        assert!(!out.contains("p/w #x"), "{out}");
+        assert!(out.contains("127.0.0.1:2379"), "{out}");
+    }
+
+    #[test]
+    fn redacting_writer_masks_lines_split_across_writes() {
+        use std::io::Write;
+        let r = Redactor::new().with_secrets(["hunter22"]);
+        let mut w = RedactingWriter::new(Vec::new(), r);
+        w.write_all(b"member m1 http://u:hun").unwrap();
+        w.write_all(b"ter22@127.0.0.1:1 ok\nsecond line hunter22\nno newline hunter")
+            .unwrap();
+        w.write_all(b"22").unwrap();
+        let out = String::from_utf8(w.finish().unwrap()).unwrap();
+        assert!(!out.contains("hunter22"), "{out}");
+        assert_eq!(out.lines().count(), 3, "{out}");
+    }
+
+    #[test]
+    fn redacting_writer_keeps_json_valid() {
+        let r = Redactor::new().with_secrets([r#"pa"ss\w"#]);
+        let mut w = RedactingWriter::new(Vec::new(), r);
+        w.write_json(&serde_json::json!({"endpoint": "http://u:pa\"ss\\w@h:1", "k": "pa\"ss\\w"}))
+            .unwrap();
+        let out = String::from_utf8(w.finish().unwrap()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert!(!out.contains("ss\\\\w"), "{out}");
+        assert_eq!(v["k"], "***");
     }
 }
