@@ -57,4 +57,6 @@ pub use error::{ErrorKind, KmError};
 pub use finding::{Finding, Origin, Severity};
 pub use phase::{Catalog, PhaseError, PhaseName, Plan, PlanRequest, SiteFacts};
 pub use redact::{redact, RedactingWriter, Redactor};
-pub use site_config::{ChecksConfig, Flavor, IgnoreRule, LbConfig, SiteConfig, Upstream};
+pub use site_config::{
+    ChecksConfig, Flavor, IgnoreRule, LbConfig, MirrorConfig, RegistryConfig, SiteConfig, Upstream,
+};

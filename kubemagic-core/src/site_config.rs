@@ -68,6 +68,46 @@ pub struct SiteConfig {
     /// backends, so that the load balancer checks can read them.
     #[serde(default)]
     pub lb: Option<LbConfig>,
+    /// Container registries the site's containerd must reach, in the
+    /// newest kubespray shape (2.28's `containerd_registries_mirrors`
+    /// entries): declared once here, `kubemagic registry render` writes
+    /// them for any containerd and prints the variables of the site's own
+    /// kubespray release.
+    #[serde(default)]
+    pub registries: Vec<RegistryConfig>,
+}
+
+/// One entry of `registries:` in kubemagic.yml: the images whose names
+/// start with `prefix` (`docker.io`, `registry.example:5000`) are pulled
+/// from `mirrors`, in order, then from `server`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryConfig {
+    /// The registry as image names spell it: `host[:port]`.
+    pub prefix: String,
+    /// The upstream server (defaults to `https://<prefix>`).
+    #[serde(default)]
+    pub server: Option<String>,
+    /// Where to pull from instead, tried in order.
+    #[serde(default)]
+    pub mirrors: Vec<MirrorConfig>,
+}
+
+/// One mirror of a [`RegistryConfig`] (containerd's `[host."URL"]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct MirrorConfig {
+    /// `https://mirror:5000` or `http://mirror:5000` (plain HTTP).
+    pub host: String,
+    /// containerd capabilities; defaults to `[pull, resolve]`.
+    #[serde(default)]
+    pub capabilities: Vec<String>,
+    /// Accept any certificate (never needed with `ca`).
+    #[serde(default)]
+    pub skip_verify: bool,
+    /// CA files (on the nodes) the mirror's certificate chains to.
+    #[serde(default)]
+    pub ca: Vec<String>,
 }
 
 /// `checks:` in kubemagic.yml.

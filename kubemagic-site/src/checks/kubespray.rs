@@ -225,13 +225,10 @@ fn ignored<'a>(
     out: &mut Vec<Finding>,
 ) {
     let Some(version) = version else { return };
-    let registries_var = if version < v(14) {
-        "containerd_config.registries"
-    } else if version < v(23) {
-        "containerd_registries"
-    } else {
-        "containerd_registries_mirrors"
-    };
+    // Which registry variable the release reads: the one reading of
+    // registries (kubemagic_site::registries) decides.
+    let era = crate::registries::Era::of(version);
+    let registries_var = era.mirrors_var();
     let mut report = |name: &'a str, var: &Var, instead: String, out: &mut Vec<Finding>| {
         if once.first(&var.origin, name) {
             out.push(at_var(
@@ -250,11 +247,24 @@ fn ignored<'a>(
     for (name, var) in vars {
         let name = name.as_str();
         let registry_shape = match name {
-            "containerd_registries" => version < v(14) || version >= v(23),
-            "containerd_registries_mirrors" => version < v(23),
-            "containerd_config" => version >= v(14) && var.value.get("registries").is_some(),
+            "containerd_config" => !era.reads(name) && var.value.get("registries").is_some(),
+            "containerd_registries" | "containerd_registries_mirrors" => !era.reads(name),
             _ => false,
         };
+        if matches!(
+            name,
+            "containerd_insecure_registries" | "containerd_use_config_path"
+        ) && !era.reads(name)
+        {
+            let instead = if name == "containerd_use_config_path" && version >= v(27) {
+                "since 2.27 kubespray always writes registries to hosts.toml files (config_path)"
+                    .to_string()
+            } else {
+                format!("kubespray {version} reads registries from {registries_var}")
+            };
+            report(name, var, instead, out);
+            continue;
+        }
         if registry_shape {
             report(
                 name,

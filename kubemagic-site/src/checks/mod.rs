@@ -146,6 +146,32 @@ pub const REGISTRY: &[CheckInfo] = &[
         "load balancer variables unknown to kubemagic: not checked",
     ),
     info("KM401", E, "insecure registry on containerd older than 1.4"),
+    ver(
+        "KM402",
+        E,
+        "registry variable of the wrong shape for the pinned kubespray",
+        KS,
+        Range::from(Version::new(2, 0, 0)),
+    ),
+    ver(
+        "KM403",
+        E,
+        "registry mirrors beside config_path: containerd's CRI plugin does not load",
+        KS,
+        Range::from(Version::new(2, 21, 0)),
+    ),
+    ver(
+        "KM404",
+        W,
+        "registry CA the pinned kubespray cannot write into hosts.toml",
+        KS,
+        Range::from(Version::new(2, 0, 0)),
+    ),
+    info(
+        "KM405",
+        W,
+        "images from a private registry no registry variable declares",
+    ),
     info("KM501", W, "upstream pinned to a branch"),
     info("KM502", E, "cert-manager deployed from an upstream branch"),
     info(
