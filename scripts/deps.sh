@@ -16,7 +16,7 @@ mode=${1:-build}
 build_pkgs=(protobuf-compiler)
 # python3-cephfs: the leftovers test creates a legacy volume with Ceph's own
 # ceph_volume_client, as the cephfs-provisioner 1.2.2 did.
-test_pkgs=(etcd-server etcd-client nagios4-core ceph-mon ceph-osd ceph-mds ceph-mgr ceph-common python3-cephfs git haproxy keepalived iproute2 openssl)
+test_pkgs=(etcd-server etcd-client nagios4-core ceph-mon ceph-osd ceph-mds ceph-mgr ceph-common python3-cephfs git haproxy keepalived iproute2 openssl containerd docker-registry skopeo)
 
 pkgs=("${build_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
@@ -46,6 +46,8 @@ if [ "$mode" = test ] && command -v systemctl >/dev/null 2>&1; then
   systemctl stop nagios4 >/dev/null 2>&1 || true
   # Same for haproxy and keepalived: the lb failover test runs its own in namespaces.
   systemctl stop haproxy keepalived >/dev/null 2>&1 || true
+  # And containerd/docker-registry: the registry test runs its own on loopback.
+  systemctl stop containerd docker-registry >/dev/null 2>&1 || true
 fi
 
 if [ "$mode" != build ]; then

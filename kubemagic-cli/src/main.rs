@@ -18,6 +18,7 @@ mod inventory;
 mod lb;
 mod output;
 mod phases;
+mod registry;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use output::Exit;
@@ -74,6 +75,11 @@ enum Command {
         after_help = "Examples:\n  kubemagic lb render examples/utgb\n  kubemagic lb render examples/utgb --host lb1.utgb.example --dest /tmp/lb\n  kubemagic -o json lb render examples/utgb\n\nExit codes: 0 rendered, no error finding; 1 error findings (with --dest nothing is written); 2 the site could not be read."
     )]
     Lb(lb::Args),
+    /// Container registries for every containerd: hosts.toml files, the CRI fragment, the kubespray variables.
+    #[command(
+        after_help = "Examples:\n  kubemagic registry render examples/utgb\n  kubemagic registry render examples/utgb --dest /tmp/reg\n  kubemagic -o yaml registry render examples/utgb"
+    )]
+    Registry(registry::Args),
     /// Show which deployment phases would run, in order, and why.
     #[command(
         after_help = "Examples:\n  kubemagic plan examples/utgb\n  kubemagic plan examples/utgb deploy-kube\n  kubemagic -o json plan examples/utgb --from deploy-kube"
@@ -149,6 +155,7 @@ fn main() -> ExitCode {
             cli.output == output::OutputArg::Nagios,
         ),
         Command::Lb(args) => lb::run(args, format),
+        Command::Registry(args) => registry::run(args, cli.output),
         Command::Plan(args) => phases::plan(args, format),
         Command::Run(args) => phases::run(args, format),
         Command::Init(args) => phases::init(args, format),

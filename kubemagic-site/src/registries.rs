@@ -168,10 +168,14 @@ pub struct Registry {
 
 impl Registry {
     /// The server URL, defaulted as containerd and kubespray do.
+    /// (`docker.io` is served by `registry-1.docker.io`, as containerd's
+    /// docs/hosts.md says.)
     pub fn server_url(&self) -> String {
-        self.server
-            .clone()
-            .unwrap_or_else(|| format!("https://{}", self.prefix))
+        match (&self.server, self.prefix.as_str()) {
+            (Some(s), _) => s.clone(),
+            (None, "docker.io") => "https://registry-1.docker.io".to_string(),
+            (None, p) => format!("https://{p}"),
+        }
     }
 
     /// Whether pulling needs an insecure transport (plain HTTP or TLS
@@ -258,6 +262,24 @@ pub fn from_config(cfg: &[RegistryConfig], origin: Option<&Origin>) -> Vec<Regis
         .collect()
 }
 
+/// The registries a host's variables declare in any release's shape: for a
+/// site whose kubespray version is unknown, what it evidently means (shape
+/// problems need the version and are left out).
+pub fn declared_any(vars: &Vars) -> Declared {
+    let mut d = Declared::default();
+    for era in [
+        Era::ConfigRegistries,
+        Era::InsecureList,
+        Era::InsecureMap,
+        Era::MirrorsCa,
+    ] {
+        for r in declared(vars, era).registries {
+            add(&mut d, r);
+        }
+    }
+    d
+}
+
 /// The era of the site's kubespray, `None` when its version is unknown.
 pub fn site_era(site: &Site) -> Option<Era> {
     site.kubespray_version().map(Era::of)
@@ -266,13 +288,17 @@ pub fn site_era(site: &Site) -> Option<Era> {
 /// Every registry one host must reach, by the site's one reading: the
 /// kubespray variables of its release, then kubemagic.yml's `registries:`
 /// (which wins for a prefix both declare: it is the site's own, newest
-/// shape). The era defaults to the newest when the version is unknown.
+/// shape). With the version unknown, every release's shape is read
+/// ([`declared_any`]).
 pub fn for_host(site: &Site, host: &str) -> Declared {
-    let era = site_era(site).unwrap_or(Era::MirrorsCa);
+    let era = site_era(site);
     let mut d = site
         .inventory(InventoryKind::Kubespray)
         .and_then(|k| k.hosts.get(host))
-        .map(|vars| declared(vars, era))
+        .map(|vars| match era {
+            Some(era) => declared(vars, era),
+            None => declared_any(vars),
+        })
         .unwrap_or_default();
     let origin = site
         .config_file

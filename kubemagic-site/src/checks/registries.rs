@@ -15,7 +15,7 @@ use super::{at_var, finding, is_template, scalar, Once};
 use crate::registries::{self, Era, Registry};
 use crate::site::{InventoryKind, Site};
 use kubemagic_core::Finding;
-use kubemagic_inventory::{Value, Vars};
+use kubemagic_inventory::Vars;
 
 /// Every registry family finding.
 pub fn check(site: &Site) -> Vec<Finding> {
@@ -89,13 +89,8 @@ fn old_containerd<'a>(
                 .unwrap_or_default()
         ),
     };
-    for era in [
-        Era::ConfigRegistries,
-        Era::InsecureMap,
-        Era::InsecureList,
-        Era::MirrorsCa,
-    ] {
-        for r in registries::declared(vars, era).registries {
+    {
+        for r in registries::declared_any(vars).registries {
             let Some(why) = insecurity(&r) else { continue };
             let Some(name) = registries::REGISTRY_VARS
                 .into_iter()
@@ -409,6 +404,7 @@ fn openshift_registry(site: &Site) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kubemagic_inventory::Value;
     use crate::checks::testutil::*;
     use serde_json::json;
 
