@@ -12,6 +12,7 @@ mod etcd;
 mod inventory;
 mod lb;
 mod plan;
+mod registry;
 mod site;
 
 use pyo3::prelude::*;
@@ -44,5 +45,6 @@ fn _kubemagic(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ceph::ceph_validate, m)?)?;
     m.add_function(wrap_pyfunction!(ceph::ceph_leftovers, m)?)?;
     m.add_function(wrap_pyfunction!(lb::lb_render, m)?)?;
+    m.add_function(wrap_pyfunction!(registry::registry_render, m)?)?;
     Ok(())
 }

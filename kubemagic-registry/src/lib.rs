@@ -207,7 +207,10 @@ pub fn render(site: &Site, host: Option<&str>) -> Result<RenderReport, RegistryE
 fn render_host(host: &str, containerd: Option<(u32, u32)>, regs: Vec<Registry>) -> HostRender {
     let legacy = containerd.is_some_and(|v| v < (1, 5));
     let (files, config_toml) = if legacy {
-        (Vec::new(), legacy_config(&regs, containerd.unwrap_or((1, 4))))
+        (
+            Vec::new(),
+            legacy_config(&regs, containerd.unwrap_or((1, 4))),
+        )
     } else {
         let files = regs
             .iter()
@@ -371,7 +374,9 @@ pub fn kubespray_vars(regs: &[Registry], era: Era) -> (serde_json::Value, Vec<St
             "{what}: install the rendered hosts.toml files with the role kubemagic.core.containerd_registries"
         ))
     };
-    let has_ca = regs.iter().any(|r| r.mirrors.iter().any(|m| !m.ca.is_empty()));
+    let has_ca = regs
+        .iter()
+        .any(|r| r.mirrors.iter().any(|m| !m.ca.is_empty()));
     if has_ca && !era.supports_ca() {
         cannot(
             "this kubespray release cannot give containerd a registry CA (2.28+ can)",
@@ -380,7 +385,8 @@ pub fn kubespray_vars(regs: &[Registry], era: Era) -> (serde_json::Value, Vec<St
     }
     let vars = match era {
         Era::ConfigRegistries | Era::Registries => {
-            let map: Map<String, Value> = regs.iter().map(|r| (r.prefix.clone(), urls(r))).collect();
+            let map: Map<String, Value> =
+                regs.iter().map(|r| (r.prefix.clone(), urls(r))).collect();
             if regs.iter().any(|r| r.mirrors.iter().any(|m| m.skip_verify)) {
                 cannot(
                     "this kubespray release cannot turn TLS verification off (2.18+ can)",
@@ -407,7 +413,12 @@ pub fn kubespray_vars(regs: &[Registry], era: Era) -> (serde_json::Value, Vec<St
                     .flat_map(|r| r.mirrors.iter().map(|m| netloc(&m.url)))
                     .collect::<Vec<_>>())
             } else {
-                Value::Object(insecure.iter().map(|r| (r.prefix.clone(), urls(r))).collect())
+                Value::Object(
+                    insecure
+                        .iter()
+                        .map(|r| (r.prefix.clone(), urls(r)))
+                        .collect(),
+                )
             };
             json!({"containerd_registries": secure, "containerd_insecure_registries": insecure_value})
         }
@@ -469,7 +480,10 @@ pub fn write_files(report: &RenderReport, dest: &Path) -> Result<Vec<PathBuf>, R
 }
 
 /// The report for people: each host's files, then the kubespray variables.
-pub fn write_text<W: Write>(out: &mut RedactingWriter<W>, report: &RenderReport) -> std::io::Result<()> {
+pub fn write_text<W: Write>(
+    out: &mut RedactingWriter<W>,
+    report: &RenderReport,
+) -> std::io::Result<()> {
     for h in &report.hosts {
         let version = h
             .containerd
@@ -507,7 +521,10 @@ pub fn kubespray_vars_yaml(report: &RenderReport) -> String {
 }
 
 /// `-o yaml`: the variables document, through the redacting writer.
-pub fn write_yaml<W: Write>(out: &mut RedactingWriter<W>, report: &RenderReport) -> std::io::Result<()> {
+pub fn write_yaml<W: Write>(
+    out: &mut RedactingWriter<W>,
+    report: &RenderReport,
+) -> std::io::Result<()> {
     out.write_all(kubespray_vars_yaml(report).as_bytes())
 }
 
@@ -533,7 +550,12 @@ mod tests {
 
     #[test]
     fn hosts_toml_has_server_and_each_mirror_with_its_tls() {
-        let t = hosts_toml(&reg("r.example:5000", "https://10.0.0.5:5000", true, &["/etc/ca.pem"]));
+        let t = hosts_toml(&reg(
+            "r.example:5000",
+            "https://10.0.0.5:5000",
+            true,
+            &["/etc/ca.pem"],
+        ));
         assert!(t.contains("server = \"https://r.example:5000\""), "{t}");
         assert!(t.contains("[host.\"https://10.0.0.5:5000\"]"), "{t}");
         assert!(t.contains("skip_verify = true"), "{t}");
@@ -553,17 +575,33 @@ mod tests {
     fn kubespray_vars_follow_the_release_shape() {
         let r = [reg("r.example:5000", "http://r.example:5000", false, &[])];
         let (v, _) = kubespray_vars(&r, Era::InsecureMap);
-        assert_eq!(v["containerd_insecure_registries"]["r.example:5000"][0], "http://r.example:5000");
+        assert_eq!(
+            v["containerd_insecure_registries"]["r.example:5000"][0],
+            "http://r.example:5000"
+        );
         let (v, _) = kubespray_vars(&r, Era::InsecureList);
         assert_eq!(v["containerd_insecure_registries"][0], "r.example:5000");
         let (v, _) = kubespray_vars(&r, Era::Mirrors);
-        assert_eq!(v["containerd_registries_mirrors"][0]["prefix"], "r.example:5000");
-        let ca = [reg("r.example:5000", "https://r.example:5000", false, &["/ca.pem"])];
+        assert_eq!(
+            v["containerd_registries_mirrors"][0]["prefix"],
+            "r.example:5000"
+        );
+        let ca = [reg(
+            "r.example:5000",
+            "https://r.example:5000",
+            false,
+            &["/ca.pem"],
+        )];
         let (v, notes) = kubespray_vars(&ca, Era::Mirrors);
-        assert!(v["containerd_registries_mirrors"][0]["mirrors"][0].get("ca").is_none());
+        assert!(v["containerd_registries_mirrors"][0]["mirrors"][0]
+            .get("ca")
+            .is_none());
         assert!(notes[0].contains("CA"), "{notes:?}");
         let (v, notes) = kubespray_vars(&ca, Era::MirrorsCa);
-        assert_eq!(v["containerd_registries_mirrors"][0]["mirrors"][0]["ca"][0], "/ca.pem");
+        assert_eq!(
+            v["containerd_registries_mirrors"][0]["mirrors"][0]["ca"][0],
+            "/ca.pem"
+        );
         assert!(notes.is_empty());
     }
 

@@ -12,12 +12,21 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn missing_tools() -> Option<String> {
-    for t in ["containerd", "ctr", "docker-registry", "skopeo", "openssl", "tar"] {
+    for t in [
+        "containerd",
+        "ctr",
+        "docker-registry",
+        "skopeo",
+        "openssl",
+        "tar",
+    ] {
         let found = std::env::var_os("PATH")
             .map(|p| std::env::split_paths(&p).any(|d| d.join(t).is_file()))
             .unwrap_or(false);
         if !found {
-            return Some(format!("{t} not installed (scripts/deps.sh test installs it)"));
+            return Some(format!(
+                "{t} not installed (scripts/deps.sh test installs it)"
+            ));
         }
     }
     if unsafe { libc_geteuid() } != 0 {
@@ -50,7 +59,10 @@ fn free_port() -> u16 {
 fn wait_port(port: u16) {
     let t = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(t.elapsed() < Duration::from_secs(20), "port {port} never opened");
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "port {port} never opened"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -75,9 +87,50 @@ fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     let ext = dir.join("ext.cnf");
     std::fs::write(&ext, "subjectAltName=IP:127.0.0.1\n").unwrap();
     let steps: Vec<Vec<&str>> = vec![
-        vec!["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=kubemagic test CA", "-keyout", ca_key.to_str().unwrap(), "-out", ca.to_str().unwrap()],
-        vec!["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", key.to_str().unwrap(), "-out", csr.to_str().unwrap()],
-        vec!["x509", "-req", "-in", csr.to_str().unwrap(), "-CA", ca.to_str().unwrap(), "-CAkey", ca_key.to_str().unwrap(), "-CAcreateserial", "-days", "2", "-extfile", ext.to_str().unwrap(), "-out", crt.to_str().unwrap()],
+        vec![
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=kubemagic test CA",
+            "-keyout",
+            ca_key.to_str().unwrap(),
+            "-out",
+            ca.to_str().unwrap(),
+        ],
+        vec![
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            key.to_str().unwrap(),
+            "-out",
+            csr.to_str().unwrap(),
+        ],
+        vec![
+            "x509",
+            "-req",
+            "-in",
+            csr.to_str().unwrap(),
+            "-CA",
+            ca.to_str().unwrap(),
+            "-CAkey",
+            ca_key.to_str().unwrap(),
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            ext.to_str().unwrap(),
+            "-out",
+            crt.to_str().unwrap(),
+        ],
     ];
     for s in steps {
         let (ok, text) = run(Command::new("openssl").args(&s));
@@ -191,11 +244,17 @@ fn containerd(dir: &Path, name: &str, extra: &str) -> (Proc, PathBuf) {
         .unwrap();
     let t = Instant::now();
     loop {
-        let (ok, _) = run(Command::new("ctr").arg("--address").arg(&sock).arg("version"));
+        let (ok, _) = run(Command::new("ctr")
+            .arg("--address")
+            .arg(&sock)
+            .arg("version"));
         if ok {
             break;
         }
-        assert!(t.elapsed() < Duration::from_secs(30), "containerd never answered");
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "containerd never answered"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     (Proc(child), sock)
@@ -215,7 +274,11 @@ fn cri_state(sock: &Path) -> String {
 
 fn pull(sock: &Path, hosts_dir: Option<&Path>, image: &str) -> (bool, String) {
     let mut c = Command::new("timeout");
-    c.arg("60").arg("ctr").arg("--address").arg(sock).args(["images", "pull"]);
+    c.arg("60")
+        .arg("ctr")
+        .arg("--address")
+        .arg(sock)
+        .args(["images", "pull"]);
     if let Some(h) = hosts_dir {
         c.arg("--hosts-dir").arg(h);
     }
@@ -279,7 +342,9 @@ fn rendered_hosts_toml_pull_from_http_and_private_ca_registries_and_nothing_pull
     let codes = render(&new, &dest);
     assert!(codes.is_empty(), "{codes:?}");
     let hosts_dir = dest.join("node1/etc/containerd/certs.d");
-    let fragment = std::fs::read_to_string(dest.join("node1/etc/containerd/kubemagic-registries.toml")).unwrap();
+    let fragment =
+        std::fs::read_to_string(dest.join("node1/etc/containerd/kubemagic-registries.toml"))
+            .unwrap();
 
     // The CRI plugin loads with the rendered fragment.
     let (_c, sock) = containerd(dir, "ctd", &fragment);
@@ -305,11 +370,16 @@ fn rendered_hosts_toml_pull_from_http_and_private_ca_registries_and_nothing_pull
     let dest_old = dir.join("out-2.26");
     let codes = render(&old, &dest_old);
     assert_eq!(codes, vec!["KM404"]);
-    let (_, _) = run(Command::new("ctr")
-        .arg("--address")
-        .arg(&sock)
-        .args(["images", "rm", secure_image]));
-    let (ok, text) = pull(&sock, Some(&dest_old.join("node1/etc/containerd/certs.d")), secure_image);
+    let (_, _) =
+        run(Command::new("ctr")
+            .arg("--address")
+            .arg(&sock)
+            .args(["images", "rm", secure_image]));
+    let (ok, text) = pull(
+        &sock,
+        Some(&dest_old.join("node1/etc/containerd/certs.d")),
+        secure_image,
+    );
     assert!(!ok, "pulled without the CA: {text}");
     assert!(
         text.contains("certificate") || text.contains("x509"),

@@ -3,7 +3,8 @@
 Ansible inventories read exactly as ansible-core reads them
 (:class:`Inventory`), site checks (:func:`check`), deployment phases
 (:func:`plan`), etcd repairs (:mod:`kubemagic.etcd`), Ceph provisioning
-(:mod:`kubemagic.ceph`) and the API load balancer (:mod:`kubemagic.lb`).
+(:mod:`kubemagic.ceph`), the API load balancer (:mod:`kubemagic.lb`) and
+containerd's registries (:mod:`kubemagic.registry`).
 Everything here is a thin translation of the Rust libraries; errors derive
 from :class:`Error`.
 """
@@ -22,10 +23,11 @@ from ._kubemagic import (
     InventoryError,
     LbError,
     PlanError,
+    RegistryError,
     __version__,
     render_finding,
 )
-from . import ceph, etcd, lb, typedefs
+from . import ceph, etcd, lb, registry, typedefs
 from .typedefs import CheckReport, Finding, Phase, SiteInventories, StrPath
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "EtcdError",
     "CephError",
     "LbError",
+    "RegistryError",
     "Inventory",
     "check",
     "render_finding",
@@ -46,6 +49,7 @@ __all__ = [
     "ceph",
     "typedefs",
     "lb",
+    "registry",
 ]
 
 

@@ -39,6 +39,10 @@ class LbError(Error):
     file: str | None
     line: int | None
 
+class RegistryError(Error):
+    file: str | None
+    line: int | None
+
 class Inventory:
     @staticmethod
     def load(
@@ -124,4 +128,5 @@ def etcd_nagios(
     critical_pct: float = 95.0,
 ) -> PluginResult: ...
 def lb_render(site: _Path, host: str | None = None) -> dict[str, Any]: ...
+def registry_render(site: _Path, host: str | None = None) -> dict[str, Any]: ...
 def _roundtrip(obj: Any) -> Any: ...

@@ -404,8 +404,8 @@ fn openshift_registry(site: &Site) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kubemagic_inventory::Value;
     use crate::checks::testutil::*;
+    use kubemagic_inventory::Value;
     use serde_json::json;
 
     fn k8s(version: &str, registries: Value) -> Site {
