@@ -1588,3 +1588,70 @@ fn engine_warnings_become_km604_at_their_line() {
     assert_eq!(w[0].line, Some(line));
     assert!(w[0].message.contains("reversed"), "{}", w[0].message);
 }
+
+/// Uncomments the registry example a kubespray sample's own
+/// `group_vars/all/containerd.yml` carries (`# containerd_config:` in 2.13,
+/// `# containerd_registries:` in 2.16, `# containerd_registries_mirrors:` in
+/// 2.26): the block starting at `# VAR:` and the indented lines after it.
+fn uncomment_registry_example(site: &Path, var: &str) {
+    let f = site.join("kubespray/inventory/site/group_vars/all/containerd.yml");
+    let text = std::fs::read_to_string(&f).unwrap();
+    let mut out = String::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if line.trim_end() == format!("# {var}:") {
+            inside = true;
+            out.push_str(&line[2..]);
+        } else if inside && line.starts_with("#  ") {
+            out.push_str(&line[1..]);
+        } else {
+            inside = false;
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    assert!(
+        out.contains(&format!("\n{var}:")),
+        "{var} not in {}",
+        f.display()
+    );
+    std::fs::write(&f, out).unwrap();
+}
+
+#[test]
+fn each_kubespray_samples_own_registry_example_passes_on_its_release_and_is_ignored_by_the_others()
+{
+    let Some(samples) = upstream_samples() else {
+        return;
+    };
+    let examples = [
+        ("v2.13.2", "containerd_config"),
+        ("v2.16.0", "containerd_registries"),
+        ("v2.26.0", "containerd_registries_mirrors"),
+    ];
+    for (tag, var) in examples {
+        for (pin, _) in examples {
+            let d = kubespray_sample_site(&samples, tag, pin);
+            uncomment_registry_example(d.path(), var);
+            let r = kubemagic_site::check_site(d.path()).unwrap_or_else(|e| panic!("{tag}: {e}"));
+            let registry: Vec<&Finding> = r
+                .findings
+                .iter()
+                .filter(|f| f.code.starts_with("KM40") || f.code == "KM505")
+                .collect();
+            if pin == tag {
+                assert!(
+                    registry.is_empty(),
+                    "{tag}'s example on {pin}: {registry:#?}"
+                );
+            } else {
+                assert_eq!(
+                    registry.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(),
+                    vec!["KM505"],
+                    "{tag}'s example on {pin}: {registry:#?}"
+                );
+                assert_eq!(registry[0].variable.as_deref(), Some(var), "{pin}");
+            }
+        }
+    }
+}
