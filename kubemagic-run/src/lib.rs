@@ -15,6 +15,7 @@ pub mod lock;
 mod process;
 pub mod runner;
 pub mod site;
+mod supervise;
 
 pub use error::RunError;
 pub use init::{init, init_site, sync_upstream, SyncAction, UpstreamSync};
