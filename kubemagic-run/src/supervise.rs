@@ -613,11 +613,11 @@ unsafe fn supervise(r: &Raw, pid: libc::pid_t, set: &libc::sigset_t) -> i32 {
             libc::SIGINT if alive => {
                 libc::kill(-pid, libc::SIGINT);
             }
-            libc::SIGTERM | libc::SIGHUP | libc::SIGQUIT if alive && orphaned_at.is_none() => {
-                // From kubemagic (a parent-death SIGTERM is seen at the top).
-                if libc::getppid() == r.parent {
-                    libc::kill(-pid, libc::SIGTERM);
-                }
+            // From kubemagic (a parent-death SIGTERM is seen at the top).
+            libc::SIGTERM | libc::SIGHUP | libc::SIGQUIT
+                if alive && orphaned_at.is_none() && libc::getppid() == r.parent =>
+            {
+                libc::kill(-pid, libc::SIGTERM);
             }
             libc::SIGUSR1 => kill_all = true,
             _ => {}
