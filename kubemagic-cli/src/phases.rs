@@ -4,10 +4,9 @@
 
 use crate::output::{print_json, CliError, Exit, OutputFormat};
 use kubemagic_core::phase::{Plan, PlanRequest};
-use kubemagic_core::Severity;
+use kubemagic_core::{RedactingWriter, Redactor};
 use kubemagic_run::{
-    plan_site, PhaseStatus, RunError, RunEvent, RunObserver, RunOptions, RunOutcome, RunReport,
-    StepStatus, SyncAction,
+    plan_site, RunError, RunEvent, RunObserver, RunOptions, RunOutcome, RunReport,
 };
 use std::io::Write;
 use std::path::PathBuf;
@@ -62,37 +61,15 @@ fn cli_error(e: RunError) -> CliError {
     CliError::lib(e)
 }
 
-/// A command as a shell line, credentials in URLs masked.
-fn shown(argv: &[String]) -> String {
-    let argv = kubemagic_core::redact::redact_argv(argv);
-    shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" "))
+/// Standard output through the one redaction.
+fn stdout_writer() -> RedactingWriter<std::io::Stdout> {
+    RedactingWriter::new(std::io::stdout(), Redactor::new())
 }
 
 fn print_plan_text(plan: &Plan) -> Result<(), CliError> {
-    // Written whole, then through the shared redaction: upstream URLs may
-    // carry credentials.
-    let mut out: Vec<u8> = Vec::new();
-    writeln!(out, "{} phase(s), in order:", plan.phases.len())?;
-    for (i, p) in plan.phases.iter().enumerate() {
-        writeln!(out, "{:>3}. {} — {}", i + 1, p.name, p.description)?;
-        writeln!(out, "     why: {}", p.reason)?;
-        for s in &p.steps {
-            writeln!(out, "     $ cd {} && {}", s.cwd, shown(&s.argv))?;
-        }
-        for n in &p.notes {
-            writeln!(out, "     note: {n}")?;
-        }
-    }
-    if !plan.skipped.is_empty() {
-        writeln!(out, "skipped:")?;
-        for s in &plan.skipped {
-            writeln!(out, "     {} — {}", s.name, s.reason)?;
-        }
-    }
-    let text = String::from_utf8_lossy(&out);
-    std::io::stdout()
-        .lock()
-        .write_all(kubemagic_core::redact(&text).as_bytes())?;
+    let mut out = stdout_writer();
+    kubemagic_run::write_plan(&mut out, plan)?;
+    out.finish()?;
     Ok(())
 }
 
@@ -109,13 +86,14 @@ pub fn plan(args: PlanArgs, format: OutputFormat) -> Result<Exit, CliError> {
     Ok(Exit::Ok)
 }
 
-/// Prints progress and the playbooks' output as they come. In JSON mode
-/// everything goes to stderr so that stdout holds only the report. On a
-/// terminal, a status line (`phase i/n NAME step j/m`, elapsed time) stays
-/// under the streamed output.
+/// Prints progress and the playbooks' output as they come (the library's
+/// `write_event`). In JSON mode everything goes to stderr so that stdout
+/// holds only the report. On a terminal, a status line (`phase i/n NAME
+/// step j/m`, elapsed time) stays under the streamed output.
 struct Printer {
-    json: bool,
     dry_run: bool,
+    out: RedactingWriter<Box<dyn Write>>,
+    err: RedactingWriter<Box<dyn Write>>,
     /// Draws nothing when stderr is not a terminal.
     bar: indicatif::ProgressBar,
 }
@@ -126,59 +104,36 @@ impl Printer {
         if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]") {
             bar.set_style(style);
         }
-        Printer { json, dry_run, bar }
-    }
-
-    fn line(&self, text: &str, stderr: bool) {
-        let text = kubemagic_core::redact(text);
-        self.bar.suspend(|| {
-            if self.json || stderr {
-                eprintln!("{text}");
-            } else {
-                println!("{text}");
-            }
-        });
+        let out: Box<dyn Write> = if json {
+            Box::new(std::io::stderr())
+        } else {
+            Box::new(std::io::stdout())
+        };
+        Printer {
+            dry_run,
+            out: RedactingWriter::new(out, Redactor::new()),
+            err: RedactingWriter::new(Box::new(std::io::stderr()), Redactor::new()),
+            bar,
+        }
     }
 }
 
 impl RunObserver for Printer {
     fn event(&mut self, e: RunEvent<'_>) {
+        let (out, err, dry_run) = (&mut self.out, &mut self.err, self.dry_run);
+        // Progress is best effort: a closed terminal must not stop a deployment.
+        let _ = self
+            .bar
+            .suspend(|| kubemagic_run::write_event(out, err, &e, dry_run));
         match e {
-            // A dry run's summary says it all.
-            RunEvent::PhaseStarted { .. } if self.dry_run => {}
-            RunEvent::PhaseStarted {
-                index,
-                total,
-                phase,
-            } => {
-                self.line(
-                    &format!(
-                        "==> phase {index}/{total}: {} — {}",
-                        phase.name, phase.description
-                    ),
-                    false,
-                );
-                for n in &phase.notes {
-                    self.line(&format!("    {n}"), true);
-                }
-            }
             RunEvent::StepStarted {
                 index,
                 total,
                 phase,
                 step,
                 steps,
-                cwd,
-                argv,
+                ..
             } => {
-                self.line(
-                    &format!(
-                        "==> phase {index}/{total}: {phase} step {}/{steps}: cd {cwd} && {}",
-                        step + 1,
-                        shown(argv)
-                    ),
-                    false,
-                );
                 self.bar.reset_elapsed();
                 self.bar.set_message(format!(
                     "phase {index}/{total} {phase} step {}/{steps}",
@@ -187,54 +142,11 @@ impl RunObserver for Printer {
                 self.bar
                     .enable_steady_tick(std::time::Duration::from_millis(250));
             }
-            RunEvent::StepSkipped {
-                phase,
-                step,
-                reason,
-            } => {
-                self.line(
-                    &format!("    {phase} step {}: up to date ({reason})", step + 1),
-                    false,
-                );
-            }
-            RunEvent::Output { line, stderr } => self.line(line, stderr),
-            RunEvent::StepFinished {
-                phase,
-                step,
-                status,
-                exit_code,
-            } => {
+            RunEvent::StepFinished { .. } => {
                 self.bar.disable_steady_tick();
                 self.bar.set_message("");
-                if status != StepStatus::Ok {
-                    let status = match status {
-                        StepStatus::Interrupted => "interrupted",
-                        _ => "failed",
-                    };
-                    let code = exit_code
-                        .map(|c| format!(" (exit {c})"))
-                        .unwrap_or_default();
-                    self.line(
-                        &format!("==> {phase} step {}: {status}{code}", step + 1),
-                        true,
-                    );
-                }
             }
-            RunEvent::Notice { message } => self.line(&format!("kubemagic: {message}"), true),
-            RunEvent::UpstreamSynced(s) => {
-                let action = match s.action {
-                    SyncAction::Cloned => "checked out",
-                    SyncAction::Updated => "moved",
-                    SyncAction::UpToDate => "already",
-                };
-                self.line(
-                    &format!(
-                        "    {}: {action} at {} (commit {})",
-                        s.name, s.git_ref, s.commit
-                    ),
-                    false,
-                )
-            }
+            _ => {}
         }
     }
 }
@@ -246,45 +158,9 @@ impl Drop for Printer {
 }
 
 fn print_run_text(report: &RunReport) -> Result<(), CliError> {
-    // Written whole, then through the shared redaction: upstream URLs may
-    // carry credentials.
-    let mut out: Vec<u8> = Vec::new();
-    let title = if report.dry_run { "dry run" } else { "run" };
-    writeln!(out, "{title} summary:")?;
-    for p in &report.phases {
-        let status = match p.status {
-            PhaseStatus::Ran => "ran",
-            PhaseStatus::UpToDate => "up to date",
-            PhaseStatus::WouldRun => "would run",
-            PhaseStatus::Failed => "FAILED",
-            PhaseStatus::Interrupted => "interrupted",
-            PhaseStatus::NotRun => "not run",
-        };
-        writeln!(out, "  {:<20} {status}", p.name)?;
-        if report.dry_run {
-            for s in &p.steps {
-                let why = s.reason.as_deref().unwrap_or("");
-                writeln!(out, "      $ cd {} && {}  [{why}]", s.cwd, shown(&s.argv))?;
-            }
-        }
-        if p.status == PhaseStatus::Ran {
-            for n in &p.notes {
-                writeln!(out, "      {n}")?;
-            }
-        }
-    }
-    match report.outcome {
-        RunOutcome::Completed => {}
-        RunOutcome::Failed => writeln!(
-            out,
-            "a step failed; fix it and run again: the run resumes at the failed step"
-        )?,
-        RunOutcome::Interrupted => writeln!(out, "interrupted; run again to resume")?,
-    }
-    let text = String::from_utf8_lossy(&out);
-    std::io::stdout()
-        .lock()
-        .write_all(kubemagic_core::redact(&text).as_bytes())?;
+    let mut out = stdout_writer();
+    kubemagic_run::write_run(&mut out, report)?;
+    out.finish()?;
     Ok(())
 }
 
@@ -325,9 +201,9 @@ pub fn run(args: RunArgs, format: OutputFormat) -> Result<Exit, CliError> {
     let report = match result {
         Ok(r) => r,
         Err(RunError::CheckFailed { findings }) => {
-            for f in findings.iter().filter(|f| f.severity == Severity::Error) {
-                eprintln!("{}", kubemagic_core::render::line(f));
-            }
+            let mut err = RedactingWriter::new(std::io::stderr(), Redactor::new());
+            kubemagic_run::write_check_errors(&mut err, &findings)?;
+            err.finish()?;
             return Err(cli_error(RunError::CheckFailed { findings }));
         }
         Err(e) => return Err(cli_error(e)),
@@ -347,19 +223,9 @@ pub fn init(args: InitArgs, format: OutputFormat) -> Result<Exit, CliError> {
     match format {
         OutputFormat::Json => print_json(&serde_json::json!({ "upstreams": synced }))?,
         OutputFormat::Text => {
-            let mut out = std::io::stdout().lock();
-            for s in &synced {
-                let action = match s.action {
-                    SyncAction::Cloned => "checked out",
-                    SyncAction::Updated => "moved",
-                    SyncAction::UpToDate => "already",
-                };
-                writeln!(
-                    out,
-                    "{}: {action} at {} (commit {})",
-                    s.name, s.git_ref, s.commit
-                )?;
-            }
+            let mut out = stdout_writer();
+            kubemagic_run::write_init(&mut out, &synced)?;
+            out.finish()?;
         }
     }
     Ok(Exit::Ok)

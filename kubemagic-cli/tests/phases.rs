@@ -721,3 +721,206 @@ fn a_killed_runs_playbook_still_running_is_refused_by_pid_and_command_and_wait_w
     assert_never_twice_at_once(&runs);
     assert!(!d.path().join(".kubemagic/lock").exists());
 }
+
+/// A site with one phase, `tick`, whose task (a real ansible shell task on
+/// localhost) proves with timestamps when it runs: it appends `T TAG TIME`
+/// to `SITE/ticks.log` every 50 ms for `SITE/ticks` ticks, and first starts
+/// a daemon that double-forks into its own session (`( setsid ... & )`) and
+/// ticks as `TAGd` for 10 s. The daemon is what a process-group check cannot
+/// see: after its parent exits its parent is the step supervisor (or, without
+/// one, pid 1). With `trap_term`, the task ignores SIGTERM, so only a SIGKILL
+/// stops it.
+fn ticking_site(dir: &Path, trap_term: bool) {
+    write(
+        &dir.join("kubemagic.yml"),
+        r#"{"phases": [{"name": "tick", "steps": [{"cwd": "custom", "inventory": ["hosts"], "playbook": "tick.yml"}]}]}"#,
+    );
+    write(&dir.join("custom/hosts"), INI);
+    let trap = if trap_term { "trap '' TERM" } else { "" };
+    write(
+        &dir.join("custom/tick.yml"),
+        &format!(
+            r#"- hosts: all
+  gather_facts: false
+  tasks:
+    - ansible.builtin.shell: |
+        {trap}
+        tag=$$
+        log="$PWD/../ticks.log"
+        ( setsid bash -c 'for i in $(seq 200); do echo "T '$tag'd $(date +%s.%N)" >> "$0"; sleep 0.05; done' "$log" </dev/null >/dev/null 2>&1 & )
+        for i in $(seq "$(cat ../ticks)"); do echo "T $tag $(date +%s.%N)" >> "$log"; sleep 0.05; done
+      args:
+        chdir: "{{{{ playbook_dir }}}}"
+        executable: /bin/bash
+"#
+        ),
+    );
+    write(&dir.join("ticks"), "400");
+}
+
+/// The tick log as runs: for each task (its tag, the daemon's ticks
+/// counted with it), the first and last time it was seen, in start order.
+fn tick_runs(dir: &Path) -> Vec<(String, f64, f64)> {
+    let text = std::fs::read_to_string(dir.join("ticks.log")).unwrap_or_default();
+    let mut runs: Vec<(String, f64, f64)> = vec![];
+    for line in text.lines() {
+        let f: Vec<&str> = line.split(' ').collect();
+        let ["T", tag, t] = f[..] else {
+            // A line torn by a SIGKILL mid-write carries no time.
+            continue;
+        };
+        let Ok(t) = t.parse::<f64>() else { continue };
+        let tag = tag.trim_end_matches('d');
+        match runs.iter_mut().find(|r| r.0 == tag) {
+            Some(r) => {
+                r.1 = r.1.min(t);
+                r.2 = r.2.max(t);
+            }
+            None => runs.push((tag.to_string(), t, t)),
+        }
+    }
+    runs.sort_by(|a, b| a.1.total_cmp(&b.1));
+    runs
+}
+
+/// Every run's first tick comes after the previous run's last one, its
+/// daemon's included.
+fn assert_no_overlap(runs: &[(String, f64, f64)]) {
+    for w in runs.windows(2) {
+        assert!(
+            w[0].2 < w[1].1,
+            "overlap: task {} ticked until {:.3}, task {} started at {:.3}: {runs:?}",
+            w[0].0,
+            w[0].2,
+            w[1].0,
+            w[1].1
+        );
+    }
+}
+
+/// Issue 22, item 1: 20 times, `kill -9` of `kubemagic run` 0.2 to 0.8 s
+/// into its task, then at once `kubemagic run --force --wait`, which is the
+/// next trial's victim (chained, so each trial costs one ansible-playbook
+/// start: the CI machine has 2 cores). No two tasks, daemons included, ever
+/// tick at the same time.
+#[test]
+fn kill_9_then_an_immediate_forced_rerun_never_overlaps_even_a_daemonized_task_in_20_trials() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().to_str().unwrap();
+    ticking_site(d.path(), false);
+    let trials = 20;
+    let spawn = || {
+        km_command(&["run", s, "tick", "--force", "--wait"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut run = spawn();
+    let t0 = now_secs();
+    for i in 0..trials {
+        wait_for("the task to start", 120, || tick_runs(d.path()).len() > i);
+        // 0.2 to 0.8 s into the task (the daemon starts at once).
+        std::thread::sleep(std::time::Duration::from_millis(200 + 200 * (i as u64 % 4)));
+        run.kill().unwrap(); // SIGKILL
+        run.wait().unwrap();
+        if i + 1 == trials {
+            write(&d.path().join("ticks"), "10");
+        }
+        // At once, the next run, forced, waiting for the killed one's step.
+        run = spawn();
+    }
+    let o = run.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let runs = tick_runs(d.path());
+    assert_eq!(runs.len(), trials + 1, "{runs:?}");
+    assert_no_overlap(&runs);
+    let gaps: Vec<f64> = runs.windows(2).map(|w| w[1].1 - w[0].2).collect();
+    eprintln!(
+        "{trials} kill -9 trials in {:.0} s, 0 overlaps; smallest gap between a killed task's last tick and the next task's first {:.3} s",
+        now_secs() - t0,
+        gaps.iter().cloned().fold(f64::INFINITY, f64::min)
+    );
+    // Nothing of any run is left: no daemon ticks after the last run.
+    let last = runs.last().unwrap().2;
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(tick_runs(d.path()).last().unwrap().2, last);
+}
+
+#[test]
+fn a_killed_runs_step_that_ignores_sigterm_is_refused_naming_its_supervisor_and_processes_until_killed(
+) {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().to_str().unwrap();
+    ticking_site(d.path(), true);
+    let mut run = km_command(&["run", s, "tick"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the task to start", 120, || !tick_runs(d.path()).is_empty());
+    let step = lock_json(d.path()).unwrap()["step"].clone();
+    let supervisor = step["supervisor"].as_u64().unwrap();
+    run.kill().unwrap(); // SIGKILL
+    let killed_at = now_secs();
+    run.wait().unwrap();
+    // The task ignores SIGTERM: its supervisor keeps the step (and the
+    // steps lock) until its grace ends and it SIGKILLs what is left.
+    let o = km(&["run", s, "tick"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("under its step supervisor (pid {supervisor})")),
+        "{err}"
+    );
+    assert!(err.contains("still running: pid "), "{err}");
+    assert!(err.contains(&format!("kill -TERM {supervisor}")), "{err}");
+    assert_eq!(tick_runs(d.path()).len(), 1, "nothing else ran");
+    write(&d.path().join("ticks"), "10");
+    let o = km(&["run", s, "tick", "--wait"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&format!(
+            "and every process of its step (supervisor pid {supervisor})"
+        )),
+        "{err}"
+    );
+    let runs = tick_runs(d.path());
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert_no_overlap(&runs);
+    // The killed run's task was stopped (SIGKILL after the grace), long
+    // before its 400 ticks (20 s) were done.
+    assert!(runs[0].2 - killed_at < 12.0, "{runs:?}");
+}
+
+#[test]
+fn plan_and_dry_run_lines_with_a_masked_password_paste_into_a_shell() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().to_str().unwrap();
+    write(
+        &d.path().join("kubemagic.yml"),
+        r#"{"phases": [{"name": "sec", "steps": [{"cwd": "custom", "inventory": ["hosts"], "playbook": "sec.yml",
+            "extra_args": ["-e", "ansible_become_password=Pa55w0rd", "-e", "x=1"]}]}]}"#,
+    );
+    write(&d.path().join("custom/hosts"), INI);
+    write(&d.path().join("custom/sec.yml"), &marker("sec"));
+    for args in [vec!["plan", s, "sec"], vec!["run", s, "sec", "--dry-run"]] {
+        let o = km(&args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {o:?}");
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(!out.contains("Pa55w0rd"), "{out}");
+        let line = out
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("$ cd custom && "))
+            .unwrap_or_else(|| panic!("{out}"));
+        let line = line.split("  [").next().unwrap();
+        let words = shlex::split(line).unwrap_or_else(|| panic!("does not paste: {line}"));
+        assert_eq!(
+            &words[words.len() - 5..],
+            ["-e", "ansible_become_password=***", "-e", "x=1", "sec.yml"],
+            "{line}"
+        );
+    }
+}

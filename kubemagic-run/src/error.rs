@@ -63,7 +63,7 @@ pub enum RunError {
     /// The run holding the lock is gone but the ansible-playbook it started
     /// still runs: starting the same playbook again would run it twice on
     /// the same hosts at once.
-    #[error("another run's ansible-playbook (pid {pgid}, `{command}`) is still running on {}{}; wait for it (`kubemagic run --wait` takes over once it has stopped) or stop it (`kill -TERM -- -{pgid}`)", path.display(), runner.map(|p| format!(" although the kubemagic run that started it (pid {p}) is gone")).unwrap_or_default())]
+    #[error("another run's ansible-playbook (pid {pgid}, `{command}`) is still running on {}{}{}{still}; wait for it (`kubemagic run --wait` takes over once it has stopped) or stop it (`{}`)", path.display(), runner.map(|p| format!(" although the kubemagic run that started it (pid {p}) is gone")).unwrap_or_default(), supervisor.map(|s| format!(", under its step supervisor (pid {s})")).unwrap_or_default(), supervisor.map(|s| format!("kill -TERM {s}")).unwrap_or_else(|| format!("kill -TERM -- -{pgid}")))]
     StepStillRunning {
         /// The lock or journal that recorded the step.
         path: PathBuf,
@@ -73,7 +73,18 @@ pub enum RunError {
         command: String,
         /// The kubemagic run that started it, when known.
         runner: Option<u32>,
+        /// The step's supervisor, which outlives a killed run until every
+        /// process of the step is gone (absent in older records).
+        supervisor: Option<u32>,
+        /// `; still running: pid N `cmd`, ...`: the step's live processes,
+        /// or empty.
+        still: String,
     },
+    /// A state file (journal, lock, key) is not a regular file or is too
+    /// large: a FIFO or a link to a device in its place is refused, naming
+    /// it, instead of hanging or eating memory (input, exit 2).
+    #[error(transparent)]
+    State(#[from] kubemagic_fs::FsError),
     /// Ctrl-C while `--wait` waited for the site's lock: nothing ran.
     #[error("interrupted while waiting for {}; nothing ran", path.display())]
     WaitInterrupted {
@@ -151,6 +162,7 @@ impl kubemagic_core::KmError for RunError {
             | RunError::WaitInterrupted { path }
             | RunError::BadLock { path, .. } => Some(path),
             RunError::Site(e) => kubemagic_core::KmError::file(e),
+            RunError::State(e) => Some(e.path()),
             RunError::NoUpstreams { site } => Some(site),
             _ => None,
         }
@@ -168,6 +180,7 @@ impl kubemagic_core::KmError for RunError {
             | RunError::NoUpstreams { .. }
             | RunError::Phase(_)
             | RunError::Journal { .. }
+            | RunError::State(_)
             | RunError::BadLock { .. } => kubemagic_core::ErrorKind::Input,
             _ => kubemagic_core::ErrorKind::Failure,
         }

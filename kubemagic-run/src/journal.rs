@@ -8,7 +8,6 @@
 
 use crate::{RunError, STATE_DIR};
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -46,8 +45,17 @@ pub struct JournalEntry {
     /// must match for the step to count as done.
     pub cwd: String,
     /// The planned command (`argv[0]` as planned, not the resolved binary), so
-    /// that the same plan on another machine compares equal.
+    /// that the same plan on another machine compares equal. Secrets are
+    /// masked: see [`JournalEntry::args_digest`] for what tells a changed
+    /// secret.
     pub argv: Vec<String>,
+    /// A keyed digest (HMAC-SHA256, see [`crate::digest::ArgsKey`]) of the
+    /// folder and the *unmasked* command: a changed password in a step's
+    /// `extra_args` changes it, so the step runs again although the masked
+    /// `argv` reads the same. Absent in entries written before it existed
+    /// (such a step runs again once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args_digest: Option<String>,
     /// Digest of the inventory files (see [`crate::digest`]), or for init the commit.
     pub inventory_digest: String,
     /// Run with ansible-playbook's `--check`: such a run changed nothing,
@@ -74,6 +82,9 @@ pub struct JournalEntry {
     /// still `running` checks that this group is gone before anything runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pgid: Option<u32>,
+    /// The step's supervisor (see [`crate::lock::RunningStep::supervisor`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supervisor: Option<u32>,
     /// Why the outcome was set by someone other than the run that started
     /// the step (a `running` entry of a killed run marked `interrupted`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -106,50 +117,64 @@ pub fn now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
+/// The latest `running` entry of a site's journal as a lock's step record:
+/// what a refusal names when a step still executes but no lock file says
+/// which (removed by hand, or the run died before recording it there).
+pub(crate) fn running_step(site: &Path) -> Option<crate::lock::RunningStep> {
+    let j = Journal::load(site).ok()?;
+    let e = j
+        .entries
+        .iter()
+        .rev()
+        .find(|e| e.outcome == StepOutcome::Running)?;
+    Some(crate::lock::RunningStep {
+        pgid: e.pgid.unwrap_or_default(),
+        supervisor: e.supervisor,
+        command: e.argv.clone(),
+        phase: e.phase.clone(),
+        step: e.step,
+        started: e.started.clone(),
+    })
+}
+
 /// Where a site's journal lives: `SITE/.kubemagic/journal.json`.
 pub fn journal_path(site: &Path) -> PathBuf {
     site.join(STATE_DIR).join(JOURNAL_FILE)
 }
 
 impl Journal {
-    /// The journal of a site; none yet is an empty journal.
+    /// The journal of a site; none yet is an empty journal. Read as a
+    /// regular file of at most
+    /// [`MAX_STATE_BYTES`](kubemagic_fs::limits::MAX_STATE_BYTES): a FIFO or
+    /// a link to a device in its place is refused, naming it (exit 2).
     pub fn load(site: &Path) -> Result<Journal, RunError> {
         let path = journal_path(site);
-        match std::fs::read(&path) {
+        match kubemagic_fs::read(&path, kubemagic_fs::limits::MAX_STATE_BYTES) {
             Ok(bytes) => {
                 serde_json::from_slice(&bytes).map_err(|source| RunError::Journal { path, source })
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Journal::default()),
-            Err(e) => Err(RunError::Io { path, source: e }),
+            Err(e) if e.is_not_found() => Ok(Journal::default()),
+            Err(e) => Err(e.into()),
         }
     }
 
-    /// Replaces the journal atomically: written to a temporary file in the
-    /// same folder, synced, renamed over the old one, and the folder synced.
-    /// A run killed (or a machine losing power) at any instant thus leaves
-    /// the previous or the new journal, never a torn one, so which steps
-    /// are done is never lost; it is also why an unparsable journal is
-    /// reported as hand-edited ([`RunError::Journal`]).
+    /// Replaces the journal atomically ([`kubemagic_fs::write_atomic`]: a
+    /// temporary file in the same folder, synced, renamed over the old one,
+    /// the folder synced; mode 0600, a link in its place replaced, never
+    /// followed). A run killed (or a machine losing power) at any instant
+    /// thus leaves the previous or the new journal, never a torn one, so
+    /// which steps are done is never lost; it is also why an unparsable
+    /// journal is reported as hand-edited ([`RunError::Journal`]).
     pub fn save(&self, site: &Path) -> Result<(), RunError> {
         let path = journal_path(site);
         let dir = site.join(STATE_DIR);
         std::fs::create_dir_all(&dir).map_err(RunError::io(&dir))?;
-        let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(RunError::io(&dir))?;
-        let bytes = serde_json::to_vec_pretty(self).map_err(|e| RunError::Io {
+        let mut bytes = serde_json::to_vec_pretty(self).map_err(|e| RunError::Io {
             path: path.clone(),
             source: e.into(),
         })?;
-        tmp.write_all(&bytes).map_err(RunError::io(tmp.path()))?;
-        tmp.write_all(b"\n").map_err(RunError::io(tmp.path()))?;
-        tmp.as_file().sync_all().map_err(RunError::io(tmp.path()))?;
-        tmp.persist(&path).map_err(|e| RunError::Io {
-            path: path.clone(),
-            source: e.error,
-        })?;
-        // The rename is durable only once the folder is synced.
-        std::fs::File::open(&dir)
-            .and_then(|d| d.sync_all())
-            .map_err(RunError::io(&dir))?;
+        bytes.push(b'\n');
+        kubemagic_fs::write_atomic(&path, &bytes, 0o600)?;
         Ok(())
     }
 
@@ -193,10 +218,18 @@ impl Journal {
         n
     }
 
-    /// Records the process group of a started step's command and saves.
-    pub fn set_pgid(&mut self, site: &Path, index: usize, pgid: u32) -> Result<(), RunError> {
+    /// Records the process group of a started step's command, and its
+    /// supervisor, and saves.
+    pub fn set_procs(
+        &mut self,
+        site: &Path,
+        index: usize,
+        pgid: u32,
+        supervisor: Option<u32>,
+    ) -> Result<(), RunError> {
         if let Some(e) = self.entries.get_mut(index) {
             e.pgid = Some(pgid);
+            e.supervisor = supervisor;
         }
         self.save(site)
     }
@@ -236,6 +269,8 @@ mod tests {
             outcome,
             commit: None,
             pgid: None,
+            supervisor: None,
+            args_digest: None,
             note: None,
         }
     }

@@ -13,14 +13,17 @@ pub mod init;
 pub mod journal;
 pub mod lock;
 mod process;
+pub mod report;
 pub mod runner;
 pub mod site;
+mod supervise;
 
 pub use error::RunError;
 pub use init::{init, init_site, sync_upstream, SyncAction, UpstreamSync};
 pub use journal::{Journal, JournalEntry, StepOutcome};
 pub use lock::{decide, Decision, Liveness, LockHolder, RunningStep, SiteLock};
 pub use process::Interrupt;
+pub use report::{shell_line, write_check_errors, write_event, write_init, write_plan, write_run};
 pub use runner::{
     run, PhaseReport, PhaseStatus, PreRunCheck, RunEvent, RunObserver, RunOptions, RunOutcome,
     RunReport, SiteCheck, SkipCheck, StepReport, StepStatus,

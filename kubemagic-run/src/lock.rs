@@ -12,10 +12,21 @@
 //! exist. Taking over earlier would start the same playbook a second time
 //! on the same hosts. Whether to take over is [`decide`], a pure function of
 //! the lock's record and the liveness facts gathered by [`Liveness::of`].
+//!
+//! "The step is gone" is known for certain through [`STEPS_FILE`]: a run
+//! holds an exclusive `flock` on it from the moment it takes the site lock,
+//! and each step's supervisor (see `supervise`) inherits that lock and keeps
+//! it until the last process of the step has been reaped. The kernel drops
+//! it only when every holder has exited, so a run that can take it knows
+//! that nothing of an earlier run still executes, whatever session its
+//! processes moved to. The recorded process group is still checked too, for
+//! locks and journals written before steps had supervisors.
 
 use crate::{journal::now, RunError, STATE_DIR};
 use serde::{Deserialize, Serialize};
+use std::fs::File;
 use std::io::Write;
+use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 
 /// The lock's file name inside [`STATE_DIR`].
@@ -28,27 +39,76 @@ pub const LOCK_FILE: &str = "lock";
 /// when its process dies.
 pub const GUARD_FILE: &str = "lock.guard";
 
-/// The guard, locked exclusively until the returned file is dropped. Held
-/// by other runs only for the few milliseconds of their own takeover.
-fn guard(dir: &Path) -> Result<std::fs::File, RunError> {
-    use std::os::fd::AsRawFd;
-    let path = dir.join(GUARD_FILE);
+/// Held (`flock`, exclusive) by a run from the moment it holds the site
+/// lock, and by each of its step supervisors until the step's last process
+/// is gone: free means no step of any run executes. Never removed.
+pub const STEPS_FILE: &str = "steps.lock";
+
+/// Opens (creating it if need be) a file that is only ever `flock`ed: never
+/// through a link, never blocking on a FIFO, and refused unless it is a
+/// regular file, naming it.
+fn open_flock_file(path: &Path) -> Result<File, RunError> {
+    use std::os::unix::fs::OpenOptionsExt;
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(&path)
-        .map_err(RunError::io(&path))?;
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(RunError::io(path))?;
+    let meta = file.metadata().map_err(RunError::io(path))?;
+    if !meta.is_file() {
+        return Err(RunError::Config {
+            path: path.to_path_buf(),
+            message:
+                "not a regular file; kubemagic keeps a lock file here, remove what is in its place"
+                    .into(),
+        });
+    }
+    Ok(file)
+}
+
+/// `flock(fd, op)`, EINTR retried: Ok(false) when a non-blocking lock is
+/// held by someone else.
+fn flock(file: &File, op: libc::c_int) -> std::io::Result<bool> {
     loop {
-        // SAFETY: flock on a descriptor this function owns; no memory passed.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
-            return Ok(file);
+        // SAFETY: flock on a descriptor the caller owns; no memory passed.
+        if unsafe { libc::flock(file.as_raw_fd(), op) } == 0 {
+            return Ok(true);
         }
         let e = std::io::Error::last_os_error();
-        if e.kind() != std::io::ErrorKind::Interrupted {
-            return Err(RunError::Io { path, source: e });
+        match e.raw_os_error() {
+            Some(libc::EINTR) => continue,
+            Some(libc::EWOULDBLOCK) => return Ok(false),
+            _ => return Err(e),
         }
     }
+}
+
+/// The guard, locked exclusively until the returned file is dropped. Held
+/// by other runs only for the few milliseconds of their own takeover.
+fn guard(dir: &Path) -> Result<File, RunError> {
+    let path = dir.join(GUARD_FILE);
+    let file = open_flock_file(&path)?;
+    flock(&file, libc::LOCK_EX).map_err(RunError::io(&path))?;
+    Ok(file)
+}
+
+/// The steps lock, taken (exclusive, non-blocking): `None` when a step of
+/// some run still executes.
+fn take_steps(dir: &Path) -> Result<Option<File>, RunError> {
+    let path = dir.join(STEPS_FILE);
+    let file = open_flock_file(&path)?;
+    Ok(flock(&file, libc::LOCK_EX | libc::LOCK_NB)
+        .map_err(RunError::io(&path))?
+        .then_some(file))
+}
+
+/// Whether a step of some run (this process's included) still executes:
+/// the steps lock is held. Dropping the probe's file releases it at once.
+pub(crate) fn steps_busy(dir: &Path) -> Result<bool, RunError> {
+    Ok(take_steps(dir)?.is_none())
 }
 
 /// Who holds a site's lock, as written in the lock file.
@@ -78,6 +138,11 @@ pub struct RunningStep {
     /// lock stale takes it over only once no member of this group is left
     /// (zombies aside): until then the step is still at work on the hosts.
     pub pgid: u32,
+    /// The step's supervisor, which reaps every process the step starts and
+    /// holds [`STEPS_FILE`] until the last is gone. Absent in locks written
+    /// before kubemagic had supervisors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supervisor: Option<u32>,
     /// The command as spawned: the resolved program, then its arguments
     /// (URL credentials redacted), for the refusal message and `ps`.
     pub command: Vec<String>,
@@ -95,8 +160,9 @@ pub struct RunningStep {
 pub struct Liveness {
     /// The holder's pid exists (and is not a zombie).
     pub holder_alive: bool,
-    /// The recorded step's process group still has a member that is not a
-    /// zombie. `false` when no step is recorded.
+    /// A step still executes: [`STEPS_FILE`] is locked (by a supervisor
+    /// outliving its run), or the recorded step's process group still has a
+    /// member that is not a zombie.
     pub step_alive: bool,
 }
 
@@ -138,6 +204,8 @@ pub struct SiteLock {
     holder: LockHolder,
     /// The stale lock this one replaced, if any.
     taken_over: Option<LockHolder>,
+    /// [`STEPS_FILE`], locked: inherited by each step's supervisor.
+    steps: File,
 }
 
 /// This machine's host name (`uname -n`), as written in and compared with
@@ -158,14 +226,19 @@ fn to_pid(pid: u32) -> Option<rustix::process::Pid> {
 /// `/proc/PID/stat`'s state letter and process group: None when the process
 /// is gone or /proc cannot tell (not Linux, /proc not mounted).
 fn proc_stat(pid: u32) -> Option<(char, u32)> {
+    proc_stat_full(pid).map(|(state, pgrp, _)| (state, pgrp))
+}
+
+/// `/proc/PID/stat`'s state letter, process group and parent pid.
+fn proc_stat_full(pid: u32) -> Option<(char, u32, u32)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // `pid (comm) state ppid pgrp ...`; comm may hold spaces and parentheses.
     let rest = &stat[stat.rfind(')')? + 1..];
     let mut fields = rest.split_whitespace();
     let state = fields.next()?.chars().next()?;
-    let _ppid = fields.next()?;
+    let ppid = fields.next()?.parse().ok()?;
     let pgrp = fields.next()?.parse().ok()?;
-    Some((state, pgrp))
+    Some((state, pgrp, ppid))
 }
 
 fn zombie(state: char) -> bool {
@@ -220,13 +293,80 @@ pub(crate) fn group_alive(pgid: u32) -> bool {
 }
 
 impl Liveness {
-    /// Looks at this machine's processes for a lock's holder and its step.
-    /// Meaningful only when the holder ran on this host.
-    pub fn of(holder: &LockHolder) -> Liveness {
-        Liveness {
+    /// Looks at this machine's processes for a lock's holder and its step,
+    /// and at the steps lock in `dir` (the site's state folder). Meaningful
+    /// only when the holder ran on this host.
+    pub fn of(holder: &LockHolder, dir: &Path) -> Result<Liveness, RunError> {
+        Ok(Liveness {
             holder_alive: pid_alive(holder.pid),
-            step_alive: holder.step.as_ref().is_some_and(|s| group_alive(s.pgid)),
+            step_alive: steps_busy(dir)?
+                || holder.step.as_ref().is_some_and(|s| group_alive(s.pgid)),
+        })
+    }
+}
+
+/// The live processes descended from `pid` (itself excluded), with their
+/// command lines, from /proc: what a refusal names as still running.
+pub(crate) fn descendants(pid: u32) -> Vec<(u32, String)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    let procs: Vec<(u32, u32, char)> = entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|p| {
+            let (state, _, ppid) = proc_stat_full(p)?;
+            Some((p, ppid, state))
+        })
+        .collect();
+    let parent_of = |p: u32| procs.iter().find(|(q, ..)| *q == p).map(|(_, pp, _)| *pp);
+    let mut out = vec![];
+    for &(p, _, state) in &procs {
+        if p == pid || zombie(state) {
+            continue;
         }
+        let mut cur = p;
+        let mut hops = 0;
+        while let Some(pp) = parent_of(cur) {
+            if pp == pid {
+                let cmd = std::fs::read(format!("/proc/{p}/cmdline")).unwrap_or_default();
+                let words: Vec<String> = cmd
+                    .split(|&b| b == 0)
+                    .filter(|w| !w.is_empty())
+                    .map(|w| String::from_utf8_lossy(w).into_owned())
+                    .collect();
+                out.push((p, shell_words(&kubemagic_core::redact::redact_argv(&words))));
+                break;
+            }
+            if pp <= 1 || hops > 64 {
+                break;
+            }
+            cur = pp;
+            hops += 1;
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `descendants`, as the refusal's words: `pid 12 `sleep 15`, ...`.
+pub(crate) fn still_running_list(supervisor: Option<u32>) -> String {
+    let Some(s) = supervisor else {
+        return String::new();
+    };
+    let procs = descendants(s);
+    let mut list: Vec<String> = procs
+        .iter()
+        .take(6)
+        .map(|(p, c)| format!("pid {p} `{c}`"))
+        .collect();
+    if procs.len() > 6 {
+        list.push(format!("and {} more", procs.len() - 6));
+    }
+    if list.is_empty() {
+        String::new()
+    } else {
+        format!("; still running: {}", list.join(", "))
     }
 }
 
@@ -248,7 +388,10 @@ impl From<Busy> for RunError {
                 path: b.path,
                 pgid: step.pgid,
                 command: shell_words(&step.command),
-                runner: Some(b.holder.pid),
+                // Our own pid when the lock was not there to say who ran it.
+                runner: (b.holder.pid != std::process::id()).then_some(b.holder.pid),
+                supervisor: step.supervisor,
+                still: still_running_list(step.supervisor),
             },
             _ => RunError::Locked {
                 path: b.path,
@@ -300,7 +443,7 @@ impl SiteLock {
             step: None,
         };
         let _guard = guard(&dir)?;
-        let mut taken_over = None;
+        let mut taken_over: Option<LockHolder> = None;
         // A second attempt after removing a stale lock, or after the holder
         // released its lock between our attempt and our reading it.
         for _ in 0..3 {
@@ -310,11 +453,34 @@ impl SiteLock {
             let tmp = write_tmp(&dir, &path, &me)?;
             match tmp.persist_noclobber(&path) {
                 Ok(_) => {
+                    let Some(steps) = take_steps(&dir)? else {
+                        // A step of an earlier run still executes (its
+                        // supervisor holds the steps lock): not ours yet.
+                        let _ = std::fs::remove_file(&path);
+                        let step = taken_over
+                            .as_ref()
+                            .and_then(|h: &LockHolder| h.step.clone())
+                            .or_else(|| crate::journal::running_step(site))
+                            .unwrap_or_else(|| RunningStep {
+                                pgid: 0,
+                                supervisor: None,
+                                command: vec!["(not recorded)".into()],
+                                phase: String::new(),
+                                step: 0,
+                                started: String::new(),
+                            });
+                        return Ok(Err(Busy {
+                            path,
+                            holder: taken_over.unwrap_or(me),
+                            decision: Decision::StepStillRunning(step),
+                        }));
+                    };
                     return Ok(Ok(SiteLock {
                         path,
                         holder: me,
                         taken_over,
-                    }))
+                        steps,
+                    }));
                 }
                 Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
                     // Released (removed by its holder's drop, which takes no
@@ -323,7 +489,7 @@ impl SiteLock {
                         continue;
                     };
                     let facts = if holder.host == me.host {
-                        Liveness::of(&holder)
+                        Liveness::of(&holder, &dir)?
                     } else {
                         Liveness {
                             holder_alive: true,
@@ -372,17 +538,22 @@ impl SiteLock {
         self.taken_over.as_ref()
     }
 
+    /// The steps lock's descriptor, for a step's supervisor to inherit and
+    /// hold until the step's last process is gone.
+    pub(crate) fn steps_fd(&self) -> RawFd {
+        self.steps.as_raw_fd()
+    }
+
     /// Records the step now running (or none) in the lock file, replacing it
     /// whole: a run that finds this lock stale then knows which process
     /// group to wait for.
     pub fn set_step(&mut self, step: Option<RunningStep>) -> Result<(), RunError> {
         self.holder.step = step;
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        let tmp = write_tmp(dir, &self.path, &self.holder)?;
-        tmp.persist(&self.path).map_err(|e| RunError::Io {
+        let body = serde_json::to_vec(&self.holder).map_err(|e| RunError::Io {
             path: self.path.clone(),
-            source: e.error,
+            source: e.into(),
         })?;
+        kubemagic_fs::write_atomic(&self.path, &body, 0o600)?;
         Ok(())
     }
 }
@@ -404,15 +575,23 @@ fn write_tmp(
 }
 
 fn read_holder_if_any(path: &Path) -> Result<Option<LockHolder>, RunError> {
-    match std::fs::read(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        _ => read_holder(path).map(Some),
+    match kubemagic_fs::read(path, kubemagic_fs::limits::MAX_STATE_BYTES) {
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e.into()),
+        Ok(bytes) => parse_holder(path, &bytes).map(Some),
     }
 }
 
+/// The lock file, read as a regular file of at most
+/// [`MAX_STATE_BYTES`](kubemagic_fs::limits::MAX_STATE_BYTES): a FIFO or a
+/// link to a device in its place is refused, naming it, never waited on.
 fn read_holder(path: &Path) -> Result<LockHolder, RunError> {
-    let bytes = std::fs::read(path).map_err(RunError::io(path))?;
-    serde_json::from_slice(&bytes).map_err(|e| RunError::BadLock {
+    let bytes = kubemagic_fs::read(path, kubemagic_fs::limits::MAX_STATE_BYTES)?;
+    parse_holder(path, &bytes)
+}
+
+fn parse_holder(path: &Path, bytes: &[u8]) -> Result<LockHolder, RunError> {
+    serde_json::from_slice(bytes).map_err(|e| RunError::BadLock {
         path: path.to_path_buf(),
         message: e.to_string(),
     })
@@ -510,6 +689,7 @@ mod tests {
             started: "2026-11-28T07:00:00Z".into(),
             step: step.then(|| RunningStep {
                 pgid: 4343,
+                supervisor: None,
                 command: vec!["ansible-playbook".into(), "cluster.yml".into()],
                 phase: "deploy-kube".into(),
                 step: 0,

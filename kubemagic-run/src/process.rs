@@ -10,13 +10,16 @@
 //! passes it on to its own session) and then stopping; SIGKILL gives it no
 //! such chance and leaves the workers running. Hence the order used below:
 //! SIGINT (Ctrl-C: "User interrupted execution"), then SIGTERM, and SIGKILL
-//! only when both were ignored.
+//! only when both were ignored. The signals go through the step's
+//! supervisor ([`crate::supervise`]), which forwards them, reaps every
+//! process of the step (also those in other sessions), and stops the step on
+//! its own when kubemagic dies.
 
+use crate::supervise::{self, Ended, Request, SpawnError};
 use crate::RunError;
 use std::io::{BufRead, BufReader, Read};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::fd::RawFd;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -90,92 +93,52 @@ fn pump(
     })
 }
 
-fn signal_group(pid: u32, sig: rustix::process::Signal) {
-    if let Some(pid) = i32::try_from(pid)
-        .ok()
-        .and_then(rustix::process::Pid::from_raw)
-    {
-        let _ = rustix::process::kill_process_group(pid, sig);
-    }
+/// The processes of a started step, as recorded in the lock and journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StepProcs {
+    /// The step supervisor (see [`crate::supervise`]): it exits only once
+    /// every process of the step is gone.
+    pub supervisor: u32,
+    /// ansible-playbook's pid, which is also its process group.
+    pub playbook: u32,
 }
 
-/// The signal ansible-playbook gets when kubemagic dies: SIGTERM, the one
-/// its `TaskQueueManager` turns into "forward to every worker, then exit"
-/// without the interactive "User interrupted execution" path of SIGINT
-/// (which writes to a terminal and pipes nobody reads any more). SIGKILL
-/// would orphan the workers, which live in their own sessions.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-const PARENT_DEATH_SIGNAL: rustix::process::Signal = rustix::process::Signal::TERM;
-
-/// Makes the child get [`PARENT_DEATH_SIGNAL`] when kubemagic dies, even by
-/// SIGKILL, so that no ansible-playbook outlives the run that journals it.
-///
-/// `PR_SET_PDEATHSIG` is set between fork and exec and survives the exec
-/// (ansible-playbook is not set-uid). It fires when the *thread* that forked
-/// the child exits, not the process: `run_streaming` waits for the child on
-/// the thread that spawned it, so that thread outlives the step. The classic
-/// race: kubemagic may die after the fork but before the `prctl`; the child
-/// then already has a new parent and would never get the signal, so it
-/// checks `getppid()` afterwards and gives up (exits without exec) if its
-/// parent is no longer the one that forked it.
-///
-/// Elsewhere (macOS, the BSDs) there is no such signal in this code: a
-/// SIGKILLed kubemagic leaves ansible-playbook running until it ends. The
-/// lock still records its process group, so the next run refuses (or with
-/// `--wait`, waits) until it has ended.
-fn die_with_parent(cmd: &mut Command) {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    {
-        let parent = rustix::process::getpid();
-        // SAFETY: the closure runs in the forked child before exec and only
-        // makes two system calls (no allocation, no locks): async-signal-safe.
-        unsafe {
-            cmd.pre_exec(move || {
-                rustix::process::set_parent_process_death_signal(Some(PARENT_DEATH_SIGNAL))?;
-                if rustix::process::getppid() != Some(parent) {
-                    // Our parent died before the prctl: exit, never exec.
-                    return Err(rustix::io::Errno::SRCH.into());
-                }
-                Ok(())
-            });
-        }
-    }
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    let _ = cmd;
-}
-
-/// Runs `program args` in `cwd`, in its own process group (so that a
-/// terminal's Ctrl-C reaches kubemagic, which then stops the whole group and
-/// records it, instead of killing ansible behind the journal's back).
-/// `on_spawn` gets the child's pid (= its process group) and command line as
-/// soon as it runs, to record them; if recording fails the child is stopped
-/// and the error returned.
+/// Runs `program args` in `cwd` under a step supervisor (see
+/// [`crate::supervise`]): ansible-playbook in its own process group (so that
+/// a terminal's Ctrl-C reaches kubemagic, which then stops the step and
+/// records it, instead of killing ansible behind the journal's back), every
+/// process it starts reaped by the supervisor, the whole step stopped if
+/// kubemagic dies. `hold` (the run's step lock) stays open in the supervisor
+/// until the step's last process is gone. `on_spawn` gets the supervisor's
+/// and ansible-playbook's pids and the command line as soon as it runs, to
+/// record them; if recording fails the step is stopped and the error
+/// returned. Returns once every process of the step has ended.
 pub(crate) fn run_streaming(
     program: &Path,
     args: &[String],
     cwd: &Path,
+    hold: Option<RawFd>,
     cancel: &dyn Interrupt,
-    on_spawn: &mut dyn FnMut(u32, Vec<String>) -> Result<(), RunError>,
+    on_spawn: &mut dyn FnMut(StepProcs, Vec<String>) -> Result<(), RunError>,
     on_line: &mut dyn FnMut(Line),
 ) -> Result<Exit, RunError> {
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env("PYTHONUNBUFFERED", "1")
-        .process_group(0);
-    die_with_parent(&mut cmd);
-    let mut child = cmd.spawn().map_err(|source| RunError::Spawn {
-        program: program.display().to_string(),
-        hint: if source.kind() == std::io::ErrorKind::NotFound {
-            " (put ansible-playbook on PATH or set KUBEMAGIC_ANSIBLE_PLAYBOOK)"
-        } else {
-            ""
-        },
-        source,
-    })?;
+    let mut child = supervise::spawn(program, args, cwd, &[("PYTHONUNBUFFERED", "1")], hold)
+        .map_err(|e| match e {
+            SpawnError::NotFound => RunError::Spawn {
+                program: program.display().to_string(),
+                source: std::io::ErrorKind::NotFound.into(),
+                hint: " (put ansible-playbook on PATH or set KUBEMAGIC_ANSIBLE_PLAYBOOK)",
+            },
+            SpawnError::Chdir(source) => RunError::Io {
+                path: cwd.to_path_buf(),
+                source,
+            },
+            SpawnError::Exec(source) => RunError::Spawn {
+                program: program.display().to_string(),
+                source,
+                hint: "",
+            },
+        })?;
     let (tx, rx) = mpsc::channel();
     let mut pumps = vec![];
     if let Some(out) = child.stdout.take() {
@@ -185,56 +148,50 @@ pub(crate) fn run_streaming(
         pumps.push(pump(err, true, tx.clone()));
     }
     drop(tx);
-    let pid = child.id();
+    let procs = StepProcs {
+        supervisor: child.supervisor,
+        playbook: child.playbook,
+    };
     let command: Vec<String> = std::iter::once(program.display().to_string())
         .chain(args.iter().cloned())
         .collect();
-    if let Err(e) = on_spawn(pid, command) {
-        // Not recorded: a later run could not know to wait for it.
-        signal_group(pid, rustix::process::Signal::TERM);
-        let t0 = Instant::now();
-        while matches!(child.try_wait(), Ok(None)) {
-            if t0.elapsed() > TERM_GRACE {
-                signal_group(pid, rustix::process::Signal::KILL);
-                let _ = child.wait();
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+    if let Err(e) = on_spawn(procs, command) {
+        // Not recorded: a later run could not name it. Stop it.
+        child.stop(TERM_GRACE.as_millis() as u64);
         return Err(e);
     }
     let mut interrupted_at: Option<Instant> = None;
     let mut terminated_at: Option<Instant> = None;
     let mut killed = false;
-    let status = loop {
+    let ended = loop {
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(line) => on_line(line),
             Err(mpsc::RecvTimeoutError::Timeout) => {}
-            // Both pumps ended (the child closed its output) but the child
-            // may still run: poll it at the same pace instead of spinning.
+            // Both pumps ended (the step closed its output) but processes
+            // may still run: poll at the same pace instead of spinning.
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 std::thread::sleep(Duration::from_millis(100))
             }
         }
         let presses = cancel.presses();
         if presses >= 1 && interrupted_at.is_none() {
-            signal_group(pid, rustix::process::Signal::INT);
+            child.request(Request::Interrupt);
             interrupted_at = Some(Instant::now());
         }
         if let Some(t) = interrupted_at {
             if terminated_at.is_none() && (presses >= 2 || t.elapsed() > GRACE) {
-                signal_group(pid, rustix::process::Signal::TERM);
+                child.request(Request::Terminate);
                 terminated_at = Some(Instant::now());
             }
         }
         if let Some(t) = terminated_at {
             if !killed && t.elapsed() > TERM_GRACE {
-                signal_group(pid, rustix::process::Signal::KILL);
+                child.request(Request::Kill);
                 killed = true;
             }
         }
         match child.try_wait() {
-            Ok(Some(status)) => break status,
+            Ok(Some(ended)) => break ended,
             Ok(None) => {}
             Err(e) => {
                 return Err(RunError::Io {
@@ -244,9 +201,9 @@ pub(crate) fn run_streaming(
             }
         }
     };
-    // Output still buffered in the pipes. A grandchild that kept them open
-    // would block this, so stop waiting once the pumps are done or after a
-    // short while.
+    // Output still buffered in the pipes. Every writer is gone (the
+    // supervisor reaped the step's last process), so the pumps end; the
+    // deadline is only a safety net.
     let deadline = Instant::now() + Duration::from_secs(2);
     loop {
         match rx.recv_timeout(Duration::from_millis(50)) {
@@ -262,12 +219,14 @@ pub(crate) fn run_streaming(
         }
     }
     if interrupted_at.is_some() {
-        return Ok(Exit::Interrupted(status.code()));
+        return Ok(Exit::Interrupted(match ended {
+            Ended::Code(c) => Some(c),
+            Ended::Signal(_) => None,
+        }));
     }
-    Ok(match (status.code(), status.signal()) {
-        (Some(c), _) => Exit::Code(c),
-        (None, Some(s)) => Exit::Signal(s),
-        (None, None) => Exit::Code(-1),
+    Ok(match ended {
+        Ended::Code(c) => Exit::Code(c),
+        Ended::Signal(s) => Exit::Signal(s),
     })
 }
 
@@ -284,9 +243,10 @@ mod tests {
             Path::new("sh"),
             &["-c".into(), "trap '' INT; echo ready; sleep 30".into()],
             Path::new("."),
+            None,
             cancel,
-            &mut |pgid, command| {
-                recorded = Some((pgid, command));
+            &mut |procs, command| {
+                recorded = Some((procs.playbook, command));
                 Ok(())
             },
             &mut |l| {
@@ -320,6 +280,57 @@ mod tests {
     }
 
     #[test]
+    fn a_step_ends_only_once_what_it_daemonized_is_gone() {
+        let d = tempfile::tempdir().unwrap();
+        let pidfile = d.path().join("daemon.pid");
+        let script = format!(
+            "setsid sh -c 'echo $$ > {}; exec sleep 30' & sleep 0.5; echo started",
+            pidfile.display()
+        );
+        let cancel = AtomicU32::new(0);
+        let t0 = Instant::now();
+        let exit = run_streaming(
+            Path::new("sh"),
+            &["-c".into(), script],
+            Path::new("."),
+            None,
+            &cancel,
+            &mut |_, _| Ok(()),
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(exit, Exit::Code(0));
+        let daemon: u32 = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        // Its own session, orphaned when sh exited: the supervisor, its
+        // subreaper, stopped it (SIGTERM) and reaped it before returning.
+        assert!(
+            !crate::lock::pid_alive(daemon),
+            "daemon {daemon} still runs"
+        );
+        assert!(t0.elapsed() < Duration::from_secs(10), "{:?}", t0.elapsed());
+    }
+
+    #[test]
+    fn a_missing_program_is_a_spawn_error_with_the_hint() {
+        let cancel = AtomicU32::new(0);
+        let e = run_streaming(
+            Path::new("no-such-ansible-playbook"),
+            &[],
+            Path::new("."),
+            None,
+            &cancel,
+            &mut |_, _| Ok(()),
+            &mut |_| {},
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("KUBEMAGIC_ANSIBLE_PLAYBOOK"), "{e}");
+    }
+
+    #[test]
     fn a_failed_record_stops_the_child_and_is_the_error() {
         let cancel = AtomicU32::new(0);
         let t0 = Instant::now();
@@ -327,6 +338,7 @@ mod tests {
             Path::new("sleep"),
             &["30".into()],
             Path::new("."),
+            None,
             &cancel,
             &mut |_, _| {
                 Err(RunError::Io {

@@ -8,10 +8,10 @@
 //! is per step and looks only at that step's own inputs: a change to
 //! `ceph-ansible/hosts` re-runs deploy-ceph, not the phases after it.
 
-use crate::digest::inventory_digest;
+use crate::digest::{inventory_digest, ArgsKey};
 use crate::init::{sync_upstream, UpstreamSync};
 use crate::journal::{journal_path, now, Journal, JournalEntry, StepOutcome};
-use crate::lock::{group_alive, shell_words, RunningStep, SiteLock};
+use crate::lock::{group_alive, shell_words, still_running_list, RunningStep, SiteLock};
 use crate::process::{run_streaming, Exit, Interrupt};
 use crate::RunError;
 use kubemagic_core::phase::{PhaseKind, Plan, PlannedPhase, PlannedStep};
@@ -276,12 +276,21 @@ fn ansible_playbook(opts: &RunOptions) -> PathBuf {
 }
 
 /// Whether a journal entry proves a step done with these inputs.
-fn done(entry: Option<&JournalEntry>, step: &PlannedStep, digest: &str) -> Option<String> {
+/// `args_digest` is the keyed digest of the step's unmasked arguments
+/// (`None` when the site has no key yet: then nothing recorded can match).
+fn done(
+    entry: Option<&JournalEntry>,
+    step: &PlannedStep,
+    digest: &str,
+    args_digest: Option<&str>,
+) -> Option<String> {
     let e = entry?;
     (e.outcome == StepOutcome::Ok
         && !e.check_mode
         && e.cwd == step.cwd
         && e.argv == recorded_argv(&step.argv)
+        && args_digest.is_some()
+        && e.args_digest.as_deref() == args_digest
         && e.inventory_digest == digest)
         .then(|| {
             format!(
@@ -299,7 +308,12 @@ fn recorded_argv(argv: &[String]) -> Vec<String> {
 }
 
 /// Why a step will run (for --dry-run and the journal's readers).
-fn why_run(entry: Option<&JournalEntry>, step: &PlannedStep, force: bool) -> String {
+fn why_run(
+    entry: Option<&JournalEntry>,
+    step: &PlannedStep,
+    force: bool,
+    args_digest: Option<&str>,
+) -> String {
     match entry {
         None => "never run".into(),
         Some(_) if force => "--force".into(),
@@ -313,6 +327,12 @@ fn why_run(entry: Option<&JournalEntry>, step: &PlannedStep, force: bool) -> Str
         Some(e) if e.check_mode => "last run was --check".into(),
         Some(e) if e.cwd != step.cwd || e.argv != recorded_argv(&step.argv) => {
             "command changed".into()
+        }
+        Some(e) if e.args_digest.is_none() => {
+            "arguments not digested by the kubemagic that ran it".into()
+        }
+        Some(e) if e.args_digest.as_deref() != args_digest => {
+            "arguments changed (a masked value, such as a password)".into()
         }
         Some(_) => "inventory changed".into(),
     }
@@ -340,11 +360,13 @@ pub fn run(
         }
     }
     // Held until the end of the run; a dry run changes nothing, so no lock.
-    let (mut lock, mut journal) = if opts.dry_run {
-        (None, Journal::load(site)?)
+    let (mut lock, mut journal, key) = if opts.dry_run {
+        (None, Journal::load(site)?, ArgsKey::load(site)?)
     } else {
         let (lock, journal) = take_site(site, opts.wait, observer, cancel)?;
-        (Some(lock), journal)
+        // Under the lock: two runs never create two keys.
+        let key = ArgsKey::load_or_create(site)?;
+        (Some(lock), journal, Some(key))
     };
     let program = ansible_playbook(opts);
     let total = plan.phases.len();
@@ -413,6 +435,7 @@ pub fn run(
                 run_playbook_step(
                     site,
                     &program,
+                    key.as_ref(),
                     name,
                     (pi + 1, total),
                     si,
@@ -452,8 +475,16 @@ pub fn run(
 /// What keeps a run from starting now, as a `--wait` notice.
 fn waiting_for(e: &RunError) -> String {
     match e {
-        RunError::StepStillRunning { pgid, command, .. } => format!(
-            "waiting for another run's ansible-playbook (pid {pgid}, `{command}`) to stop (Ctrl-C to give up)"
+        RunError::StepStillRunning {
+            pgid,
+            command,
+            supervisor,
+            ..
+        } => format!(
+            "waiting for another run's ansible-playbook (pid {pgid}, `{command}`){} to stop (Ctrl-C to give up)",
+            supervisor
+                .map(|s| format!(" and every process of its step (supervisor pid {s})"))
+                .unwrap_or_default()
         ),
         RunError::Locked { path, holder } => format!(
             "waiting for the kubemagic run holding {} (pid {} on {} since {}) to end (Ctrl-C to give up)",
@@ -491,6 +522,8 @@ fn take_site(
                         pgid: e.pgid.unwrap_or_default(),
                         command: shell_words(&e.argv),
                         runner: None,
+                        supervisor: e.supervisor,
+                        still: still_running_list(e.supervisor),
                     }
                     // `lock` is dropped (released) at the end of this arm.
                 } else {
@@ -581,6 +614,8 @@ fn run_init_step(
         outcome: StepOutcome::Running,
         commit: None,
         pgid: None,
+        supervisor: None,
+        args_digest: None,
         note: None,
     };
     let idx = journal.start(site, entry)?;
@@ -618,6 +653,7 @@ fn run_init_step(
 fn run_playbook_step(
     site: &Path,
     program: &Path,
+    key: Option<&ArgsKey>,
     phase: &str,
     (index, total): (usize, usize),
     si: usize,
@@ -632,6 +668,7 @@ fn run_playbook_step(
     let playbook = step.argv.last().map(String::as_str);
     let digest = inventory_digest(site, &step.cwd, &step.inventory, playbook)?;
     let last = journal.last(phase, si);
+    let args_digest = key.map(|k| k.digest(&step.cwd, &step.argv));
     let mut sr = StepReport {
         cwd: step.cwd.clone(),
         argv: step.argv.clone(),
@@ -640,7 +677,7 @@ fn run_playbook_step(
         reason: None,
     };
     if !opts.force {
-        if let Some(why) = done(last, step, &digest) {
+        if let Some(why) = done(last, step, &digest, args_digest.as_deref()) {
             observer.event(RunEvent::StepSkipped {
                 phase,
                 step: si,
@@ -651,7 +688,7 @@ fn run_playbook_step(
             return Ok(sr);
         }
     }
-    sr.reason = Some(why_run(last, step, opts.force));
+    sr.reason = Some(why_run(last, step, opts.force, args_digest.as_deref()));
     if opts.dry_run {
         sr.status = StepStatus::WouldRun;
         return Ok(sr);
@@ -682,27 +719,32 @@ fn run_playbook_step(
         outcome: StepOutcome::Running,
         commit: None,
         pgid: None,
+        supervisor: None,
+        args_digest,
         note: None,
     };
     let idx = journal.start(site, entry)?;
     let cwd = site.join(&step.cwd);
+    let hold = lock.as_deref().map(SiteLock::steps_fd);
     let result = run_streaming(
         program,
         &args,
         &cwd,
+        hold,
         cancel,
         // The lock first: it is what a run finding this one killed checks.
-        &mut |pgid, command| {
+        &mut |procs, command| {
             if let Some(lock) = lock.as_deref_mut() {
                 lock.set_step(Some(RunningStep {
-                    pgid,
+                    pgid: procs.playbook,
+                    supervisor: Some(procs.supervisor),
                     command: recorded_argv(&command),
                     phase: phase.into(),
                     step: si,
                     started: now(),
                 }))?;
             }
-            journal.set_pgid(site, idx, pgid)
+            journal.set_procs(site, idx, procs.playbook, Some(procs.supervisor))
         },
         &mut |l| {
             observer.event(RunEvent::Output {

@@ -772,3 +772,139 @@ fn ctrl_c_while_waiting_gives_up_and_runs_nothing() {
     assert!(matches!(e, RunError::WaitInterrupted { .. }), "{e}");
     assert!(order(d.path()).is_empty());
 }
+
+/// A site with one phase, `sec`, whose step passes a password in its
+/// `extra_args` (read from `pw`) and appends `sec` to `order.log`.
+fn secret_site(dir: &Path, password: &str) {
+    write(
+        &dir.join("kubemagic.yml"),
+        &serde_json::json!({"phases": [{"name": "sec", "steps": [{
+            "cwd": "custom", "inventory": ["hosts"], "playbook": "sec.yml",
+            "extra_args": ["-e", format!("ansible_become_password={password}")]}]}]})
+        .to_string(),
+    );
+    write(&dir.join("custom/hosts"), INI);
+    write(
+        &dir.join("custom/sec.yml"),
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - ansible.builtin.shell: echo sec >> ../order.log\n      args:\n        chdir: \"{{ playbook_dir }}\"\n",
+    );
+}
+
+#[test]
+fn a_changed_secret_in_extra_args_reruns_its_step_and_the_journal_never_holds_it() {
+    let d = tempfile::tempdir().unwrap();
+    let site = d.path();
+    let no = AtomicBool::new(false);
+    let sec = || PlanRequest {
+        targets: vec!["sec".into()],
+        from: None,
+    };
+    secret_site(site, "first-Pa55");
+    let r = run_site(site, sec(), &opts(), &no).unwrap().report;
+    assert_eq!(r.phases[0].status, PhaseStatus::Ran);
+    let r = run_site(site, sec(), &opts(), &no).unwrap().report;
+    assert_eq!(r.phases[0].status, PhaseStatus::UpToDate);
+    // Same masked command (`ansible_become_password=***`), other secret.
+    secret_site(site, "second-Pa55");
+    let dry = RunOptions {
+        dry_run: true,
+        ..opts()
+    };
+    let r = run_site(site, sec(), &dry, &no).unwrap().report;
+    assert_eq!(r.phases[0].status, PhaseStatus::WouldRun);
+    assert_eq!(
+        r.phases[0].steps[0].reason.as_deref(),
+        Some("arguments changed (a masked value, such as a password)")
+    );
+    let r = run_site(site, sec(), &opts(), &no).unwrap().report;
+    assert_eq!(r.phases[0].status, PhaseStatus::Ran);
+    assert_eq!(order(site), ["sec", "sec"]);
+    let r = run_site(site, sec(), &opts(), &no).unwrap().report;
+    assert_eq!(r.phases[0].status, PhaseStatus::UpToDate);
+    // Neither secret is in any state file; the key is private.
+    for f in std::fs::read_dir(site.join(".kubemagic")).unwrap() {
+        let f = f.unwrap().path();
+        let bytes = std::fs::read(&f).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("Pa55"),
+            "{} holds a secret: {text}",
+            f.display()
+        );
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let key = std::fs::metadata(site.join(".kubemagic/args.key")).unwrap();
+    assert_eq!(key.permissions().mode() & 0o777, 0o600);
+    let j = Journal::load(site).unwrap();
+    assert!(j
+        .entries
+        .iter()
+        .all(|e| e.argv.iter().any(|a| a == "ansible_become_password=***")));
+    assert!(j.entries.iter().all(|e| e
+        .args_digest
+        .as_deref()
+        .is_some_and(|d| d.starts_with("hmac-sha256:"))));
+}
+
+fn mkfifo(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let st = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(st.success());
+}
+
+/// Runs on another thread and gives up after 20 s: the old code hung here
+/// for ever (a FIFO) or until memory ran out (/dev/zero).
+fn run_bounded(site: &Path, request: PlanRequest) -> Result<Outcome, RunError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let site = site.to_path_buf();
+    std::thread::spawn(move || {
+        let _ = tx.send(run_site(&site, request, &opts(), &AtomicBool::new(false)));
+    });
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("run hung on an odd state file")
+}
+
+#[test]
+fn a_fifo_or_dev_zero_as_the_journal_or_the_lock_is_refused_naming_it_with_exit_2() {
+    use kubemagic_core::KmError;
+    for name in ["journal.json", "lock"] {
+        for kind in ["fifo", "dev-zero"] {
+            let d = tempfile::tempdir().unwrap();
+            slow_site(d.path(), 0);
+            let path = d.path().join(".kubemagic").join(name);
+            if kind == "fifo" {
+                mkfifo(&path);
+            } else {
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+            }
+            let Err(e) = run_bounded(d.path(), slow()) else {
+                panic!("{name} as {kind}: the run went ahead");
+            };
+            let msg = e.to_string();
+            assert!(msg.contains(&path.display().to_string()), "{msg}");
+            assert!(msg.contains("not a regular file"), "{msg}");
+            assert_eq!(e.kind(), kubemagic_core::ErrorKind::Input, "{msg}");
+            assert_eq!(e.file(), Some(path.as_path()));
+            // A dry run reads the journal too.
+            if name == "journal.json" {
+                let dry = RunOptions {
+                    dry_run: true,
+                    ..opts()
+                };
+                let (config, plan) = plan_site(d.path(), &slow()).unwrap();
+                let e = run(
+                    d.path(),
+                    &config,
+                    &plan,
+                    &dry,
+                    &SkipCheck,
+                    &mut |_: RunEvent<'_>| {},
+                    &AtomicBool::new(false),
+                )
+                .unwrap_err();
+                assert!(e.to_string().contains("not a regular file"), "{e}");
+            }
+        }
+    }
+}
