@@ -51,7 +51,7 @@ struct Cli {
 enum Command {
     /// Read Ansible inventories exactly as ansible-inventory does.
     #[command(
-        after_help = "Examples:\n  kubemagic inventory list -i examples/utgb/custom/hosts\n  kubemagic inventory host -i examples/utgb/custom/hosts lb1\n  kubemagic inventory graph --vars -i examples/utgb/kubespray/inventory/utgb/hosts.yml\n  kubemagic inventory hosts -i examples/utgb/custom/hosts 'lb:!lb2'"
+        after_help = "Examples:\n  kubemagic inventory list -i examples/utgb/custom/hosts\n  kubemagic inventory host -i examples/utgb/custom/hosts lb1.utgb.example\n  kubemagic inventory graph --vars -i examples/utgb/kubespray/inventory/utgb/hosts.yml\n  kubemagic inventory hosts -i examples/utgb/custom/hosts 'lb:!lb2'"
     )]
     Inventory(inventory::Args),
     /// Check a whole site (every inventory) against the seed's hard lessons.

@@ -205,3 +205,32 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
     writeln!(lock)?;
     Ok(())
 }
+
+/// `-o yaml`: a document command writes YAML instead of JSON.
+pub fn yaml() -> bool {
+    settings().yaml
+}
+
+/// Writes `value` as the document `-o json|yaml` asks for, unredacted: for
+/// inventory exports, which print what Ansible prints (README: secrets
+/// included, as `ansible-inventory`). Reports go through [`print_json`].
+pub fn write_document<W: std::io::Write>(
+    w: &mut W,
+    value: &serde_json::Value,
+) -> Result<(), CliError> {
+    if yaml() {
+        let text = serde_yaml_ng::to_string(value)
+            .map_err(|e| CliError::Failed(format!("cannot encode YAML: {e}")))?;
+        w.write_all(text.as_bytes())?;
+    } else {
+        serde_json::to_writer_pretty(&mut *w, value)?;
+        writeln!(w)?;
+    }
+    Ok(())
+}
+
+/// A warning on stderr (`warning: MESSAGE`), redacted, so that stdout stays
+/// the command's output.
+pub fn warn(message: &str) {
+    eprintln!("warning: {}", kubemagic_core::redact(message));
+}
