@@ -901,6 +901,9 @@ fn read_config(file: &Path) -> Result<(SiteConfig, ConfigLines), SiteError> {
             message: "expected a mapping at the top level".into(),
         });
     }
+    // Unknown keys and words first, each at its own line (serde would name
+    // the word but not where it is).
+    crate::config_check::check_shape(file, &node)?;
     let config = SiteConfig::from_value(value).map_err(|e| {
         let message = e.to_string();
         // serde names the offending key (`unknown field `flavour``) or value
@@ -938,6 +941,7 @@ fn read_config(file: &Path) -> Result<(SiteConfig, ConfigLines), SiteError> {
     {
         lines.ignores = items.iter().map(|n| n.line).collect();
     }
+    crate::config_check::check_meaning(file, &node, &config)?;
     Ok((config, lines))
 }
 
