@@ -74,6 +74,7 @@ pub enum Sub {
         #[command(flatten)]
         src: SourceArgs,
         /// The host (a pattern selecting exactly one host, as Ansible's --host).
+        #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::hosts))]
         host: String,
     },
     /// Like `ansible-inventory --graph [GROUP]`.

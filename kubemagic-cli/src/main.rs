@@ -13,6 +13,7 @@
 
 mod ceph;
 mod check;
+mod complete;
 mod etcd;
 mod inventory;
 mod lb;
@@ -43,6 +44,12 @@ struct Cli {
     /// Print more: the cause of each error, and what a command is doing.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// Colour text output: auto (a terminal without NO_COLOR), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = output::ColorArg::Auto)]
+    color: output::ColorArg,
+    /// Same as --color=never.
+    #[arg(long, global = true)]
+    no_color: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -89,16 +96,40 @@ enum Command {
     Init(phases::InitArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(
-        after_help = "Examples:\n  kubemagic completion bash > /etc/bash_completion.d/kubemagic\n  \
+        after_help = "The script asks kubemagic for candidates as you type: phase names (plan, run, --from), \
+                      host names (inventory host, lb render --host) from the site in the current directory, \
+                      finding codes (check --skip, explain).\n\n\
+                      Examples:\n  kubemagic completion bash > /etc/bash_completion.d/kubemagic\n  \
                             kubemagic completion zsh > \"${fpath[1]}/_kubemagic\"\n  \
-                            kubemagic completion fish > ~/.config/fish/completions/kubemagic.fish"
+                            kubemagic completion fish > ~/.config/fish/completions/kubemagic.fish\n  \
+                            kubemagic completion --static bash > kubemagic.bash"
     )]
     Completion {
         /// The shell to write the script for.
         shell: clap_complete::Shell,
+        /// A script that never runs kubemagic: subcommands and flags only,
+        /// no phase, host or code names.
+        #[arg(long = "static")]
+        static_script: bool,
     },
+    /// Show the documentation of a finding code (its docs/checks.md entry).
+    #[command(
+        after_help = "Examples:\n  kubemagic explain KM101\n  kubemagic -o json explain KM801"
+    )]
+    Explain {
+        /// The code, e.g. KM101.
+        #[arg(value_name = "CODE", add = clap_complete::ArgValueCandidates::new(complete::codes))]
+        code: String,
+    },
+    /// List every finding code: severity, command, title, upstream rule mirrored (as ansible-lint -L).
+    #[command(
+        after_help = "Examples:\n  kubemagic codes\n  kubemagic -o json codes | jq '.[] | select(.severity == \"error\") | .code'"
+    )]
+    Codes,
     /// Write the man pages (kubemagic.1 and one per subcommand) into a directory.
-    #[command(hide = true)]
+    #[command(
+        after_help = "Examples:\n  kubemagic man target/man && man -l target/man/kubemagic-check.1"
+    )]
     Man {
         /// Directory to write the pages into (created if missing).
         dir: std::path::PathBuf,
@@ -106,6 +137,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // A shell asking for completions (COMPLETE=bash kubemagic -- ...):
+    // answered here, before anything else is printed.
+    clap_complete::CompleteEnv::with_factory(Cli::command).complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -122,6 +156,24 @@ fn main() -> ExitCode {
     // Commands choose between text and a document; `yaml` is the same
     // document encoded by the shared printer (output::print_json).
     let format = output::configure(cli.output, cli.quiet, cli.verbose);
+    output::set_color(if cli.no_color {
+        output::ColorArg::Never
+    } else {
+        cli.color
+    });
+    if matches!(
+        cli.output,
+        output::OutputArg::Sarif | output::OutputArg::Github
+    ) && !matches!(cli.command, Command::Check(_))
+    {
+        output::print_error(
+            &output::CliError::Input(
+                "--output sarif|github is supported by `kubemagic check`".into(),
+            ),
+            format,
+        );
+        return Exit::Usage.into();
+    }
     if cli.output == output::OutputArg::Nagios
         && !matches!(
             cli.command,
@@ -140,6 +192,14 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inventory(args) => inventory::run(args, format),
         Command::Check(args) if cli.output == output::OutputArg::Nagios => Ok(check::nagios(args)),
+        Command::Check(args)
+            if matches!(
+                cli.output,
+                output::OutputArg::Sarif | output::OutputArg::Github
+            ) =>
+        {
+            check::ci(args, cli.output)
+        }
         Command::Check(args) => check::run(args, format),
         Command::Etcd(args) => etcd::run(*args, cli.output),
         Command::Ceph(args) => ceph::run(
@@ -152,14 +212,12 @@ fn main() -> ExitCode {
         Command::Plan(args) => phases::plan(args, format),
         Command::Run(args) => phases::run(args, format),
         Command::Init(args) => phases::init(args, format),
-        Command::Completion { shell } => {
-            // Into a buffer first: the generator panics on a closed pipe.
-            let mut buf = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "kubemagic", &mut buf);
-            std::io::Write::write_all(&mut std::io::stdout(), &buf)
-                .map(|()| Exit::Ok)
-                .map_err(output::CliError::Io)
-        }
+        Command::Completion {
+            shell,
+            static_script,
+        } => completion(shell, static_script),
+        Command::Explain { code } => explain(&code, format),
+        Command::Codes => codes(format),
         Command::Man { dir } => write_man_pages(&dir),
     };
     match result {
@@ -173,6 +231,86 @@ fn main() -> ExitCode {
             Exit::from_error(&e).into()
         }
     }
+}
+
+/// `kubemagic completion SHELL`: clap_complete's registration script, which
+/// calls `kubemagic` back for candidates ([`complete`]); `--static`: the
+/// classic script of subcommands and flags.
+fn completion(shell: clap_complete::Shell, static_script: bool) -> Result<Exit, output::CliError> {
+    if static_script {
+        // Into a buffer first: the generator panics on a closed pipe.
+        let mut buf = Vec::new();
+        clap_complete::generate(shell, &mut Cli::command(), "kubemagic", &mut buf);
+        std::io::Write::write_all(&mut std::io::stdout(), &buf)?;
+        return Ok(Exit::Ok);
+    }
+    // What `COMPLETE=<shell> kubemagic` prints: the registration.
+    std::env::set_var("COMPLETE", shell.to_string());
+    let argv0 = std::env::args_os()
+        .next()
+        .unwrap_or_else(|| "kubemagic".into());
+    clap_complete::CompleteEnv::with_factory(Cli::command)
+        .bin("kubemagic")
+        .try_complete([argv0], std::env::current_dir().ok().as_deref())
+        .map_err(|e| output::CliError::Input(e.to_string()))?;
+    Ok(Exit::Ok)
+}
+
+/// `kubemagic explain CODE`: the code's entry of docs/checks.md (or its row
+/// of the README's etcd table / docs/architecture-ceph.md).
+fn explain(code: &str, format: output::OutputFormat) -> Result<Exit, output::CliError> {
+    let Some(doc) = kubemagic_core::code_docs::doc(code) else {
+        let near = kubemagic_site::config_check::did_you_mean(
+            &code.to_ascii_uppercase(),
+            kubemagic_core::codes::ALL.iter().map(|c| c.code),
+        );
+        return Err(output::CliError::Input(format!(
+            "{code}: not a kubemagic code{} (kubemagic codes lists them)",
+            near.map(|n| format!(", did you mean {n}?"))
+                .unwrap_or_default()
+        )));
+    };
+    match format {
+        output::OutputFormat::Json => output::print_json(&doc)?,
+        output::OutputFormat::Text => output::print_text(&format!(
+            "{} ({}, {}): {}\n\n{}\n\nDocumented in {}.\n",
+            doc.code, doc.severity, doc.command, doc.title, doc.text, doc.doc
+        ))?,
+    }
+    Ok(Exit::Ok)
+}
+
+/// `kubemagic codes`: one line per code, as `ansible-lint -L` lists rules.
+fn codes(format: output::OutputFormat) -> Result<Exit, output::CliError> {
+    let all = kubemagic_core::code_docs::all();
+    match format {
+        output::OutputFormat::Json => {
+            let rows: Vec<serde_json::Value> = all
+                .iter()
+                .map(|d| {
+                    serde_json::json!({
+                        "code": d.code, "severity": d.severity, "command": d.command,
+                        "title": d.title, "upstream": d.upstream, "doc": d.doc,
+                    })
+                })
+                .collect();
+            output::print_json(&rows)?
+        }
+        output::OutputFormat::Text => {
+            let mut text = String::new();
+            for d in &all {
+                text.push_str(&format!(
+                    "{}  {:<13} {:<21} {}\n",
+                    d.code, d.severity, d.command, d.title
+                ));
+                if let Some(u) = &d.upstream {
+                    text.push_str(&format!("       upstream: {u}\n"));
+                }
+            }
+            output::print_text(&text)?
+        }
+    }
+    Ok(Exit::Ok)
 }
 
 /// Writes `kubemagic.1` and `kubemagic-SUB[-SUB].1` for every subcommand

@@ -80,3 +80,255 @@ fn unmatched_pattern_part_warns_as_ansible_does() {
     assert_eq!(out(&o), "lb1.utgb.example\n");
     assert_eq!(err(&o), "");
 }
+
+/// `kubemagic explain KM101` prints the docs/checks.md entry;
+/// `kubemagic codes` lists every registered code as `ansible-lint -L`.
+#[test]
+fn explain_prints_the_docs_entry_and_codes_lists_every_code() {
+    let o = km(&["explain", "km101"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let text = out(&o);
+    assert!(text.starts_with("KM101 (error, kubemagic check): etcd quota below 1 GiB"));
+    let docs = std::fs::read_to_string(root().join("docs/checks.md")).unwrap();
+    let what = text.lines().find(|l| l.starts_with("*What*")).unwrap();
+    assert!(docs.contains(what), "{what}");
+    let o = km(&["explain", "KM1O1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("did you mean KM101?"), "{}", err(&o));
+
+    let o = km(&["-o", "json", "codes"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let codes: Vec<&str> = rows.iter().map(|r| r["code"].as_str().unwrap()).collect();
+    assert!(codes.len() >= 90, "{}", codes.len());
+    for want in ["KM101", "KM121", "KM221", "KM331", "KM801", "KM901"] {
+        assert!(codes.contains(&want), "{want} missing");
+    }
+    let km801 = rows.iter().find(|r| r["code"] == "KM801").unwrap();
+    assert_eq!(km801["severity"], "error");
+    assert!(km801["upstream"]
+        .as_str()
+        .unwrap()
+        .contains("validate_inventory"));
+    let text = out(&km(&["codes"]));
+    assert!(text.contains("KM102  warning"), "{text}");
+}
+
+/// `-x/--skip KM...` beside the site's own ignores: the findings leave the
+/// report and the exit code; an unknown code is a usage error.
+#[test]
+fn skip_on_the_command_line_leaves_codes_out() {
+    let site = "examples/seed-mistakes";
+    let all: serde_json::Value =
+        serde_json::from_slice(&km(&["-o", "json", "check", site]).stdout).unwrap();
+    let has = |v: &serde_json::Value, code: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == code)
+    };
+    assert!(has(&all, "KM101"));
+    let o = km(&["-o", "json", "check", "-x", "KM101,km103", site]);
+    let skipped: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(!has(&skipped, "KM101") && !has(&skipped, "KM103"));
+    assert!(has(&skipped, "KM104"));
+    let text = out(&km(&["check", "--skip", "KM101", site]));
+    assert!(text.contains("skipped (--skip)"), "{text}");
+    let o = km(&["check", "-x", "KM1O1", site]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("did you mean KM101?"), "{}", err(&o));
+}
+
+/// A site with an accepted finding: `-v` lists it with its reason and
+/// where it was accepted; without `-v` only the count shows.
+#[test]
+fn accepted_findings_are_listed_with_verbose() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("examples/utgb"), dir.path());
+    let yml = dir.path().join("kubemagic.yml");
+    let text = std::fs::read_to_string(&yml).unwrap();
+    std::fs::write(
+        &yml,
+        format!("{text}checks:\n  ignore:\n    - {{code: KM102, reason: dedicated etcd volume}}\n"),
+    )
+    .unwrap();
+    let etcd = dir
+        .path()
+        .join("kubespray/inventory/utgb/group_vars/all/etcd.yml");
+    let vars = std::fs::read_to_string(&etcd).unwrap();
+    std::fs::write(
+        &etcd,
+        vars.replace(
+            "etcd_quota_backend_bytes: 8589934592",
+            "etcd_quota_backend_bytes: 17179869184",
+        ),
+    )
+    .unwrap();
+    let site = dir.path().to_str().unwrap();
+    let quiet = out(&km(&["check", site]));
+    assert!(quiet.contains("1 suppressed"), "{quiet}");
+    assert!(!quiet.contains("dedicated etcd volume"), "{quiet}");
+    let o = km(&["-v", "check", site]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = out(&o);
+    assert!(text.contains("accepted (not counted):"), "{text}");
+    assert!(text.contains("KM102"), "{text}");
+    assert!(
+        text.contains("kubemagic.yml:") && text.contains(": dedicated etcd volume"),
+        "{text}"
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+/// `check -o github`: one workflow command per finding, the file relative
+/// to the current directory; other commands refuse it.
+#[test]
+fn github_output_annotates_each_finding() {
+    let o = km(&["-o", "github", "check", "examples/seed-mistakes"]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = out(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(!lines.is_empty());
+    assert!(lines.iter().all(|l| l.starts_with("::")), "{text}");
+    assert!(
+        text.contains(
+            "::error file=examples/seed-mistakes/kubespray/inventory/seed/group_vars/etcd.yml,line=3,col=1,title=KM101::KM101 "
+        ),
+        "{text}"
+    );
+    let o = km(&["-o", "github", "plan", "examples/utgb"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// `check -o sarif` is a SARIF 2.1.0 log; a clean site has no result. (The
+/// log is validated against the OASIS schema by the Python test
+/// kubemagic-py/tests/test_cli_sarif.py.)
+#[test]
+fn sarif_output_is_a_sarif_log() {
+    let o = km(&["-o", "sarif", "check", "examples/seed-mistakes"]);
+    assert_eq!(o.status.code(), Some(1));
+    let log: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["ruleId"] == "KM101"
+        && r["locations"][0]["physicalLocation"]["region"]["startLine"] == 3));
+    let o = km(&["-o", "sarif", "check", "examples/utgb"]);
+    assert_eq!(o.status.code(), Some(0));
+    let log: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
+}
+
+/// `check`, `plan`, `run` take the current directory when it is a site;
+/// elsewhere they say it is not one (exit 2).
+#[test]
+fn site_defaults_to_the_current_directory() {
+    let utgb = root().join("examples/utgb");
+    let o = km_in(&utgb, &["check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(out(&o).contains("site utgb"));
+    let o = km_in(&utgb, &["plan"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(out(&o).contains("deploy-kube"));
+    // A phase name where SITE would be: the current site, that phase.
+    let o = km_in(&utgb, &["-o", "json", "plan", "deploy-kube"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let plan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<&str> = plan["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.last(), Some(&"deploy-kube"), "{names:?}");
+    let o = km_in(&utgb, &["run", "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let empty = tempfile::tempdir().unwrap();
+    let o = km_in(empty.path(), &["check"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("not a site"), "{}", err(&o));
+}
+
+/// `--color=always` colours even into a pipe; `--no-color` and
+/// `--color=never` never do.
+#[test]
+fn color_flags_force_or_forbid_ansi() {
+    let site = "examples/seed-mistakes";
+    assert!(out(&km(&["--color=always", "check", site])).contains("\x1b["));
+    assert!(!out(&km(&["--no-color", "check", site])).contains("\x1b["));
+    assert!(!out(&km(&["--color", "never", "check", site])).contains("\x1b["));
+    assert!(!out(&km(&["check", site])).contains("\x1b["));
+}
+
+/// `-q plan`: the phases without the "N phase(s), in order:" header.
+#[test]
+fn quiet_plan_has_no_header() {
+    let o = km(&["plan", "examples/utgb"]);
+    assert!(out(&o).starts_with("7 phase(s), in order:"), "{}", out(&o));
+    let o = km(&["-q", "plan", "examples/utgb"]);
+    assert!(out(&o).starts_with("  1. init"), "{}", out(&o));
+}
+
+/// What a shell gets on Tab (clap_complete's protocol, as the fish script
+/// calls it): phase names, host names of the site in the current
+/// directory, finding codes.
+#[test]
+fn completion_offers_phases_hosts_and_codes() {
+    let utgb = root().join("examples/utgb");
+    let complete = |words: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_kubemagic"))
+            .current_dir(&utgb)
+            .env("COMPLETE", "fish")
+            .arg("--")
+            .arg("kubemagic")
+            .args(words)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+        out(&o)
+    };
+    let phases = complete(&["plan", "deploy-k"]);
+    assert!(phases.starts_with("deploy-kube\t"), "{phases}");
+    let from = complete(&["run", "--from", "deploy-p"]);
+    assert!(
+        from.contains("deploy-post") && from.contains("deploy-prometheus"),
+        "{from}"
+    );
+    let hosts = complete(&["inventory", "host", "-i", "custom/hosts", "lb"]);
+    assert_eq!(hosts, "lb1.utgb.example\nlb2.utgb.example\n");
+    let codes = complete(&["check", "-x", "KM10"]);
+    assert!(
+        codes.starts_with("KM101\tetcd quota below 1 GiB\n"),
+        "{codes}"
+    );
+    let explain = complete(&["explain", "KM80"]);
+    assert!(explain.contains("KM801"), "{explain}");
+    // The script a shell sources calls kubemagic back.
+    for shell in ["bash", "zsh", "fish"] {
+        let o = km(&["completion", shell]);
+        assert!(out(&o).contains("COMPLETE="), "{shell}: {}", out(&o));
+    }
+}
+
+/// `man` is in the command list (`kubemagic --help`).
+#[test]
+fn man_is_listed_in_help() {
+    let help = out(&km(&["--help"]));
+    for cmd in ["man", "explain", "codes", "completion"] {
+        assert!(
+            help.lines().any(|l| l.trim_start().starts_with(cmd)),
+            "{cmd} not in:\n{help}"
+        );
+    }
+}
