@@ -404,3 +404,35 @@ fn man_is_listed_in_help() {
         );
     }
 }
+
+/// The same warnings as the real `ansible PATTERN --list-hosts` (ansible-core
+/// 2.19 from the venv), for a pattern part matching nothing and for a
+/// pattern matching no host at all.
+#[test]
+fn pattern_warnings_are_ansibles_own() {
+    let ansible = venv_python().with_file_name("ansible");
+    for pattern in ["lb:!lb2", "nosuch", "lb:&kube_masters", "all:!nosuch"] {
+        let a = Command::new(&ansible)
+            .current_dir(root())
+            .env("ANSIBLE_NOCOLOR", "1")
+            .args([pattern, "-i", HOSTS, "--list-hosts"])
+            .output()
+            .unwrap();
+        let theirs: Vec<String> = err(&a)
+            .lines()
+            .filter_map(|l| l.strip_prefix("[WARNING]: "))
+            .map(str::to_string)
+            .collect();
+        let k = km(&["inventory", "hosts", "-i", HOSTS, pattern]);
+        let ours: Vec<String> = err(&k)
+            .lines()
+            .filter_map(|l| l.strip_prefix("warning: "))
+            .map(str::to_string)
+            .collect();
+        assert_eq!(ours, theirs, "{pattern}");
+        let theirs_out = out(&a);
+        let listed: Vec<&str> = theirs_out.lines().skip(1).map(str::trim).collect();
+        let ours_hosts = out(&k);
+        assert_eq!(ours_hosts.lines().collect::<Vec<_>>(), listed, "{pattern}");
+    }
+}
