@@ -7,6 +7,7 @@
 //! A completer never fails: outside a site it offers what it knows without
 //! one (every code, the default phases) and nothing for hosts.
 
+use crate::output::{CliError, Exit};
 use clap_complete::engine::CompletionCandidate;
 use std::path::Path;
 
@@ -65,4 +66,31 @@ pub fn site_or_phase(current: &std::ffi::OsStr) -> Vec<CompletionCandidate> {
         );
     }
     out
+}
+
+/// `kubemagic completion SHELL`: clap_complete's registration script, which
+/// calls `kubemagic` back for the candidates above; `--static`: the
+/// classic script of subcommands and flags.
+pub fn completion(
+    command: fn() -> clap::Command,
+    shell: clap_complete::Shell,
+    static_script: bool,
+) -> Result<Exit, CliError> {
+    if static_script {
+        // Into a buffer first: the generator panics on a closed pipe.
+        let mut buf = Vec::new();
+        clap_complete::generate(shell, &mut command(), "kubemagic", &mut buf);
+        std::io::Write::write_all(&mut std::io::stdout(), &buf)?;
+        return Ok(Exit::Ok);
+    }
+    // What `COMPLETE=<shell> kubemagic` prints: the registration.
+    std::env::set_var("COMPLETE", shell.to_string());
+    let argv0 = std::env::args_os()
+        .next()
+        .unwrap_or_else(|| "kubemagic".into());
+    clap_complete::CompleteEnv::with_factory(command)
+        .bin("kubemagic")
+        .try_complete([argv0], std::env::current_dir().ok().as_deref())
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    Ok(Exit::Ok)
 }

@@ -13,6 +13,7 @@
 
 mod ceph;
 mod check;
+mod codes;
 mod complete;
 mod etcd;
 mod inventory;
@@ -215,9 +216,9 @@ fn main() -> ExitCode {
         Command::Completion {
             shell,
             static_script,
-        } => completion(shell, static_script),
-        Command::Explain { code } => explain(&code, format),
-        Command::Codes => codes(format),
+        } => complete::completion(Cli::command, shell, static_script),
+        Command::Explain { code } => codes::explain(&code, format),
+        Command::Codes => codes::codes(format),
         Command::Man { dir } => write_man_pages(&dir),
     };
     match result {
@@ -231,86 +232,6 @@ fn main() -> ExitCode {
             Exit::from_error(&e).into()
         }
     }
-}
-
-/// `kubemagic completion SHELL`: clap_complete's registration script, which
-/// calls `kubemagic` back for candidates ([`complete`]); `--static`: the
-/// classic script of subcommands and flags.
-fn completion(shell: clap_complete::Shell, static_script: bool) -> Result<Exit, output::CliError> {
-    if static_script {
-        // Into a buffer first: the generator panics on a closed pipe.
-        let mut buf = Vec::new();
-        clap_complete::generate(shell, &mut Cli::command(), "kubemagic", &mut buf);
-        std::io::Write::write_all(&mut std::io::stdout(), &buf)?;
-        return Ok(Exit::Ok);
-    }
-    // What `COMPLETE=<shell> kubemagic` prints: the registration.
-    std::env::set_var("COMPLETE", shell.to_string());
-    let argv0 = std::env::args_os()
-        .next()
-        .unwrap_or_else(|| "kubemagic".into());
-    clap_complete::CompleteEnv::with_factory(Cli::command)
-        .bin("kubemagic")
-        .try_complete([argv0], std::env::current_dir().ok().as_deref())
-        .map_err(|e| output::CliError::Input(e.to_string()))?;
-    Ok(Exit::Ok)
-}
-
-/// `kubemagic explain CODE`: the code's entry of docs/checks.md (or its row
-/// of the README's etcd table / docs/architecture-ceph.md).
-fn explain(code: &str, format: output::OutputFormat) -> Result<Exit, output::CliError> {
-    let Some(doc) = kubemagic_core::code_docs::doc(code) else {
-        let near = kubemagic_site::config_check::did_you_mean(
-            &code.to_ascii_uppercase(),
-            kubemagic_core::codes::ALL.iter().map(|c| c.code),
-        );
-        return Err(output::CliError::Input(format!(
-            "{code}: not a kubemagic code{} (kubemagic codes lists them)",
-            near.map(|n| format!(", did you mean {n}?"))
-                .unwrap_or_default()
-        )));
-    };
-    match format {
-        output::OutputFormat::Json => output::print_json(&doc)?,
-        output::OutputFormat::Text => output::print_text(&format!(
-            "{} ({}, {}): {}\n\n{}\n\nDocumented in {}.\n",
-            doc.code, doc.severity, doc.command, doc.title, doc.text, doc.doc
-        ))?,
-    }
-    Ok(Exit::Ok)
-}
-
-/// `kubemagic codes`: one line per code, as `ansible-lint -L` lists rules.
-fn codes(format: output::OutputFormat) -> Result<Exit, output::CliError> {
-    let all = kubemagic_core::code_docs::all();
-    match format {
-        output::OutputFormat::Json => {
-            let rows: Vec<serde_json::Value> = all
-                .iter()
-                .map(|d| {
-                    serde_json::json!({
-                        "code": d.code, "severity": d.severity, "command": d.command,
-                        "title": d.title, "upstream": d.upstream, "doc": d.doc,
-                    })
-                })
-                .collect();
-            output::print_json(&rows)?
-        }
-        output::OutputFormat::Text => {
-            let mut text = String::new();
-            for d in &all {
-                text.push_str(&format!(
-                    "{}  {:<13} {:<21} {}\n",
-                    d.code, d.severity, d.command, d.title
-                ));
-                if let Some(u) = &d.upstream {
-                    text.push_str(&format!("       upstream: {u}\n"));
-                }
-            }
-            output::print_text(&text)?
-        }
-    }
-    Ok(Exit::Ok)
 }
 
 /// Writes `kubemagic.1` and `kubemagic-SUB[-SUB].1` for every subcommand
