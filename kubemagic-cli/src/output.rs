@@ -17,6 +17,11 @@ pub enum OutputArg {
     /// A protocol rather than a document, spoken by the commands a
     /// monitoring system runs; others refuse it.
     Nagios,
+    /// `check` only: a SARIF 2.1.0 log, for code-scanning annotations.
+    Sarif,
+    /// `check` only: GitHub Actions workflow commands
+    /// (`::error file=F,line=L,col=C::message`), one per finding.
+    Github,
 }
 
 impl OutputArg {
@@ -25,7 +30,9 @@ impl OutputArg {
     pub fn format(self) -> OutputFormat {
         match self {
             OutputArg::Json | OutputArg::Yaml => OutputFormat::Json,
-            OutputArg::Text | OutputArg::Nagios => OutputFormat::Text,
+            OutputArg::Text | OutputArg::Nagios | OutputArg::Sarif | OutputArg::Github => {
+                OutputFormat::Text
+            }
         }
     }
 }
@@ -203,5 +210,74 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
     }
     serde_json::to_writer_pretty(&mut lock, &value)?;
     writeln!(lock)?;
+    Ok(())
+}
+
+/// `-o yaml`: a document command writes YAML instead of JSON.
+pub fn yaml() -> bool {
+    settings().yaml
+}
+
+/// Writes `value` as the document `-o json|yaml` asks for, unredacted: for
+/// inventory exports, which print what Ansible prints (README: secrets
+/// included, as `ansible-inventory`). Reports go through [`print_json`].
+pub fn write_document<W: std::io::Write>(
+    w: &mut W,
+    value: &serde_json::Value,
+) -> Result<(), CliError> {
+    if yaml() {
+        let text = serde_yaml_ng::to_string(value)
+            .map_err(|e| CliError::Failed(format!("cannot encode YAML: {e}")))?;
+        w.write_all(text.as_bytes())?;
+    } else {
+        serde_json::to_writer_pretty(&mut *w, value)?;
+        writeln!(w)?;
+    }
+    Ok(())
+}
+
+/// A warning on stderr (`warning: MESSAGE`), redacted, so that stdout stays
+/// the command's output.
+pub fn warn(message: &str) {
+    eprintln!("warning: {}", kubemagic_core::redact(message));
+}
+
+/// `--color` as typed (`--no-color` is `never`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorArg {
+    /// Colour when stdout is a terminal and `NO_COLOR` is unset or empty.
+    Auto,
+    /// Always colour (a pager with `less -R`, CI logs that show ANSI).
+    Always,
+    /// Never colour.
+    Never,
+}
+
+static COLOR: OnceLock<ColorArg> = OnceLock::new();
+
+/// Records `--color`/`--no-color` (once, from the global flags).
+pub fn set_color(choice: ColorArg) {
+    let _ = COLOR.set(choice);
+}
+
+/// Whether text on stdout is coloured: `--color always|never`, else a
+/// terminal without `NO_COLOR` (no-color.org).
+pub fn color() -> bool {
+    use std::io::IsTerminal;
+    match COLOR.get().copied().unwrap_or(ColorArg::Auto) {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+/// Writes text to stdout as given (already rendered and redacted by a
+/// library renderer).
+pub fn print_text(text: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(())
 }

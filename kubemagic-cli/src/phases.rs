@@ -15,20 +15,45 @@ use std::sync::Arc;
 
 #[derive(clap::Args)]
 pub struct PlanArgs {
-    /// The site directory (holding kubemagic.yml and the inventories).
-    pub site: PathBuf,
+    /// The site directory (holding kubemagic.yml and the inventories);
+    /// default: the current directory, when it is a site.
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::complete::site_or_phase))]
+    pub site: Option<PathBuf>,
     /// Phases to plan (with the phases they require); default: all that apply.
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::phases))]
     pub phases: Vec<String>,
     /// Start at this phase, leaving out the ones ordered before it.
-    #[arg(long)]
+    #[arg(long, add = clap_complete::ArgValueCandidates::new(crate::complete::phases))]
     pub from: Option<String>,
+}
+
+/// SITE is optional before the phases (`kubemagic plan deploy-kube` in a
+/// site): a first word that is not a directory, while the current
+/// directory is a site, is the first phase.
+fn site_and_phases(site: Option<PathBuf>, phases: &mut Vec<String>) -> PathBuf {
+    match site {
+        None => PathBuf::from("."),
+        Some(s) if s.is_dir() => s,
+        Some(s)
+            if kubemagic_site::Site::open(std::path::Path::new("."))
+                .and_then(|site| site.discover())
+                .is_ok_and(|found| !found.is_empty()) =>
+        {
+            phases.insert(0, s.display().to_string());
+            PathBuf::from(".")
+        }
+        Some(s) => s,
+    }
 }
 
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// The site directory (holding kubemagic.yml and the inventories).
-    pub site: PathBuf,
+    /// The site directory (holding kubemagic.yml and the inventories);
+    /// default: the current directory, when it is a site.
+    #[arg(add = clap_complete::ArgValueCompleter::new(crate::complete::site_or_phase))]
+    pub site: Option<PathBuf>,
     /// Phases to run (with the phases they require); default: all that apply.
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::phases))]
     pub phases: Vec<String>,
     /// Show what would run; run nothing, change nothing.
     #[arg(long)]
@@ -37,7 +62,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub check: bool,
     /// Start at this phase, leaving out the ones ordered before it.
-    #[arg(long)]
+    #[arg(long, add = clap_complete::ArgValueCandidates::new(crate::complete::phases))]
     pub from: Option<String>,
     /// Run phases already done with unchanged inventories.
     #[arg(long)]
@@ -68,17 +93,19 @@ fn stdout_writer() -> RedactingWriter<std::io::Stdout> {
 
 fn print_plan_text(plan: &Plan) -> Result<(), CliError> {
     let mut out = stdout_writer();
-    kubemagic_run::write_plan(&mut out, plan)?;
+    // -q: the phases only, no header line.
+    kubemagic_run::write_plan(&mut out, plan, !crate::output::quiet())?;
     out.finish()?;
     Ok(())
 }
 
-pub fn plan(args: PlanArgs, format: OutputFormat) -> Result<Exit, CliError> {
+pub fn plan(mut args: PlanArgs, format: OutputFormat) -> Result<Exit, CliError> {
+    let site = site_and_phases(args.site.take(), &mut args.phases);
     let request = PlanRequest {
         targets: args.phases,
         from: args.from,
     };
-    let (_, plan) = plan_site(&args.site, &request).map_err(cli_error)?;
+    let (_, plan) = plan_site(&site, &request).map_err(cli_error)?;
     match format {
         OutputFormat::Json => print_json(&plan)?,
         OutputFormat::Text => print_plan_text(&plan)?,
@@ -164,12 +191,13 @@ fn print_run_text(report: &RunReport) -> Result<(), CliError> {
     Ok(())
 }
 
-pub fn run(args: RunArgs, format: OutputFormat) -> Result<Exit, CliError> {
+pub fn run(mut args: RunArgs, format: OutputFormat) -> Result<Exit, CliError> {
+    let site = site_and_phases(args.site.take(), &mut args.phases);
     let request = PlanRequest {
         targets: args.phases,
         from: args.from,
     };
-    let (config, plan) = plan_site(&args.site, &request).map_err(cli_error)?;
+    let (config, plan) = plan_site(&site, &request).map_err(cli_error)?;
     let opts = RunOptions {
         dry_run: args.dry_run,
         check: args.check,
@@ -188,7 +216,7 @@ pub fn run(args: RunArgs, format: OutputFormat) -> Result<Exit, CliError> {
     .map_err(|e| CliError::Failed(format!("cannot install the Ctrl-C handler: {e}")))?;
     let mut printer = Printer::new(format == OutputFormat::Json, args.dry_run);
     let result = kubemagic_run::run(
-        &args.site,
+        &site,
         &config,
         &plan,
         &opts,

@@ -42,7 +42,7 @@ fn completion_scripts_are_printed_for_each_shell() {
         ("zsh", "#compdef kubemagic"),
         ("fish", "complete -c kubemagic"),
     ] {
-        let o = km(&["completion", shell]);
+        let o = km(&["completion", "--static", shell]);
         assert_eq!(o.status.code(), Some(0), "{shell}");
         assert!(stdout(&o).contains(marker), "{shell}: {}", stdout(&o));
     }
@@ -157,5 +157,5 @@ fn host_and_pattern_messages_name_what_was_asked() {
     assert_eq!(o.status.code(), Some(0));
     assert!(o.stdout.is_empty());
     assert!(String::from_utf8_lossy(&o.stderr)
-        .contains("warning: host pattern `nosuch` matches no host"));
+        .contains("warning: Could not match supplied host pattern, ignoring: nosuch"));
 }

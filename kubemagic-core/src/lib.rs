@@ -41,6 +41,7 @@
 #![deny(missing_docs)]
 
 pub mod bytes;
+pub mod code_docs;
 pub mod codes;
 pub mod error;
 pub mod finding;

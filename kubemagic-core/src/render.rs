@@ -7,7 +7,9 @@
 //! - [`text`]: grouped by file, for a person at a terminal;
 //! - [`line()`]: one `FILE:LINE:COL: severity: CODE message` per finding, the
 //!   form editors and CI annotators parse;
-//! - [`json`]: the serialised [`Finding`] list, redacted.
+//! - [`json`]: the serialised [`Finding`] list, redacted;
+//! - [`sarif`]: a SARIF 2.1.0 log, for code-scanning annotations;
+//! - [`github()`]: GitHub Actions workflow commands (`::error file=,line=::`).
 
 use crate::finding::{Finding, Severity};
 use crate::redact::redact;
@@ -236,6 +238,196 @@ impl std::fmt::Display for Finding {
     }
 }
 
+/// Accepted findings for a person (`kubemagic check -v`): each in the
+/// [`line()`] form, then where it was accepted and why. Empty when there
+/// are none.
+pub fn accepted_text(items: &[(&Finding, &str, &crate::Origin)], opts: &TextOptions<'_>) -> String {
+    if items.is_empty() {
+        return String::new();
+    }
+    let st = Style { on: opts.color };
+    let mut s = format!("\n{}\n", st.paint("1", "accepted (not counted):"));
+    for (f, reason, at) in items {
+        let mut f = (*f).clone();
+        if let Some(file) = &f.file {
+            f.file = Some(display_path(file, opts.relative_to).into());
+        }
+        let at_file = display_path(&at.file, opts.relative_to);
+        let at_line = at.line.map(|l| format!(":{l}")).unwrap_or_default();
+        s.push_str(&format!(
+            "  {}\n      {} {at_file}{at_line}: {}\n",
+            line(&f),
+            st.paint("2", "accepted at"),
+            redact(reason)
+        ));
+    }
+    s
+}
+
+/// A rule (finding code) as SARIF's `tool.driver.rules` describes it.
+#[derive(Debug, Clone, Default)]
+pub struct RuleInfo {
+    /// One line: what the code reports.
+    pub title: String,
+    /// Where the code is documented, if anywhere reachable.
+    pub help_uri: Option<String>,
+}
+
+/// What [`sarif`] says about the tool and where paths are relative to.
+#[derive(Debug, Clone, Default)]
+pub struct SarifOptions<'a> {
+    /// The tool's version (`kubemagic --version`).
+    pub version: &'a str,
+    /// Paths under this directory become relative URIs (what code scanning
+    /// maps onto the repository); others stay absolute.
+    pub relative_to: Option<&'a Path>,
+}
+
+/// A finding the site accepted, for SARIF's `suppressions`: the finding and
+/// the reason given.
+pub type Accepted<'a> = (&'a Finding, &'a str);
+
+/// The SARIF 2.1.0 level of a severity: `error`, `warning`, `note`.
+fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+fn sarif_result(f: &Finding, opts: &SarifOptions<'_>, reason: Option<&str>) -> serde_json::Value {
+    use serde_json::json;
+    let mut text = redact(&f.message).into_owned();
+    let ctx = context(f);
+    if !ctx.is_empty() {
+        text.push_str(&format!(" [{}]", ctx.join(", ")));
+    }
+    let mut r = json!({
+        "ruleId": f.code,
+        "level": sarif_level(f.severity),
+        "message": {"text": text},
+    });
+    if let Some(file) = &f.file {
+        let uri = display_path(file, opts.relative_to);
+        let mut loc = json!({"artifactLocation": {"uri": uri}});
+        if let Some(line) = f.line.filter(|l| *l >= 1) {
+            loc["region"] = json!({"startLine": line, "startColumn": 1});
+        }
+        r["locations"] = json!([{"physicalLocation": loc}]);
+    }
+    if let Some(reason) = reason {
+        r["suppressions"] = json!([{
+            "kind": "external",
+            "justification": redact(reason),
+        }]);
+    }
+    r
+}
+
+/// Findings (and the accepted ones, as suppressed results) as one SARIF
+/// 2.1.0 log (OASIS `sarif-schema-2.1.0.json`), the format code-scanning
+/// services (GitHub's `upload-sarif`, GitLab, Azure DevOps) annotate from.
+/// `rule` gives each code's title; every code present is listed once under
+/// `tool.driver.rules`. Messages are redacted.
+pub fn sarif(
+    findings: &[Finding],
+    accepted: &[Accepted<'_>],
+    rule: impl Fn(&str) -> RuleInfo,
+    opts: &SarifOptions<'_>,
+) -> serde_json::Value {
+    use serde_json::json;
+    let mut codes: Vec<&str> = findings
+        .iter()
+        .chain(accepted.iter().map(|(f, _)| *f))
+        .map(|f| f.code.as_str())
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let rules: Vec<serde_json::Value> = codes
+        .iter()
+        .map(|c| {
+            let info = rule(c);
+            let mut r = json!({"id": c, "shortDescription": {"text": info.title}});
+            if let Some(u) = info.help_uri {
+                r["helpUri"] = json!(u);
+            }
+            r
+        })
+        .collect();
+    let mut results: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|f| sarif_result(f, opts, None))
+        .collect();
+    results.extend(
+        accepted
+            .iter()
+            .map(|(f, reason)| sarif_result(f, opts, Some(reason))),
+    );
+    json!({
+        "$schema": "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "kubemagic",
+                "version": opts.version,
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    })
+}
+
+/// GitHub's escaping of a workflow command's message (`%`, CR, LF).
+fn gh_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// GitHub's escaping of a workflow command's property (also `:` and `,`).
+fn gh_property(s: &str) -> String {
+    gh_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// One GitHub Actions workflow command per finding:
+/// `::error file=F,line=L,col=1,title=KM101::message`, which the runner
+/// turns into an annotation on that line of the pull request. Info
+/// findings are `::notice`. Messages are redacted.
+pub fn github(findings: &[Finding], relative_to: Option<&Path>) -> String {
+    let mut s = String::new();
+    for f in findings {
+        let level = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let mut props = Vec::new();
+        if let Some(file) = &f.file {
+            props.push(format!(
+                "file={}",
+                gh_property(&display_path(file, relative_to))
+            ));
+            if let Some(l) = f.line {
+                props.push(format!("line={l}"));
+                props.push("col=1".to_string());
+            }
+        }
+        props.push(format!("title={}", gh_property(&f.code)));
+        let mut msg = format!("{} {}", f.code, redact(&f.message));
+        let ctx = context(f);
+        if !ctx.is_empty() {
+            msg.push_str(&format!(" [{}]", ctx.join(", ")));
+        }
+        s.push_str(&format!(
+            "::{level} {}::{}\n",
+            props.join(","),
+            gh_data(&msg)
+        ));
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,6 +488,54 @@ mod tests {
     }
 
     #[test]
+    fn sarif_lists_rules_results_and_accepted_findings_as_suppressed() {
+        let f = sample();
+        let acc = Finding::warning("KM102", "big").at(Some(&Origin::new("/a.yml", Some(7))));
+        let log = sarif(
+            &f,
+            &[(&acc, "on purpose")],
+            |c| RuleInfo {
+                title: format!("title of {c}"),
+                help_uri: None,
+            },
+            &SarifOptions {
+                version: "1.0",
+                relative_to: Some(Path::new("/")),
+            },
+        );
+        assert_eq!(log["version"], "2.1.0");
+        let run = &log["runs"][0];
+        assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 4);
+        let r0 = &run["results"][0];
+        assert_eq!(r0["ruleId"], "KM101");
+        assert_eq!(r0["level"], "error");
+        let loc = &r0["locations"][0]["physicalLocation"];
+        assert_eq!(loc["artifactLocation"]["uri"], "a.yml");
+        assert_eq!(loc["region"]["startLine"], 3);
+        assert!(run["results"][2]["locations"][0]["physicalLocation"]
+            .get("region")
+            .is_none());
+        assert_eq!(
+            run["results"][3]["suppressions"][0]["justification"],
+            "on purpose"
+        );
+    }
+
+    #[test]
+    fn github_commands_annotate_file_and_line_and_escape() {
+        let f = vec![
+            Finding::error("KM101", "50% full\nnext").at(Some(&Origin::new("/s/a,b.yml", Some(3)))),
+            Finding::info("KM503", "unknown"),
+        ];
+        let out = github(&f, Some(Path::new("/s")));
+        assert_eq!(
+            out,
+            "::error file=a%2Cb.yml,line=3,col=1,title=KM101::KM101 50%25 full%0Anext\n\
+             ::notice title=KM503::KM503 unknown\n"
+        );
+    }
+
+    #[test]
     fn every_shape_redacts_url_credentials() {
         let f = vec![Finding::error(
             "KM401",
@@ -305,6 +545,8 @@ mod tests {
             text(&f, &TextOptions::default()),
             line(&f[0]),
             json(&f).to_string(),
+            github(&f, None),
+            sarif(&f, &[], |_| RuleInfo::default(), &SarifOptions::default()).to_string(),
         ] {
             assert!(!out.contains("p,w)d"), "{out}");
             assert!(out.contains("http://***@reg.example/v2"), "{out}");

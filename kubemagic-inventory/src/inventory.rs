@@ -518,7 +518,16 @@ impl Inventory {
 
     /// Hosts matching an Ansible host pattern, in Ansible's order.
     pub fn select(&self, pattern: &str) -> Result<Vec<&str>> {
-        let ids = crate::pattern::get_hosts(&self.data, pattern)?;
+        Ok(self.select_noting(pattern)?.0)
+    }
+
+    /// [`Inventory::select`], with Ansible's warning for each part of the
+    /// pattern that matched nothing: `Could not match supplied host
+    /// pattern, ignoring: lb2` (what `ansible 'lb:!lb2' --list-hosts`
+    /// prints when `lb2` names no host or group).
+    pub fn select_noting(&self, pattern: &str) -> Result<(Vec<&str>, Vec<String>)> {
+        let mut unmatched = Vec::new();
+        let ids = crate::pattern::get_hosts_noting(&self.data, pattern, &mut unmatched)?;
         // Ansible names its implicit localhost after the first pattern that
         // created it (`_create_implicit_localhost(pattern)`).
         let implicit_name = crate::pattern::split_host_pattern(pattern)
@@ -531,13 +540,21 @@ impl Inventory {
                     .find(|l| *l == p)
             })
             .unwrap_or("localhost");
-        Ok(ids
+        let hosts = ids
             .into_iter()
             .map(|h| match self.data.hosts.get(h) {
                 Some(host) => host.name.as_str(),
                 None => implicit_name,
             })
-            .collect())
+            .collect();
+        // Ansible's Display prints a warning once.
+        let mut seen = std::collections::HashSet::new();
+        unmatched.retain(|p| seen.insert(p.clone()));
+        let warnings = unmatched
+            .into_iter()
+            .map(|p| format!("Could not match supplied host pattern, ignoring: {p}"))
+            .collect();
+        Ok((hosts, warnings))
     }
 
     /// Where a group was first declared (file and line), for findings that

@@ -193,7 +193,15 @@ pub const IMPLICIT_LOCALHOST: HostId = HostId::MAX;
 pub const LOCALHOST_NAMES: [&str; 3] = ["127.0.0.1", "localhost", "::1"];
 
 /// `InventoryManager.get_hosts(pattern)`; may hold [`IMPLICIT_LOCALHOST`].
-pub fn get_hosts(data: &InventoryData, pattern: &str) -> Result<Vec<HostId>> {
+/// Also notes each part of the pattern that matched no
+/// group and no host (`lb2` in `lb:!lb2`): Ansible warns "Could not match
+/// supplied host pattern, ignoring: lb2" for each (`_enumerate_matches`,
+/// ansible-core 2.19 `lib/ansible/inventory/manager.py`).
+pub fn get_hosts_noting(
+    data: &InventoryData,
+    pattern: &str,
+    unmatched: &mut Vec<String>,
+) -> Result<Vec<HostId>> {
     let patterns = order_patterns(&split_host_pattern(pattern));
     let mut hosts: Vec<HostId> = Vec::new();
     for p in &patterns {
@@ -201,7 +209,7 @@ pub fn get_hosts(data: &InventoryData, pattern: &str) -> Result<Vec<HostId>> {
             hosts.push(h);
             continue;
         }
-        let that = match_one_pattern(data, p)?;
+        let that = match_one_pattern(data, p, unmatched)?;
         if p.starts_with('!') {
             let that: HashSet<HostId> = that.into_iter().collect();
             hosts.retain(|h| !that.contains(h));
@@ -219,13 +227,17 @@ pub fn get_hosts(data: &InventoryData, pattern: &str) -> Result<Vec<HostId>> {
     Ok(hosts)
 }
 
-fn match_one_pattern(data: &InventoryData, pattern: &str) -> Result<Vec<HostId>> {
+fn match_one_pattern(
+    data: &InventoryData,
+    pattern: &str,
+    unmatched: &mut Vec<String>,
+) -> Result<Vec<HostId>> {
     let p = pattern.strip_prefix(['&', '!']).unwrap_or(pattern);
     if p.is_empty() {
         return Ok(Vec::new());
     }
     let (expr, subscript) = split_subscript(p);
-    let hosts = enumerate_matches(data, &expr)?;
+    let hosts = enumerate_matches(data, &expr, unmatched)?;
     apply_subscript(hosts, subscript).ok_or_else(|| InventoryError::Pattern {
         pattern: p.to_string(),
         message: format!("No hosts matched the subscripted pattern '{p}'"),
@@ -400,7 +412,11 @@ fn match_list<'a, I: Iterator<Item = (usize, &'a str)>>(
 
 /// `_enumerate_matches`: hosts of matching groups, plus matching host
 /// names when no group matched or the pattern is a regex or glob.
-fn enumerate_matches(data: &InventoryData, pattern: &str) -> Result<Vec<HostId>> {
+fn enumerate_matches(
+    data: &InventoryData,
+    pattern: &str,
+    unmatched: &mut Vec<String>,
+) -> Result<Vec<HostId>> {
     let mut results = Vec::new();
     let re = pattern_regex(pattern)?;
     let groups = match_list(
@@ -429,6 +445,9 @@ fn enumerate_matches(data: &InventoryData, pattern: &str) -> Result<Vec<HostId>>
     }
     if results.is_empty() && LOCALHOST_NAMES.contains(&pattern) {
         results.push(IMPLICIT_LOCALHOST);
+    }
+    if results.is_empty() && groups.is_empty() && pattern != "all" {
+        unmatched.push(pattern.to_string());
     }
     Ok(results)
 }

@@ -79,3 +79,16 @@ def test_unreadable_inventory_raises_inventory_error_with_location(tmp_path: Pat
     with pytest.raises(kubemagic.InventoryError) as info:
         kubemagic.check(tmp_path)
     assert info.value.file is not None and info.value.file.endswith("hosts.yml")
+
+
+def test_broken_kubemagic_yml_raises_check_error_as_documented(tmp_path: Path) -> None:
+    """The docstring says CheckError: a kubemagic.yml that is not YAML, or
+    names an unknown addon, raises it with the file and line."""
+    for text, line in (("name: x\nflavor: [kubespray\n", None), ("addons:\n  - loging\n", 2)):
+        (tmp_path / "kubemagic.yml").write_text(text)
+        with pytest.raises(kubemagic.CheckError) as info:
+            kubemagic.check(tmp_path)
+        assert info.value.file == str(tmp_path / "kubemagic.yml")
+        if line is not None:
+            assert info.value.line == line
+            assert "did you mean `logging`?" in str(info.value)

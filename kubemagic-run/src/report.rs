@@ -99,8 +99,14 @@ pub fn shell_line(argv: &[String]) -> String {
 
 /// `kubemagic plan`'s text: the phases in order, why each applies, its
 /// commands, its notes; then what was skipped and why.
-pub fn write_plan<W: Write>(out: &mut RedactingWriter<W>, plan: &Plan) -> io::Result<()> {
-    writeln!(out, "{} phase(s), in order:", plan.phases.len())?;
+pub fn write_plan<W: Write>(
+    out: &mut RedactingWriter<W>,
+    plan: &Plan,
+    header: bool,
+) -> io::Result<()> {
+    if header {
+        writeln!(out, "{} phase(s), in order:", plan.phases.len())?;
+    }
     for (i, p) in plan.phases.iter().enumerate() {
         writeln!(out, "{:>3}. {} — {}", i + 1, p.name, p.description)?;
         writeln!(out, "     why: {}", p.reason)?;

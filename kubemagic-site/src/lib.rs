@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 pub mod checks;
+pub mod config_check;
 pub mod error;
 pub mod registries;
 pub mod site;

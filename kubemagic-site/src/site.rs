@@ -890,10 +890,11 @@ fn read_config(file: &Path) -> Result<(SiteConfig, ConfigLines), SiteError> {
         path: file.to_path_buf(),
         source,
     })?;
-    let Some(node) = kubemagic_inventory::load_nodes(&text, file)? else {
+    let Some(node) = kubemagic_inventory::load_nodes(&text, file).map_err(config_yaml_error)?
+    else {
         return Ok((SiteConfig::default(), ConfigLines::default()));
     };
-    let value = node.to_value(file)?;
+    let value = node.to_value(file).map_err(config_yaml_error)?;
     if !value.is_object() {
         return Err(SiteError::Config {
             file: file.to_path_buf(),
@@ -901,6 +902,9 @@ fn read_config(file: &Path) -> Result<(SiteConfig, ConfigLines), SiteError> {
             message: "expected a mapping at the top level".into(),
         });
     }
+    // Unknown keys and words first, each at its own line (serde would name
+    // the word but not where it is).
+    crate::config_check::check_shape(file, &node)?;
     let config = SiteConfig::from_value(value).map_err(|e| {
         let message = e.to_string();
         // serde names the offending key (`unknown field `flavour``) or value
@@ -938,7 +942,31 @@ fn read_config(file: &Path) -> Result<(SiteConfig, ConfigLines), SiteError> {
     {
         lines.ignores = items.iter().map(|n| n.line).collect();
     }
+    crate::config_check::check_meaning(file, &node, &config)?;
     Ok((config, lines))
+}
+
+/// kubemagic.yml that is not YAML is the site's configuration at fault, not
+/// an inventory: a [`SiteError::Config`] at the parser's line (Python's
+/// `kubemagic.check()` then raises CheckError, as documented, rather than
+/// InventoryError).
+fn config_yaml_error(e: kubemagic_inventory::InventoryError) -> SiteError {
+    let Some(file) = e.file().map(Path::to_path_buf) else {
+        return SiteError::Inventory(e);
+    };
+    let line = e.line();
+    let text = e.to_string();
+    let prefix = format!(
+        "{}{}: ",
+        file.display(),
+        line.map(|l| format!(":{l}")).unwrap_or_default()
+    );
+    let message = text.strip_prefix(&prefix).unwrap_or(&text).to_string();
+    SiteError::Config {
+        file,
+        line,
+        message: format!("kubemagic.yml: {message}"),
+    }
 }
 
 /// The line of the first scalar value whose text is `text`, anywhere in

@@ -62,8 +62,10 @@ def check(site: StrPath) -> CheckReport:
     ``suppressed`` (the findings the site accepted, each with the same keys
     plus ``reason`` and ``ignored_at`` ({file, line}) where the ignore was
     written) and ``versions`` (the upstream releases the rules assumed).
-    Raises CheckError when the site cannot be read, a ``kubemagic: ignore``
-    without a reason included.
+    Raises CheckError when the site cannot be read (a missing directory, a
+    kubemagic.yml that is not YAML or has an unknown key or addon, a
+    ``kubemagic: ignore`` without a reason), InventoryError when one of its
+    inventories cannot be parsed; both have ``.file`` and ``.line``.
     """
     return _kubemagic.check(site)
 

@@ -307,6 +307,18 @@ impl CheckReport {
     pub fn has_errors(&self) -> bool {
         kubemagic_core::finding::has_errors(&self.findings)
     }
+
+    /// Leaves out every finding, counted or accepted, whose code is in
+    /// `codes`: the command line's `-x/--skip KM...`, as ansible-lint's
+    /// `-x`. Applied after the site's own ignores, so an ignore in
+    /// kubemagic.yml still counts as used. Returns how many were left out.
+    pub fn skip(&mut self, codes: &[String]) -> usize {
+        let before = self.findings.len() + self.suppressed.len();
+        let skipped = |code: &str| codes.iter().any(|c| c.eq_ignore_ascii_case(code));
+        self.findings.retain(|f| !skipped(&f.code));
+        self.suppressed.retain(|s| !skipped(&s.finding.code));
+        before - self.findings.len() - self.suppressed.len()
+    }
 }
 
 /// Runs every check and applies the site's ignores.

@@ -26,8 +26,8 @@ def missing_kubemagic_message():
     return (
         "The kubemagic Python module is not installed for the Python that runs "
         "this module (%s). Install the kubemagic wheel into that Python: from a "
-        "kubemagic checkout, run `maturin build -m kubemagic-py/Cargo.toml` "
-        "then `%s -m pip install target/wheels/kubemagic-*.whl` (or `make test`, "
+        "kubemagic checkout, run `make wheel` "
+        "then `%s -m pip install dist/kubemagic-*.whl` (or `make test`, "
         "which installs it into .venv), or point ansible_python_interpreter at "
         "a Python that has it." % (sys.executable, sys.executable)
     )
@@ -70,3 +70,18 @@ ETCD_CONNECTION_SPEC = dict(
 def etcd_connection(params):
     """The connection keyword arguments of kubemagic.etcd.* from module params."""
     return {name: params[name] for name in ETCD_CONNECTION_SPEC}
+
+
+FINDINGS_IN_MESSAGE = 10
+
+
+def findings_message(kubemagic, what, findings, limit=FINDINGS_IN_MESSAGE):
+    """A failure message a person can read: a count, then one finding per
+    line in the shared renderer's `FILE:LINE:COL: severity: CODE message`
+    form (`kubemagic.render_finding`), the first `limit` of them; the rest
+    are in the task's `findings`."""
+    lines = ["%s found %d error(s):" % (what, len(findings))]
+    lines.extend(kubemagic.render_finding(f) for f in findings[:limit])
+    if len(findings) > limit:
+        lines.append("... and %d more (see findings)" % (len(findings) - limit))
+    return "\n".join(lines)

@@ -108,6 +108,7 @@ warning_count:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kubemagic.core.plugins.module_utils.kubemagic_common import (
+    findings_message,
     require_kubemagic,
     run_or_fail,
 )
@@ -136,7 +137,7 @@ def main():
     )
     if errors and module.params["fail_on_error"]:
         module.fail_json(
-            msg="site check found %d error(s): %s" % (len(errors), "; ".join(kubemagic.render_finding(f) for f in errors)),
+            msg=findings_message(kubemagic, "site check", errors),
             **result
         )
     module.exit_json(**result)
