@@ -7,13 +7,17 @@
 //! balancer is *derived* from the site ([`model::build`]) rather than typed
 //! a second time into `custom/group_vars`, and rendered ([`render`]) into the
 //! two files each lb host needs. Everything here is pure: the site is read by
-//! `kubemagic-site`, files are written by the CLI or the Ansible role.
+//! `kubemagic-site` (its one reading, `kubemagic_site::read`), files are
+//! written by the CLI (`kubemagic_fs::write_atomic`) or the Ansible role, and
+//! the text report is written by [`report`] through the one redacting writer.
 
 #![deny(missing_docs)]
 
-pub mod api;
+mod derive;
 pub mod model;
 pub mod render;
+pub mod report;
+mod validate;
 
 pub use model::{build, Backend, LbHost, LbModel};
 pub use render::{render_all, render_host, RenderedHost, INTERFACE_PLACEHOLDER};

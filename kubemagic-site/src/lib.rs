@@ -12,6 +12,7 @@
 
 pub mod checks;
 pub mod error;
+pub mod read;
 pub mod site;
 pub mod suppress;
 pub mod values;

@@ -5,7 +5,8 @@
 //! the monitor list, the pool and the image features written in kubespray's
 //! group_vars must match what ceph-ansible actually deployed.
 
-use super::{at_var, finding, is_template, node_address, scalar, string_list};
+use super::common::{at_var, finding, is_template, scalar, string_list};
+use crate::read::{address::node_address, ceph::monitors, ceph_pools};
 use crate::site::{truthy, InventoryKind, Role, Site, SiteInventory};
 use kubemagic_core::{Finding, Origin};
 use kubemagic_inventory::Value;
@@ -177,7 +178,9 @@ fn validate(site: &Site, inv: &SiteInventory, out: &mut Vec<Finding>) {
                     Some(v) => f.at(v.origin.as_ref()),
                     None => f.at(get("ceph_origin").and_then(|v| v.origin.as_ref())),
                 });
-            } else if repo.as_deref() == Some("community") && super::applies(site, "KM245") {
+            } else if repo.as_deref() == Some("community")
+                && super::registry::applies(site, "KM245")
+            {
                 let expected = version.and_then(|v| {
                     STABLE_RELEASES
                         .iter()
@@ -218,7 +221,7 @@ fn validate(site: &Site, inv: &SiteInventory, out: &mut Vec<Finding>) {
             ));
         }
     }
-    let mut done = super::Once::default();
+    let mut done = super::common::Once::default();
     for h in inv.group_hosts("osds") {
         if inv
             .var(h, "osd_auto_discovery")
@@ -290,12 +293,9 @@ fn validate(site: &Site, inv: &SiteInventory, out: &mut Vec<Finding>) {
 /// `monitor_address`, else the host's own address (which must then sit in
 /// `monitor_address_block` when that is set).
 fn mon_addresses(ceph: &SiteInventory) -> Vec<(String, Option<IpAddr>)> {
-    ceph.group_hosts("mons")
-        .iter()
-        .map(|h| {
-            let addr = crate::site::mon_address(ceph, h).ip();
-            (h.clone(), addr.or_else(|| node_address(ceph, h)))
-        })
+    monitors(ceph)
+        .into_iter()
+        .map(|(h, m)| (h.to_string(), m.ip().or_else(|| node_address(ceph, h))))
         .collect()
 }
 
@@ -392,7 +392,8 @@ fn provisioners(k: &SiteInventory, ceph: Option<&SiteInventory>, out: &mut Vec<F
         if let Some((_, var)) = k.first_var(&hosts, "rbd_provisioner_pool") {
             if let Some(pool) = scalar(&var.value).filter(|_| !is_template(&var.value)) {
                 let pools = ceph_pools(ceph);
-                if !pools.contains(&pool) {
+                let pools = pools.names();
+                if !pools.contains(&pool.as_str()) {
                     out.push(at_var(
                         finding(
                             "KM212",
@@ -426,36 +427,6 @@ fn provisioners(k: &SiteInventory, ceph: Option<&SiteInventory>, out: &mut Vec<F
             }
         }
     }
-}
-
-/// Pool names ceph-ansible creates: `openstack_pools` (with
-/// `openstack_config`), `pools`, and CephFS' data/metadata pools.
-fn ceph_pools(ceph: &SiteInventory) -> Vec<String> {
-    let mut out = Vec::new();
-    for h in ceph.hosts.keys() {
-        for name in ["openstack_pools", "pools", "cephfs_pools"] {
-            if let Some(Value::Array(a)) = ceph.var(h, name).map(|v| &v.value) {
-                for p in a {
-                    if let Some(n) = p.get("name").and_then(scalar) {
-                        if !out.contains(&n) {
-                            out.push(n);
-                        }
-                    }
-                }
-            }
-        }
-        for name in ["cephfs_data_pool", "cephfs_metadata_pool"] {
-            if let Some(n) = ceph
-                .var(h, name)
-                .and_then(|v| v.value.get("name").and_then(scalar))
-            {
-                if !out.contains(&n) {
-                    out.push(n);
-                }
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

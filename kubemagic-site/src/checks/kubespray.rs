@@ -9,7 +9,8 @@
 //! changed between releases); docs/checks.md names the assert each code
 //! mirrors. Values kubemagic cannot know (Jinja templates) are skipped.
 
-use super::{applies, at_var, finding, is_template, scalar, Once};
+use super::common::{at_var, finding, is_template, scalar, Once};
+use super::registry::applies;
 use crate::site::{InventoryKind, Role, Site, SiteInventory};
 use crate::versions::{Range, Version};
 use ipnet::{IpNet, Ipv4Net};

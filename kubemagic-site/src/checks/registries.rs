@@ -5,7 +5,7 @@
 //! buster, so such a registry could be pushed to by Tekton/Buildah but no
 //! pod could run from it.
 
-use super::{at_var, finding, is_template, scalar};
+use super::common::{at_var, finding, is_template, scalar};
 use crate::site::{InventoryKind, Site};
 use kubemagic_core::Finding;
 use kubemagic_inventory::Value;
@@ -37,7 +37,7 @@ pub fn check(site: &Site) -> Vec<Finding> {
         .upstreams
         .get("kubespray")
         .map(|u| u.git_ref.as_str());
-    let mut done = super::Once::default();
+    let mut done = super::common::Once::default();
     for (host, vars) in &k.hosts {
         let manager = vars.get("container_manager").and_then(|v| scalar(&v.value));
         let version_var = vars.get("containerd_version");
