@@ -98,7 +98,7 @@ fn render(args: RenderArgs, format: OutputFormat) -> Result<Exit, CliError> {
             }
         }
     }
-    stdout.finish()?;
+    let _ = stdout.finish()?;
     Ok(exit)
 }
 
@@ -107,7 +107,7 @@ fn print_findings(model: &LbModel) -> Result<(), CliError> {
     let cwd = std::env::current_dir().ok();
     let mut err = RedactingWriter::new(std::io::stderr().lock(), report::redactor(model));
     report::write_findings(&mut err, model, cwd.as_deref())?;
-    err.finish()?;
+    let _ = err.finish()?;
     Ok(())
 }
 
