@@ -207,8 +207,15 @@ fn a_control_character_in_a_rendered_value_is_an_error_at_its_line() {
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(err.contains("KM330"), "{err}");
-    assert!(err.contains("lb.yml") && err.contains("6: error KM330"), "{err}");
-    assert!(!text(&out.stdout).contains("notify_master"), "{}", text(&out.stdout));
+    assert!(
+        err.contains("lb.yml") && err.contains("6: error KM330"),
+        "{err}"
+    );
+    assert!(
+        !text(&out.stdout).contains("notify_master"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
