@@ -1,6 +1,6 @@
 //! The model from the site's one reading: who the lb hosts are, their
 //! priorities and peers, the VIP and ports, the backends. No judgement
-//! here: what is wrong is [`crate::validate`]'s.
+//! here: what is wrong is `validate`'s.
 
 use crate::model::{Backend, LbHost, LbModel, DEFAULT_ROUTER_ID, PRIORITY_STEP, TOP_PRIORITY};
 use kubemagic_site::read::api::{self, ApiEndpoint, KUBESPRAY_DEFAULT_API_PORT};

@@ -1,14 +1,13 @@
 //! The load balancer as the site describes it, and what is wrong with it.
 //!
-//! [`build`] is a pure function of the [`Site`] in two steps with one job
-//! each: [`crate::derive`] turns the site's one reading of the lb group
+//! [`crate::build`] is a pure function of the site in two steps with one job
+//! each: `derive` turns the site's one reading of the lb group
 //! (`kubemagic_site::read::lb`) into the model (hosts, priorities, VIP,
-//! ports, backends), and [`crate::validate`] finds what would make the
+//! ports, backends), and `validate` finds what would make the
 //! rendered configuration wrong or unsafe: [`Finding`]s with stable codes
 //! (docs/checks.md) pointing at the variable to fix.
 
 use kubemagic_core::Finding;
-use kubemagic_site::site::Site;
 use serde::Serialize;
 use std::net::IpAddr;
 
@@ -121,23 +120,12 @@ impl LbModel {
     }
 }
 
-/// Builds the load-balancer model of `site`, with its findings sorted by
-/// file, line, code and host.
-pub fn build(site: &Site) -> LbModel {
-    let (mut model, facts) = crate::derive::derive(site);
-    let mut findings = crate::validate::validate(site, &model, &facts);
-    findings.sort_by(|a, b| {
-        (&a.file, a.line, &a.code, &a.host).cmp(&(&b.file, b.line, &b.code, &b.host))
-    });
-    model.findings = findings;
-    model
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::build;
     use kubemagic_core::{Origin, Severity};
-    use kubemagic_site::site::InventoryKind;
+    use kubemagic_site::site::{InventoryKind, Site};
     use serde_json::json;
 
     fn o(file: &str, line: u32) -> Option<Origin> {
