@@ -221,6 +221,38 @@ fn validate(site: &Site, inv: &SiteInventory, out: &mut Vec<Finding>) {
             ));
         }
     }
+    lvm_volumes(inv, out);
+    // The dashboard: on by default since ceph-ansible 4.0.
+    let dashboard = match get("dashboard_enabled") {
+        Some(v) if is_template(&v.value) => None,
+        Some(v) => Some((truthy(&v.value), v.origin.clone())),
+        None => version.filter(|v| v.major >= 4).map(|_| (true, None)),
+    };
+    if let Some((true, origin)) = dashboard {
+        let group = text("grafana_server_group_name").unwrap_or_else(|| "grafana-server".into());
+        if inv.group_hosts(&group).is_empty() {
+            let how = if origin.is_some() {
+                "dashboard_enabled is true"
+            } else {
+                "the dashboard is on by default"
+            };
+            out.push(
+                finding(
+                    "KM244",
+                    format!("{how} but the [{group}] group has no host: ceph-ansible stops (`you must add a [grafana-server] group and add at least one node`); add one, or set dashboard_enabled: false"),
+                )
+                .variable("dashboard_enabled")
+                .group(group)
+                .at(Some(origin.as_ref().unwrap_or(&file_origin))),
+            );
+        }
+    }
+    let _ = first;
+}
+
+/// KM243: ceph-validate's `lvm_volumes` keys (data, and journal with
+/// filestore), once per definition.
+fn lvm_volumes(inv: &SiteInventory, out: &mut Vec<Finding>) {
     let mut done = super::common::Once::default();
     for h in inv.group_hosts("osds") {
         if inv
@@ -261,32 +293,6 @@ fn validate(site: &Site, inv: &SiteInventory, out: &mut Vec<Finding>) {
             }
         }
     }
-    // The dashboard: on by default since ceph-ansible 4.0.
-    let dashboard = match get("dashboard_enabled") {
-        Some(v) if is_template(&v.value) => None,
-        Some(v) => Some((truthy(&v.value), v.origin.clone())),
-        None => version.filter(|v| v.major >= 4).map(|_| (true, None)),
-    };
-    if let Some((true, origin)) = dashboard {
-        let group = text("grafana_server_group_name").unwrap_or_else(|| "grafana-server".into());
-        if inv.group_hosts(&group).is_empty() {
-            let how = if origin.is_some() {
-                "dashboard_enabled is true"
-            } else {
-                "the dashboard is on by default"
-            };
-            out.push(
-                finding(
-                    "KM244",
-                    format!("{how} but the [{group}] group has no host: ceph-ansible stops (`you must add a [grafana-server] group and add at least one node`); add one, or set dashboard_enabled: false"),
-                )
-                .variable("dashboard_enabled")
-                .group(group)
-                .at(Some(origin.as_ref().unwrap_or(&file_origin))),
-            );
-        }
-    }
-    let _ = first;
 }
 
 /// The v1 address of each mon, as ceph-ansible would bind it: an explicit
