@@ -6,7 +6,8 @@
 //! group_vars must match what ceph-ansible actually deployed.
 
 use super::common::{at_var, finding, is_template, scalar, string_list};
-use crate::read::{address::node_address, ceph::monitors, ceph_pools};
+use crate::read::address::{node_address, MonAddress};
+use crate::read::{ceph::monitors, ceph_pools};
 use crate::site::{truthy, InventoryKind, Role, Site, SiteInventory};
 use kubemagic_core::{Finding, Origin};
 use kubemagic_inventory::Value;
@@ -55,20 +56,10 @@ fn mons(inv: &SiteInventory, out: &mut Vec<Finding>) {
             .at(Some(&group_origin(inv, "mons"))),
         );
     }
-    for h in mons {
-        let has = [
-            "monitor_address",
-            "monitor_address_block",
-            "monitor_interface",
-        ]
-        .iter()
-        .any(|v| {
-            inv.var(h, v).is_some_and(|v| {
-                !v.value.is_null()
-                    && scalar(&v.value)
-                        .is_some_and(|s| !s.is_empty() && s != "interface" && s != "0.0.0.0")
-            })
-        });
+    // ceph-ansible's placeholders (`monitor_address: x.x.x.x`, ...) mean
+    // unset: the one reading, `read::address::mon_address`, says so.
+    for (h, address) in monitors(inv) {
+        let has = !matches!(address, MonAddress::Unset);
         if !has {
             let origin = inv
                 .var(h, "monitor_address")
@@ -650,6 +641,23 @@ mod tests {
             3,
         );
         assert!(check(&ok).is_empty());
+    }
+
+    #[test]
+    fn a_mon_with_ceph_ansibles_placeholder_address_has_none_as_kubemagic_ceph_says() {
+        let mut s = ceph_site(3);
+        set(
+            &mut s,
+            InventoryKind::Ceph,
+            "mon2",
+            "monitor_address",
+            json!("x.x.x.x"),
+            "ceph/group_vars/all.yml",
+            4,
+        );
+        let f = check(&s);
+        assert_eq!(codes(&f), vec!["KM202"]);
+        assert_eq!(f[0].line, Some(4));
     }
 
     #[test]
