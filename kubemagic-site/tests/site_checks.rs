@@ -901,7 +901,7 @@ fn lb_section_names_the_site_vip_variable_and_it_is_checked() {
 }
 
 #[test]
-fn api_vip_follows_the_kubespray_version() {
+fn the_api_endpoint_follows_the_kubespray_version() {
     let (d, _) = check_edited("utgb", &[]);
     let site = Site::load(d.path()).unwrap();
     let api = kubemagic_site::read::api::endpoint(&site).unwrap();

@@ -3,7 +3,7 @@
 
 use super::common::{at_var, finding, is_template, scalar, string_list};
 use crate::read::address::node_address;
-use crate::read::api::{self, Orchestrator, KUBE_APISERVER_ENDPOINT_SINCE};
+use crate::read::api::{self, is_template_text, Orchestrator, KUBE_APISERVER_ENDPOINT_SINCE};
 use crate::read::lb::{self as lbread, control_plane, BACKENDS_VAR, VIP_VAR};
 use crate::site::{InventoryKind, Site, SiteInventory};
 use ipnet::IpNet;
@@ -31,7 +31,7 @@ pub fn check(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
     one_address(site, &mut out);
     if let Some(k) = site.inventory(InventoryKind::Kubespray) {
-        proxies(k, &mut out);
+        proxies(site, k, &mut out);
     }
     load_balancer(site, &mut out);
     out
@@ -138,7 +138,7 @@ fn covers_domain(list: &[NoProxy], d: &str) -> bool {
 /// With a proxy set and `no_proxy` written by hand, kubespray uses that
 /// `no_proxy` verbatim (it only generates one when it is unset): it must
 /// then exempt everything the cluster talks to directly.
-fn proxies(k: &SiteInventory, out: &mut Vec<Finding>) {
+fn proxies(site: &Site, k: &SiteInventory, out: &mut Vec<Finding>) {
     let hosts: Vec<&str> = k.hosts.keys().map(String::as_str).collect();
     let proxied = ["http_proxy", "https_proxy"].iter().any(|v| {
         k.first_var(&hosts, v)
@@ -147,6 +147,13 @@ fn proxies(k: &SiteInventory, out: &mut Vec<Finding>) {
     if !proxied {
         return;
     }
+    let api_addresses: Vec<_> = api::endpoint(site)
+        .filter(|e| e.orchestrator == Orchestrator::Kubespray)
+        .map(|e| e.addresses)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|a| !is_template_text(&a.value))
+        .collect();
     let mut done = super::common::Once::default();
     for h in &hosts {
         let Some(var) = k.var(h, "no_proxy") else {
@@ -163,23 +170,15 @@ fn proxies(k: &SiteInventory, out: &mut Vec<Finding>) {
         };
         let list = parse_no_proxy(&text);
         let mut missing: Vec<String> = Vec::new();
-        if let Some(lb) = k.var(h, "loadbalancer_apiserver").map(|v| &v.value) {
-            if let Some(ip) = lb
-                .get("address")
-                .and_then(scalar)
-                .and_then(|s| s.parse::<IpAddr>().ok())
-            {
-                if !covers_ip(&list, ip) {
-                    missing.push(format!("the API load balancer {ip}"));
-                }
-            }
-        }
-        if let Some(d) = k
-            .var(h, "apiserver_loadbalancer_domain_name")
-            .and_then(|v| scalar(&v.value))
-        {
-            if !is_template(&Value::String(d.clone())) && !covers_domain(&list, &d) {
-                missing.push(format!("the API domain {d}"));
+        // Every address clients may be given for the API (the one reading).
+        for a in &api_addresses {
+            let a = a.value.trim();
+            let gap = match a.parse::<IpAddr>() {
+                Ok(ip) => (!covers_ip(&list, ip)).then(|| format!("the API load balancer {ip}")),
+                Err(_) => (!covers_domain(&list, a)).then(|| format!("the API domain {a}")),
+            };
+            if let Some(g) = gap.filter(|g| !missing.contains(g)) {
+                missing.push(g);
             }
         }
         for (name, default) in [
