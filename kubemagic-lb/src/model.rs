@@ -387,4 +387,37 @@ mod tests {
         assert!(r[0].keepalived_conf.contains("auth_pass s3cr3tpw"));
         assert!(!r[0].haproxy_cfg.contains("s3cr3tpw"));
     }
+
+    #[test]
+    fn an_lb_variable_kubemagic_cannot_read_is_an_error_not_a_silent_default() {
+        let mut s = clean();
+        let vault = json!({"__ansible_vault": "$ANSIBLE_VAULT;1.1;AES256\n3132\n"});
+        for h in ["lb1", "lb2"] {
+            let c = s.inventory_mut(InventoryKind::Custom);
+            c.set_var(h, VIP_VAR, vault.clone(), o("custom/group_vars/lb.yml", 1));
+            c.set_var(
+                h,
+                INTERFACE_VAR,
+                json!(["eth0"]),
+                o("custom/group_vars/lb.yml", 2),
+            );
+        }
+        let m = build(&s);
+        assert_eq!(codes(&m), ["KM335", "KM339", "KM339"], "{:?}", m.findings);
+        assert!(m.unsafe_to_render());
+        assert!(crate::render::render_all(&m).is_empty());
+        // A templated interface is the role's placeholder, as documented.
+        let mut s = clean();
+        for h in ["lb1", "lb2"] {
+            s.inventory_mut(InventoryKind::Custom).set_var(
+                h,
+                INTERFACE_VAR,
+                json!("{{ ansible_default_ipv4.interface }}"),
+                None,
+            );
+        }
+        let m = build(&s);
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+        assert_eq!(m.hosts[0].interface, None);
+    }
 }

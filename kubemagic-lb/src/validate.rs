@@ -24,6 +24,7 @@ pub(crate) fn validate(site: &Site, model: &LbModel, facts: &Facts) -> Vec<Findi
     vip_placement(site, model, facts, &mut out);
     port_clash(model, facts, &mut out);
     auth(facts, &mut out);
+    unresolvable(facts, &mut out);
     control_characters(site, model, facts, &mut out);
     out
 }
@@ -205,6 +206,26 @@ fn auth(facts: &Facts, out: &mut Vec<Finding>) {
             ))
             .group(LB_GROUP),
         ),
+    }
+}
+
+/// KM339 for the other variables: a value kubemagic cannot read is never
+/// replaced by a default behind the operator's back.
+fn unresolvable(facts: &Facts, out: &mut Vec<Finding>) {
+    for (host, at, what) in facts.spec.unresolvable() {
+        let mut f = at.locate(finding(
+            "KM339",
+            Severity::Error,
+            format!(
+                "{} is {what}: kubemagic cannot know its value, and renders nothing rather than a default in its place; set the plain value",
+                at.name()
+            ),
+        ));
+        f = match host {
+            Some(h) => f.host(h),
+            None => f.group(LB_GROUP),
+        };
+        out.push(f);
     }
 }
 

@@ -108,7 +108,17 @@ pub enum Secret {
 }
 
 impl Secret {
-    fn read(name: &str, var: Option<&Var>) -> Secret {
+    /// Reads `var` (named `name`) as one text value, the way Ansible would
+    /// write it into a file; what kubemagic cannot turn into that text is
+    /// [`Secret::Unresolvable`].
+    pub fn read(name: &str, var: Option<&Var>) -> Secret {
+        Secret::read_value(name, var, true)
+    }
+
+    /// [`Secret::read`]; `templates`: whether a Jinja template counts as
+    /// unresolvable (for the interface it does not: the role resolves the
+    /// placeholder standing for it on the host).
+    fn read_value(name: &str, var: Option<&Var>, templates: bool) -> Secret {
         let Some(var) = var else {
             return Secret::Unset;
         };
@@ -122,7 +132,7 @@ impl Secret {
             Value::Array(_) => unresolvable("a list"),
             v => match scalar(v) {
                 Some(s) if s.is_empty() => Secret::Unset,
-                Some(s) if is_template_text(&s) => {
+                Some(s) if templates && is_template_text(&s) => {
                     unresolvable("a Jinja template (kubemagic evaluates none)")
                 }
                 Some(s) => Secret::Value(Sourced::new(s, name, var.origin.clone())),
@@ -292,6 +302,45 @@ impl<'a> LbSpec<'a> {
                     .filter(|p| (1..=254).contains(p)),
             })
             .collect()
+    }
+
+    /// Every lb variable (but the password, [`LbSettings::auth`]) set to
+    /// something kubemagic cannot read as the text it renders (a `!vault`
+    /// value, a list, a mapping, or, but for the interface, a template):
+    /// reading it as unset would silently render a default instead (the
+    /// kubespray VIP, router id 51, the interface placeholder). Each
+    /// definition once, with the host when it is one host's.
+    pub fn unresolvable(&self) -> Vec<(Option<String>, Sourced<()>, &'static str)> {
+        let mut out = Vec::new();
+        let mut seen: Vec<(String, Option<Origin>)> = Vec::new();
+        let mut push = |host: Option<&str>, name: &str, var: Option<&Var>, templates: bool| {
+            if let Secret::Unresolvable { at, what } = Secret::read_value(name, var, templates) {
+                let key = (name.to_string(), at.origin.clone());
+                if at.origin.is_none() || !seen.contains(&key) {
+                    seen.push(key);
+                    out.push((host.map(str::to_string), at, what));
+                }
+            }
+        };
+        for name in [
+            VIP_VAR,
+            ROUTER_ID_VAR,
+            ADVERT_INT_VAR,
+            STATS_PORT_VAR,
+            BIND_VIP_VAR,
+        ] {
+            push(None, name, self.var(name), true);
+        }
+        for h in &self.hosts {
+            push(Some(h), PRIORITY_VAR, self.host_var(h, PRIORITY_VAR), true);
+            push(
+                Some(h),
+                INTERFACE_VAR,
+                self.host_var(h, INTERFACE_VAR),
+                false,
+            );
+        }
+        out
     }
 
     /// The group's Keepalived/HAProxy settings.
