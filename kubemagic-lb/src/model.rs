@@ -420,4 +420,22 @@ mod tests {
         assert!(m.findings.is_empty(), "{:?}", m.findings);
         assert_eq!(m.hosts[0].interface, None);
     }
+
+    #[test]
+    fn km321_is_one_finding_for_check_and_lb_render() {
+        let mut s = clean();
+        let c = s.inventory_mut(InventoryKind::Custom);
+        c.groups[LB_GROUP].hosts.retain(|h| h == "lb1");
+        let from_lb: Vec<_> = build(&s)
+            .findings
+            .into_iter()
+            .filter(|f| f.code == "KM321")
+            .collect();
+        let from_check: Vec<_> = kubemagic_site::checks::run_all(&s)
+            .into_iter()
+            .filter(|f| f.code == "KM321")
+            .collect();
+        assert_eq!(from_lb.len(), 1);
+        assert_eq!(from_lb, from_check);
+    }
 }
