@@ -13,49 +13,20 @@ use crate::error::{CephError, Result};
 use crate::model::{CephCluster, Monitor, Pool, DEFAULT_FAILURE_DOMAIN};
 use kubemagic_core::{Finding, Origin};
 use kubemagic_inventory::{Value, Vars};
-use kubemagic_site::site::{mon_address, InventoryKind, MonAddress, Site, SiteInventory};
+use kubemagic_site::read::address::{MonAddress, MON_PLACEHOLDERS};
+use kubemagic_site::read::ceph::{as_u32, ceph_pools, monitors};
+use kubemagic_site::site::{InventoryKind, Site, SiteInventory};
 use std::path::Path;
-
-/// ceph-ansible's placeholder defaults (`monitor_address: x.x.x.x`,
-/// `monitor_address_block: subnet`, `monitor_interface: interface`), which
-/// mean "not set".
-const PLACEHOLDERS: [&str; 4] = ["x.x.x.x", "subnet", "interface", "0.0.0.0"];
 
 fn var_str<'a>(vars: &'a Vars, name: &str) -> Option<&'a str> {
     vars.get(name)
         .and_then(|v| v.value.as_str())
         .map(str::trim)
-        .filter(|s| !s.is_empty() && !PLACEHOLDERS.contains(s))
+        .filter(|s| !s.is_empty() && !MON_PLACEHOLDERS.contains(s))
 }
 
 fn origin_of<'a>(vars: &'a Vars, name: &str) -> Option<&'a Origin> {
     vars.get(name).and_then(|v| v.origin.as_ref())
-}
-
-/// A one-level `{{ name }}` reference resolved against `all_vars`, as the
-/// common `pg_num: "{{ osd_pool_default_pg_num }}"` in ceph-ansible's
-/// samples; anything more templated stays unknown.
-fn resolve<'a>(v: &'a Value, all_vars: &'a Vars) -> &'a Value {
-    if let Some(s) = v.as_str() {
-        let t = s.trim();
-        if let Some(inner) = t.strip_prefix("{{").and_then(|r| r.strip_suffix("}}")) {
-            let name = inner.trim();
-            if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                if let Some(found) = all_vars.get(name) {
-                    return &found.value;
-                }
-            }
-        }
-    }
-    v
-}
-
-fn as_u32(v: &Value) -> Option<u32> {
-    match v {
-        Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
 }
 
 /// The failure domain ceph-ansible's default rule uses:
@@ -118,11 +89,11 @@ pub fn from_inventory(inv: &SiteInventory) -> (CephCluster, Vec<Finding>) {
         }
     }
 
-    for host in mons {
+    for (host, address) in monitors(inv) {
         let fallback = host_origin(host).unwrap_or_else(|| inv_origin.clone());
         let at =
             |var: &kubemagic_inventory::Var| var.origin.clone().or_else(|| Some(fallback.clone()));
-        let (ip, origin) = match mon_address(inv, host) {
+        let (ip, origin) = match address {
             MonAddress::Explicit { ip, var } | MonAddress::InBlock { ip, var } => (ip, at(var)),
             MonAddress::FromInterface { ip, interface, var } => {
                 findings.push(
@@ -130,7 +101,7 @@ pub fn from_inventory(inv: &SiteInventory) -> (CephCluster, Vec<Finding>) {
                         "KM235",
                         format!("monitor_interface {interface} of {host}: address taken from ansible_host ({ip}); facts would give the interface's own"),
                     )
-                    .host(host.clone())
+                    .host(host)
                     .variable("monitor_interface")
                     .at(at(var).as_ref()),
                 );
@@ -139,7 +110,7 @@ pub fn from_inventory(inv: &SiteInventory) -> (CephCluster, Vec<Finding>) {
             MonAddress::Invalid { name, var, reason } => {
                 findings.push(
                     Finding::error("KM228", reason)
-                        .host(host.clone())
+                        .host(host)
                         .variable(name)
                         .at(at(var).as_ref()),
                 );
@@ -151,13 +122,13 @@ pub fn from_inventory(inv: &SiteInventory) -> (CephCluster, Vec<Finding>) {
                         "KM228",
                         format!("mon {host} has none of monitor_address, monitor_address_block, monitor_interface"),
                     )
-                    .host(host.clone())
+                    .host(host)
                     .at(Some(&fallback)),
                 );
                 continue;
             }
         };
-        let mut m = Monitor::on_default_ports(host.clone(), ip);
+        let mut m = Monitor::on_default_ports(host.to_string(), ip);
         m.origin = origin;
         c.monitors.push(m);
     }
@@ -191,52 +162,24 @@ pub fn from_inventory(inv: &SiteInventory) -> (CephCluster, Vec<Finding>) {
     }
     let domain = site_failure_domain(all_vars);
 
-    for list in ["pools", "openstack_pools"] {
-        let Some(var) = all_vars.get(list) else {
-            continue;
-        };
-        let Value::Array(items) = &var.value else {
-            continue;
-        };
-        let origin = var.origin.clone().or_else(|| Some(inv_origin.clone()));
-        for item in items {
-            let Some(p) = item.as_object() else { continue };
-            let Some(name) = p
-                .get("name")
-                .map(|v| resolve(v, all_vars))
-                .and_then(Value::as_str)
-            else {
-                findings.push(
-                    Finding::error("KM221", format!("an entry of {list} has no name"))
-                        .variable(list)
-                        .at(origin.as_ref()),
-                );
-                continue;
-            };
-            let size = p
-                .get("size")
-                .map(|v| resolve(v, all_vars))
-                .and_then(as_u32)
-                .or_else(|| {
-                    all_vars
-                        .get("osd_pool_default_size")
-                        .and_then(|v| as_u32(&v.value))
-                });
-            c.pools.push(Pool {
-                name: name.to_string(),
-                pg_num: p
-                    .get("pg_num")
-                    .map(|v| resolve(v, all_vars))
-                    .and_then(as_u32),
-                size,
-                application: p
-                    .get("application")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                failure_domain: Some(domain.to_string()),
-                origin: origin.clone(),
-            });
-        }
+    let pools = ceph_pools(inv);
+    for at in &pools.unnamed {
+        let origin = at.origin.clone().or_else(|| Some(inv_origin.clone()));
+        findings.push(
+            Finding::error("KM221", format!("an entry of {} has no name", at.variable))
+                .variable(at.variable.clone())
+                .at(origin.as_ref()),
+        );
+    }
+    for p in pools.pools {
+        c.pools.push(Pool {
+            name: p.name,
+            pg_num: p.pg_num,
+            size: p.size,
+            application: p.application,
+            failure_domain: Some(domain.to_string()),
+            origin: p.declared.origin.or_else(|| Some(inv_origin.clone())),
+        });
     }
     (c, findings)
 }

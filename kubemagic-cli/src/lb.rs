@@ -2,8 +2,8 @@
 //! of the Kubernetes API, rendered from the site (kubemagic-lb).
 
 use crate::output::{print_json, CliError, Exit, OutputFormat};
-use kubemagic_lb::{render_host, LbError, LbModel};
-use std::io::Write;
+use kubemagic_core::RedactingWriter;
+use kubemagic_lb::{render_all, report, LbError, LbModel};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
@@ -66,23 +66,21 @@ fn render(args: RenderArgs, format: OutputFormat) -> Result<Exit, CliError> {
     } else {
         Exit::Ok
     };
+    // stdout holds the configuration (or the JSON document), stderr the
+    // findings: the report writers are the library's.
+    let mut stdout = RedactingWriter::new(std::io::stdout().lock(), report::redactor(&model));
     match (&args.dest, format) {
         (None, OutputFormat::Json) => print_json(&model)?,
         (None, OutputFormat::Text) => {
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
-            for h in &model.hosts {
-                let r = render_host(&model, h);
-                writeln!(out, "### {}/haproxy.cfg\n{}", r.host, r.haproxy_cfg)?;
-                writeln!(out, "### {}/keepalived.conf\n{}", r.host, r.keepalived_conf)?;
-            }
-            print_findings(&model);
+            report::write_files(&mut stdout, &model)?;
+            print_findings(&model)?;
         }
         (Some(dest), _) => {
-            // A configuration with errors (no VIP, no backend...) is not
-            // written where a role would deploy it.
+            // A configuration with errors (no VIP, no backend, an
+            // unresolvable password...) is not written where a role would
+            // deploy it.
             if model.has_errors() {
-                print_findings(&model);
+                print_findings(&model)?;
                 return Err(CliError::Failed(format!(
                     "not writing into {}: the load balancer has errors (above)",
                     dest.display()
@@ -94,61 +92,43 @@ fn render(args: RenderArgs, format: OutputFormat) -> Result<Exit, CliError> {
                     "written": written, "findings": model.findings,
                 }))?,
                 OutputFormat::Text => {
-                    let stdout = std::io::stdout();
-                    let mut out = stdout.lock();
-                    for p in &written {
-                        writeln!(out, "wrote {}", p.display())?;
-                    }
-                    print_findings(&model);
+                    report::write_written(&mut stdout, &written)?;
+                    print_findings(&model)?;
                 }
             }
         }
     }
+    let _ = stdout.finish()?;
     Ok(exit)
 }
 
 /// Findings on stderr: stdout holds the configuration itself.
-fn print_findings(model: &LbModel) {
-    if !model.findings.is_empty() {
-        let cwd = std::env::current_dir().ok();
-        let opts = kubemagic_core::render::TextOptions {
-            color: false,
-            relative_to: cwd.as_deref(),
-        };
-        eprint!("{}", kubemagic_core::render::text(&model.findings, &opts));
-    }
+fn print_findings(model: &LbModel) -> Result<(), CliError> {
+    let cwd = std::env::current_dir().ok();
+    let mut err = RedactingWriter::new(std::io::stderr().lock(), report::redactor(model));
+    report::write_findings(&mut err, model, cwd.as_deref())?;
+    let _ = err.finish()?;
+    Ok(())
 }
 
-/// Writes each host's two files; keepalived.conf may hold the VRRP password,
-/// so it is created readable by its owner only.
+/// Writes each host's two files, both readable by their owner only (the
+/// README's promise; keepalived.conf may hold the VRRP password), each
+/// atomically: a link planted at the destination is replaced, never
+/// followed, and a reader never sees half a file.
 fn write_all(model: &LbModel, dest: &Path) -> Result<Vec<PathBuf>, CliError> {
     let mut written = Vec::new();
-    for h in &model.hosts {
-        let r = render_host(model, h);
+    for r in render_all(model) {
         let dir = dest.join(&r.host);
         std::fs::create_dir_all(&dir)
             .map_err(|e| CliError::Input(format!("{}: {e}", dir.display())))?;
-        for (name, text, mode) in [
-            ("haproxy.cfg", &r.haproxy_cfg, 0o644),
-            ("keepalived.conf", &r.keepalived_conf, 0o600),
+        for (name, text) in [
+            ("haproxy.cfg", &r.haproxy_cfg),
+            ("keepalived.conf", &r.keepalived_conf),
         ] {
             let p = dir.join(name);
-            write_file(&p, text, mode)
-                .map_err(|e| CliError::Input(format!("{}: {e}", p.display())))?;
+            kubemagic_fs::write_atomic(&p, text.as_bytes(), 0o600).map_err(CliError::lib)?;
             written.push(p);
         }
     }
     Ok(written)
-}
-
-fn write_file(p: &Path, text: &str, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(mode)
-        .open(p)?;
-    f.set_permissions(std::fs::Permissions::from_mode(mode))?;
-    f.write_all(text.as_bytes())
 }

@@ -9,7 +9,7 @@
 //!
 //! Families: KM1xx etcd (KM101–114 site checks, KM121–134 live `etcd
 //! status`), KM2xx Ceph (KM201–245 site checks, KM221–235 `kubemagic ceph`),
-//! KM3xx network and load balancer (KM331–338 `kubemagic lb`), KM4xx
+//! KM3xx network and load balancer (KM330–339 `kubemagic lb`), KM4xx
 //! registries, KM5xx upstreams, KM6xx inventory layout, KM7xx OpenShift,
 //! KM8xx kubespray's own inventory asserts, KM9xx kubemagic's own
 //! configuration.
@@ -99,6 +99,7 @@ pub const ALL: &[Code] = &[
     Code::new("KM322", Owner::Site),
     Code::new("KM323", Owner::Site),
     Code::new("KM324", Owner::Site),
+    Code::new("KM330", Owner::Lb),
     Code::new("KM331", Owner::Lb),
     Code::new("KM332", Owner::Lb),
     Code::new("KM333", Owner::Lb),
@@ -107,6 +108,7 @@ pub const ALL: &[Code] = &[
     Code::new("KM336", Owner::Lb),
     Code::new("KM337", Owner::Lb),
     Code::new("KM338", Owner::Lb),
+    Code::new("KM339", Owner::Lb),
     Code::new("KM401", Owner::Site),
     Code::new("KM402", Owner::Site),
     Code::new("KM403", Owner::Site),

@@ -4,18 +4,22 @@
 //! Only kubemagic sees the whole site at once: which hosts are the control
 //! plane (kubespray's or OpenShift's inventory), their addresses, the API
 //! port, and the address kubespray writes into every kubeconfig. So the load
-//! balancer is *derived* from the site ([`model::build`]) rather than typed
+//! balancer is *derived* from the site ([`build`]) rather than typed
 //! a second time into `custom/group_vars`, and rendered ([`render`]) into the
 //! two files each lb host needs. Everything here is pure: the site is read by
-//! `kubemagic-site`, files are written by the CLI or the Ansible role.
+//! `kubemagic-site` (its one reading, `kubemagic_site::read`), files are
+//! written by the CLI (`kubemagic_fs::write_atomic`) or the Ansible role, and
+//! the text report is written by [`report`] through the one redacting writer.
 
 #![deny(missing_docs)]
 
-pub mod api;
+mod derive;
 pub mod model;
 pub mod render;
+pub mod report;
+mod validate;
 
-pub use model::{build, Backend, LbHost, LbModel};
+pub use model::{Backend, LbHost, LbModel};
 pub use render::{render_all, render_host, RenderedHost, INTERFACE_PLACEHOLDER};
 
 use kubemagic_site::site::{Site, SiteError};
@@ -68,6 +72,18 @@ impl kubemagic_core::error::KmError for LbError {
     fn kind(&self) -> kubemagic_core::error::ErrorKind {
         kubemagic_core::error::ErrorKind::Input
     }
+}
+
+/// Builds the load-balancer model of `site`, with its findings sorted by
+/// file, line, code and host.
+pub fn build(site: &Site) -> LbModel {
+    let (mut model, facts) = crate::derive::derive(site);
+    let mut findings = crate::validate::validate(site, &model, &facts);
+    findings.sort_by(|a, b| {
+        (&a.file, a.line, &a.code, &a.host).cmp(&(&b.file, b.line, &b.code, &b.host))
+    });
+    model.findings = findings;
+    model
 }
 
 /// Reads the site in `dir` and builds its load-balancer model: what

@@ -1,37 +1,20 @@
 //! The load balancer as the site describes it, and what is wrong with it.
 //!
-//! [`build`] is a pure function of the [`Site`]: the `lb` group of
-//! `custom/hosts` (the machines), the virtual address and port clients are
-//! given, and every control-plane host as a backend. Problems that would
-//! make the rendered configuration wrong or unsafe become [`Finding`]s with
-//! stable codes (docs/checks.md) pointing at the variable to fix.
+//! [`crate::build`] is a pure function of the site in two steps with one job
+//! each: `derive` turns the site's one reading of the lb group
+//! (`kubemagic_site::read::lb`) into the model (hosts, priorities, VIP,
+//! ports, backends), and `validate` finds what would make the
+//! rendered configuration wrong or unsafe: [`Finding`]s with stable codes
+//! (docs/checks.md) pointing at the variable to fix.
 
-use crate::api::{self, parse_ip, scalar, Sourced};
-use ipnet::IpNet;
-use kubemagic_core::{Finding, Origin, Severity};
-use kubemagic_site::site::{truthy, InventoryKind, Role, Site, SiteInventory, NODE_ADDRESS_VARS};
+use kubemagic_core::Finding;
 use serde::Serialize;
 use std::net::IpAddr;
 
-/// The group of `custom/hosts` whose hosts run HAProxy and Keepalived.
-pub const LB_GROUP: &str = "lb";
-/// The virtual address (optionally `ADDR/PREFIX`), set on the lb hosts.
-pub const VIP_VAR: &str = "keepalived_vip";
-/// Keepalived's `virtual_router_id` (1-255): unique per L2 segment.
-pub const ROUTER_ID_VAR: &str = "keepalived_router_id";
-/// The interface the VIP goes on (per host, or for the whole group).
-pub const INTERFACE_VAR: &str = "keepalived_interface";
-/// A host's VRRP priority (1-254), overriding the inventory order.
-pub const PRIORITY_VAR: &str = "keepalived_priority";
-/// VRRP's advertisement interval in seconds: failover after about 3 of them.
-pub const ADVERT_INT_VAR: &str = "keepalived_advert_int";
-/// VRRP PASS authentication; a secret, only ever written to keepalived.conf.
-pub const AUTH_VAR: &str = "keepalived_auth_password";
-/// Port of HAProxy's statistics page, on loopback only; none when unset.
-pub const STATS_PORT_VAR: &str = "haproxy_stats_port";
-/// Bind the frontend on VIP:port (needs `net.ipv4.ip_nonlocal_bind=1` on the
-/// BACKUP) instead of `*:port`.
-pub const BIND_VIP_VAR: &str = "haproxy_bind_vip";
+pub use kubemagic_site::read::lb::{
+    ADVERT_INT_VAR, AUTH_VAR, BIND_VIP_VAR, INTERFACE_VAR, LB_GROUP, PRIORITY_VAR, ROUTER_ID_VAR,
+    STATS_PORT_VAR, VIP_VAR,
+};
 
 /// Keepalived's usual default router id.
 pub const DEFAULT_ROUTER_ID: u8 = 51;
@@ -109,6 +92,11 @@ pub struct LbModel {
     pub findings: Vec<Finding>,
 }
 
+/// The finding codes that mean a rendered file would be unsafe (a value
+/// kubemagic cannot resolve, a control character that would inject lines):
+/// with one of them nothing is rendered at all.
+pub const UNSAFE_TO_RENDER: [&str; 2] = ["KM330", "KM339"];
+
 impl LbModel {
     /// The lb host named `name`.
     pub fn host(&self, name: &str) -> Option<&LbHost> {
@@ -118,388 +106,26 @@ impl LbModel {
     pub fn has_errors(&self) -> bool {
         kubemagic_core::finding::has_errors(&self.findings)
     }
-}
-
-fn finding(code: &str, severity: Severity, message: String) -> Finding {
-    Finding::new(code, severity, message)
-}
-
-fn at<T>(f: Finding, s: &Sourced<T>) -> Finding {
-    f.variable(s.variable.split(' ').next().unwrap_or(&s.variable))
-        .at(s.origin.as_ref())
-}
-
-/// A host's address in `inv`: the first of [`NODE_ADDRESS_VARS`] holding an
-/// IP, else the host name when it is one.
-pub fn host_address(inv: &SiteInventory, host: &str) -> Option<IpAddr> {
-    NODE_ADDRESS_VARS
-        .iter()
-        .find_map(|n| {
-            inv.var(host, n)
-                .and_then(|v| scalar(&v.value))
-                .and_then(|s| s.trim().parse().ok())
-        })
-        .or_else(|| host.parse().ok())
-}
-
-/// A host's address in the first inventory (site order) that gives one.
-fn site_address(site: &Site, host: &str) -> Option<IpAddr> {
-    site.inventories
-        .iter()
-        .filter(|i| i.hosts.contains_key(host))
-        .find_map(|i| host_address(i, host))
-}
-
-/// The control-plane hosts and the inventory describing them: kubespray's
-/// control-plane groups (every spelling), else OpenShift's `masters`.
-fn control_plane(site: &Site) -> Option<(&SiteInventory, Vec<&str>, bool)> {
-    if let Some(k) = site.inventory(InventoryKind::Kubespray) {
-        return Some((k, k.role_hosts(Role::ControlPlane), false));
-    }
-    let o = site.inventory(InventoryKind::Openshift)?;
-    Some((
-        o,
-        o.group_hosts("masters")
+    /// True when rendering would write an unsafe file ([`UNSAFE_TO_RENDER`]):
+    /// the renderers then return nothing.
+    pub fn unsafe_to_render(&self) -> bool {
+        self.findings
             .iter()
-            .map(String::as_str)
-            .collect(),
-        true,
-    ))
-}
-
-/// Builds the load-balancer model of `site`, with its findings.
-pub fn build(site: &Site) -> LbModel {
-    let mut out = Vec::new();
-    let custom = site.inventory(InventoryKind::Custom);
-    let lb: Vec<&str> = custom
-        .map(|c| c.group_hosts(LB_GROUP).iter().map(String::as_str).collect())
-        .unwrap_or_default();
-    let lb_origin = custom.map(|c| {
-        c.groups
-            .get(LB_GROUP)
-            .and_then(|g| g.origin.clone())
-            .unwrap_or_else(|| Origin::new(c.path.clone(), None))
-    });
-    let lb_var = |name: &str| custom.and_then(|c| c.first_var(&lb, name)).map(|(_, v)| v);
-
-    // The control plane and its API port.
-    let cp = control_plane(site);
-    let (api_port, frontend) = match &cp {
-        Some((inv, hosts, false)) => (
-            api::kubespray_api_port(inv, hosts).value,
-            api::kubespray_frontend_port(inv, hosts),
-        ),
-        Some((inv, hosts, true)) => {
-            let p = api::openshift_api_port(inv, hosts);
-            (p.value, p)
-        }
-        None => (
-            api::KUBESPRAY_DEFAULT_API_PORT,
-            Sourced {
-                value: api::KUBESPRAY_DEFAULT_API_PORT,
-                variable: "kube_apiserver_port (default)".into(),
-                origin: None,
-            },
-        ),
-    };
-
-    // The VIP: keepalived_vip, else the orchestrator's API address.
-    let own_vip = lb_var(VIP_VAR).and_then(|v| {
-        let (ip, prefix) = scalar(&v.value).and_then(|s| parse_ip(&s))?;
-        Some((
-            Sourced {
-                value: ip,
-                variable: VIP_VAR.to_string(),
-                origin: v.origin.clone(),
-            },
-            prefix,
-        ))
-    });
-    let vip: Option<(Sourced<IpAddr>, Option<u8>)> = own_vip.or_else(|| {
-        let (inv, hosts, openshift) = cp.as_ref()?;
-        let all: Vec<&str> = inv.hosts.keys().map(String::as_str).collect();
-        let hosts = if hosts.is_empty() { &all } else { hosts };
-        if *openshift {
-            api::openshift_api_address(inv, hosts)
-        } else {
-            api::kubespray_api_address(inv, hosts)
-        }
-        .map(|s| (s, None))
-    });
-    if vip.is_none() {
-        out.push(
-            finding(
-                "KM335",
-                Severity::Error,
-                format!(
-                    "no virtual address for the API load balancer: set {VIP_VAR} for the lb group (or kubespray's loadbalancer_apiserver.address; an OpenShift openshift_master_cluster_public_hostname that is an IP)"
-                ),
-            )
-            .group(LB_GROUP)
-            .variable(VIP_VAR)
-            .at(lb_origin.as_ref()),
-        );
+            .any(|f| UNSAFE_TO_RENDER.contains(&f.code.as_str()))
     }
-
-    // The lb hosts.
-    if lb.len() < 2 {
-        out.push(
-            finding(
-                "KM321",
-                Severity::Error,
-                format!(
-                    "the lb group has {} host(s): Keepalived needs at least two to fail the API address over",
-                    lb.len()
-                ),
-            )
-            .group(LB_GROUP)
-            .at(lb_origin.as_ref()),
-        );
-    }
-    let addresses: Vec<Option<IpAddr>> = lb.iter().map(|h| site_address(site, h)).collect();
-    let explicit: Vec<Option<u8>> = lb
-        .iter()
-        .map(|h| {
-            custom
-                .and_then(|c| c.var(h, PRIORITY_VAR))
-                .and_then(|v| scalar(&v.value))
-                .and_then(|s| s.trim().parse::<u8>().ok())
-                .filter(|p| (1..=254).contains(p))
-        })
-        .collect();
-    let mut next = TOP_PRIORITY;
-    let mut priorities = Vec::with_capacity(lb.len());
-    for e in &explicit {
-        priorities.push(match e {
-            Some(p) => *p,
-            None => {
-                while explicit.contains(&Some(next)) && next > PRIORITY_STEP {
-                    next -= 1;
-                }
-                let p = next;
-                next = next.saturating_sub(PRIORITY_STEP).max(1);
-                p
-            }
-        });
-    }
-    let top = priorities.iter().copied().max();
-    let mut hosts = Vec::new();
-    for (i, h) in lb.iter().enumerate() {
-        let interface = custom
-            .and_then(|c| c.var(h, INTERFACE_VAR))
-            .and_then(|v| scalar(&v.value))
-            .filter(|s| !s.trim().is_empty() && !api::is_template(s));
-        if addresses[i].is_none() {
-            out.push(
-                finding(
-                    "KM336",
-                    Severity::Error,
-                    format!(
-                        "lb host {h} has no address ({}): its VRRP peers cannot reach it",
-                        NODE_ADDRESS_VARS.join(", ")
-                    ),
-                )
-                .host(*h)
-                .group(LB_GROUP)
-                .at(custom
-                    .and_then(|c| c.host_origins.get(*h))
-                    .and_then(|o| o.as_ref())
-                    .or(lb_origin.as_ref())),
-            );
-        }
-        hosts.push(LbHost {
-            name: h.to_string(),
-            address: addresses[i],
-            interface,
-            priority: priorities[i],
-            state: if Some(priorities[i]) == top && priorities[..i].iter().all(|p| Some(*p) != top)
-            {
-                "MASTER".into()
-            } else {
-                "BACKUP".into()
-            },
-            peers: addresses
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .filter_map(|(_, a)| *a)
-                .collect(),
-        });
-    }
-
-    // The backends.
-    let mut backends = Vec::new();
-    if let Some((inv, cp_hosts, _)) = &cp {
-        if cp_hosts.is_empty() {
-            out.push(
-                finding(
-                    "KM337",
-                    Severity::Error,
-                    format!("{} has no control-plane host: HAProxy would have no API server to forward to", inv.path.display()),
-                )
-                .at(Some(&Origin::new(inv.path.clone(), None))),
-            );
-        }
-        for h in cp_hosts {
-            let address = host_address(inv, h);
-            if address.is_none() {
-                out.push(
-                    finding(
-                        "KM333",
-                        Severity::Error,
-                        format!(
-                            "control-plane host {h} has no address ({}): it cannot be an HAProxy backend",
-                            NODE_ADDRESS_VARS.join(", ")
-                        ),
-                    )
-                    .host(*h)
-                    .at(inv.host_origins.get(*h).and_then(|o| o.as_ref()).or(Some(&Origin::new(inv.path.clone(), None)))),
-                );
-            }
-            backends.push(Backend {
-                name: h.to_string(),
-                address,
-                port: api_port,
-            });
-        }
-    } else {
-        out.push(
-            finding(
-                "KM337",
-                Severity::Error,
-                "the site has no kubespray or openshift-ansible inventory: HAProxy would have no API server to forward to".into(),
-            )
-            .group(LB_GROUP)
-            .at(lb_origin.as_ref()),
-        );
-    }
-
-    // The VIP against the hosts.
-    if let Some((v, prefix)) = &vip {
-        let ip = v.value;
-        for h in site.host_names() {
-            if site_address(site, h) == Some(ip) {
-                out.push(at(
-                    finding(
-                        "KM332",
-                        Severity::Error,
-                        format!("the virtual address {ip} ({}) is also the address of host {h}: the VIP must be a free address", v.variable),
-                    )
-                    .host(h),
-                    v,
-                ));
-            }
-        }
-        let lb_addrs: Vec<IpAddr> = addresses.iter().filter_map(|a| *a).collect();
-        let default_prefix = if ip.is_ipv4() { 24 } else { 64 };
-        let plen = prefix.unwrap_or(default_prefix);
-        let in_subnet = |a: &IpAddr| {
-            IpNet::new(*a, plen)
-                .map(|n| n.trunc().contains(&ip))
-                .unwrap_or(false)
-        };
-        if !lb_addrs.is_empty() && !lb_addrs.iter().any(in_subnet) {
-            out.push(at(
-                finding(
-                    "KM331",
-                    Severity::Warning,
-                    format!(
-                        "the virtual address {ip} ({}) is in no lb host's subnet ({}/{plen}{}): VRRP moves it only within one L2 segment",
-                        v.variable,
-                        lb_addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", "),
-                        if prefix.is_none() { ", assumed: write the VIP as ADDR/PREFIX to say" } else { "" }
-                    ),
-                )
-                .group(LB_GROUP),
-                v,
-            ));
-        }
-    }
-
-    // A local API server on an lb host takes the same port.
-    let cp_set: Vec<(&str, Option<IpAddr>)> = backends
-        .iter()
-        .map(|b| (b.name.as_str(), b.address))
-        .collect();
-    if frontend.value == api_port {
-        for h in &hosts {
-            let shared = cp_set
-                .iter()
-                .any(|(n, a)| *n == h.name || (a.is_some() && *a == h.address));
-            if shared {
-                out.push(at(
-                    finding(
-                        "KM334",
-                        Severity::Error,
-                        format!(
-                            "lb host {} is also a control-plane host and HAProxy's port {} is kube-apiserver's: one of them cannot bind; give loadbalancer_apiserver another port or use other lb hosts",
-                            h.name, frontend.value
-                        ),
-                    )
-                    .host(h.name.clone()),
-                    &frontend,
-                ));
-            }
-        }
-    }
-
-    let auth_password = lb_var(AUTH_VAR)
-        .and_then(|v| scalar(&v.value))
-        .filter(|s| !s.is_empty());
-    if let (Some(pw), Some(v)) = (&auth_password, lb_var(AUTH_VAR)) {
-        // VRRP v2 PASS authentication carries 8 bytes; Keepalived silently
-        // uses the first 8, so two sites differing after them would match.
-        if pw.len() > 8 {
-            out.push(
-                finding(
-                    "KM338",
-                    Severity::Warning,
-                    format!(
-                        "{AUTH_VAR} has {} characters: VRRP authentication uses only the first 8",
-                        pw.chars().count()
-                    ),
-                )
-                .group(LB_GROUP)
-                .variable(AUTH_VAR)
-                .at(v.origin.as_ref()),
-            );
-        }
-    }
-    let num = |name: &str| {
-        lb_var(name)
-            .and_then(|v| scalar(&v.value))
-            .and_then(|s| s.trim().parse::<u32>().ok())
-    };
-    out.sort_by(|a, b| {
-        (&a.file, a.line, &a.code, &a.host).cmp(&(&b.file, b.line, &b.code, &b.host))
-    });
-    LbModel {
-        site: site.name(),
-        inventory: custom.map(|c| c.path.clone()),
-        vip_prefix: vip.as_ref().and_then(|(_, p)| *p),
-        vip_variable: vip.as_ref().map(|(v, _)| v.variable.clone()),
-        vip: vip.map(|(v, _)| v.value),
-        port: frontend.value,
-        port_variable: frontend.variable.clone(),
-        bind_vip: lb_var(BIND_VIP_VAR).is_some_and(|v| truthy(&v.value)),
-        router_id: num(ROUTER_ID_VAR)
-            .and_then(|n| u8::try_from(n).ok())
-            .filter(|n| *n >= 1)
-            .unwrap_or(DEFAULT_ROUTER_ID),
-        advert_int: num(ADVERT_INT_VAR).filter(|n| *n >= 1).unwrap_or(1),
-        stats_port: num(STATS_PORT_VAR).and_then(|n| u16::try_from(n).ok()),
-        authentication: auth_password.is_some(),
-        auth_password,
-        hosts,
-        backends,
-        findings: out,
+    /// The secrets the model holds (the VRRP password): a report writer
+    /// masks them wherever they would be printed.
+    pub fn secrets(&self) -> Vec<String> {
+        self.auth_password.iter().cloned().collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kubemagic_site::site::InventoryKind;
+    use crate::build;
+    use kubemagic_core::{Origin, Severity};
+    use kubemagic_site::site::{InventoryKind, Site};
     use serde_json::json;
 
     fn o(file: &str, line: u32) -> Option<Origin> {
@@ -760,5 +386,56 @@ mod tests {
         let r = crate::render::render_all(&m);
         assert!(r[0].keepalived_conf.contains("auth_pass s3cr3tpw"));
         assert!(!r[0].haproxy_cfg.contains("s3cr3tpw"));
+    }
+
+    #[test]
+    fn an_lb_variable_kubemagic_cannot_read_is_an_error_not_a_silent_default() {
+        let mut s = clean();
+        let vault = json!({"__ansible_vault": "$ANSIBLE_VAULT;1.1;AES256\n3132\n"});
+        for h in ["lb1", "lb2"] {
+            let c = s.inventory_mut(InventoryKind::Custom);
+            c.set_var(h, VIP_VAR, vault.clone(), o("custom/group_vars/lb.yml", 1));
+            c.set_var(
+                h,
+                INTERFACE_VAR,
+                json!(["eth0"]),
+                o("custom/group_vars/lb.yml", 2),
+            );
+        }
+        let m = build(&s);
+        assert_eq!(codes(&m), ["KM335", "KM339", "KM339"], "{:?}", m.findings);
+        assert!(m.unsafe_to_render());
+        assert!(crate::render::render_all(&m).is_empty());
+        // A templated interface is the role's placeholder, as documented.
+        let mut s = clean();
+        for h in ["lb1", "lb2"] {
+            s.inventory_mut(InventoryKind::Custom).set_var(
+                h,
+                INTERFACE_VAR,
+                json!("{{ ansible_default_ipv4.interface }}"),
+                None,
+            );
+        }
+        let m = build(&s);
+        assert!(m.findings.is_empty(), "{:?}", m.findings);
+        assert_eq!(m.hosts[0].interface, None);
+    }
+
+    #[test]
+    fn km321_is_one_finding_for_check_and_lb_render() {
+        let mut s = clean();
+        let c = s.inventory_mut(InventoryKind::Custom);
+        c.groups[LB_GROUP].hosts.retain(|h| h == "lb1");
+        let from_lb: Vec<_> = build(&s)
+            .findings
+            .into_iter()
+            .filter(|f| f.code == "KM321")
+            .collect();
+        let from_check: Vec<_> = kubemagic_site::checks::run_all(&s)
+            .into_iter()
+            .filter(|f| f.code == "KM321")
+            .collect();
+        assert_eq!(from_lb.len(), 1);
+        assert_eq!(from_lb, from_check);
     }
 }

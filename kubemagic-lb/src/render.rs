@@ -25,18 +25,28 @@ pub struct RenderedHost {
     pub keepalived_conf: String,
 }
 
-/// Renders both files for every lb host, in inventory order.
+/// Renders both files for every lb host, in inventory order; nothing when
+/// a file would be unsafe ([`LbModel::unsafe_to_render`]: an unresolvable
+/// password would render as "no authentication", a control character would
+/// inject lines).
 pub fn render_all(model: &LbModel) -> Vec<RenderedHost> {
-    model.hosts.iter().map(|h| render_host(model, h)).collect()
+    model
+        .hosts
+        .iter()
+        .filter_map(|h| render_host(model, h))
+        .collect()
 }
 
-/// Renders both files for one lb host.
-pub fn render_host(model: &LbModel, host: &LbHost) -> RenderedHost {
-    RenderedHost {
+/// Renders both files for one lb host; `None` when a file would be unsafe.
+pub fn render_host(model: &LbModel, host: &LbHost) -> Option<RenderedHost> {
+    if model.unsafe_to_render() {
+        return None;
+    }
+    Some(RenderedHost {
         host: host.name.clone(),
         haproxy_cfg: haproxy_cfg(model, host),
         keepalived_conf: keepalived_conf(model, host),
-    }
+    })
 }
 
 fn header(out: &mut String, model: &LbModel, host: &LbHost) {

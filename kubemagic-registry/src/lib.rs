@@ -4,7 +4,7 @@
 //! shipped containerd 1.2.13; since then containerd moved registry settings
 //! from its CRI config (`registry.mirrors`/`registry.configs`, deprecated in
 //! 1.5) to one `hosts.toml` per registry under `config_path`, and kubespray
-//! changed its variables five times (`kubemagic_site::registries` holds the
+//! changed its variables five times (`kubemagic_site::read::registries` holds the
 //! table). This crate takes the site's one reading of its registries and
 //! renders, per host:
 //! - containerd ≥ 1.5: `etc/containerd/certs.d/<registry>/hosts.toml`
@@ -23,7 +23,7 @@
 #![deny(missing_docs)]
 
 use kubemagic_core::{Finding, Origin, RedactingWriter};
-use kubemagic_site::registries::{self, Era, Registry};
+use kubemagic_site::read::registries::{self, Era, Registry};
 use kubemagic_site::{InventoryKind, Site};
 use serde::Serialize;
 use std::io::Write;
@@ -531,7 +531,7 @@ pub fn write_yaml<W: Write>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kubemagic_site::registries::Mirror;
+    use kubemagic_site::read::registries::Mirror;
 
     fn reg(prefix: &str, url: &str, skip: bool, ca: &[&str]) -> Registry {
         Registry {

@@ -901,11 +901,15 @@ fn lb_section_names_the_site_vip_variable_and_it_is_checked() {
 }
 
 #[test]
-fn api_vip_follows_the_kubespray_version() {
+fn the_api_endpoint_follows_the_kubespray_version() {
     let (d, _) = check_edited("utgb", &[]);
     let site = Site::load(d.path()).unwrap();
-    assert_eq!(site.api_vip().map(|v| v.0).as_deref(), Some("10.42.253.10"));
-    assert_eq!(site.api_port(), Some(6443));
+    let api = kubemagic_site::read::api::endpoint(&site).unwrap();
+    assert_eq!(
+        api.address().map(|a| a.value.as_str()),
+        Some("10.42.253.10")
+    );
+    assert_eq!(api.client_port.value, 6443);
     // kubespray 2.28 reads kube_apiserver_endpoint instead.
     let (d, f) = check_edited(
         "utgb",
@@ -921,8 +925,13 @@ fn api_vip_follows_the_kubespray_version() {
         ],
     );
     let site = Site::load(d.path()).unwrap();
-    assert_eq!(site.api_vip().map(|v| v.0).as_deref(), Some("10.42.253.10"));
-    assert_eq!(site.api_port(), Some(8443));
+    let api = kubemagic_site::read::api::endpoint(&site).unwrap();
+    assert_eq!(
+        api.address().map(|a| a.value.as_str()),
+        Some("10.42.253.10")
+    );
+    assert_eq!(api.address().unwrap().variable, "kube_apiserver_endpoint");
+    assert_eq!(api.client_port.value, 8443);
     // ... and refuses the old variables (KM504, the replacement named).
     let x = expect(
         &f,

@@ -59,7 +59,7 @@ pub(crate) fn apply(site: &Site, findings: Vec<Finding>) -> (Vec<Finding>, Vec<S
     for (ig, used) in site.ignores.iter().zip(used) {
         if !used {
             kept.push(
-                super::finding(
+                super::common::finding(
                     "KM901",
                     format!(
                         "ignore[{}] matches no finding: the mistake it accepted is gone (or the ignore is misplaced); remove it",

@@ -5,7 +5,9 @@
 //! the monitor list, the pool and the image features written in kubespray's
 //! group_vars must match what ceph-ansible actually deployed.
 
-use super::{at_var, finding, is_template, node_address, scalar, string_list};
+use super::common::{at_var, finding, is_template, scalar, string_list};
+use crate::read::address::{node_address, MonAddress};
+use crate::read::{ceph::monitors, ceph_pools};
 use crate::site::{truthy, InventoryKind, Role, Site, SiteInventory};
 use kubemagic_core::{Finding, Origin};
 use kubemagic_inventory::Value;
@@ -54,20 +56,10 @@ fn mons(inv: &SiteInventory, out: &mut Vec<Finding>) {
             .at(Some(&group_origin(inv, "mons"))),
         );
     }
-    for h in mons {
-        let has = [
-            "monitor_address",
-            "monitor_address_block",
-            "monitor_interface",
-        ]
-        .iter()
-        .any(|v| {
-            inv.var(h, v).is_some_and(|v| {
-                !v.value.is_null()
-                    && scalar(&v.value)
-                        .is_some_and(|s| !s.is_empty() && s != "interface" && s != "0.0.0.0")
-            })
-        });
+    // ceph-ansible's placeholders (`monitor_address: x.x.x.x`, ...) mean
+    // unset: the one reading, `read::address::mon_address`, says so.
+    for (h, address) in monitors(inv) {
+        let has = !matches!(address, MonAddress::Unset);
         if !has {
             let origin = inv
                 .var(h, "monitor_address")
@@ -177,7 +169,9 @@ fn validate(site: &Site, inv: &SiteInventory, out: &mut Vec<Finding>) {
                     Some(v) => f.at(v.origin.as_ref()),
                     None => f.at(get("ceph_origin").and_then(|v| v.origin.as_ref())),
                 });
-            } else if repo.as_deref() == Some("community") && super::applies(site, "KM245") {
+            } else if repo.as_deref() == Some("community")
+                && super::registry::applies(site, "KM245")
+            {
                 let expected = version.and_then(|v| {
                     STABLE_RELEASES
                         .iter()
@@ -218,7 +212,39 @@ fn validate(site: &Site, inv: &SiteInventory, out: &mut Vec<Finding>) {
             ));
         }
     }
-    let mut done = super::Once::default();
+    lvm_volumes(inv, out);
+    // The dashboard: on by default since ceph-ansible 4.0.
+    let dashboard = match get("dashboard_enabled") {
+        Some(v) if is_template(&v.value) => None,
+        Some(v) => Some((truthy(&v.value), v.origin.clone())),
+        None => version.filter(|v| v.major >= 4).map(|_| (true, None)),
+    };
+    if let Some((true, origin)) = dashboard {
+        let group = text("grafana_server_group_name").unwrap_or_else(|| "grafana-server".into());
+        if inv.group_hosts(&group).is_empty() {
+            let how = if origin.is_some() {
+                "dashboard_enabled is true"
+            } else {
+                "the dashboard is on by default"
+            };
+            out.push(
+                finding(
+                    "KM244",
+                    format!("{how} but the [{group}] group has no host: ceph-ansible stops (`you must add a [grafana-server] group and add at least one node`); add one, or set dashboard_enabled: false"),
+                )
+                .variable("dashboard_enabled")
+                .group(group)
+                .at(Some(origin.as_ref().unwrap_or(&file_origin))),
+            );
+        }
+    }
+    let _ = first;
+}
+
+/// KM243: ceph-validate's `lvm_volumes` keys (data, and journal with
+/// filestore), once per definition.
+fn lvm_volumes(inv: &SiteInventory, out: &mut Vec<Finding>) {
+    let mut done = super::common::Once::default();
     for h in inv.group_hosts("osds") {
         if inv
             .var(h, "osd_auto_discovery")
@@ -258,44 +284,15 @@ fn validate(site: &Site, inv: &SiteInventory, out: &mut Vec<Finding>) {
             }
         }
     }
-    // The dashboard: on by default since ceph-ansible 4.0.
-    let dashboard = match get("dashboard_enabled") {
-        Some(v) if is_template(&v.value) => None,
-        Some(v) => Some((truthy(&v.value), v.origin.clone())),
-        None => version.filter(|v| v.major >= 4).map(|_| (true, None)),
-    };
-    if let Some((true, origin)) = dashboard {
-        let group = text("grafana_server_group_name").unwrap_or_else(|| "grafana-server".into());
-        if inv.group_hosts(&group).is_empty() {
-            let how = if origin.is_some() {
-                "dashboard_enabled is true"
-            } else {
-                "the dashboard is on by default"
-            };
-            out.push(
-                finding(
-                    "KM244",
-                    format!("{how} but the [{group}] group has no host: ceph-ansible stops (`you must add a [grafana-server] group and add at least one node`); add one, or set dashboard_enabled: false"),
-                )
-                .variable("dashboard_enabled")
-                .group(group)
-                .at(Some(origin.as_ref().unwrap_or(&file_origin))),
-            );
-        }
-    }
-    let _ = first;
 }
 
 /// The v1 address of each mon, as ceph-ansible would bind it: an explicit
 /// `monitor_address`, else the host's own address (which must then sit in
 /// `monitor_address_block` when that is set).
 fn mon_addresses(ceph: &SiteInventory) -> Vec<(String, Option<IpAddr>)> {
-    ceph.group_hosts("mons")
-        .iter()
-        .map(|h| {
-            let addr = crate::site::mon_address(ceph, h).ip();
-            (h.clone(), addr.or_else(|| node_address(ceph, h)))
-        })
+    monitors(ceph)
+        .into_iter()
+        .map(|(h, m)| (h.to_string(), m.ip().or_else(|| node_address(ceph, h))))
         .collect()
 }
 
@@ -392,7 +389,8 @@ fn provisioners(k: &SiteInventory, ceph: Option<&SiteInventory>, out: &mut Vec<F
         if let Some((_, var)) = k.first_var(&hosts, "rbd_provisioner_pool") {
             if let Some(pool) = scalar(&var.value).filter(|_| !is_template(&var.value)) {
                 let pools = ceph_pools(ceph);
-                if !pools.contains(&pool) {
+                let pools = pools.names();
+                if !pools.contains(&pool.as_str()) {
                     out.push(at_var(
                         finding(
                             "KM212",
@@ -426,36 +424,6 @@ fn provisioners(k: &SiteInventory, ceph: Option<&SiteInventory>, out: &mut Vec<F
             }
         }
     }
-}
-
-/// Pool names ceph-ansible creates: `openstack_pools` (with
-/// `openstack_config`), `pools`, and CephFS' data/metadata pools.
-fn ceph_pools(ceph: &SiteInventory) -> Vec<String> {
-    let mut out = Vec::new();
-    for h in ceph.hosts.keys() {
-        for name in ["openstack_pools", "pools", "cephfs_pools"] {
-            if let Some(Value::Array(a)) = ceph.var(h, name).map(|v| &v.value) {
-                for p in a {
-                    if let Some(n) = p.get("name").and_then(scalar) {
-                        if !out.contains(&n) {
-                            out.push(n);
-                        }
-                    }
-                }
-            }
-        }
-        for name in ["cephfs_data_pool", "cephfs_metadata_pool"] {
-            if let Some(n) = ceph
-                .var(h, name)
-                .and_then(|v| v.value.get("name").and_then(scalar))
-            {
-                if !out.contains(&n) {
-                    out.push(n);
-                }
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -673,6 +641,23 @@ mod tests {
             3,
         );
         assert!(check(&ok).is_empty());
+    }
+
+    #[test]
+    fn a_mon_with_ceph_ansibles_placeholder_address_has_none_as_kubemagic_ceph_says() {
+        let mut s = ceph_site(3);
+        set(
+            &mut s,
+            InventoryKind::Ceph,
+            "mon2",
+            "monitor_address",
+            json!("x.x.x.x"),
+            "ceph/group_vars/all.yml",
+            4,
+        );
+        let f = check(&s);
+        assert_eq!(codes(&f), vec!["KM202"]);
+        assert_eq!(f[0].line, Some(4));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! fixed `/etc/etcd.env` on two of three members: five days later the one
 //! small member raised a NOSPACE alarm for the whole cluster.
 
-use super::{at_var, finding, is_template, scalar};
+use super::common::{at_var, finding, is_template, scalar};
 use crate::site::{InventoryKind, Role, Site, SiteInventory};
 use kubemagic_core::bytes::Notation;
 use kubemagic_core::{ByteSize, Finding};
@@ -155,7 +155,7 @@ fn quota(inv: &SiteInventory, hosts: &[&str], in_container: Option<bool>, out: &
     // Effective quota per host; the winning variable reported once per origin.
     let mut per_host: Vec<(&str, ByteSize, &kubemagic_inventory::Var)> = Vec::new();
     // Each (definition, code) is reported once, not once per inheriting host.
-    let mut reported = super::Once::default();
+    let mut reported = super::common::Once::default();
     let mut once =
         |origin: &Option<kubemagic_core::Origin>, code: &'static str| reported.first(origin, code);
     for h in &hosts {

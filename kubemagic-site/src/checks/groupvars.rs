@@ -6,7 +6,7 @@
 //! carried over from an older inventory then applies to nothing, and the
 //! cluster is deployed with defaults without a word.
 
-use super::finding;
+use super::common::finding;
 use crate::site::{Role, Site};
 use kubemagic_core::{Finding, Origin, Severity};
 use kubemagic_inventory::VarsKind;

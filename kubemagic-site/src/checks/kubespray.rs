@@ -9,7 +9,8 @@
 //! changed between releases); docs/checks.md names the assert each code
 //! mirrors. Values kubemagic cannot know (Jinja templates) are skipped.
 
-use super::{applies, at_var, finding, is_template, scalar, Once};
+use super::common::{at_var, finding, is_template, scalar, Once};
+use super::registry::applies;
 use crate::site::{InventoryKind, Role, Site, SiteInventory};
 use crate::versions::{Range, Version};
 use ipnet::{IpNet, Ipv4Net};
@@ -226,8 +227,8 @@ fn ignored<'a>(
 ) {
     let Some(version) = version else { return };
     // Which registry variable the release reads: the one reading of
-    // registries (kubemagic_site::registries) decides.
-    let era = crate::registries::Era::of(version);
+    // registries (kubemagic_site::read::registries) decides.
+    let era = crate::read::registries::Era::of(version);
     let registries_var = era.mirrors_var();
     let mut report = |name: &'a str, var: &Var, instead: String, out: &mut Vec<Finding>| {
         if once.first(&var.origin, name) {

@@ -1,7 +1,7 @@
 //! Host names: Kubernetes node names are lowercase RFC 1123 DNS names, and
 //! kubespray asserts it before deploying; catch it before the run.
 
-use super::finding;
+use super::common::finding;
 use crate::site::{InventoryKind, Role, Site};
 use kubemagic_core::{Finding, Origin};
 use kubemagic_inventory::WarningKind;

@@ -1,19 +1,22 @@
 //! Network: one address per machine, proxies that exempt the cluster, and
 //! the external HAProxy/Keepalived load balancer in front of the API.
 
-use super::{at_var, finding, is_template, node_address, scalar, string_list};
-use crate::site::{InventoryKind, Role, Site, SiteInventory};
+use super::common::{at_var, finding, is_template, scalar, string_list};
+use crate::read::address::node_address;
+use crate::read::api::{self, is_template_text, Orchestrator, KUBE_APISERVER_ENDPOINT_SINCE};
+use crate::read::lb::{self as lbread, control_plane, BACKENDS_VAR, VIP_VAR};
+use crate::site::{InventoryKind, Site, SiteInventory};
 use ipnet::IpNet;
-use kubemagic_core::{Finding, Origin};
+use kubemagic_core::Finding;
 use kubemagic_inventory::{Value, Var};
 use std::net::IpAddr;
 
 /// Variable of the `lb` hosts holding the Keepalived virtual address.
-pub const VIP: &str = "keepalived_vip";
+pub const VIP: &str = VIP_VAR;
 /// Variable of the `lb` hosts listing HAProxy's API server backends: a list
 /// of host names, addresses, `address:port` strings, or mappings with
 /// `name` and/or `address` (and `port`).
-pub const BACKENDS: &str = "haproxy_apiserver_backends";
+pub const BACKENDS: &str = BACKENDS_VAR;
 /// kubespray's defaults when the subnets are not set.
 const DEFAULT_SERVICE_SUBNET: &str = "10.233.0.0/18";
 const DEFAULT_POD_SUBNET: &str = "10.233.64.0/18";
@@ -28,7 +31,7 @@ pub fn check(site: &Site) -> Vec<Finding> {
     let mut out = Vec::new();
     one_address(site, &mut out);
     if let Some(k) = site.inventory(InventoryKind::Kubespray) {
-        proxies(k, &mut out);
+        proxies(site, k, &mut out);
     }
     load_balancer(site, &mut out);
     out
@@ -135,7 +138,7 @@ fn covers_domain(list: &[NoProxy], d: &str) -> bool {
 /// With a proxy set and `no_proxy` written by hand, kubespray uses that
 /// `no_proxy` verbatim (it only generates one when it is unset): it must
 /// then exempt everything the cluster talks to directly.
-fn proxies(k: &SiteInventory, out: &mut Vec<Finding>) {
+fn proxies(site: &Site, k: &SiteInventory, out: &mut Vec<Finding>) {
     let hosts: Vec<&str> = k.hosts.keys().map(String::as_str).collect();
     let proxied = ["http_proxy", "https_proxy"].iter().any(|v| {
         k.first_var(&hosts, v)
@@ -144,7 +147,14 @@ fn proxies(k: &SiteInventory, out: &mut Vec<Finding>) {
     if !proxied {
         return;
     }
-    let mut done = super::Once::default();
+    let api_addresses: Vec<_> = api::endpoint(site)
+        .filter(|e| e.orchestrator == Orchestrator::Kubespray)
+        .map(|e| e.addresses)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|a| !is_template_text(&a.value))
+        .collect();
+    let mut done = super::common::Once::default();
     for h in &hosts {
         let Some(var) = k.var(h, "no_proxy") else {
             continue;
@@ -160,23 +170,15 @@ fn proxies(k: &SiteInventory, out: &mut Vec<Finding>) {
         };
         let list = parse_no_proxy(&text);
         let mut missing: Vec<String> = Vec::new();
-        if let Some(lb) = k.var(h, "loadbalancer_apiserver").map(|v| &v.value) {
-            if let Some(ip) = lb
-                .get("address")
-                .and_then(scalar)
-                .and_then(|s| s.parse::<IpAddr>().ok())
-            {
-                if !covers_ip(&list, ip) {
-                    missing.push(format!("the API load balancer {ip}"));
-                }
-            }
-        }
-        if let Some(d) = k
-            .var(h, "apiserver_loadbalancer_domain_name")
-            .and_then(|v| scalar(&v.value))
-        {
-            if !is_template(&Value::String(d.clone())) && !covers_domain(&list, &d) {
-                missing.push(format!("the API domain {d}"));
+        // Every address clients may be given for the API (the one reading).
+        for a in &api_addresses {
+            let a = a.value.trim();
+            let gap = match a.parse::<IpAddr>() {
+                Ok(ip) => (!covers_ip(&list, ip)).then(|| format!("the API load balancer {ip}")),
+                Err(_) => (!covers_domain(&list, a)).then(|| format!("the API domain {a}")),
+            };
+            if let Some(g) = gap.filter(|g| !missing.contains(g)) {
+                missing.push(g);
             }
         }
         for (name, default) in [
@@ -261,51 +263,19 @@ fn backend_matches(entry: &Value, host: &str, addr: Option<IpAddr>) -> bool {
 /// address from, for messages.
 fn api_var_name(site: &Site) -> &'static str {
     match site.kubespray_version() {
-        Some(v) if v >= crate::site::KUBE_APISERVER_ENDPOINT_SINCE => "kube_apiserver_endpoint",
+        Some(v) if v >= KUBE_APISERVER_ENDPOINT_SINCE => "kube_apiserver_endpoint",
         _ => "loadbalancer_apiserver.address",
     }
 }
 
 fn load_balancer(site: &Site, out: &mut Vec<Finding>) {
-    let Some(custom) = site.inventory(InventoryKind::Custom) else {
+    let spec = lbread::spec(site);
+    if !spec.declared {
         return;
-    };
-    let Some(group) = custom.groups.get("lb") else {
-        return;
-    };
-    let lb: Vec<&str> = group.hosts.iter().map(String::as_str).collect();
-    let lb_origin = group
-        .origin
-        .clone()
-        .unwrap_or_else(|| Origin::new(custom.path.clone(), None));
-    if lb.len() < 2 {
-        out.push(
-            finding("KM321", format!("the lb group has {} host(s): Keepalived needs at least two to fail the API address over", lb.len()))
-                .group("lb")
-                .at(Some(&lb_origin)),
-        );
     }
-    // Which variables hold the VIP and the backends: those named in
-    // kubemagic.yml's `lb:`, else kubemagic's own role variables when the
-    // site uses that role (it sets either), else unknown: a site's own
-    // role may call them anything, and kubemagic cannot demand names of
-    // roles it does not ship.
-    let configured = site.config.lb.clone().unwrap_or_default();
-    // kubemagic's role: its variables are set, or the site has no
-    // prep-hosts playbook of its own (then kubemagic.core.prep_hosts runs).
-    let uses_own_role = !site.own_prep_hosts
-        || [VIP, BACKENDS]
-            .iter()
-            .any(|v| custom.first_var(&lb, v).is_some());
-    let (vip_name, backends_name): (Option<String>, Option<String>) =
-        if configured.vip_var.is_some() || configured.backends_var.is_some() {
-            (configured.vip_var.clone(), configured.backends_var.clone())
-        } else if uses_own_role {
-            (Some(VIP.to_string()), Some(BACKENDS.to_string()))
-        } else {
-            (None, None)
-        };
-    if vip_name.is_none() && backends_name.is_none() {
+    out.extend(spec.too_few_hosts());
+    let lb_origin = spec.origin.clone();
+    if spec.vip_var.is_none() && spec.backends_var.is_none() {
         out.push(
             finding(
                 "KM324",
@@ -315,88 +285,93 @@ fn load_balancer(site: &Site, out: &mut Vec<Finding>) {
                 ),
             )
             .group("lb")
-            .at(Some(&lb_origin)),
+            .at(lb_origin.as_ref()),
         );
         return;
     }
+    if let Some(vip_name) = spec.vip_var.as_deref() {
+        vip_matches_the_api(site, &spec, vip_name, out);
+    }
+    if let Some(backends_name) = spec.backends_var.as_deref() {
+        every_control_plane_host_a_backend(site, &spec, backends_name, out);
+    }
+}
+
+/// KM322: the lb group's VIP is the address kubespray gives clients.
+fn vip_matches_the_api(site: &Site, spec: &lbread::LbSpec, vip_name: &str, out: &mut Vec<Finding>) {
+    let endpoint = api::endpoint(site).filter(|e| e.orchestrator == Orchestrator::Kubespray);
+    let api = endpoint.as_ref().and_then(|e| e.address());
     let kube = site.inventory(InventoryKind::Kubespray);
-    if let Some(vip_name) = vip_name.as_deref() {
-        let api = site.api_vip();
-        match custom.first_var(&lb, vip_name) {
-            // kubemagic's own role (`kubemagic lb`) serves kubespray's API
-            // address when keepalived_vip is not set.
-            None if vip_name == VIP && api.is_some() => {}
-            None => out.push(
-                finding(
-                    "KM322",
-                    format!("the lb group has no {vip_name}: Keepalived has no address to serve the API on"),
-                )
-                .group("lb")
-                .variable(vip_name)
-                .at(Some(&lb_origin)),
-            ),
-            Some((_, vip)) if !is_template(&vip.value) => {
-                let vip_s = scalar(&vip.value).unwrap_or_default();
-                let api_name = api_var_name(site);
-                match (&api, kube) {
-                    (Some((a, _)), _) => {
-                        let differ = match (a.trim().parse::<IpAddr>(), vip_s.trim().parse::<IpAddr>()) {
-                            (Ok(x), Ok(y)) => x != y,
-                            // A domain name against an address: kubemagic
-                            // does not resolve names, so it does not guess.
-                            (Err(_), Ok(_)) => false,
-                            _ => a.trim() != vip_s.trim(),
-                        };
-                        if differ && !is_template(&Value::String(a.clone())) {
-                            out.push(at_var(
-                                finding(
-                                    "KM322",
-                                    format!("{vip_name} is {vip_s} but kubespray's {api_name} is {a}: nodes would reach the API on an address no load balancer serves"),
-                                )
-                                .group("lb"),
-                                vip_name,
-                                vip,
-                            ));
-                        }
+    match spec.var(vip_name) {
+        // kubemagic's own role (`kubemagic lb`) serves kubespray's API
+        // address when keepalived_vip is not set.
+        None if vip_name == VIP && api.is_some() => {}
+        None => out.push(
+            finding(
+                "KM322",
+                format!(
+                    "the lb group has no {vip_name}: Keepalived has no address to serve the API on"
+                ),
+            )
+            .group("lb")
+            .variable(vip_name)
+            .at(spec.origin.as_ref()),
+        ),
+        Some(vip) if !is_template(&vip.value) => {
+            let vip_s = scalar(&vip.value).unwrap_or_default();
+            let api_name = api_var_name(site);
+            match (api, kube) {
+                (Some(a), _) => {
+                    let a = &a.value;
+                    let differ = match (a.trim().parse::<IpAddr>(), vip_s.trim().parse::<IpAddr>()) {
+                        (Ok(x), Ok(y)) => x != y,
+                        // A domain name against an address: kubemagic
+                        // does not resolve names, so it does not guess.
+                        (Err(_), Ok(_)) => false,
+                        _ => a.trim() != vip_s.trim(),
+                    };
+                    if differ && !is_template(&Value::String(a.clone())) {
+                        out.push(at_var(
+                            finding(
+                                "KM322",
+                                format!("{vip_name} is {vip_s} but kubespray's {api_name} is {a}: nodes would reach the API on an address no load balancer serves"),
+                            )
+                            .group("lb"),
+                            vip_name,
+                            vip,
+                        ));
                     }
-                    (None, Some(_)) => out.push(at_var(
-                        finding(
-                            "KM322",
-                            format!("{vip_name} is {vip_s} but kubespray sets no {api_name}: nodes would bypass the external load balancer"),
-                        )
-                        .group("lb"),
-                        vip_name,
-                        vip,
-                    )),
-                    _ => {}
                 }
+                (None, Some(_)) => out.push(at_var(
+                    finding(
+                        "KM322",
+                        format!("{vip_name} is {vip_s} but kubespray sets no {api_name}: nodes would bypass the external load balancer"),
+                    )
+                    .group("lb"),
+                    vip_name,
+                    vip,
+                )),
+                _ => {}
             }
-            Some(_) => {}
         }
+        Some(_) => {}
     }
-    let Some(backends_name) = backends_name else {
+}
+
+/// KM323: every control-plane host among a hand-written backend list.
+fn every_control_plane_host_a_backend(
+    site: &Site,
+    spec: &lbread::LbSpec,
+    backends_name: &str,
+    out: &mut Vec<Finding>,
+) {
+    let Some(cp) = control_plane(site) else {
         return;
     };
-    let backends_name = backends_name.as_str();
-    // Every control-plane host a backend.
-    let (cp, cp_inv): (Vec<&str>, Option<&SiteInventory>) = match kube {
-        Some(k) => (k.role_hosts(Role::ControlPlane), Some(k)),
-        None => match site.inventory(InventoryKind::Openshift) {
-            Some(o) => (
-                o.group_hosts("masters")
-                    .iter()
-                    .map(String::as_str)
-                    .collect(),
-                Some(o),
-            ),
-            None => (Vec::new(), None),
-        },
-    };
-    let Some(cp_inv) = cp_inv else { return };
-    if cp.is_empty() {
+    if cp.hosts.is_empty() {
         return;
     }
-    match custom.first_var(&lb, backends_name) {
+    match spec.var(backends_name) {
         // kubemagic's own role needs no hand-written list: `kubemagic lb`
         // renders every control-plane host as a backend.
         None if backends_name == BACKENDS => {}
@@ -404,20 +379,18 @@ fn load_balancer(site: &Site, out: &mut Vec<Finding>) {
             finding("KM323", format!("the lb group has no {backends_name}: HAProxy would have no API server to forward to"))
                 .group("lb")
                 .variable(backends_name)
-                .at(Some(&lb_origin)),
+                .at(spec.origin.as_ref()),
         ),
-        Some((_, var)) => {
+        Some(var) => {
             let entries: Vec<Value> = match &var.value {
                 Value::Array(a) => a.clone(),
                 other => string_list(other).into_iter().map(Value::String).collect(),
             };
             let missing: Vec<String> = cp
+                .hosts
                 .iter()
-                .filter(|h| {
-                    let addr = node_address(cp_inv, h);
-                    !entries.iter().any(|e| backend_matches(e, h, addr))
-                })
-                .map(|h| h.to_string())
+                .filter(|(h, addr)| !entries.iter().any(|e| backend_matches(e, h, *addr)))
+                .map(|(h, _)| h.to_string())
                 .collect();
             if !missing.is_empty() {
                 out.push(at_var(

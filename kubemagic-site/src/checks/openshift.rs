@@ -1,7 +1,7 @@
 //! OpenShift 3.11 (openshift-ansible): node groups, LDAP identity
 //! providers, and variables removed since 3.10.
 
-use super::{at_var, finding, scalar};
+use super::common::{at_var, finding, scalar};
 use crate::site::{truthy, InventoryKind, Site, SiteInventory};
 use kubemagic_core::{Finding, Origin};
 use kubemagic_inventory::{Value, Var};
@@ -139,12 +139,14 @@ pub fn check(site: &Site) -> Vec<Finding> {
 /// unique `name` and a list of `labels`, and some group carries the master
 /// and the infra label.
 fn node_group_definitions(inv: &SiteInventory, out: &mut Vec<Finding>) {
-    let mut done = super::Once::default();
+    let mut done = super::common::Once::default();
     for (h, vars) in &inv.hosts {
         let Some(var) = vars.get("openshift_node_groups") else {
             continue;
         };
-        if !done.first(&var.origin, "openshift_node_groups") || super::is_template(&var.value) {
+        if !done.first(&var.origin, "openshift_node_groups")
+            || super::common::is_template(&var.value)
+        {
             continue;
         }
         let mut problems = Vec::new();
@@ -224,7 +226,7 @@ fn sanity(inv: &SiteInventory, out: &mut Vec<Finding>) {
         ),
         Some(var) => {
             let t = scalar(&var.value).unwrap_or_default();
-            if !super::is_template(&var.value) && !matches!(t.trim(), "origin" | "openshift-enterprise") {
+            if !super::common::is_template(&var.value) && !matches!(t.trim(), "origin" | "openshift-enterprise") {
                 out.push(at_var(
                     finding("KM707", format!("openshift_deployment_type is `{t}`: openshift-ansible accepts only origin or openshift-enterprise")),
                     "openshift_deployment_type",
@@ -233,7 +235,7 @@ fn sanity(inv: &SiteInventory, out: &mut Vec<Finding>) {
             }
         }
     }
-    let mut done = super::Once::default();
+    let mut done = super::common::Once::default();
     for h in &hosts {
         let on: Vec<(&str, Option<&Var>)> = NET_PLUGINS
             .iter()
@@ -349,7 +351,7 @@ fn node_groups(inv: &SiteInventory, out: &mut Vec<Finding>) {
 }
 
 fn identity_providers(inv: &SiteInventory, out: &mut Vec<Finding>) {
-    let mut done = super::Once::default();
+    let mut done = super::common::Once::default();
     for (h, vars) in &inv.hosts {
         let Some(var) = vars.get(IDP) else { continue };
         if !done.first(&var.origin, IDP) {
@@ -464,7 +466,7 @@ fn ldap_provider(inv: &SiteInventory, h: &str, var: &Var, p: &Value, out: &mut V
 }
 
 fn removed(inv: &SiteInventory, out: &mut Vec<Finding>) {
-    let mut done = super::Once::default();
+    let mut done = super::common::Once::default();
     for (h, vars) in &inv.hosts {
         for (name, instead, since) in REMOVED
             .iter()

@@ -9,10 +9,10 @@
 //! on beside the mirrors, which the CRI plugin refuses (KM403), a CA cannot
 //! be given before 2.28 (KM404), and a private registry the images use but
 //! no variable declares is pulled over HTTPS with the system CAs (KM405).
-//! Every shape is read by [`crate::registries`], the one reading.
+//! Every shape is read by [`crate::read::registries`], the one reading.
 
-use super::{at_var, finding, is_template, scalar, Once};
-use crate::registries::{self, Era, Registry};
+use super::common::{at_var, finding, is_template, scalar, Once};
+use crate::read::registries::{self, Era, Registry};
 use crate::site::{InventoryKind, Site};
 use kubemagic_core::Finding;
 use kubemagic_inventory::Vars;
@@ -384,7 +384,7 @@ fn openshift_registry(site: &Site) -> Vec<Finding> {
         ]
         .iter()
         .filter_map(|n| vars.get(*n))
-        .any(|v| super::string_list(&v.value).iter().any(|r| r == reg));
+        .any(|v| super::common::string_list(&v.value).iter().any(|r| r == reg));
         if PUBLIC_REGISTRIES.contains(&reg) || declared || !once.first(&var.origin, "oreg_url") {
             continue;
         }

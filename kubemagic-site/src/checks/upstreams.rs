@@ -2,7 +2,7 @@
 //! a commit. The seed deployed kubespray from `master` and got a
 //! cert-manager whose RBAC/CRDs did not match its image.
 
-use super::finding;
+use super::common::finding;
 use crate::site::Site;
 use kubemagic_core::{Finding, Origin};
 
