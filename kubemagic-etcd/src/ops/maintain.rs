@@ -4,7 +4,7 @@
 use super::defrag::{compact_on, defrag_one, CompactReport, DefragResult};
 use super::first_reachable;
 use super::lock::{lock_holder, MaintainLock, MaintainLockError};
-use super::snapshot::{snapshot_save, SnapshotReport};
+use super::snapshot::SnapshotReport;
 use super::status::{first_unhealthy_now, status};
 use super::Progress;
 use crate::client::{Cluster, Member};
@@ -30,8 +30,11 @@ pub struct MaintainReport {
     pub compacted: Option<CompactReport>,
     /// The snapshot written, with `--snapshot-dir`.
     pub snapshot: Option<SnapshotReport>,
-    /// Old snapshots removed by the retention (`--keep`).
+    /// Old snapshots removed by the retention (`--keep`): only ones this
+    /// tool wrote and recorded in [`maintain::MANIFEST`].
     pub deleted_snapshots: Vec<PathBuf>,
+    /// Temporary snapshot files a dead run left behind, removed.
+    pub removed_temporary: Vec<PathBuf>,
     /// Each member's defragmentation, in order.
     pub defrag: Vec<DefragResult>,
     /// What went wrong after the run started; the run stopped at the first.
@@ -120,6 +123,7 @@ pub async fn maintain(
         compacted: None,
         snapshot: None,
         deleted_snapshots: vec![],
+        removed_temporary: vec![],
         defrag: vec![],
         errors: vec![],
     };
@@ -184,47 +188,11 @@ async fn maintain_locked(
         }
     }
     if let (Some(dir), Some(from)) = (&opts.snapshot_dir, &p.snapshot_from) {
-        let who = st
-            .members
-            .iter()
-            .find(|m| &m.endpoint == from)
-            .map(|m| {
-                m.name
-                    .clone()
-                    .or(m.id.map(|i| i.to_string()))
-                    .unwrap_or_else(|| m.endpoint.clone())
-            })
-            .unwrap_or_else(|| from.clone());
-        let name = maintain::snapshot_name(std::time::SystemTime::now(), &who);
-        let path = dir.join(&name);
-        match snapshot_save(cluster, &path, Some(from)).await {
-            Ok(r) => report.snapshot = Some(r),
-            Err(e) => {
-                report.errors.push(format!("snapshot failed: {e}"));
-                return;
-            }
-        }
-        let names: Vec<String> = match std::fs::read_dir(dir) {
-            Ok(rd) => rd
-                .filter_map(|e| e.ok())
-                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-                .filter_map(|e| e.file_name().into_string().ok())
-                .collect(),
-            Err(e) => {
-                report
-                    .errors
-                    .push(format!("cannot list {}: {e}", dir.display()));
-                return;
-            }
-        };
-        for old in maintain::snapshots_to_delete(&names, &name, opts.keep) {
-            let path = dir.join(&old);
-            match std::fs::remove_file(&path) {
-                Ok(()) => report.deleted_snapshots.push(path),
-                Err(e) => report
-                    .errors
-                    .push(format!("cannot delete {}: {e}", path.display())),
-            }
+        if super::retention::snapshot_and_prune(cluster, st, dir, from, opts.keep(), report)
+            .await
+            .is_err()
+        {
+            return;
         }
     }
     // Compaction frees pages: which members need a defragmentation is

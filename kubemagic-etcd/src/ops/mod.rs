@@ -10,6 +10,7 @@ mod defrag;
 mod lock;
 mod maintain;
 mod recover;
+mod retention;
 mod snapshot;
 mod status;
 mod usage;

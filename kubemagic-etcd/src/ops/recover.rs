@@ -58,7 +58,15 @@ pub struct RecoveryReport {
 impl RecoveryReport {
     /// True when the cluster accepts writes again with no alarm left.
     pub fn succeeded(&self) -> bool {
-        self.refusal.is_none() && self.stopped.is_none() && (self.dry_run || self.write_probe_ok)
+        self.refusal.is_none()
+            && self.stopped.is_none()
+            && (self.dry_run || self.write_probe_ok || self.nothing_to_repair())
+    }
+
+    /// The cluster was read and needed nothing: no NOSPACE alarm, every
+    /// member below 80 % of its quota. Nothing was changed.
+    pub fn nothing_to_repair(&self) -> bool {
+        self.plan.as_ref().is_some_and(|p| p.nothing_to_repair)
     }
 
     /// True when recovery acted on the cluster's state (an alarm was present
@@ -92,13 +100,15 @@ fn step(report: &mut RecoveryReport, name: &str, ok: bool, detail: impl Into<Str
     });
 }
 
-/// quorum or with any unhealthy member; (2) compact to the current revision;
-/// (3) defragment members one by one, followers first, each verified to
-/// shrink, every member re-checked before the next; (4) disarm NOSPACE only
-/// once every member is at most 0.9 × its quota; (5) prove a write works and
-/// no alarm is left; (6) report root cause and fix. Idempotent: on a healthy
-/// cluster it compacts, defragments and probes, and changes nothing else.
-/// A member that dies mid-way stops the run before any disarm.
+/// The seed incident's fix in one command: (1) status, refusing without
+/// quorum, with any unhealthy member or with the alarms unknown; (2) compact
+/// to the current revision; (3) defragment members one by one, followers
+/// first, each verified to shrink, every member re-checked before the next;
+/// (4) disarm NOSPACE only once every member is at most 0.9 × its quota;
+/// (5) prove a write works and no alarm is left; (6) report root cause and
+/// fix. On a healthy cluster (no NOSPACE alarm, every member below 80 % of
+/// its quota) it changes nothing: no compaction, no defragmentation, no
+/// test write. A member that dies mid-way stops the run before any disarm.
 pub async fn recover(
     cluster: &Cluster,
     dry_run: bool,
@@ -126,25 +136,67 @@ pub async fn recover(
             return report;
         }
     };
-    step(
-        &mut report,
-        "status",
-        true,
+    let detail = if rplan.nothing_to_repair {
+        format!(
+            "{} members healthy, no NOSPACE alarm, every member below {:.0} % of its quota: \
+             nothing to repair",
+            before.members.len(),
+            crate::health::QUOTA_WARN_FRACTION * 100.0
+        )
+    } else {
         format!(
             "{} members healthy, {} NOSPACE alarm(s)",
             before.members.len(),
             rplan.disarm.len()
-        ),
-    );
+        )
+    };
+    step(&mut report, "status", true, detail);
     report.plan = Some(rplan.clone());
-    if dry_run {
+    if dry_run || rplan.nothing_to_repair {
         return report;
     }
+    if repair(cluster, &before, &rplan, &mut report, progress)
+        .await
+        .is_ok()
+    {
+        report.after = Some(status(cluster).await);
+    }
+    report
+}
 
-    // (2) compact
+/// Why a recovery stopped; the report already says so.
+struct Stopped;
+
+/// Steps 2 to 5, stopping at the first that fails (the report then says
+/// why, and `after` is set where the cluster was looked at again).
+async fn repair(
+    cluster: &Cluster,
+    before: &ClusterStatus,
+    rplan: &RecoveryPlan,
+    report: &mut RecoveryReport,
+    progress: &mut (dyn FnMut(&Progress) + Send),
+) -> Result<(), Stopped> {
+    compact_step(cluster, before, rplan, report, progress).await?;
+    let total = rplan.defrag.order.len();
+    for (i, ep) in rplan.defrag.order.iter().enumerate() {
+        defrag_step(cluster, ep, i + 1, total, report, progress).await?;
+    }
+    let m = disarm_step(cluster, report, progress).await?;
+    probe_step(m, report, progress).await;
+    Ok(())
+}
+
+/// (2) Compact on the leader to the revision of the plan.
+async fn compact_step(
+    cluster: &Cluster,
+    before: &ClusterStatus,
+    rplan: &RecoveryPlan,
+    report: &mut RecoveryReport,
+    progress: &mut (dyn FnMut(&Progress) + Send),
+) -> Result<(), Stopped> {
     let Some(leader) = before.leader().and_then(|l| cluster.member(&l.endpoint)) else {
         report.stopped = Some("leader vanished before compaction".into());
-        return report;
+        return Err(Stopped);
     };
     progress(&Progress::Compacting {
         revision: rplan.compact_revision,
@@ -155,156 +207,170 @@ pub async fn recover(
                 revision: c.revision,
                 already: c.already_compacted,
             });
-            step(
-                &mut report,
-                "compact",
-                true,
-                if c.already_compacted {
-                    format!("already compacted at or past revision {}", c.revision)
-                } else {
-                    format!("compacted to revision {}", c.revision)
-                },
-            );
+            let detail = if c.already_compacted {
+                format!("already compacted at or past revision {}", c.revision)
+            } else {
+                format!("compacted to revision {}", c.revision)
+            };
+            step(report, "compact", true, detail);
+            Ok(())
         }
         Err(e) => {
-            step(&mut report, "compact", false, e.to_string());
+            step(report, "compact", false, e.to_string());
             report.stopped = Some(format!("compaction failed: {e}; nothing disarmed"));
-            return report;
+            Err(Stopped)
         }
     }
+}
 
-    // (3) defragment, one member at a time, re-checking every member first.
-    let total = rplan.defrag.order.len();
-    for (i, ep) in rplan.defrag.order.iter().enumerate() {
-        if let Some((who, why)) = first_unhealthy_now(cluster).await {
-            step(&mut report, "defragment", false, format!("{who}: {why}"));
-            report.stopped = Some(format!(
-                "member {who} became unhealthy during recovery ({why}); stopped before defragmenting \
-                 {ep}; NOSPACE NOT disarmed. Bring the member back, then run `kubemagic etcd recover` again"
-            ));
-            report.after = Some(status(cluster).await);
-            return report;
-        }
-        let Some(m) = cluster.member(ep) else {
-            continue;
-        };
-        let st = m.status().await.ok();
-        let before_sz = st.as_ref().map(|s| ByteSize::b(s.db_size().max(0) as u64));
-        let in_use = st
-            .as_ref()
-            .map(|s| ByteSize::b(s.raft_used_db_size().max(0) as u64));
-        progress(&Progress::DefragStart {
-            endpoint: ep.clone(),
-            index: i + 1,
-            total,
-            db_size: before_sz,
-        });
-        let t = Instant::now();
-        let r = defrag_member(m).await;
-        let after_sz = db_size_of(m).await;
-        progress(&Progress::DefragDone {
-            endpoint: ep.clone(),
-            before: before_sz,
-            after: after_sz,
-            elapsed: t.elapsed(),
-        });
-        if let Err(e) = r {
-            step(&mut report, "defragment", false, e.to_string());
-            report.stopped = Some(format!(
-                "defragmentation of {ep} failed: {e}; NOSPACE NOT disarmed"
-            ));
-            report.after = Some(status(cluster).await);
-            return report;
-        }
-        // Verify the member shrank when it had free pages to give back.
-        let reclaimable = match (before_sz, in_use) {
-            (Some(b), Some(u)) => b.as_u64().saturating_sub(u.as_u64()) > 256 * 1024,
-            _ => false,
-        };
-        let shrank = match (before_sz, after_sz) {
-            (Some(b), Some(a)) => a < b || (!reclaimable && a.as_u64() <= b.as_u64() + 64 * 1024),
-            _ => false,
-        };
-        let detail = format!(
-            "{ep}: {} -> {} in {:.1}s",
-            before_sz.map(|b| b.to_string()).unwrap_or("?".into()),
-            after_sz.map(|b| b.to_string()).unwrap_or("?".into()),
-            t.elapsed().as_secs_f64()
-        );
-        if !shrank {
-            step(&mut report, "defragment", false, detail.clone());
-            report.stopped = Some(format!(
-                "{detail}: the database did not shrink as expected (or the member stopped answering); NOSPACE NOT disarmed"
-            ));
-            report.after = Some(status(cluster).await);
-            return report;
-        }
-        step(&mut report, "defragment", true, detail);
+/// (3) Defragment one member, every member re-checked first, and verify it
+/// shrank when it had free pages to give back.
+async fn defrag_step(
+    cluster: &Cluster,
+    ep: &str,
+    index: usize,
+    total: usize,
+    report: &mut RecoveryReport,
+    progress: &mut (dyn FnMut(&Progress) + Send),
+) -> Result<(), Stopped> {
+    if let Some((who, why)) = first_unhealthy_now(cluster).await {
+        step(report, "defragment", false, format!("{who}: {why}"));
+        report.stopped = Some(format!(
+            "member {who} became unhealthy during recovery ({why}); stopped before defragmenting \
+             {ep}; NOSPACE NOT disarmed. Bring the member back, then run `kubemagic etcd recover` again"
+        ));
+        report.after = Some(status(cluster).await);
+        return Err(Stopped);
     }
+    let Some(m) = cluster.member(ep) else {
+        return Ok(());
+    };
+    let st = m.status().await.ok();
+    let before_sz = st.as_ref().map(|s| ByteSize::b(s.db_size().max(0) as u64));
+    let in_use = st
+        .as_ref()
+        .map(|s| ByteSize::b(s.raft_used_db_size().max(0) as u64));
+    progress(&Progress::DefragStart {
+        endpoint: ep.to_string(),
+        index,
+        total,
+        db_size: before_sz,
+    });
+    let t = Instant::now();
+    let r = defrag_member(m).await;
+    let after_sz = db_size_of(m).await;
+    progress(&Progress::DefragDone {
+        endpoint: ep.to_string(),
+        before: before_sz,
+        after: after_sz,
+        elapsed: t.elapsed(),
+    });
+    if let Err(e) = r {
+        step(report, "defragment", false, e.to_string());
+        report.stopped = Some(format!(
+            "defragmentation of {ep} failed: {e}; NOSPACE NOT disarmed"
+        ));
+        report.after = Some(status(cluster).await);
+        return Err(Stopped);
+    }
+    let reclaimable = match (before_sz, in_use) {
+        (Some(b), Some(u)) => b.as_u64().saturating_sub(u.as_u64()) > 256 * 1024,
+        _ => false,
+    };
+    let shrank = match (before_sz, after_sz) {
+        (Some(b), Some(a)) => a < b || (!reclaimable && a.as_u64() <= b.as_u64() + 64 * 1024),
+        _ => false,
+    };
+    let detail = format!(
+        "{ep}: {} -> {} in {:.1}s",
+        before_sz.map(|b| b.to_string()).unwrap_or("?".into()),
+        after_sz.map(|b| b.to_string()).unwrap_or("?".into()),
+        t.elapsed().as_secs_f64()
+    );
+    if !shrank {
+        step(report, "defragment", false, detail.clone());
+        report.stopped = Some(format!(
+            "{detail}: the database did not shrink as expected (or the member stopped answering); NOSPACE NOT disarmed"
+        ));
+        report.after = Some(status(cluster).await);
+        return Err(Stopped);
+    }
+    step(report, "defragment", true, detail);
+    Ok(())
+}
 
-    // (4) disarm, only with every member healthy and below 0.9 × quota.
+/// (4) Disarm, only with every member healthy and below 0.9 × its quota.
+/// Returns the member the alarms were disarmed through, for the probe.
+async fn disarm_step<'c>(
+    cluster: &'c Cluster,
+    report: &mut RecoveryReport,
+    progress: &mut (dyn FnMut(&Progress) + Send),
+) -> Result<&'c Member, Stopped> {
     let now = status(cluster).await;
     if let Some((who, why)) = first_unhealthy(&now) {
         report.stopped = Some(format!(
             "member {who} became unhealthy during recovery ({why}); NOSPACE NOT disarmed"
         ));
-        step(&mut report, "disarm", false, format!("{who}: {why}"));
+        step(report, "disarm", false, format!("{who}: {why}"));
         report.after = Some(now);
-        return report;
+        return Err(Stopped);
     }
     let blockers = plan::disarm_blockers(&now.members);
     if !blockers.is_empty() {
-        step(&mut report, "disarm", false, blockers.join("; "));
+        step(report, "disarm", false, blockers.join("; "));
         report.stopped = Some(format!("NOSPACE NOT disarmed: {}", blockers.join("; ")));
         report.after = Some(now);
-        return report;
+        return Err(Stopped);
     }
     let Some(m) = first_reachable(cluster, &now) else {
         report.stopped = Some("no member reachable for disarm".into());
-        return report;
+        return Err(Stopped);
     };
     let current = match alarms_of(m).await {
         Ok(a) => a,
         Err(e) => {
             report.stopped = Some(format!("cannot list alarms: {e}"));
-            return report;
+            return Err(Stopped);
         }
     };
     // Only alarms of members whose size was read just now, below 0.9 × quota.
     let (ok, kept) = plan::disarmable(&current, &now.members, false, false);
     if let Some((a, why)) = kept.iter().find(|(a, _)| a.alarm == AlarmKind::Nospace) {
-        step(&mut report, "disarm", false, why.clone());
+        step(report, "disarm", false, why.clone());
         report.stopped = Some(format!(
             "NOSPACE of member {} NOT disarmed: {why}",
             a.member_id
         ));
         report.after = Some(now);
-        return report;
+        return Err(Stopped);
     }
     for a in ok {
-        match disarm_one(m, a).await {
-            Ok(()) => {
-                progress(&Progress::Disarmed { alarm: a });
-                report.disarmed.push(a);
-            }
-            Err(e) => {
-                step(&mut report, "disarm", false, e.to_string());
-                report.stopped = Some(format!(
-                    "disarming {} of member {} failed: {e}",
-                    a.alarm, a.member_id
-                ));
-                return report;
-            }
+        if let Err(e) = disarm_one(m, a).await {
+            step(report, "disarm", false, e.to_string());
+            report.stopped = Some(format!(
+                "disarming {} of member {} failed: {e}",
+                a.alarm, a.member_id
+            ));
+            return Err(Stopped);
         }
+        progress(&Progress::Disarmed { alarm: a });
+        report.disarmed.push(a);
     }
     let detail = if report.disarmed.is_empty() {
         "no NOSPACE alarm to disarm".to_string()
     } else {
         format!("disarmed {} NOSPACE alarm(s)", report.disarmed.len())
     };
-    step(&mut report, "disarm", true, detail);
+    step(report, "disarm", true, detail);
+    Ok(m)
+}
 
-    // (5) prove a write works and nothing is left.
+/// (5) Prove a write works and no alarm is left.
+async fn probe_step(
+    m: &Member,
+    report: &mut RecoveryReport,
+    progress: &mut (dyn FnMut(&Progress) + Send),
+) {
     match probe_write(m).await {
         Ok(()) => {
             progress(&Progress::Probed);
@@ -312,14 +378,14 @@ pub async fn recover(
             if left.is_empty() {
                 report.write_probe_ok = true;
                 step(
-                    &mut report,
+                    report,
                     "probe",
                     true,
                     format!("wrote and deleted a key under {PROBE_PREFIX}; no alarm left"),
                 );
             } else {
                 step(
-                    &mut report,
+                    report,
                     "probe",
                     false,
                     format!("alarms still raised: {left:?}"),
@@ -328,12 +394,10 @@ pub async fn recover(
             }
         }
         Err(e) => {
-            step(&mut report, "probe", false, e.to_string());
+            step(report, "probe", false, e.to_string());
             report.stopped = Some(format!("the write probe failed: {e}"));
         }
     }
-    report.after = Some(status(cluster).await);
-    report
 }
 
 async fn probe_write(m: &Member) -> Result<(), EtcdError> {

@@ -115,8 +115,12 @@ pub async fn status(cluster: &Cluster) -> ClusterStatus {
             .map(unaddressable_status),
     );
     let mut alarms = Vec::new();
+    let mut alarms_known = false;
     match first_alarms {
-        Some(Ok(a)) => alarms = a,
+        Some(Ok(a)) => {
+            alarms = a;
+            alarms_known = true;
+        }
         _ => {
             // Prefer the leader, then any reachable member.
             let mut order: Vec<usize> = (0..cluster.members.len())
@@ -126,6 +130,7 @@ pub async fn status(cluster: &Cluster) -> ClusterStatus {
             for i in order {
                 if let Ok(a) = alarms_of(&cluster.members[i]).await {
                     alarms = a;
+                    alarms_known = true;
                     break;
                 }
             }
@@ -142,6 +147,7 @@ pub async fn status(cluster: &Cluster) -> ClusterStatus {
     ClusterStatus {
         members,
         alarms,
+        alarms_known,
         findings,
         member_list: cluster.member_list.clone(),
     }

@@ -72,7 +72,7 @@ def maintain(
     cert: Optional[StrPath] = None,
     key: Optional[StrPath] = None,
     snapshot_dir: Optional[StrPath] = None,
-    keep: int = 7,
+    keep: Optional[int] = None,
     defrag_min_size: str = "100MB",
     defrag_min_free_pct: float = 45.0,
     compact: bool = False,
