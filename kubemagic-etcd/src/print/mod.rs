@@ -97,8 +97,13 @@ pub(crate) fn table<W: Write>(
     header: &[&str],
     rows: &[Vec<String>],
 ) -> io::Result<()> {
+    // Cells as they will be printed (masked), so that columns align.
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| w.redactor().redact(c).into_owned()).collect())
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for r in rows {
+    for r in &rows {
         for (i, c) in r.iter().enumerate() {
             if i < widths.len() {
                 widths[i] = widths[i].max(c.chars().count());
@@ -114,7 +119,7 @@ pub(crate) fn table<W: Write>(
         writeln!(w, "{}", parts.join("  ").trim_end())
     };
     line(header.to_vec())?;
-    for r in rows {
+    for r in &rows {
         line(r.iter().map(String::as_str).collect())?;
     }
     Ok(())
