@@ -148,7 +148,10 @@ async fn progress_lines_and_tables_show_the_endpoint_masked() {
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{}", all(&o));
-    assert!(err.contains("[1/1] defragmenting http://***@127.0.0.1:"), "{err}");
+    assert!(
+        err.contains("[1/1] defragmenting http://***@127.0.0.1:"),
+        "{err}"
+    );
     let o = km()
         .args(["etcd", "status", "--endpoints", &url])
         .output()
