@@ -100,7 +100,11 @@ pub(crate) fn table<W: Write>(
     // Cells as they will be printed (masked), so that columns align.
     let rows: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| r.iter().map(|c| w.redactor().redact(c).into_owned()).collect())
+        .map(|r| {
+            r.iter()
+                .map(|c| w.redactor().redact(c).into_owned())
+                .collect()
+        })
         .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for r in &rows {
