@@ -57,6 +57,30 @@ impl Default for Timeouts {
     }
 }
 
+impl Timeouts {
+    /// The defaults, overridden by the flags, then by `ETCDCTL_*_TIMEOUT`.
+    fn resolve(
+        args: &ConnectArgs,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Timeouts, EtcdError> {
+        let mut t = Timeouts::default();
+        if let Some(d) = args.dial_timeout {
+            t.dial = d;
+        } else if let Some(v) = env("ETCDCTL_DIAL_TIMEOUT") {
+            t.dial = parse_duration(&v)?;
+        }
+        if let Some(d) = args.command_timeout {
+            t.command = d;
+        } else if let Some(v) = env("ETCDCTL_COMMAND_TIMEOUT") {
+            t.command = parse_duration(&v)?;
+        }
+        if let Some(d) = args.defrag_timeout {
+            t.defrag = d;
+        }
+        Ok(t)
+    }
+}
+
 /// PEM material read at configuration time, so that a missing file is
 /// reported by name before any member is contacted.
 #[derive(Clone)]
@@ -470,20 +494,7 @@ impl Config {
             }
         }
 
-        let mut timeouts = Timeouts::default();
-        if let Some(d) = args.dial_timeout {
-            timeouts.dial = d;
-        } else if let Some(v) = env_nonempty("ETCDCTL_DIAL_TIMEOUT") {
-            timeouts.dial = parse_duration(&v)?;
-        }
-        if let Some(d) = args.command_timeout {
-            timeouts.command = d;
-        } else if let Some(v) = env_nonempty("ETCDCTL_COMMAND_TIMEOUT") {
-            timeouts.command = parse_duration(&v)?;
-        }
-        if let Some(d) = args.defrag_timeout {
-            timeouts.defrag = d;
-        }
+        let timeouts = Timeouts::resolve(args, &env_nonempty)?;
 
         let mut findings = Vec::new();
         let configured_quota = file
