@@ -88,6 +88,9 @@ pub fn problems(st: &ClusterStatus, th: Thresholds) -> Vec<(State, String)> {
         crit.push("no member reachable".to_string());
     } else if health::leaderless(&st.members) {
         crit.push("no leader".to_string());
+    } else if !st.alarms_known {
+        // Whether writes are refused cannot be told: never "OK".
+        crit.push("alarms unknown (no member answered the alarm list)".to_string());
     }
     for a in &st.alarms {
         let who = health::owner(&st.members, a.member_id)
@@ -367,6 +370,15 @@ mod tests {
         let o = report(&status(ms, vec![]), Thresholds::default());
         assert_eq!(o.state, State::Warning);
         assert!(o.summary.contains("version skew"));
+    }
+
+    #[test]
+    fn alarms_that_could_not_be_read_are_critical_never_ok() {
+        let mut st = status(healthy(), vec![]);
+        st.alarms_known = false;
+        let o = report(&st, Thresholds::default());
+        assert_eq!(o.state, State::Critical);
+        assert!(o.summary.starts_with("alarms unknown"), "{}", o.summary);
     }
 
     #[test]
