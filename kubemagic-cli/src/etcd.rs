@@ -1,16 +1,20 @@
 //! `kubemagic etcd status|compact|defrag|alarm list|alarm disarm|snapshot save|usage|maintain|recover`.
 //!
-//! Translation only: flags become a `kubemagic_etcd::ConnectArgs`, results
-//! become text tables or JSON. The tokio runtime lives here, not in `main`,
-//! so that the other command families stay synchronous.
+//! Translation only: flags become a `kubemagic_etcd::ConnectArgs`, and each
+//! result goes to the library's writer (`kubemagic_etcd::print`, text or
+//! nagios) or to the shared JSON printer, through the process-wide redactor
+//! that knows the credentials of the endpoints as typed. This file prints
+//! nothing itself. The tokio runtime lives here, not in `main`, so that the
+//! other command families stay synchronous.
 
-use crate::output::{print_json, CliError, Exit, OutputArg, OutputFormat};
+use crate::output::{self, print_json, CliError, Exit, OutputArg, OutputFormat};
 use kubemagic_core::nagios::PluginOutput;
-use kubemagic_core::{ByteSize, Finding};
-use kubemagic_etcd::config::parse_duration;
-use kubemagic_etcd::monitor;
-use kubemagic_etcd::ops::{self, RecoveryReport};
-use kubemagic_etcd::{Cluster, ClusterStatus, Config, ConnectArgs, EtcdError, Progress};
+use kubemagic_core::{ByteSize, Redactor};
+use kubemagic_etcd::config::{parse_duration, redactor_from_process_env};
+use kubemagic_etcd::maintain::MaintainOptions;
+use kubemagic_etcd::ops;
+use kubemagic_etcd::{monitor, print};
+use kubemagic_etcd::{Cluster, Config, ConnectArgs, EtcdError, Progress};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -25,8 +29,9 @@ pub struct Args {
 /// `ETCDCTL_*` variables, then to `--env-file`.
 #[derive(clap::Args)]
 pub struct ConnFlags {
-    /// Client URLs, comma-separated (ETCDCTL_ENDPOINTS): only to reach the cluster; every
-    /// member of its member list is then queried on its own advertised URL.
+    /// Client URLs, comma-separated (ETCDCTL_ENDPOINTS; default 127.0.0.1:2379 as etcdctl): only
+    /// to reach the cluster; every member of its member list is then queried on its own
+    /// advertised URL.
     #[arg(long, global = true, value_delimiter = ',')]
     pub endpoints: Vec<String>,
     /// CA certificate (ETCDCTL_CACERT).
@@ -70,9 +75,13 @@ pub enum Sub {
         critical: f64,
     },
     /// Compact the key history (to the current revision unless --revision).
-    #[command(after_help = "Examples:\n  kubemagic etcd compact --env-file /etc/etcd.env")]
+    #[command(
+        after_help = "Examples:\n  kubemagic etcd compact --env-file /etc/etcd.env\n  kubemagic etcd compact --revision 123456 --env-file /etc/etcd.env"
+    )]
     Compact {
-        #[arg(long)]
+        /// Compact up to this revision (default: the current one). History
+        /// before it can no longer be read or watched.
+        #[arg(long, value_name = "REV")]
         revision: Option<i64>,
     },
     /// Defragment members one at a time, followers first, leader last.
@@ -88,7 +97,9 @@ pub enum Sub {
         only_fragmented: bool,
     },
     /// List or disarm alarms.
-    #[command(after_help = "Examples:\n  kubemagic etcd alarm list --env-file /etc/etcd.env")]
+    #[command(
+        after_help = "Examples:\n  kubemagic etcd alarm list --env-file /etc/etcd.env\n  kubemagic etcd alarm disarm --env-file /etc/etcd.env"
+    )]
     Alarm {
         #[command(subcommand)]
         command: AlarmSub,
@@ -106,11 +117,14 @@ pub enum Sub {
         after_help = "Examples:\n  kubemagic etcd usage --env-file /etc/etcd.env\n  kubemagic etcd usage --prefix /registry/events --env-file /etc/etcd.env"
     )]
     Usage {
+        /// Count only keys under this prefix; the resource is the next path
+        /// segment (`/registry/pods/...` counts as `pods`).
         #[arg(long, default_value = "/registry/")]
         prefix: String,
         /// Count keys only (faster; bytes are then key bytes only).
         #[arg(long)]
         keys_only: bool,
+        /// Keys read per request.
         #[arg(long, default_value_t = 1000)]
         page_size: i64,
     },
@@ -123,9 +137,10 @@ pub enum Sub {
         /// Take a verified snapshot from the leader into DIR, named with time and member.
         #[arg(long, value_name = "DIR")]
         snapshot_dir: Option<PathBuf>,
-        /// Snapshots kept in DIR (the oldest kubemagic wrote are deleted; other files never).
-        #[arg(long, value_name = "N", default_value_t = 7)]
-        keep: usize,
+        /// Snapshots kept in DIR, at least 1 (default 7; needs --snapshot-dir). Only snapshots
+        /// kubemagic wrote and recorded in DIR/.kubemagic-etcd-snapshots.json are ever deleted.
+        #[arg(long, value_name = "N")]
+        keep: Option<usize>,
         /// Defragment a member only when its database is at least SIZE...
         #[arg(long, value_name = "SIZE", default_value = "100MB")]
         defrag_min_size: String,
@@ -155,8 +170,15 @@ pub enum Sub {
 
 #[derive(clap::Subcommand)]
 pub enum AlarmSub {
+    /// The raised alarms, one per (member, type).
+    #[command(
+        after_help = "Examples:\n  kubemagic etcd alarm list --env-file /etc/etcd.env\n  kubemagic -o json etcd alarm list --endpoints https://10.0.0.1:2379 --cacert ca.pem --cert c.pem --key k.pem"
+    )]
     List,
     /// Disarm NOSPACE alarms, one per (member, type).
+    #[command(
+        after_help = "Examples:\n  kubemagic etcd alarm disarm --env-file /etc/etcd.env\n  kubemagic etcd alarm disarm --corrupt --env-file /etc/etcd.env   # only after investigating"
+    )]
     Disarm {
         /// Also disarm CORRUPT alarms (only after investigating).
         #[arg(long)]
@@ -167,7 +189,12 @@ pub enum AlarmSub {
 #[derive(clap::Subcommand)]
 pub enum SnapshotSub {
     /// Stream a snapshot to FILE (temporary file, fsync, rename) and print its SHA-256.
+    #[command(
+        after_help = "Examples:\n  kubemagic etcd snapshot save /var/backups/etcd.db --env-file /etc/etcd.env\n  kubemagic etcd snapshot save etcd2.db --endpoint https://10.0.0.2:2379 --env-file /etc/etcd.env"
+    )]
     Save {
+        /// Where to write the snapshot (replaced atomically; its directory must exist).
+        #[arg(value_name = "FILE")]
         file: PathBuf,
         /// Member to take it from (default: the leader).
         #[arg(long)]
@@ -196,27 +223,36 @@ pub fn nagios_requested(args: impl Iterator<Item = String>) -> bool {
             .any(|w| (w[0] == "--output" || w[0] == "-o") && w[1] == "nagios")
 }
 
+/// Prints a plugin output (stdout, redacted) and returns its exit code.
+fn plugin_exit(o: &PluginOutput) -> Result<Exit, CliError> {
+    print::nagios(&mut output::stdout(), o)?;
+    Ok(Exit::Code(o.state.code()))
+}
+
 /// Prints a bad command line as a plugin's UNKNOWN and returns its exit code.
+/// The arguments were not parsed: every URL among them counts as typed
+/// credentials for the redaction.
 pub fn nagios_usage_error(message: &str) -> u8 {
+    output::set_redactor(
+        Redactor::new()
+            .with_url_credentials(std::env::args())
+            .with_url_credentials(std::env::var("ETCDCTL_ENDPOINTS").ok()),
+    );
     let first = message
         .lines()
         .find(|l| !l.trim().is_empty())
         .unwrap_or("bad arguments")
         .trim_start_matches("error: ");
     let o = PluginOutput::unknown(monitor::SERVICE, first);
-    print!("{}", o.render());
+    let _ = print::nagios(&mut output::stdout(), &o);
     o.state.code()
 }
 
 /// `kubemagic etcd status --output nagios`: everything the plugin prints
 /// goes to stdout; anything that is not a state of the cluster (bad
 /// arguments, unreadable files, internal failure) is UNKNOWN.
-fn run_nagios(args: Args) -> Exit {
-    let unknown = |why: String| {
-        let o = PluginOutput::unknown(monitor::SERVICE, why);
-        print!("{}", o.render());
-        Exit::Code(o.state.code())
-    };
+fn run_nagios(args: Args, config: Result<Config, CliError>) -> Result<Exit, CliError> {
+    let unknown = |why: String| plugin_exit(&PluginOutput::unknown(monitor::SERVICE, why));
     let Sub::Status { warning, critical } = args.command else {
         return unknown("--output nagios is only supported by `kubemagic etcd status`".into());
     };
@@ -224,9 +260,7 @@ fn run_nagios(args: Args) -> Exit {
         Ok(t) => t,
         Err(e) => return unknown(e),
     };
-    let config = match connect_args(&args.conn)
-        .and_then(|c| Config::from_process_env(&c).map_err(cli_err))
-    {
+    let config = match config {
         Ok(c) => c,
         Err(e) => return unknown(e.to_string()),
     };
@@ -234,9 +268,7 @@ fn run_nagios(args: Args) -> Exit {
         Ok(rt) => rt,
         Err(e) => return unknown(format!("cannot start the async runtime: {e}")),
     };
-    let o = rt.block_on(ops::nagios_check(config, th));
-    print!("{}", o.render());
-    Exit::Code(o.state.code())
+    plugin_exit(&rt.block_on(ops::nagios_check(config, th)))
 }
 
 fn connect_args(c: &ConnFlags) -> Result<ConnectArgs, CliError> {
@@ -252,75 +284,124 @@ fn connect_args(c: &ConnFlags) -> Result<ConnectArgs, CliError> {
     })
 }
 
-pub fn run(args: Args, output: OutputArg) -> Result<Exit, CliError> {
-    if output == OutputArg::Nagios {
-        return Ok(run_nagios(args));
+/// `maintain --print-systemd-units`: the units running this very command.
+fn print_systemd_units() -> Result<Exit, CliError> {
+    use std::io::Write;
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "kubemagic".into());
+    let given: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--print-systemd-units")
+        .collect();
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let command: Vec<String> = std::iter::once(exe)
+        .chain(kubemagic_etcd::maintain::absolute_path_args(&given, &cwd))
+        .collect();
+    let mut out = output::stdout();
+    out.write_all(kubemagic_etcd::maintain::systemd_units(&command).as_bytes())?;
+    out.flush()?;
+    Ok(Exit::Ok)
+}
+
+pub fn run(args: Args, output_arg: OutputArg) -> Result<Exit, CliError> {
+    // The redaction knows the endpoints' credentials before anything is
+    // read or printed, errors about the configuration included.
+    let connect = connect_args(&args.conn);
+    if let Ok(c) = &connect {
+        output::set_redactor(redactor_from_process_env(c));
+    }
+    let config = connect.and_then(|c| Config::from_process_env(&c).map_err(cli_err));
+    if output_arg == OutputArg::Nagios {
+        return run_nagios(args, config);
     }
     if let Sub::Maintain {
         print_systemd_units: true,
         ..
     } = &args.command
     {
-        let exe = std::env::current_exe()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|_| "kubemagic".into());
-        let given: Vec<String> = std::env::args()
-            .skip(1)
-            .filter(|a| a != "--print-systemd-units")
-            .collect();
-        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-        let command: Vec<String> = std::iter::once(exe)
-            .chain(kubemagic_etcd::maintain::absolute_path_args(&given, &cwd))
-            .collect();
-        print!("{}", kubemagic_etcd::maintain::systemd_units(&command));
-        return Ok(Exit::Ok);
+        return print_systemd_units();
     }
-    let format = output.format();
-    let c = &args.conn;
-    let connect = connect_args(c)?;
-    let config = Config::from_process_env(&connect).map_err(cli_err)?;
+    let format = output_arg.format();
+    maintain_options(&args.command)?;
+    let config = config?;
+    print::notes(&mut output::stderr(), &config.notes)?;
     let rt = kubemagic_etcd::runtime()
         .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
-    rt.block_on(async move {
-        let cluster = Cluster::connect(config).await.map_err(cli_err)?;
+    rt.block_on(ops::with_cluster(config, |cluster| async move {
         dispatch(&cluster, args.command, format).await
-    })
+    }))
+    .map_err(cli_err)?
+}
+
+/// `maintain`'s options, checked (a bad combination is a usage error, exit
+/// 2, found before anything connects); the defaults for another command.
+fn maintain_options(sub: &Sub) -> Result<MaintainOptions, CliError> {
+    let Sub::Maintain {
+        snapshot_dir,
+        keep,
+        defrag_min_size,
+        defrag_min_free,
+        compact,
+        dry_run,
+        print_systemd_units: _,
+    } = sub
+    else {
+        return Ok(MaintainOptions::default());
+    };
+    let min_size: ByteSize = defrag_min_size
+        .parse()
+        .map_err(|e| CliError::Input(format!("--defrag-min-size: {e}")))?;
+    let opts = MaintainOptions {
+        snapshot_dir: snapshot_dir.clone(),
+        keep: *keep,
+        defrag_min_size: min_size,
+        defrag_min_free_pct: *defrag_min_free,
+        compact: *compact,
+        dry_run: *dry_run,
+    };
+    opts.check_args()
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    Ok(opts)
+}
+
+/// A report: the JSON document, or the library's text writer on stdout.
+fn report<T: serde::Serialize>(
+    format: OutputFormat,
+    r: &T,
+    text: impl FnOnce(&mut kubemagic_core::RedactingWriter<std::io::Stdout>, &T) -> std::io::Result<()>,
+) -> Result<(), CliError> {
+    match format {
+        OutputFormat::Json => print_json(r),
+        OutputFormat::Text => Ok(text(&mut output::stdout(), r)?),
+    }
+}
+
+fn exit_if(ok: bool) -> Exit {
+    if ok {
+        Exit::Ok
+    } else {
+        Exit::Failed
+    }
 }
 
 async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<Exit, CliError> {
-    let text = format == OutputFormat::Text;
+    let show_progress = format == OutputFormat::Text && !output::quiet();
+    let mut err = output::stderr();
     let mut progress = move |p: &Progress| {
-        if text {
-            print_progress(p)
+        if show_progress {
+            let _ = print::progress(&mut err, p);
         }
     };
     match sub {
         Sub::Status { .. } => {
             let st = ops::status(cluster).await;
-            match format {
-                OutputFormat::Json => print_json(&st)?,
-                OutputFormat::Text => print_status(&st),
-            }
-            Ok(if st.has_errors() {
-                Exit::Failed
-            } else {
-                Exit::Ok
-            })
+            report(format, &st, print::status)?;
+            Ok(exit_if(!st.has_errors()))
         }
         Sub::Compact { revision } => {
             let r = ops::compact(cluster, revision).await.map_err(cli_err)?;
-            match format {
-                OutputFormat::Json => print_json(&r)?,
-                OutputFormat::Text if r.already_compacted => {
-                    println!(
-                        "already compacted at or past revision {} ({})",
-                        r.revision, r.endpoint
-                    )
-                }
-                OutputFormat::Text => {
-                    println!("compacted to revision {} ({})", r.revision, r.endpoint)
-                }
-            }
+            report(format, &r, print::compact)?;
             Ok(Exit::Ok)
         }
         Sub::Defrag {
@@ -330,34 +411,8 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
             let r = ops::defrag(cluster, endpoint.as_deref(), only_fragmented, &mut progress)
                 .await
                 .map_err(cli_err)?;
-            match format {
-                OutputFormat::Json => print_json(&r)?,
-                OutputFormat::Text => {
-                    for s in &r.skipped {
-                        println!("skipped {}: {}", s.endpoint, s.reason);
-                    }
-                    if r.results.is_empty() && r.succeeded() {
-                        println!("nothing to defragment");
-                    }
-                    for x in &r.results {
-                        match &x.error {
-                            Some(e) => println!("FAILED {}: {e}", x.endpoint),
-                            None => println!(
-                                "defragmented {}: {} -> {} in {:.1}s",
-                                x.endpoint,
-                                size(x.before),
-                                size(x.after),
-                                x.seconds
-                            ),
-                        }
-                    }
-                }
-            }
-            Ok(if r.succeeded() {
-                Exit::Ok
-            } else {
-                Exit::Failed
-            })
+            report(format, &r, print::defrag)?;
+            Ok(exit_if(r.succeeded()))
         }
         Sub::Alarm {
             command: AlarmSub::List,
@@ -365,14 +420,7 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
             let alarms = ops::alarm_list(cluster).await.map_err(cli_err)?;
             match format {
                 OutputFormat::Json => print_json(&serde_json::json!({ "alarms": alarms }))?,
-                OutputFormat::Text => {
-                    if alarms.is_empty() {
-                        println!("no alarm");
-                    }
-                    for a in &alarms {
-                        println!("memberID:{} alarm:{}", a.member_id, a.alarm);
-                    }
-                }
+                OutputFormat::Text => print::alarm_list(&mut output::stdout(), &alarms)?,
             }
             Ok(Exit::Ok)
         }
@@ -380,31 +428,8 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
             command: AlarmSub::Disarm { corrupt },
         } => {
             let r = ops::alarm_disarm(cluster, corrupt).await.map_err(cli_err)?;
-            match format {
-                OutputFormat::Json => print_json(&r)?,
-                OutputFormat::Text => {
-                    for a in &r.disarmed {
-                        println!("disarmed memberID:{} alarm:{}", a.member_id, a.alarm);
-                    }
-                    for k in &r.kept {
-                        println!(
-                            "kept memberID:{} alarm:{} ({})",
-                            k.member_id, k.alarm, k.reason
-                        );
-                    }
-                    if r.disarmed.is_empty() && r.kept.is_empty() {
-                        println!("no alarm to disarm");
-                    }
-                    for w in &r.warnings {
-                        println!("warning: {w}: the alarm will be raised again at the next write");
-                    }
-                }
-            }
-            Ok(if r.kept.is_empty() {
-                Exit::Ok
-            } else {
-                Exit::Failed
-            })
+            report(format, &r, print::alarm_disarm)?;
+            Ok(exit_if(r.kept.is_empty()))
         }
         Sub::Snapshot {
             command: SnapshotSub::Save { file, endpoint },
@@ -412,17 +437,7 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
             let r = ops::snapshot_save(cluster, &file, endpoint.as_deref())
                 .await
                 .map_err(cli_err)?;
-            match format {
-                OutputFormat::Json => print_json(&r)?,
-                OutputFormat::Text => println!(
-                    "snapshot saved to {} ({}, revision {}, from {})\nsha256 {}",
-                    r.path.display(),
-                    r.size,
-                    r.revision.map(|r| r.to_string()).unwrap_or("?".into()),
-                    r.endpoint,
-                    r.sha256
-                ),
-            }
+            report(format, &r, print::snapshot)?;
             Ok(Exit::Ok)
         }
         Sub::Usage {
@@ -433,327 +448,22 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
             let r = ops::usage(cluster, &prefix, keys_only, page_size)
                 .await
                 .map_err(cli_err)?;
-            match format {
-                OutputFormat::Json => print_json(&r)?,
-                OutputFormat::Text => {
-                    let rows: Vec<Vec<String>> = r
-                        .resources
-                        .iter()
-                        .map(|x| vec![x.resource.clone(), x.keys.to_string(), x.bytes.to_string()])
-                        .collect();
-                    print_table(&["RESOURCE", "KEYS", "BYTES"], &rows);
-                    println!(
-                        "total: {} keys, {} under {} at revision {} ({}{})",
-                        r.total_keys,
-                        r.total_bytes,
-                        r.prefix,
-                        r.revision,
-                        r.endpoint,
-                        if r.keys_only { ", keys only" } else { "" }
-                    );
-                }
-            }
+            report(format, &r, print::usage)?;
             Ok(Exit::Ok)
         }
-        Sub::Maintain {
-            snapshot_dir,
-            keep,
-            defrag_min_size,
-            defrag_min_free,
-            compact,
-            dry_run,
-            print_systemd_units: _,
-        } => {
-            let min_size: ByteSize = defrag_min_size
-                .parse()
-                .map_err(|e| CliError::Input(format!("--defrag-min-size: {e}")))?;
-            let opts = kubemagic_etcd::maintain::MaintainOptions {
-                snapshot_dir,
-                keep,
-                defrag_min_size: min_size,
-                defrag_min_free_pct: defrag_min_free,
-                compact,
-                dry_run,
-            };
-            opts.check_args()
-                .map_err(|e| CliError::Input(format!("--defrag-min-free: {e}")))?;
+        Sub::Maintain { .. } => {
+            let opts = maintain_options(&sub)?;
             let r = ops::maintain(cluster, &opts, &mut progress).await;
-            match format {
-                OutputFormat::Json => print_json(&r)?,
-                OutputFormat::Text => print_maintain(&r),
-            }
-            Ok(if r.succeeded() {
-                Exit::Ok
-            } else {
-                Exit::Failed
-            })
+            report(format, &r, print::maintain)?;
+            Ok(exit_if(r.succeeded()))
         }
         Sub::Recover { dry_run } => {
             let r = ops::recover(cluster, dry_run, &mut progress).await;
             match format {
                 OutputFormat::Json => print_json(&r.to_json()?)?,
-                OutputFormat::Text => print_recovery(&r),
+                OutputFormat::Text => print::recovery(&mut output::stdout(), &r)?,
             }
-            Ok(if r.succeeded() {
-                Exit::Ok
-            } else {
-                Exit::Failed
-            })
+            Ok(exit_if(r.succeeded()))
         }
     }
-}
-
-fn size(s: Option<ByteSize>) -> String {
-    s.map(|s| s.to_string()).unwrap_or_else(|| "?".into())
-}
-
-fn print_progress(p: &Progress) {
-    match p {
-        Progress::Compacting { revision } => eprintln!("compacting to revision {revision}..."),
-        Progress::Compacted { revision, already } => {
-            if *already {
-                eprintln!("already compacted at revision {revision}")
-            } else {
-                eprintln!("compacted to revision {revision}")
-            }
-        }
-        Progress::DefragStart {
-            endpoint,
-            index,
-            total,
-            db_size,
-        } => eprintln!(
-            "[{index}/{total}] defragmenting {endpoint} ({})...",
-            size(*db_size)
-        ),
-        Progress::DefragDone {
-            endpoint,
-            before,
-            after,
-            elapsed,
-        } => eprintln!(
-            "      {endpoint}: {} -> {} in {:.1}s",
-            size(*before),
-            size(*after),
-            elapsed.as_secs_f64()
-        ),
-        Progress::Disarmed { alarm } => {
-            eprintln!("disarmed {} of member {}", alarm.alarm, alarm.member_id)
-        }
-        Progress::Probed => eprintln!("write probe succeeded"),
-    }
-}
-
-fn print_table(header: &[&str], rows: &[Vec<String>]) {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for r in rows {
-        for (i, c) in r.iter().enumerate() {
-            if i < widths.len() {
-                widths[i] = widths[i].max(c.chars().count());
-            }
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let parts: Vec<String> = cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
-            .collect();
-        println!("{}", parts.join("  ").trim_end());
-    };
-    line(header.to_vec());
-    for r in rows {
-        line(r.iter().map(String::as_str).collect());
-    }
-}
-
-fn print_findings(findings: &[Finding]) {
-    if findings.is_empty() {
-        println!("no findings");
-    }
-    for f in findings {
-        println!("{f}");
-    }
-}
-
-fn print_status(st: &ClusterStatus) {
-    let rows: Vec<Vec<String>> = st
-        .members
-        .iter()
-        .map(|m| {
-            let l = m.live.as_ref();
-            vec![
-                m.endpoint.clone(),
-                m.id.map(|i| i.to_string()).unwrap_or("-".into()),
-                m.name.clone().unwrap_or("-".into()),
-                l.map(|l| l.version.clone()).unwrap_or("-".into()),
-                l.map(|l| l.db_size.to_string()).unwrap_or("-".into()),
-                match l.map(|l| l.db_size_in_use) {
-                    None => "-".into(),
-                    Some(None) => "unknown".into(),
-                    Some(Some(u)) => u.to_string(),
-                },
-                match (l, m.fragmentation()) {
-                    (None, _) => "-".into(),
-                    (Some(_), None) => "unknown".into(),
-                    (Some(_), Some(f)) => format!("{:.0} %", f * 100.0),
-                },
-                m.quota_backend_bytes
-                    .map(|q| q.to_string())
-                    .unwrap_or("-".into()),
-                m.quota_fraction()
-                    .map(|f| format!("{:.0} %", f * 100.0))
-                    .unwrap_or("-".into()),
-                match l {
-                    None => "unreachable".into(),
-                    Some(_) if m.is_leader() => "true".into(),
-                    Some(_) => "false".into(),
-                },
-                l.map(|l| l.raft_term.to_string()).unwrap_or("-".into()),
-                l.map(|l| l.raft_index.to_string()).unwrap_or("-".into()),
-            ]
-        })
-        .collect();
-    print_table(
-        &[
-            "ENDPOINT",
-            "ID",
-            "NAME",
-            "VERSION",
-            "DB SIZE",
-            "IN USE",
-            "FRAG",
-            "QUOTA",
-            "% QUOTA",
-            "IS LEADER",
-            "RAFT TERM",
-            "RAFT INDEX",
-        ],
-        &rows,
-    );
-    if st.alarms.is_empty() {
-        println!("alarms: none");
-    } else {
-        for a in &st.alarms {
-            println!("alarm: memberID:{} alarm:{}", a.member_id, a.alarm);
-        }
-    }
-    print_findings(&st.findings);
-}
-
-fn print_maintain(r: &ops::MaintainReport) {
-    if let Some(refusal) = &r.refusal {
-        println!("refused: {refusal}");
-        return;
-    }
-    if let Some(p) = &r.plan {
-        if r.dry_run || r.nothing_to_do {
-            println!("plan:");
-            if let Some(rev) = p.compact_revision {
-                println!("  compact to revision {rev}");
-            }
-            if let Some(from) = &p.snapshot_from {
-                println!("  snapshot from {from}");
-            }
-            if !p.defrag.is_empty() {
-                println!("  defragment: {}", p.defrag.join(" -> "));
-            }
-        }
-        for s in &p.skipped {
-            println!("  no defrag for {}: {}", s.endpoint, s.reason);
-        }
-    }
-    if r.nothing_to_do {
-        println!("nothing to do");
-        return;
-    }
-    if r.dry_run {
-        println!("dry run: nothing changed");
-        return;
-    }
-    if let Some(c) = &r.compacted {
-        println!("compacted to revision {}", c.revision);
-    }
-    if let Some(s) = &r.snapshot {
-        println!(
-            "snapshot {} ({}, from {}) sha256 {}",
-            s.path.display(),
-            s.size,
-            s.endpoint,
-            s.sha256
-        );
-    }
-    for d in &r.deleted_snapshots {
-        println!("deleted old snapshot {}", d.display());
-    }
-    for x in &r.defrag {
-        match &x.error {
-            Some(e) => println!("FAILED {}: {e}", x.endpoint),
-            None => println!(
-                "defragmented {}: {} -> {} in {:.1}s",
-                x.endpoint,
-                size(x.before),
-                size(x.after),
-                x.seconds
-            ),
-        }
-    }
-    for e in &r.errors {
-        println!("ERROR: {e}");
-    }
-}
-
-fn print_recovery(r: &RecoveryReport) {
-    if let Some(p) = &r.plan {
-        println!("plan:");
-        println!("  1. status: every member healthy, quorum present");
-        println!("  2. compact to revision {} (physical)", p.compact_revision);
-        println!(
-            "  3. defragment one by one, followers first: {}",
-            p.defrag.order.join(" -> ")
-        );
-        for s in &p.defrag.skipped {
-            println!("     skip {}: {}", s.endpoint, s.reason);
-        }
-        if p.disarm.is_empty() {
-            println!("  4. disarm: no NOSPACE alarm raised");
-        } else {
-            let list: Vec<String> = p
-                .disarm
-                .iter()
-                .map(|a| format!("{} of {}", a.alarm, a.member_id))
-                .collect();
-            println!(
-                "  4. disarm {} once every member is below 90 % of its quota",
-                list.join(", ")
-            );
-        }
-        println!("  5. prove a write works under {}", ops::PROBE_PREFIX);
-    }
-    if !r.dry_run || r.refusal.is_some() {
-        for s in &r.steps {
-            println!(
-                "{} {}: {}",
-                if s.ok { "ok  " } else { "FAIL" },
-                s.step,
-                s.detail
-            );
-        }
-    }
-    if let Some(refusal) = &r.refusal {
-        println!("refused: {refusal}");
-    }
-    if let Some(stop) = &r.stopped {
-        println!("STOPPED: {stop}");
-    }
-    if r.dry_run && r.refusal.is_none() {
-        println!("dry run: nothing changed");
-    } else if r.succeeded() {
-        println!("recovered: writes work and no alarm is left");
-    }
-    println!("root cause:");
-    for c in &r.root_cause {
-        println!("  - {c}");
-    }
-    println!("fix: {}", r.fix);
 }

@@ -1,8 +1,36 @@
 //! Output format, exit codes and error printing shared by every subcommand.
 
-use kubemagic_core::{ErrorKind, KmError};
+use kubemagic_core::{ErrorKind, KmError, RedactingWriter, Redactor};
 use std::process::ExitCode;
 use std::sync::OnceLock;
+
+/// The process-wide redaction: the patterns, plus the secrets a command
+/// learnt from its arguments (the etcd commands: the credentials of the
+/// endpoints as typed). Set once, before anything is printed; every
+/// writer below and the error printer use it.
+static REDACTOR: OnceLock<Redactor> = OnceLock::new();
+
+/// Records the secrets to mask in everything printed from now on (first
+/// call wins).
+pub fn set_redactor(r: Redactor) {
+    let _ = REDACTOR.set(r);
+}
+
+/// The process-wide redactor ([`Redactor::default`] until one is set).
+pub fn redactor() -> Redactor {
+    REDACTOR.get().cloned().unwrap_or_default()
+}
+
+/// Standard output, through the process-wide redaction: where reports go.
+pub fn stdout() -> RedactingWriter<std::io::Stdout> {
+    RedactingWriter::new(std::io::stdout(), redactor())
+}
+
+/// Standard error, through the process-wide redaction: where progress and
+/// notes go.
+pub fn stderr() -> RedactingWriter<std::io::Stderr> {
+    RedactingWriter::new(std::io::stderr(), redactor())
+}
 
 /// `-o/--output` as typed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -168,15 +196,12 @@ pub fn print_error(e: &CliError, format: OutputFormat) {
                 CliError::Lib(le) => (le.file().map(|p| p.display().to_string()), le.line()),
                 _ => (None, None),
             };
-            let message = kubemagic_core::redact(&e.to_string()).into_owned();
+            let message = redactor().redact(&e.to_string()).into_owned();
             let v = serde_json::json!({"error": {"message": message, "file": file, "line": line}});
             eprintln!("{v}");
         }
         OutputFormat::Text => {
-            eprintln!(
-                "kubemagic: error: {}",
-                kubemagic_core::redact(&e.to_string())
-            );
+            eprintln!("kubemagic: error: {}", redactor().redact(&e.to_string()));
             // -v: the chain of causes (a TLS error under a connect error...).
             if verbose() > 0 {
                 let mut cause = match e {
@@ -184,7 +209,7 @@ pub fn print_error(e: &CliError, format: OutputFormat) {
                     other => std::error::Error::source(other),
                 };
                 while let Some(c) = cause {
-                    eprintln!("  caused by: {}", kubemagic_core::redact(&c.to_string()));
+                    eprintln!("  caused by: {}", redactor().redact(&c.to_string()));
                     cause = c.source();
                 }
             }
@@ -199,7 +224,7 @@ pub fn print_error(e: &CliError, format: OutputFormat) {
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
     use std::io::Write;
     let mut value = serde_json::to_value(value)?;
-    kubemagic_core::redact::redact_json(&mut value);
+    redactor().redact_json(&mut value);
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
     if settings().yaml {

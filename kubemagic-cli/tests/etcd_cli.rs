@@ -20,10 +20,153 @@ fn km() -> Command {
 }
 
 #[test]
-fn no_endpoints_is_an_input_error_exit_2() {
-    let out = km().args(["etcd", "status"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no etcd endpoints"));
+fn no_endpoint_means_127_0_0_1_2379_as_etcdctl_said_on_stderr() {
+    let out = km()
+        .args(["etcd", "status", "--dial-timeout", "1s"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("using 127.0.0.1:2379, as etcdctl does"),
+        "{err}"
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("127.0.0.1:2379"), "{text}");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn status_and_recover_dry_run_say_unknown_when_no_member_could_be_read() {
+    let ep = format!("127.0.0.1:{}", free_port());
+    let out = km()
+        .args(["etcd", "status", "--dial-timeout", "1s", "--endpoints", &ep])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("alarms: unknown"), "{text}");
+    assert!(!text.contains("alarms: none"), "{text}");
+    let out = km()
+        .args([
+            "etcd",
+            "recover",
+            "--dry-run",
+            "--dial-timeout",
+            "1s",
+            "--endpoints",
+            &ep,
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("unknown: no member could be read"), "{text}");
+    assert!(!text.contains("nothing to repair"), "{text}");
+    let out = km()
+        .args([
+            "-o",
+            "json",
+            "etcd",
+            "status",
+            "--dial-timeout",
+            "1s",
+            "--endpoints",
+            &ep,
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["alarms_known"], false);
+}
+
+#[test]
+fn keep_zero_and_keep_without_snapshot_dir_are_usage_errors() {
+    let ep = format!("127.0.0.1:{}", free_port());
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    for (args, says) in [
+        (
+            vec!["--snapshot-dir", d, "--keep", "0"],
+            "--keep must be at least 1",
+        ),
+        (vec!["--keep", "3"], "give --snapshot-dir too"),
+    ] {
+        let out = km()
+            .args(["etcd", "maintain", "--endpoints", &ep])
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn an_env_file_that_is_a_fifo_is_refused_not_read_for_ever() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("etcd.env");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let mut child = km()
+        .args(["etcd", "status", "--env-file"])
+        .arg(&fifo)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("kubemagic hangs on a FIFO given as --env-file");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("not a regular file"), "{err}");
+}
+
+#[test]
+fn alarm_snapshot_and_compact_help_have_examples_and_every_argument_a_help() {
+    for (sub, wants) in [
+        (
+            vec!["alarm", "list"],
+            vec!["Examples:\n  kubemagic etcd alarm list"],
+        ),
+        (
+            vec!["alarm", "disarm"],
+            vec!["Examples:\n  kubemagic etcd alarm disarm"],
+        ),
+        (
+            vec!["snapshot", "save"],
+            vec![
+                "Examples:\n  kubemagic etcd snapshot save",
+                "<FILE>",
+                "Where to write",
+            ],
+        ),
+        (vec!["compact"], vec!["--revision <REV>", "Compact up to"]),
+        (vec!["usage"], vec!["--prefix <PREFIX>", "Count only keys"]),
+    ] {
+        let out = km().arg("etcd").args(&sub).arg("--help").output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        for w in wants {
+            assert!(text.contains(w), "{sub:?} lacks {w:?}:\n{text}");
+        }
+    }
 }
 
 #[test]
@@ -135,7 +278,8 @@ async fn live_status_recover_and_snapshot_through_the_cli() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("recovered"));
+    // A healthy cluster: nothing to repair, nothing changed.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to repair"));
 
     let snap = cluster.dir.path().join("s.db");
     let out = km()

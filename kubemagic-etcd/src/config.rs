@@ -5,7 +5,7 @@
 //! variables, which win over the env file.
 
 use crate::error::EtcdError;
-use kubemagic_core::{ByteSize, Finding, Notation, Origin};
+use kubemagic_core::{ByteSize, Finding, Notation, Origin, Redactor};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -57,6 +57,30 @@ impl Default for Timeouts {
     }
 }
 
+impl Timeouts {
+    /// The defaults, overridden by the flags, then by `ETCDCTL_*_TIMEOUT`.
+    fn resolve(
+        args: &ConnectArgs,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Timeouts, EtcdError> {
+        let mut t = Timeouts::default();
+        if let Some(d) = args.dial_timeout {
+            t.dial = d;
+        } else if let Some(v) = env("ETCDCTL_DIAL_TIMEOUT") {
+            t.dial = parse_duration(&v)?;
+        }
+        if let Some(d) = args.command_timeout {
+            t.command = d;
+        } else if let Some(v) = env("ETCDCTL_COMMAND_TIMEOUT") {
+            t.command = parse_duration(&v)?;
+        }
+        if let Some(d) = args.defrag_timeout {
+            t.defrag = d;
+        }
+        Ok(t)
+    }
+}
+
 /// PEM material read at configuration time, so that a missing file is
 /// reported by name before any member is contacted.
 #[derive(Clone)]
@@ -105,6 +129,42 @@ pub struct Config {
     /// `20Mi` in the env file): reported with FILE:LINE beside the live
     /// status, never a reason not to look at the cluster.
     pub findings: Vec<Finding>,
+    /// The redaction every report about this cluster is written through:
+    /// it knows the credentials of the endpoints as they were typed (see
+    /// [`redactor`]).
+    pub redactor: Redactor,
+    /// What the operator should know about how the cluster is reached
+    /// (e.g. that the default endpoint is used), for stderr.
+    pub notes: Vec<String>,
+}
+
+/// The endpoint used when none is given anywhere, as etcdctl does.
+pub const DEFAULT_ENDPOINT: &str = "127.0.0.1:2379";
+
+/// The redaction for a connection: [`Redactor`] plus the userinfo of every
+/// URL the caller typed, in `--endpoints`, `ETCDCTL_ENDPOINTS` or the env
+/// file (any of its values holding `://`), exactly as typed. Patterns alone
+/// miss a password holding `/`, `#` or a space; the typed string does not.
+/// Built before anything else is read (an env file that fails to parse
+/// contributes nothing), so errors about the configuration itself are
+/// redacted too.
+pub fn redactor(args: &ConnectArgs, env: &dyn Fn(&str) -> Option<String>) -> Redactor {
+    let mut urls: Vec<String> = args.endpoints.clone();
+    urls.extend(env("ETCDCTL_ENDPOINTS"));
+    if let Some(f) = args.env_file.as_deref().and_then(|p| EnvFile::read(p).ok()) {
+        urls.extend(
+            f.vars
+                .into_values()
+                .map(|(v, _)| v)
+                .filter(|v| v.contains("://")),
+        );
+    }
+    Redactor::new().with_url_credentials(urls)
+}
+
+/// [`redactor`] with the process environment.
+pub fn redactor_from_process_env(args: &ConnectArgs) -> Redactor {
+    redactor(args, &|k| std::env::var(k).ok())
 }
 
 /// The quota the env file asks for. A value etcd cannot read (etcd reads a
@@ -150,11 +210,13 @@ impl EnvFile {
     /// Reads and parses an env file; a missing or unreadable one is an
     /// [`EtcdError::MissingFile`].
     pub fn read(path: &Path) -> Result<EnvFile, EtcdError> {
-        let text = std::fs::read_to_string(path).map_err(|source| EtcdError::MissingFile {
-            what: "env",
-            path: path.to_path_buf(),
-            source,
-        })?;
+        // A regular file of bounded size: a FIFO or a link to /dev/zero
+        // given as --env-file is refused, never read for ever.
+        let text = kubemagic_fs::read_to_string(path, kubemagic_fs::limits::MAX_SOURCE_BYTES)
+            .map_err(|source| EtcdError::Unreadable {
+                what: "env",
+                source,
+            })?;
         EnvFile::parse(path, &text)
     }
 
@@ -242,11 +304,8 @@ impl EnvFile {
 }
 
 fn read_pem(what: &'static str, path: &Path) -> Result<(PathBuf, Vec<u8>), EtcdError> {
-    let bytes = std::fs::read(path).map_err(|source| EtcdError::MissingFile {
-        what,
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = kubemagic_fs::read(path, kubemagic_fs::limits::MAX_SOURCE_BYTES)
+        .map_err(|source| EtcdError::Unreadable { what, source })?;
     let text = String::from_utf8_lossy(&bytes);
     if !text.contains("-----BEGIN ") {
         return Err(EtcdError::BadPem {
@@ -413,6 +472,16 @@ impl Config {
         } else {
             Vec::new()
         };
+        let mut notes = Vec::new();
+        let raw_endpoints = if raw_endpoints.iter().all(|e| e.trim().is_empty()) {
+            notes.push(format!(
+                "no endpoint given (--endpoints, ETCDCTL_ENDPOINTS or --env-file): using \
+                 {DEFAULT_ENDPOINT}, as etcdctl does"
+            ));
+            vec![DEFAULT_ENDPOINT.to_string()]
+        } else {
+            raw_endpoints
+        };
         let mut endpoints = Vec::new();
         for e in raw_endpoints
             .iter()
@@ -424,24 +493,8 @@ impl Config {
                 endpoints.push(n);
             }
         }
-        if endpoints.is_empty() {
-            return Err(EtcdError::NoEndpoints);
-        }
 
-        let mut timeouts = Timeouts::default();
-        if let Some(d) = args.dial_timeout {
-            timeouts.dial = d;
-        } else if let Some(v) = env_nonempty("ETCDCTL_DIAL_TIMEOUT") {
-            timeouts.dial = parse_duration(&v)?;
-        }
-        if let Some(d) = args.command_timeout {
-            timeouts.command = d;
-        } else if let Some(v) = env_nonempty("ETCDCTL_COMMAND_TIMEOUT") {
-            timeouts.command = parse_duration(&v)?;
-        }
-        if let Some(d) = args.defrag_timeout {
-            timeouts.defrag = d;
-        }
+        let timeouts = Timeouts::resolve(args, &env_nonempty)?;
 
         let mut findings = Vec::new();
         let configured_quota = file
@@ -454,6 +507,8 @@ impl Config {
             timeouts,
             configured_quota,
             findings,
+            redactor: redactor(args, env),
+            notes,
         })
     }
 }
@@ -536,9 +591,31 @@ ETCD_INITIAL_CLUSTER=etcd1-events=https://10.0.0.1:2382,etcd2-events=https://10.
     }
 
     #[test]
-    fn no_endpoints_anywhere_is_an_input_error() {
-        let err = Config::resolve(&ConnectArgs::default(), &|_| None).unwrap_err();
-        assert!(matches!(err, EtcdError::NoEndpoints));
+    fn no_endpoints_anywhere_is_etcdctls_default_said_in_a_note() {
+        let c = Config::resolve(&ConnectArgs::default(), &|_| None).unwrap();
+        assert_eq!(c.endpoints, vec!["http://127.0.0.1:2379"]);
+        assert!(c.notes[0].contains("using 127.0.0.1:2379"), "{:?}", c.notes);
+    }
+
+    #[test]
+    fn the_redactor_knows_endpoint_passwords_from_flags_environment_and_env_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = dir.path().join("etcd.env");
+        std::fs::write(
+            &env,
+            "ETCD_ADVERTISE_CLIENT_URLS=http://u:file/pw#1@127.0.0.1:2379\n",
+        )
+        .unwrap();
+        let args = ConnectArgs {
+            endpoints: vec!["http://u:flag pw@127.0.0.1:1".into()],
+            env_file: Some(env),
+            ..Default::default()
+        };
+        let r = redactor(&args, &|k| {
+            (k == "ETCDCTL_ENDPOINTS").then(|| "http://u:env/pw@127.0.0.1:2".to_string())
+        });
+        let out = r.redact("flag pw, env/pw and file/pw#1");
+        assert_eq!(out, "***, *** and ***");
     }
 
     #[test]

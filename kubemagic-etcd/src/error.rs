@@ -23,6 +23,16 @@ pub enum EtcdError {
         #[source]
         source: std::io::Error,
     },
+    /// A file the configuration names is not a regular file, is too large,
+    /// or cannot be read (read through `kubemagic_fs`, which names it).
+    #[error("{what} file {source}")]
+    Unreadable {
+        /// What the file is for (`env`, `CA certificate`, ...).
+        what: &'static str,
+        /// The refusal or the I/O error, naming the file.
+        #[source]
+        source: kubemagic_fs::FsError,
+    },
     /// A line of an env file that cannot be parsed.
     #[error("{}:{line}: {message}", file.display())]
     EnvFile {
@@ -135,6 +145,7 @@ impl EtcdError {
         matches!(
             self,
             EtcdError::MissingFile { .. }
+                | EtcdError::Unreadable { .. }
                 | EtcdError::EnvFile { .. }
                 | EtcdError::NoEndpoints
                 | EtcdError::InvalidEndpoint { .. }
@@ -232,6 +243,7 @@ impl kubemagic_core::KmError for EtcdError {
             | EtcdError::BadPem { path, .. }
             | EtcdError::Io { path, .. } => Some(path),
             EtcdError::EnvFile { file, .. } => Some(file),
+            EtcdError::Unreadable { source, .. } => Some(source.path()),
             _ => None,
         }
     }

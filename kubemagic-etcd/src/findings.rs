@@ -11,22 +11,14 @@
 //! plain byte count.
 
 use crate::config::ConfiguredQuota;
+use crate::health::{self, QuotaSize, QuotaUse};
 use crate::model::{Alarm, AlarmKind, ListedMember, MemberStatus};
 use kubemagic_core::{ByteSize, Finding};
 
-/// The database may fill this fraction of its quota before we warn.
-pub const QUOTA_WARN_FRACTION: f64 = 0.8;
-/// OpenShift's defrag controller: defragment when at least 45 % of the file
-/// is free pages...
-pub const FRAGMENTATION_MIN_FRACTION: f64 = 0.45;
-/// ...and the file is at least 100 MB. We also recommend a defrag for a
-/// smaller file when it holds more than half of its quota, which is what a
-/// 20 MiB quota needs.
-pub const FRAGMENTATION_MIN_DB: ByteSize = ByteSize::b(100_000_000);
-/// etcd's documented maximum sensible quota.
-pub const QUOTA_MAX_RECOMMENDED: ByteSize = ByteSize::gib(8);
-/// Below this quota a busy cluster fills its database in days.
-pub const QUOTA_MIN_RECOMMENDED: ByteSize = ByteSize::gib(1);
+pub use crate::health::{
+    worth_defrag, FRAGMENTATION_MIN_DB, FRAGMENTATION_MIN_FRACTION, QUOTA_MAX_RECOMMENDED,
+    QUOTA_MIN_RECOMMENDED, QUOTA_WARN_FRACTION,
+};
 
 /// The lasting fix advised by every quota finding and by `recover`.
 pub const FIX_ADVICE: &str =
@@ -35,31 +27,16 @@ to the same value, at most 8 GiB, on every member, and give etcd its own logical
 full database cannot be caused by, nor fill, another filesystem";
 
 fn label_for(members: &[MemberStatus], id: crate::model::MemberId) -> String {
-    members
-        .iter()
-        .find(|m| m.live.as_ref().map(|l| l.id).or(m.id) == Some(id))
+    health::owner(members, id)
         .map(|m| m.label())
         .unwrap_or_else(|| format!("member {id}"))
-}
-
-/// The fraction of free pages when a defragmentation is worth it (OpenShift's
-/// rule: at least 45 % free pages in a database of at least 100 MB; or the
-/// same fragmentation in a database above half of its quota), else `None`.
-///
-/// `None` as well when the in-use size is unknown (etcd 3.3 without the
-/// in-use metric): unknown fragmentation is never a reason to defragment.
-pub fn worth_defrag(m: &MemberStatus) -> Option<f64> {
-    let l = m.live.as_ref()?;
-    let frag = m.fragmentation()?;
-    let big = l.db_size >= FRAGMENTATION_MIN_DB;
-    let near_quota = m.quota_fraction().is_some_and(|f| f >= 0.5);
-    (frag >= FRAGMENTATION_MIN_FRACTION && (big || near_quota)).then_some(frag)
 }
 
 /// All findings for one observation of the cluster. `bootstrap` is the
 /// endpoint list the caller gave (to name members missing from it);
 /// `config_findings` what was found wrong in the configuration itself
-/// (reported, while the live status still runs).
+/// (reported, while the live status still runs). One function per code,
+/// each applying a rule of [`crate::health`].
 pub fn diagnose(
     members: &[MemberStatus],
     alarms: &[Alarm],
@@ -69,270 +46,250 @@ pub fn diagnose(
     config_findings: &[Finding],
 ) -> Vec<Finding> {
     let mut out = config_findings.to_vec();
-
-    for a in alarms {
-        let who = label_for(members, a.member_id);
-        match a.alarm {
-            AlarmKind::Nospace => out.push(
-                Finding::error(
-                    "KM121",
-                    format!(
-                        "NOSPACE alarm raised by {who}: every write to the whole cluster fails with \
-                         `mvcc: database space exceeded` until the alarm is disarmed; \
-                         `kubemagic etcd recover` compacts, defragments and disarms safely"
-                    ),
-                )
-                .host(who),
-            ),
-            other => out.push(
-                Finding::error(
-                    "KM122",
-                    format!("{other} alarm raised by {who}: investigate before disarming (data may be inconsistent)"),
-                )
-                .host(who),
-            ),
-        }
+    out.extend(alarms.iter().map(|a| km121_km122_alarm(members, a)));
+    out.extend(health::unreachable(members).map(km126_unreachable));
+    out.extend(km127_no_leader(members));
+    out.extend(km123_quota_asymmetry(members));
+    out.extend(km129_km132_quota_size(members));
+    for m in health::reachable(members) {
+        out.extend(km124_quota_use(m));
+        out.extend(km125_fragmentation(m));
     }
-
-    for m in members.iter().filter(|m| !m.is_reachable()) {
-        out.push(
-            Finding::error(
-                "KM126",
-                format!(
-                    "member {} is unreachable: {}",
-                    m.label(),
-                    m.problems.join("; ")
-                ),
-            )
-            .host(m.endpoint.clone()),
-        );
+    out.extend(km128_version_skew(members));
+    out.extend(km131_missing_from_endpoints(
+        member_list,
+        members,
+        bootstrap,
+    ));
+    out.extend(health::quota_unknown(members).map(km133_metrics_unreadable));
+    if let Some(cq) = configured {
+        out.extend(km130_env_quota_differs(members, cq));
     }
+    out
+}
 
-    let reachable: Vec<&MemberStatus> = members.iter().filter(|m| m.is_reachable()).collect();
-    if !reachable.is_empty()
-        && !reachable
-            .iter()
-            .any(|m| m.live.as_ref().is_some_and(|l| l.leader.is_some()))
-    {
-        out.push(Finding::error(
+/// KM121 (NOSPACE) or KM122 (any other alarm).
+fn km121_km122_alarm(members: &[MemberStatus], a: &Alarm) -> Finding {
+    let who = label_for(members, a.member_id);
+    match a.alarm {
+        AlarmKind::Nospace => Finding::error(
+            "KM121",
+            format!(
+                "NOSPACE alarm raised by {who}: every write to the whole cluster fails with \
+                 `mvcc: database space exceeded` until the alarm is disarmed; \
+                 `kubemagic etcd recover` compacts, defragments and disarms safely"
+            ),
+        )
+        .host(who),
+        other => Finding::error(
+            "KM122",
+            format!("{other} alarm raised by {who}: investigate before disarming (data may be inconsistent)"),
+        )
+        .host(who),
+    }
+}
+
+/// KM126: a member did not answer.
+fn km126_unreachable(m: &MemberStatus) -> Finding {
+    Finding::error(
+        "KM126",
+        format!(
+            "member {} is unreachable: {}",
+            m.label(),
+            m.problems.join("; ")
+        ),
+    )
+    .host(m.endpoint.clone())
+}
+
+/// KM127: members answer but none knows a leader.
+fn km127_no_leader(members: &[MemberStatus]) -> Option<Finding> {
+    health::leaderless(members).then(|| {
+        Finding::error(
             "KM127",
             "no member knows a leader: the cluster has lost quorum and accepts neither reads nor writes",
-        ));
-    }
+        )
+    })
+}
 
-    // Quota asymmetry: etcd raises NOSPACE cluster-wide as soon as *one*
-    // member's backend reaches *its* quota, so the smallest quota governs.
-    let quotas: Vec<(&MemberStatus, ByteSize)> = members
+/// KM123: quotas differ between members.
+fn km123_quota_asymmetry(members: &[MemberStatus]) -> Option<Finding> {
+    let a = health::quota_asymmetry(members)?;
+    let smallest: Vec<String> = a.smallest.iter().map(|m| m.label()).collect();
+    let listing: Vec<String> = a
+        .quotas
         .iter()
-        .filter_map(|m| m.quota_backend_bytes.map(|q| (m, q)))
+        .map(|(m, q)| format!("{}={q}", m.label()))
         .collect();
-    if let (Some(min), Some(max)) = (
-        quotas.iter().map(|(_, q)| *q).min(),
-        quotas.iter().map(|(_, q)| *q).max(),
-    ) {
-        if min != max {
-            let smallest: Vec<String> = quotas
-                .iter()
-                .filter(|(_, q)| *q == min)
-                .map(|(m, _)| m.label())
-                .collect();
-            let listing: Vec<String> = quotas
-                .iter()
-                .map(|(m, q)| format!("{}={q}", m.label()))
-                .collect();
-            out.push(
-                Finding::error(
-                    "KM123",
-                    format!(
-                        "quota-backend-bytes differs between members ({}): the whole cluster stops \
-                         accepting writes (NOSPACE) as soon as {} reaches {min}, whatever the other \
-                         members' quotas; fix: {FIX_ADVICE}",
-                        listing.join(", "),
-                        smallest.join(", "),
-                    ),
-                )
-                .host(smallest.join(","))
-                .variable("etcd_quota_backend_bytes"),
-            );
-        }
-    }
+    Some(
+        Finding::error(
+            "KM123",
+            format!(
+                "quota-backend-bytes differs between members ({}): the whole cluster stops \
+                 accepting writes (NOSPACE) as soon as {} reaches {}, whatever the other \
+                 members' quotas; fix: {FIX_ADVICE}",
+                listing.join(", "),
+                smallest.join(", "),
+                a.min,
+            ),
+        )
+        .host(smallest.join(","))
+        .variable("etcd_quota_backend_bytes"),
+    )
+}
 
-    for (m, q) in &quotas {
-        if *q < QUOTA_MIN_RECOMMENDED {
-            out.push(
-                Finding::warning(
+/// KM129 (quota below 1 GiB) and KM132 (above 8 GiB).
+fn km129_km132_quota_size(members: &[MemberStatus]) -> Vec<Finding> {
+    health::quotas(members)
+        .into_iter()
+        .filter_map(|(m, q)| {
+            let f = match health::quota_size(q)? {
+                QuotaSize::TooSmall => Finding::warning(
                     "KM129",
                     format!("{} has a quota of only {q}: it fills in days on a busy cluster; {FIX_ADVICE}", m.label()),
-                )
-                .host(m.endpoint.clone())
-                .variable("etcd_quota_backend_bytes"),
-            );
-        } else if *q > QUOTA_MAX_RECOMMENDED {
-            out.push(
-                Finding::warning(
+                ),
+                QuotaSize::TooLarge => Finding::warning(
                     "KM132",
                     format!(
                         "{} has a quota of {q}, above the 8 GiB etcd supports well",
                         m.label()
                     ),
-                )
-                .host(m.endpoint.clone())
-                .variable("etcd_quota_backend_bytes"),
-            );
-        }
-    }
+                ),
+            };
+            Some(
+                f.host(m.endpoint.clone())
+                    .variable("etcd_quota_backend_bytes"),
+            )
+        })
+        .collect()
+}
 
-    for m in &reachable {
-        let Some(l) = &m.live else { continue };
-        if let Some(frac) = m.quota_fraction() {
-            let q = m.quota_backend_bytes.unwrap_or_default();
-            if frac >= 1.0 {
-                out.push(
-                    Finding::error(
-                        "KM124",
-                        format!(
-                            "{}: database {} has reached its quota {q} ({:.0} %)",
-                            m.label(),
-                            l.db_size,
-                            frac * 100.0
-                        ),
-                    )
-                    .host(m.endpoint.clone()),
-                );
-            } else if frac >= QUOTA_WARN_FRACTION {
-                out.push(
-                    Finding::warning(
-                        "KM124",
-                        format!(
-                            "{}: database {} is {:.0} % of its quota {q}; writes stop cluster-wide at 100 %",
-                            m.label(),
-                            l.db_size,
-                            frac * 100.0
-                        ),
-                    )
-                    .host(m.endpoint.clone()),
-                );
-            }
-        }
-        if let (Some(frag), Some(used)) = (worth_defrag(m), l.db_size_in_use) {
-            let free = l.db_size.as_u64().saturating_sub(used.as_u64());
-            out.push(
-                Finding::warning(
-                    "KM125",
-                    format!(
-                        "{}: {:.0} % of the {} database is free pages; `kubemagic etcd defrag` would give back {}",
-                        m.label(),
-                        frag * 100.0,
-                        l.db_size,
-                        ByteSize::b(free)
-                    ),
-                )
-                .host(m.endpoint.clone()),
-            );
-        }
-    }
-
-    let mut versions: Vec<&str> = reachable
-        .iter()
-        .filter_map(|m| m.live.as_ref().map(|l| l.version.as_str()))
-        .collect();
-    versions.sort_unstable();
-    versions.dedup();
-    if versions.len() > 1 {
-        let listing: Vec<String> = reachable
-            .iter()
-            .filter_map(|m| {
-                m.live
-                    .as_ref()
-                    .map(|l| format!("{}={}", m.label(), l.version))
-            })
-            .collect();
-        out.push(Finding::warning(
-            "KM128",
+/// KM124: a database near (warning) or at (error) its quota.
+fn km124_quota_use(m: &MemberStatus) -> Option<Finding> {
+    let l = m.live.as_ref()?;
+    let q = m.quota_backend_bytes.unwrap_or_default();
+    let f = match health::quota_use(m, QUOTA_WARN_FRACTION, 1.0)? {
+        QuotaUse::Full(frac) => Finding::error(
+            "KM124",
             format!(
-                "members run different etcd versions ({}): finish the upgrade before any maintenance",
-                listing.join(", ")
+                "{}: database {} has reached its quota {q} ({:.0} %)",
+                m.label(),
+                l.db_size,
+                frac * 100.0
             ),
-        ));
-    }
+        ),
+        QuotaUse::High(frac) => Finding::warning(
+            "KM124",
+            format!(
+                "{}: database {} is {:.0} % of its quota {q}; writes stop cluster-wide at 100 %",
+                m.label(),
+                l.db_size,
+                frac * 100.0
+            ),
+        ),
+    };
+    Some(f.host(m.endpoint.clone()))
+}
 
-    // A list of several endpoints that misses a member is a stale
-    // configuration (monitoring, scripts): say so. One endpoint is a
-    // bootstrap, not a list, and is never reported.
-    if bootstrap.len() > 1 {
-        for lm in member_list {
-            let given = lm
-                .client_urls
-                .iter()
-                .any(|u| bootstrap.iter().any(|b| b == u.trim_end_matches('/')));
-            let queried_as_given = members
-                .iter()
-                .any(|m| m.id == Some(lm.id) && bootstrap.iter().any(|b| b == &m.endpoint));
-            if !given && !queried_as_given {
-                out.push(
-                    Finding::warning(
-                        "KM131",
-                        format!(
-                            "member {} ({}) is in the cluster but not among the given endpoints; it \
-                             was queried on its advertised URL {}: add it to the endpoint list",
-                            lm.name,
-                            lm.id,
-                            lm.client_urls.join(",")
-                        ),
-                    )
-                    .host(lm.name.clone()),
-                );
-            }
-        }
-    }
+/// KM125: enough free pages for a defragmentation to be worth it.
+fn km125_fragmentation(m: &MemberStatus) -> Option<Finding> {
+    let l = m.live.as_ref()?;
+    let (frag, used) = (worth_defrag(m)?, l.db_size_in_use?);
+    let free = l.db_size.as_u64().saturating_sub(used.as_u64());
+    Some(
+        Finding::warning(
+            "KM125",
+            format!(
+                "{}: {:.0} % of the {} database is free pages; `kubemagic etcd defrag` would give back {}",
+                m.label(),
+                frag * 100.0,
+                l.db_size,
+                ByteSize::b(free)
+            ),
+        )
+        .host(m.endpoint.clone()),
+    )
+}
 
-    for m in &reachable {
-        if m.quota_backend_bytes.is_none() {
-            out.push(
+/// KM128: members run different etcd versions.
+fn km128_version_skew(members: &[MemberStatus]) -> Option<Finding> {
+    let running = health::version_skew(members)?;
+    let listing: Vec<String> = running
+        .iter()
+        .map(|(m, v)| format!("{}={v}", m.label()))
+        .collect();
+    Some(Finding::warning(
+        "KM128",
+        format!(
+            "members run different etcd versions ({}): finish the upgrade before any maintenance",
+            listing.join(", ")
+        ),
+    ))
+}
+
+/// KM131: a member missing from a list of several endpoints.
+fn km131_missing_from_endpoints(
+    member_list: &[ListedMember],
+    members: &[MemberStatus],
+    bootstrap: &[String],
+) -> Vec<Finding> {
+    health::missing_from_endpoints(member_list, members, bootstrap)
+        .into_iter()
+        .map(|lm| {
+            Finding::warning(
+                "KM131",
+                format!(
+                    "member {} ({}) is in the cluster but not among the given endpoints; it \
+                     was queried on its advertised URL {}: add it to the endpoint list",
+                    lm.name,
+                    lm.id,
+                    lm.client_urls.join(",")
+                ),
+            )
+            .host(lm.name.clone())
+        })
+        .collect()
+}
+
+/// KM133: a reachable member whose `/metrics` could not be read.
+fn km133_metrics_unreadable(m: &MemberStatus) -> Finding {
+    Finding::warning(
+        "KM133",
+        format!(
+            "{}: quota unknown, /metrics could not be read ({})",
+            m.label(),
+            m.problems.join("; ")
+        ),
+    )
+    .host(m.endpoint.clone())
+}
+
+/// KM130: the member the env file configures runs with another quota.
+fn km130_env_quota_differs(members: &[MemberStatus], cq: &ConfiguredQuota) -> Vec<Finding> {
+    let Some(name) = &cq.member_name else {
+        return Vec::new();
+    };
+    members
+        .iter()
+        .filter(|m| m.name.as_deref() == Some(name.as_str()))
+        .filter_map(|m| {
+            let q = m.quota_backend_bytes.filter(|q| *q != cq.bytes)?;
+            Some(
                 Finding::warning(
-                    "KM133",
+                    "KM130",
                     format!(
-                        "{}: quota unknown, /metrics could not be read ({})",
+                        "{} runs with a quota of {q} but its env file asks for {}: the member \
+                         was not restarted since the file changed",
                         m.label(),
-                        m.problems.join("; ")
+                        cq.bytes
                     ),
                 )
-                .host(m.endpoint.clone()),
-            );
-        }
-    }
-
-    if let Some(cq) = configured {
-        let target: Vec<&MemberStatus> = match &cq.member_name {
-            Some(n) => members
-                .iter()
-                .filter(|m| m.name.as_deref() == Some(n.as_str()))
-                .collect(),
-            None => Vec::new(),
-        };
-        for m in target {
-            if let Some(q) = m.quota_backend_bytes {
-                if q != cq.bytes {
-                    out.push(
-                        Finding::warning(
-                            "KM130",
-                            format!(
-                                "{} runs with a quota of {q} but its env file asks for {}: the member \
-                                 was not restarted since the file changed",
-                                m.label(),
-                                cq.bytes
-                            ),
-                        )
-                        .at(Some(&cq.origin))
-                        .host(m.endpoint.clone())
-                        .variable("ETCD_QUOTA_BACKEND_BYTES"),
-                    );
-                }
-            }
-        }
-    }
-
-    out
+                .at(Some(&cq.origin))
+                .host(m.endpoint.clone())
+                .variable("ETCD_QUOTA_BACKEND_BYTES"),
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -13,12 +13,14 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod findings;
+pub mod health;
 pub mod maintain;
 pub mod metrics;
 pub mod model;
 pub mod monitor;
 pub mod ops;
 pub mod plan;
+pub mod print;
 
 pub use client::{Cluster, Member};
 pub use config::{Config, ConnectArgs, EnvFile, Timeouts};

@@ -5,7 +5,7 @@
 //! systemd units); `ops::maintain` carries it out under a lease-held lock.
 
 use crate::model::{ClusterStatus, MemberStatus};
-use crate::plan::{self, Skipped};
+use crate::plan::Skipped;
 use kubemagic_core::ByteSize;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -28,8 +28,10 @@ pub const SNAPSHOT_PREFIX: &str = "kubemagic-etcd-";
 pub struct MaintainOptions {
     /// Where to write a snapshot of the leader; no snapshot when `None`.
     pub snapshot_dir: Option<PathBuf>,
-    /// Snapshots to keep in `snapshot_dir` (counting the new one).
-    pub keep: usize,
+    /// Snapshots to keep in `snapshot_dir` (counting the new one);
+    /// [`DEFAULT_KEEP`] when `None`. Only meaningful with `snapshot_dir`
+    /// ([`MaintainOptions::check_args`] refuses it alone, and refuses `0`).
+    pub keep: Option<usize>,
     /// A member is defragmented when its database is at least this big...
     pub defrag_min_size: ByteSize,
     /// ...and at least this % of it is free pages (or when it is above
@@ -43,24 +45,52 @@ pub struct MaintainOptions {
 
 impl MaintainOptions {
     /// Checks the options a caller typed before anything connects (the CLI
-    /// and Python both call it): the free-pages threshold is a percentage.
-    /// `keep` is checked by the plan, which refuses `0` with a snapshot.
-    pub fn check_args(&self) -> Result<(), String> {
+    /// and Python both call it; a refusal is a usage error, exit 2): the
+    /// free-pages threshold is a percentage, `keep` is at least 1 (0 would
+    /// delete the snapshot just written) and only given with a snapshot
+    /// directory (silently ignoring it would leave an operator believing
+    /// retention runs).
+    pub fn check_args(&self) -> Result<(), MaintainArgError> {
         if !(0.0..=100.0).contains(&self.defrag_min_free_pct) {
-            return Err(format!(
-                "{} is not a percentage (0 to 100)",
-                self.defrag_min_free_pct
+            return Err(MaintainArgError::FreeNotAPercentage(
+                self.defrag_min_free_pct,
             ));
         }
-        Ok(())
+        match (self.keep, &self.snapshot_dir) {
+            (Some(0), _) => Err(MaintainArgError::KeepZero),
+            (Some(_), None) => Err(MaintainArgError::KeepWithoutDir),
+            _ => Ok(()),
+        }
     }
+
+    /// The number of snapshots retention keeps.
+    pub fn keep(&self) -> usize {
+        self.keep.unwrap_or(DEFAULT_KEEP).max(1)
+    }
+}
+
+/// Snapshots kept when `--keep` is not given.
+pub const DEFAULT_KEEP: usize = 7;
+
+/// Options that make no sense together or alone (a usage error).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MaintainArgError {
+    /// `--defrag-min-free` outside 0..=100.
+    #[error("--defrag-min-free: {0} is not a percentage (0 to 100)")]
+    FreeNotAPercentage(f64),
+    /// `--keep 0`.
+    #[error("--keep must be at least 1 (0 would delete the snapshot just written)")]
+    KeepZero,
+    /// `--keep` without `--snapshot-dir`.
+    #[error("--keep applies to the snapshots of --snapshot-dir: give --snapshot-dir too")]
+    KeepWithoutDir,
 }
 
 impl Default for MaintainOptions {
     fn default() -> Self {
         MaintainOptions {
             snapshot_dir: None,
-            keep: 7,
+            keep: None,
             defrag_min_size: ByteSize::b(100_000_000),
             defrag_min_free_pct: 45.0,
             compact: false,
@@ -93,9 +123,6 @@ pub enum MaintainRefusal {
         /// The alarm type (`NOSPACE`, `CORRUPT`, ...).
         alarm: String,
     },
-    /// `--keep 0`: retention would delete the snapshot just written.
-    #[error("--keep must be at least 1")]
-    BadKeep,
     /// Another run holds the maintain lock.
     #[error("another `kubemagic etcd maintain` holds {LOCK_KEY} ({holder}); try again when it is done (the lock expires {}s after its holder dies)", LOCK_TTL.as_secs())]
     Locked {
@@ -135,10 +162,7 @@ pub fn needs_defrag(m: &MemberStatus, min_size: ByteSize, min_free_pct: f64) -> 
     let fragmented = m
         .fragmentation()
         .is_some_and(|f| f * 100.0 >= min_free_pct && l.db_size >= min_size);
-    let near_quota = m
-        .quota_fraction()
-        .is_some_and(|f| f >= crate::findings::QUOTA_WARN_FRACTION);
-    fragmented || near_quota
+    fragmented || crate::health::near_quota(m)
 }
 
 /// Decides a maintain run: refuses with any member unhealthy (a member
@@ -149,11 +173,8 @@ pub fn maintain_plan(
     st: &ClusterStatus,
     opts: &MaintainOptions,
 ) -> Result<MaintainPlan, MaintainRefusal> {
-    if opts.snapshot_dir.is_some() && opts.keep == 0 {
-        return Err(MaintainRefusal::BadKeep);
-    }
     for m in &st.members {
-        if let Some(reason) = plan::unhealthy_reason(m) {
+        if let Some(reason) = crate::health::unhealthy_reason(m) {
             return Err(MaintainRefusal::MemberDown {
                 endpoint: m.label(),
                 reason,
@@ -268,21 +289,80 @@ fn written_by_us(name: &str) -> Option<&str> {
     (shape && !member.is_empty()).then_some(ts)
 }
 
-/// Which of the files in the snapshot directory to delete so that `keep`
-/// snapshots remain: only files maintain names (anything else is left
-/// alone), oldest first by the timestamp in the name, never `just_written`.
-pub fn snapshots_to_delete(names: &[String], just_written: &str, keep: usize) -> Vec<String> {
-    let mut ours: Vec<(&str, &String)> = names
+/// Name of the manifest maintain keeps beside its snapshots: the record of
+/// every snapshot it wrote and verified. Retention deletes only what is
+/// recorded there, so a file that merely matches the name pattern (a copy,
+/// a hand-made backup dated 1999 or 9999) is never touched.
+pub const MANIFEST: &str = ".kubemagic-etcd-snapshots.json";
+
+/// Name prefix of the temporary file a snapshot is streamed into before
+/// its rename (`ops::snapshot_save`).
+pub const TEMP_PREFIX: &str = ".kubemagic-snapshot-";
+
+/// A temporary file older than this was left by a run that died: nothing
+/// writes to it any more (a live stream touches it continuously).
+pub const STALE_TEMP_AGE: Duration = Duration::from_secs(600);
+
+/// One snapshot maintain wrote, verified against etcd's digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ManifestEntry {
+    /// The file name in the snapshot directory.
+    pub name: String,
+    /// Its size in bytes when written.
+    pub size: u64,
+    /// SHA-256 of the file as written, hex.
+    pub sha256: String,
+}
+
+/// The manifest: every snapshot maintain wrote and has not deleted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Manifest {
+    /// Oldest first.
+    pub snapshots: Vec<ManifestEntry>,
+}
+
+/// A file in the snapshot directory: its name and size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirEntry {
+    /// The file name.
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// Which snapshots to delete so that `keep` remain: only files whose name
+/// maintain generates *and* that the manifest records with the size they
+/// still have (anything else is left alone), oldest first by the
+/// timestamp in the name, never `just_written`.
+pub fn snapshots_to_delete(
+    manifest: &Manifest,
+    present: &[DirEntry],
+    just_written: &str,
+    keep: usize,
+) -> Vec<String> {
+    let mut ours: Vec<(&str, &str)> = present
         .iter()
-        .filter_map(|n| written_by_us(n).map(|ts| (ts, n)))
+        .filter(|f| {
+            manifest
+                .snapshots
+                .iter()
+                .any(|e| e.name == f.name && e.size == f.size)
+        })
+        .filter_map(|f| written_by_us(&f.name).map(|ts| (ts, f.name.as_str())))
         .collect();
     ours.sort();
     let excess = ours.len().saturating_sub(keep.max(1));
     ours.into_iter()
-        .filter(|(_, n)| n.as_str() != just_written)
+        .filter(|(_, n)| *n != just_written)
         .take(excess)
-        .map(|(_, n)| n.clone())
+        .map(|(_, n)| n.to_string())
         .collect()
+}
+
+/// Whether a file is a temporary snapshot file a dead run left: our prefix,
+/// untouched for [`STALE_TEMP_AGE`].
+pub fn is_stale_temporary(name: &str, age: Duration) -> bool {
+    name.starts_with(TEMP_PREFIX) && age >= STALE_TEMP_AGE
 }
 
 /// Flags whose value is a path: made absolute for a systemd unit, which
@@ -380,6 +460,7 @@ mod tests {
     fn status(members: Vec<MemberStatus>, alarms: Vec<Alarm>) -> ClusterStatus {
         ClusterStatus {
             members,
+            alarms_known: true,
             alarms,
             findings: vec![],
             member_list: vec![],
@@ -482,21 +563,51 @@ mod tests {
     }
 
     #[test]
-    fn retention_deletes_only_our_oldest_files_never_the_new_one() {
+    fn retention_deletes_only_recorded_oldest_files_never_the_new_one() {
         let t0 = UNIX_EPOCH + Duration::from_secs(1_795_845_600);
         let ours: Vec<String> = (0..4)
             .map(|i| snapshot_name(t0 + Duration::from_secs(86_400 * i), "etcd1"))
             .collect();
-        let mut names = ours.clone();
-        names.push("kubemagic-etcd-important.db".into());
-        names.push("manual-backup.db".into());
-        names.push(".kubemagic-snapshot-tmp".into());
-        let del = snapshots_to_delete(&names, &ours[3], 2);
+        let manifest = Manifest {
+            snapshots: ours
+                .iter()
+                .map(|n| ManifestEntry {
+                    name: n.clone(),
+                    size: 10,
+                    sha256: "x".into(),
+                })
+                .collect(),
+        };
+        let mut present: Vec<DirEntry> = ours
+            .iter()
+            .map(|n| DirEntry {
+                name: n.clone(),
+                size: 10,
+            })
+            .collect();
+        for n in [
+            "kubemagic-etcd-important.db",
+            "manual-backup.db",
+            ".kubemagic-snapshot-tmp",
+            // The name pattern, never recorded: not ours.
+            "kubemagic-etcd-19990101T000000.000Z-etcd1.db",
+            "kubemagic-etcd-99991231T235959.999Z-etcd1.db",
+        ] {
+            present.push(DirEntry {
+                name: n.into(),
+                size: 10,
+            });
+        }
+        let del = snapshots_to_delete(&manifest, &present, &ours[3], 2);
         assert_eq!(del, vec![ours[0].clone(), ours[1].clone()]);
         // Even if the clock went backwards, the new file is never deleted.
-        let del = snapshots_to_delete(&names, &ours[0], 1);
+        let del = snapshots_to_delete(&manifest, &present, &ours[0], 1);
         assert!(!del.contains(&ours[0]));
         assert_eq!(del.len(), 3);
+        // A recorded name whose file changed size is no longer ours.
+        present[1].size = 11;
+        let del = snapshots_to_delete(&manifest, &present, &ours[3], 1);
+        assert_eq!(del, vec![ours[0].clone(), ours[2].clone()]);
     }
 
     #[test]

@@ -232,8 +232,12 @@ pub struct ListedMember {
 pub struct ClusterStatus {
     /// One entry per member queried.
     pub members: Vec<MemberStatus>,
-    /// Raised alarms, cluster-wide.
+    /// Raised alarms, cluster-wide; empty as well when they could not be
+    /// read (see `alarms_known`).
     pub alarms: Vec<Alarm>,
+    /// Whether a member answered the alarm list: without it, no alarm
+    /// means "unknown", not "none".
+    pub alarms_known: bool,
     /// What kubemagic concludes from members and alarms (see
     /// [`crate::findings`]).
     pub findings: Vec<Finding>,
@@ -248,8 +252,9 @@ impl ClusterStatus {
     pub fn leader(&self) -> Option<&MemberStatus> {
         self.members.iter().find(|m| m.is_leader())
     }
-    /// Whether any finding is an error.
+    /// Whether any finding is an error, or the alarms could not be read
+    /// (a status that cannot say whether writes are refused is no "OK").
     pub fn has_errors(&self) -> bool {
-        kubemagic_core::finding::has_errors(&self.findings)
+        kubemagic_core::finding::has_errors(&self.findings) || !self.alarms_known
     }
 }

@@ -7,7 +7,7 @@
 //! missing from the given endpoints. UNKNOWN only for bad arguments or an
 //! internal failure, never for a cluster that is down.
 
-use crate::findings::worth_defrag;
+use crate::health::{self, QuotaUse};
 use crate::model::{ClusterStatus, MemberStatus};
 use kubemagic_core::nagios::{Perf, PluginOutput, State, Uom};
 
@@ -59,39 +59,41 @@ impl Thresholds {
 }
 
 /// A short, perfdata-safe name for a member: its name, else its id, else
-/// its endpoint's host:port.
+/// its endpoint's host:port (never the userinfo of a URL typed with one).
 fn short_name(m: &MemberStatus) -> String {
     match (&m.name, m.id) {
         (Some(n), _) if !n.is_empty() => n.clone(),
         (_, Some(id)) => id.to_string(),
-        _ => m
-            .endpoint
-            .split_once("://")
-            .map(|(_, r)| r)
-            .unwrap_or(&m.endpoint)
-            .to_string(),
+        _ => host_port(&m.endpoint).to_string(),
     }
 }
 
+/// `host:port` of a client URL: what follows the scheme and any userinfo.
+fn host_port(endpoint: &str) -> &str {
+    let rest = endpoint
+        .split_once("://")
+        .map(|(_, r)| r)
+        .unwrap_or(endpoint);
+    rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest)
+}
+
 /// Every reason for a non-OK state, each with its state, in the order they
-/// are printed: critical ones first.
+/// are printed: critical ones first. The rules are [`crate::health`]'s,
+/// the ones `status` reports as findings; only the size thresholds are the
+/// operator's.
 pub fn problems(st: &ClusterStatus, th: Thresholds) -> Vec<(State, String)> {
     let mut crit = Vec::new();
     let mut warn = Vec::new();
-    let reachable: Vec<&MemberStatus> = st.members.iter().filter(|m| m.is_reachable()).collect();
-    if reachable.is_empty() {
+    if health::nothing_readable(&st.members) {
         crit.push("no member reachable".to_string());
-    } else if !reachable
-        .iter()
-        .any(|m| m.live.as_ref().is_some_and(|l| l.leader.is_some()))
-    {
+    } else if health::leaderless(&st.members) {
         crit.push("no leader".to_string());
+    } else if !st.alarms_known {
+        // Whether writes are refused cannot be told: never "OK".
+        crit.push("alarms unknown (no member answered the alarm list)".to_string());
     }
     for a in &st.alarms {
-        let who = st
-            .members
-            .iter()
-            .find(|m| m.live.as_ref().map(|l| l.id).or(m.id) == Some(a.member_id))
+        let who = health::owner(&st.members, a.member_id)
             .map(short_name)
             .unwrap_or_else(|| a.member_id.to_string());
         crit.push(format!("{} alarm on {who}", a.alarm));
@@ -102,29 +104,23 @@ pub fn problems(st: &ClusterStatus, th: Thresholds) -> Vec<(State, String)> {
             crit.push(format!("{name} unreachable"));
             continue;
         }
-        if let Some(f) = m.quota_fraction() {
-            let pct = f * 100.0;
-            if pct >= th.critical_pct {
-                crit.push(format!("{name} db {pct:.0}% of quota"));
-            } else if pct >= th.warning_pct {
-                warn.push(format!("{name} db {pct:.0}% of quota"));
-            }
+        match health::quota_use(m, th.warning_pct / 100.0, th.critical_pct / 100.0) {
+            Some(QuotaUse::Full(f)) => crit.push(format!("{name} db {:.0}% of quota", f * 100.0)),
+            Some(QuotaUse::High(f)) => warn.push(format!("{name} db {:.0}% of quota", f * 100.0)),
+            None => {}
         }
-        if let Some(frag) = worth_defrag(m) {
+        if let Some(frag) = health::worth_defrag(m) {
             warn.push(format!(
                 "{name} {:.0}% fragmented (defrag worth it)",
                 frag * 100.0
             ));
         }
     }
-    let mut versions: Vec<&str> = reachable
-        .iter()
-        .filter_map(|m| m.live.as_ref().map(|l| l.version.as_str()))
-        .collect();
-    versions.sort_unstable();
-    versions.dedup();
-    if versions.len() > 1 {
-        warn.push(format!("version skew ({})", versions.join(", ")));
+    if let Some(running) = health::version_skew(&st.members) {
+        warn.push(format!(
+            "version skew ({})",
+            health::distinct_versions(&running).join(", ")
+        ));
     }
     for f in st.findings.iter().filter(|f| f.code == "KM131") {
         warn.push(format!(
@@ -214,7 +210,8 @@ pub fn report(st: &ClusterStatus, th: Thresholds) -> PluginOutput {
         .members
         .iter()
         .map(|m| {
-            // TODO(redact): endpoints are printed as given or advertised.
+            // Endpoints are printed as given: the writer's redactor knows
+            // the credentials they were typed with.
             let who = format!("{} ({})", short_name(m), m.endpoint);
             let Some(l) = &m.live else {
                 return format!("{who}: unreachable: {}", m.problems.join("; "));
@@ -254,6 +251,7 @@ mod tests {
     fn status(members: Vec<MemberStatus>, alarms: Vec<Alarm>) -> ClusterStatus {
         ClusterStatus {
             members,
+            alarms_known: true,
             alarms,
             findings: vec![],
             member_list: vec![],
@@ -372,6 +370,15 @@ mod tests {
         let o = report(&status(ms, vec![]), Thresholds::default());
         assert_eq!(o.state, State::Warning);
         assert!(o.summary.contains("version skew"));
+    }
+
+    #[test]
+    fn alarms_that_could_not_be_read_are_critical_never_ok() {
+        let mut st = status(healthy(), vec![]);
+        st.alarms_known = false;
+        let o = report(&st, Thresholds::default());
+        assert_eq!(o.state, State::Critical);
+        assert!(o.summary.starts_with("alarms unknown"), "{}", o.summary);
     }
 
     #[test]

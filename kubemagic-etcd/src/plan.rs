@@ -9,6 +9,7 @@
 //! (leader last, learners skipped).
 
 use crate::findings::FIX_ADVICE;
+use crate::health;
 use crate::model::{Alarm, AlarmKind, ClusterStatus, ListedMember, MemberId, MemberStatus};
 use kubemagic_core::ByteSize;
 use serde::Serialize;
@@ -72,35 +73,14 @@ pub struct DefragPlan {
     pub skipped: Vec<Skipped>,
 }
 
-/// Whether a member is healthy enough to be defragmented: reachable, knows a
-/// leader, and reports no error other than a NOSPACE alarm (which is what
-/// defragmentation is for).
-pub fn unhealthy_reason(m: &MemberStatus) -> Option<String> {
-    let Some(l) = &m.live else {
-        return Some(format!("unreachable: {}", m.problems.join("; ")));
-    };
-    if l.leader.is_none() {
-        return Some("has no leader".into());
-    }
-    let bad: Vec<&String> = l.errors.iter().filter(|e| !e.contains("NOSPACE")).collect();
-    if !bad.is_empty() {
-        return Some(format!(
-            "reports errors: {}",
-            bad.iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ));
-    }
-    None
-}
+pub use crate::health::unhealthy_reason;
 
 /// Followers first, leader last (defragmenting the leader blocks it and may
 /// trigger an election, so it goes when everyone else is done); learners and
 /// unhealthy members skipped. `only` restricts to one endpoint.
 ///
 /// With `only_fragmented`, members are also skipped unless a
-/// defragmentation is worth it ([`crate::findings::worth_defrag`]) or their
+/// defragmentation is worth it ([`health::worth_defrag`]) or their
 /// database is above 80 % of its quota — the rule-driven mode of
 /// ahrtr/etcd-defrag and OpenShift's controller.
 pub fn defrag_order(
@@ -137,12 +117,7 @@ pub fn defrag_order(
             });
             continue;
         }
-        if only_fragmented
-            && crate::findings::worth_defrag(m).is_none()
-            && !m
-                .quota_fraction()
-                .is_some_and(|f| f >= crate::findings::QUOTA_WARN_FRACTION)
-        {
+        if only_fragmented && health::worth_defrag(m).is_none() && !health::near_quota(m) {
             skipped.push(Skipped {
                 endpoint: m.endpoint.clone(),
                 reason: if m.fragmentation().is_none() {
@@ -202,6 +177,10 @@ pub enum Refusal {
         /// Why it is unhealthy.
         reason: String,
     },
+    /// No member answered the alarm list: whether NOSPACE is raised is
+    /// unknown, so whether there is anything to repair is unknown.
+    #[error("alarms unknown: no member answered the alarm list; cannot tell what to repair")]
+    AlarmsUnknown,
     /// A CORRUPT alarm is raised: the data may be inconsistent.
     #[error("{alarm} alarm on member {member}: a CORRUPT alarm means inconsistent data; kubemagic will not touch this cluster, investigate first")]
     Corrupt {
@@ -215,6 +194,10 @@ pub enum Refusal {
 /// What `recover` will do, printed as is by `--dry-run`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RecoveryPlan {
+    /// Nothing to repair: no NOSPACE alarm and every member below
+    /// [`health::QUOTA_WARN_FRACTION`] of its quota. The recovery then
+    /// changes nothing (no compaction, defragmentation or test write).
+    pub nothing_to_repair: bool,
     /// Revision to compact to: the current one.
     pub compact_revision: i64,
     /// Which members to defragment, in order.
@@ -248,6 +231,9 @@ pub fn recovery_plan(status: &ClusterStatus) -> Result<RecoveryPlan, Refusal> {
     if status.leader().is_none() {
         return Err(Refusal::NoLeader);
     }
+    if !status.alarms_known {
+        return Err(Refusal::AlarmsUnknown);
+    }
     if let Some(a) = status.alarms.iter().find(|a| a.alarm != AlarmKind::Nospace) {
         return Err(Refusal::Corrupt {
             member: a.member_id.to_string(),
@@ -266,9 +252,18 @@ pub fn recovery_plan(status: &ClusterStatus) -> Result<RecoveryPlan, Refusal> {
         .leader()
         .and_then(|l| l.live.as_ref().map(|l| l.revision))
         .unwrap_or(0);
+    let nothing_to_repair = !needs_repair(&status.members, &status.alarms);
     Ok(RecoveryPlan {
+        nothing_to_repair,
         compact_revision,
-        defrag: defrag_order(&status.members, None, false),
+        defrag: if nothing_to_repair {
+            DefragPlan {
+                order: Vec::new(),
+                skipped: Vec::new(),
+            }
+        } else {
+            defrag_order(&status.members, None, false)
+        },
         disarm: status
             .alarms
             .iter()
@@ -383,39 +378,31 @@ pub fn disarm_blockers(members: &[MemberStatus]) -> Vec<String> {
 }
 
 /// The incident's root cause, in words, from the members' quotas and alarms.
+/// When no member could be read nothing is known: "unknown", never
+/// "nothing to repair".
 pub fn root_cause(members: &[MemberStatus], alarms: &[Alarm]) -> Vec<String> {
+    if health::nothing_readable(members) {
+        return vec![format!("unknown: {NOTHING_READ}")];
+    }
     let mut out = Vec::new();
-    let quotas: Vec<(&MemberStatus, ByteSize)> = members
-        .iter()
-        .filter_map(|m| m.quota_backend_bytes.map(|q| (m, q)))
-        .collect();
-    let min = quotas.iter().map(|(_, q)| *q).min();
-    let max = quotas.iter().map(|(_, q)| *q).max();
-    if let (Some(min), Some(max)) = (min, max) {
-        if min != max {
-            let small: Vec<String> = quotas
-                .iter()
-                .filter(|(_, q)| *q == min)
-                .map(|(m, _)| m.label())
-                .collect();
-            out.push(format!(
-                "asymmetric quota: {} runs with {min} while other members have up to {max}; \
-                 one member reaching its quota raises NOSPACE for the whole cluster",
-                small.join(", ")
-            ));
-        }
-        if min < crate::findings::QUOTA_MIN_RECOMMENDED {
+    if let Some(a) = health::quota_asymmetry(members) {
+        let small: Vec<String> = a.smallest.iter().map(|m| m.label()).collect();
+        out.push(format!(
+            "asymmetric quota: {} runs with {} while other members have up to {}; \
+             one member reaching its quota raises NOSPACE for the whole cluster",
+            small.join(", "),
+            a.min,
+            a.max
+        ));
+    }
+    if let Some(min) = health::quotas(members).iter().map(|(_, q)| *q).min() {
+        if health::quota_size(min) == Some(health::QuotaSize::TooSmall) {
             out.push(format!(
                 "quota too small: {min} (was 20Gi meant and 20Mi written?); etcd's default is 2 GiB"
             ));
         }
     }
-    let nospace = alarms.iter().any(|a| a.alarm == AlarmKind::Nospace);
-    let near_full = members.iter().any(|m| {
-        m.quota_fraction()
-            .is_some_and(|f| f >= crate::findings::QUOTA_WARN_FRACTION)
-    });
-    if out.is_empty() && !nospace && !near_full {
+    if out.is_empty() && !needs_repair(members, alarms) {
         out.push("no NOSPACE alarm and no member near its quota: nothing to repair".into());
     } else if out.is_empty() {
         out.push(
@@ -427,6 +414,17 @@ pub fn root_cause(members: &[MemberStatus], alarms: &[Alarm]) -> Vec<String> {
     out
 }
 
+/// What a report says when no member could be read.
+pub const NOTHING_READ: &str = "no member could be read, so neither alarms nor sizes are known";
+
+/// Whether `recover` has anything to repair: a NOSPACE alarm, or a member
+/// at or above [`health::QUOTA_WARN_FRACTION`] of its quota. Without
+/// either, a recovery changes nothing (no compaction, no defragmentation,
+/// no test write).
+pub fn needs_repair(members: &[MemberStatus], alarms: &[Alarm]) -> bool {
+    alarms.iter().any(|a| a.alarm == AlarmKind::Nospace) || members.iter().any(health::near_quota)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,6 +433,7 @@ mod tests {
 
     fn status(members: Vec<MemberStatus>, alarms: Vec<Alarm>) -> ClusterStatus {
         ClusterStatus {
+            alarms_known: true,
             member_list: members
                 .iter()
                 .map(|m| ListedMember {
@@ -751,5 +750,38 @@ mod tests {
         )];
         assert!(disarm_blockers(&ms).is_empty());
         assert_eq!(disarm_blockers(&[unreachable(1)]).len(), 1);
+    }
+
+    #[test]
+    fn a_healthy_cluster_has_nothing_to_repair_and_no_defrag_planned() {
+        let ms = vec![
+            member(1, ByteSize::mib(5), ByteSize::mib(1), ByteSize::gib(2), 1),
+            member(2, ByteSize::mib(5), ByteSize::mib(1), ByteSize::gib(2), 1),
+        ];
+        let p = recovery_plan(&status(ms, vec![])).unwrap();
+        assert!(p.nothing_to_repair);
+        assert!(p.defrag.order.is_empty() && p.disarm.is_empty());
+    }
+
+    #[test]
+    fn nothing_read_is_unknown_never_nothing_to_repair() {
+        let ms = vec![unreachable(1), unreachable(2)];
+        let rc = root_cause(&ms, &[]);
+        assert!(rc[0].starts_with("unknown"), "{rc:?}");
+        assert!(!rc.iter().any(|c| c.contains("nothing to repair")));
+    }
+
+    #[test]
+    fn alarms_that_could_not_be_read_refuse_a_recovery() {
+        let ms = vec![member(
+            1,
+            ByteSize::mib(5),
+            ByteSize::mib(1),
+            ByteSize::gib(2),
+            1,
+        )];
+        let mut st = status(ms, vec![]);
+        st.alarms_known = false;
+        assert_eq!(recovery_plan(&st), Err(Refusal::AlarmsUnknown));
     }
 }

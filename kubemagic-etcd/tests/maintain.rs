@@ -117,7 +117,7 @@ async fn three_runs_with_keep_2_leave_exactly_two_snapshots_and_foreign_files() 
     std::fs::write(dir.join("kubemagic-etcd-not-ours.db"), "mine too").unwrap();
     let opts = MaintainOptions {
         snapshot_dir: Some(dir.clone()),
-        keep: 2,
+        keep: Some(2),
         ..Default::default()
     };
     let mut written = Vec::new();
@@ -133,7 +133,9 @@ async fn three_runs_with_keep_2_leave_exactly_two_snapshots_and_foreign_files() 
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 4, "{names:?}");
+    // Two snapshots, two foreign files, and the manifest that records ours.
+    assert_eq!(names.len(), 5, "{names:?}");
+    assert!(names.contains(&".kubemagic-etcd-snapshots.json".to_string()));
     assert!(!written[0].exists());
     assert!(written[1].exists() && written[2].exists());
     assert!(names.contains(&"manual-backup.db".to_string()));
@@ -182,7 +184,7 @@ async fn a_second_run_refuses_while_the_first_holds_the_lock() {
     std::fs::create_dir_all(&dir).unwrap();
     let opts = MaintainOptions {
         snapshot_dir: Some(dir.clone()),
-        keep: 1,
+        keep: Some(1),
         ..Default::default()
     };
     let lock = MaintainLock::acquire(&c, "the first run").await.unwrap();

@@ -166,10 +166,13 @@ async fn live_data_filling_the_quota_is_not_disarmed() {
     cluster.wait_healthy().await;
     let eps = cluster.endpoints();
     let (_, refusal) = fill(&eps[0], 400, 400).await;
-    assert!(refusal.is_some());
+    // The premise: the writes stopped on NOSPACE (not, under load, on a
+    // timeout, which would leave nothing to repair).
+    let refusal = refusal.expect("the quota must fill");
+    assert!(refusal.contains("space exceeded"), "{refusal}");
     let c = cluster.client().await;
     let report = ops::recover(&c, false, &mut |_| {}).await;
-    assert!(!report.succeeded());
+    assert!(!report.succeeded(), "{report:#?}");
     let stopped = report.stopped.clone().unwrap();
     assert!(stopped.contains("NOSPACE NOT disarmed"), "{stopped}");
     assert!(stopped.contains("above 90 %"), "{stopped}");

@@ -3,6 +3,8 @@
 
 use crate::convert::to_py;
 use crate::errors::EtcdError as PyEtcdError;
+use kubemagic_core::Redactor;
+use kubemagic_etcd::config::redactor_from_process_env;
 use kubemagic_etcd::{ops, Cluster, Config, ConnectArgs, EtcdError};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -22,8 +24,15 @@ fn runtime() -> PyResult<&'static tokio::runtime::Runtime> {
     Ok(RT.get_or_init(|| rt))
 }
 
-fn etcd_error(py: Python<'_>, e: &EtcdError) -> PyErr {
-    crate::errors::from_km::<PyEtcdError>(py, e)
+/// The exception for a library error, its message through the
+/// connection's redactor (which knows the endpoints' credentials as typed:
+/// an error quoting an endpoint with a space in its password is masked).
+fn etcd_error(py: Python<'_>, e: &EtcdError, redactor: &Redactor) -> PyErr {
+    use kubemagic_core::KmError;
+    let message = redactor.redact(&e.to_string()).into_owned();
+    let err = crate::errors::with_location::<PyEtcdError>(py, message, e.file(), e.line());
+    let _ = err.value(py).setattr("kind", e.kind().as_str());
+    err
 }
 
 fn connect_args(
@@ -43,29 +52,44 @@ fn connect_args(
     }
 }
 
-/// Connects to the cluster `args` name and runs `op` on it, on the shared
-/// runtime with the GIL released: the one path status, recover and
-/// maintain share.
-fn on_cluster<T, F, Fut>(py: Python<'_>, args: &ConnectArgs, op: F) -> PyResult<T>
+/// Connects to the cluster `args` name (the library's one connect path,
+/// [`ops::with_cluster`]) and runs `op` on it, on the shared runtime with
+/// the GIL released: the one path status, recover and maintain share.
+/// Returns the report as a JSON value redacted with the connection's
+/// redactor, the same masking the CLI's writers apply.
+fn on_cluster<T, F, Fut>(py: Python<'_>, args: &ConnectArgs, op: F) -> PyResult<serde_json::Value>
 where
-    T: Send,
+    T: Send + serde::Serialize,
     F: FnOnce(Cluster) -> Fut + Send,
     Fut: std::future::Future<Output = T>,
 {
     let rt = runtime()?;
+    let redactor = redactor_from_process_env(args);
     let result = py.detach(|| {
         rt.block_on(async {
             let config = Config::from_process_env(args)?;
-            let cluster = Cluster::connect(config).await?;
-            Ok::<_, EtcdError>(op(cluster).await)
+            ops::with_cluster(config, op).await
         })
     });
-    result.map_err(|e| etcd_error(py, &e))
+    let report = result.map_err(|e| etcd_error(py, &e, &redactor))?;
+    let mut value = serialize(&report)?;
+    redactor.redact_json(&mut value);
+    Ok(value)
 }
 
 fn serialize<T: serde::Serialize>(v: &T) -> PyResult<serde_json::Value> {
     serde_json::to_value(v)
         .map_err(|e| PyErr::new::<PyEtcdError, _>(format!("report not representable: {e}")))
+}
+
+/// A report with its derived fields (`succeeded`, `changed`), as the CLI's
+/// `--output json` prints it.
+struct WithDerived<T>(T, fn(&T) -> serde_json::Value);
+
+impl<T> serde::Serialize for WithDerived<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (self.1)(&self.0).serialize(s)
+    }
 }
 
 /// Every member's status, the alarms and the findings (as `kubemagic etcd
@@ -82,7 +106,7 @@ pub fn etcd_status<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let args = connect_args(endpoints, env_file, cacert, cert, key);
     let status = on_cluster(py, &args, |c| async move { ops::status(&c).await })?;
-    to_py(py, &serialize(&status)?)
+    to_py(py, &status)
 }
 
 /// NOSPACE recovery (as `kubemagic etcd recover --output json`), plus
@@ -100,13 +124,11 @@ pub fn etcd_recover<'py>(
     dry_run: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let args = connect_args(endpoints, env_file, cacert, cert, key);
-    let report = on_cluster(py, &args, |c| async move {
+    let value = on_cluster(py, &args, |c| async move {
         let mut progress = |_: &kubemagic_etcd::Progress| {};
-        ops::recover(&c, dry_run, &mut progress).await
+        let r = ops::recover(&c, dry_run, &mut progress).await;
+        WithDerived(r, |r| r.to_json().unwrap_or(serde_json::Value::Null))
     })?;
-    let value = report
-        .to_json()
-        .map_err(|e| PyErr::new::<PyEtcdError, _>(format!("report not representable: {e}")))?;
     to_py(py, &value)
 }
 
@@ -115,7 +137,7 @@ pub fn etcd_recover<'py>(
 /// defragmented one at a time, followers first; plus `succeeded` (no
 /// refusal, no error).
 #[pyfunction]
-#[pyo3(signature = (endpoints=None, env_file=None, cacert=None, cert=None, key=None, snapshot_dir=None, keep=7, defrag_min_size="100MB", defrag_min_free_pct=45.0, compact=false, dry_run=false))]
+#[pyo3(signature = (endpoints=None, env_file=None, cacert=None, cert=None, key=None, snapshot_dir=None, keep=None, defrag_min_size="100MB", defrag_min_free_pct=45.0, compact=false, dry_run=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn etcd_maintain<'py>(
     py: Python<'py>,
@@ -125,7 +147,7 @@ pub fn etcd_maintain<'py>(
     cert: Option<PathBuf>,
     key: Option<PathBuf>,
     snapshot_dir: Option<PathBuf>,
-    keep: usize,
+    keep: Option<usize>,
     defrag_min_size: &str,
     defrag_min_free_pct: f64,
     compact: bool,
@@ -142,18 +164,27 @@ pub fn etcd_maintain<'py>(
         compact,
         dry_run,
     };
-    opts.check_args()
-        .map_err(|e| PyValueError::new_err(format!("defrag_min_free_pct: {e}")))?;
-    let args = connect_args(endpoints, env_file, cacert, cert, key);
-    let report = on_cluster(py, &args, |c| async move {
-        let mut progress = |_: &kubemagic_etcd::Progress| {};
-        ops::maintain(&c, &opts, &mut progress).await
+    // The CLI's flag names, in Python's words.
+    opts.check_args().map_err(|e| {
+        PyValueError::new_err(
+            e.to_string()
+                .replace("--defrag-min-free", "defrag_min_free_pct")
+                .replace("--snapshot-dir", "snapshot_dir")
+                .replace("--keep", "keep"),
+        )
     })?;
-    let mut value = serialize(&report)?;
-    if let Some(m) = value.as_object_mut() {
-        m.insert("succeeded".into(), report.succeeded().into());
-    }
-    kubemagic_core::redact::redact_json(&mut value);
+    let args = connect_args(endpoints, env_file, cacert, cert, key);
+    let value = on_cluster(py, &args, |c| async move {
+        let mut progress = |_: &kubemagic_etcd::Progress| {};
+        let r = ops::maintain(&c, &opts, &mut progress).await;
+        WithDerived(r, |r| {
+            let mut v = serde_json::to_value(r).unwrap_or(serde_json::Value::Null);
+            if let Some(m) = v.as_object_mut() {
+                m.insert("succeeded".into(), r.succeeded().into());
+            }
+            v
+        })
+    })?;
     to_py(py, &value)
 }
 
@@ -177,6 +208,7 @@ pub fn etcd_nagios<'py>(
     use kubemagic_core::nagios::PluginOutput;
     use kubemagic_etcd::monitor;
     let args = connect_args(endpoints, env_file, cacert, cert, key);
+    let redactor = redactor_from_process_env(&args);
     let rt = runtime()?;
     let out = match monitor::Thresholds::new(warning_pct, critical_pct) {
         Err(why) => PluginOutput::unknown(monitor::SERVICE, why),
@@ -185,5 +217,14 @@ pub fn etcd_nagios<'py>(
             Err(e) => PluginOutput::unknown(monitor::SERVICE, e.to_string()),
         }),
     };
-    to_py(py, &crate::convert::plugin_value(&out))
+    // The same text the CLI prints: through the library's writer.
+    let mut w = kubemagic_core::RedactingWriter::new(Vec::new(), redactor);
+    kubemagic_etcd::print::nagios(&mut w, &out)
+        .map_err(|e| PyErr::new::<PyEtcdError, _>(format!("cannot render the check: {e}")))?;
+    let text = w
+        .finish()
+        .map_err(|e| PyErr::new::<PyEtcdError, _>(format!("cannot render the check: {e}")))?;
+    let mut value = crate::convert::plugin_value(&out);
+    value["output"] = String::from_utf8_lossy(&text).into_owned().into();
+    to_py(py, &value)
 }

@@ -3,6 +3,7 @@ and the seed incident (a small quota, NOSPACE) recovered from Python."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -106,10 +107,38 @@ def test_maintain_bad_arguments_are_value_errors(kwargs: dict, match: str) -> No
         kubemagic.etcd.maintain(endpoints=["http://127.0.0.1:9"], **kwargs)
 
 
-def test_maintain_keep_zero_with_snapshots_is_refused(etcd_endpoint: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [(dict(snapshot_dir="s", keep=0), "keep must be at least 1"), (dict(keep=3), "snapshot_dir")],
+)
+def test_maintain_keep_zero_or_without_snapshot_dir_is_a_value_error(kwargs: dict, match: str) -> None:
     require_etcd_module()
-    report = kubemagic.etcd.maintain(endpoints=[etcd_endpoint], snapshot_dir=tmp_path / "s", keep=0)
-    assert report["succeeded"] is False and report["refusal"] is not None, report
+    with pytest.raises(ValueError, match=match):
+        kubemagic.etcd.maintain(endpoints=["http://127.0.0.1:9"], **kwargs)
+
+
+@pytest.mark.parametrize("password", ["S3cr%t!x;y", "pa/ss#word"])
+def test_status_recover_and_check_return_endpoint_passwords_masked(etcd_endpoint: str, password: str) -> None:
+    """The endpoint as typed carries user:password: what Python gets back is
+    redacted with the credentials as typed, reachable or not."""
+    require_etcd_module()
+    url = f"http://kmuser:{password}@{etcd_endpoint.split('://', 1)[1]}"
+    for result in (
+        kubemagic.etcd.status(endpoints=[url]),
+        kubemagic.etcd.recover(endpoints=[url]),
+        kubemagic.etcd.recover(endpoints=[url], dry_run=True),
+        kubemagic.etcd.check(endpoints=[url]),
+    ):
+        text = json.dumps(result)
+        assert password not in text, text
+        assert "127.0.0.1" in text, text
+
+
+def test_an_error_quoting_an_endpoint_hides_a_password_with_a_space() -> None:
+    require_etcd_module()
+    with pytest.raises(kubemagic.EtcdError) as info:
+        kubemagic.etcd.status(endpoints=["http://kmuser:pa ss word@127.0.0.1:9"])
+    assert "pa ss word" not in str(info.value), str(info.value)
 
 
 def test_check_of_a_healthy_member_is_ok_with_perfdata(etcd_endpoint: str) -> None:

@@ -112,7 +112,7 @@ def etcd_maintain(
     cert: Optional[_Path] = None,
     key: Optional[_Path] = None,
     snapshot_dir: Optional[_Path] = None,
-    keep: int = 7,
+    keep: Optional[int] = None,
     defrag_min_size: str = "100MB",
     defrag_min_free_pct: float = 45.0,
     compact: bool = False,

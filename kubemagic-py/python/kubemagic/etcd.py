@@ -72,14 +72,16 @@ def maintain(
     cert: Optional[StrPath] = None,
     key: Optional[StrPath] = None,
     snapshot_dir: Optional[StrPath] = None,
-    keep: int = 7,
+    keep: Optional[int] = None,
     defrag_min_size: str = "100MB",
     defrag_min_free_pct: float = 45.0,
     compact: bool = False,
     dry_run: bool = False,
 ) -> Dict[str, Any]:
     """Routine upkeep, as ``kubemagic etcd maintain --output json``: a
-    snapshot of the leader into ``snapshot_dir`` keeping ``keep`` of them,
+    snapshot of the leader into ``snapshot_dir`` keeping ``keep`` of them
+    (default 7, at least 1, only with ``snapshot_dir``: else ValueError; only
+    snapshots kubemagic wrote and recorded are ever deleted),
     then the members whose database is at least ``defrag_min_size`` with at
     least ``defrag_min_free_pct`` % free pages (or above 80 % of the quota)
     defragmented one at a time, followers first. Refuses (``refusal``) when
