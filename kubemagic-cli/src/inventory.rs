@@ -113,11 +113,10 @@ pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
 }
 
 fn run_inner(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
-    let stdout = std::io::stdout();
     match args.command {
         Sub::List { src, export } => {
             let inv = src.load()?;
-            let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, crate::output::stdout());
             kubemagic_inventory::write_list(&inv, export, &mut w)?;
             w.flush()?;
             // The process ends here: skip freeing every host and variable
@@ -126,13 +125,13 @@ fn run_inner(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
         }
         Sub::Host { src, host } => {
             let v = src.load()?.ansible_host(&host)?;
-            let mut w = stdout.lock();
+            let mut w = crate::output::stdout();
             w.write_all(kubemagic_inventory::to_python_json(&v).as_bytes())?;
         }
         Sub::Graph { src, group, vars } => {
             let inv = src.load()?;
             let text = inv.graph(group.as_deref(), vars)?;
-            let mut w = stdout.lock();
+            let mut w = crate::output::stdout();
             match format {
                 OutputFormat::Text => writeln!(w, "{text}")?,
                 OutputFormat::Json => {
@@ -153,7 +152,7 @@ fn run_inner(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
                 // ignoring: ..."), on stderr: the output stays empty.
                 eprintln!("warning: host pattern `{pattern}` matches no host");
             }
-            let mut w = stdout.lock();
+            let mut w = crate::output::stdout();
             match format {
                 OutputFormat::Text => {
                     for h in hosts {

@@ -69,8 +69,7 @@ fn render(args: RenderArgs, format: OutputFormat) -> Result<Exit, CliError> {
     match (&args.dest, format) {
         (None, OutputFormat::Json) => print_json(&model)?,
         (None, OutputFormat::Text) => {
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
+            let mut out = crate::output::stdout();
             for h in &model.hosts {
                 let r = render_host(&model, h);
                 writeln!(out, "### {}/haproxy.cfg\n{}", r.host, r.haproxy_cfg)?;
@@ -94,8 +93,7 @@ fn render(args: RenderArgs, format: OutputFormat) -> Result<Exit, CliError> {
                     "written": written, "findings": model.findings,
                 }))?,
                 OutputFormat::Text => {
-                    let stdout = std::io::stdout();
-                    let mut out = stdout.lock();
+                    let mut out = crate::output::stdout();
                     for p in &written {
                         writeln!(out, "wrote {}", p.display())?;
                     }

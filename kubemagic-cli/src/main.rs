@@ -156,7 +156,7 @@ fn main() -> ExitCode {
             // Into a buffer first: the generator panics on a closed pipe.
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "kubemagic", &mut buf);
-            std::io::Write::write_all(&mut std::io::stdout(), &buf)
+            std::io::Write::write_all(&mut output::stdout(), &buf)
                 .map(|()| Exit::Ok)
                 .map_err(output::CliError::Io)
         }

@@ -90,9 +90,7 @@ fn print_plan_text(plan: &Plan) -> Result<(), CliError> {
         }
     }
     let text = String::from_utf8_lossy(&out);
-    std::io::stdout()
-        .lock()
-        .write_all(kubemagic_core::redact(&text).as_bytes())?;
+    crate::output::stdout().write_all(kubemagic_core::redact(&text).as_bytes())?;
     Ok(())
 }
 
@@ -282,9 +280,7 @@ fn print_run_text(report: &RunReport) -> Result<(), CliError> {
         RunOutcome::Interrupted => writeln!(out, "interrupted; run again to resume")?,
     }
     let text = String::from_utf8_lossy(&out);
-    std::io::stdout()
-        .lock()
-        .write_all(kubemagic_core::redact(&text).as_bytes())?;
+    crate::output::stdout().write_all(kubemagic_core::redact(&text).as_bytes())?;
     Ok(())
 }
 
@@ -347,7 +343,7 @@ pub fn init(args: InitArgs, format: OutputFormat) -> Result<Exit, CliError> {
     match format {
         OutputFormat::Json => print_json(&serde_json::json!({ "upstreams": synced }))?,
         OutputFormat::Text => {
-            let mut out = std::io::stdout().lock();
+            let mut out = crate::output::stdout();
             for s in &synced {
                 let action = match s.action {
                     SyncAction::Cloned => "checked out",
