@@ -172,7 +172,7 @@ impl Constructor<'_> {
         if depth > MAX_DEPTH {
             return Err(self.err(
                 raw.line,
-                &format!("nested more than {MAX_DEPTH} levels deep (aliases expanded)"),
+                format!("nested more than {MAX_DEPTH} levels deep (aliases expanded)"),
             ));
         }
         if self.budget == 0 {
