@@ -6,6 +6,8 @@
 #   50,000 hosts: target <= 12x the 5,000-host time
 #   a chain of nested children 1k/2k/4k/8k levels deep (issue 15): target
 #   <= 2.5x per doubling (near-linear; it was cubic, 14.7 s at 8k)
+#   a dense group graph (group i has every earlier group as a child, 200
+#   groups; issue 22): kubemagic beside ansible-inventory, byte-identical
 #   a range of 1,000,000 hosts: a FILE:LINE error, not gigabytes
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -127,6 +129,30 @@ for n in 1000 2000 4000 8000; do
 done
 worst="$("$PY" -c 'import sys; print(max(float(x) for x in sys.argv[1:]))' "${ratios[@]}")"
 printf 'chain growth per doubling: worst %.2fx (target <= 2.5x)\n' "$worst"
+
+echo "== inventory: dense group graph (group i has every earlier group as a child; issue 22)"
+dense() { # dense FILE GROUPS
+  "$PY" - "$1" "$2" <<'PYEOF'
+import sys
+path, n = sys.argv[1], int(sys.argv[2])
+with open(path, "w") as f:
+    f.write("[g0]\nh0\n\n")
+    for i in range(1, n):
+        f.write("[g%d]\nh%d\n\n[g%d:vars]\nlevel=%d\n\n" % (i, i, i, i))
+        f.write("[g%d:children]\n%s\n" % (i, "".join("g%d\n" % j for j in range(i))))
+PYEOF
+}
+dense "$WORK/dense200" 200
+read -r w_dans c_dans < <(best_of "$WORK/dense200.ans.json" 1 "$ANSIBLE_INVENTORY" -i "$WORK/dense200" --list)
+read -r w_dkm c_dkm < <(best_of "$WORK/dense200.km.json" "$RUNS" "$KM" inventory list -i "$WORK/dense200")
+if cmp -s "$WORK/dense200.ans.json" "$WORK/dense200.km.json"; then dbytes="byte-identical"; else dbytes="DIFFERENT"; fi
+printf '%-40s %10.4f %10.4f\n' "ansible-inventory --list, dense 200" "$w_dans" "$c_dans"
+printf '%-40s %10.4f %10.4f   (best of %s)\n' "kubemagic inventory list, dense 200" "$w_dkm" "$c_dkm" "$RUNS"
+printf 'dense 200 groups: %s; kubemagic %.0fx faster wall, %.0fx cpu\n' "$dbytes" "$(ratio "$w_dans" "$w_dkm")" "$(ratio "$c_dans" "$c_dkm")"
+[ "$dbytes" = byte-identical ] || { echo "dense bench: outputs differ" >&2; exit 1; }
+dense "$WORK/dense400" 400
+read -r w_d4 c_d4 < <(best_of "$WORK/dense400.km.json" "$RUNS" "$KM" inventory list -i "$WORK/dense400")
+printf 'dense 400 groups (4x the edges): %.4f s wall, %.1fx the 200-group time\n' "$w_d4" "$(ratio "$w_d4" "$w_dkm")"
 
 echo "== inventory: one range of 1,000,000 hosts"
 printf '[g]\nh[0:999999]\n' > "$WORK/bigrange"

@@ -98,7 +98,8 @@ pub fn nagios(args: Args) -> Exit {
         }
         Err(e) => kubemagic_core::nagios::PluginOutput::unknown("KUBEMAGIC", e.to_string()),
     };
-    print!("{}", out.render());
+    // A reader gone away (EPIPE) changes nothing: the state is the exit code.
+    let _ = crate::output::stdout().write_all(out.render().as_bytes());
     Exit::Code(out.state.code())
 }
 
@@ -109,8 +110,7 @@ pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
         OutputFormat::Json => print_json(&report)?,
         OutputFormat::Text => {
             let color = crate::output::color();
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
+            let mut out = crate::output::stdout();
             if !crate::output::quiet() {
                 out.write_all(render_header(&site, color).as_bytes())?;
             }

@@ -80,7 +80,7 @@ pub fn completion(
         // Into a buffer first: the generator panics on a closed pipe.
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut command(), "kubemagic", &mut buf);
-        std::io::Write::write_all(&mut std::io::stdout(), &buf)?;
+        std::io::Write::write_all(&mut crate::output::raw_stdout(), &buf)?;
         return Ok(Exit::Ok);
     }
     // What `COMPLETE=<shell> kubemagic` prints: the registration.

@@ -369,7 +369,7 @@ fn maintain_options(sub: &Sub) -> Result<MaintainOptions, CliError> {
 fn report<T: serde::Serialize>(
     format: OutputFormat,
     r: &T,
-    text: impl FnOnce(&mut kubemagic_core::RedactingWriter<std::io::Stdout>, &T) -> std::io::Result<()>,
+    text: impl FnOnce(&mut kubemagic_core::RedactingWriter<output::Stdout>, &T) -> std::io::Result<()>,
 ) -> Result<(), CliError> {
     match format {
         OutputFormat::Json => print_json(r),

@@ -114,11 +114,10 @@ pub fn run(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
 }
 
 fn run_inner(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
-    let stdout = std::io::stdout();
     match args.command {
         Sub::List { src, export } => {
             let inv = src.load()?;
-            let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, crate::output::raw_stdout());
             if crate::output::yaml() {
                 // The same document as Ansible's JSON, encoded as YAML.
                 crate::output::write_document(&mut w, &inv.to_ansible_list(export)?)?;
@@ -132,7 +131,7 @@ fn run_inner(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
         }
         Sub::Host { src, host } => {
             let v = src.load()?.ansible_host(&host)?;
-            let mut w = stdout.lock();
+            let mut w = crate::output::raw_stdout();
             if crate::output::yaml() {
                 crate::output::write_document(&mut w, &v)?;
             } else {
@@ -142,7 +141,7 @@ fn run_inner(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
         Sub::Graph { src, group, vars } => {
             let inv = src.load()?;
             let text = inv.graph(group.as_deref(), vars)?;
-            let mut w = stdout.lock();
+            let mut w = crate::output::raw_stdout();
             match format {
                 OutputFormat::Text => writeln!(w, "{text}")?,
                 OutputFormat::Json => {
@@ -164,7 +163,7 @@ fn run_inner(args: Args, format: OutputFormat) -> Result<Exit, CliError> {
             if hosts.is_empty() {
                 crate::output::warn("No hosts matched, nothing to do");
             }
-            let mut w = stdout.lock();
+            let mut w = crate::output::raw_stdout();
             match format {
                 OutputFormat::Text => {
                     for h in hosts {

@@ -1,7 +1,9 @@
 //! Output format, exit codes and error printing shared by every subcommand.
 
 use kubemagic_core::{ErrorKind, KmError, RedactingWriter, Redactor};
+use std::io::Write;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 /// The process-wide redaction: the patterns, plus the secrets a command
@@ -21,9 +23,10 @@ pub fn redactor() -> Redactor {
     REDACTOR.get().cloned().unwrap_or_default()
 }
 
-/// Standard output, through the process-wide redaction: where reports go.
-pub fn stdout() -> RedactingWriter<std::io::Stdout> {
-    RedactingWriter::new(std::io::stdout(), redactor())
+/// Standard output, through the process-wide redaction: where reports go
+/// (EPIPE-safe: see [`Stdout`]).
+pub fn stdout() -> RedactingWriter<Stdout> {
+    RedactingWriter::new(raw_stdout(), redactor())
 }
 
 /// Standard error, through the process-wide redaction: where progress and
@@ -111,6 +114,57 @@ pub fn quiet() -> bool {
 /// `-v` (count): how much more to say.
 pub fn verbose() -> u8 {
     settings().verbose
+}
+
+/// Set once stdout's reader has gone away (`kubemagic check SITE | head -1`).
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Standard output for every command. When the reader goes away (EPIPE;
+/// Rust ignores SIGPIPE, so the write fails instead of killing us) the rest
+/// of the output is dropped quietly and the command carries on to the exit
+/// code its result deserves: 1 when the site has errors, whatever `head`
+/// read. A pipeline under `set -o pipefail` must not turn errors into 0
+/// (or into a "cannot write output" exit 2).
+pub struct Stdout(std::io::StdoutLock<'static>);
+
+/// The process's [`Stdout`], unredacted: for what must print exactly as
+/// Ansible prints it (inventory exports) and for documents already redacted
+/// value by value ([`print_json`]). Reports use [`stdout`].
+pub fn raw_stdout() -> Stdout {
+    Stdout(std::io::stdout().lock())
+}
+
+/// Whether stdout's reader went away during this run.
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(Ordering::Relaxed)
+}
+
+fn swallow_epipe<T>(r: std::io::Result<T>, closed: T) -> std::io::Result<T> {
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+            Ok(closed)
+        }
+        other => other,
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if stdout_closed() {
+            return Ok(buf.len());
+        }
+        let r = self.0.write(buf);
+        swallow_epipe(r, buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if stdout_closed() {
+            return Ok(());
+        }
+        let r = self.0.flush();
+        swallow_epipe(r, ())
+    }
 }
 
 /// What a command asks the process to exit with.
@@ -222,11 +276,9 @@ pub fn print_error(e: &CliError, format: OutputFormat) {
 /// and commands that may carry credentials. (Inventory exports print
 /// Ansible's output unredacted, as Ansible does, and do not come here.)
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
-    use std::io::Write;
     let mut value = serde_json::to_value(value)?;
     redactor().redact_json(&mut value);
-    let stdout = std::io::stdout();
-    let mut lock = stdout.lock();
+    let mut lock = raw_stdout();
     if settings().yaml {
         let text = serde_yaml_ng::to_string(&value)
             .map_err(|e| CliError::Failed(format!("cannot encode YAML: {e}")))?;
@@ -302,7 +354,6 @@ pub fn color() -> bool {
 /// Writes text to stdout as given (already rendered and redacted by a
 /// library renderer).
 pub fn print_text(text: &str) -> Result<(), CliError> {
-    use std::io::Write;
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    raw_stdout().write_all(text.as_bytes())?;
     Ok(())
 }

@@ -87,8 +87,8 @@ fn cli_error(e: RunError) -> CliError {
 }
 
 /// Standard output through the one redaction.
-fn stdout_writer() -> RedactingWriter<std::io::Stdout> {
-    RedactingWriter::new(std::io::stdout(), Redactor::new())
+fn stdout_writer() -> RedactingWriter<crate::output::Stdout> {
+    crate::output::stdout()
 }
 
 fn print_plan_text(plan: &Plan) -> Result<(), CliError> {
@@ -134,12 +134,12 @@ impl Printer {
         let out: Box<dyn Write> = if json {
             Box::new(std::io::stderr())
         } else {
-            Box::new(std::io::stdout())
+            Box::new(crate::output::raw_stdout())
         };
         Printer {
             dry_run,
-            out: RedactingWriter::new(out, Redactor::new()),
-            err: RedactingWriter::new(Box::new(std::io::stderr()), Redactor::new()),
+            out: RedactingWriter::new(out, crate::output::redactor()),
+            err: RedactingWriter::new(Box::new(std::io::stderr()), crate::output::redactor()),
             bar,
         }
     }

@@ -389,14 +389,14 @@ fn percent_decode(s: &str) -> String {
 ///
 /// Text is redacted a line at a time (a URL or a `key: value` never spans
 /// lines), so output streams: each complete line is written as soon as it
-/// is. What is left of an unfinished line is written by [`flush`] or
-/// [`RedactingWriter::finish`]; there is no flush on drop, so a writer must
-/// be flushed (the CLI's destination and Python's `finish` do).
+/// is. What is left of an unfinished line is written by [`flush`],
+/// [`RedactingWriter::finish`] or, best effort, on drop.
 ///
 /// [`flush`]: std::io::Write::flush
 #[derive(Debug)]
 pub struct RedactingWriter<W: std::io::Write> {
-    inner: W,
+    /// `None` only after [`RedactingWriter::finish`] took it.
+    inner: Option<W>,
     redactor: Redactor,
     pending: Vec<u8>,
 }
@@ -405,7 +405,7 @@ impl<W: std::io::Write> RedactingWriter<W> {
     /// Wraps `inner`; everything written is masked by `redactor`.
     pub fn new(inner: W, redactor: Redactor) -> RedactingWriter<W> {
         RedactingWriter {
-            inner,
+            inner: Some(inner),
             redactor,
             pending: Vec::new(),
         }
@@ -432,24 +432,28 @@ impl<W: std::io::Write> RedactingWriter<W> {
     /// what is pending first, so the order of the output is kept.
     fn write_redacted(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         self.flush_pending()?;
-        self.inner.write_all(bytes)
+        self.inner()?.write_all(bytes)
+    }
+
+    fn inner(&mut self) -> std::io::Result<&mut W> {
+        self.inner
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("redacting writer already finished"))
     }
 
     /// Flushes what is pending and returns the inner writer (a `Vec<u8>`
     /// for Python, which returns the same text the CLI prints).
     pub fn finish(mut self) -> std::io::Result<W> {
         std::io::Write::flush(&mut self)?;
-        Ok(self.inner)
+        self.inner
+            .take()
+            .ok_or_else(|| std::io::Error::other("redacting writer already finished"))
     }
 
     fn write_line(&mut self, line: &[u8]) -> std::io::Result<()> {
-        match std::str::from_utf8(line) {
-            Ok(text) => self.inner.write_all(self.redactor.redact(text).as_bytes()),
-            Err(_) => {
-                let text = String::from_utf8_lossy(line);
-                self.inner.write_all(self.redactor.redact(&text).as_bytes())
-            }
-        }
+        let text = String::from_utf8_lossy(line);
+        let masked = self.redactor.redact(&text).into_owned();
+        self.inner()?.write_all(masked.as_bytes())
     }
 
     fn flush_pending(&mut self) -> std::io::Result<()> {
@@ -481,7 +485,18 @@ impl<W: std::io::Write> std::io::Write for RedactingWriter<W> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.flush_pending()?;
-        self.inner.flush()
+        self.inner()?.flush()
+    }
+}
+
+impl<W: std::io::Write> Drop for RedactingWriter<W> {
+    /// Best effort: an unfinished last line still appears, redacted, when a
+    /// writer is dropped without a flush (errors, such as a closed pipe,
+    /// have nowhere to go).
+    fn drop(&mut self) {
+        if self.inner.is_some() {
+            let _ = std::io::Write::flush(self);
+        }
     }
 }
 

@@ -87,6 +87,35 @@ fn invalid_group_chars(name: &str) -> Option<String> {
     (!found.is_empty()).then_some(found)
 }
 
+/// A visited set over group ids that clears in O(1): a group is in it
+/// when its stamp is the current epoch.
+struct Marks {
+    stamp: Vec<u32>,
+    epoch: u32,
+}
+
+impl Marks {
+    fn new(n: usize) -> Marks {
+        Marks {
+            stamp: vec![0; n],
+            epoch: 1,
+        }
+    }
+    fn clear(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.epoch = 1;
+        }
+    }
+    /// Whether `g` was not in the set (and now is).
+    fn insert(&mut self, g: GroupId) -> bool {
+        let new = self.stamp[g] != self.epoch;
+        self.stamp[g] = self.epoch;
+        new
+    }
+}
+
 pub const ALL: GroupId = 0;
 pub const UNGROUPED: GroupId = 1;
 
@@ -232,34 +261,51 @@ impl InventoryData {
         Ok(hid)
     }
 
-    /// `group.add_host(host)` in Ansible: membership plus the host's ancestor list.
+    /// `group.add_host(host)` in Ansible: the direct membership. The
+    /// host's ancestor list (`Host.groups`) is not updated edge by edge as
+    /// Ansible does: on a dense group graph (group *i* the parent of every
+    /// earlier group) that walks every subtree once per edge, quartic in
+    /// the number of groups. It is computed once, in [`Self::reconcile`],
+    /// which every load ends with ([`Self::host_ancestry`]).
     fn add_host_to_group(&mut self, g: GroupId, h: HostId) {
         if self.membership.insert((g, h)) {
             self.groups[g].hosts.push(h);
         }
-        let mut new = self.ancestors(g);
-        new.push(g);
-        self.extend_host_groups(h, &new);
     }
 
-    /// Appends to a host's groups those of `new` it lacks, in order. A hash
-    /// set instead of `Vec::contains` once both lists are long: a host at the
-    /// bottom of an 8,000-level chain of children has 8,000 groups.
-    fn extend_host_groups(&mut self, h: HostId, new: &[GroupId]) {
-        let groups = &mut self.hosts[h].groups;
-        if groups.len().saturating_mul(new.len()) <= 256 {
-            for &a in new {
-                if !groups.contains(&a) {
-                    groups.push(a);
+    /// Every host's groups, ancestors included (Ansible's `host.groups`,
+    /// as its `add_group` orders them: a group's ancestors, then the group,
+    /// for each group the host was put in), from the direct memberships.
+    /// Each group's ancestors are walked once, whatever the number of its
+    /// hosts.
+    fn host_ancestry(&mut self) {
+        let mut direct: Vec<Vec<GroupId>> = vec![Vec::new(); self.hosts.len()];
+        for (g, grp) in self.groups.iter().enumerate() {
+            for &h in &grp.hosts {
+                direct[h].push(g);
+            }
+        }
+        let mut lineage: Vec<Option<Vec<GroupId>>> = vec![None; self.groups.len()];
+        let mut seen = Marks::new(self.groups.len());
+        // Marks instead of a hash set per host: `mark[g] == h + 1` when
+        // host `h` already has group `g`.
+        let mut mark: Vec<usize> = vec![0; self.groups.len()];
+        for (h, groups_of_h) in direct.into_iter().enumerate() {
+            let mut out = Vec::new();
+            for g in groups_of_h {
+                let line = lineage[g].get_or_insert_with(|| {
+                    let mut l = self.ancestors_marked(g, &mut seen);
+                    l.push(g);
+                    l
+                });
+                for &a in line.iter() {
+                    if mark[a] != h + 1 {
+                        mark[a] = h + 1;
+                        out.push(a);
+                    }
                 }
             }
-            return;
-        }
-        let mut seen: HashSet<GroupId> = groups.iter().copied().collect();
-        for &a in new {
-            if seen.insert(a) {
-                groups.push(a);
-            }
+            self.hosts[h].groups = out;
         }
     }
 
@@ -280,32 +326,21 @@ impl InventoryData {
         }
     }
 
-    /// All ancestors of a group (not the group itself), each once.
-    /// (A hash set of the visited groups, not `out.contains`: the walk
-    /// must stay linear in the answer, or a deep chain of children turns
-    /// cubic.)
-    pub fn ancestors(&self, g: GroupId) -> Vec<GroupId> {
-        self.walk(g, |grp| &grp.parents)
-    }
-
-    /// Depth-first walk along `next` (parents or children), each group once,
-    /// in the order the old `Vec::contains` walk produced.
-    fn walk(&self, g: GroupId, next: impl Fn(&Group) -> &Vec<GroupId>) -> Vec<GroupId> {
+    /// All ancestors of a group (not the group itself), each once, with
+    /// the caller's visited marks, cleared here
+    /// in O(1): walking every group's ancestors then costs the edges walked,
+    /// with neither a hash per step nor an allocation per group.
+    fn ancestors_marked(&self, g: GroupId, seen: &mut Marks) -> Vec<GroupId> {
+        seen.clear();
         let mut out = Vec::new();
-        let mut seen: HashSet<GroupId> = HashSet::new();
-        let mut stack: Vec<GroupId> = next(&self.groups[g]).clone();
+        let mut stack: Vec<GroupId> = self.groups[g].parents.clone();
         while let Some(p) = stack.pop() {
             if seen.insert(p) {
                 out.push(p);
-                stack.extend(next(&self.groups[p]).iter().copied());
+                stack.extend(self.groups[p].parents.iter().copied());
             }
         }
         out
-    }
-
-    /// All descendants of a group (not the group itself), each once.
-    pub fn descendants(&self, g: GroupId) -> Vec<GroupId> {
-        self.walk(g, |grp| &grp.children)
     }
 
     /// `Group.add_child_group`: refuses loops, updates depths, and adds the
@@ -326,8 +361,7 @@ impl InventoryData {
         // anyway, and a chain written top-down (`[g0:children] g1`, then
         // `[g1:children] g2`, ...) adds each child before it has a subtree,
         // so building it stays linear.
-        let mut member_groups = self.descendants(child);
-        if member_groups.contains(&parent) {
+        if self.reaches(child, parent) {
             return Err(InventoryError::Model(format!(
                 "Adding group '{}' as child to '{}' creates a recursive dependency loop.",
                 self.groups[child].name, self.groups[parent].name
@@ -338,20 +372,58 @@ impl InventoryData {
         self.raise_depth(child, depth);
         if !self.groups[child].parents.contains(&parent) {
             self.groups[child].parents.push(parent);
-            member_groups.push(child);
-            let hosts: Vec<HostId> = member_groups
-                .iter()
-                .flat_map(|&g| self.groups[g].hosts.iter().copied())
-                .collect();
-            if !hosts.is_empty() {
-                let mut new_ancestors = self.ancestors(parent);
-                new_ancestors.push(parent);
-                for h in hosts {
-                    self.extend_host_groups(h, &new_ancestors);
+        }
+        Ok(())
+    }
+
+    /// Whether `to` is below `from` (a descendant of it). Walks down from
+    /// `from` and up from `to` a step at a time each and stops when either
+    /// walk runs out: the cost is about twice the smaller of the two, so a
+    /// chain written top-down (`[g0:children] g1`, then `[g1:children]
+    /// g2`: the child has no subtree yet), one written bottom-up (the
+    /// parent has no ancestors yet) and a dense graph (group *i* the parent
+    /// of every earlier group) all stay near-linear to build.
+    fn reaches(&self, from: GroupId, to: GroupId) -> bool {
+        if from == to {
+            return true;
+        }
+        // The common cases, in O(1): nothing below `from` yet, or nothing
+        // above `to` yet (an INI section's children are usually added
+        // before the section itself gets a parent).
+        if self.groups[from].children.is_empty() || self.groups[to].parents.is_empty() {
+            return false;
+        }
+        let mut down = (vec![from], HashSet::from([from]));
+        let mut up = (vec![to], HashSet::from([to]));
+        loop {
+            // One step down from `from`: found `to`, or nothing left below.
+            match down.0.pop() {
+                None => return false,
+                Some(g) => {
+                    for &c in &self.groups[g].children {
+                        if up.1.contains(&c) {
+                            return true;
+                        }
+                        if down.1.insert(c) {
+                            down.0.push(c);
+                        }
+                    }
+                }
+            }
+            match up.0.pop() {
+                None => return false,
+                Some(g) => {
+                    for &p in &self.groups[g].parents {
+                        if down.1.contains(&p) {
+                            return true;
+                        }
+                        if up.1.insert(p) {
+                            up.0.push(p);
+                        }
+                    }
                 }
             }
         }
-        Ok(())
     }
 
     fn raise_depth(&mut self, g: GroupId, depth: u32) {
@@ -427,6 +499,7 @@ impl InventoryData {
                 self.add_child_group(ALL, g)?;
             }
         }
+        self.host_ancestry();
         let mut leave_ungrouped: HashSet<HostId> = HashSet::new();
         for h in 0..self.hosts.len() {
             let groups = &self.hosts[h].groups;
@@ -436,6 +509,8 @@ impl InventoryData {
                 }
             } else if groups.is_empty() || (groups.len() == 1 && groups[0] == ALL) {
                 self.add_host_to_group(UNGROUPED, h);
+                // `ungrouped`'s ancestors (`all`), then `ungrouped`.
+                self.hosts[h].groups = vec![ALL, UNGROUPED];
             }
         }
         if !leave_ungrouped.is_empty() {
@@ -529,6 +604,66 @@ mod tests {
         let ung = &inv.groups[UNGROUPED];
         assert_eq!(ung.hosts, vec![inv.host_id("h2").unwrap()]);
         assert_eq!(inv.groups[inv.group_id("g").unwrap()].parents, vec![ALL]);
+    }
+}
+
+#[cfg(test)]
+mod dense_tests {
+    use super::*;
+
+    /// Group *i* has every earlier group as a child (issue 22): 300 groups,
+    /// 45,000 edges. Building and reconciling took minutes when every edge
+    /// walked the child's whole subtree; it must stay near-linear.
+    #[test]
+    fn a_dense_group_graph_builds_fast_with_ansibles_depths_and_ancestry() {
+        let n = 300;
+        let start = std::time::Instant::now();
+        let mut inv = InventoryData::new();
+        for i in 0..n {
+            let g = format!("g{i}");
+            inv.add_group(&g, None);
+            inv.add_host(&format!("h{i}"), Some(&g), None, None)
+                .unwrap();
+            for j in 0..i {
+                inv.add_child(&g, &format!("g{j}")).unwrap();
+            }
+        }
+        inv.reconcile().unwrap();
+        let took = start.elapsed();
+        assert!(took.as_secs_f64() < 5.0, "took {took:?}");
+        // Longest path from `all`: g(n-1) at 1, g0 at n.
+        assert_eq!(inv.group("g299").unwrap().depth, 1);
+        assert_eq!(inv.group("g0").unwrap().depth, n as u32);
+        // h_j is in g_j and every later group, and in `all`.
+        let h0: HashSet<GroupId> = inv.host("h0").unwrap().groups.iter().copied().collect();
+        assert_eq!(h0.len(), n + 1);
+        assert_eq!(inv.host("h0").unwrap().groups.len(), n + 1);
+        assert_eq!(inv.host("h299").unwrap().groups, vec![ALL, 301]);
+        // A loop is still refused in the dense graph.
+        assert!(inv.add_child("g0", "g299").is_err());
+        assert!(inv.add_child("g5", "g200").is_err());
+    }
+
+    #[test]
+    fn hosts_learn_ancestors_added_after_they_joined() {
+        let mut inv = InventoryData::new();
+        inv.add_group("leaf", None);
+        inv.add_host("h", Some("leaf"), None, None).unwrap();
+        inv.add_group("mid", None);
+        inv.add_group("top", None);
+        inv.add_child("mid", "leaf").unwrap();
+        inv.add_child("top", "mid").unwrap();
+        inv.reconcile().unwrap();
+        let names: Vec<&str> = inv
+            .host("h")
+            .unwrap()
+            .groups
+            .iter()
+            .map(|&g| inv.groups[g].name.as_str())
+            .collect();
+        assert_eq!(names.len(), 4, "{names:?}");
+        let set: HashSet<&str> = names.into_iter().collect();
+        assert_eq!(set, HashSet::from(["all", "top", "mid", "leaf"]));
     }
 }
 

@@ -31,6 +31,11 @@ pub enum InventoryError {
         #[source]
         source: std::io::Error,
     },
+    /// A file that is not a regular file (a FIFO, a device: reading it
+    /// would block or never end) or is larger than
+    /// `kubemagic_fs::limits::MAX_SOURCE_BYTES`, refused before reading.
+    #[error(transparent)]
+    File(#[from] kubemagic_fs::FsError),
     /// An error that belongs to no single file (e.g. a dependency loop found
     /// while merging several sources).
     #[error("{0}")]
@@ -210,6 +215,7 @@ impl InventoryError {
         match self {
             InventoryError::Parse { file, .. } => Some(file),
             InventoryError::Io { path, .. } => Some(path),
+            InventoryError::File(e) => Some(e.path()),
             InventoryError::Strict { warnings } => warnings.first().map(|w| w.file.as_path()),
             _ => None,
         }

@@ -140,7 +140,9 @@ fn parse_source(
             "inventory source does not exist (ansible-inventory would only warn and skip it)",
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| InventoryError::io(path, e))?;
+    // A FIFO or a device is refused even when walked: Ansible would read it
+    // and block (or never finish), so there is no behaviour to match.
+    let bytes = kubemagic_fs::read(path, kubemagic_fs::limits::MAX_SOURCE_BYTES)?;
     let parsed = decode_utf8(bytes, path).and_then(|text| parse_file(path, &text, data));
     match parsed {
         Ok(()) => {

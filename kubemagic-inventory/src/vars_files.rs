@@ -183,7 +183,11 @@ impl VarsStore {
         if let Some(v) = self.loaded.get(path) {
             return Ok(v.clone());
         }
-        let bytes = std::fs::read(path).map_err(|e| InventoryError::io(path, e))?;
+        // `group_vars/<name>` itself is read whatever it is (Ansible's
+        // `find_vars_files` takes any existing path and would block on a
+        // FIFO): refuse what is not a regular file, naming it. Inside a
+        // folder only regular files are taken (`walk_dir`), as in Ansible.
+        let bytes = kubemagic_fs::read(path, kubemagic_fs::limits::MAX_SOURCE_BYTES)?;
         let text = crate::text::decode_utf8(bytes, path)?;
         let (vars, warnings) = crate::yaml::load_vars_file(&text, path)?;
         self.warnings.extend(warnings);

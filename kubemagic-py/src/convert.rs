@@ -6,14 +6,35 @@
 //! Ansible's `literal_eval` typing can produce) into Python ints instead of
 //! floats; pythonize would add a dependency for less control.
 
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use serde_json::{Number, Value};
 
+/// The deepest value converted either way. Both converters recurse on
+/// depth: the engine's values are at most `kubemagic_fs::limits::MAX_NESTING`
+/// deep (its readers refuse deeper files at their line) plus the few levels
+/// of the documents that wrap them; a Python object handed in can be
+/// anything, a list that contains itself included. Deeper is a
+/// `ValueError`, never a stack overflow that kills the interpreter.
+const MAX_DEPTH: usize = 2 * kubemagic_fs::limits::MAX_NESTING;
+
+fn too_deep() -> PyErr {
+    PyValueError::new_err(format!(
+        "value nested more than {MAX_DEPTH} levels deep (or containing itself)"
+    ))
+}
+
 /// A JSON-like value as the equal Python object: `null` → `None`, numbers →
 /// `int`/`float`, arrays → `list`, objects → `dict` in the same key order.
 pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    to_py_at(py, value, 0)
+}
+
+fn to_py_at<'py>(py: Python<'py>, value: &Value, depth: usize) -> PyResult<Bound<'py, PyAny>> {
+    if depth > MAX_DEPTH {
+        return Err(too_deep());
+    }
     Ok(match value {
         Value::Null => py.None().into_bound(py),
         Value::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
@@ -22,7 +43,7 @@ pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>>
         Value::Array(items) => {
             let list = PyList::empty(py);
             for item in items {
-                list.append(to_py(py, item)?)?;
+                list.append(to_py_at(py, item, depth + 1)?)?;
             }
             list.into_any()
         }
@@ -35,7 +56,7 @@ pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>>
         Value::Object(map) => {
             let dict = PyDict::new(py);
             for (k, v) in map {
-                dict.set_item(k, to_py(py, v)?)?;
+                dict.set_item(k, to_py_at(py, v, depth + 1)?)?;
             }
             dict.into_any()
         }
@@ -70,6 +91,13 @@ fn number_to_py<'py>(py: Python<'py>, n: &Number) -> PyResult<Bound<'py, PyAny>>
 /// A Python object as a JSON-like value (used for arguments that carry
 /// variables, e.g. extra vars). Dict keys must be strings, as in JSON.
 pub fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    from_py_at(obj, 0)
+}
+
+fn from_py_at(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
+    if depth > MAX_DEPTH {
+        return Err(too_deep());
+    }
     if obj.is_none() {
         return Ok(Value::Null);
     }
@@ -102,21 +130,21 @@ pub fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
             let key: String = k
                 .extract()
                 .map_err(|_| PyTypeError::new_err("dict keys must be str"))?;
-            map.insert(key, from_py(&v)?);
+            map.insert(key, from_py_at(&v, depth + 1)?);
         }
         return Ok(Value::Object(map));
     }
     if let Ok(seq) = obj.cast::<PyList>() {
         return seq
             .iter()
-            .map(|v| from_py(&v))
+            .map(|v| from_py_at(&v, depth + 1))
             .collect::<PyResult<Vec<_>>>()
             .map(Value::Array);
     }
     if let Ok(t) = obj.cast::<pyo3::types::PyTuple>() {
         return t
             .iter()
-            .map(|v| from_py(&v))
+            .map(|v| from_py_at(&v, depth + 1))
             .collect::<PyResult<Vec<_>>>()
             .map(Value::Array);
     }

@@ -46,6 +46,10 @@ pub enum SiteError {
         /// What it is instead.
         kind: &'static str,
     },
+    /// A file the site names is not a regular file or is too large,
+    /// refused before reading (`kubemagic_fs`).
+    #[error(transparent)]
+    File(#[from] kubemagic_fs::FsError),
     /// The inventory engine could not read an inventory (or kubemagic.yml's
     /// YAML); the error names its own file and line.
     #[error(transparent)]
@@ -59,6 +63,7 @@ impl SiteError {
             SiteError::NotADirectory(p) | SiteError::NotASite(p) => Some(p),
             SiteError::Io { path, .. } | SiteError::NotAFile { path, .. } => Some(path),
             SiteError::Config { file, .. } => Some(file),
+            SiteError::File(e) => Some(e.path()),
             SiteError::Inventory(e) => e.file(),
         }
     }

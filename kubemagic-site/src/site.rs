@@ -296,6 +296,13 @@ fn regular_file(path: &Path) -> Result<bool, SiteError> {
     }
 }
 
+/// The stack of each inventory reader thread. The readers recurse on the
+/// nesting of values, which `kubemagic_fs::limits::MAX_NESTING` bounds; a
+/// spawned thread's default 2 MiB is not enough for that bound in a debug
+/// build (about 10 KiB a level), the main thread's 8 MiB is. Only touched
+/// pages are committed.
+const READER_STACK_BYTES: usize = 16 * 1024 * 1024;
+
 /// Inventory file names kubespray accepts inside `inventory/<name>/`, in the
 /// order we prefer them.
 const KUBESPRAY_SOURCES: [&str; 4] = ["hosts.yml", "hosts.yaml", "inventory.ini", "hosts.ini"];
@@ -341,17 +348,23 @@ impl Site {
             let handles: Vec<_> = found
                 .into_iter()
                 .map(|(kind, path)| {
-                    scope.spawn(move || {
-                        let inv =
-                            Inventory::load(std::slice::from_ref(&path), &LoadOptions::default())?;
-                        SiteInventory::from_inventory(kind, path, &inv)
-                    })
+                    let at = path.clone();
+                    std::thread::Builder::new()
+                        .stack_size(READER_STACK_BYTES)
+                        .spawn_scoped(scope, move || {
+                            let inv = Inventory::load(
+                                std::slice::from_ref(&path),
+                                &LoadOptions::default(),
+                            )?;
+                            SiteInventory::from_inventory(kind, path, &inv)
+                        })
+                        .map_err(|source| SiteError::Io { path: at, source })
                 })
                 .collect();
             handles
                 .into_iter()
                 .map(|h| {
-                    h.join().unwrap_or_else(|_| {
+                    h?.join().unwrap_or_else(|_| {
                         Err(SiteError::Config {
                             file: PathBuf::new(),
                             line: None,
@@ -371,7 +384,7 @@ impl Site {
                 crate::suppress::scan_path(&vf.path, &mut site.ignores)?;
             }
         }
-        site.versions = versions::detect(&site.root, &site.config, &site.upstreams_used());
+        site.versions = versions::detect(&site.root, &site.config, &site.upstreams_used())?;
         Ok(site)
     }
 
@@ -655,11 +668,19 @@ fn load_config_with_lines(dir: &Path) -> Result<Option<ConfigWithLines>, SiteErr
     if !dir.is_dir() {
         return Err(SiteError::NotADirectory(dir.to_path_buf()));
     }
-    let Some(file) = ["kubemagic.yml", "kubemagic.yaml"]
+    let mut found = None;
+    for p in ["kubemagic.yml", "kubemagic.yaml"]
         .iter()
         .map(|n| dir.join(n))
-        .find(|p| p.is_file())
-    else {
+    {
+        // A FIFO or a device named kubemagic.yml is refused, not skipped:
+        // silently running without the site's configuration is worse.
+        if regular_file(&p)? {
+            found = Some(p);
+            break;
+        }
+    }
+    let Some(file) = found else {
         return Ok(None);
     };
     let (config, lines) = read_config(&file)?;
@@ -671,10 +692,7 @@ fn load_config_with_lines(dir: &Path) -> Result<Option<ConfigWithLines>, SiteErr
 /// fall back to a default). Also returns the line of each upstream's `ref`,
 /// so that findings about refs point at it.
 fn read_config(file: &Path) -> Result<(SiteConfig, ConfigLines), SiteError> {
-    let text = std::fs::read_to_string(file).map_err(|source| SiteError::Io {
-        path: file.to_path_buf(),
-        source,
-    })?;
+    let text = kubemagic_fs::read_to_string(file, kubemagic_fs::limits::MAX_SOURCE_BYTES)?;
     let Some(node) = kubemagic_inventory::load_nodes(&text, file).map_err(config_yaml_error)?
     else {
         return Ok((SiteConfig::default(), ConfigLines::default()));

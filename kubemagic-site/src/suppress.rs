@@ -14,6 +14,7 @@
 
 use crate::error::SiteError;
 use kubemagic_core::{Finding, Origin};
+use kubemagic_fs::FsError;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -142,8 +143,11 @@ pub fn scan_text(file: &Path, text: &str) -> Result<Vec<Ignore>, SiteError> {
 }
 
 /// Reads a file (or every file under a folder, as group_vars folders are)
-/// for inline ignores. Unreadable files are skipped: the inventory reader
-/// already reported them.
+/// for inline ignores. Files that cannot be decoded are skipped: the
+/// inventory reader already reported them. A FIFO, a device or an
+/// oversized file is refused naming it (reading it could block or never
+/// end), even one the inventory reader never loaded (a `group_vars` entry
+/// for no group).
 pub fn scan_path(path: &Path, out: &mut Vec<Ignore>) -> Result<(), SiteError> {
     if path.is_dir() {
         let Ok(entries) = std::fs::read_dir(path) else {
@@ -158,12 +162,19 @@ pub fn scan_path(path: &Path, out: &mut Vec<Ignore>) -> Result<(), SiteError> {
             {
                 continue;
             }
+            // Inside a folder only what Ansible would load: folders and
+            // regular files (a FIFO there is skipped, as Ansible skips it).
+            if !p.is_dir() && !kubemagic_fs::is_regular(&p) {
+                continue;
+            }
             scan_path(&p, out)?;
         }
         return Ok(());
     }
-    if let Ok(text) = std::fs::read_to_string(path) {
-        out.extend(scan_text(path, &text)?);
+    match kubemagic_fs::read_to_string(path, kubemagic_fs::limits::MAX_SOURCE_BYTES) {
+        Ok(text) => out.extend(scan_text(path, &text)?),
+        Err(e @ (FsError::NotRegular { .. } | FsError::TooLarge { .. })) => return Err(e.into()),
+        Err(_) => {}
     }
     Ok(())
 }

@@ -9,6 +9,7 @@
 //! out commit), else it is unknown, and rules that depend on it say so
 //! (KM503) instead of guessing.
 
+use kubemagic_fs::FsError;
 use serde::Serialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -223,8 +224,13 @@ impl fmt::Display for Range {
 }
 
 /// Reads the site's version of each upstream it uses (`used`): pinned ref,
-/// else the checkout under `root/<name>/`, else unknown.
-pub fn detect(root: &Path, config: &kubemagic_core::SiteConfig, used: &[Upstream]) -> SiteVersions {
+/// else the checkout under `root/<name>/`, else unknown. A file of the
+/// checkout that is a FIFO, a device or oversized is refused naming it.
+pub fn detect(
+    root: &Path,
+    config: &kubemagic_core::SiteConfig,
+    used: &[Upstream],
+) -> Result<SiteVersions, FsError> {
     let mut out = Vec::new();
     for &u in used {
         let pinned = config
@@ -234,7 +240,7 @@ pub fn detect(root: &Path, config: &kubemagic_core::SiteConfig, used: &[Upstream
             .and_then(|up| Version::parse(&up.git_ref));
         let found = match pinned {
             Some(v) => Some((v, VersionSource::Pinned)),
-            None => from_checkout(&root.join(u.name()), u),
+            None => from_checkout(&root.join(u.name()), u)?,
         };
         out.push(match found {
             Some((v, source)) => UpstreamVersion {
@@ -249,13 +255,24 @@ pub fn detect(root: &Path, config: &kubemagic_core::SiteConfig, used: &[Upstream
             },
         });
     }
-    SiteVersions(out)
+    Ok(SiteVersions(out))
+}
+
+/// A small text file of a checkout, `None` when it is missing or not text;
+/// through `kubemagic_fs`, so a FIFO or a link to a device is an error
+/// instead of a read that blocks or never ends.
+fn read_text(path: &Path) -> Result<Option<String>, FsError> {
+    match kubemagic_fs::read_to_string(path, kubemagic_fs::limits::MAX_SOURCE_BYTES) {
+        Ok(t) => Ok(Some(t)),
+        Err(e @ (FsError::NotRegular { .. } | FsError::TooLarge { .. })) => Err(e),
+        Err(_) => Ok(None),
+    }
 }
 
 /// The version a checkout declares: kubespray's `galaxy.yml` (`version:`),
 /// openshift-ansible's `openshift-ansible.spec` (`Version:`), else a tag of
 /// the checked-out commit (read from `.git`, no git process).
-fn from_checkout(dir: &Path, u: Upstream) -> Option<(Version, VersionSource)> {
+fn from_checkout(dir: &Path, u: Upstream) -> Result<Option<(Version, VersionSource)>, FsError> {
     let (file, key) = match u {
         Upstream::Kubespray => ("galaxy.yml", "version:"),
         Upstream::OpenshiftAnsible => ("openshift-ansible.spec", "Version:"),
@@ -263,36 +280,43 @@ fn from_checkout(dir: &Path, u: Upstream) -> Option<(Version, VersionSource)> {
     };
     if !file.is_empty() {
         let p = dir.join(file);
-        if let Ok(text) = std::fs::read_to_string(&p) {
+        if let Some(text) = read_text(&p)? {
             let v = text
                 .lines()
                 .find_map(|l| l.trim().strip_prefix(key))
                 .and_then(|rest| Version::parse(rest.trim().trim_matches(['"', '\''])));
             if let Some(v) = v {
-                return Some((v, VersionSource::File(p)));
+                return Ok(Some((v, VersionSource::File(p))));
             }
         }
     }
-    let tag = git_tag_of_head(dir)?;
-    Some((Version::parse(&tag)?, VersionSource::GitTag(tag)))
+    let Some(tag) = git_tag_of_head(dir)? else {
+        return Ok(None);
+    };
+    Ok(Version::parse(&tag).map(|v| (v, VersionSource::GitTag(tag))))
 }
 
 /// A release tag pointing at the checkout's HEAD commit, from
 /// `.git/refs/tags/` and `.git/packed-refs` (annotated tags are matched by
 /// their peeled `^` line).
-fn git_tag_of_head(dir: &Path) -> Option<String> {
+fn git_tag_of_head(dir: &Path) -> Result<Option<String>, FsError> {
     let git = dir.join(".git");
-    let head = std::fs::read_to_string(git.join("HEAD")).ok()?;
+    let Some(head) = read_text(&git.join("HEAD"))? else {
+        return Ok(None);
+    };
     let head = head.trim();
     let commit = match head.strip_prefix("ref: ") {
-        Some(r) => std::fs::read_to_string(git.join(r))
-            .ok()
-            .map(|s| s.trim().to_string())
-            .or_else(|| packed_ref(&git, r))?,
+        Some(r) => match read_text(&git.join(r))? {
+            Some(s) => s.trim().to_string(),
+            None => match packed_ref(&git, r)? {
+                Some(c) => c,
+                None => return Ok(None),
+            },
+        },
         None => head.to_string(),
     };
     let mut tags: Vec<String> = Vec::new();
-    if let Ok(packed) = std::fs::read_to_string(git.join("packed-refs")) {
+    if let Some(packed) = read_text(&git.join("packed-refs"))? {
         let mut last: Option<&str> = None;
         for line in packed.lines() {
             if let Some(peeled) = line.strip_prefix('^') {
@@ -313,23 +337,30 @@ fn git_tag_of_head(dir: &Path) -> Option<String> {
     }
     if let Ok(entries) = std::fs::read_dir(git.join("refs").join("tags")) {
         for e in entries.flatten() {
-            if std::fs::read_to_string(e.path()).is_ok_and(|s| s.trim() == commit) {
+            // Only regular files are tags (a folder is a namespace).
+            if !kubemagic_fs::is_regular(&e.path()) {
+                continue;
+            }
+            if read_text(&e.path())?.is_some_and(|s| s.trim() == commit) {
                 tags.push(e.file_name().to_string_lossy().into_owned());
             }
         }
     }
     tags.sort();
-    tags.into_iter()
-        .find(|t| classify(t) == RefKind::Tag && Version::parse(t).is_some())
+    Ok(tags
+        .into_iter()
+        .find(|t| classify(t) == RefKind::Tag && Version::parse(t).is_some()))
 }
 
-fn packed_ref(git: &Path, name: &str) -> Option<String> {
-    let packed = std::fs::read_to_string(git.join("packed-refs")).ok()?;
-    packed.lines().find_map(|l| {
+fn packed_ref(git: &Path, name: &str) -> Result<Option<String>, FsError> {
+    let Some(packed) = read_text(&git.join("packed-refs"))? else {
+        return Ok(None);
+    };
+    Ok(packed.lines().find_map(|l| {
         let mut p = l.split_whitespace();
         let sha = p.next()?;
         (p.next()? == name).then(|| sha.to_string())
-    })
+    }))
 }
 
 /// What an upstream ref looks like.
@@ -411,7 +442,7 @@ mod tests {
         .unwrap();
         let mut c = kubemagic_core::SiteConfig::default();
         let all = [Upstream::Kubespray, Upstream::CephAnsible];
-        let v = detect(dir.path(), &c, &all);
+        let v = detect(dir.path(), &c, &all).unwrap();
         assert_eq!(v.get(Upstream::Kubespray), Some(Version::new(2, 26, 0)));
         assert_eq!(v.get(Upstream::CephAnsible), None);
         assert_eq!(v.0[1].source, VersionSource::Unknown);
@@ -422,11 +453,11 @@ mod tests {
                 git_ref: "v2.13.2".into(),
             },
         );
-        let v = detect(dir.path(), &c, &all);
+        let v = detect(dir.path(), &c, &all).unwrap();
         assert_eq!(v.get(Upstream::Kubespray), Some(Version::new(2, 13, 2)));
         // A branch is no version: back to the checkout.
         c.upstreams.get_mut("kubespray").unwrap().git_ref = "master".into();
-        let v = detect(dir.path(), &c, &all);
+        let v = detect(dir.path(), &c, &all).unwrap();
         assert_eq!(v.get(Upstream::Kubespray), Some(Version::new(2, 26, 0)));
     }
 
@@ -448,8 +479,28 @@ mod tests {
             dir.path(),
             &kubemagic_core::SiteConfig::default(),
             &[Upstream::CephAnsible],
-        );
+        )
+        .unwrap();
         assert_eq!(v.get(Upstream::CephAnsible), Some(Version::new(6, 0, 28)));
         assert_eq!(v.0[0].source, VersionSource::GitTag("v6.0.28".into()));
+    }
+
+    #[test]
+    fn a_fifo_as_galaxy_yml_is_refused_naming_it_without_hanging() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("kubespray")).unwrap();
+        let p = dir.path().join("kubespray/galaxy.yml");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&p)
+            .status()
+            .unwrap()
+            .success());
+        let e = detect(
+            dir.path(),
+            &kubemagic_core::SiteConfig::default(),
+            &[Upstream::Kubespray],
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("galaxy.yml: is a FIFO"), "{e}");
     }
 }

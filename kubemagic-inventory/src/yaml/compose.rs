@@ -45,7 +45,12 @@ enum Frame {
     },
 }
 
-pub(super) const MAX_DEPTH: usize = 512;
+/// The deepest nesting of collections composed (or constructed, aliases
+/// expanded): the constructor, the resolver and the exports recurse on
+/// depth, so a deeper file is refused at its line instead of overflowing
+/// the stack. ansible-inventory itself fails at about 200 levels
+/// (`RecursionError` while encoding its output).
+pub(super) const MAX_DEPTH: usize = kubemagic_fs::limits::MAX_NESTING;
 /// Nodes constructed per document, after alias expansion ("billion laughs").
 pub(super) const NODE_BUDGET: usize = 2_000_000;
 
@@ -286,7 +291,7 @@ fn compose_inner(
                 if stack.len() >= MAX_DEPTH {
                     return Err(perr(
                         span.start.line(),
-                        "document nested too deeply".to_string(),
+                        format!("nested more than {MAX_DEPTH} levels deep (ansible-inventory fails on deep nesting too)"),
                     ));
                 }
                 let tag = tag_string(&tag);

@@ -170,7 +170,10 @@ impl Constructor<'_> {
         depth: usize,
     ) -> Result<Node> {
         if depth > MAX_DEPTH {
-            return Err(self.err(raw.line, "document nested too deeply"));
+            return Err(self.err(
+                raw.line,
+                format!("nested more than {MAX_DEPTH} levels deep (aliases expanded)"),
+            ));
         }
         if self.budget == 0 {
             return Err(self.err(raw.line, "document too large after alias expansion"));

@@ -384,7 +384,11 @@ fn openshift_registry(site: &Site) -> Vec<Finding> {
         ]
         .iter()
         .filter_map(|n| vars.get(*n))
-        .any(|v| super::common::string_list(&v.value).iter().any(|r| r == reg));
+        .any(|v| {
+            super::common::string_list(&v.value)
+                .iter()
+                .any(|r| r == reg)
+        });
         if PUBLIC_REGISTRIES.contains(&reg) || declared || !once.first(&var.origin, "oreg_url") {
             continue;
         }
