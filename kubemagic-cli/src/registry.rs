@@ -19,7 +19,7 @@ enum Command {
     #[command(
         after_help = "Output: text prints each host's files and the kubespray variables; -o json the report; \
 -o yaml only the kubespray variables of the site's release (a group_vars file).\n\n\
-Examples:\n  kubemagic registry render examples/utgb\n  kubemagic registry render examples/utgb --host node1 --dest /tmp/reg\n  \
+Examples:\n  kubemagic registry render examples/utgb\n  kubemagic registry render examples/utgb --host worker1.utgb.example --dest /tmp/reg\n  \
 kubemagic -o yaml registry render examples/utgb > group_vars/all/registries.yml\n\n\
 Exit codes: 0 rendered, no error finding; 1 registry findings with errors (with --dest nothing is written); 2 the site could not be read."
     )]
