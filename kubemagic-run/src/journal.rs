@@ -117,26 +117,6 @@ pub fn now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
-/// The latest `running` entry of a site's journal as a lock's step record:
-/// what a refusal names when a step still executes but no lock file says
-/// which (removed by hand, or the run died before recording it there).
-pub(crate) fn running_step(site: &Path) -> Option<crate::lock::RunningStep> {
-    let j = Journal::load(site).ok()?;
-    let e = j
-        .entries
-        .iter()
-        .rev()
-        .find(|e| e.outcome == StepOutcome::Running)?;
-    Some(crate::lock::RunningStep {
-        pgid: e.pgid.unwrap_or_default(),
-        supervisor: e.supervisor,
-        command: e.argv.clone(),
-        phase: e.phase.clone(),
-        step: e.step,
-        started: e.started.clone(),
-    })
-}
-
 /// Where a site's journal lives: `SITE/.kubemagic/journal.json`.
 pub fn journal_path(site: &Path) -> PathBuf {
     site.join(STATE_DIR).join(JOURNAL_FILE)

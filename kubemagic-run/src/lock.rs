@@ -460,7 +460,7 @@ impl SiteLock {
                         let step = taken_over
                             .as_ref()
                             .and_then(|h: &LockHolder| h.step.clone())
-                            .or_else(|| crate::journal::running_step(site))
+                            .or_else(|| running_step(site))
                             .unwrap_or_else(|| RunningStep {
                                 pgid: 0,
                                 supervisor: None,
@@ -601,6 +601,26 @@ impl Drop for SiteLock {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
     }
+}
+
+/// The latest `running` entry of a site's journal as a lock's step record:
+/// what a refusal names when a step still executes but no lock file says
+/// which (removed by hand, or the run died before recording it there).
+fn running_step(site: &Path) -> Option<RunningStep> {
+    let j = crate::journal::Journal::load(site).ok()?;
+    let e = j
+        .entries
+        .iter()
+        .rev()
+        .find(|e| e.outcome == crate::journal::StepOutcome::Running)?;
+    Some(RunningStep {
+        pgid: e.pgid.unwrap_or_default(),
+        supervisor: e.supervisor,
+        command: e.argv.clone(),
+        phase: e.phase.clone(),
+        step: e.step,
+        started: e.started.clone(),
+    })
 }
 
 #[cfg(test)]
