@@ -89,7 +89,7 @@ impl Connection {
 /// `mon host` of a ceph.conf (`mon_host`, `mon-host` and `mon host` are the
 /// same option to Ceph), for messages about unreachable monitors.
 pub fn mon_host_of(conf: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(conf).ok()?;
+    let text = kubemagic_fs::read_to_string(conf, kubemagic_fs::limits::MAX_SOURCE_BYTES).ok()?;
     text.lines().find_map(|l| {
         let (k, v) = l.split_once('=')?;
         let k: String = k
@@ -188,11 +188,19 @@ impl CephCli {
             Ok(r) => r,
             Err(_) => {
                 if self.progress {
-                    eprintln!(
+                    // Through the one redaction, as every report.
+                    use std::io::Write as _;
+                    let mut w = kubemagic_core::RedactingWriter::new(
+                        std::io::stderr(),
+                        kubemagic_core::Redactor::new(),
+                    );
+                    let _ = writeln!(
+                        w,
                         "kubemagic: waiting for the Ceph monitors at {} (`{shown}`, gives up after {} s)",
                         self.monitors(),
                         self.connect_timeout_secs
                     );
+                    let _ = w.finish();
                 }
                 rx.recv().unwrap_or_else(|_| {
                     Err(std::io::Error::other(
