@@ -35,7 +35,9 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod budget;
 pub mod cli;
+pub mod doctor;
 pub mod error;
 pub mod keyring;
 pub mod leftovers;

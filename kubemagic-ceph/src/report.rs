@@ -142,6 +142,54 @@ pub fn write_validate<W: Write>(
     Ok(())
 }
 
+/// `doctor` as a Monitoring Plugins check: CRITICAL on errors, WARNING on
+/// warnings, the counts as perfdata.
+pub fn doctor_check(report: &crate::doctor::DoctorReport) -> PluginOutput {
+    kubemagic_core::render::nagios("CEPH DOCTOR", &report.findings)
+}
+
+/// `doctor`: one finding a line, then what was measured (PG budget,
+/// probes) in one line each.
+pub fn write_doctor<W: Write>(
+    w: &mut RedactingWriter<W>,
+    report: &crate::doctor::DoctorReport,
+    format: Format,
+) -> io::Result<()> {
+    match format {
+        Format::Text => {}
+        Format::Nagios => return write_nagios(w, &doctor_check(report)),
+        _ => return write_document(w, report, format),
+    }
+    write_findings(w, &report.findings)?;
+    let b = &report.facts.pg_budget;
+    writeln!(
+        w,
+        "pg budget: {} of {} PG replicas in use (mon_max_pg_per_osd {} × {} OSD(s))",
+        b.in_use,
+        b.max(),
+        b.max_per_osd,
+        b.osds_counted()
+    )?;
+    for p in &report.facts.probes {
+        let result = if p.error.is_some() { "FAILED" } else { "ok" };
+        writeln!(w, "probe as {}: {}: {result}", p.entity, p.command)?;
+    }
+    let (errors, warnings) = report
+        .findings
+        .iter()
+        .fold((0, 0), |(e, wn), f| match f.severity {
+            kubemagic_core::Severity::Error => (e + 1, wn),
+            kubemagic_core::Severity::Warning => (e, wn + 1),
+            _ => (e, wn),
+        });
+    if errors + warnings == 0 {
+        writeln!(w, "ready: nothing stops a PVC on this cluster")?;
+    } else {
+        writeln!(w, "{errors} error(s), {warnings} warning(s)")?;
+    }
+    Ok(())
+}
+
 /// A Monitoring Plugins result (status line, perfdata, long output).
 pub fn write_nagios<W: Write>(w: &mut RedactingWriter<W>, out: &PluginOutput) -> io::Result<()> {
     w.write_all(out.render().as_bytes())

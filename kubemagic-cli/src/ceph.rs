@@ -5,6 +5,7 @@
 
 use crate::output::{CliError, Exit, OutputFormat};
 use kubemagic_ceph::cli::Connection;
+use kubemagic_ceph::doctor::{doctor, DoctorRequest};
 use kubemagic_ceph::leftovers::{leftovers, LeftoversRequest};
 use kubemagic_ceph::model::{ClientName, FsName, PgNum, PoolName};
 use kubemagic_ceph::prepare::{
@@ -160,6 +161,38 @@ pub enum Sub {
         #[arg(long)]
         rbd_provisioner: bool,
     },
+    /// Is this Ceph ready to serve Kubernetes: health, PG budget, quotas, csi users' caps, ceph-csi config, and a live probe with the csi users' keys.
+    #[command(
+        after_help = "Examples:\n  kubemagic ceph doctor --ceph-conf /etc/ceph/ceph.conf --keyring /etc/ceph/ceph.client.admin.keyring --pool kube --csi-config config.json\n  kubemagic -o nagios ceph doctor --ceph-conf /etc/ceph/ceph.conf --keyring /etc/ceph/ceph.client.admin.keyring --fs cephfs"
+    )]
+    Doctor {
+        #[command(flatten)]
+        conn: Conn,
+        /// A site whose ceph-ansible model is validated too.
+        #[arg(long)]
+        site: Option<PathBuf>,
+        /// ceph-csi's config.json, or the ConfigMap holding it (YAML or JSON).
+        #[arg(long, value_name = "FILE")]
+        csi_config: Option<PathBuf>,
+        /// The RBD pool PVCs use.
+        #[arg(long, default_value = DEFAULT_POOL)]
+        pool: PoolName,
+        /// The pg_num `prepare` would give the pool if it is missing (PG budget).
+        #[arg(long)]
+        pg_num: Option<PgNum>,
+        /// The CephFS file system PVCs use (checks the CephFS users, probes a subvolume).
+        #[arg(long, value_name = "FS")]
+        fs: Option<FsName>,
+        /// ceph-csi's subvolume group.
+        #[arg(long, default_value = DEFAULT_SUBVOLUME_GROUP)]
+        subvolume_group: String,
+        /// Also check this client's caps (the external rbd-provisioner's user).
+        #[arg(long, value_name = "NAME")]
+        client: Option<ClientName>,
+        /// Skip the live probe (no image or subvolume is created).
+        #[arg(long)]
+        no_probe: bool,
+    },
     /// Find (and with --delete remove) what the Ceph provisioners leave behind.
     #[command(
         after_help = "Examples:\n  kubemagic ceph leftovers --kubeconfig ~/.kube/config\n  kubemagic -o nagios ceph leftovers --kubeconfig ~/.kube/config"
@@ -215,9 +248,9 @@ fn stderr(conn: &Conn) -> RedactingWriter<std::io::Stderr> {
 /// documents, what `kubectl apply -f` reads); every other report is the JSON
 /// document encoded as YAML.
 pub fn run(args: Args, format: OutputFormat, yaml: bool, nagios: bool) -> Result<Exit, CliError> {
-    if nagios && !matches!(*args.command, Sub::Leftovers { .. }) {
+    if nagios && !matches!(*args.command, Sub::Leftovers { .. } | Sub::Doctor { .. }) {
         return Err(CliError::Input(
-            "--output nagios: of the ceph commands only `ceph leftovers` is a check".into(),
+            "--output nagios: of the ceph commands only `ceph leftovers` and `ceph doctor` are checks".into(),
         ));
     }
     let fmt = format_of(format, yaml, nagios);
@@ -313,6 +346,43 @@ pub fn run(args: Args, format: OutputFormat, yaml: bool, nagios: bool) -> Result
             let rep = validate(&req).map_err(ceph_err)?;
             let mut out = stdout(&conn);
             report::write_validate(&mut out, &rep, fmt)?;
+            drop(out.finish()?);
+            Ok(exit_for(&rep.findings))
+        }
+        Sub::Doctor {
+            conn,
+            site,
+            csi_config,
+            pool,
+            pg_num,
+            fs,
+            subvolume_group,
+            client,
+            no_probe,
+        } => {
+            let mut req = DoctorRequest::new(conn.connection(), pool);
+            req.site = site;
+            req.csi_config = csi_config;
+            req.pg_num = pg_num;
+            req.fs = fs;
+            req.subvolume_group = subvolume_group;
+            req.client = client.map(|c| c.entity());
+            req.probe = !no_probe;
+            let result = doctor(&req);
+            let mut out = stdout(&conn);
+            if fmt == Format::Nagios {
+                let check = match &result {
+                    Ok(r) => report::doctor_check(r),
+                    Err(e) => {
+                        kubemagic_core::nagios::PluginOutput::unknown("CEPH DOCTOR", e.to_string())
+                    }
+                };
+                report::write_nagios(&mut out, &check)?;
+                drop(out.finish()?);
+                return Ok(Exit::Code(check.state.code()));
+            }
+            let rep = result.map_err(ceph_err)?;
+            report::write_doctor(&mut out, &rep, fmt)?;
             drop(out.finish()?);
             Ok(exit_for(&rep.findings))
         }

@@ -187,3 +187,71 @@ pub fn ceph_leftovers<'py>(
     let report = result.map_err(|e| ceph_error(py, &e))?;
     crate::convert::to_py(py, &report_value(&report, &req.conn)?)
 }
+
+/// `kubemagic ceph doctor`: `{"findings", "facts"}` as `-o json`, or with
+/// `nagios=True` the Monitoring Plugins result (CRITICAL on errors,
+/// UNKNOWN when the cluster cannot be asked). `text=True` returns the CLI's
+/// text report instead.
+#[pyfunction]
+#[pyo3(signature = (ceph_conf, keyring, pool=None, csi_config=None, fs=None, subvolume_group=None, client=None, pg_num=None, site=None, probe=true, nagios=false, text=false))]
+#[allow(clippy::too_many_arguments)]
+pub fn ceph_doctor<'py>(
+    py: Python<'py>,
+    ceph_conf: PathBuf,
+    keyring: PathBuf,
+    pool: Option<&str>,
+    csi_config: Option<PathBuf>,
+    fs: Option<&str>,
+    subvolume_group: Option<String>,
+    client: Option<&str>,
+    pg_num: Option<u32>,
+    site: Option<PathBuf>,
+    probe: bool,
+    nagios: bool,
+    text: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    use kubemagic_ceph::doctor::{doctor, DoctorRequest};
+    let bad = |e: CephError| PyValueError::new_err(e.to_string());
+    let conn = connection(Some(ceph_conf), Some(keyring));
+    let pool = pool
+        .unwrap_or(kubemagic_ceph::prepare::DEFAULT_POOL)
+        .parse()
+        .map_err(bad)?;
+    let mut req = DoctorRequest::new(conn.clone(), pool);
+    req.csi_config = csi_config;
+    req.fs = fs.map(str::parse).transpose().map_err(bad)?;
+    if let Some(g) = subvolume_group {
+        req.subvolume_group = g;
+    }
+    req.client = client
+        .map(str::parse::<kubemagic_ceph::ClientName>)
+        .transpose()
+        .map_err(bad)?
+        .map(|c| c.entity());
+    req.pg_num = pg_num
+        .map(kubemagic_ceph::PgNum::try_from)
+        .transpose()
+        .map_err(bad)?;
+    req.site = site;
+    req.probe = probe;
+    let result = py.detach(|| doctor(&req));
+    if nagios {
+        let out = match &result {
+            Ok(r) => report::doctor_check(r),
+            Err(e) => PluginOutput::unknown("CEPH DOCTOR", e.to_string()),
+        };
+        return crate::convert::to_py(py, &plugin_value(&out, &conn)?);
+    }
+    let rep = result.map_err(|e| ceph_error(py, &e))?;
+    if text {
+        let mut w = RedactingWriter::new(Vec::new(), report::redactor(&conn));
+        let bytes = report::write_doctor(&mut w, &rep, Format::Text)
+            .and_then(|()| w.finish())
+            .map_err(|e| PyValueError::new_err(format!("cannot write the report: {e}")))?;
+        return crate::convert::to_py(
+            py,
+            &serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned()),
+        );
+    }
+    crate::convert::to_py(py, &report_value(&rep, &conn)?)
+}
