@@ -147,3 +147,19 @@ def test_a_keyring_error_keeps_its_line_number(tmp_path: Path) -> None:
     with pytest.raises(kubemagic.CephError) as e:
         kubemagic.ceph.validate(keyring=k)
     assert "k3.keyring:2: unterminated section header" in str(e.value)
+
+
+def test_doctor_without_a_ceph_conf_raises_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(kubemagic.CephError, match="ceph.conf"):
+        kubemagic.ceph.doctor(tmp_path / "ceph.conf", tmp_path / "k.keyring")
+
+
+def test_doctor_check_of_an_unreachable_cluster_is_unknown(tmp_path: Path) -> None:
+    conf = tmp_path / "ceph.conf"
+    conf.write_text("[global]\nmon host = 127.0.0.1:1\n")
+    keyring = tmp_path / "admin.keyring"
+    keyring.write_text("[client.admin]\n\tkey = AQDz6AVr1iekDBAA80UikzfAeOZJlwWVjfW4+A==\n")
+    result = kubemagic.ceph.doctor_check(conf, keyring)
+    assert result["state"] == "UNKNOWN" and result["exit_code"] == 3, result
+    assert result["output"].startswith("CEPH DOCTOR UNKNOWN - ")
+    assert "AQDz6AVr" not in result["output"]
