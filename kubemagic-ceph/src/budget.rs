@@ -7,9 +7,9 @@
 //! that are in`, counting at least 3 OSDs (verified on 16.2.15: one OSD in,
 //! `osd pool create big 1024` answers "Error ERANGE: pg_num 1024 size 1
 //! would mean 1024 total pgs, which exceeds max 750 (mon_max_pg_per_osd 250
-//! * num_in_osds 3)"). The same sum
-//! is computed here, before anything is created, so `prepare` refuses with
-//! the option's name and `doctor` shows how much room is left.
+//! times num_in_osds 3)"). The same sum is computed here, before anything
+//! is created, so `prepare` refuses with the option's name and `doctor`
+//! shows how much room is left.
 
 use kubemagic_core::Finding;
 use serde::Serialize;

@@ -192,8 +192,7 @@ pub fn capacity_findings(f: &Facts, pool: &PoolName) -> Vec<Finding> {
     let mut out = Vec::new();
     for p in &f.pool_usage {
         let s = &p.stats;
-        if s.quota_bytes > 0 {
-            let pct = s.stored.saturating_mul(100) / s.quota_bytes;
+        if let Some(pct) = s.stored.saturating_mul(100).checked_div(s.quota_bytes) {
             let free = s.quota_bytes.saturating_sub(s.stored);
             let msg = format!("pool {}: {} of its quota of {} bytes used ({pct} %), {free} bytes free: PVCs in it get no more space than that, whatever their size says", p.name, s.stored, s.quota_bytes);
             if s.stored >= s.quota_bytes {
