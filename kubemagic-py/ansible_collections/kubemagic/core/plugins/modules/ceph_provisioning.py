@@ -21,8 +21,8 @@ description:
   - With C(dest), the rendering is written to that file (changed when its
     content differs); without, it is only returned. Check mode writes nothing.
   - With a live cluster, the checks of C(kubemagic ceph doctor) run first,
-    before anything is rendered or written: health, the PG budget, quotas,
-    the csi users' caps, O(csi_config), and (outside check mode, unless
+    before anything is rendered or written (health, the PG budget, quotas,
+    the csi users' caps, O(csi_config)), and (outside check mode, unless
     O(doctor_probe=false)) a live probe with the csi users' own keys. A
     finding of severity error fails the task and changes nothing; warnings
     are reported as warnings.
