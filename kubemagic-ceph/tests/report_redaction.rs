@@ -64,7 +64,7 @@ proptest! {
     }
 
     #[test]
-    fn no_secret_reaches_any_leftovers_or_render_output(pw in password()) {
+    fn no_secret_reaches_any_prepare_leftovers_doctor_or_nagios_output(pw in password()) {
         let key = format!("AQD{pw}==");
         let r = Redactor::new().with_secrets([key.as_str()]);
         let mut rep = LeftoversReport::default();
@@ -82,6 +82,34 @@ proptest! {
         let v = ValidateReport { findings: vec![Finding::error("KM227", format!("key {key} of http://a:{pw}@h"))] };
         for fmt in FORMATS {
             let out = written(&r, |w| report::write_validate(w, &v, fmt).unwrap());
+            prop_assert!(!out.contains(&pw), "{fmt:?}: {out}");
+        }
+        // prepare: notes and key locations quoting a secret.
+        let prep = kubemagic_ceph::prepare::PrepareReport {
+            dry_run: true,
+            actions: vec![kubemagic_ceph::prepare::Action::CreatePool { pool: "kube".into(), pg_num: None }],
+            changed: false,
+            notes: vec![Finding::warning("KM231", format!("see http://u:{pw}@h and {key}"))],
+            keys: vec![kubemagic_ceph::prepare::KeyLocation { entity: "client.kube".into(), read_with: format!("ceph auth get client.kube # {key}") }],
+        };
+        let preq = kubemagic_ceph::prepare::PrepareRequest { pool: "kube".parse().unwrap(), client: "kube".parse().unwrap(), pg_num: None, cephfs: None, csi: false };
+        for fmt in [Format::Text, Format::Json, Format::Yaml] {
+            let out = written(&r, |w| {
+                report::write_prepare(w, &prep, &preq, fmt).unwrap();
+                report::write_findings(w, &prep.notes).unwrap();
+            });
+            prop_assert!(!out.contains(&pw), "{fmt:?}: {out}");
+        }
+        // doctor: a probe error and a finding quoting a secret, every format.
+        let doc = kubemagic_ceph::doctor::DoctorReport {
+            findings: vec![Finding::error("KM256", format!("probe failed: key {key} mon ops:{pw}@10.0.0.1"))],
+            facts: kubemagic_ceph::doctor::Facts {
+                probes: vec![kubemagic_ceph::doctor::Probe { entity: "client.csi-rbd-provisioner".into(), command: format!("rbd create x # {key}"), error: Some(format!("http://a:{pw}@h")) }],
+                ..Default::default()
+            },
+        };
+        for fmt in FORMATS {
+            let out = written(&r, |w| report::write_doctor(w, &doc, fmt).unwrap());
             prop_assert!(!out.contains(&pw), "{fmt:?}: {out}");
         }
         let check = report::leftovers_check(&Err(kubemagic_ceph::CephError::Request(format!("mon ops:{pw}@10.0.0.1 {key}"))));

@@ -120,3 +120,26 @@ fn a_fifo_as_keyring_is_refused_not_waited_on() {
     assert_eq!(o.status.code(), Some(2), "{}", both(&o));
     assert!(both(&o).contains("fifo.keyring"), "{}", both(&o));
 }
+
+/// The Ceph reports are printed only by the library's writers: no print
+/// macro in the CLI's ceph module or in kubemagic-ceph's sources (their
+/// unit tests aside), so an unredacted print cannot be added by accident.
+#[test]
+fn no_print_macro_in_the_ceph_cli_or_library() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = vec![
+        root.join("kubemagic-cli/src/ceph.rs"),
+        root.join("kubemagic-py/src/ceph.rs"),
+    ];
+    for e in std::fs::read_dir(root.join("kubemagic-ceph/src")).unwrap() {
+        files.push(e.unwrap().path());
+    }
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        // Unit tests may print; the code before them may not.
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for mac in ["println!", "eprintln!", "print!(", "eprint!(", "dbg!("] {
+            assert!(!code.contains(mac), "{} uses {mac}", f.display());
+        }
+    }
+}
