@@ -231,6 +231,17 @@ pub fn expected_caps(req: &DoctorRequest) -> Vec<(String, Caps)> {
     out
 }
 
+/// The default RBD client (`client.kube`, what `prepare` creates for the
+/// external rbd-provisioner): examined when it exists and `--client` names
+/// no other; its absence is no finding (ceph-csi does not use it).
+pub fn optional_users(req: &DoctorRequest) -> Vec<(String, Caps)> {
+    if req.client.is_some() {
+        return vec![];
+    }
+    let entity = format!("client.{}", crate::prepare::DEFAULT_CLIENT);
+    vec![(entity, rbd_caps(&req.pool))]
+}
+
 /// The `pool=`, `fsname=`, `data=` and `metadata=` values of a cap.
 fn scopes(cap: &str) -> Vec<&str> {
     cap.split([' ', ','])
@@ -261,6 +272,10 @@ pub fn caps_findings(f: &Facts, expected: &[(String, Caps)]) -> Vec<Finding> {
     let mut out = Vec::new();
     for (entity, want) in expected {
         let Some(Some(have)) = f.users.get(entity) else {
+            if f.users.get(entity).is_none() {
+                // Not asked (an optional user that is absent).
+                continue;
+            }
             out.push(Finding::warning("KM253", format!("{entity} does not exist: ceph-csi's Secrets cannot name it (`kubemagic ceph prepare --csi` creates it with the documented caps)")));
             continue;
         };
@@ -378,7 +393,9 @@ pub fn diagnose(req: &DoctorRequest, f: &Facts) -> Vec<Finding> {
     let mut out = health_findings(&f.health);
     out.extend(budget_findings(f, &req.pool, req.pg_num));
     out.extend(capacity_findings(f, &req.pool));
-    out.extend(caps_findings(f, &expected_caps(req)));
+    let mut users = expected_caps(req);
+    users.extend(optional_users(req));
+    out.extend(caps_findings(f, &users));
     out.extend(csi_config_findings(f));
     out.extend(probe_findings(f));
     out.sort_by_key(|f| std::cmp::Reverse(f.severity));
@@ -529,7 +546,8 @@ fn run_probes(
 /// Asks the cluster everything the checks need: the questions are
 /// independent `ceph` calls, asked concurrently; then the probes.
 pub fn gather(api: &(dyn CephApi + Sync), req: &DoctorRequest) -> Result<Facts> {
-    let expected = expected_caps(req);
+    let mut expected = expected_caps(req);
+    expected.extend(optional_users(req));
     let (health, budget, pools, usage, dump, users) = std::thread::scope(|s| {
         let health = s.spawn(|| api.health_detail());
         let budget = s.spawn(|| api.pg_budget());
@@ -562,7 +580,17 @@ pub fn gather(api: &(dyn CephApi + Sync), req: &DoctorRequest) -> Result<Facts> 
         if let Some(k) = got.as_ref().and_then(|c| c.key.clone()) {
             keys.insert(entity.clone(), k);
         }
-        caps.insert(entity, got.map(|c| c.caps));
+        let optional = optional_users(req).iter().any(|(e, _)| *e == entity);
+        match got {
+            Some(c) => {
+                caps.insert(entity, Some(c.caps));
+            }
+            // An optional user that is absent is not a fact to report.
+            None if optional => {}
+            None => {
+                caps.insert(entity, None);
+            }
+        }
     }
     let csi_config = req.csi_config.as_deref().map(read_csi_config).transpose()?;
     let mut facts = Facts {
