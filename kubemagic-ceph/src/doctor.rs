@@ -272,7 +272,7 @@ pub fn caps_findings(f: &Facts, expected: &[(String, Caps)]) -> Vec<Finding> {
     let mut out = Vec::new();
     for (entity, want) in expected {
         let Some(Some(have)) = f.users.get(entity) else {
-            if f.users.get(entity).is_none() {
+            if !f.users.contains_key(entity) {
                 // Not asked (an optional user that is absent).
                 continue;
             }
