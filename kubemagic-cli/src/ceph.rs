@@ -368,23 +368,7 @@ pub fn run(args: Args, format: OutputFormat, yaml: bool, nagios: bool) -> Result
             req.subvolume_group = subvolume_group;
             req.client = client.map(|c| c.entity());
             req.probe = !no_probe;
-            let result = doctor(&req);
-            let mut out = stdout(&conn);
-            if fmt == Format::Nagios {
-                let check = match &result {
-                    Ok(r) => report::doctor_check(r),
-                    Err(e) => {
-                        kubemagic_core::nagios::PluginOutput::unknown("CEPH DOCTOR", e.to_string())
-                    }
-                };
-                report::write_nagios(&mut out, &check)?;
-                drop(out.finish()?);
-                return Ok(Exit::Code(check.state.code()));
-            }
-            let rep = result.map_err(ceph_err)?;
-            report::write_doctor(&mut out, &rep, fmt)?;
-            drop(out.finish()?);
-            Ok(exit_for(&rep.findings))
+            run_doctor(&req, &conn, fmt)
         }
         Sub::Leftovers {
             kubeconfig,
@@ -396,20 +380,46 @@ pub fn run(args: Args, format: OutputFormat, yaml: bool, nagios: bool) -> Result
                 conn: conn.connection(),
                 delete,
             };
-            let result = leftovers(&req);
-            let mut out = stdout(&conn);
-            if fmt == Format::Nagios {
-                // A monitoring plugin: leftovers are WARNING; a cluster or API
-                // that cannot be asked is UNKNOWN (the check could not decide).
-                let check = report::leftovers_check(&result);
-                report::write_nagios(&mut out, &check)?;
-                drop(out.finish()?);
-                return Ok(Exit::Code(check.state.code()));
-            }
-            let rep = result.map_err(ceph_err)?;
-            report::write_leftovers(&mut out, &rep, fmt)?;
-            drop(out.finish()?);
-            Ok(Exit::Ok)
+            run_leftovers(&req, &conn, fmt)
         }
     }
+}
+
+/// `ceph doctor`: the report, or as a check (UNKNOWN when the cluster
+/// cannot be asked).
+fn run_doctor(req: &DoctorRequest, conn: &Conn, fmt: Format) -> Result<Exit, CliError> {
+    let result = doctor(req);
+    let mut out = stdout(conn);
+    if fmt == Format::Nagios {
+        let check = match &result {
+            Ok(r) => report::doctor_check(r),
+            Err(e) => kubemagic_core::nagios::PluginOutput::unknown("CEPH DOCTOR", e.to_string()),
+        };
+        report::write_nagios(&mut out, &check)?;
+        drop(out.finish()?);
+        return Ok(Exit::Code(check.state.code()));
+    }
+    let rep = result.map_err(ceph_err)?;
+    report::write_doctor(&mut out, &rep, fmt)?;
+    drop(out.finish()?);
+    Ok(exit_for(&rep.findings))
+}
+
+/// `ceph leftovers`: the report, or as a check (UNKNOWN when Kubernetes
+/// or Ceph cannot be asked).
+fn run_leftovers(req: &LeftoversRequest, conn: &Conn, fmt: Format) -> Result<Exit, CliError> {
+    let result = leftovers(req);
+    let mut out = stdout(conn);
+    if fmt == Format::Nagios {
+        // A monitoring plugin: leftovers are WARNING; a cluster or API
+        // that cannot be asked is UNKNOWN (the check could not decide).
+        let check = report::leftovers_check(&result);
+        report::write_nagios(&mut out, &check)?;
+        drop(out.finish()?);
+        return Ok(Exit::Code(check.state.code()));
+    }
+    let rep = result.map_err(ceph_err)?;
+    report::write_leftovers(&mut out, &rep, fmt)?;
+    drop(out.finish()?);
+    Ok(Exit::Ok)
 }
