@@ -114,6 +114,11 @@ pub struct Facts {
     pub csi_config_path: Option<PathBuf>,
     /// The live probes run.
     pub probes: Vec<Probe>,
+    /// The live cluster model (pools with their CRUSH failure domains,
+    /// OSDs, monitors), for the model checks: a pool whose size exceeds
+    /// the failure domains never becomes active+clean (KM223).
+    #[serde(skip)]
+    pub cluster: crate::CephCluster,
 }
 
 /// The doctor's answer: `{"findings": [...], "facts": {...}}`.
@@ -398,6 +403,7 @@ pub fn diagnose(req: &DoctorRequest, f: &Facts) -> Vec<Finding> {
     out.extend(caps_findings(f, &users));
     out.extend(csi_config_findings(f));
     out.extend(probe_findings(f));
+    out.extend(crate::validate::validate_cluster(&f.cluster));
     out.sort_by_key(|f| std::cmp::Reverse(f.severity));
     out
 }
@@ -548,12 +554,13 @@ fn run_probes(
 pub fn gather(api: &(dyn CephApi + Sync), req: &DoctorRequest) -> Result<Facts> {
     let mut expected = expected_caps(req);
     expected.extend(optional_users(req));
-    let (health, budget, pools, usage, dump, users) = std::thread::scope(|s| {
+    let (health, budget, pools, usage, dump, users, model) = std::thread::scope(|s| {
         let health = s.spawn(|| api.health_detail());
         let budget = s.spawn(|| api.pg_budget());
         let pools = s.spawn(|| api.pools());
         let usage = s.spawn(|| api.pool_usage());
         let dump = s.spawn(|| api.mon_dump());
+        let cluster = s.spawn(|| api.cluster());
         let users: Vec<_> = expected
             .iter()
             .map(|(e, _)| (e.clone(), s.spawn(move || api.auth_get(e))))
@@ -569,6 +576,7 @@ pub fn gather(api: &(dyn CephApi + Sync), req: &DoctorRequest) -> Result<Facts> 
             j(usage.join()),
             j(dump.join()),
             users,
+            j(cluster.join()),
         )
     });
     let pools = pools?;
@@ -604,6 +612,7 @@ pub fn gather(api: &(dyn CephApi + Sync), req: &DoctorRequest) -> Result<Facts> 
         csi_config,
         csi_config_path: req.csi_config.clone(),
         probes: vec![],
+        cluster: model?,
     };
     if req.probe && facts.pool_exists {
         facts.probes = run_probes(api, req, &keys);
@@ -654,6 +663,11 @@ mod tests {
             pool_exists: true,
             fsid: "f5d0e5d2-0b7e-4b55-9d3a-1c1d2a3b4c5d".into(),
             users,
+            cluster: crate::CephCluster {
+                fsid: Some("f5d0e5d2-0b7e-4b55-9d3a-1c1d2a3b4c5d".into()),
+                monitors: vec![Monitor::on_default_ports("a", "10.0.0.1".parse().unwrap())],
+                ..Default::default()
+            },
             ..Default::default()
         }
     }
