@@ -235,8 +235,122 @@ pub struct FsInfo {
     pub data_pools: Vec<String>,
 }
 
+/// `ceph health detail --format json`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct HealthDetail {
+    /// `HEALTH_OK`, `HEALTH_WARN`, `HEALTH_ERR`.
+    pub status: String,
+    /// The raised checks by name (`OSD_NEARFULL`, `MON_CLOCK_SKEW`...).
+    #[serde(default)]
+    pub checks: std::collections::BTreeMap<String, HealthCheck>,
+}
+
+/// One raised health check.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct HealthCheck {
+    /// `HEALTH_WARN` or `HEALTH_ERR`.
+    pub severity: String,
+    /// The one-line summary.
+    pub summary: HealthMessage,
+    /// The detail lines (one per OSD, pool, PG...).
+    #[serde(default)]
+    pub detail: Vec<HealthMessage>,
+    /// Muted by an operator (`ceph health mute`).
+    #[serde(default)]
+    pub muted: bool,
+}
+
+/// A health message.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct HealthMessage {
+    /// Its text.
+    pub message: String,
+}
+
+/// One pool of `ceph df detail --format json`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct PoolUsage {
+    /// The pool.
+    pub name: String,
+    /// Its usage.
+    pub stats: PoolStats,
+}
+
+/// A pool's usage and quota.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct PoolStats {
+    /// Bytes stored (before replication).
+    #[serde(default)]
+    pub stored: u64,
+    /// Bytes that can still be written, given the fullest OSD.
+    #[serde(default)]
+    pub max_avail: u64,
+    /// `max_bytes` quota (0: none).
+    #[serde(default)]
+    pub quota_bytes: u64,
+}
+
+/// `ceph df detail --format json` (its pools only).
+#[derive(Debug, Clone, Deserialize)]
+pub struct DfDetailPub {
+    /// The pools' usage.
+    #[serde(default)]
+    pub pools: Vec<PoolUsage>,
+}
+
 /// What kubemagic asks of and does to a Ceph cluster.
 pub trait CephApi {
+    /// `ceph health detail`.
+    fn health_detail(&self) -> Result<HealthDetail>;
+    /// `ceph config get WHO OPTION`, as the JSON value Ceph prints.
+    fn config_get(&self, who: &str, option: &str) -> Result<serde_json::Value>;
+    /// `ceph osd stat`'s count of OSDs `in`.
+    fn osds_in(&self) -> Result<u32>;
+    /// `ceph df detail`'s pools.
+    fn pool_usage(&self) -> Result<Vec<PoolUsage>>;
+    /// Runs one command as another entity with its own key (the live
+    /// probe: what ceph-csi's user may do); the key goes in a keyring file
+    /// readable only by us, never on a command line.
+    fn execute_as(
+        &self,
+        entity: &str,
+        key: &crate::model::CephKey,
+        cmd: &CephCommand,
+    ) -> Result<()>;
+
+    /// The PG budget's inputs ([`crate::budget`]), asked concurrently.
+    fn pg_budget(&self) -> Result<crate::budget::PgBudget>
+    where
+        Self: Sync,
+    {
+        let num = |v: serde_json::Value| -> u64 {
+            v.as_u64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                .unwrap_or(0)
+        };
+        std::thread::scope(|s| {
+            let max = s.spawn(|| self.config_get("mon", "mon_max_pg_per_osd"));
+            let size = s.spawn(|| self.config_get("mon", "osd_pool_default_size"));
+            let pgs = s.spawn(|| self.config_get("mon", "osd_pool_default_pg_num"));
+            let osds = s.spawn(|| self.osds_in());
+            let pools = s.spawn(|| self.pools());
+            fn j<T>(r: std::thread::Result<T>) -> T {
+                r.unwrap_or_else(|p| std::panic::resume_unwind(p))
+            }
+            let in_use = j(pools.join())?
+                .iter()
+                .map(|p| u64::from(p.pg_num) * u64::from(p.size))
+                .sum();
+            Ok(crate::budget::PgBudget {
+                max_per_osd: num(j(max.join())?),
+                osds_in: j(osds.join())?,
+                in_use,
+                default_size: u32::try_from(num(j(size.join())?)).unwrap_or(3),
+                default_pg_num: u32::try_from(num(j(pgs.join())?)).unwrap_or(32),
+            })
+        })
+    }
+
     /// `ceph mon dump`.
     fn mon_dump(&self) -> Result<MonDump>;
     /// `ceph osd pool ls detail`.

@@ -89,7 +89,7 @@ impl Connection {
 /// `mon host` of a ceph.conf (`mon_host`, `mon-host` and `mon host` are the
 /// same option to Ceph), for messages about unreachable monitors.
 pub fn mon_host_of(conf: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(conf).ok()?;
+    let text = kubemagic_fs::read_to_string(conf, kubemagic_fs::limits::MAX_SOURCE_BYTES).ok()?;
     text.lines().find_map(|l| {
         let (k, v) = l.split_once('=')?;
         let k: String = k
@@ -188,11 +188,19 @@ impl CephCli {
             Ok(r) => r,
             Err(_) => {
                 if self.progress {
-                    eprintln!(
+                    // Through the one redaction, as every report.
+                    use std::io::Write as _;
+                    let mut w = kubemagic_core::RedactingWriter::new(
+                        std::io::stderr(),
+                        kubemagic_core::Redactor::new(),
+                    );
+                    let _ = writeln!(
+                        w,
                         "kubemagic: waiting for the Ceph monitors at {} (`{shown}`, gives up after {} s)",
                         self.monitors(),
                         self.connect_timeout_secs
                     );
+                    let _ = w.finish();
                 }
                 rx.recv().unwrap_or_else(|_| {
                     Err(std::io::Error::other(
@@ -235,6 +243,30 @@ impl CephCli {
     }
 }
 
+/// A fresh directory only we can read (0700), for the probe's keyring.
+fn private_dir() -> Result<PathBuf> {
+    use std::os::unix::fs::DirBuilderExt;
+    let base = std::env::temp_dir();
+    for n in 0..100u32 {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let dir = base.join(format!(
+            "kubemagic-probe-{}-{nanos}-{n}",
+            std::process::id()
+        ));
+        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(source) => return Err(CephError::Io { path: dir, source }),
+        }
+    }
+    Err(CephError::Request(
+        "cannot create a private temporary directory".into(),
+    ))
+}
+
 fn command_error(command: String, out: &Output) -> CephError {
     CephError::Command {
         command,
@@ -271,6 +303,8 @@ struct AuthEntry {
 #[derive(Deserialize)]
 struct OsdStat {
     num_osds: u32,
+    #[serde(default)]
+    num_in_osds: u32,
 }
 
 #[derive(Deserialize)]
@@ -423,6 +457,41 @@ impl CephApi for CephCli {
             group,
         ])?;
         Ok(snaps.into_iter().map(|g| g.name).collect())
+    }
+
+    fn health_detail(&self) -> Result<crate::api::HealthDetail> {
+        self.json(&["health", "detail"])
+    }
+
+    fn config_get(&self, who: &str, option: &str) -> Result<serde_json::Value> {
+        self.json(&["config", "get", who, option])
+    }
+
+    fn osds_in(&self) -> Result<u32> {
+        Ok(self.json::<OsdStat>(&["osd", "stat"])?.num_in_osds)
+    }
+
+    fn pool_usage(&self) -> Result<Vec<crate::api::PoolUsage>> {
+        Ok(self
+            .json::<crate::api::DfDetailPub>(&["df", "detail"])?
+            .pools)
+    }
+
+    fn execute_as(&self, entity: &str, key: &CephKey, cmd: &CephCommand) -> Result<()> {
+        let dir = private_dir()?;
+        let keyring = dir.join("probe.keyring");
+        let text = format!("[{entity}]\n\tkey = {}\n", key.expose());
+        let written = kubemagic_fs::write_atomic(&keyring, text.as_bytes(), 0o600);
+        let as_user = CephCli {
+            keyring: Some(keyring.clone()),
+            name: Some(entity.to_string()),
+            ..self.clone()
+        };
+        let result = written
+            .map_err(CephError::from)
+            .and_then(|()| as_user.execute(cmd));
+        let _ = std::fs::remove_dir_all(&dir);
+        result
     }
 
     fn execute(&self, cmd: &CephCommand) -> Result<()> {

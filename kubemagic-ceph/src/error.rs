@@ -103,6 +103,10 @@ pub enum CephError {
         /// How long the tool waited.
         seconds: u32,
     },
+    /// A file refused by the careful reader (not a regular file, too
+    /// large) or unreadable.
+    #[error(transparent)]
+    Fs(#[from] kubemagic_fs::FsError),
     /// A file could not be read.
     #[error("{}: {source}", path.display())]
     Io {
@@ -213,6 +217,7 @@ impl kubemagic_core::KmError for CephError {
             | CephError::Site { path, .. } => Some(path),
             CephError::Inventory(e) => kubemagic_core::KmError::file(e),
             CephError::SiteLoad(e) => kubemagic_core::KmError::file(e),
+            CephError::Fs(e) => Some(e.path()),
             _ => None,
         }
     }

@@ -8,6 +8,7 @@
 
 use crate::error::{CephError, Result};
 use crate::model::CephKey;
+use kubemagic_core::{Finding, Origin};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -16,21 +17,23 @@ use std::path::Path;
 pub struct Keyring {
     /// Key of each entity (`client.admin`), by entity.
     pub entries: BTreeMap<String, CephKey>,
+    /// Lines Ceph reads without the key their writer meant (`key AQ...==`
+    /// without ` = `: Ceph takes `key AQ...=` for an option's name and the
+    /// entity has no key), at their file and line.
+    pub findings: Vec<Finding>,
 }
 
 impl Keyring {
-    /// Reads and parses a keyring file.
+    /// Reads (a regular file, size-capped: a keyring is a few hundred
+    /// bytes) and parses a keyring file.
     pub fn read(path: &Path) -> Result<Keyring> {
-        let text = std::fs::read_to_string(path).map_err(|source| CephError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = kubemagic_fs::read_to_string(path, kubemagic_fs::limits::MAX_SOURCE_BYTES)?;
         Keyring::parse(&text, path)
     }
 
-    /// Parses keyring text; `path` names the file in errors.
+    /// Parses keyring text; `path` names the file in errors and findings.
     pub fn parse(text: &str, path: &Path) -> Result<Keyring> {
-        let mut entries = BTreeMap::new();
+        let mut kr = Keyring::default();
         let mut section: Option<String> = None;
         for (i, line) in text.lines().enumerate() {
             let t = line.trim();
@@ -53,6 +56,17 @@ impl Keyring {
                 section = Some(name.to_string());
                 continue;
             }
+            if is_key_without_equals(t) {
+                let entity = section.as_deref().unwrap_or("(no section)");
+                kr.findings.push(
+                    Finding::error(
+                        "KM227",
+                        format!("key of {entity} written without ` = ` (`key AQ...`): Ceph reads no key for {entity}; write `key = AQ...`"),
+                    )
+                    .at(Some(&Origin::new(path, u32::try_from(i + 1).ok()))),
+                );
+                continue;
+            }
             let (k, _) = t
                 .split_once('=')
                 .ok_or_else(|| err("expected `key = value`"))?;
@@ -66,10 +80,10 @@ impl Keyring {
                     .split_once('=')
                     .map(|(_, r)| r.trim_start())
                     .unwrap_or_default();
-                entries.insert(entity, CephKey::new(raw));
+                kr.entries.insert(entity, CephKey::new(raw));
             }
         }
-        Ok(Keyring { entries })
+        Ok(kr)
     }
 
     /// The key of `entity` (`client.admin`).
@@ -90,6 +104,15 @@ impl Keyring {
             .find(|e| e.starts_with("client."))
             .map(String::as_str)
     }
+}
+
+/// `key AQ...` or `key AQ...==`: the word `key`, a blank, then no ` = `
+/// before the value (the `=` of a base64 padding is not a separator).
+fn is_key_without_equals(t: &str) -> bool {
+    let Some(rest) = t.strip_prefix("key") else {
+        return false;
+    };
+    rest.starts_with([' ', '\t']) && !rest.trim_start().starts_with('=')
 }
 
 #[cfg(test)]
@@ -119,11 +142,33 @@ mod tests {
     }
 
     #[test]
+    fn a_key_without_equals_is_a_finding_at_its_line() {
+        for line in ["key AQDz6AVr1iekDBAA80UikzfAeOZJlwWVjfW4+A==", "key AQD"] {
+            let text = format!("[client.admin]\n{line}\n");
+            let k = Keyring::parse(&text, Path::new("/etc/x.keyring")).unwrap();
+            assert!(k.entries.is_empty());
+            assert_eq!(k.findings.len(), 1, "{line}");
+            assert_eq!(k.findings[0].code, "KM227");
+            assert_eq!(k.findings[0].line, Some(2));
+            assert!(
+                !k.findings[0].message.contains("AQDz"),
+                "{:?}",
+                k.findings[0]
+            );
+        }
+    }
+
+    #[test]
     fn malformed_keyring_names_file_and_line() {
-        let e = Keyring::parse("[client.admin]\nkey AQD\n", Path::new("/etc/x.keyring"))
+        let e = Keyring::parse("[client.admin]\ncaps mon\n", Path::new("/etc/x.keyring"))
             .unwrap_err()
             .to_string();
         assert_eq!(e, "/etc/x.keyring:2: expected `key = value`");
+        let e = Keyring::parse("[client.admin\n", Path::new("/t/k3.keyring")).unwrap_err();
+        assert_eq!(
+            kubemagic_core::redact(&e.to_string()),
+            "/t/k3.keyring:1: unterminated section header"
+        );
         assert!(Keyring::parse("key = x\n", Path::new("k")).is_err());
         assert!(Keyring::parse("[client.admin\n", Path::new("k")).is_err());
     }

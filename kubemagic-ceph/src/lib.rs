@@ -18,12 +18,15 @@
 //!   types) and the equivalent hand-typed commands;
 //! - [`leftovers`]: what three provisioners leave behind (cephfs-provisioner
 //!   1.2.2, rbd-provisioner, ceph-csi), as pure functions over Kubernetes
-//!   objects and Ceph listings, and the kube client and Ceph calls around them.
+//!   objects and Ceph listings, and the kube client and Ceph calls around them;
+//! - [`report`]: every report as text, JSON, YAML or Nagios, written
+//!   through `kubemagic_core::RedactingWriter` (the CLI and Python choose
+//!   only the format and the destination).
 //!
 //! Each command is one call taking a request struct and returning a
 //! `Serialize` report ([`validate::validate`], [`render::render`],
-//! [`leftovers::leftovers`], [`prepare::prepare`]): the CLI and Python only
-//! parse arguments and print.
+//! [`leftovers::leftovers`], [`prepare::prepare`]) that [`report`] writes:
+//! the CLI and Python only parse arguments and choose where it goes.
 //!
 //! Keys never reach a log or a text report: they live in [`model::CephKey`],
 //! whose `Debug` and `Display` are redacted, and only the Secret manifests
@@ -32,13 +35,16 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod budget;
 pub mod cli;
+pub mod doctor;
 pub mod error;
 pub mod keyring;
 pub mod leftovers;
 pub mod model;
 pub mod prepare;
 pub mod render;
+pub mod report;
 pub mod site;
 pub mod validate;
 

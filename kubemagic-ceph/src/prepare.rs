@@ -177,6 +177,10 @@ pub struct Observed {
     pub cephfs_client_caps: Option<BTreeMap<String, String>>,
     /// Caps of each ceph-csi user that exists (asked only with `csi`).
     pub csi_users: BTreeMap<String, BTreeMap<String, String>>,
+    /// The PG budget, asked when the pool is to be created: a pool over it
+    /// is refused before anything is created (KM251), not by Ceph's ERANGE
+    /// after the users were.
+    pub pg_budget: Option<crate::budget::PgBudget>,
 }
 
 /// One change, in the order it must happen.
@@ -334,6 +338,17 @@ pub fn plan(req: &PrepareRequest, observed: &Observed) -> Plan {
     let pool = req.pool.to_string();
     match &observed.pool {
         None => {
+            let adding = observed
+                .pg_budget
+                .map(|b| b.new_pool(req.pg_num.map(PgNum::get)));
+            if let Some(over) = observed
+                .pg_budget
+                .zip(adding)
+                .and_then(|(b, n)| b.check(Some((&pool, n))))
+            {
+                p.notes.push(over);
+                return p;
+            }
             p.actions.push(Action::CreatePool {
                 pool: pool.clone(),
                 pg_num: req.pg_num.map(PgNum::get),
@@ -419,7 +434,11 @@ fn joined<T>(r: std::thread::Result<T>) -> T {
 pub fn observe(api: &(dyn CephApi + Sync), req: &PrepareRequest) -> Result<Observed> {
     type FsPart = (Vec<String>, Option<BTreeMap<String, String>>);
     /// The pool's (pg_num, applications) if it exists, and whether it is initialised.
-    type PoolPart = (Option<(u32, Vec<String>)>, bool);
+    type PoolPart = (
+        Option<(u32, Vec<String>)>,
+        bool,
+        Option<crate::budget::PgBudget>,
+    );
     std::thread::scope(|s| {
         let pool_part = s.spawn(|| -> Result<PoolPart> {
             let pool = api
@@ -428,7 +447,11 @@ pub fn observe(api: &(dyn CephApi + Sync), req: &PrepareRequest) -> Result<Obser
                 .find(|p| p.pool_name == req.pool.as_str())
                 .map(|p| (p.pg_num, p.application_metadata.keys().cloned().collect()));
             let initialised = pool.is_some() && api.rbd_pool_initialised(&req.pool)?;
-            Ok((pool, initialised))
+            let budget = match pool {
+                None => Some(api.pg_budget()?),
+                Some(_) => None,
+            };
+            Ok((pool, initialised, budget))
         });
         let client_part = s.spawn(|| api.auth_get(&req.client.entity()));
         let fs_part = s.spawn(|| -> Result<FsPart> {
@@ -458,7 +481,7 @@ pub fn observe(api: &(dyn CephApi + Sync), req: &PrepareRequest) -> Result<Obser
             }
             Ok(out)
         });
-        let (pool, rbd_initialised) = joined(pool_part.join())?;
+        let (pool, rbd_initialised, pg_budget) = joined(pool_part.join())?;
         let client_caps = joined(client_part.join())?.map(|c| c.caps);
         let (subvolume_groups, cephfs_client_caps) = joined(fs_part.join())?;
         let csi_users = joined(csi_part.join())?;
@@ -469,6 +492,7 @@ pub fn observe(api: &(dyn CephApi + Sync), req: &PrepareRequest) -> Result<Obser
             subvolume_groups,
             cephfs_client_caps,
             csi_users,
+            pg_budget,
         })
     })
 }

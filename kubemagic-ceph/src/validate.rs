@@ -406,6 +406,7 @@ pub fn validate(req: &ValidateRequest) -> crate::Result<ValidateReport> {
     }
     if let Some(path) = &req.conn.keyring {
         let kr = crate::keyring::Keyring::read(path)?;
+        findings.extend(kr.findings.iter().cloned());
         for (entity, key) in &kr.entries {
             findings.extend(validate_key(entity, key).into_iter().map(|f| Finding {
                 file: Some(path.clone()),

@@ -1,19 +1,22 @@
 //! `kubemagic ceph prepare|render|validate|leftovers`: arguments in, one
-//! library call, text or JSON out. Keys are printed only inside the Secret
-//! manifests of `render --target csi`.
+//! library call, and the library's report writer (`kubemagic_ceph::report`)
+//! pointed at stdout or stderr through the one redaction. Keys are printed
+//! only inside the Secret manifests of `render --target csi`.
 
-use crate::output::{print_json, CliError, Exit, OutputFormat};
+use crate::output::{CliError, Exit, OutputFormat};
 use kubemagic_ceph::cli::Connection;
+use kubemagic_ceph::doctor::{doctor, DoctorRequest};
 use kubemagic_ceph::leftovers::{leftovers, LeftoversRequest};
 use kubemagic_ceph::model::{ClientName, FsName, PgNum, PoolName};
 use kubemagic_ceph::prepare::{
     prepare, CephFsRequest, PrepareRequest, DEFAULT_CLIENT, DEFAULT_POOL, DEFAULT_SUBVOLUME_GROUP,
 };
 use kubemagic_ceph::render::{self, RenderRequest, DEFAULT_ADMIN, DEFAULT_NAMESPACE};
+use kubemagic_ceph::report::{self, Format};
 use kubemagic_ceph::validate::{validate, KernelVersion, ValidateRequest};
 use kubemagic_ceph::CephError;
 use kubemagic_core::finding::has_errors;
-use kubemagic_core::Finding;
+use kubemagic_core::{Finding, RedactingWriter};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -158,6 +161,38 @@ pub enum Sub {
         #[arg(long)]
         rbd_provisioner: bool,
     },
+    /// Is this Ceph ready to serve Kubernetes: health, PG budget, quotas, csi users' caps, ceph-csi config, and a live probe with the csi users' keys.
+    #[command(
+        after_help = "Examples:\n  kubemagic ceph doctor --ceph-conf /etc/ceph/ceph.conf --keyring /etc/ceph/ceph.client.admin.keyring --pool kube --csi-config config.json\n  kubemagic -o nagios ceph doctor --ceph-conf /etc/ceph/ceph.conf --keyring /etc/ceph/ceph.client.admin.keyring --fs cephfs"
+    )]
+    Doctor {
+        #[command(flatten)]
+        conn: Conn,
+        /// A site whose ceph-ansible model is validated too.
+        #[arg(long)]
+        site: Option<PathBuf>,
+        /// ceph-csi's config.json, or the ConfigMap holding it (YAML or JSON).
+        #[arg(long, value_name = "FILE")]
+        csi_config: Option<PathBuf>,
+        /// The RBD pool PVCs use.
+        #[arg(long, default_value = DEFAULT_POOL)]
+        pool: PoolName,
+        /// The pg_num `prepare` would give the pool if it is missing (PG budget).
+        #[arg(long)]
+        pg_num: Option<PgNum>,
+        /// The CephFS file system PVCs use (checks the CephFS users, probes a subvolume).
+        #[arg(long, value_name = "FS")]
+        fs: Option<FsName>,
+        /// ceph-csi's subvolume group.
+        #[arg(long, default_value = DEFAULT_SUBVOLUME_GROUP)]
+        subvolume_group: String,
+        /// Also check this client's caps (the external rbd-provisioner's user).
+        #[arg(long, value_name = "NAME")]
+        client: Option<ClientName>,
+        /// Skip the live probe (no image or subvolume is created).
+        #[arg(long)]
+        no_probe: bool,
+    },
     /// Find (and with --delete remove) what the Ceph provisioners leave behind.
     #[command(
         after_help = "Examples:\n  kubemagic ceph leftovers --kubeconfig ~/.kube/config\n  kubemagic -o nagios ceph leftovers --kubeconfig ~/.kube/config"
@@ -178,12 +213,6 @@ fn ceph_err(e: CephError) -> CliError {
     CliError::lib(e)
 }
 
-fn print_findings(findings: &[Finding]) {
-    for f in findings {
-        eprintln!("{f}");
-    }
-}
-
 fn exit_for(findings: &[Finding]) -> Exit {
     if has_errors(findings) {
         Exit::Failed
@@ -192,15 +221,39 @@ fn exit_for(findings: &[Finding]) -> Exit {
     }
 }
 
+/// The library's report format for the global `-o`.
+fn format_of(format: OutputFormat, yaml: bool, nagios: bool) -> Format {
+    match (format, yaml, nagios) {
+        (_, _, true) => Format::Nagios,
+        (OutputFormat::Json, true, _) => Format::Yaml,
+        (OutputFormat::Json, false, _) => Format::Json,
+        (OutputFormat::Text, ..) => Format::Text,
+    }
+}
+
+/// The destinations: reports on stdout, notes on stderr, both through the
+/// one redaction (which knows the admin key of `conn`).
+fn stdout(conn: &Conn) -> RedactingWriter<std::io::StdoutLock<'static>> {
+    RedactingWriter::new(
+        std::io::stdout().lock(),
+        report::redactor(&conn.connection()),
+    )
+}
+
+fn stderr(conn: &Conn) -> RedactingWriter<std::io::Stderr> {
+    RedactingWriter::new(std::io::stderr(), report::redactor(&conn.connection()))
+}
+
 /// `yaml`: `render` prints its manifests as a YAML stream (`---` between
 /// documents, what `kubectl apply -f` reads); every other report is the JSON
-/// document encoded as YAML by the shared printer.
+/// document encoded as YAML.
 pub fn run(args: Args, format: OutputFormat, yaml: bool, nagios: bool) -> Result<Exit, CliError> {
-    if nagios && !matches!(*args.command, Sub::Leftovers { .. }) {
+    if nagios && !matches!(*args.command, Sub::Leftovers { .. } | Sub::Doctor { .. }) {
         return Err(CliError::Input(
-            "--output nagios: of the ceph commands only `ceph leftovers` is a check".into(),
+            "--output nagios: of the ceph commands only `ceph leftovers` and `ceph doctor` are checks".into(),
         ));
     }
+    let fmt = format_of(format, yaml, nagios);
     match *args.command {
         Sub::Prepare {
             conn,
@@ -230,31 +283,16 @@ pub fn run(args: Args, format: OutputFormat, yaml: bool, nagios: bool) -> Result
                 pg_num,
                 csi,
             };
-            let report = prepare(&api, &req, dry_run).map_err(ceph_err)?;
-            match format {
-                OutputFormat::Json => print_json(&report)?,
-                OutputFormat::Text => {
-                    let verb = if report.dry_run { "would" } else { "did" };
-                    for a in &report.actions {
-                        println!("{verb}: {}  ({})", a.describe(), a.command());
-                    }
-                    if report.actions.is_empty() {
-                        println!(
-                            "no change: pool {}, {} already prepared",
-                            req.pool,
-                            req.client.entity()
-                        );
-                    }
-                    for k in &report.keys {
-                        println!(
-                            "key of {}: in the monitors' auth database; read it with `{}`",
-                            k.entity, k.read_with
-                        );
-                    }
-                    print_findings(&report.notes);
-                }
+            let rep = prepare(&api, &req, dry_run).map_err(ceph_err)?;
+            let mut out = stdout(&conn);
+            report::write_prepare(&mut out, &rep, &req, fmt)?;
+            drop(out.finish()?);
+            if fmt == Format::Text {
+                let mut err = stderr(&conn);
+                report::write_findings(&mut err, &rep.notes)?;
+                err.finish()?;
             }
-            Ok(exit_for(&report.notes))
+            Ok(exit_for(&rep.notes))
         }
         Sub::Render {
             target,
@@ -281,12 +319,13 @@ pub fn run(args: Args, format: OutputFormat, yaml: bool, nagios: bool) -> Result
             req.cephfs_client = fs.cephfs_client;
             req.namespace = namespace;
             let rendered = render::render(&req).map_err(ceph_err)?;
-            match format {
-                OutputFormat::Json if !yaml => print_json(&rendered)?,
-                _ => {
-                    print!("{}", rendered.text);
-                    print_findings(&rendered.findings);
-                }
+            let mut out = stdout(&conn);
+            report::write_render(&mut out, &rendered, fmt)?;
+            drop(out.finish()?);
+            if fmt != Format::Json {
+                let mut err = stderr(&conn);
+                report::write_findings(&mut err, &rendered.findings)?;
+                err.finish()?;
             }
             Ok(exit_for(&rendered.findings))
         }
@@ -304,19 +343,32 @@ pub fn run(args: Args, format: OutputFormat, yaml: bool, nagios: bool) -> Result
                 krbd_kernel,
                 rbd_provisioner,
             };
-            let report = validate(&req).map_err(ceph_err)?;
-            match format {
-                OutputFormat::Json => print_json(&report)?,
-                OutputFormat::Text => {
-                    for f in &report.findings {
-                        println!("{f}");
-                    }
-                    if report.findings.is_empty() {
-                        println!("no finding");
-                    }
-                }
-            }
-            Ok(exit_for(&report.findings))
+            let rep = validate(&req).map_err(ceph_err)?;
+            let mut out = stdout(&conn);
+            report::write_validate(&mut out, &rep, fmt)?;
+            drop(out.finish()?);
+            Ok(exit_for(&rep.findings))
+        }
+        Sub::Doctor {
+            conn,
+            site,
+            csi_config,
+            pool,
+            pg_num,
+            fs,
+            subvolume_group,
+            client,
+            no_probe,
+        } => {
+            let mut req = DoctorRequest::new(conn.connection(), pool);
+            req.site = site;
+            req.csi_config = csi_config;
+            req.pg_num = pg_num;
+            req.fs = fs;
+            req.subvolume_group = subvolume_group;
+            req.client = client.map(|c| c.entity());
+            req.probe = !no_probe;
+            run_doctor(&req, &conn, fmt)
         }
         Sub::Leftovers {
             kubeconfig,
@@ -328,99 +380,46 @@ pub fn run(args: Args, format: OutputFormat, yaml: bool, nagios: bool) -> Result
                 conn: conn.connection(),
                 delete,
             };
-            if nagios {
-                // A monitoring plugin: leftovers are WARNING; a cluster or API
-                // that cannot be asked is UNKNOWN (the check could not decide).
-                let out = match leftovers(&req) {
-                    Ok(report) => report.nagios(),
-                    Err(e) => kubemagic_core::nagios::PluginOutput::unknown(
-                        "CEPH LEFTOVERS",
-                        e.to_string(),
-                    ),
-                };
-                print!("{}", out.render());
-                return Ok(Exit::Code(out.state.code()));
-            }
-            let report = leftovers(&req).map_err(ceph_err)?;
-            match format {
-                OutputFormat::Json => print_json(&report)?,
-                OutputFormat::Text => print_leftovers(&report),
-            }
-            Ok(Exit::Ok)
+            run_leftovers(&req, &conn, fmt)
         }
     }
 }
 
-fn print_leftovers(r: &kubemagic_ceph::leftovers::LeftoversReport) {
-    if r.is_empty() {
-        println!("no provisioner leftovers");
-    }
-    for v in &r.volumes {
-        let secret = v
-            .secret
-            .as_ref()
-            .map(|s| {
-                format!(
-                    "{}/{}{}",
-                    s.namespace,
-                    s.name,
-                    if s.exists { "" } else { " (already gone)" }
-                )
-            })
-            .unwrap_or_else(|| "-".into());
-        println!(
-            "PV {}: Released, reclaim policy Delete, claim {}; secret {secret}",
-            v.pv,
-            v.claim.as_deref().unwrap_or("-")
-        );
-    }
-    for s in &r.orphan_secrets {
-        println!("orphan Secret {}/{} (its PV is gone)", s.namespace, s.name);
-    }
-    for d in &r.deleted {
-        let what = if d.existed { "deleted" } else { "already gone" };
-        match &d.namespace {
-            Some(ns) => println!("{what}: {} {ns}/{}", d.kind, d.name),
-            None => println!("{what}: {} {}", d.kind, d.name),
-        }
-    }
-    for v in &r.stale_volumes {
-        let snaps = if v.snapshots.is_empty() {
-            String::new()
-        } else {
-            format!(" with {} snapshot(s)", v.snapshots.len())
+/// `ceph doctor`: the report, or as a check (UNKNOWN when the cluster
+/// cannot be asked).
+fn run_doctor(req: &DoctorRequest, conn: &Conn, fmt: Format) -> Result<Exit, CliError> {
+    let result = doctor(req);
+    let mut out = stdout(conn);
+    if fmt == Format::Nagios {
+        let check = match &result {
+            Ok(r) => report::doctor_check(r),
+            Err(e) => kubemagic_core::nagios::PluginOutput::unknown("CEPH DOCTOR", e.to_string()),
         };
-        println!(
-            "stale {} {} of {}{snaps}: no PersistentVolume references it",
-            v.kind,
-            v.display(),
-            v.provisioner
-        );
+        report::write_nagios(&mut out, &check)?;
+        drop(out.finish()?);
+        return Ok(Exit::Code(check.state.code()));
     }
-    for d in &r.ceph_data_deleted {
-        let what = if d.existed { "deleted" } else { "already gone" };
-        println!("{what}: {}", d.volume);
+    let rep = result.map_err(ceph_err)?;
+    report::write_doctor(&mut out, &rep, fmt)?;
+    drop(out.finish()?);
+    Ok(exit_for(&rep.findings))
+}
+
+/// `ceph leftovers`: the report, or as a check (UNKNOWN when Kubernetes
+/// or Ceph cannot be asked).
+fn run_leftovers(req: &LeftoversRequest, conn: &Conn, fmt: Format) -> Result<Exit, CliError> {
+    let result = leftovers(req);
+    let mut out = stdout(conn);
+    if fmt == Format::Nagios {
+        // A monitoring plugin: leftovers are WARNING; a cluster or API
+        // that cannot be asked is UNKNOWN (the check could not decide).
+        let check = report::leftovers_check(&result);
+        report::write_nagios(&mut out, &check)?;
+        drop(out.finish()?);
+        return Ok(Exit::Code(check.state.code()));
     }
-    if !r.ceph_scanned {
-        println!("(Ceph not scanned: give --ceph-conf and --keyring to find stale images and subvolumes)");
-    }
-    if !r.ceph_cleanup.is_empty() {
-        println!("Ceph side:");
-        for c in &r.ceph_cleanup {
-            let done = r
-                .ceph_users_deleted
-                .iter()
-                .any(|u| u.entity == format!("client.{}", c.user));
-            println!("  {}{}", c.command, if done { "  (done)" } else { "" });
-            if let Some(p) = &c.path {
-                let removed = r
-                    .ceph_data_deleted
-                    .iter()
-                    .any(|d| p.ends_with(d.volume.rsplit(':').next().unwrap_or("")));
-                if !removed {
-                    println!("  share {p}: removed with `ceph fs subvolume rm` when it is /volumes/<group>/<name> (see the stale list); otherwise remove it from a CephFS mount");
-                }
-            }
-        }
-    }
+    let rep = result.map_err(ceph_err)?;
+    report::write_leftovers(&mut out, &rep, fmt)?;
+    drop(out.finish()?);
+    Ok(Exit::Ok)
 }

@@ -385,3 +385,89 @@ fn leftovers_as_a_monitoring_plugin_warn_and_count() {
     let refused = km(&["-o", "nagios", "ceph", "validate", "--site", "x"]);
     assert_eq!(refused.status.code(), Some(2));
 }
+
+#[test]
+fn doctor_is_clean_on_a_prepared_cluster_and_prepare_refuses_a_pool_over_the_pg_budget() {
+    let c = common::TestCeph::start();
+    let conf = c.conf.to_str().unwrap().to_string();
+    let keyring = c.keyring.to_str().unwrap().to_string();
+    let conn = ["--ceph-conf", conf.as_str(), "--keyring", keyring.as_str()];
+    let with = |head: &[&str], tail: &[&str]| -> Output {
+        let mut a: Vec<&str> = head.to_vec();
+        a.extend(conn);
+        a.extend(tail);
+        km(&a)
+    };
+    let o = with(&["ceph", "prepare"], &["--csi", "--pg-num", "8"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+
+    // Clean: exit 0 in every format; the probe ran.
+    let o = with(&["ceph", "doctor"], &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    assert!(
+        text(&o.stdout).contains("ready: nothing stops a PVC"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert!(
+        text(&o.stdout).contains("probe as client.csi-rbd-provisioner: rbd create"),
+        "{}",
+        text(&o.stdout)
+    );
+    let o = with(&["-o", "json", "ceph", "doctor"], &["--no-probe"]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["findings"].as_array().unwrap().len(), 0, "{j}");
+    assert_eq!(j["facts"]["pg_budget"]["max_per_osd"], 250);
+    let o = with(&["-o", "nagios", "ceph", "doctor"], &["--no-probe"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        text(&o.stdout).starts_with("CEPH DOCTOR OK"),
+        "{}",
+        text(&o.stdout)
+    );
+
+    // A ceph-csi ConfigMap with another clusterID: CRITICAL (exit 2), exit 1 in text.
+    let cm = c.dir.path().join("ceph-csi-config.yaml");
+    std::fs::write(
+        &cm,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ceph-csi-config\ndata:\n  config.json: |-\n    [{\"clusterID\": \"not-this-one\", \"monitors\": [\"127.0.0.1:6789\"]}]\n",
+    )
+    .unwrap();
+    let cm = cm.to_str().unwrap();
+    let o = with(
+        &["-o", "nagios", "ceph", "doctor"],
+        &["--no-probe", "--csi-config", cm],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("KM254"), "{}", text(&o.stdout));
+    let o = with(&["ceph", "doctor"], &["--no-probe", "--csi-config", cm]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stdout).contains("ceph-csi-config.yaml:7"),
+        "{}",
+        text(&o.stdout)
+    );
+
+    // Over the PG budget: refused before anything is created, naming the option.
+    let o = with(
+        &["ceph", "prepare"],
+        &["--pool", "big", "--client", "big", "--pg-num", "1024"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stderr).contains("KM251") && text(&o.stderr).contains("mon_max_pg_per_osd"),
+        "{}",
+        text(&o.stderr)
+    );
+    let pools = c.ceph_json(&["osd", "pool", "ls"]);
+    assert!(
+        !pools.as_array().unwrap().iter().any(|p| p == "big"),
+        "{pools}"
+    );
+}

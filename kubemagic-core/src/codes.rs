@@ -8,7 +8,8 @@
 //! here under that crate.
 //!
 //! Families: KM1xx etcd (KM101–114 site checks, KM121–134 live `etcd
-//! status`), KM2xx Ceph (KM201–245 site checks, KM221–235 `kubemagic ceph`),
+//! status`), KM2xx Ceph (KM201–245 site checks, KM221–235 `kubemagic ceph`, KM250–256
+//! `kubemagic ceph doctor`),
 //! KM3xx network and load balancer (KM330–339 `kubemagic lb`), KM4xx
 //! registries, KM5xx upstreams, KM6xx inventory layout, KM7xx OpenShift,
 //! KM8xx kubespray's own inventory asserts, KM9xx kubemagic's own
@@ -93,6 +94,13 @@ pub const ALL: &[Code] = &[
     Code::new("KM243", Owner::Site),
     Code::new("KM244", Owner::Site),
     Code::new("KM245", Owner::Site),
+    Code::new("KM250", Owner::Ceph),
+    Code::new("KM251", Owner::Ceph),
+    Code::new("KM252", Owner::Ceph),
+    Code::new("KM253", Owner::Ceph),
+    Code::new("KM254", Owner::Ceph),
+    Code::new("KM255", Owner::Ceph),
+    Code::new("KM256", Owner::Ceph),
     Code::new("KM301", Owner::Site),
     Code::new("KM311", Owner::Site),
     Code::new("KM321", Owner::Site),

@@ -29,10 +29,60 @@ pub const MASK: &str = "***";
 /// nothing to mask, which is the common case on a hot path.
 pub fn redact(text: &str) -> Cow<'_, str> {
     let urls = url_credentials(text);
+    let urls = match authority_credentials(&urls) {
+        Cow::Borrowed(_) => urls,
+        Cow::Owned(s) => Cow::Owned(s),
+    };
     match secret_values(&urls) {
         Cow::Borrowed(_) => urls,
         Cow::Owned(s) => Cow::Owned(s),
     }
+}
+
+/// Masks `user:password@host` written without a scheme (a Ceph
+/// `monitor_address` typed `u:pw@10.0.0.1`, an etcd endpoint without
+/// `http://`): a word holding `:` before its `@` is a userinfo, as in a URL's
+/// authority. `user@host` (no password) and `git@host:path` (the `:` after
+/// the `@`) stay as they are.
+pub fn authority_credentials(text: &str) -> Cow<'_, str> {
+    if !text.contains('@') || !text.contains(':') {
+        return Cow::Borrowed(text);
+    }
+    let bounds =
+        |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '(' | '[' | '<' | ',' | '=');
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    let mut copied = 0;
+    let mut start = 0;
+    for (end, c) in text
+        .char_indices()
+        .filter(|&(_, c)| bounds(c))
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        let word = &text[start..end];
+        let word_start = start;
+        start = end + c.len_utf8();
+        // The userinfo runs to the word's last `@`, as in a URL.
+        let Some(at) = word.rfind('@') else { continue };
+        let info = &word[..at];
+        let host_follows = word[at + 1..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '[');
+        // `scheme://` was handled by url_credentials; `***` is masked already.
+        let colon = info.find(':').unwrap_or(0);
+        if host_follows && colon > 0 && !info.contains("//") && info != MASK {
+            out.push_str(&text[copied..word_start]);
+            out.push_str(MASK);
+            copied = word_start + at;
+            changed = true;
+        }
+    }
+    if !changed {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
 }
 
 /// A command, each argument through [`redact`]: what is printed or recorded
@@ -138,6 +188,11 @@ pub fn secret_values(text: &str) -> Cow<'_, str> {
                 i += 1;
             }
             let key = &text[start..i];
+            // `ceph.client.admin.keyring:3:` is a file and its line, not a
+            // `keyring: value`: a name ending a path, followed by a number.
+            if start > 0 && matches!(bytes[start - 1], b'.' | b'/') && is_line_number(&text[i..]) {
+                continue;
+            }
             let mut j = i;
             // `"key": ` — skip the key's closing quote.
             if j < bytes.len() && (bytes[j] == b'"' || bytes[j] == b'\'') {
@@ -179,6 +234,20 @@ pub fn secret_values(text: &str) -> Cow<'_, str> {
     }
     out.push_str(&text[copied..]);
     Cow::Owned(out)
+}
+
+/// Whether `rest` starts `:LINE:` or `:LINE` then the end or a blank: the
+/// line number after a file name.
+fn is_line_number(rest: &str) -> bool {
+    let Some(r) = rest.strip_prefix(':') else {
+        return false;
+    };
+    let digits = r.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0
+        && r[digits..]
+            .chars()
+            .next()
+            .is_none_or(|c| c == ':' || c.is_whitespace())
 }
 
 fn is_word(b: u8) -> bool {
@@ -319,6 +388,30 @@ impl Redactor {
         }
     }
 
+    /// What [`Redactor::redact`] masks except the values of secret-looking
+    /// keys: the known secrets and every userinfo. For a document kubemagic
+    /// serialised itself (a YAML manifest, kubespray vars), whose keys are
+    /// its schema (`provisioner-secret-name: csi-rbd-provisioner` names a
+    /// Secret, it holds none) and whose string values were redacted before
+    /// they were serialised.
+    pub fn redact_document<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut owned: Option<String> = None;
+        for k in &self.known {
+            let cur = owned.as_deref().unwrap_or(text);
+            if cur.contains(k.as_str()) {
+                owned = Some(cur.replace(k.as_str(), MASK));
+            }
+        }
+        let cur = owned.as_deref().unwrap_or(text);
+        let urls = url_credentials(cur).into_owned();
+        let done = authority_credentials(&urls).into_owned();
+        if done == text {
+            Cow::Borrowed(text)
+        } else {
+            Cow::Owned(done)
+        }
+    }
+
     /// [`Redactor::redact`] applied to every string of a JSON document,
     /// keys included where a known secret appears in one: reports stay
     /// valid JSON with their shape unchanged.
@@ -425,6 +518,15 @@ impl<W: std::io::Write> RedactingWriter<W> {
         let text = serde_json::to_string_pretty(&v).map_err(std::io::Error::other)?;
         self.write_redacted(text.as_bytes())?;
         self.write_redacted(b"\n")
+    }
+
+    /// Writes a document kubemagic serialised (a YAML stream of manifests
+    /// or vars) through [`Redactor::redact_document`]: known secrets and
+    /// userinfo are masked, the document's keys are left alone. Its string
+    /// values must have been through [`Redactor::redact_json`] first.
+    pub fn write_document(&mut self, text: &str) -> std::io::Result<()> {
+        let masked = self.redactor.redact_document(text).into_owned();
+        self.write_redacted(masked.as_bytes())
     }
 
     /// Writes bytes already redacted by [`Redactor::redact_json`] (a JSON
@@ -599,6 +701,53 @@ mod tests {
             prop_assert!(!out.contains(&user), "{} -> {}", text, out);
             prop_assert!(out.contains("@registry.example:5000"), "{}", out);
         }
+    }
+
+    #[test]
+    fn userinfo_without_a_scheme_is_masked() {
+        assert_eq!(
+            redact(r#"monitor_address "u:pw@10.0.0.1" of mon1 is not an IP address"#),
+            r#"monitor_address "***@10.0.0.1" of mon1 is not an IP address"#
+        );
+        assert_eq!(
+            redact("endpoint u:p@ss@h:2379 down"),
+            "endpoint ***@h:2379 down"
+        );
+        for same in [
+            "git@github.com:org/repo.git",
+            "mail root@example.org at 10:00",
+            "https://***@registry.example/v2",
+        ] {
+            assert_eq!(redact(same), same);
+        }
+    }
+
+    #[test]
+    fn a_document_keeps_its_keys_and_loses_its_secrets() {
+        use std::io::Write;
+        let r = Redactor::new().with_secrets(["AQDadminKEY=="]);
+        let mut w = RedactingWriter::new(Vec::new(), r);
+        w.write_all(b"head\n").unwrap();
+        w.write_document(
+            "provisioner-secret-name: csi-rbd\nmonitors: u:pw@10.0.0.1\nk: AQDadminKEY==\n",
+        )
+        .unwrap();
+        let out = String::from_utf8(w.finish().unwrap()).unwrap();
+        assert_eq!(
+            out,
+            "head\nprovisioner-secret-name: csi-rbd\nmonitors: ***@10.0.0.1\nk: ***\n"
+        );
+    }
+
+    #[test]
+    fn a_keyring_file_keeps_its_line_number() {
+        assert_eq!(
+            redact("/tmp/k3.keyring:2: unterminated section header"),
+            "/tmp/k3.keyring:2: unterminated section header"
+        );
+        assert_eq!(redact("tls.key:12"), "tls.key:12");
+        assert_eq!(redact("keyring: AQDz6AVr"), "keyring: ***");
+        assert_eq!(redact("cfg.password:hunter2"), "cfg.password:***");
     }
 
     #[test]

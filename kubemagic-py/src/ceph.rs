@@ -7,9 +7,11 @@
 use crate::errors::{with_location, CephError as PyCephError};
 use kubemagic_ceph::cli::Connection;
 use kubemagic_ceph::render::{self, RenderRequest, Target};
+use kubemagic_ceph::report::{self, Format};
 use kubemagic_ceph::CephError;
 use kubemagic_ceph::{leftovers, validate};
-use kubemagic_core::{Finding, Severity};
+use kubemagic_core::nagios::PluginOutput;
+use kubemagic_core::{Finding, RedactingWriter, Severity};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use std::path::PathBuf;
@@ -71,11 +73,17 @@ pub fn ceph_render(
         .map_err(|e| ceph_error(py, &e))?;
     let errors: Vec<Finding> = rendered
         .findings
-        .into_iter()
+        .iter()
         .filter(|f| f.severity == Severity::Error)
+        .cloned()
         .collect();
     if errors.is_empty() {
-        Ok(rendered.text)
+        // The same text the CLI prints, through the same writer.
+        let mut w = RedactingWriter::new(Vec::new(), report::redactor(&req.conn));
+        report::write_render(&mut w, &rendered, Format::Text)
+            .and_then(|()| w.finish())
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .map_err(|e| PyValueError::new_err(format!("cannot write the report: {e}")))
     } else {
         Err(findings_error(py, &errors))
     }
@@ -90,11 +98,27 @@ fn connection(ceph_conf: Option<PathBuf>, keyring: Option<PathBuf>) -> Connectio
     }
 }
 
-fn report_value<T: serde::Serialize>(report: &T) -> PyResult<serde_json::Value> {
+/// The report's JSON document as the CLI's `-o json` writes it: the same
+/// redaction (patterns and the admin's key of `conn`).
+fn report_value<T: serde::Serialize>(report: &T, conn: &Connection) -> PyResult<serde_json::Value> {
     let mut v = serde_json::to_value(report)
         .map_err(|e| PyValueError::new_err(format!("report not representable: {e}")))?;
-    kubemagic_core::redact::redact_json(&mut v);
+    report::redactor(conn).redact_json(&mut v);
     Ok(v)
+}
+
+/// A Monitoring Plugins result for Python (`{"state", "exit_code",
+/// "output"}`), the output written by the CLI's writer.
+fn plugin_value(out: &PluginOutput, conn: &Connection) -> PyResult<serde_json::Value> {
+    let mut w = RedactingWriter::new(Vec::new(), report::redactor(conn));
+    let text = report::write_nagios(&mut w, out)
+        .and_then(|()| w.finish())
+        .map_err(|e| PyValueError::new_err(format!("cannot write the report: {e}")))?;
+    Ok(serde_json::json!({
+        "state": out.state.to_string(),
+        "exit_code": out.state.code(),
+        "output": String::from_utf8_lossy(&text),
+    }))
 }
 
 /// The model's, the keyring's and the image features' findings, as
@@ -128,7 +152,7 @@ pub fn ceph_validate<'py>(
     let report = py
         .detach(|| validate::validate(&req))
         .map_err(|e| ceph_error(py, &e))?;
-    crate::convert::to_py(py, &report_value(&report)?)
+    crate::convert::to_py(py, &report_value(&report, &req.conn)?)
 }
 
 /// Provisioner leftovers, as `kubemagic ceph leftovers --output json`; with
@@ -157,14 +181,77 @@ pub fn ceph_leftovers<'py>(
     };
     let result = py.detach(|| leftovers::leftovers(&req));
     if nagios {
-        let out = match result {
-            Ok(report) => report.nagios(),
-            Err(e) => {
-                kubemagic_core::nagios::PluginOutput::unknown("CEPH LEFTOVERS", e.to_string())
-            }
-        };
-        return crate::convert::to_py(py, &crate::convert::plugin_value(&out));
+        let out = report::leftovers_check(&result);
+        return crate::convert::to_py(py, &plugin_value(&out, &req.conn)?);
     }
     let report = result.map_err(|e| ceph_error(py, &e))?;
-    crate::convert::to_py(py, &report_value(&report)?)
+    crate::convert::to_py(py, &report_value(&report, &req.conn)?)
+}
+
+/// `kubemagic ceph doctor`: `{"findings", "facts"}` as `-o json`, or with
+/// `nagios=True` the Monitoring Plugins result (CRITICAL on errors,
+/// UNKNOWN when the cluster cannot be asked). `text=True` returns the CLI's
+/// text report instead.
+#[pyfunction]
+#[pyo3(signature = (ceph_conf, keyring, pool=None, csi_config=None, fs=None, subvolume_group=None, client=None, pg_num=None, site=None, probe=true, nagios=false, text=false))]
+#[allow(clippy::too_many_arguments)]
+pub fn ceph_doctor<'py>(
+    py: Python<'py>,
+    ceph_conf: PathBuf,
+    keyring: PathBuf,
+    pool: Option<&str>,
+    csi_config: Option<PathBuf>,
+    fs: Option<&str>,
+    subvolume_group: Option<String>,
+    client: Option<&str>,
+    pg_num: Option<u32>,
+    site: Option<PathBuf>,
+    probe: bool,
+    nagios: bool,
+    text: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    use kubemagic_ceph::doctor::{doctor, DoctorRequest};
+    let bad = |e: CephError| PyValueError::new_err(e.to_string());
+    let conn = connection(Some(ceph_conf), Some(keyring));
+    let pool = pool
+        .unwrap_or(kubemagic_ceph::prepare::DEFAULT_POOL)
+        .parse()
+        .map_err(bad)?;
+    let mut req = DoctorRequest::new(conn.clone(), pool);
+    req.csi_config = csi_config;
+    req.fs = fs.map(str::parse).transpose().map_err(bad)?;
+    if let Some(g) = subvolume_group {
+        req.subvolume_group = g;
+    }
+    req.client = client
+        .map(str::parse::<kubemagic_ceph::ClientName>)
+        .transpose()
+        .map_err(bad)?
+        .map(|c| c.entity());
+    req.pg_num = pg_num
+        .map(kubemagic_ceph::PgNum::try_from)
+        .transpose()
+        .map_err(bad)?;
+    req.site = site;
+    req.probe = probe;
+    let result = py.detach(|| doctor(&req));
+    if nagios {
+        let out = match &result {
+            Ok(r) => report::doctor_check(r),
+            Err(e) => PluginOutput::unknown("CEPH DOCTOR", e.to_string()),
+        };
+        return crate::convert::to_py(py, &plugin_value(&out, &conn)?);
+    }
+    let rep = result.map_err(|e| ceph_error(py, &e))?;
+    if text {
+        let mut w = RedactingWriter::new(Vec::new(), report::redactor(&conn));
+        let bytes = report::write_doctor(&mut w, &rep, Format::Text)
+            .and_then(|()| w.finish())
+            .map_err(|e| PyValueError::new_err(format!("cannot write the report: {e}")))?;
+        return crate::convert::to_py(
+            py,
+            &serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned()),
+        );
+    }
+    crate::convert::to_py(py, &report_value(&rep, &conn)?)
 }

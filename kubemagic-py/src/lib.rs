@@ -44,6 +44,7 @@ fn _kubemagic(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ceph::ceph_render, m)?)?;
     m.add_function(wrap_pyfunction!(ceph::ceph_validate, m)?)?;
     m.add_function(wrap_pyfunction!(ceph::ceph_leftovers, m)?)?;
+    m.add_function(wrap_pyfunction!(ceph::ceph_doctor, m)?)?;
     m.add_function(wrap_pyfunction!(lb::lb_render, m)?)?;
     m.add_function(wrap_pyfunction!(registry::registry_render, m)?)?;
     Ok(())

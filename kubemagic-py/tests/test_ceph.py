@@ -103,3 +103,63 @@ def test_leftovers_check_without_kubernetes_is_unknown(tmp_path: Path) -> None:
 def test_leftovers_without_kubernetes_raises_ceph_error(tmp_path: Path) -> None:
     with pytest.raises(kubemagic.CephError):
         kubemagic.ceph.leftovers(kubeconfig=tmp_path / "kubeconfig")
+
+
+def _leaky_site(root: Path, pw: str) -> None:
+    ca = root / "ceph-ansible"
+    (ca / "group_vars").mkdir(parents=True)
+    (ca / "hosts").write_text(
+        "[mons]\n"
+        f"ceph1 ansible_host=10.0.0.1 monitor_address=ops:{pw}@10.0.0.1\n"
+        "ceph2 ansible_host=10.0.0.2 monitor_address=10.0.0.2\n"
+        "[osds]\nceph1 devices='[\"/dev/sdb\"]'\n"
+    )
+    (ca / "group_vars" / "all.yml").write_text(
+        "fsid: 8ea25b82-518c-4114-9aaf-d0c02cbe6c81\npublic_network: 10.0.0.0/24\n"
+    )
+
+
+@pytest.mark.parametrize("pw", ["Pw$ecr3t", "Pw-x.y~z!", "Pw%41;b&c"])
+def test_a_monitor_password_never_reaches_python(tmp_path: Path, pw: str) -> None:
+    _leaky_site(tmp_path, pw)
+    report = kubemagic.ceph.validate(site=tmp_path)
+    assert any(f["code"] == "KM228" for f in report["findings"])
+    assert pw not in str(report)
+    for target in ("kubespray", "csi", "commands"):
+        with pytest.raises(kubemagic.CephError) as e:
+            kubemagic.ceph.render(target, site=tmp_path)
+        assert pw not in str(e.value)
+        assert "KM228" in str(e.value)
+
+
+def test_a_keyring_key_without_equals_is_a_finding_with_its_line(tmp_path: Path) -> None:
+    k = tmp_path / "ceph.client.kube.keyring"
+    k.write_text("[client.kube]\n\tkey AQDz6AVr1iekDBAA80UikzfAeOZJlwWVjfW4+A==\n")
+    report = kubemagic.ceph.validate(keyring=k)
+    [f] = report["findings"]
+    assert (f["code"], f["line"]) == ("KM227", 2)
+    assert "AQDz6AVr" not in str(report)
+
+
+def test_a_keyring_error_keeps_its_line_number(tmp_path: Path) -> None:
+    k = tmp_path / "k3.keyring"
+    k.write_text("# admin\n[client.admin\n")
+    with pytest.raises(kubemagic.CephError) as e:
+        kubemagic.ceph.validate(keyring=k)
+    assert "k3.keyring:2: unterminated section header" in str(e.value)
+
+
+def test_doctor_without_a_ceph_conf_raises_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(kubemagic.CephError, match="ceph.conf"):
+        kubemagic.ceph.doctor(tmp_path / "ceph.conf", tmp_path / "k.keyring")
+
+
+def test_doctor_check_of_an_unreachable_cluster_is_unknown(tmp_path: Path) -> None:
+    conf = tmp_path / "ceph.conf"
+    conf.write_text("[global]\nmon host = 127.0.0.1:1\n")
+    keyring = tmp_path / "admin.keyring"
+    keyring.write_text("[client.admin]\n\tkey = AQDz6AVr1iekDBAA80UikzfAeOZJlwWVjfW4+A==\n")
+    result = kubemagic.ceph.doctor_check(conf, keyring)
+    assert result["state"] == "UNKNOWN" and result["exit_code"] == 3, result
+    assert result["output"].startswith("CEPH DOCTOR UNKNOWN - ")
+    assert "AQDz6AVr" not in result["output"]

@@ -105,6 +105,20 @@ def ceph_leftovers(
     delete: bool = False,
     nagios: bool = False,
 ) -> Dict[str, Any]: ...
+def ceph_doctor(
+    ceph_conf: _Path,
+    keyring: _Path,
+    pool: Optional[str] = None,
+    csi_config: Optional[_Path] = None,
+    fs: Optional[str] = None,
+    subvolume_group: Optional[str] = None,
+    client: Optional[str] = None,
+    pg_num: Optional[int] = None,
+    site: Optional[_Path] = None,
+    probe: bool = True,
+    nagios: bool = False,
+    text: bool = False,
+) -> Any: ...
 def etcd_maintain(
     endpoints: Optional[Sequence[str]] = None,
     env_file: Optional[_Path] = None,

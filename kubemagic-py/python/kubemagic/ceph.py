@@ -10,7 +10,7 @@ from typing import Any, Dict, Optional, cast
 from . import _kubemagic
 from .typedefs import PluginResult, RenderTarget, StrPath, ValidateReport
 
-__all__ = ["render", "validate", "leftovers", "leftovers_check"]
+__all__ = ["render", "validate", "leftovers", "leftovers_check", "doctor", "doctor_check"]
 
 
 
@@ -78,3 +78,49 @@ def leftovers_check(
     ceph leftovers``): WARNING when anything is left, UNKNOWN when
     Kubernetes or Ceph cannot be asked."""
     return cast(PluginResult, _kubemagic.ceph_leftovers(kubeconfig, ceph_conf, keyring, False, True))
+
+
+def doctor(
+    ceph_conf: StrPath,
+    keyring: StrPath,
+    pool: Optional[str] = None,
+    csi_config: Optional[StrPath] = None,
+    fs: Optional[str] = None,
+    subvolume_group: Optional[str] = None,
+    client: Optional[str] = None,
+    pg_num: Optional[int] = None,
+    site: Optional[StrPath] = None,
+    probe: bool = True,
+) -> Dict[str, Any]:
+    """``kubemagic ceph doctor --output json``: is this Ceph ready to serve
+    Kubernetes. ``{"findings": [...], "facts": {...}}``: health checks
+    (KM250), the PG budget with the pool ``prepare`` would add (KM251),
+    quotas (KM252), the csi users' caps against ceph-csi's documented ones
+    (KM253), ``csi_config``'s clusterID and monitors (KM254, KM255), and
+    unless ``probe=False`` a live probe with the csi users' own keys
+    (KM256: an RBD image in ``pool``, a subvolume of ``fs`` in
+    ``subvolume_group``). Findings are returned, not raised."""
+    return cast(
+        Dict[str, Any],
+        _kubemagic.ceph_doctor(
+            ceph_conf, keyring, pool, csi_config, fs, subvolume_group, client, pg_num, site, probe
+        ),
+    )
+
+
+def doctor_check(
+    ceph_conf: StrPath,
+    keyring: StrPath,
+    pool: Optional[str] = None,
+    csi_config: Optional[StrPath] = None,
+    fs: Optional[str] = None,
+) -> PluginResult:
+    """``doctor`` as a Monitoring Plugins check (``kubemagic -o nagios ceph
+    doctor``): CRITICAL on errors, WARNING on warnings, UNKNOWN when the
+    cluster cannot be asked."""
+    return cast(
+        PluginResult,
+        _kubemagic.ceph_doctor(
+            ceph_conf, keyring, pool, csi_config, fs, None, None, None, None, True, True
+        ),
+    )

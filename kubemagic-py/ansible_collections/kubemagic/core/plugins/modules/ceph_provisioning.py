@@ -20,6 +20,12 @@ description:
     or from a live cluster (C(ceph_conf) and C(keyring)).
   - With C(dest), the rendering is written to that file (changed when its
     content differs); without, it is only returned. Check mode writes nothing.
+  - With a live cluster, the checks of C(kubemagic ceph doctor) run first,
+    before anything is rendered or written (health, the PG budget, quotas,
+    the csi users' caps, O(csi_config)), and (outside check mode, unless
+    O(doctor_probe=false)) a live probe with the csi users' own keys. A
+    finding of severity error fails the task and changes nothing; warnings
+    are reported as warnings.
 options:
   target:
     description: What to render.
@@ -43,6 +49,17 @@ options:
     type: str
   dest:
     description: File to write the rendering to (mode 0600, it may hold keys).
+    type: path
+  doctor:
+    description: Run C(kubemagic ceph doctor)'s checks on the live cluster before changing anything.
+    type: bool
+    default: true
+  doctor_probe:
+    description: Let the doctor create and delete a 1 MiB RBD image (and subvolume) as the csi users; never in check mode.
+    type: bool
+    default: true
+  csi_config:
+    description: ceph-csi's C(config.json), or the ConfigMap holding it, for the doctor to compare with the cluster.
     type: path
   kubespray_group_vars:
     description:
@@ -78,6 +95,11 @@ content:
   description: The rendering (YAML). Secrets' keys appear only here, never in logs.
   returned: always
   type: str
+doctor:
+  description: The findings of the doctor's checks (C(kubemagic ceph doctor --output json)).
+  returned: when ceph_conf is given and doctor is true
+  type: list
+  elements: dict
 dest:
   description: The file written, when C(dest) or C(kubespray_group_vars) was given.
   returned: when dest or kubespray_group_vars is given
@@ -105,6 +127,9 @@ def main():
             client=dict(type="str"),
             dest=dict(type="path"),
             kubespray_group_vars=dict(type="bool", default=False),
+            doctor=dict(type="bool", default=True),
+            doctor_probe=dict(type="bool", default=True),
+            csi_config=dict(type="path"),
         ),
         required_one_of=[("site", "ceph_conf")],
         mutually_exclusive=[("site", "ceph_conf"), ("dest", "kubespray_group_vars")],
@@ -113,6 +138,29 @@ def main():
     )
     kubemagic = require_kubemagic(module)
     p = module.params
+    findings = None
+    if p["ceph_conf"] and p["doctor"]:
+        # The doctor's checks before anything changes: an error stops here.
+        report = run_or_fail(
+            module,
+            kubemagic.ceph.doctor,
+            p["ceph_conf"],
+            p["keyring"],
+            pool=p["pool"],
+            csi_config=p["csi_config"],
+            probe=p["doctor_probe"] and not module.check_mode,
+        )
+        findings = report["findings"]
+        errors = [f for f in findings if f["severity"] == "error"]
+        for f in findings:
+            if f["severity"] == "warning":
+                module.warn("%s %s" % (f["code"], f["message"]))
+        if errors:
+            module.fail_json(
+                msg="kubemagic ceph doctor: %d error(s): %s"
+                % (len(errors), "; ".join("%s %s" % (f["code"], f["message"]) for f in errors)),
+                doctor=findings,
+            )
     content = run_or_fail(
         module,
         kubemagic.ceph.render,
@@ -124,6 +172,8 @@ def main():
         client=p["client"],
     )
     result = dict(changed=False, content=content)
+    if findings is not None:
+        result["doctor"] = findings
     dest = p["dest"]
     if p["kubespray_group_vars"]:
         # The site's one reading names its kubespray inventory.
