@@ -12,6 +12,7 @@
 #![allow(rustdoc::invalid_html_tags)]
 
 mod ceph;
+mod certs;
 mod check;
 mod etcd;
 mod inventory;
@@ -74,6 +75,11 @@ enum Command {
         after_help = "Examples:\n  kubemagic lb render examples/utgb\n  kubemagic lb render examples/utgb --host lb1.utgb.example --dest /tmp/lb\n  kubemagic -o json lb render examples/utgb\n\nExit codes: 0 rendered, no error finding; 1 error findings (with --dest nothing is written); 2 the site could not be read."
     )]
     Lb(lb::Args),
+    /// Every certificate of the site before it expires: files, kubeconfigs, TLS endpoints, renewal plan.
+    #[command(
+        after_help = "Examples:\n  kubemagic certs check /etc/kubernetes /etc/ssl/etcd/ssl\n  kubemagic certs probe --site examples/utgb\n  kubemagic -o nagios certs check /etc/origin/master\n\nExit codes: 0 no error finding; 1 error findings; 2 bad input (-o nagios: 0-3)."
+    )]
+    Certs(certs::Args),
     /// Show which deployment phases would run, in order, and why.
     #[command(
         after_help = "Examples:\n  kubemagic plan examples/utgb\n  kubemagic plan examples/utgb deploy-kube\n  kubemagic -o json plan examples/utgb --from deploy-kube"
@@ -125,7 +131,7 @@ fn main() -> ExitCode {
     if cli.output == output::OutputArg::Nagios
         && !matches!(
             cli.command,
-            Command::Etcd(_) | Command::Check(_) | Command::Ceph(_)
+            Command::Etcd(_) | Command::Check(_) | Command::Ceph(_) | Command::Certs(_)
         )
     {
         output::print_error(
@@ -149,6 +155,7 @@ fn main() -> ExitCode {
             cli.output == output::OutputArg::Nagios,
         ),
         Command::Lb(args) => lb::run(args, format),
+        Command::Certs(args) => certs::run(args, cli.output),
         Command::Plan(args) => phases::plan(args, format),
         Command::Run(args) => phases::run(args, format),
         Command::Init(args) => phases::init(args, format),
