@@ -128,8 +128,8 @@ pub fn nagios(report: &Report) -> PluginOutput {
 fn text<W: Write>(report: &Report, out: &mut RedactingWriter<W>) -> io::Result<()> {
     writeln!(
         out,
-        "{:>5}  {:<20}  {:<11}  {:<15}  {}",
-        "DAYS", "NOT AFTER", "CHAIN", "KIND", "PATH  SUBJECT"
+        "{:>5}  {:<20}  {:<11}  {:<15}  PATH  SUBJECT",
+        "DAYS", "NOT AFTER", "CHAIN", "KIND"
     )?;
     for c in &report.certificates {
         let path = match &c.name {
