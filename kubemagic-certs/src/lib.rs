@@ -55,8 +55,8 @@ use std::time::Duration;
 /// What `certs check` reads and how it decides.
 #[derive(Debug, Clone)]
 pub struct CheckRequest {
-    /// Files and directories; empty with a site and a host: the stack's
-    /// own directories under `root`.
+    /// Files and directories; empty: the site's stack's directories under
+    /// `root` (every stack's without a site).
     pub paths: Vec<PathBuf>,
     /// The site, for SAN checks, the expected files and the plan.
     pub site: Option<PathBuf>,
@@ -115,16 +115,24 @@ pub fn check(req: &CheckRequest) -> Result<Report, CertsError> {
     let mut paths = req.paths.clone();
     let mut extra = Vec::new();
     if paths.is_empty() {
-        let stack = view.as_ref().and_then(|v| v.stack).ok_or_else(|| {
-            CertsError::Usage(
-                "name the files or directories to check, or give --site and --host".into(),
-            )
-        })?;
-        paths = expected::directories(stack)
+        // The site's stack's directories, else every stack's: what this
+        // host has of them.
+        let stacks = match view.as_ref().and_then(|v| v.stack) {
+            Some(stack) => vec![stack],
+            None => vec![Stack::Kubespray, Stack::Openshift],
+        };
+        paths = stacks
             .iter()
+            .flat_map(|s| expected::directories(*s).iter())
             .map(|d| req.root.join(d.trim_start_matches('/')))
             .filter(|p| p.exists())
             .collect();
+        if paths.is_empty() && req.host.is_none() {
+            return Err(CertsError::Usage(format!(
+                "no certificate directory of kubespray or OpenShift under {}: name the files or directories to check",
+                req.root.display()
+            )));
+        }
         if let Some(v) = &view {
             extra = decide::missing(
                 Expect {

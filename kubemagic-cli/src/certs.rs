@@ -49,7 +49,7 @@ struct Common {
 
 #[derive(clap::Args)]
 struct CheckArgs {
-    /// Certificate files (*.crt, *.pem, *.cert), kubeconfigs, or directories (read recursively).
+    /// Certificate files (*.crt, *.pem, *.cert), kubeconfigs, or directories (read recursively); none: the stack's directories under --root (kubespray's and OpenShift's without --site).
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// The site host these files are on (needs --site): its SANs are checked, and with no PATH the stack's directories are read.

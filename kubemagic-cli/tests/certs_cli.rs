@@ -613,3 +613,27 @@ fn at_moves_the_decision_in_time() {
         vec![("KM344".to_string(), "x.crt".to_string())]
     );
 }
+
+#[test]
+fn without_a_path_the_stacks_own_directories_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let mut pki = Pki::new(AT);
+    kubespray_layout(&root, &mut pki, Faults::default());
+    let o = km(&[
+        "-o",
+        "json",
+        "certs",
+        "check",
+        "--root",
+        root.to_str().unwrap(),
+        "--at",
+        AT_TEXT,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(json(&o)["certificates"].as_array().unwrap().len(), 17);
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let o = km(&["certs", "check", "--root", empty.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
