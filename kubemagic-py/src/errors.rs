@@ -49,6 +49,13 @@ pyo3::create_exception!(
     "The load balancer of a site could not be rendered (the site could not be read, or an unknown lb host)."
 );
 
+pyo3::create_exception!(
+    kubemagic,
+    CertsError,
+    Error,
+    "Certificates could not be checked or probed (bad input: a file that is no certificate, a bad time or endpoint, an unreadable site)."
+);
+
 /// Builds an exception of type `E` with `message` (through the shared
 /// redaction: an error may quote a line holding a password), and sets `.file`
 /// and `.line` on it (None when unknown) so Python code can point at the spot.
@@ -103,5 +110,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("EtcdError", py.get_type::<EtcdError>())?;
     m.add("CephError", py.get_type::<CephError>())?;
     m.add("LbError", py.get_type::<LbError>())?;
+    m.add("CertsError", py.get_type::<CertsError>())?;
     Ok(())
 }

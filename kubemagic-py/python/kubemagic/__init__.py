@@ -3,7 +3,8 @@
 Ansible inventories read exactly as ansible-core reads them
 (:class:`Inventory`), site checks (:func:`check`), deployment phases
 (:func:`plan`), etcd repairs (:mod:`kubemagic.etcd`), Ceph provisioning
-(:mod:`kubemagic.ceph`) and the API load balancer (:mod:`kubemagic.lb`).
+(:mod:`kubemagic.ceph`), the API load balancer (:mod:`kubemagic.lb`) and
+the site's certificates (:mod:`kubemagic.certs`).
 Everything here is a thin translation of the Rust libraries; errors derive
 from :class:`Error`.
 """
@@ -21,11 +22,12 @@ from ._kubemagic import (
     Inventory,
     InventoryError,
     LbError,
+    CertsError,
     PlanError,
     __version__,
     render_finding,
 )
-from . import ceph, etcd, lb, typedefs
+from . import ceph, certs, etcd, lb, typedefs
 from .typedefs import CheckReport, Finding, Phase, SiteInventories, StrPath
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "EtcdError",
     "CephError",
     "LbError",
+    "CertsError",
     "Inventory",
     "check",
     "render_finding",
@@ -46,6 +49,7 @@ __all__ = [
     "ceph",
     "typedefs",
     "lb",
+    "certs",
 ]
 
 

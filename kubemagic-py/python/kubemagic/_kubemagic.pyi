@@ -39,6 +39,10 @@ class LbError(Error):
     file: str | None
     line: int | None
 
+class CertsError(Error):
+    file: str | None
+    line: int | None
+
 class Inventory:
     @staticmethod
     def load(
@@ -124,4 +128,23 @@ def etcd_nagios(
     critical_pct: float = 95.0,
 ) -> PluginResult: ...
 def lb_render(site: _Path, host: str | None = None) -> dict[str, Any]: ...
+def certs_check(
+    paths: list[_Path],
+    site: _Path | None = None,
+    host: str | None = None,
+    root: _Path = "/",
+    warning_days: int = 30,
+    critical_days: int = 7,
+    at: str | None = None,
+    plan: bool = False,
+) -> dict[str, Any]: ...
+def certs_probe(
+    endpoints: list[str],
+    site: _Path | None = None,
+    warning_days: int = 30,
+    critical_days: int = 7,
+    at: str | None = None,
+    timeout: float = 5.0,
+    plan: bool = False,
+) -> dict[str, Any]: ...
 def _roundtrip(obj: Any) -> Any: ...
