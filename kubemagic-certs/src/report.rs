@@ -90,13 +90,22 @@ pub fn exit_code(report: &Report, format: Format) -> u8 {
 
 /// The plugin output: CRITICAL on any error finding (expired, within the
 /// critical days, a broken chain, a missing SAN), WARNING on any warning,
-/// else OK; UNKNOWN when no certificate was read. The summary names the
-/// certificate nearest its expiry, whose days left are the perfdata.
+/// else OK; UNKNOWN when no certificate was read and nothing failed. The
+/// summary names the certificate nearest its expiry, whose days left are
+/// the perfdata.
 pub fn nagios(report: &Report) -> PluginOutput {
+    let base = kubemagic_core::render::nagios(NAGIOS_SERVICE, &report.findings);
     let Some(near) = report.nearest() else {
+        // Endpoints that could not be probed are errors (CRITICAL); nothing
+        // read and nothing wrong is a check that could not decide.
+        if report.has_errors() {
+            return PluginOutput {
+                summary: format!("no certificate read; {}", base.summary),
+                ..base
+            };
+        }
         return PluginOutput::unknown(NAGIOS_SERVICE, "no certificate found");
     };
-    let base = kubemagic_core::render::nagios(NAGIOS_SERVICE, &report.findings);
     let state: State = base.state;
     let what = match &near.name {
         Some(n) => format!("{} [{n}]", near.path),

@@ -175,6 +175,21 @@ fn an_endpoint_that_does_not_answer_is_an_error_finding_and_a_san_mismatch_is_na
         got.contains(&("KM346".into(), format!("127.0.0.1:{port}"))),
         "{got:?}"
     );
+    let n = km(&[
+        "-o",
+        "nagios",
+        "certs",
+        "probe",
+        "--timeout",
+        "2",
+        &format!("127.0.0.1:{dead}"),
+    ]);
+    assert_eq!(n.status.code(), Some(2), "{}", text(&n));
+    assert!(
+        text(&n).starts_with("CERTS CRITICAL - no certificate read"),
+        "{}",
+        text(&n)
+    );
     let bad = km(&["certs", "probe", "no-port"]);
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
 }
