@@ -26,3 +26,5 @@ scripts/bench-ceph.sh
 kubemagic-py/bench/run.sh
 # API load balancer failover through the VIP (issue 13).
 scripts/bench-lb.sh
+# certs check on 2,000 certificate files against an openssl x509 loop (issue 24).
+scripts/bench-certs.sh

@@ -186,6 +186,7 @@ fn every_code_a_crate_emits_is_registered_under_that_crate() {
         ("kubemagic-etcd", Owner::Etcd),
         ("kubemagic-ceph", Owner::Ceph),
         ("kubemagic-lb", Owner::Lb),
+        ("kubemagic-certs", Owner::Certs),
     ];
     let mut problems = Vec::new();
     for (name, owner) in crates {

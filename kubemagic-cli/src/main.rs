@@ -12,6 +12,7 @@
 #![allow(rustdoc::invalid_html_tags)]
 
 mod ceph;
+mod certs;
 mod check;
 mod codes;
 mod complete;
@@ -88,6 +89,11 @@ enum Command {
         after_help = "Examples:\n  kubemagic registry render examples/utgb\n  kubemagic registry render examples/utgb --dest /tmp/reg\n  kubemagic -o yaml registry render examples/utgb"
     )]
     Registry(registry::Args),
+    /// Every certificate of the site before it expires: files, kubeconfigs, TLS endpoints, renewal plan.
+    #[command(
+        after_help = "Examples:\n  kubemagic certs check /etc/kubernetes /etc/ssl/etcd/ssl\n  kubemagic certs probe --site examples/utgb\n  kubemagic -o nagios certs check /etc/origin/master\n\nExit codes: 0 no error finding; 1 error findings; 2 bad input (-o nagios: 0-3)."
+    )]
+    Certs(certs::Args),
     /// Show which deployment phases would run, in order, and why.
     #[command(
         after_help = "Examples:\n  kubemagic plan examples/utgb\n  kubemagic plan examples/utgb deploy-kube\n  kubemagic -o json plan examples/utgb --from deploy-kube"
@@ -184,12 +190,12 @@ fn main() -> ExitCode {
     if cli.output == output::OutputArg::Nagios
         && !matches!(
             cli.command,
-            Command::Etcd(_) | Command::Check(_) | Command::Ceph(_)
+            Command::Etcd(_) | Command::Check(_) | Command::Ceph(_) | Command::Certs(_)
         )
     {
         output::print_error(
             &output::CliError::Input(
-                "--output nagios is supported by `kubemagic etcd status` and `kubemagic check`"
+                "--output nagios is supported by `kubemagic check`, `etcd status`, `ceph` and `certs`"
                     .into(),
             ),
             format,
@@ -217,6 +223,7 @@ fn main() -> ExitCode {
         ),
         Command::Lb(args) => lb::run(args, format),
         Command::Registry(args) => registry::run(args, cli.output),
+        Command::Certs(args) => certs::run(args, cli.output),
         Command::Plan(args) => phases::plan(args, format),
         Command::Run(args) => phases::run(args, format),
         Command::Init(args) => phases::init(args, format),

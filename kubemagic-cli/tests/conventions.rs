@@ -59,6 +59,7 @@ fn every_subcommand_help_has_examples() {
         "run",
         "init",
         "completion",
+        "certs",
     ] {
         let o = km(&[sub, "--help"]);
         assert!(

@@ -46,6 +46,7 @@ fn command(owner: Owner) -> &'static str {
         Owner::Etcd => "kubemagic etcd status",
         Owner::Ceph => "kubemagic ceph",
         Owner::Lb => "kubemagic lb",
+        Owner::Certs => "kubemagic certs",
     }
 }
 

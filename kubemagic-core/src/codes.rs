@@ -10,7 +10,8 @@
 //! Families: KM1xx etcd (KM101–114 site checks, KM121–134 live `etcd
 //! status`), KM2xx Ceph (KM201–245 site checks, KM221–235 `kubemagic ceph`, KM250–256
 //! `kubemagic ceph doctor`),
-//! KM3xx network and load balancer (KM330–339 `kubemagic lb`), KM4xx
+//! KM3xx network and load balancer (KM330–339 `kubemagic lb`, KM340–349
+//! TLS certificates, `kubemagic certs`), KM4xx
 //! registries, KM5xx upstreams, KM6xx inventory layout, KM7xx OpenShift,
 //! KM8xx kubespray's own inventory asserts, KM9xx kubemagic's own
 //! configuration.
@@ -26,6 +27,8 @@ pub enum Owner {
     Ceph,
     /// `kubemagic lb` (kubemagic-lb).
     Lb,
+    /// `kubemagic certs` (kubemagic-certs).
+    Certs,
 }
 
 /// One registered code.
@@ -117,6 +120,16 @@ pub const ALL: &[Code] = &[
     Code::new("KM337", Owner::Lb),
     Code::new("KM338", Owner::Lb),
     Code::new("KM339", Owner::Lb),
+    Code::new("KM340", Owner::Certs),
+    Code::new("KM341", Owner::Certs),
+    Code::new("KM342", Owner::Certs),
+    Code::new("KM343", Owner::Certs),
+    Code::new("KM344", Owner::Certs),
+    Code::new("KM345", Owner::Certs),
+    Code::new("KM346", Owner::Certs),
+    Code::new("KM347", Owner::Certs),
+    Code::new("KM348", Owner::Certs),
+    Code::new("KM349", Owner::Certs),
     Code::new("KM401", Owner::Site),
     Code::new("KM402", Owner::Site),
     Code::new("KM403", Owner::Site),

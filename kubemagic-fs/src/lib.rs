@@ -33,6 +33,9 @@ pub mod limits {
     /// The largest state file (journal, lock) read: they hold a few
     /// kilobytes.
     pub const MAX_STATE_BYTES: u64 = 16 * 1024 * 1024;
+    /// The largest certificate or kubeconfig file read (`kubemagic certs`):
+    /// a CA bundle of every public root is under a megabyte.
+    pub const MAX_CERT_BYTES: u64 = 8 * 1024 * 1024;
     /// The deepest nesting of mappings and sequences a YAML or JSON reader
     /// accepts before it refuses the file with its line (a recursive reader
     /// would overflow the stack well before 10,000).

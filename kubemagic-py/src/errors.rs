@@ -56,6 +56,13 @@ pyo3::create_exception!(
     "The registries of a site could not be rendered (a value that cannot stand in a TOML file, an unknown host)."
 );
 
+pyo3::create_exception!(
+    kubemagic,
+    CertsError,
+    Error,
+    "Certificates could not be checked or probed (bad input: a file that is no certificate, a bad time or endpoint, an unreadable site)."
+);
+
 /// Builds an exception of type `E` with `message` (through the shared
 /// redaction: an error may quote a line holding a password), and sets `.file`
 /// and `.line` on it (None when unknown) so Python code can point at the spot.
@@ -111,5 +118,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CephError", py.get_type::<CephError>())?;
     m.add("LbError", py.get_type::<LbError>())?;
     m.add("RegistryError", py.get_type::<RegistryError>())?;
+    m.add("CertsError", py.get_type::<CertsError>())?;
     Ok(())
 }

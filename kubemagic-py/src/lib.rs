@@ -5,6 +5,7 @@
 //! exception classes of `errors`. Blocking I/O runs with the GIL released.
 
 mod ceph;
+mod certs;
 mod check;
 mod convert;
 mod errors;
@@ -47,5 +48,7 @@ fn _kubemagic(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ceph::ceph_doctor, m)?)?;
     m.add_function(wrap_pyfunction!(lb::lb_render, m)?)?;
     m.add_function(wrap_pyfunction!(registry::registry_render, m)?)?;
+    m.add_function(wrap_pyfunction!(certs::certs_check, m)?)?;
+    m.add_function(wrap_pyfunction!(certs::certs_probe, m)?)?;
     Ok(())
 }

@@ -3,8 +3,9 @@
 Ansible inventories read exactly as ansible-core reads them
 (:class:`Inventory`), site checks (:func:`check`), deployment phases
 (:func:`plan`), etcd repairs (:mod:`kubemagic.etcd`), Ceph provisioning
-(:mod:`kubemagic.ceph`), the API load balancer (:mod:`kubemagic.lb`) and
-containerd's registries (:mod:`kubemagic.registry`).
+(:mod:`kubemagic.ceph`), the API load balancer (:mod:`kubemagic.lb`),
+containerd's registries (:mod:`kubemagic.registry`) and the site's
+certificates (:mod:`kubemagic.certs`).
 Everything here is a thin translation of the Rust libraries; errors derive
 from :class:`Error`.
 """
@@ -22,12 +23,13 @@ from ._kubemagic import (
     Inventory,
     InventoryError,
     LbError,
+    CertsError,
     PlanError,
     RegistryError,
     __version__,
     render_finding,
 )
-from . import ceph, etcd, lb, registry, typedefs
+from . import ceph, certs, etcd, lb, registry, typedefs
 from .typedefs import CheckReport, Finding, Phase, SiteInventories, StrPath
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "CephError",
     "LbError",
     "RegistryError",
+    "CertsError",
     "Inventory",
     "check",
     "render_finding",
@@ -50,6 +53,7 @@ __all__ = [
     "typedefs",
     "lb",
     "registry",
+    "certs",
 ]
 
 

@@ -40,6 +40,7 @@ class LbError(Error):
     line: int | None
 
 class RegistryError(Error):
+class CertsError(Error):
     file: str | None
     line: int | None
 
@@ -143,4 +144,23 @@ def etcd_nagios(
 ) -> PluginResult: ...
 def lb_render(site: _Path, host: str | None = None) -> dict[str, Any]: ...
 def registry_render(site: _Path, host: str | None = None) -> dict[str, Any]: ...
+def certs_check(
+    paths: list[_Path],
+    site: _Path | None = None,
+    host: str | None = None,
+    root: _Path = "/",
+    warning_days: int = 30,
+    critical_days: int = 7,
+    at: str | None = None,
+    plan: bool = False,
+) -> dict[str, Any]: ...
+def certs_probe(
+    endpoints: list[str],
+    site: _Path | None = None,
+    warning_days: int = 30,
+    critical_days: int = 7,
+    at: str | None = None,
+    timeout: float = 5.0,
+    plan: bool = False,
+) -> dict[str, Any]: ...
 def _roundtrip(obj: Any) -> Any: ...

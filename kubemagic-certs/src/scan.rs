@@ -1,0 +1,261 @@
+//! Reading certificate files, kubeconfigs and directories of them.
+//!
+//! Which files count is decided by name first: `*.crt`, `*.pem`, `*.cert`,
+//! `*.cer` are read as PEM; `*.conf`, `*.kubeconfig`, `kubeconfig` as
+//! kubeconfigs when they embed a certificate; `*.key` and `*-key.pem`
+//! (kubespray's and openssl's key names) are skipped *without being
+//! opened*. A PEM file holding only private keys is skipped too. Every read
+//! goes through `kubemagic_fs` (regular files only, size cap).
+
+use crate::kubeconfig;
+use crate::model::{Certificate, Kind, Skipped};
+use crate::pem::{self, Block, Place};
+use crate::CertsError;
+use kubemagic_core::{Finding, Origin};
+use kubemagic_fs::limits::MAX_CERT_BYTES;
+use std::path::{Path, PathBuf};
+
+/// What a scan read.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// The certificates, in file order.
+    pub certificates: Vec<Certificate>,
+    /// Private keys recognised and skipped.
+    pub skipped: Vec<Skipped>,
+    /// Files inside scanned directories that could not be read as what
+    /// their name says (KM348).
+    pub findings: Vec<Finding>,
+}
+
+/// How a file's name classifies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Named {
+    Key,
+    Pem,
+    Kubeconfig,
+    Other,
+}
+
+fn classify(path: &Path) -> Named {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    if ext == "key" || name.ends_with("-key.pem") || name.ends_with("_key.pem") || name == "key.pem"
+    {
+        return Named::Key;
+    }
+    match ext {
+        "crt" | "pem" | "cert" | "cer" => Named::Pem,
+        "conf" | "kubeconfig" => Named::Kubeconfig,
+        _ if name == "kubeconfig" => Named::Kubeconfig,
+        _ => Named::Other,
+    }
+}
+
+/// Reads every path: files as named, directories recursively (links to
+/// directories are not followed, so a loop cannot trap the scan).
+pub fn scan(paths: &[PathBuf]) -> Result<Scan, CertsError> {
+    let mut out = Scan::default();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|source| CertsError::Dir {
+            path: p.clone(),
+            source,
+        })?;
+        if meta.is_dir() {
+            let mut files = Vec::new();
+            walk(p, &mut files)?;
+            for f in files {
+                read_listed(&f, &mut out)?;
+            }
+        } else {
+            read_named(p, &mut out)?;
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), CertsError> {
+    let rd = std::fs::read_dir(dir).map_err(|source| CertsError::Dir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut entries: Vec<(PathBuf, std::fs::FileType)> = rd
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_type().ok().map(|t| (e.path(), t)))
+        .collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, t) in entries {
+        if t.is_dir() {
+            walk(&path, files)?;
+        } else if (t.is_file() || t.is_symlink()) && classify(&path) != Named::Other {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn skip_key(path: &Path, out: &mut Scan) {
+    out.skipped.push(Skipped {
+        path: path.display().to_string(),
+        reason: "private key".into(),
+    });
+}
+
+/// A file found in a directory: what cannot be read is a finding, so one
+/// odd file does not hide the rest of the directory.
+fn read_listed(path: &Path, out: &mut Scan) -> Result<(), CertsError> {
+    let named = classify(path);
+    if named == Named::Key {
+        skip_key(path, out);
+        return Ok(());
+    }
+    if named == Named::Kubeconfig && !kubemagic_fs::is_regular(path) {
+        return Ok(());
+    }
+    let bytes = match kubemagic_fs::read(path, MAX_CERT_BYTES) {
+        Ok(b) => b,
+        Err(e) => {
+            out.findings.push(unreadable(path, None, &e.to_string()));
+            return Ok(());
+        }
+    };
+    let r = match named {
+        Named::Kubeconfig if !kubeconfig::looks_like(&bytes) => return Ok(()),
+        Named::Kubeconfig => read_kubeconfig(path, &bytes, out),
+        _ => read_pem(path, &bytes, out, false),
+    };
+    if let Err(e) = r {
+        let line = kubemagic_core::KmError::line(&e);
+        out.findings.push(unreadable(path, line, &e.to_string()));
+    }
+    Ok(())
+}
+
+/// A file named on the command line: anything but a certificate (or a
+/// kubeconfig embedding one, or a key) is bad input.
+fn read_named(path: &Path, out: &mut Scan) -> Result<(), CertsError> {
+    if classify(path) == Named::Key {
+        skip_key(path, out);
+        return Ok(());
+    }
+    let bytes = kubemagic_fs::read(path, MAX_CERT_BYTES)?;
+    if kubeconfig::looks_like(&bytes) && !bytes.starts_with(b"-----BEGIN") {
+        return read_kubeconfig(path, &bytes, out);
+    }
+    read_pem(path, &bytes, out, true)
+}
+
+fn unreadable(path: &Path, line: Option<u32>, why: &str) -> Finding {
+    Finding::warning("KM348", format!("not read as a certificate: {why}"))
+        .at(Some(&Origin::new(path, line)))
+}
+
+fn scope_of(path: &Path) -> String {
+    path.parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default()
+}
+
+/// The certificates of one PEM text, read from `path` (or embedded in the
+/// kubeconfig at `path`, with `name`). Returns how many keys it held.
+fn certs_of(
+    path: &Path,
+    text: &[u8],
+    kind: Kind,
+    name: Option<&str>,
+    out: &mut Scan,
+) -> Result<(usize, usize), CertsError> {
+    let path_text = path.display().to_string();
+    let scope = scope_of(path);
+    let blocks = pem::blocks(text);
+    let n_certs = blocks
+        .iter()
+        .filter(|b| matches!(b, Block::Certificate { .. } | Block::Corrupt { .. }))
+        .count();
+    let mut certs = 0;
+    let mut keys = 0;
+    for b in blocks {
+        match b {
+            Block::PrivateKey => keys += 1,
+            Block::Other => {}
+            Block::Corrupt { line } => {
+                return Err(CertsError::Parse {
+                    file: path.to_path_buf(),
+                    line: Some(line),
+                    message: "certificate block is not base64".into(),
+                })
+            }
+            Block::Certificate { der, line } => {
+                let label = match (name, n_certs) {
+                    (Some(n), 1) => Some(n.to_string()),
+                    (Some(n), _) => Some(format!("{n}[{certs}]")),
+                    (None, 1) => None,
+                    (None, _) => Some(certs.to_string()),
+                };
+                let place = Place {
+                    path: &path_text,
+                    kind,
+                    name: label,
+                    scope: &scope,
+                };
+                let c = pem::parse(der, place).map_err(|message| CertsError::Parse {
+                    file: path.to_path_buf(),
+                    line: Some(line),
+                    message,
+                })?;
+                out.certificates.push(c);
+                certs += 1;
+            }
+        }
+    }
+    Ok((certs, keys))
+}
+
+fn read_pem(path: &Path, bytes: &[u8], out: &mut Scan, named: bool) -> Result<(), CertsError> {
+    let (certs, keys) = certs_of(path, bytes, Kind::Certificate, None, out)?;
+    if certs == 0 && keys > 0 {
+        skip_key(path, out);
+    } else if certs == 0 && (named || !bytes.trim_ascii().is_empty()) {
+        return Err(CertsError::Parse {
+            file: path.to_path_buf(),
+            line: None,
+            message: "no PEM certificate in it".into(),
+        });
+    }
+    Ok(())
+}
+
+fn read_kubeconfig(path: &Path, bytes: &[u8], out: &mut Scan) -> Result<(), CertsError> {
+    for e in kubeconfig::embedded(path, bytes)? {
+        let (certs, _) = certs_of(path, &e.pem, e.kind, Some(&e.name), out)?;
+        if certs == 0 {
+            return Err(CertsError::Parse {
+                file: path.to_path_buf(),
+                line: None,
+                message: format!("{:?} embeds no PEM certificate", e.name),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_decide_what_is_opened() {
+        assert_eq!(classify(Path::new("/x/apiserver.key")), Named::Key);
+        assert_eq!(classify(Path::new("/x/member-a-key.pem")), Named::Key);
+        assert_eq!(classify(Path::new("/x/member-a.pem")), Named::Pem);
+        assert_eq!(classify(Path::new("/x/admin.conf")), Named::Kubeconfig);
+        assert_eq!(
+            classify(Path::new("/x/admin.kubeconfig")),
+            Named::Kubeconfig
+        );
+        assert_eq!(classify(Path::new("/x/openssl.cnf")), Named::Other);
+    }
+}
