@@ -14,11 +14,15 @@ pub mod config;
 pub mod error;
 pub mod findings;
 pub mod maintain;
+pub mod member;
+pub mod member_ops;
 pub mod metrics;
 pub mod model;
 pub mod monitor;
 pub mod ops;
 pub mod plan;
+pub mod restore;
+pub mod restore_ops;
 
 pub use client::{Cluster, Member};
 pub use config::{Config, ConnectArgs, EnvFile, Timeouts};
