@@ -151,6 +151,19 @@ pub enum Sub {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Membership: list, add, remove, replace a dead member, promote a learner.
+    #[command(
+        after_help = "Examples:\n  kubemagic etcd member list --env-file /etc/etcd.env\n  kubemagic etcd member replace --dead etcd3 --name etcd3 --peer-urls https://10.0.0.13:2380 --env-file /etc/etcd.env\n  kubemagic etcd member promote etcd3 --env-file /etc/etcd.env"
+    )]
+    Member {
+        #[command(subcommand)]
+        command: crate::etcd_member::MemberSub,
+    },
+    /// Restore this member's data directory from a verified snapshot (quorum lost).
+    #[command(
+        after_help = "Examples:\n  kubemagic etcd restore --print-plan --snapshot etcd.db --initial-cluster etcd1=https://10.0.0.11:2380,etcd2=https://10.0.0.12:2380,etcd3=https://10.0.0.13:2380 --data-dir /var/lib/etcd\n  kubemagic etcd restore --snapshot etcd.db --name etcd1 --initial-cluster ... --initial-advertise-peer-urls https://10.0.0.11:2380 --data-dir /var/lib/etcd --move-aside"
+    )]
+    Restore(crate::etcd_member::RestoreArgs),
 }
 
 #[derive(clap::Subcommand)]
@@ -274,6 +287,9 @@ pub fn run(args: Args, output: OutputArg) -> Result<Exit, CliError> {
             .collect();
         print!("{}", kubemagic_etcd::maintain::systemd_units(&command));
         return Ok(Exit::Ok);
+    }
+    if matches!(args.command, Sub::Member { .. } | Sub::Restore(_)) {
+        return crate::etcd_member::run(args, output);
     }
     let format = output.format();
     let c = &args.conn;
@@ -500,6 +516,7 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
                 Exit::Failed
             })
         }
+        Sub::Member { .. } | Sub::Restore(_) => crate::etcd_member::run_unconnected(),
     }
 }
 

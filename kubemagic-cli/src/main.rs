@@ -14,6 +14,7 @@
 mod ceph;
 mod check;
 mod etcd;
+mod etcd_member;
 mod inventory;
 mod lb;
 mod output;

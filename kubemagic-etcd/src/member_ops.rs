@@ -259,11 +259,39 @@ pub async fn observe(config: &Config) -> Result<Observation, MemberOpError> {
 
 // ---------------------------------------------------------------- RPCs
 
+/// etcd's strict reconfiguration check refuses a change until the member
+/// has been connected to every voting peer for its health interval (5 s,
+/// etcd `server/etcdserver/server.go` `mayAddMember`/`mayRemoveMember`,
+/// `HealthInterval`): right after a removal, or a restart, the next change
+/// waits that long. Retried for at most this long.
+const UNHEALTHY_RETRY: Duration = Duration::from_secs(15);
+
+async fn with_retry<T, F, Fut>(mut f: F) -> Result<T, EtcdError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, EtcdError>>,
+{
+    let started = Instant::now();
+    loop {
+        match f().await {
+            Err(e)
+                if e.to_string().contains("unhealthy cluster")
+                    && started.elapsed() < UNHEALTHY_RETRY =>
+            {
+                tokio::time::sleep(Duration::from_millis(500)).await
+            }
+            other => return other,
+        }
+    }
+}
+
 async fn remove_rpc(obs: &Observation, id: MemberId) -> Result<(), MemberOpError> {
     let m = obs.target()?;
-    let mut c = m.client.clone();
-    m.call("member remove", m.timeouts.command, async move {
-        c.member_remove(id.0).await
+    with_retry(|| {
+        let mut c = m.client.clone();
+        m.call("member remove", m.timeouts.command, async move {
+            c.member_remove(id.0).await
+        })
     })
     .await?;
     Ok(())
@@ -275,14 +303,15 @@ async fn add_rpc(
     learner: bool,
 ) -> Result<MemberId, MemberOpError> {
     let m = obs.target()?;
-    let mut c = m.client.clone();
-    let urls = peer_urls.to_vec();
-    let opts = learner.then(|| etcd_client::MemberAddOptions::new().with_is_learner());
-    let r = m
-        .call("member add", m.timeouts.command, async move {
+    let r = with_retry(|| {
+        let mut c = m.client.clone();
+        let urls = peer_urls.to_vec();
+        let opts = learner.then(|| etcd_client::MemberAddOptions::new().with_is_learner());
+        m.call("member add", m.timeouts.command, async move {
             c.member_add(urls, opts).await
         })
-        .await?;
+    })
+    .await?;
     Ok(MemberId(r.member().map(|x| x.id()).unwrap_or(0)))
 }
 
@@ -546,7 +575,19 @@ pub async fn promote(
     let started = Instant::now();
     loop {
         let obs = observe(config).await?;
-        let m = obs.view.by_name(name)?.member.clone();
+        let m = match obs.view.by_name(name) {
+            Ok(m) => m.member.clone(),
+            // A learner publishes its name once it has started and caught
+            // up a little: wait for it while a member is still unnamed.
+            Err(e) => {
+                let pending = obs.view.members.iter().any(|m| !m.member.is_started());
+                if !pending || started.elapsed() >= wait {
+                    return Err(e.into());
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+        };
         if !m.is_learner {
             return Ok(ChangeReport {
                 action: "promote",
