@@ -4,7 +4,7 @@
 
 use crate::etcd::{Args, ConnFlags, Sub};
 use crate::output::{CliError, Exit, OutputArg, OutputFormat};
-use kubemagic_core::{Redactor, RedactingWriter};
+use kubemagic_core::{RedactingWriter, Redactor};
 use kubemagic_etcd::config::parse_duration;
 use kubemagic_etcd::member::KUBESPRAY_TOKEN;
 use kubemagic_etcd::member_ops::{self, MemberProgress, ReplaceRequest};
@@ -138,13 +138,16 @@ fn emit<T: serde::Serialize>(
     report: &T,
     text: impl FnOnce(&mut RedactingWriter<std::io::Stdout>, &T) -> std::io::Result<()>,
 ) -> Result<(), CliError> {
-    let mut w = stdout();
     match format {
-        OutputFormat::Json => w.write_json(report)?,
-        OutputFormat::Text => text(&mut w, report)?,
+        // The CLI's one document printer: redacted, JSON or `-o yaml`.
+        OutputFormat::Json => crate::output::print_json(report),
+        OutputFormat::Text => {
+            let mut w = stdout();
+            text(&mut w, report)?;
+            w.finish()?.flush()?;
+            Ok(())
+        }
     }
-    w.finish()?.flush()?;
-    Ok(())
 }
 
 fn lib(e: member_ops::MemberOpError) -> CliError {
@@ -223,9 +226,15 @@ async fn member(
             no_learner,
             initial_cluster_token,
         } => {
-            let r = member_ops::add(config, &name, &peer_urls, no_learner, &initial_cluster_token)
-                .await
-                .map_err(lib)?;
+            let r = member_ops::add(
+                config,
+                &name,
+                &peer_urls,
+                no_learner,
+                &initial_cluster_token,
+            )
+            .await
+            .map_err(lib)?;
             emit(format, &r, member_ops::write_change_text)?;
             Ok(Exit::Ok)
         }

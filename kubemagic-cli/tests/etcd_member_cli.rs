@@ -17,13 +17,30 @@ use common::{EtcdCluster, Version};
 
 fn km(c: &EtcdCluster, endpoints: &[String]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubemagic"));
-    for v in ["ETCDCTL_ENDPOINTS", "ETCDCTL_CACERT", "ETCDCTL_CERT", "ETCDCTL_KEY"] {
+    for v in [
+        "ETCDCTL_ENDPOINTS",
+        "ETCDCTL_CACERT",
+        "ETCDCTL_CERT",
+        "ETCDCTL_KEY",
+    ] {
         cmd.env_remove(v);
     }
-    cmd.args(["--output", "json", "etcd", "--dial-timeout", "1s", "--endpoints"])
-        .arg(endpoints.join(","));
+    cmd.args([
+        "--output",
+        "json",
+        "etcd",
+        "--dial-timeout",
+        "1s",
+        "--endpoints",
+    ])
+    .arg(endpoints.join(","));
     if let Some(t) = &c.tls {
-        cmd.arg("--cacert").arg(&t.ca).arg("--cert").arg(&t.cert).arg("--key").arg(&t.key);
+        cmd.arg("--cacert")
+            .arg(&t.ca)
+            .arg("--cert")
+            .arg(&t.cert)
+            .arg("--key")
+            .arg(&t.key);
     }
     cmd
 }
@@ -39,14 +56,18 @@ async fn client(c: &EtcdCluster, endpoint: &str) -> etcd_client::Client {
     let mut opts = etcd_client::ConnectOptions::new().with_connect_timeout(Duration::from_secs(2));
     if let Some(t) = &c.tls {
         let tls = etcd_client::TlsOptions::new()
-            .ca_certificate(etcd_client::Certificate::from_pem(std::fs::read(&t.ca).unwrap()))
+            .ca_certificate(etcd_client::Certificate::from_pem(
+                std::fs::read(&t.ca).unwrap(),
+            ))
             .identity(etcd_client::Identity::from_pem(
                 std::fs::read(&t.cert).unwrap(),
                 std::fs::read(&t.key).unwrap(),
             ));
         opts = opts.with_tls(tls);
     }
-    etcd_client::Client::connect([endpoint], Some(opts)).await.unwrap()
+    etcd_client::Client::connect([endpoint], Some(opts))
+        .await
+        .unwrap()
 }
 
 async fn put_keys(c: &EtcdCluster, endpoint: &str, from: usize, to: usize) {
@@ -67,7 +88,11 @@ async fn count_keys(c: &EtcdCluster, endpoint: &str) -> i64 {
         let r = cl
             .get(
                 "/registry/k/",
-                Some(etcd_client::GetOptions::new().with_prefix().with_count_only()),
+                Some(
+                    etcd_client::GetOptions::new()
+                        .with_prefix()
+                        .with_count_only(),
+                ),
             )
             .await;
         match r {
@@ -88,9 +113,17 @@ fn scheme(c: &EtcdCluster) -> &'static str {
 
 /// Starts `etcd` of `v` with `env` (as printed by kubemagic) plus its data
 /// dir, client URLs and the cluster's TLS files. Returns its pid.
-fn start_member(c: &mut EtcdCluster, name: &str, env: &serde_json::Value, data_dir: &Path, client_port: u16, peer_port: u16) -> u32 {
+fn start_member(
+    c: &mut EtcdCluster,
+    name: &str,
+    env: &serde_json::Value,
+    data_dir: &Path,
+    client_port: u16,
+    peer_port: u16,
+) -> u32 {
     let url = format!("{}://127.0.0.1:{client_port}", scheme(c));
-    let log = std::fs::File::create(c.dir.path().join(format!("{name}-{client_port}.log"))).unwrap();
+    let log =
+        std::fs::File::create(c.dir.path().join(format!("{name}-{client_port}.log"))).unwrap();
     let mut cmd = Command::new(c.version.etcd());
     cmd.env_clear();
     for (k, v) in env.as_object().unwrap() {
@@ -163,7 +196,11 @@ fn replace_killed_at(c: &EtcdCluster, eps: &[String], args: &[&str], step: &str)
     let _ = child.wait();
 }
 
-async fn wait_member_list(c: &EtcdCluster, eps: &[String], want: impl Fn(&[serde_json::Value]) -> bool) -> serde_json::Value {
+async fn wait_member_list(
+    c: &EtcdCluster,
+    eps: &[String],
+    want: impl Fn(&[serde_json::Value]) -> bool,
+) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(40);
     loop {
         let (code, v, err) = run(km(c, eps).args(["member", "list"]));
@@ -171,7 +208,10 @@ async fn wait_member_list(c: &EtcdCluster, eps: &[String], want: impl Fn(&[serde
             return v;
         }
         if Instant::now() > deadline {
-            panic!("member list never settled: {code} {v:#} {err}\nlogs in {}", c.dir.path().display());
+            panic!(
+                "member list never settled: {code} {v:#} {err}\nlogs in {}",
+                c.dir.path().display()
+            );
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
@@ -192,17 +232,33 @@ async fn dead_member_is_replaced_even_after_kill_9_and_serves_every_key(v: Versi
     // Replace it by a member on new ports; kill -9 right after the remove.
     let (cp, pp) = common::free_port_pair();
     let new_peer = format!("{}://127.0.0.1:{pp}", scheme(&c));
-    let args = ["--dead", "etcd2", "--name", "etcd2", "--peer-urls", &new_peer, "--state-dir", &state_s];
+    let args = [
+        "--dead",
+        "etcd2",
+        "--name",
+        "etcd2",
+        "--peer-urls",
+        &new_peer,
+        "--state-dir",
+        &state_s,
+    ];
     replace_killed_at(&c, &eps, &args, "removed");
     let (code, r, err) = run(km(&c, &eps).args(["member", "replace"]).args(args));
     assert_eq!(code, 0, "{err}");
     assert_eq!(r["resumed"], true);
-    assert_eq!(r["performed"], serde_json::json!(["added"]), "the remove is not repeated");
+    assert_eq!(
+        r["performed"],
+        serde_json::json!(["added"]),
+        "the remove is not repeated"
+    );
     let env = r["env"].clone();
     assert_eq!(env["ETCD_INITIAL_CLUSTER_STATE"], "existing");
     assert_eq!(env["ETCD_NAME"], "etcd2");
     assert_eq!(env["ETCD_INITIAL_ADVERTISE_PEER_URLS"], new_peer.as_str());
-    assert!(env["ETCD_INITIAL_CLUSTER"].as_str().unwrap().contains(&format!("etcd2={new_peer}")));
+    assert!(env["ETCD_INITIAL_CLUSTER"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("etcd2={new_peer}")));
     assert_eq!(r["added"]["is_learner"], true, "3.4+ joins as a learner");
 
     // Start it with the printed env only (plus data dir, client URLs, TLS).
@@ -214,7 +270,10 @@ async fn dead_member_is_replaced_even_after_kill_9_and_serves_every_key(v: Versi
     };
     assert_eq!(code, 0, "{p:#} {err}");
     let list = wait_member_list(&c, &eps[..2], |ms| {
-        ms.len() == 3 && ms.iter().all(|m| m["healthy"] == true && m["is_learner"] == false)
+        ms.len() == 3
+            && ms
+                .iter()
+                .all(|m| m["healthy"] == true && m["is_learner"] == false)
     })
     .await;
     let names: Vec<String> = members(&list)
@@ -222,29 +281,51 @@ async fn dead_member_is_replaced_even_after_kill_9_and_serves_every_key(v: Versi
         .map(|m| m["name"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(
-        names.iter().filter(|n| ["etcd0", "etcd1", "etcd2"].contains(&n.as_str())).count(),
+        names
+            .iter()
+            .filter(|n| ["etcd0", "etcd1", "etcd2"].contains(&n.as_str()))
+            .count(),
         3,
         "{names:?}"
     );
     let new_ep = format!("{}://127.0.0.1:{cp}", scheme(&c));
-    assert_eq!(count_keys(&c, &new_ep).await, 1000, "every key from the new member");
+    assert_eq!(
+        count_keys(&c, &new_ep).await,
+        1000,
+        "every key from the new member"
+    );
 
     // Now etcd1 dies; its replacement is killed -9 right after the add.
     c.kill(1);
     let (_, pp2) = common::free_port_pair();
     let peer2 = format!("{}://127.0.0.1:{pp2}", scheme(&c));
     let alive = vec![eps[0].clone(), new_ep.clone()];
-    let args2 = ["--dead", "etcd1", "--name", "etcd1b", "--peer-urls", &peer2, "--state-dir", &state_s];
+    let args2 = [
+        "--dead",
+        "etcd1",
+        "--name",
+        "etcd1b",
+        "--peer-urls",
+        &peer2,
+        "--state-dir",
+        &state_s,
+    ];
     replace_killed_at(&c, &alive, &args2, "added");
     let (code, r2, err) = run(km(&c, &alive).args(["member", "replace"]).args(args2));
     assert_eq!(code, 0, "{err}");
     assert_eq!(r2["resumed"], true);
-    assert_eq!(r2["performed"], serde_json::json!([]), "neither remove nor add repeated");
+    assert_eq!(
+        r2["performed"],
+        serde_json::json!([]),
+        "neither remove nor add repeated"
+    );
     let (_, list, _) = run(km(&c, &alive).args(["member", "list"]));
     let ms = members(&list);
     assert_eq!(ms.len(), 3, "{list:#}");
     assert_eq!(
-        ms.iter().filter(|m| m["peer_urls"][0] == peer2.as_str()).count(),
+        ms.iter()
+            .filter(|m| m["peer_urls"][0] == peer2.as_str())
+            .count(),
         1,
         "exactly one new member: {list:#}"
     );
@@ -275,40 +356,77 @@ async fn quorum_lost_restore_brings_back_every_key_under_a_new_cluster_id(v: Ver
     c.kill(1);
     c.kill(2);
     c.kill(0);
-    let ic: Vec<String> = c.nodes.iter().map(|n| format!("{}={}://127.0.0.1:{}", n.name, scheme(&c), n.peer_port)).collect();
+    let ic: Vec<String> = c
+        .nodes
+        .iter()
+        .map(|n| format!("{}={}://127.0.0.1:{}", n.name, scheme(&c), n.peer_port))
+        .collect();
     let ic = ic.join(",");
 
     // --print-plan: every member's flags, one token, one cluster id.
-    let (code, plan, err) = run(km(&c, &eps).args(["restore", "--print-plan", "--snapshot"]).arg(&snap)
+    let (code, plan, err) = run(km(&c, &eps)
+        .args(["restore", "--print-plan", "--snapshot"])
+        .arg(&snap)
         .args(["--initial-cluster", &ic, "--data-dir", "/var/lib/etcd"]));
     assert_eq!(code, 0, "{err}");
     assert_eq!(plan["plan"]["members"].as_array().unwrap().len(), 3);
     let new_cluster = plan["plan"]["cluster_id"].as_str().unwrap().to_string();
     assert_ne!(new_cluster, old_cluster);
 
-    let nodes: Vec<(String, u16, u16)> = c.nodes.iter().map(|n| (n.name.clone(), n.client_port, n.peer_port)).collect();
+    let nodes: Vec<(String, u16, u16)> = c
+        .nodes
+        .iter()
+        .map(|n| (n.name.clone(), n.client_port, n.peer_port))
+        .collect();
     let mut envs = BTreeMap::new();
     for (name, _, pp) in &nodes {
         let dd = c.dir.path().join(name);
-        let (code, r, err) = run(km(&c, &eps).args(["restore", "--snapshot"]).arg(&snap)
-            .args(["--name", name, "--initial-cluster", &ic, "--initial-advertise-peer-urls"])
+        let (code, r, err) = run(km(&c, &eps)
+            .args(["restore", "--snapshot"])
+            .arg(&snap)
+            .args([
+                "--name",
+                name,
+                "--initial-cluster",
+                &ic,
+                "--initial-advertise-peer-urls",
+            ])
             .arg(format!("{}://127.0.0.1:{pp}", scheme(&c)))
-            .arg("--data-dir").arg(&dd).arg("--move-aside").arg("--bin-dir").arg(bin_dir(v)));
+            .arg("--data-dir")
+            .arg(&dd)
+            .arg("--move-aside")
+            .arg("--bin-dir")
+            .arg(bin_dir(v)));
         assert_eq!(code, 0, "{err}");
         assert_eq!(r["env"]["ETCD_INITIAL_CLUSTER_STATE"], "new");
         assert_eq!(r["cluster_id"].as_str(), Some(new_cluster.as_str()));
         let aside = PathBuf::from(r["moved_aside"].as_str().expect("old data moved aside"));
-        assert!(aside.join("member").exists(), "old data kept at {}", aside.display());
+        assert!(
+            aside.join("member").exists(),
+            "old data kept at {}",
+            aside.display()
+        );
         envs.insert(name.clone(), (r["env"].clone(), aside));
     }
     for (name, cp, pp) in &nodes {
         let dd = c.dir.path().join(name);
         start_member(&mut c, name, &envs[name].0, &dd, *cp, *pp);
     }
-    let list = wait_member_list(&c, &eps, |ms| ms.len() == 3 && ms.iter().all(|m| m["healthy"] == true)).await;
-    assert_eq!(list["cluster_id"].as_str(), Some(new_cluster.as_str()), "the predicted new cluster id");
+    let list = wait_member_list(&c, &eps, |ms| {
+        ms.len() == 3 && ms.iter().all(|m| m["healthy"] == true)
+    })
+    .await;
+    assert_eq!(
+        list["cluster_id"].as_str(),
+        Some(new_cluster.as_str()),
+        "the predicted new cluster id"
+    );
     for ep in &eps {
-        assert_eq!(count_keys(&c, ep).await, 1000, "keys up to the snapshot, none after, on {ep}");
+        assert_eq!(
+            count_keys(&c, ep).await,
+            1000,
+            "keys up to the snapshot, none after, on {ep}"
+        );
     }
     put_keys(&c, &eps[1], 2000, 2001).await;
     assert_eq!(count_keys(&c, &eps[2]).await, 1001, "writes work");
@@ -324,10 +442,15 @@ async fn quorum_lost_restore_brings_back_every_key_under_a_new_cluster_id(v: Ver
         ),
     )
     .unwrap();
-    let (code, l, _) = run(km(&c, &eps).args(["member", "list", "--env-file"]).arg(&env_file));
+    let (code, l, _) = run(km(&c, &eps)
+        .args(["member", "list", "--env-file"])
+        .arg(&env_file));
     assert_eq!(code, 1, "{l:#}");
     assert_eq!(l["findings"][0]["code"], "KM141", "{l:#}");
-    assert!(l["findings"][0]["message"].as_str().unwrap().contains(&old_cluster));
+    assert!(l["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains(&old_cluster));
 }
 
 on_every_version!(quorum_lost_restore_brings_back_every_key_under_a_new_cluster_id:
@@ -358,9 +481,24 @@ async fn refusals_change_nothing(v: Version) {
     let (_, before, _) = run(km(&c, &eps).args(["member", "list"]));
 
     // A healthy member is not replaced.
-    let (code, _, err) = run(km(&c, &eps).args(["member", "replace", "--dead", "etcd1", "--name", "x", "--peer-urls", "https://127.0.0.1:1", "--state-dir"]).arg(&state));
+    let (code, _, err) = run(km(&c, &eps)
+        .args([
+            "member",
+            "replace",
+            "--dead",
+            "etcd1",
+            "--name",
+            "x",
+            "--peer-urls",
+            "https://127.0.0.1:1",
+            "--state-dir",
+        ])
+        .arg(&state));
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("is healthy") && err.contains("--force"), "{err}");
+    assert!(
+        err.contains("is healthy") && err.contains("--force"),
+        "{err}"
+    );
     assert!(!state.exists(), "nothing journaled");
 
     // With etcd2 dead, removing a healthy member would lose quorum, even forced.
@@ -369,7 +507,12 @@ async fn refusals_change_nothing(v: Version) {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("would lose quorum"), "{err}");
     let (_, after, _) = run(km(&c, &eps).args(["member", "list"]));
-    let ids = |l: &serde_json::Value| members(l).iter().map(|m| m["id"].clone()).collect::<Vec<_>>();
+    let ids = |l: &serde_json::Value| {
+        members(l)
+            .iter()
+            .map(|m| m["id"].clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(ids(&before), ids(&after), "member list unchanged");
 
     // A snapshot with one flipped byte, or truncated: refused, nothing written.
@@ -387,9 +530,21 @@ async fn refusals_change_nothing(v: Version) {
     let peer = format!("https://127.0.0.1:{}", c.nodes[0].peer_port);
     for (file, why) in [(&bad, "corrupted"), (&short, "truncated")] {
         let dd = c.dir.path().join("restored");
-        let (code, _, err) = run(km(&c, &eps).args(["restore", "--snapshot"]).arg(file)
-            .args(["--name", "a", "--initial-cluster", &ic, "--initial-advertise-peer-urls", &peer, "--data-dir"]).arg(&dd)
-            .arg("--bin-dir").arg(bin_dir(v)));
+        let (code, _, err) = run(km(&c, &eps)
+            .args(["restore", "--snapshot"])
+            .arg(file)
+            .args([
+                "--name",
+                "a",
+                "--initial-cluster",
+                &ic,
+                "--initial-advertise-peer-urls",
+                &peer,
+                "--data-dir",
+            ])
+            .arg(&dd)
+            .arg("--bin-dir")
+            .arg(bin_dir(v)));
         assert_eq!(code, 2, "{err}");
         assert!(err.contains(why), "{err}");
         assert!(!dd.exists(), "nothing written");
@@ -397,9 +552,21 @@ async fn refusals_change_nothing(v: Version) {
     // A non-empty data directory: refused, untouched.
     let dd = c.dir.path().join("etcd0");
     let t0 = tree(&dd);
-    let (code, _, err) = run(km(&c, &eps).args(["restore", "--snapshot"]).arg(&snap)
-        .args(["--name", "a", "--initial-cluster", &ic, "--initial-advertise-peer-urls", &peer, "--data-dir"]).arg(&dd)
-        .arg("--bin-dir").arg(bin_dir(v)));
+    let (code, _, err) = run(km(&c, &eps)
+        .args(["restore", "--snapshot"])
+        .arg(&snap)
+        .args([
+            "--name",
+            "a",
+            "--initial-cluster",
+            &ic,
+            "--initial-advertise-peer-urls",
+            &peer,
+            "--data-dir",
+        ])
+        .arg(&dd)
+        .arg("--bin-dir")
+        .arg(bin_dir(v)));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("not empty"), "{err}");
     assert_eq!(tree(&dd).len(), t0.len(), "data directory untouched");

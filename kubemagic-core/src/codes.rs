@@ -8,7 +8,7 @@
 //! here under that crate.
 //!
 //! Families: KM1xx etcd (KM101–114 site checks, KM121–134 live `etcd
-//! status`), KM2xx Ceph (KM201–245 site checks, KM221–235 `kubemagic ceph`),
+//! status`, KM141–143 a member's own configuration in `etcd member`), KM2xx Ceph (KM201–245 site checks, KM221–235 `kubemagic ceph`),
 //! KM3xx network and load balancer (KM331–338 `kubemagic lb`), KM4xx
 //! registries, KM5xx upstreams, KM6xx inventory layout, KM7xx OpenShift,
 //! KM8xx kubespray's own inventory asserts, KM9xx kubemagic's own
@@ -67,6 +67,9 @@ pub const ALL: &[Code] = &[
     Code::new("KM132", Owner::Etcd),
     Code::new("KM133", Owner::Etcd),
     Code::new("KM134", Owner::Etcd),
+    Code::new("KM141", Owner::Etcd),
+    Code::new("KM142", Owner::Etcd),
+    Code::new("KM143", Owner::Etcd),
     Code::new("KM201", Owner::Site),
     Code::new("KM202", Owner::Site),
     Code::new("KM203", Owner::Site),

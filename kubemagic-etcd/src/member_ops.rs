@@ -421,18 +421,39 @@ fn varint(b: &[u8], i: &mut usize) -> Option<u64> {
     None
 }
 
-/// Protobuf fields of a message: (field number, varint value or bytes).
-fn fields(b: &[u8]) -> Option<Vec<(u64, Result<u64, &[u8]>)>> {
+/// One protobuf field's value: the two wire types WAL records use.
+enum Field<'a> {
+    Varint(u64),
+    Bytes(&'a [u8]),
+}
+
+impl<'a> Field<'a> {
+    fn varint(&self) -> Option<u64> {
+        match self {
+            Field::Varint(v) => Some(*v),
+            Field::Bytes(_) => None,
+        }
+    }
+    fn bytes(&self) -> Option<&'a [u8]> {
+        match self {
+            Field::Bytes(b) => Some(b),
+            Field::Varint(_) => None,
+        }
+    }
+}
+
+/// Protobuf fields of a message: (field number, value).
+fn fields(b: &[u8]) -> Option<Vec<(u64, Field<'_>)>> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
         let key = varint(b, &mut i)?;
         match key & 7 {
-            0 => out.push((key >> 3, Ok(varint(b, &mut i)?))),
+            0 => out.push((key >> 3, Field::Varint(varint(b, &mut i)?))),
             2 => {
                 let len = usize::try_from(varint(b, &mut i)?).ok()?;
                 let end = i.checked_add(len)?;
-                out.push((key >> 3, Err(b.get(i..end)?)));
+                out.push((key >> 3, Field::Bytes(b.get(i..end)?)));
                 i = end;
             }
             _ => return None,
@@ -456,13 +477,23 @@ pub fn wal_metadata(head: &[u8]) -> Option<(u64, u64)> {
         let rec = head.get(pos + 8..pos + 8 + rec_len)?;
         pos += 8 + rec_len + pad;
         let f = fields(rec)?;
-        let ty = f.iter().find(|(n, _)| *n == 1).and_then(|(_, v)| v.ok());
+        let ty = f
+            .iter()
+            .find(|(n, _)| *n == 1)
+            .and_then(|(_, v)| v.varint());
         if ty != Some(1) {
             continue;
         }
-        let data = f.iter().find(|(n, _)| *n == 3).and_then(|(_, v)| v.err())?;
+        let data = f
+            .iter()
+            .find(|(n, _)| *n == 3)
+            .and_then(|(_, v)| v.bytes())?;
         let md = fields(data)?;
-        let get = |n: u64| md.iter().find(|(k, _)| *k == n).and_then(|(_, v)| v.ok());
+        let get = |n: u64| {
+            md.iter()
+                .find(|(k, _)| *k == n)
+                .and_then(|(_, v)| v.varint())
+        };
         return Some((get(1)?, get(2)?));
     }
     None
