@@ -88,14 +88,19 @@ pub struct RestoreArgs {
     #[arg(long, required_unless_present = "print_plan")]
     pub name: Option<String>,
     /// Every member of the restored cluster: NAME=PEER_URL,...
-    #[arg(long)]
-    pub initial_cluster: String,
+    #[arg(long, required_unless_present = "site", conflicts_with = "site")]
+    pub initial_cluster: Option<String>,
+    /// Take the members from this site's kubespray etcd group (names and peer URLs as
+    /// kubespray derives them) and the data directory from its etcd_data_dir.
+    #[arg(long, value_name = "DIR")]
+    pub site: Option<PathBuf>,
     /// This member's peer URLs (not needed with --print-plan).
     #[arg(long, value_delimiter = ',', required_unless_present = "print_plan")]
     pub initial_advertise_peer_urls: Vec<String>,
-    /// The data directory to create; must be empty unless --move-aside.
-    #[arg(long)]
-    pub data_dir: PathBuf,
+    /// The data directory to create; must be empty unless --move-aside (default with
+    /// --site: its etcd_data_dir, /var/lib/etcd).
+    #[arg(long, required_unless_present = "site")]
+    pub data_dir: Option<PathBuf>,
     /// ETCD_INITIAL_CLUSTER_TOKEN (default: derived from the snapshot's SHA-256, the same on every host).
     #[arg(long)]
     pub initial_cluster_token: Option<String>,
@@ -282,13 +287,42 @@ async fn member(
     }
 }
 
+/// `--initial-cluster` and `--data-dir`, or what the site's kubespray
+/// inventory gives for them.
+fn cluster_and_dir(a: &RestoreArgs) -> Result<(String, PathBuf), CliError> {
+    let from_site = match &a.site {
+        Some(dir) => {
+            let site = kubemagic_site::Site::load(dir)?;
+            let (peers, dd) = kubemagic_site::etcd_peers::etcd_peers(&site)
+                .map_err(|e| CliError::Input(format!("{}: {e}", dir.display())))?;
+            Some((
+                kubemagic_site::etcd_peers::initial_cluster(&peers),
+                PathBuf::from(dd),
+            ))
+        }
+        None => None,
+    };
+    let ic = match (&a.initial_cluster, &from_site) {
+        (Some(ic), _) => ic.clone(),
+        (None, Some((ic, _))) => ic.clone(),
+        (None, None) => return Err(CliError::Input("give --initial-cluster or --site".into())),
+    };
+    let dd = match (&a.data_dir, from_site) {
+        (Some(d), _) => d.clone(),
+        (None, Some((_, d))) => d,
+        (None, None) => return Err(CliError::Input("give --data-dir or --site".into())),
+    };
+    Ok((ic, dd))
+}
+
 fn restore(a: RestoreArgs, format: OutputFormat) -> Result<Exit, CliError> {
+    let (initial_cluster, data_dir) = cluster_and_dir(&a)?;
     let req = RestoreRequest {
         snapshot: a.snapshot.clone(),
         name: a.name.unwrap_or_default(),
-        initial_cluster: a.initial_cluster,
+        initial_cluster,
         advertise_peer_urls: a.initial_advertise_peer_urls,
-        data_dir: a.data_dir,
+        data_dir,
         token: a.initial_cluster_token,
         move_aside: a.move_aside,
         bin_dir: a.bin_dir,

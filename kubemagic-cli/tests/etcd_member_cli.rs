@@ -372,6 +372,14 @@ async fn quorum_lost_restore_brings_back_every_key_under_a_new_cluster_id(v: Ver
     assert_eq!(plan["plan"]["members"].as_array().unwrap().len(), 3);
     let new_cluster = plan["plan"]["cluster_id"].as_str().unwrap().to_string();
     assert_ne!(new_cluster, old_cluster);
+    let token = plan["plan"]["initial_cluster_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        token.starts_with("kubemagic-restore-"),
+        "printed, not masked: {token}"
+    );
 
     let nodes: Vec<(String, u16, u16)> = c
         .nodes
@@ -399,6 +407,10 @@ async fn quorum_lost_restore_brings_back_every_key_under_a_new_cluster_id(v: Ver
             .arg(bin_dir(v)));
         assert_eq!(code, 0, "{err}");
         assert_eq!(r["env"]["ETCD_INITIAL_CLUSTER_STATE"], "new");
+        assert_eq!(
+            r["env"]["ETCD_INITIAL_CLUSTER_TOKEN"].as_str(),
+            Some(token.as_str())
+        );
         assert_eq!(r["cluster_id"].as_str(), Some(new_cluster.as_str()));
         let aside = PathBuf::from(r["moved_aside"].as_str().expect("old data moved aside"));
         assert!(
@@ -575,3 +587,67 @@ async fn refusals_change_nothing(v: Version) {
 on_every_version!(refusals_change_nothing:
     refusals_change_nothing_on_3_4,
     refusals_change_nothing_on_3_5);
+
+/// A snapshot-shaped file (a page of zeros and its SHA-256), enough for
+/// the integrity check `--print-plan` makes.
+fn fake_snapshot(dir: &Path) -> PathBuf {
+    use sha2::{Digest, Sha256};
+    let body = vec![0u8; 4096];
+    let mut bytes = body.clone();
+    bytes.extend_from_slice(&Sha256::digest(&body));
+    let p = dir.join("fake.db");
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn restore_plan_takes_every_member_of_the_sites_etcd_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = fake_snapshot(dir.path());
+    let site = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/utgb");
+    let out = Command::new(env!("CARGO_BIN_EXE_kubemagic"))
+        .args([
+            "-o",
+            "json",
+            "etcd",
+            "restore",
+            "--print-plan",
+            "--snapshot",
+        ])
+        .arg(&snap)
+        .arg("--site")
+        .arg(&site)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ms = v["plan"]["members"].as_array().unwrap();
+    assert_eq!(ms.len(), 3);
+    for m in ms {
+        assert_eq!(m["env"]["ETCD_INITIAL_CLUSTER_STATE"], "new");
+        assert_eq!(
+            m["env"]["ETCD_INITIAL_CLUSTER"],
+            v["plan"]["initial_cluster"]
+        );
+        assert_eq!(m["env"]["ETCD_DATA_DIR"], "/var/lib/etcd");
+    }
+    assert!(!dir.path().join("var").exists(), "a plan writes nothing");
+}
+
+#[test]
+fn restore_without_members_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = fake_snapshot(dir.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_kubemagic"))
+        .args(["etcd", "restore", "--print-plan", "--snapshot"])
+        .arg(&snap)
+        .args(["--data-dir", "/tmp/x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

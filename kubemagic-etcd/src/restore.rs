@@ -142,7 +142,7 @@ pub struct RestorePlan {
     /// `ETCD_INITIAL_CLUSTER`.
     pub initial_cluster: String,
     /// `ETCD_INITIAL_CLUSTER_TOKEN`.
-    pub token: String,
+    pub initial_cluster_token: String,
     /// The cluster id every member will agree on (new: the token differs
     /// from the old cluster's).
     pub cluster_id: MemberId,
@@ -191,7 +191,7 @@ pub fn plan(
         .collect();
     Ok(RestorePlan {
         initial_cluster: canonical,
-        token: token.to_string(),
+        initial_cluster_token: token.to_string(),
         cluster_id: member::cluster_id_of(&ic, token),
         members,
     })
@@ -292,7 +292,10 @@ impl Tool {
         for (flag, value) in [
             ("--name", m.name.clone()),
             ("--initial-cluster", plan.initial_cluster.clone()),
-            ("--initial-cluster-token", plan.token.clone()),
+            (
+                "--initial-cluster-token",
+                plan.initial_cluster_token.clone(),
+            ),
             ("--initial-advertise-peer-urls", m.peer_urls.join(",")),
         ] {
             a.push(flag.into());

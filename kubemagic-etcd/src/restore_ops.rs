@@ -123,7 +123,7 @@ pub struct RestoreReport {
     /// This member's id.
     pub member_id: MemberId,
     /// `ETCD_INITIAL_CLUSTER_TOKEN` used.
-    pub token: String,
+    pub initial_cluster_token: String,
     /// The member's environment (`ETCD_INITIAL_CLUSTER_STATE=new`).
     pub env: MemberEnv,
     /// What the operator does next.
@@ -215,12 +215,12 @@ pub fn restore(req: &RestoreRequest) -> Result<RestoreReport, RestoreError> {
         moved_aside,
         cluster_id: plan.cluster_id,
         member_id: m.member_id,
-        token: plan.token.clone(),
+        initial_cluster_token: plan.initial_cluster_token.clone(),
         next: vec![
             format!(
                 "restore every member of ETCD_INITIAL_CLUSTER from this same snapshot with the same \
                  --initial-cluster and --initial-cluster-token ({})",
-                plan.token
+                plan.initial_cluster_token
             ),
             "start etcd on every member with its environment; they form the new cluster together".into(),
         ],
@@ -282,7 +282,7 @@ pub fn write_plan_text<W: Write>(
         w,
         "new cluster {} (token {}), {} members; on every member, etcd stopped:",
         plan.cluster_id,
-        plan.token,
+        plan.initial_cluster_token,
         plan.members.len()
     )?;
     for m in &plan.members {
@@ -295,7 +295,7 @@ pub fn write_plan_text<W: Write>(
             m.name,
             plan.initial_cluster,
             m.peer_urls.join(","),
-            plan.token,
+            plan.initial_cluster_token,
             m.data_dir.display()
         )?;
         w.write_all(m.env.to_env_file().as_bytes())?;

@@ -12,6 +12,7 @@
 
 pub mod checks;
 pub mod error;
+pub mod etcd_peers;
 pub mod site;
 pub mod suppress;
 pub mod values;
