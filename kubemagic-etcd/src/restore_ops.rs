@@ -104,7 +104,11 @@ fn find_binary(name: &str, bin_dir: Option<&Path>) -> Option<PathBuf> {
 pub fn find_tool(bin_dir: Option<&Path>) -> Result<Tool, RestoreError> {
     let probe =
         |name: &str| find_binary(name, bin_dir).and_then(|p| version_of(&p).map(|v| (p, v)));
-    restore::choose_tool(probe("etcdutl"), probe("etcdctl"))
+    // etcdctl is asked for its version only when there is no etcdutl.
+    match probe("etcdutl") {
+        Some(u) => restore::choose_tool(Some(u), None),
+        None => restore::choose_tool(None, probe("etcdctl")),
+    }
 }
 
 /// What a restore did.
