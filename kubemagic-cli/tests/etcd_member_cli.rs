@@ -492,6 +492,36 @@ async fn refusals_change_nothing(v: Version) {
     let state = c.dir.path().join("state");
     let (_, before, _) = run(km(&c, &eps).args(["member", "list"]));
 
+    // KM142: `new` on a member with an empty data dir while this cluster runs;
+    // KM143: a listed name with another peer URL.
+    let empty = c.dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let env_file = c.dir.path().join("joining.env");
+    std::fs::write(
+        &env_file,
+        format!(
+            "ETCD_NAME=etcd1\nETCD_DATA_DIR={}\nETCD_INITIAL_CLUSTER_STATE=new\n\
+             ETCD_INITIAL_CLUSTER=etcd1=https://127.0.0.1:1\nETCD_INITIAL_ADVERTISE_PEER_URLS=https://127.0.0.1:1\n",
+            empty.display()
+        ),
+    )
+    .unwrap();
+    let (code, l, _) = run(km(&c, &eps)
+        .args(["member", "list", "--env-file"])
+        .arg(&env_file));
+    assert_eq!(code, 1, "{l:#}");
+    let codes: Vec<&str> = l["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["KM142", "KM143"], "{l:#}");
+    assert_eq!(
+        l["findings"][0]["line"], 3,
+        "FILE:LINE of ETCD_INITIAL_CLUSTER_STATE"
+    );
+
     // A healthy member is not replaced.
     let (code, _, err) = run(km(&c, &eps)
         .args([
