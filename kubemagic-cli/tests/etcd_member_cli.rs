@@ -681,3 +681,68 @@ fn restore_without_members_is_a_usage_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Unmounts on drop, panics included.
+struct Mount(PathBuf);
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_onto_a_dedicated_volume_moves_its_contents_aside_inside_it() {
+    // A volume mounted at the data directory (the seed's advice) cannot be
+    // renamed aside: the restore must happen inside it.
+    let vol_dir = tempfile::tempdir().unwrap();
+    let vol = vol_dir.path().join("etcd");
+    std::fs::create_dir(&vol).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=512m", "tmpfs"])
+        .arg(&vol)
+        .output()
+        .unwrap();
+    if !mounted.status.success() {
+        eprintln!(
+            "skipped: cannot mount a tmpfs (needs root): {}",
+            String::from_utf8_lossy(&mounted.stderr)
+        );
+        return;
+    }
+    let _guard = Mount(vol.clone());
+    let c = EtcdCluster::start_version(Version::V34, 1, |_| None, false);
+    c.wait_healthy().await;
+    let eps = c.endpoints();
+    put_keys(&c, &eps[0], 0, 10).await;
+    let snap = c.dir.path().join("snap.db");
+    let (code, _, err) = run(km(&c, &eps).args(["snapshot", "save"]).arg(&snap));
+    assert_eq!(code, 0, "{err}");
+    // An empty volume but for lost+found counts as empty.
+    std::fs::create_dir(vol.join("lost+found")).unwrap();
+    let peer = "http://127.0.0.1:2380";
+    let restore = |extra: &[&str]| {
+        let mut cmd = km(&c, &eps);
+        cmd.args(["restore", "--snapshot"])
+            .arg(&snap)
+            .args(["--name", "a", "--initial-cluster", &format!("a={peer}")])
+            .args(["--initial-advertise-peer-urls", peer, "--data-dir"])
+            .arg(&vol)
+            .arg("--bin-dir")
+            .arg(bin_dir(Version::V34))
+            .args(extra);
+        run(&mut cmd)
+    };
+    let (code, _, err) = restore(&[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(vol.join("member/snap/db").exists());
+    // Again, onto the restored data: refused, then moved aside inside the volume.
+    let (code, _, err) = restore(&[]);
+    assert_eq!(code, 2, "{err}");
+    let (code, r, err) = restore(&["--move-aside"]);
+    assert_eq!(code, 0, "{err}");
+    let aside = PathBuf::from(r["moved_aside"].as_str().unwrap());
+    assert!(aside.starts_with(&vol), "{}", aside.display());
+    assert!(aside.join("member/snap/db").exists(), "old data kept");
+    assert!(vol.join("member/snap/db").exists() && vol.join("lost+found").exists());
+}

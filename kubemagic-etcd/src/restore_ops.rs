@@ -76,8 +76,88 @@ pub fn verify_snapshot(path: &Path) -> Result<SnapshotCheck, RestoreError> {
 }
 
 /// Whether `dir` exists and holds anything.
+/// Whether `dir` exists and holds anything but `lost+found` (the root of
+/// a dedicated ext4 volume, as the seed advises for etcd, has one).
 pub fn is_non_empty(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|mut rd| rd.next().is_some())
+    std::fs::read_dir(dir).is_ok_and(|rd| {
+        rd.flatten()
+            .any(|e| e.file_name() != std::ffi::OsStr::new(LOST_FOUND))
+    })
+}
+
+const LOST_FOUND: &str = "lost+found";
+
+/// Whether `dir` is a mount point (another device than its parent): a
+/// dedicated volume cannot be renamed aside or replaced, so its restore
+/// happens inside it.
+pub fn is_mount_point(dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    match (std::fs::metadata(dir), std::fs::metadata(parent)) {
+        (Ok(d), Ok(p)) => d.is_dir() && d.dev() != p.dev(),
+        _ => false,
+    }
+}
+
+/// On a mount point: moves everything but `lost+found` and `keep` into
+/// `DIR/kubemagic-aside-TIME/` (same file system, so a rename), and
+/// returns that directory.
+fn move_contents_aside(dir: &Path, keep: &Path) -> Result<PathBuf, RestoreError> {
+    let aside = dir.join(format!(
+        "kubemagic-aside-{}",
+        crate::maintain::timestamp(std::time::SystemTime::now())
+    ));
+    std::fs::create_dir(&aside).map_err(io_err(&aside))?;
+    for e in std::fs::read_dir(dir).map_err(io_err(dir))?.flatten() {
+        let p = e.path();
+        if p == aside || p == keep || e.file_name() == std::ffi::OsStr::new(LOST_FOUND) {
+            continue;
+        }
+        std::fs::rename(&p, aside.join(e.file_name())).map_err(io_err(&p))?;
+    }
+    Ok(aside)
+}
+
+/// Puts the tool's output `tmp` in place as `dir`: renamed over an absent
+/// or emptied directory, or, on a mount point, its `member` directory
+/// moved in. Returns where previous contents went.
+fn put_in_place(
+    tmp: &Path,
+    dir: &Path,
+    mounted: bool,
+    non_empty: bool,
+) -> Result<Option<PathBuf>, RestoreError> {
+    if mounted {
+        let aside = if non_empty {
+            Some(move_contents_aside(dir, tmp)?)
+        } else {
+            None
+        };
+        let member = dir.join("member");
+        std::fs::rename(tmp.join("member"), &member).map_err(io_err(&member))?;
+        let _ = std::fs::remove_dir(tmp);
+        return Ok(aside);
+    }
+    let mut aside = None;
+    if dir.exists() {
+        if non_empty || is_non_empty(dir) {
+            let a = restore::aside_name(
+                dir,
+                &crate::maintain::timestamp(std::time::SystemTime::now()),
+            );
+            std::fs::rename(dir, &a).map_err(io_err(dir))?;
+            aside = Some(a);
+        } else {
+            // An empty directory (created by the package, say): etcd's tools
+            // want to create it, so it goes; nothing is lost.
+            std::fs::remove_dir(dir).map_err(io_err(dir))?;
+        }
+    }
+    std::fs::rename(tmp, dir).map_err(io_err(dir))?;
+    Ok(aside)
 }
 
 fn version_of(path: &Path) -> Option<String> {
@@ -173,7 +253,14 @@ pub fn restore(req: &RestoreRequest) -> Result<RestoreReport, RestoreError> {
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&parent).map_err(io_err(&parent))?;
-    let tmp = parent.join(format!(
+    // A dedicated volume mounted at the data directory: restore inside it.
+    let mounted = is_mount_point(&req.data_dir);
+    let work_dir = if mounted {
+        req.data_dir.clone()
+    } else {
+        parent.clone()
+    };
+    let tmp = work_dir.join(format!(
         ".{}.kubemagic-restoring-{}",
         req.data_dir
             .file_name()
@@ -193,22 +280,7 @@ pub fn restore(req: &RestoreRequest) -> Result<RestoreReport, RestoreError> {
             stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
         });
     }
-    let mut moved_aside = None;
-    if req.data_dir.exists() {
-        if non_empty || is_non_empty(&req.data_dir) {
-            let aside = restore::aside_name(
-                &req.data_dir,
-                &crate::maintain::timestamp(std::time::SystemTime::now()),
-            );
-            std::fs::rename(&req.data_dir, &aside).map_err(io_err(&req.data_dir))?;
-            moved_aside = Some(aside);
-        } else {
-            // An empty directory (a mount point, or created by the package):
-            // etcd's tools want to create it, so it goes; nothing is lost.
-            std::fs::remove_dir(&req.data_dir).map_err(io_err(&req.data_dir))?;
-        }
-    }
-    std::fs::rename(&tmp, &req.data_dir).map_err(io_err(&req.data_dir))?;
+    let moved_aside = put_in_place(&tmp, &req.data_dir, mounted, non_empty)?;
     if let Ok(d) = std::fs::File::open(&parent) {
         let _ = d.sync_all();
     }
