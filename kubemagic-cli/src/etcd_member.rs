@@ -23,8 +23,12 @@ pub enum MemberSub {
     /// Members with their peer URLs and health; with --env-file, findings about that
     /// member's own configuration (KM141 data dir of another cluster, KM142
     /// ETCD_INITIAL_CLUSTER_STATE=new on a joining member, KM143 name reused with another peer URL).
+    #[command(after_help = "Examples:\n  kubemagic etcd member list --env-file /etc/etcd.env")]
     List,
     /// Add a member (as a learner where every member runs 3.4+) and print its env.
+    #[command(
+        after_help = "Examples:\n  kubemagic etcd member add etcd4 --peer-urls https://10.0.0.14:2380 --env-file /etc/etcd.env"
+    )]
     Add {
         name: String,
         /// Peer URLs of the new member, comma-separated.
@@ -38,6 +42,9 @@ pub enum MemberSub {
         initial_cluster_token: String,
     },
     /// Remove a member: refused when it answers (unless --force) or when quorum would be lost.
+    #[command(
+        after_help = "Examples:\n  kubemagic etcd member remove etcd3 --env-file /etc/etcd.env"
+    )]
     Remove {
         name: String,
         /// Remove it even though it answers status.
@@ -46,6 +53,9 @@ pub enum MemberSub {
     },
     /// Replace a dead member: remove it, add the new one, print the new member's env.
     /// Journaled in --state-dir: a re-run after an interruption resumes.
+    #[command(
+        after_help = "Examples:\n  kubemagic etcd member replace --dead etcd3 --name etcd3 --peer-urls https://10.0.0.14:2380 --env-file /etc/etcd.env\n  kubemagic -o json etcd member replace --dead etcd3 --name etcd3 --peer-urls https://10.0.0.14:2380 --state-dir /var/lib/kubemagic --env-file /etc/etcd.env"
+    )]
     Replace {
         /// The dead member's name.
         #[arg(long)]
@@ -70,6 +80,9 @@ pub enum MemberSub {
         initial_cluster_token: String,
     },
     /// Promote a learner to a voting member, retrying until it has caught up.
+    #[command(
+        after_help = "Examples:\n  kubemagic etcd member promote etcd3 --wait 120s --env-file /etc/etcd.env"
+    )]
     Promote {
         name: String,
         /// How long to retry while the learner catches up, e.g. 60s.
