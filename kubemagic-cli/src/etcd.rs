@@ -166,6 +166,19 @@ pub enum Sub {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Membership: list, add, remove, replace a dead member, promote a learner.
+    #[command(
+        after_help = "Examples:\n  kubemagic etcd member list --env-file /etc/etcd.env\n  kubemagic etcd member replace --dead etcd3 --name etcd3 --peer-urls https://10.0.0.13:2380 --env-file /etc/etcd.env\n  kubemagic etcd member promote etcd3 --env-file /etc/etcd.env"
+    )]
+    Member {
+        #[command(subcommand)]
+        command: crate::etcd_member::MemberSub,
+    },
+    /// Restore this member's data directory from a verified snapshot (quorum lost).
+    #[command(
+        after_help = "Examples:\n  kubemagic etcd restore --print-plan --snapshot etcd.db --initial-cluster etcd1=https://10.0.0.11:2380,etcd2=https://10.0.0.12:2380,etcd3=https://10.0.0.13:2380 --data-dir /var/lib/etcd\n  kubemagic etcd restore --snapshot etcd.db --name etcd1 --initial-cluster ... --initial-advertise-peer-urls https://10.0.0.11:2380 --data-dir /var/lib/etcd --move-aside"
+    )]
+    Restore(crate::etcd_member::RestoreArgs),
 }
 
 #[derive(clap::Subcommand)]
@@ -310,6 +323,9 @@ pub fn run(args: Args, output_arg: OutputArg) -> Result<Exit, CliError> {
     let connect = connect_args(&args.conn);
     if let Ok(c) = &connect {
         output::set_redactor(redactor_from_process_env(c));
+    }
+    if matches!(args.command, Sub::Member { .. } | Sub::Restore(_)) {
+        return crate::etcd_member::run(args, output_arg);
     }
     let config = connect.and_then(|c| Config::from_process_env(&c).map_err(cli_err));
     if output_arg == OutputArg::Nagios {
@@ -465,5 +481,6 @@ async fn dispatch(cluster: &Cluster, sub: Sub, format: OutputFormat) -> Result<E
             }
             Ok(exit_if(r.succeeded()))
         }
+        Sub::Member { .. } | Sub::Restore(_) => crate::etcd_member::run_unconnected(),
     }
 }

@@ -17,6 +17,7 @@ mod check;
 mod codes;
 mod complete;
 mod etcd;
+mod etcd_member;
 mod inventory;
 mod lb;
 mod output;

@@ -8,8 +8,8 @@
 //! here under that crate.
 //!
 //! Families: KM1xx etcd (KM101–114 site checks, KM121–134 live `etcd
-//! status`), KM2xx Ceph (KM201–245 site checks, KM221–235 `kubemagic ceph`, KM250–256
-//! `kubemagic ceph doctor`),
+//! status`, KM141–143 a member's own configuration in `etcd member`), KM2xx Ceph
+//! (KM201–245 site checks, KM221–235 `kubemagic ceph`, KM250–256 `kubemagic ceph doctor`),
 //! KM3xx network and load balancer (KM330–339 `kubemagic lb`, KM340–349
 //! TLS certificates, `kubemagic certs`), KM4xx
 //! registries, KM5xx upstreams, KM6xx inventory layout, KM7xx OpenShift,
@@ -71,6 +71,9 @@ pub const ALL: &[Code] = &[
     Code::new("KM132", Owner::Etcd),
     Code::new("KM133", Owner::Etcd),
     Code::new("KM134", Owner::Etcd),
+    Code::new("KM141", Owner::Etcd),
+    Code::new("KM142", Owner::Etcd),
+    Code::new("KM143", Owner::Etcd),
     Code::new("KM201", Owner::Site),
     Code::new("KM202", Owner::Site),
     Code::new("KM203", Owner::Site),

@@ -112,6 +112,12 @@ pub fn redact_json(value: &mut serde_json::Value) {
 /// appear in output.
 pub fn is_secret_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
+    // etcd's initial cluster token only keeps two clusters' ids apart (etcd
+    // derives member and cluster ids from it); it grants nothing, and an
+    // operator restoring a cluster must read it on every member.
+    if n.ends_with("initial_cluster_token") || n.ends_with("initial-cluster-token") {
+        return false;
+    }
     n.contains("password")
         || n.contains("passwd")
         || n.contains("secret")
@@ -656,6 +662,17 @@ mod tests {
             assert!(is_secret_name(n), "{n}");
         }
         assert!(!is_secret_name("etcd_quota_backend_bytes"));
+    }
+
+    #[test]
+    fn etcds_initial_cluster_token_is_an_identifier_not_a_secret() {
+        assert!(!is_secret_name("ETCD_INITIAL_CLUSTER_TOKEN"));
+        assert!(!is_secret_name("initial_cluster_token"));
+        assert!(is_secret_name("ETCD_TOKEN"));
+        assert_eq!(
+            redact("ETCD_INITIAL_CLUSTER_TOKEN=k8s_etcd"),
+            "ETCD_INITIAL_CLUSTER_TOKEN=k8s_etcd"
+        );
     }
 
     #[test]

@@ -15,12 +15,16 @@ pub mod error;
 pub mod findings;
 pub mod health;
 pub mod maintain;
+pub mod member;
+pub mod member_ops;
 pub mod metrics;
 pub mod model;
 pub mod monitor;
 pub mod ops;
 pub mod plan;
 pub mod print;
+pub mod restore;
+pub mod restore_ops;
 
 pub use client::{Cluster, Member};
 pub use config::{Config, ConnectArgs, EnvFile, Timeouts};

@@ -10,6 +10,7 @@ mod check;
 mod convert;
 mod errors;
 mod etcd;
+mod etcd_member;
 mod inventory;
 mod lb;
 mod plan;
@@ -42,6 +43,10 @@ fn _kubemagic(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(etcd::etcd_recover, m)?)?;
     m.add_function(wrap_pyfunction!(etcd::etcd_maintain, m)?)?;
     m.add_function(wrap_pyfunction!(etcd::etcd_nagios, m)?)?;
+    m.add_function(wrap_pyfunction!(etcd_member::etcd_member_list, m)?)?;
+    m.add_function(wrap_pyfunction!(etcd_member::etcd_member_replace, m)?)?;
+    m.add_function(wrap_pyfunction!(etcd_member::etcd_member_promote, m)?)?;
+    m.add_function(wrap_pyfunction!(etcd_member::etcd_restore, m)?)?;
     m.add_function(wrap_pyfunction!(ceph::ceph_render, m)?)?;
     m.add_function(wrap_pyfunction!(ceph::ceph_validate, m)?)?;
     m.add_function(wrap_pyfunction!(ceph::ceph_leftovers, m)?)?;

@@ -15,6 +15,7 @@
 pub mod checks;
 pub mod config_check;
 pub mod error;
+pub mod etcd_peers;
 pub mod read;
 pub mod site;
 pub mod suppress;

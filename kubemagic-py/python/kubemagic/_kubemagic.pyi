@@ -164,3 +164,43 @@ def certs_probe(
     plan: bool = False,
 ) -> dict[str, Any]: ...
 def _roundtrip(obj: Any) -> Any: ...
+def etcd_member_list(
+    endpoints: Optional[Sequence[str]] = None,
+    env_file: Optional[_Path] = None,
+    cacert: Optional[_Path] = None,
+    cert: Optional[_Path] = None,
+    key: Optional[_Path] = None,
+) -> Dict[str, Any]: ...
+def etcd_member_replace(
+    dead: str,
+    name: str,
+    peer_urls: Sequence[str],
+    endpoints: Optional[Sequence[str]] = None,
+    env_file: Optional[_Path] = None,
+    cacert: Optional[_Path] = None,
+    cert: Optional[_Path] = None,
+    key: Optional[_Path] = None,
+    force: bool = False,
+    no_learner: bool = False,
+    state_dir: Optional[_Path] = None,
+    initial_cluster_token: Optional[str] = None,
+) -> Dict[str, Any]: ...
+def etcd_member_promote(
+    name: str,
+    endpoints: Optional[Sequence[str]] = None,
+    env_file: Optional[_Path] = None,
+    cacert: Optional[_Path] = None,
+    cert: Optional[_Path] = None,
+    key: Optional[_Path] = None,
+    wait_seconds: float = 60.0,
+) -> Dict[str, Any]: ...
+def etcd_restore(
+    snapshot: _Path,
+    name: str,
+    initial_cluster: str,
+    initial_advertise_peer_urls: Sequence[str],
+    data_dir: _Path,
+    initial_cluster_token: Optional[str] = None,
+    move_aside: bool = False,
+    bin_dir: Optional[_Path] = None,
+) -> Dict[str, Any]: ...

@@ -12,7 +12,16 @@ from typing import Any, Dict, List, Optional, Sequence
 from . import _kubemagic
 from .typedefs import EtcdStatus, PluginResult, RecoverReport, StrPath
 
-__all__ = ["status", "recover", "maintain", "check"]
+__all__ = [
+    "status",
+    "recover",
+    "maintain",
+    "check",
+    "member_list",
+    "member_replace",
+    "member_promote",
+    "restore",
+]
 
 
 def _listed(endpoints: Optional[Sequence[str]]) -> Optional[List[str]]:
@@ -117,4 +126,97 @@ def check(
     arguments or the env file are wrong."""
     return _kubemagic.etcd_nagios(
         _listed(endpoints), env_file, cacert, cert, key, warning_pct, critical_pct
+    )
+
+
+def member_list(
+    endpoints: Optional[Sequence[str]] = None,
+    env_file: Optional[StrPath] = None,
+    cacert: Optional[StrPath] = None,
+    cert: Optional[StrPath] = None,
+    key: Optional[StrPath] = None,
+) -> Dict[str, Any]:
+    """The member list with peer URLs and health, as ``kubemagic etcd
+    member list --output json``: ``{"cluster_id", "members", "findings"}``;
+    with ``env_file``, findings KM141-KM143 about that member."""
+    return _kubemagic.etcd_member_list(_listed(endpoints), env_file, cacert, cert, key)
+
+
+def member_replace(
+    dead: str,
+    name: str,
+    peer_urls: Sequence[str],
+    endpoints: Optional[Sequence[str]] = None,
+    env_file: Optional[StrPath] = None,
+    cacert: Optional[StrPath] = None,
+    cert: Optional[StrPath] = None,
+    key: Optional[StrPath] = None,
+    force: bool = False,
+    no_learner: bool = False,
+    state_dir: Optional[StrPath] = None,
+    initial_cluster_token: Optional[str] = None,
+) -> Dict[str, Any]:
+    """Replace the dead member ``dead`` by ``name`` at ``peer_urls``, as
+    ``kubemagic etcd member replace --output json``: refused (EtcdError,
+    ``kind == "failure"``) when ``dead`` answers (unless ``force``) or
+    quorum would be lost; journaled in ``state_dir`` (default
+    ``.kubemagic``), so a second call after an interruption resumes. The
+    report's ``env`` is the new member's environment."""
+    return _kubemagic.etcd_member_replace(
+        dead,
+        name,
+        _listed(peer_urls) or [],
+        _listed(endpoints),
+        env_file,
+        cacert,
+        cert,
+        key,
+        force,
+        no_learner,
+        state_dir,
+        initial_cluster_token,
+    )
+
+
+def member_promote(
+    name: str,
+    endpoints: Optional[Sequence[str]] = None,
+    env_file: Optional[StrPath] = None,
+    cacert: Optional[StrPath] = None,
+    cert: Optional[StrPath] = None,
+    key: Optional[StrPath] = None,
+    wait_seconds: float = 60.0,
+) -> Dict[str, Any]:
+    """Promote the learner ``name`` to a voting member, retrying for at
+    most ``wait_seconds`` while it catches up."""
+    return _kubemagic.etcd_member_promote(
+        name, _listed(endpoints), env_file, cacert, cert, key, wait_seconds
+    )
+
+
+def restore(
+    snapshot: StrPath,
+    name: str,
+    initial_cluster: str,
+    initial_advertise_peer_urls: Sequence[str],
+    data_dir: StrPath,
+    initial_cluster_token: Optional[str] = None,
+    move_aside: bool = False,
+    bin_dir: Optional[StrPath] = None,
+) -> Dict[str, Any]:
+    """Restore this member's data directory from ``snapshot``, as
+    ``kubemagic etcd restore --output json``: the snapshot is verified
+    first (a corrupt or truncated file raises EtcdError, ``kind ==
+    "input"``, and nothing is written), a non-empty ``data_dir`` is refused
+    unless ``move_aside``; the report's ``env`` has
+    ``ETCD_INITIAL_CLUSTER_STATE=new``."""
+    return _kubemagic.etcd_restore(
+        snapshot,
+        name,
+        initial_cluster,
+        _listed(initial_advertise_peer_urls) or [],
+        data_dir,
+        initial_cluster_token,
+        move_aside,
+        bin_dir,
     )
