@@ -164,6 +164,12 @@ fn live(words: &[String]) -> Option<&'static str> {
             Some("runs ansible-playbook against the site's machines")
         }
         Some("init") => Some("fetches the upstreams from their git servers"),
+        Some("certs") if cmd.get(2) == Some(&"probe") => {
+            Some("handshakes with the site's live TLS endpoints")
+        }
+        Some("certs") if words.iter().any(|w| w.starts_with("/etc/")) => {
+            Some("reads a node's own certificate directories (/etc/kubernetes, /etc/origin)")
+        }
         _ => None,
     }
 }
