@@ -82,19 +82,14 @@ pub const BOOLEANS: [&str; 5] = [
 ];
 
 /// Variables kubespray 2.28 removed and refuses to run with, with what
-/// replaced them (validate_inventory's "Fail if removed variables are used").
-pub const REMOVED_2_28: [(&str, &str); 4] = [
-    ("loadbalancer_apiserver", "kube_apiserver_endpoint"),
-    (
-        "apiserver_loadbalancer_domain_name",
-        "kube_apiserver_endpoint",
-    ),
-    ("kube_apiserver_global_endpoint", "kube_apiserver_endpoint"),
-    (
-        "kubeadm_config_api_fqdn",
-        "kube_apiserver_cluster_internal_endpoint",
-    ),
-];
+/// replaced them: the asserts of `roles/validate_inventory/tasks/main.yml`
+/// at v2.28.0 ("`etcd_kubeadm_enabled` is removed"). The API variables
+/// (`loadbalancer_apiserver`, `apiserver_loadbalancer_domain_name`, ...)
+/// are not in it: v2.28.0 and v2.29.0 still read them in
+/// `roles/kubernetes/{client,control-plane,node}` and assert nothing about
+/// them, so reporting them was a false alarm on a valid HA site.
+pub const REMOVED_2_28: [(&str, &str); 1] =
+    [("etcd_kubeadm_enabled", "etcd_deployment_type: kubeadm")];
 
 /// kubespray's defaults when the subnets are not set.
 const DEFAULT_SERVICE_SUBNET: &str = "10.233.0.0/18";
@@ -158,7 +153,7 @@ pub fn check(site: &Site) -> Vec<Finding> {
                     out.push(at_var(
                         finding(
                             "KM504",
-                            format!("{name} was removed in kubespray 2.28 (the site runs {}): kubespray stops (`Fail if removed variables are used`); use {instead}",
+                            format!("{name} was removed in kubespray 2.28 (the site runs {}): kubespray stops (validate_inventory: \"`{name}` is removed\"); use {instead}",
                                 version.map(|v| v.to_string()).unwrap_or_default()),
                         )
                         .host(host),
@@ -549,7 +544,7 @@ mod tests {
     }
 
     #[test]
-    fn loadbalancer_apiserver_is_removed_in_2_28_only() {
+    fn etcd_kubeadm_enabled_is_refused_from_2_28_and_loadbalancer_apiserver_is_not() {
         let mut s = cluster(3, Some(Version::new(2, 26, 0)));
         set_all(
             &mut s,
@@ -557,11 +552,13 @@ mod tests {
             json!({"address": "10.0.0.1", "port": 6443}),
             3,
         );
+        set_all(&mut s, "etcd_kubeadm_enabled", json!(true), 4);
         assert!(check(&s).is_empty());
         s.versions.set(Upstream::Kubespray, Version::new(2, 28, 0));
         let f = check(&s);
         assert_eq!(codes(&f), vec!["KM504"]);
-        assert!(f[0].message.contains("kube_apiserver_endpoint"));
+        assert_eq!(f[0].variable.as_deref(), Some("etcd_kubeadm_enabled"));
+        assert!(f[0].message.contains("etcd_deployment_type"));
     }
 
     #[test]

@@ -36,8 +36,7 @@ pub const KUBESPRAY_DEFAULT_API_PORT: u16 = 6443;
 pub const OPENSHIFT_DEFAULT_API_PORT: u16 = 8443;
 /// The kubespray release from which kubemagic reads a pinned
 /// `kube_apiserver_endpoint` before `loadbalancer_apiserver` (and names it
-/// in messages): kubemagic's KM504 treats 2.28 as the release that retired
-/// the older variables.
+/// in messages); the older variables are still read (and still work) there.
 pub const KUBE_APISERVER_ENDPOINT_SINCE: Version = Version::new(2, 28, 0);
 
 /// Which orchestrator the endpoint is read from.
