@@ -18,7 +18,7 @@ pub struct Args {
 enum Command {
     /// Read certificate files, directories and kubeconfigs; report expiry, chains and SANs.
     #[command(
-        after_help = "Examples:\n  kubemagic certs check /etc/kubernetes /etc/ssl/etcd/ssl\n  kubemagic certs check --site examples/utgb --host node1\n  kubemagic -o nagios certs check /etc/origin/master --warning-days 60\n  kubemagic certs check /etc/kubernetes --plan --at 2027-06-01\n\nExit codes: 0 no error finding; 1 error findings (expired, within --critical-days, broken chain, missing SAN); 2 bad input.\nWith -o nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."
+        after_help = "Examples:\n  kubemagic certs check /etc/kubernetes /etc/ssl/etcd/ssl\n  kubemagic certs check --site examples/utgb --host master1.utgb.example\n  kubemagic -o nagios certs check /etc/origin/master --warning-days 60\n  kubemagic certs check /etc/kubernetes --plan --at 2027-06-01\n\nExit codes: 0 no error finding; 1 error findings (expired, within --critical-days, broken chain, missing SAN); 2 bad input.\nWith -o nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."
     )]
     Check(CheckArgs),
     /// TLS handshake to each endpoint, only to read the chain it serves.

@@ -167,7 +167,7 @@ fn live(words: &[String]) -> Option<&'static str> {
         Some("certs") if cmd.get(2) == Some(&"probe") => {
             Some("handshakes with the site's live TLS endpoints")
         }
-        Some("certs") if words.iter().any(|w| w.starts_with("/etc/")) => {
+        Some("certs") if words.iter().any(|w| w.starts_with("/etc/")) || has("--site") => {
             Some("reads a node's own certificate directories (/etc/kubernetes, /etc/origin)")
         }
         _ => None,
