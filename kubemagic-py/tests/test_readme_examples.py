@@ -20,6 +20,8 @@ LIVE = {
     "kubemagic.etcd.": "needs a live etcd cluster and /etc/etcd.env",
     "kubemagic.ceph.leftovers": "needs a Kubernetes API (a kubeconfig)",
     "/etc/ceph/": "needs a live Ceph cluster's ceph.conf and keyring",
+    "kubemagic.certs.check([\"/etc/": "reads a node's own certificate directories (/etc/kubernetes)",
+    "kubemagic.certs.probe(": "handshakes with a live TLS endpoint",
 }
 
 

@@ -40,6 +40,9 @@ class LbError(Error):
     line: int | None
 
 class RegistryError(Error):
+    file: str | None
+    line: int | None
+
 class CertsError(Error):
     file: str | None
     line: int | None
