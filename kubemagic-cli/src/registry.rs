@@ -2,7 +2,6 @@
 //! host, and the kubespray variables of the site's release (kubemagic-registry).
 
 use crate::output::{print_json, CliError, Exit, OutputArg};
-use kubemagic_core::{RedactingWriter, Redactor};
 use kubemagic_registry::{RegistryError, RenderReport};
 use std::io::Write;
 use std::path::PathBuf;
@@ -58,8 +57,7 @@ fn render(args: RenderArgs, output: OutputArg) -> Result<Exit, CliError> {
     } else {
         Exit::Ok
     };
-    let stdout = std::io::stdout();
-    let mut out = RedactingWriter::new(stdout.lock(), Redactor::new());
+    let mut out = crate::output::stdout();
     if let Some(dest) = &args.dest {
         if report.has_errors() {
             findings(&report)?;
@@ -103,7 +101,7 @@ fn findings(report: &RenderReport) -> Result<(), CliError> {
         color: false,
         relative_to: cwd.as_deref(),
     };
-    let mut err = RedactingWriter::new(std::io::stderr().lock(), Redactor::new());
+    let mut err = crate::output::stderr();
     err.write_all(kubemagic_core::render::text(&report.findings, &opts).as_bytes())?;
     err.flush()?;
     Ok(())
