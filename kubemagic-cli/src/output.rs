@@ -255,7 +255,11 @@ pub fn print_error(e: &CliError, format: OutputFormat) {
             eprintln!("{v}");
         }
         OutputFormat::Text => {
-            eprintln!("kubemagic: error: {}", redactor().redact(&e.to_string()));
+            // Through the process-wide redacting writer, as every report:
+            // an error may quote an endpoint or a line holding a secret.
+            // Nowhere to report a failure to write an error.
+            let mut err = stderr();
+            let _ = writeln!(err, "kubemagic: error: {e}");
             // -v: the chain of causes (a TLS error under a connect error...).
             if verbose() > 0 {
                 let mut cause = match e {
@@ -263,10 +267,11 @@ pub fn print_error(e: &CliError, format: OutputFormat) {
                     other => std::error::Error::source(other),
                 };
                 while let Some(c) = cause {
-                    eprintln!("  caused by: {}", redactor().redact(&c.to_string()));
+                    let _ = writeln!(err, "  caused by: {c}");
                     cause = c.source();
                 }
             }
+            let _ = err.flush();
         }
     }
 }
@@ -316,7 +321,11 @@ pub fn write_document<W: std::io::Write>(
 /// A warning on stderr (`warning: MESSAGE`), redacted, so that stdout stays
 /// the command's output.
 pub fn warn(message: &str) {
-    eprintln!("warning: {}", kubemagic_core::redact(message));
+    // The process-wide redactor, which knows the secrets a command learnt
+    // (not only the patterns).
+    let mut err = stderr();
+    let _ = writeln!(err, "warning: {message}");
+    let _ = err.flush();
 }
 
 /// `--color` as typed (`--no-color` is `never`).
