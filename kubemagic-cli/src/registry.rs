@@ -93,16 +93,7 @@ fn render(args: RenderArgs, output: OutputArg) -> Result<Exit, CliError> {
 
 /// Findings on stderr: stdout holds the files themselves.
 fn findings(report: &RenderReport) -> Result<(), CliError> {
-    if report.findings.is_empty() {
-        return Ok(());
-    }
     let cwd = std::env::current_dir().ok();
-    let opts = kubemagic_core::render::TextOptions {
-        color: false,
-        relative_to: cwd.as_deref(),
-    };
-    let mut err = crate::output::stderr();
-    err.write_all(kubemagic_core::render::text(&report.findings, &opts).as_bytes())?;
-    err.flush()?;
+    kubemagic_registry::write_findings(&mut crate::output::stderr(), report, cwd.as_deref())?;
     Ok(())
 }

@@ -515,6 +515,24 @@ pub fn write_text<W: Write>(
     Ok(())
 }
 
+/// The registry findings, as the one finding renderer prints them (paths
+/// relative to `relative_to`), for stderr beside the files on stdout.
+pub fn write_findings<W: Write>(
+    out: &mut RedactingWriter<W>,
+    report: &RenderReport,
+    relative_to: Option<&Path>,
+) -> std::io::Result<()> {
+    if report.findings.is_empty() {
+        return Ok(());
+    }
+    let opts = kubemagic_core::render::TextOptions {
+        color: false,
+        relative_to,
+    };
+    out.write_all(kubemagic_core::render::text(&report.findings, &opts).as_bytes())?;
+    out.flush()
+}
+
 /// The kubespray variables as a group_vars YAML document (`-o yaml`).
 pub fn kubespray_vars_yaml(report: &RenderReport) -> String {
     serde_yaml_ng::to_string(&report.kubespray_vars).unwrap_or_default()
