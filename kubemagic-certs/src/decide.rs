@@ -214,14 +214,24 @@ fn names(c: &Certificate, e: Expect<'_>) -> Vec<Finding> {
             }
         }
     }
-    if let Some(vip) = &e.site.api_vip {
-        if is_apiserver(c) && !covers(&c.sans, vip) {
+    if is_apiserver(c) {
+        // Every name clients are given for the API (OpenShift: the public
+        // and the internal cluster hostname).
+        let lacking: Vec<&str> = e
+            .site
+            .api_names
+            .iter()
+            .map(String::as_str)
+            .filter(|n| !covers(&c.sans, n))
+            .collect();
+        if !lacking.is_empty() {
             out.push(place(
                 Finding::error(
                     "KM347",
                     format!(
-                        "{}: an apiserver certificate whose SANs lack the API VIP {vip}: clients through the load balancer will refuse it (SANs: {})",
+                        "{}: an apiserver certificate whose SANs lack the API name {}: clients through the load balancer will refuse it (SANs: {})",
                         who(c),
+                        lacking.join(", "),
                         c.sans.join(", ")
                     ),
                 ),
@@ -229,7 +239,36 @@ fn names(c: &Certificate, e: Expect<'_>) -> Vec<Finding> {
             ));
         }
     }
+    out.extend(service_name(c, e));
     out
+}
+
+/// KM346 for a service's certificate file (the router's wildcard): it
+/// must cover the name the service is reached by.
+fn service_name(c: &Certificate, e: Expect<'_>) -> Option<Finding> {
+    if c.kind == Kind::Served || c.is_ca {
+        return None;
+    }
+    let host = c.host.as_deref()?;
+    let s = e.site.services.iter().find(|s| {
+        s.cert_hosts.iter().any(|h| h == host)
+            && s.cert.as_deref().is_some_and(|p| c.path.ends_with(p))
+    })?;
+    let name = s.name.as_deref()?;
+    (!covers(&c.sans, name)).then(|| {
+        place(
+            Finding::error(
+                "KM346",
+                format!(
+                    "{}: the {} certificate, but its SANs do not cover {name} (SANs: {})",
+                    who(c),
+                    s.what,
+                    c.sans.join(", ")
+                ),
+            ),
+            c,
+        )
+    })
 }
 
 /// KM346 for a served chain: the leaf must name what was dialed.
@@ -251,27 +290,52 @@ pub fn served_name(leaf: &Certificate, dialed: &str) -> Option<Finding> {
 
 /// KM340: expected certificates of `host` that are not under `root`.
 pub fn missing(e: Expect<'_>, root: &Path) -> Vec<Finding> {
-    let (Some(stack), Some(host)) = (e.site.stack, e.host) else {
+    let Some(host) = e.host else {
         return Vec::new();
     };
     let Some(h) = e.site.host(host) else {
         return Vec::new();
     };
-    expected::expected(stack, e.site.release)
+    let stack_files = e
+        .site
+        .stack
+        .into_iter()
+        .flat_map(|stack| {
+            expected::expected(stack, e.site.release)
+                .iter()
+                .map(move |x| (stack, x))
+        })
+        .filter(|(_, x)| h.roles.contains(&x.role))
+        .map(|(stack, x)| {
+            (
+                x.path.replace("{host}", host),
+                format!("{} writes it ({})", stack.name(), x.source),
+            )
+        });
+    // The services' files (router, registry, Ceph dashboard, RGW), from
+    // the variables kubemagic-site read them from.
+    let service_files = e
+        .site
+        .services
         .iter()
-        .filter(|x| h.roles.contains(&x.role))
-        .filter_map(|x| {
-            let rel = x.path.replace("{host}", host);
+        .filter(|s| s.cert_hosts.iter().any(|c| c == host))
+        .filter_map(|s| {
+            let path = s.cert.clone()?;
+            let why = format!(
+                "the {} uses it ({})",
+                s.what,
+                s.cert_variable.as_deref().unwrap_or("default")
+            );
+            Some((path, why))
+        });
+    stack_files
+        .chain(service_files)
+        .filter_map(|(rel, why)| {
             let p = root.join(rel.trim_start_matches('/'));
             (!p.exists()).then(|| {
                 Finding::warning(
                     "KM340",
-                    format!(
-                        "{} is missing on {host}, where {} writes it ({})",
-                        p.display(),
-                        stack.name(),
-                        x.source
-                    ),
+                    format!("{} is missing on {host}, where {why}", p.display()),
                 )
                 .host(host)
             })

@@ -14,10 +14,11 @@
 //! Pure decisions over plain data, I/O at the edges:
 //! - leaves: [`error`], [`model`], [`time`], [`pem`] (PEM blocks, X.509
 //!   parsing; private keys recognised and never decoded), [`kubeconfig`]
-//!   (embedded certificates only: `client-key-data` is never read into a
-//!   value).
+//!   (embedded certificates and the certificate files named:
+//!   `client-key-data` and `client-key` are never read into a value).
 //! - [`site`]: the one module that reads a site (kubemagic-site's public
-//!   readers), [`expected`]: what each stack writes, cited per release.
+//!   readers, `read::tls` for the router, registry, Ceph dashboard and
+//!   RGW), [`expected`]: what each stack writes, cited per release.
 //! - [`chain`], [`decide`], [`plan`]: pure.
 //! - [`scan`] (files, through kubemagic-fs) and [`probe`] (a rustls
 //!   handshake that only reads the served chain): the I/O.
@@ -103,7 +104,7 @@ pub fn check(req: &CheckRequest) -> Result<Report, CertsError> {
     if let (Some(v), Some(h)) = (&view, &req.host) {
         if v.host(h).is_none() {
             return Err(CertsError::Usage(format!(
-                "--host {h}: not a Kubernetes host of the site (known: {})",
+                "--host {h}: not a host of the site with certificates kubemagic knows (known: {})",
                 v.hosts
                     .iter()
                     .map(|h| h.name.as_str())
@@ -127,6 +128,27 @@ pub fn check(req: &CheckRequest) -> Result<Report, CertsError> {
             .map(|d| req.root.join(d.trim_start_matches('/')))
             .filter(|p| p.exists())
             .collect();
+        // The services' certificate files outside those directories (the
+        // Ceph dashboard's, an RGW PEM), of this host when one is named.
+        if let Some(v) = &view {
+            let files: Vec<PathBuf> = v
+                .services
+                .iter()
+                .filter(|s| {
+                    req.host
+                        .as_ref()
+                        .is_none_or(|h| s.cert_hosts.iter().any(|c| c == h))
+                })
+                .filter_map(|s| s.cert.as_deref())
+                .map(|f| req.root.join(f.trim_start_matches('/')))
+                .filter(|f| f.exists() && !paths.iter().any(|d| f.starts_with(d)))
+                .collect();
+            for f in files {
+                if !paths.contains(&f) {
+                    paths.push(f);
+                }
+            }
+        }
         if paths.is_empty() && req.host.is_none() {
             return Err(CertsError::Usage(format!(
                 "no certificate directory of kubespray or OpenShift under {}: name the files or directories to check",
@@ -143,7 +165,7 @@ pub fn check(req: &CheckRequest) -> Result<Report, CertsError> {
             );
         }
     }
-    let s = scan::scan(&paths)?;
+    let s = scan::scan(&paths, &req.root)?;
     let mut certs = s.certificates;
     chain::verify(&mut certs);
     let expect = view.as_ref().map(|v| Expect {
@@ -181,6 +203,7 @@ pub fn probe_endpoints(req: &ProbeRequest) -> Result<Report, CertsError> {
             .map(|e| probe::Target {
                 host: e.host,
                 port: e.port,
+                server_name: e.name,
             })
             .collect();
     }
@@ -216,7 +239,7 @@ pub fn probe_endpoints(req: &ProbeRequest) -> Result<Report, CertsError> {
                     match pem::parse(der, place) {
                         Ok(c) => {
                             if i == 0 {
-                                leaves.push((certs.len(), t.host.clone()));
+                                leaves.push((certs.len(), t.expected_name().to_string()));
                             }
                             certs.push(c);
                         }
@@ -272,7 +295,8 @@ fn finish(
             .or_else(|| certs.iter().find_map(|c| expected::stack_of_path(&c.path)))
             .unwrap_or(Stack::Kubespray);
         let release = view.and_then(|v| v.release);
-        plan::plan(stack, release, &certs, thresholds.warning_days)
+        let services = view.map(|v| v.services.as_slice()).unwrap_or_default();
+        plan::plan(stack, release, &certs, services, thresholds.warning_days)
     });
     Report {
         certificates: certs,

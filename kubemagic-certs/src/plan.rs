@@ -3,7 +3,7 @@
 //! when a certificate it renews is within the warning days.
 
 use crate::model::Certificate;
-use crate::site::Stack;
+use crate::site::{Service, Stack};
 use kubemagic_site::Version;
 use serde::Serialize;
 
@@ -44,17 +44,21 @@ fn due(certs: &[Certificate], warning_days: i64, dirs: &[&str]) -> bool {
         .any(|c| c.days_left <= warning_days && dirs.iter().any(|d| c.path.contains(d)))
 }
 
-/// The renewal for `stack` at `release`, given the certificates read.
+/// The renewal for `stack` at `release`, given the certificates read,
+/// and for the site's Ceph services when it has them (or when Ceph's
+/// certificates were read).
 pub fn plan(
     stack: Stack,
     release: Option<Version>,
     certs: &[Certificate],
+    services: &[Service],
     warning_days: i64,
 ) -> Plan {
-    let steps = match stack {
+    let mut steps = match stack {
         Stack::Kubespray => kubespray(release, certs, warning_days),
         Stack::Openshift => openshift(certs, warning_days),
     };
+    steps.extend(ceph(certs, services, warning_days));
     Plan {
         stack,
         release: release.map(|v| v.to_string()),
@@ -126,6 +130,20 @@ fn openshift(certs: &[Certificate], w: i64) -> Vec<Step> {
             due: due(certs, w, &["/etc/origin/node/"]),
         },
     ];
+    steps.push(Step {
+        title: "the router's wildcard certificate (router-certs secret, router redeployed)".into(),
+        on: "the Ansible controller".into(),
+        commands: vec!["ansible-playbook -i INVENTORY playbooks/openshift-hosted/redeploy-router-certificates.yml".into()],
+        source: src("playbooks/openshift-hosted/redeploy-router-certificates.yml; the file is roles/openshift_hosted/tasks/router.yml's /etc/origin/master/openshift-router.crt"),
+        due: due(certs, w, &["/etc/origin/master/openshift-router"]),
+    });
+    steps.push(Step {
+        title: "the registry's certificate (registry-certificates secret, registry redeployed)".into(),
+        on: "the Ansible controller".into(),
+        commands: vec!["ansible-playbook -i INVENTORY playbooks/openshift-hosted/redeploy-registry-certificates.yml".into()],
+        source: src("playbooks/openshift-hosted/redeploy-registry-certificates.yml; the file is roles/openshift_hosted/tasks/secure/passthrough.yml's /etc/origin/master/registry.crt"),
+        due: due(certs, w, &["/etc/origin/master/registry", "/etc/origin/master/named_certificates/"]),
+    });
     let ca_due = certs
         .iter()
         .any(|c| c.is_ca && c.days_left <= w && c.path.contains("/etc/origin/"));
@@ -139,5 +157,40 @@ fn openshift(certs: &[Certificate], w: i64) -> Vec<Step> {
         source: src("playbooks/openshift-master/redeploy-openshift-ca.yml and playbooks/redeploy-certificates.yml (openshift_redeploy_openshift_ca)"),
         due: ca_due,
     });
+    steps
+}
+
+/// ceph-ansible's dashboard and RGW certificates (stable-4.0 and
+/// stable-6.0 alike): steps only for what the site has.
+fn ceph(certs: &[Certificate], services: &[Service], w: i64) -> Vec<Step> {
+    let src = |p: &str| format!("ceph-ansible {p}, stable-4.0 and stable-6.0");
+    let has = |what: &str| services.iter().any(|s| s.what == what);
+    let mut steps = Vec::new();
+    let dashboard_files = ["/etc/ceph/ceph-dashboard.crt"];
+    if has("Ceph dashboard") || certs.iter().any(|c| c.path.ends_with(dashboard_files[0])) {
+        steps.push(Step {
+            title: "the Ceph dashboard's certificate (self-signed by ceph-ansible unless dashboard_crt is set)".into(),
+            on: "each host of mons, then the Ansible controller".into(),
+            commands: vec![
+                "rm /etc/ceph/ceph-dashboard.crt /etc/ceph/ceph-dashboard.key   # on each mon; or point dashboard_crt/dashboard_key at the new files".into(),
+                "ansible-playbook -i INVENTORY dashboard.yml   # from the ceph-ansible checkout".into(),
+            ],
+            source: src("roles/ceph-dashboard/tasks/configure_dashboard.yml (openssl req only when the files are missing; config-key set mgr/dashboard/crt; mgr module disable/enable dashboard) and site.yml.sample (import_playbook: dashboard.yml)"),
+            due: due(certs, w, &dashboard_files),
+        });
+    }
+    for s in services.iter().filter(|s| s.what == "Ceph RADOS Gateway") {
+        let Some(pem) = &s.cert else { continue };
+        steps.push(Step {
+            title: format!("the RADOS Gateway's certificate {pem} (certificate, chain and key in one PEM)"),
+            on: "each host of rgws".into(),
+            commands: vec![
+                format!("install -m 0600 NEW.pem {pem}   # or set radosgw_frontend_ssl_certificate_data and re-run site.yml --limit rgws"),
+                "systemctl restart ceph-radosgw.target".into(),
+            ],
+            source: src("roles/ceph-defaults/defaults/main.yml (radosgw_frontend_ssl_certificate, radosgw_frontend_ssl_certificate_data), roles/ceph-rgw/tasks/common.yml, roles/ceph-config/templates/ceph.conf.j2 (ssl_certificate=)"),
+            due: due(certs, w, &[pem.as_str()]),
+        });
+    }
     steps
 }

@@ -26,9 +26,18 @@ pub struct Target {
     pub host: String,
     /// The port.
     pub port: u16,
+    /// The name to send as SNI and to find in the served certificate,
+    /// when it is not `host` (a router dialed by a node's address serves
+    /// its wildcard certificate for names under its domain).
+    pub server_name: Option<String>,
 }
 
 impl Target {
+    /// The name the served certificate must cover.
+    pub fn expected_name(&self) -> &str {
+        self.server_name.as_deref().unwrap_or(&self.host)
+    }
+
     /// Reads `HOST:PORT`.
     pub fn parse(text: &str) -> Result<Target, crate::CertsError> {
         let bad = || {
@@ -58,6 +67,7 @@ impl Target {
         Ok(Target {
             host: host.to_string(),
             port,
+            server_name: None,
         })
     }
 
@@ -142,8 +152,8 @@ pub fn served_chain(target: &Target, timeout: Duration) -> Result<Vec<Vec<u8>>, 
         .dangerous()
         .with_custom_certificate_verifier(capture.clone())
         .with_no_client_auth();
-    let name =
-        ServerName::try_from(target.host.clone()).map_err(|e| format!("{}: {e}", target.host))?;
+    let sni = target.expected_name().to_string();
+    let name = ServerName::try_from(sni.clone()).map_err(|e| format!("{sni}: {e}"))?;
     let mut conn =
         rustls::ClientConnection::new(Arc::new(config), name).map_err(|e| e.to_string())?;
     let addr = (target.host.as_str(), target.port)
@@ -189,7 +199,8 @@ mod tests {
             Target::parse("127.0.0.1:2379").unwrap(),
             Target {
                 host: "127.0.0.1".into(),
-                port: 2379
+                port: 2379,
+                server_name: None,
             }
         );
         assert_eq!(Target::parse("[::1]:443").unwrap().display(), "[::1]:443");

@@ -6,6 +6,11 @@
 //! (kubespray's and openssl's key names) are skipped *without being
 //! opened*. A PEM file holding only private keys is skipped too. Every read
 //! goes through `kubemagic_fs` (regular files only, size cap).
+//!
+//! The certificate files a kubeconfig names (`client-certificate`,
+//! `certificate-authority`) are read too, wherever they are (under the
+//! scan's root: a copy of a host's files keeps its layout), once each,
+//! and not again when the scan lists them itself.
 
 use crate::kubeconfig;
 use crate::model::{Certificate, Kind, Skipped};
@@ -13,6 +18,7 @@ use crate::pem::{self, Block, Place};
 use crate::CertsError;
 use kubemagic_core::{Finding, Origin};
 use kubemagic_fs::limits::MAX_CERT_BYTES;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// What a scan read.
@@ -55,23 +61,47 @@ fn classify(path: &Path) -> Named {
     }
 }
 
+/// What the reading of one scan shares: the root absolute paths in
+/// kubeconfigs are under, the files the scan lists, the files read.
+struct Ctx<'a> {
+    root: &'a Path,
+    listed: HashSet<PathBuf>,
+    seen: HashSet<PathBuf>,
+}
+
 /// Reads every path: files as named, directories recursively (links to
-/// directories are not followed, so a loop cannot trap the scan).
-pub fn scan(paths: &[PathBuf]) -> Result<Scan, CertsError> {
+/// directories are not followed, so a loop cannot trap the scan). `root`
+/// is where the absolute paths a kubeconfig names are (`/`, or a copy of a
+/// host's files).
+pub fn scan(paths: &[PathBuf], root: &Path) -> Result<Scan, CertsError> {
     let mut out = Scan::default();
+    let mut files: Vec<(PathBuf, bool)> = Vec::new();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|source| CertsError::Dir {
             path: p.clone(),
             source,
         })?;
         if meta.is_dir() {
-            let mut files = Vec::new();
-            walk(p, &mut files)?;
-            for f in files {
-                read_listed(&f, &mut out)?;
-            }
+            let mut found = Vec::new();
+            walk(p, &mut found)?;
+            files.extend(found.into_iter().map(|f| (f, true)));
         } else {
-            read_named(p, &mut out)?;
+            files.push((p.clone(), false));
+        }
+    }
+    let mut ctx = Ctx {
+        root,
+        listed: files.iter().map(|(f, _)| f.clone()).collect(),
+        seen: HashSet::new(),
+    };
+    for (f, in_dir) in files {
+        if !ctx.seen.insert(f.clone()) {
+            continue;
+        }
+        if in_dir {
+            read_listed(&f, &mut out, &mut ctx)?;
+        } else {
+            read_named(&f, &mut out, &mut ctx)?;
         }
     }
     Ok(out)
@@ -106,7 +136,7 @@ fn skip_key(path: &Path, out: &mut Scan) {
 
 /// A file found in a directory: what cannot be read is a finding, so one
 /// odd file does not hide the rest of the directory.
-fn read_listed(path: &Path, out: &mut Scan) -> Result<(), CertsError> {
+fn read_listed(path: &Path, out: &mut Scan, ctx: &mut Ctx<'_>) -> Result<(), CertsError> {
     let named = classify(path);
     if named == Named::Key {
         skip_key(path, out);
@@ -124,7 +154,7 @@ fn read_listed(path: &Path, out: &mut Scan) -> Result<(), CertsError> {
     };
     let r = match named {
         Named::Kubeconfig if !kubeconfig::looks_like(&bytes) => return Ok(()),
-        Named::Kubeconfig => read_kubeconfig(path, &bytes, out),
+        Named::Kubeconfig => read_kubeconfig(path, &bytes, out, ctx),
         _ => read_pem(path, &bytes, out, false),
     };
     if let Err(e) = r {
@@ -136,14 +166,14 @@ fn read_listed(path: &Path, out: &mut Scan) -> Result<(), CertsError> {
 
 /// A file named on the command line: anything but a certificate (or a
 /// kubeconfig embedding one, or a key) is bad input.
-fn read_named(path: &Path, out: &mut Scan) -> Result<(), CertsError> {
+fn read_named(path: &Path, out: &mut Scan, ctx: &mut Ctx<'_>) -> Result<(), CertsError> {
     if classify(path) == Named::Key {
         skip_key(path, out);
         return Ok(());
     }
     let bytes = kubemagic_fs::read(path, MAX_CERT_BYTES)?;
     if kubeconfig::looks_like(&bytes) && !bytes.starts_with(b"-----BEGIN") {
-        return read_kubeconfig(path, &bytes, out);
+        return read_kubeconfig(path, &bytes, out, ctx);
     }
     read_pem(path, &bytes, out, true)
 }
@@ -228,10 +258,16 @@ fn read_pem(path: &Path, bytes: &[u8], out: &mut Scan, named: bool) -> Result<()
     Ok(())
 }
 
-fn read_kubeconfig(path: &Path, bytes: &[u8], out: &mut Scan) -> Result<(), CertsError> {
-    for e in kubeconfig::embedded(path, bytes)? {
-        let (certs, _) = certs_of(path, &e.pem, e.kind, Some(&e.name), out)?;
-        if certs == 0 {
+fn read_kubeconfig(
+    path: &Path,
+    bytes: &[u8],
+    out: &mut Scan,
+    ctx: &mut Ctx<'_>,
+) -> Result<(), CertsError> {
+    let certs = kubeconfig::certificates(path, bytes)?;
+    for e in certs.embedded {
+        let (n, _) = certs_of(path, &e.pem, e.kind, Some(&e.name), out)?;
+        if n == 0 {
             return Err(CertsError::Parse {
                 file: path.to_path_buf(),
                 line: None,
@@ -239,7 +275,55 @@ fn read_kubeconfig(path: &Path, bytes: &[u8], out: &mut Scan) -> Result<(), Cert
             });
         }
     }
+    for r in certs.referenced {
+        let file = resolve(ctx.root, path, &r.path);
+        // Read once, and not here when the scan lists it itself.
+        if ctx.listed.contains(&file) || !ctx.seen.insert(file.clone()) {
+            continue;
+        }
+        let field = match r.kind {
+            Kind::KubeconfigCa => "certificate-authority",
+            _ => "client-certificate",
+        };
+        let label = format!("{} ({field} of {})", r.name, path.display());
+        let read = kubemagic_fs::read(&file, MAX_CERT_BYTES)
+            .map_err(|e| e.to_string())
+            .and_then(|b| {
+                certs_of(&file, &b, r.kind, Some(&label), out).map_err(|e| e.to_string())
+            });
+        match read {
+            Ok((0, _)) => out.findings.push(unreadable(
+                path,
+                None,
+                &format!(
+                    "{field} {} of {:?} holds no PEM certificate",
+                    file.display(),
+                    r.name
+                ),
+            )),
+            Ok(_) => {}
+            Err(e) => out.findings.push(unreadable(
+                path,
+                None,
+                &format!("{field} {} of {:?}: {e}", file.display(), r.name),
+            )),
+        }
+    }
     Ok(())
+}
+
+/// Where a path a kubeconfig names is: relative to the kubeconfig's
+/// directory (as kubectl reads it), absolute under the scan's root.
+fn resolve(root: &Path, kubeconfig: &Path, named: &str) -> PathBuf {
+    let named = Path::new(named.trim());
+    if named.is_absolute() {
+        root.join(named.strip_prefix("/").unwrap_or(named))
+    } else {
+        kubeconfig
+            .parent()
+            .map(|d| d.join(named))
+            .unwrap_or_else(|| named.to_path_buf())
+    }
 }
 
 #[cfg(test)]

@@ -1,12 +1,13 @@
 //! The one place this crate reads a site, through kubemagic-site's one
 //! reading only (`Site::load`, `read::node_address`, `read::api::endpoint`,
-//! the site's versions): which stack and release, each
-//! host's roles and addresses, the API VIP. Kept small and apart so that a
+//! `read::tls`, the site's versions): which stack and release, each
+//! host's roles and addresses, the API's names, and the other TLS services
+//! (OpenShift's router and registry, Ceph's dashboard and RGW). Kept small and apart so that a
 //! change in how kubemagic-site exposes those readers touches this file
 //! alone.
 
 use crate::CertsError;
-use kubemagic_site::read::{api, node_address};
+use kubemagic_site::read::{api, node_address, tls};
 use kubemagic_site::{InventoryKind, Role, Site, SiteInventory, Upstream, Version};
 use serde::Serialize;
 use std::net::IpAddr;
@@ -64,6 +65,30 @@ pub struct Endpoint {
     pub port: u16,
     /// What serves there (`kube-apiserver`, `etcd client`...).
     pub what: String,
+    /// The name sent as SNI and that the served certificate must cover,
+    /// when it is not `host` (the router: a name under its wildcard
+    /// domain).
+    pub name: Option<String>,
+}
+
+/// A TLS service of the site besides the API and etcd, with the
+/// certificate file the stack writes for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Service {
+    /// What it is (`OpenShift router`, `Ceph dashboard`).
+    pub what: String,
+    /// The hosts serving it.
+    pub hosts: Vec<String>,
+    /// The port it is served on.
+    pub port: u16,
+    /// A name its certificate must cover, besides the serving host's.
+    pub name: Option<String>,
+    /// The certificate file, when the stack writes one.
+    pub cert: Option<String>,
+    /// The hosts holding that file.
+    pub cert_hosts: Vec<String>,
+    /// The variable that decides the file (or its default).
+    pub cert_variable: Option<String>,
 }
 
 /// What `kubemagic certs` needs of a site.
@@ -75,30 +100,49 @@ pub struct SiteView {
     pub release: Option<Version>,
     /// Every Kubernetes host.
     pub hosts: Vec<HostInfo>,
-    /// The API VIP (kubespray's, read per release by kubemagic-site).
+    /// The API VIP (kubespray's, read per release by kubemagic-site;
+    /// OpenShift's public cluster hostname).
     pub api_vip: Option<String>,
+    /// Every name clients are given for the API (kubespray: the VIP;
+    /// OpenShift: the public and the internal cluster hostnames): an
+    /// apiserver certificate must cover each.
+    pub api_names: Vec<String>,
+    /// OpenShift's router and registry, Ceph's dashboard and RGW.
+    pub services: Vec<Service>,
     /// The port clients reach the API on through the VIP.
     pub api_port: Option<u16>,
-    /// Each host's apiserver port (`kube_apiserver_port`, default 6443 in
-    /// kubespray's roles/kubespray-defaults; `openshift_master_api_port`,
-    /// default 8443 in openshift-ansible 3.11).
+    /// The port each apiserver listens on (`kube_apiserver_port`, default
+    /// 6443 in kubespray's roles/kubespray-defaults;
+    /// `openshift_master_api_port`, default 8443 in openshift-ansible 3.11).
     #[serde(skip)]
-    apiserver_ports: Vec<u16>,
+    apiserver_port: u16,
 }
 
 /// Reads the site at `dir`.
 pub fn read(dir: &Path) -> Result<SiteView, CertsError> {
     let site = Site::load(dir)?;
     let mut view = SiteView::default();
-    let (inv, stack, upstream) = if let Some(i) = site.inventory(InventoryKind::Kubespray) {
-        (i, Stack::Kubespray, Upstream::Kubespray)
-    } else if let Some(i) = site.inventory(InventoryKind::Openshift) {
-        (i, Stack::Openshift, Upstream::OpenshiftAnsible)
+    let kubernetes = if let Some(i) = site.inventory(InventoryKind::Kubespray) {
+        Some((i, Stack::Kubespray, Upstream::Kubespray))
     } else {
-        return Ok(view);
+        site.inventory(InventoryKind::Openshift)
+            .map(|i| (i, Stack::Openshift, Upstream::OpenshiftAnsible))
     };
-    view.stack = Some(stack);
-    view.release = site.versions.get(upstream);
+    if let Some((inv, stack, upstream)) = kubernetes {
+        view.stack = Some(stack);
+        view.release = site.versions.get(upstream);
+        kubernetes_hosts(&site, inv, stack, &mut view);
+        if stack == Stack::Openshift {
+            add_services(inv, tls::openshift(inv), &mut view);
+        }
+    }
+    if let Some(ceph) = site.inventory(InventoryKind::Ceph) {
+        add_services(ceph, tls::ceph(ceph), &mut view);
+    }
+    Ok(view)
+}
+
+fn kubernetes_hosts(site: &Site, inv: &SiteInventory, stack: Stack, view: &mut SiteView) {
     let groups: [(HostRole, Vec<&str>); 3] = match stack {
         Stack::Kubespray => [
             (HostRole::ControlPlane, inv.role_hosts(Role::ControlPlane)),
@@ -115,7 +159,17 @@ pub fn read(dir: &Path) -> Result<SiteView, CertsError> {
             (HostRole::Node, group(inv, "nodes")),
         ],
     };
-    let endpoint = api::endpoint(&site);
+    let endpoint = api::endpoint(site);
+    // The port kube-apiserver listens on, as the site's one reading gives
+    // it (kubespray's `kube_apiserver_port`, OpenShift's
+    // `openshift_master_api_port`, each with its default).
+    view.apiserver_port = endpoint
+        .as_ref()
+        .map(|e| e.listen_port.value)
+        .unwrap_or(match stack {
+            Stack::Kubespray => api::KUBESPRAY_DEFAULT_API_PORT,
+            Stack::Openshift => api::OPENSHIFT_DEFAULT_API_PORT,
+        });
     for name in inv.hosts.keys() {
         let roles: Vec<HostRole> = groups
             .iter()
@@ -130,25 +184,54 @@ pub fn read(dir: &Path) -> Result<SiteView, CertsError> {
             addresses: node_address(inv, name).into_iter().collect(),
             roles,
         });
-        // The port kube-apiserver listens on, as the site's one reading
-        // gives it (kubespray's `kube_apiserver_port`, OpenShift's
-        // `openshift_master_api_port`, each with its default).
-        let port = endpoint
-            .as_ref()
-            .map(|e| e.listen_port.value)
-            .unwrap_or(match stack {
-                Stack::Kubespray => 6443,
-                Stack::Openshift => 8443,
-            });
-        view.apiserver_ports.push(port);
     }
     if let Some(e) = &endpoint {
-        if let Some(vip) = e.address() {
-            view.api_vip = Some(vip.value.clone());
-            view.api_port = Some(e.client_port.value);
-        }
+        // A templated value names nothing kubemagic can dial or match.
+        let names: Vec<String> = e
+            .addresses
+            .iter()
+            .map(|a| a.value.clone())
+            .filter(|a| !api::is_template_text(a))
+            .collect();
+        // kubespray: the first set variable is the address (the others are
+        // fallbacks it shadows); OpenShift: both cluster hostnames.
+        view.api_names = match stack {
+            Stack::Kubespray => names.into_iter().take(1).collect(),
+            Stack::Openshift => names,
+        };
+        view.api_names.dedup();
+        view.api_vip = view.api_names.first().cloned();
+        view.api_port = view.api_vip.as_ref().map(|_| e.client_port.value);
     }
-    Ok(view)
+}
+
+/// Adds `services` read from `inv`, and their hosts not yet known (Ceph
+/// hosts are no Kubernetes hosts) with no Kubernetes role.
+fn add_services(inv: &SiteInventory, services: Vec<tls::TlsService>, view: &mut SiteView) {
+    for s in services {
+        for h in s
+            .hosts
+            .iter()
+            .chain(s.cert.iter().flat_map(|c| c.hosts.iter()))
+        {
+            if view.host(h).is_none() {
+                view.hosts.push(HostInfo {
+                    name: h.clone(),
+                    addresses: node_address(inv, h).into_iter().collect(),
+                    roles: Vec::new(),
+                });
+            }
+        }
+        view.services.push(Service {
+            what: s.what.to_string(),
+            hosts: s.hosts,
+            port: s.port.value,
+            name: s.name,
+            cert_variable: s.cert.as_ref().map(|c| c.path.variable.clone()),
+            cert: s.cert.as_ref().map(|c| c.path.value.clone()),
+            cert_hosts: s.cert.map(|c| c.hosts).unwrap_or_default(),
+        });
+    }
 }
 
 fn group<'a>(inv: &'a SiteInventory, name: &str) -> Vec<&'a str> {
@@ -161,39 +244,56 @@ impl SiteView {
         self.hosts.iter().find(|h| h.name == name)
     }
 
-    /// The TLS endpoints of the site: the API VIP, each apiserver, each
-    /// etcd member's client (2379) and peer (2380) port, dialed by address
-    /// when the inventory gives one.
+    /// The TLS endpoints of the site: each name of the API, each
+    /// apiserver, each etcd member's client (2379) and peer (2380) port,
+    /// the router on its nodes, the Ceph dashboard and RGW, dialed by
+    /// address when the inventory gives one.
     pub fn endpoints(&self) -> Vec<Endpoint> {
         let mut out = Vec::new();
-        if let (Some(vip), Some(port)) = (&self.api_vip, self.api_port) {
-            out.push(Endpoint {
-                host: vip.clone(),
-                port,
-                what: "API VIP".into(),
-            });
+        if let Some(port) = self.api_port {
+            for name in &self.api_names {
+                out.push(Endpoint {
+                    host: name.clone(),
+                    port,
+                    what: "API VIP".into(),
+                    name: None,
+                });
+            }
         }
-        for (h, port) in self.hosts.iter().zip(&self.apiserver_ports) {
-            let dial = h
-                .addresses
+        let dial = |h: &HostInfo| {
+            h.addresses
                 .first()
                 .map(|a| a.to_string())
-                .unwrap_or_else(|| h.name.clone());
+                .unwrap_or_else(|| h.name.clone())
+        };
+        for h in &self.hosts {
             if h.roles.contains(&HostRole::ControlPlane) {
                 out.push(Endpoint {
-                    host: dial.clone(),
-                    port: *port,
+                    host: dial(h),
+                    port: self.apiserver_port,
                     what: format!("kube-apiserver on {}", h.name),
+                    name: None,
                 });
             }
             if h.roles.contains(&HostRole::Etcd) {
                 for (port, what) in [(2379, "etcd client"), (2380, "etcd peer")] {
                     out.push(Endpoint {
-                        host: dial.clone(),
+                        host: dial(h),
                         port,
                         what: format!("{what} on {}", h.name),
+                        name: None,
                     });
                 }
+            }
+        }
+        for s in &self.services {
+            for h in s.hosts.iter().filter_map(|h| self.host(h)) {
+                out.push(Endpoint {
+                    host: dial(h),
+                    port: s.port,
+                    what: format!("{} on {}", s.what, h.name),
+                    name: s.name.clone(),
+                });
             }
         }
         out

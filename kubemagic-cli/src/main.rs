@@ -22,9 +22,10 @@ mod inventory;
 mod lb;
 mod output;
 mod phases;
+mod progress;
 mod registry;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use output::Exit;
 use std::process::ExitCode;
 
@@ -54,6 +55,9 @@ struct Cli {
     /// Same as --color=never.
     #[arg(long, global = true)]
     no_color: bool,
+    /// Show what a command is still doing after 2 s, on stderr: auto (a terminal), always (also a log), never.
+    #[arg(long, global = true, value_enum, default_value_t = progress::ProgressArg::Auto)]
+    progress: progress::ProgressArg,
     #[command(subcommand)]
     command: Command,
 }
@@ -154,7 +158,11 @@ fn main() -> ExitCode {
     // A shell asking for completions (COMPLETE=bash kubemagic -- ...):
     // answered here, before anything else is printed.
     clap_complete::CompleteEnv::with_factory(Cli::command).complete();
-    let cli = match Cli::try_parse() {
+    let matches = Cli::command().try_get_matches();
+    let cli = match matches.and_then(|m| {
+        let label = command_label(&m);
+        Ok((Cli::from_arg_matches(&m)?, label))
+    }) {
         Ok(cli) => cli,
         Err(e) => {
             // A monitoring plugin's bad arguments are UNKNOWN (exit 3), not
@@ -167,6 +175,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let (cli, label) = cli;
     // Commands choose between text and a document; `yaml` is the same
     // document encoded by the shared printer (output::print_json).
     let format = output::configure(cli.output, cli.quiet, cli.verbose);
@@ -203,6 +212,11 @@ fn main() -> ExitCode {
         );
         return Exit::Usage.into();
     }
+    progress::configure(cli.progress, cli.quiet);
+    // Every command is a step: any operation over 2 s is shown. `run`
+    // streams ansible-playbook's own output and shows its steps itself.
+    let step = (!matches!(cli.command, Command::Run(_)))
+        .then(|| kubemagic_core::progress::step(progress::reporter(), &label));
     let result = match cli.command {
         Command::Inventory(args) => inventory::run(args, format),
         Command::Check(args) if cli.output == output::OutputArg::Nagios => Ok(check::nagios(args)),
@@ -236,6 +250,8 @@ fn main() -> ExitCode {
         Command::Codes => codes::codes(format),
         Command::Man { dir } => write_man_pages(&dir),
     };
+    // Ended before an error is printed: its "done" line comes first.
+    drop(step);
     match result {
         Ok(exit) => exit.into(),
         // The reader went away (`kubemagic ... | head`): nothing to report.
@@ -247,6 +263,19 @@ fn main() -> ExitCode {
             Exit::from_error(&e).into()
         }
     }
+}
+
+/// The command as typed, subcommands only (`etcd defrag`): the label of
+/// the command's progress step (no argument values: they may hold
+/// credentials).
+fn command_label(m: &clap::ArgMatches) -> String {
+    let mut names = Vec::new();
+    let mut cur = m;
+    while let Some((name, sub)) = cur.subcommand() {
+        names.push(name);
+        cur = sub;
+    }
+    names.join(" ")
 }
 
 /// Writes `kubemagic.1` and `kubemagic-SUB[-SUB].1` for every subcommand

@@ -29,9 +29,17 @@ pub fn stdout() -> RedactingWriter<Stdout> {
     RedactingWriter::new(raw_stdout(), redactor())
 }
 
-/// Standard error, through the process-wide redaction: where progress and
-/// notes go.
+/// Standard error, through the process-wide redaction: where errors,
+/// warnings and notes go (a progress line on the terminal is erased
+/// first).
 pub fn stderr() -> RedactingWriter<std::io::Stderr> {
+    crate::progress::before_output();
+    progress_stderr()
+}
+
+/// Standard error for [`crate::progress`] itself, through the same
+/// redaction.
+pub fn progress_stderr() -> RedactingWriter<std::io::Stderr> {
     RedactingWriter::new(std::io::stderr(), redactor())
 }
 
@@ -154,6 +162,7 @@ impl Write for Stdout {
         if stdout_closed() {
             return Ok(buf.len());
         }
+        crate::progress::before_output();
         let r = self.0.write(buf);
         swallow_epipe(r, buf.len())
     }
@@ -252,6 +261,7 @@ pub fn print_error(e: &CliError, format: OutputFormat) {
             };
             let message = redactor().redact(&e.to_string()).into_owned();
             let v = serde_json::json!({"error": {"message": message, "file": file, "line": line}});
+            crate::progress::before_output();
             eprintln!("{v}");
         }
         OutputFormat::Text => {

@@ -247,7 +247,7 @@ pub fn run(mut args: RunArgs, format: OutputFormat) -> Result<Exit, CliError> {
 }
 
 pub fn init(args: InitArgs, format: OutputFormat) -> Result<Exit, CliError> {
-    let synced = kubemagic_run::init(&args.site).map_err(cli_error)?;
+    let synced = kubemagic_run::init(&args.site, crate::progress::reporter()).map_err(cli_error)?;
     match format {
         OutputFormat::Json => print_json(&serde_json::json!({ "upstreams": synced }))?,
         OutputFormat::Text => {

@@ -503,6 +503,24 @@ fn openshift_layout(root: &Path, pki: &mut Pki) {
     pair(&e, "peer.crt", "peer.key", &l);
     let n = root.join("etc/origin/node");
     write(&n.join("client-ca.crt"), &ca.pem());
+    // openshift_hosted's router and registry certificates, on the first
+    // master (roles/openshift_hosted/tasks/router.yml, secure/passthrough.yml).
+    let l = pki.leaf(
+        &ca,
+        "*.apps.os.example",
+        300,
+        &["*.apps.os.example", "apps.os.example"],
+        true,
+    );
+    pair(&m, "openshift-router.crt", "openshift-router.key", &l);
+    let l = pki.leaf(
+        &ca,
+        "172.30.0.5",
+        300,
+        &["172.30.0.5", "docker-registry.default.svc"],
+        true,
+    );
+    pair(&m, "registry.crt", "registry.key", &l);
 }
 
 #[test]

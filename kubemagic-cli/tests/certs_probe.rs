@@ -5,50 +5,8 @@
 mod certs_support;
 
 use certs_support::*;
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// A server this test started, killed (by its own handle) when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn tool(path: &str) -> bool {
-    if Path::new(path).exists() {
-        return true;
-    }
-    eprintln!("SKIP: {path} missing: run scripts/deps.sh test");
-    false
-}
-
-fn wait_listening(port: u16, server: &mut Server, what: &str) {
-    let t0 = Instant::now();
-    while t0.elapsed() < Duration::from_secs(20) {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        if let Ok(Some(st)) = server.0.try_wait() {
-            panic!("{what} exited: {st}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("{what} not listening on 127.0.0.1:{port}");
-}
+use std::process::{Command, Stdio};
 
 /// A CA and a server certificate for 127.0.0.1 expiring in `days`, its key
 /// beside it, in `dir`.

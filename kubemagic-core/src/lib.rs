@@ -34,6 +34,9 @@
 //!   ([`PhaseName`], conditions, steps, overrides) and [`PhaseError`].
 //! - [`phase`]: the phase [`Catalog`] (the seed's Makefile as data) and the
 //!   planner that turns [`SiteFacts`] and a [`PlanRequest`] into a [`Plan`].
+//! - [`progress`]: [`Progress`], the interface through which a slow
+//!   operation names its steps (the CLI shows them on stderr; nothing here
+//!   prints).
 //! - [`error`]: [`KmError`], the trait every library error implements
 //!   (file, line, column, [`ErrorKind`]), and the one mapping from an error
 //!   to a CLI exit code and a Python exception, so the two never disagree.
@@ -49,6 +52,7 @@ pub mod flavor;
 pub mod nagios;
 pub mod phase;
 pub mod phase_spec;
+pub mod progress;
 pub mod redact;
 pub mod render;
 pub mod site_config;
@@ -57,6 +61,7 @@ pub use bytes::{ByteSize, ByteSizeError, Notation};
 pub use error::{ErrorKind, KmError};
 pub use finding::{Finding, Origin, Severity};
 pub use phase::{Catalog, PhaseError, PhaseName, Plan, PlanRequest, SiteFacts};
+pub use progress::{Progress, Silent};
 pub use redact::{redact, RedactingWriter, Redactor};
 pub use site_config::{
     ChecksConfig, Flavor, IgnoreRule, LbConfig, MirrorConfig, RegistryConfig, SiteConfig, Upstream,

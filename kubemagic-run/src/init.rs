@@ -15,7 +15,8 @@
 //! can re-run by hand.
 
 use crate::RunError;
-use kubemagic_core::{SiteConfig, Upstream};
+use kubemagic_core::progress::step;
+use kubemagic_core::{Progress, SiteConfig, Upstream};
 use serde::Serialize;
 use std::path::Path;
 use std::process::Command;
@@ -126,10 +127,13 @@ fn check_name(name: &str) -> Result<(), RunError> {
 /// refuses one whose `origin` differs from the pinned URL or that has
 /// local changes to tracked files, fetches unless a pinned tag or commit is
 /// already checked out, checks out the commit detached and verifies it.
+/// The fetch and the checkout are steps on `progress` (a first fetch of
+/// kubespray takes a minute).
 pub fn sync_upstream(
     site: &Path,
     name: &str,
     upstream: &Upstream,
+    progress: &dyn Progress,
 ) -> Result<UpstreamSync, RunError> {
     check_name(name)?;
     let dir = site.join(name);
@@ -191,7 +195,13 @@ pub fn sync_upstream(
     }
     // Without --force a tag that moved upstream is refused by git ("would
     // clobber existing tag"): a pinned tag must not change under us.
-    git(&dir, name, &["fetch", "-q", "--tags", "origin"])?;
+    {
+        let _step = step(
+            progress,
+            &format!("fetching {name} {} from {}", upstream.git_ref, upstream.url),
+        );
+        git(&dir, name, &["fetch", "-q", "--tags", "origin"])?;
+    }
     let Some(commit) = resolve(&dir, &upstream.git_ref) else {
         return Err(fail(format!(
             "ref {} not found in {}",
@@ -199,6 +209,7 @@ pub fn sync_upstream(
         )));
     };
     if head.as_deref() != Some(commit.as_str()) {
+        let _step = step(progress, &format!("checking out {name} at {commit}"));
         git(
             &dir,
             name,
@@ -240,18 +251,23 @@ pub fn sync_upstream(
 
 /// Syncs every upstream of the site, in name order, stopping at the first
 /// failure (so that nothing half-done goes unnoticed).
-pub fn init_site(site: &Path, config: &SiteConfig) -> Result<Vec<UpstreamSync>, RunError> {
+pub fn init_site(
+    site: &Path,
+    config: &SiteConfig,
+    progress: &dyn Progress,
+) -> Result<Vec<UpstreamSync>, RunError> {
     config
         .upstreams
         .iter()
-        .map(|(name, u)| sync_upstream(site, name, u))
+        .map(|(name, u)| sync_upstream(site, name, u, progress))
         .collect()
 }
 
 /// `kubemagic init`: checks out every upstream kubemagic.yml pins, under the
 /// site's lock (a run may be checking out or deploying right now). A site
-/// that pins nothing is an error rather than a silent no-op.
-pub fn init(site: &Path) -> Result<Vec<UpstreamSync>, RunError> {
+/// that pins nothing is an error rather than a silent no-op. Slow steps
+/// (fetches, checkouts) are named on `progress`.
+pub fn init(site: &Path, progress: &dyn Progress) -> Result<Vec<UpstreamSync>, RunError> {
     let config = crate::load_site_config(site)?;
     if config.upstreams.is_empty() {
         return Err(RunError::NoUpstreams {
@@ -259,5 +275,5 @@ pub fn init(site: &Path) -> Result<Vec<UpstreamSync>, RunError> {
         });
     }
     let _lock = crate::SiteLock::acquire(site)?;
-    init_site(site, &config)
+    init_site(site, &config, progress)
 }

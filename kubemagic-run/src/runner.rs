@@ -619,7 +619,8 @@ fn run_init_step(
         note: None,
     };
     let idx = journal.start(site, entry)?;
-    match sync_upstream(site, name, upstream) {
+    // The runner's observer already announces each step as it starts.
+    match sync_upstream(site, name, upstream, &kubemagic_core::Silent) {
         Ok(sync) => {
             observer.event(RunEvent::UpstreamSynced(&sync));
             if let Some(e) = journal.entries.get_mut(idx) {

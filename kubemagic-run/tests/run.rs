@@ -4,7 +4,7 @@
 //! `SITE/order.log`.
 
 use kubemagic_core::phase::PlanRequest;
-use kubemagic_core::{Finding, SiteConfig};
+use kubemagic_core::{Finding, Silent, SiteConfig};
 use kubemagic_run::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -531,7 +531,7 @@ fn init_checks_out_the_pinned_tag_and_verifies_it() {
     std::fs::create_dir_all(&site).unwrap();
 
     let c = pin(&site, "kubespray", &repo, "v1");
-    let s = init_site(&site, &c).unwrap();
+    let s = init_site(&site, &c, &Silent).unwrap();
     assert_eq!(
         (s[0].action, s[0].commit.as_str()),
         (SyncAction::Cloned, v1.as_str()),
@@ -542,13 +542,13 @@ fn init_checks_out_the_pinned_tag_and_verifies_it() {
         "v1\n"
     );
 
-    let s = init_site(&site, &c).unwrap();
+    let s = init_site(&site, &c, &Silent).unwrap();
     assert_eq!(s[0].action, SyncAction::UpToDate);
 
     // The operator's inventory (untracked) survives a move to v2.
     write(&site.join("kubespray/inventory/t/hosts.yml"), "all: {}\n");
     let c = pin(&site, "kubespray", &repo, "v2");
-    let s = init_site(&site, &c).unwrap();
+    let s = init_site(&site, &c, &Silent).unwrap();
     assert_eq!(
         (s[0].action, s[0].commit.as_str()),
         (SyncAction::Updated, v2.as_str())
@@ -557,12 +557,12 @@ fn init_checks_out_the_pinned_tag_and_verifies_it() {
 
     // A commit id pins too; a branch follows upstream.
     let c = pin(&site, "kubespray", &repo, &v1[..12]);
-    assert_eq!(init_site(&site, &c).unwrap()[0].commit, v1);
+    assert_eq!(init_site(&site, &c, &Silent).unwrap()[0].commit, v1);
     let c = pin(&site, "kubespray", &repo, "main");
-    assert_eq!(init_site(&site, &c).unwrap()[0].commit, v2);
+    assert_eq!(init_site(&site, &c, &Silent).unwrap()[0].commit, v2);
 
     let c = pin(&site, "kubespray", &repo, "v9");
-    let e = init_site(&site, &c).unwrap_err();
+    let e = init_site(&site, &c, &Silent).unwrap_err();
     assert!(e.to_string().contains("ref v9 not found"), "{e}");
 }
 
@@ -572,9 +572,9 @@ fn init_refuses_a_checkout_with_local_changes() {
     let (repo, _, _) = upstream_repo(d.path(), "kubespray");
     let site = d.path().join("site");
     std::fs::create_dir_all(&site).unwrap();
-    init_site(&site, &pin(&site, "kubespray", &repo, "v1")).unwrap();
+    init_site(&site, &pin(&site, "kubespray", &repo, "v1"), &Silent).unwrap();
     write(&site.join("kubespray/README"), "patched by hand\n");
-    let e = init_site(&site, &pin(&site, "kubespray", &repo, "v2")).unwrap_err();
+    let e = init_site(&site, &pin(&site, "kubespray", &repo, "v2"), &Silent).unwrap_err();
     let msg = e.to_string();
     assert!(
         msg.contains("has local changes") && msg.contains("README"),
@@ -593,8 +593,8 @@ fn init_refuses_a_checkout_of_another_origin() {
     let (other, _, _) = upstream_repo(d.path(), "fork");
     let site = d.path().join("site");
     std::fs::create_dir_all(&site).unwrap();
-    init_site(&site, &pin(&site, "kubespray", &repo, "v1")).unwrap();
-    let e = init_site(&site, &pin(&site, "kubespray", &other, "v1")).unwrap_err();
+    init_site(&site, &pin(&site, "kubespray", &repo, "v1"), &Silent).unwrap();
+    let e = init_site(&site, &pin(&site, "kubespray", &other, "v1"), &Silent).unwrap_err();
     assert!(e.to_string().contains("fetches from"), "{e}");
 }
 

@@ -9,8 +9,10 @@ use rcgen::{
     BasicConstraints, Certificate, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
     KeyPair, KeyUsagePurpose,
 };
+use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
 
 pub const DAY: i64 = 86_400;
 
@@ -195,4 +197,45 @@ pub fn codes(report: &serde_json::Value) -> Vec<(String, String)> {
         .collect();
     v.sort();
     v
+}
+
+/// A server a test started, killed (by its own handle) when dropped.
+pub struct Server(pub Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Whether `path` is installed; says so (and why) when it is not.
+pub fn tool(path: &str) -> bool {
+    if Path::new(path).exists() {
+        return true;
+    }
+    eprintln!("SKIP: {path} missing: run scripts/deps.sh test");
+    false
+}
+
+pub fn wait_listening(port: u16, server: &mut Server, what: &str) {
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(20) {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        if let Ok(Some(st)) = server.0.try_wait() {
+            panic!("{what} exited: {st}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{what} not listening on 127.0.0.1:{port}");
 }

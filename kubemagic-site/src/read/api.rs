@@ -138,12 +138,20 @@ fn reading_order<'a>(inv: &'a SiteInventory, control_plane: Vec<&'a str>) -> Vec
     set.into_iter().collect()
 }
 
-fn text_var(inv: &SiteInventory, hosts: &[&str], name: &str) -> Option<Sourced<String>> {
+/// The first of `hosts` setting `name`, as a scalar with its origin.
+pub(super) fn text_var(inv: &SiteInventory, hosts: &[&str], name: &str) -> Option<Sourced<String>> {
     let (_, v) = inv.first_var(hosts, name)?;
     Some(Sourced::new(scalar(&v.value)?, name, v.origin.clone()))
 }
 
-fn port_var(inv: &SiteInventory, hosts: &[&str], name: &str, default: u16) -> Sourced<u16> {
+/// The first of `hosts` setting the port `name`, else the upstream's
+/// `default`.
+pub(super) fn port_var(
+    inv: &SiteInventory,
+    hosts: &[&str],
+    name: &str,
+    default: u16,
+) -> Sourced<u16> {
     inv.first_var(hosts, name)
         .and_then(|(_, v)| {
             let p = scalar(&v.value)?.trim().parse().ok()?;
@@ -211,9 +219,14 @@ fn kubespray(inv: &SiteInventory, version: Option<Version>) -> ApiEndpoint {
     }
 }
 
-/// openshift-ansible 3.x: clients use `openshift_master_cluster_public_hostname`
-/// on `openshift_master_api_port` (8443), which the masters and the
-/// balancer in front of them share.
+/// openshift-ansible 3.x: external clients use
+/// `openshift_master_cluster_public_hostname`, the cluster itself (nodes,
+/// kubeconfigs of the masters) `openshift_master_cluster_hostname`, both on
+/// `openshift_master_api_port` (8443), which the masters and the balancer
+/// in front of them share. Both names go into the masters' serving
+/// certificate (roles/openshift_facts/library/openshift_facts.py,
+/// `all_hostnames`, openshift-ansible-3.11.1159-1); the public one comes
+/// first, as the address users are given.
 fn openshift(inv: &SiteInventory) -> ApiEndpoint {
     let masters = inv
         .group_hosts("masters")
@@ -229,9 +242,13 @@ fn openshift(inv: &SiteInventory) -> ApiEndpoint {
     );
     ApiEndpoint {
         orchestrator: Orchestrator::Openshift,
-        addresses: text_var(inv, &hosts, "openshift_master_cluster_public_hostname")
-            .into_iter()
-            .collect(),
+        addresses: [
+            text_var(inv, &hosts, "openshift_master_cluster_public_hostname"),
+            text_var(inv, &hosts, "openshift_master_cluster_hostname"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
         client_port: port.clone(),
         listen_port: port,
     }

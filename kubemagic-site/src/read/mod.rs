@@ -12,7 +12,9 @@
 //! Bottom-up: [`sourced`] (the value-with-origin type), [`address`] (node
 //! and monitor addresses), [`api`] (the API endpoint), [`lb`] (the load
 //! balancer's hosts, VIP and backends), [`ceph`] (pools and monitors),
-//! [`registries`] (containerd's registries, per kubespray release).
+//! [`registries`] (containerd's registries, per kubespray release), [`tls`]
+//! (the TLS services besides the API and etcd: OpenShift's router and
+//! registry, Ceph's dashboard and RGW, with their certificate files).
 
 pub mod address;
 pub mod api;
@@ -20,6 +22,7 @@ pub mod ceph;
 pub mod lb;
 pub mod registries;
 pub mod sourced;
+pub mod tls;
 
 pub use address::{mon_address, node_address, site_node_address, MonAddress, NODE_ADDRESS_VARS};
 pub use api::{ApiEndpoint, Orchestrator};

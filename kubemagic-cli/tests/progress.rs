@@ -1,0 +1,239 @@
+//! Issue 27: progress on stderr for `init` (its fetch) and for any
+//! operation over two seconds, never on stdout, never a credential, and
+//! nothing when a script or cron reads stderr unless asked.
+//!
+//! The slow operations are real: `git` is the real git behind a shim that
+//! waits three seconds before a fetch (so the upstream is a local
+//! repository, fetched by git itself), and the slow endpoint is a real TCP
+//! listener on 127.0.0.1 that accepts and never answers the handshake.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const KM: &str = env!("CARGO_BIN_EXE_kubemagic");
+/// The pinned URL, with credentials: the label shows it redacted.
+const URL: &str = "https://deploy:Tok3n-Pr0gress@git.example.invalid/kubespray.git";
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    site: PathBuf,
+    path: String,
+}
+
+/// A site pinning `URL` at tag v1, and a PATH whose `git` fetches that URL
+/// from a local repository after three seconds.
+fn slow_fetch_site() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let up = dir.path().join("up");
+    let git = |d: &Path, args: &[&str]| {
+        let o = Command::new("git")
+            .arg("-C")
+            .arg(d)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    std::fs::create_dir_all(&up).unwrap();
+    git(&up, &["init", "-q"]);
+    git(
+        &up,
+        &[
+            "-c",
+            "user.email=t@example.invalid",
+            "-c",
+            "user.name=t",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "one",
+        ],
+    );
+    git(&up, &["tag", "v1"]);
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(
+        site.join("kubemagic.yml"),
+        format!(
+            "name: t\nflavor: kubespray\nupstreams:\n  kubespray:\n    url: {URL}\n    ref: v1\n"
+        ),
+    )
+    .unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let real_git = which("git");
+    let shim = bin.join("git");
+    std::fs::write(
+        &shim,
+        format!(
+            "#!/bin/sh\nfor a in \"$@\"; do if [ \"$a\" = fetch ]; then sleep 3; \
+             exec {real} -c url.{up}.insteadOf={URL} \"$@\"; fi; done\nexec {real} \"$@\"\n",
+            real = real_git.display(),
+            up = up.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    Fixture {
+        _dir: dir,
+        site,
+        path,
+    }
+}
+
+fn which(program: &str) -> PathBuf {
+    std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .map(|d| Path::new(d).join(program))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("{program} is not on PATH (make test installs it)"))
+}
+
+fn km(path: &str, args: &[&str]) -> Output {
+    Command::new(KM)
+        .env("PATH", path)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn init_names_a_fetch_over_two_seconds_on_stderr_with_the_url_redacted() {
+    let f = slow_fetch_site();
+    let site = f.site.to_str().unwrap();
+    let o = km(&f.path, &["--progress", "always", "init", site]);
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("kubemagic: fetching kubespray v1 from https://***@git.example.invalid/kubespray.git..."),
+        "{err}"
+    );
+    assert!(err.contains(": done in 3."), "{err}");
+    assert!(!err.contains("Tok3n"), "{err}");
+    // The enclosing command step says nothing more once its fetch was shown.
+    assert!(!err.contains("kubemagic: init"), "{err}");
+    assert!(!out.contains("kubemagic:"), "progress on stdout: {out}");
+    assert!(out.contains("kubespray: checked out at v1"), "{out}");
+}
+
+#[test]
+fn a_script_reading_stderr_gets_no_progress_unless_it_asks() {
+    let f = slow_fetch_site();
+    let site = f.site.to_str().unwrap();
+    // stderr is a pipe here, as under cron or Nagios: `auto` shows nothing.
+    let o = km(&f.path, &["init", site]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stderr), "");
+}
+
+#[test]
+fn quiet_and_never_silence_progress_even_when_always_is_asked() {
+    let f = slow_fetch_site();
+    let site = f.site.to_str().unwrap();
+    let o = km(&f.path, &["-q", "--progress", "always", "init", site]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stderr), "");
+    std::fs::remove_dir_all(f.site.join("kubespray")).unwrap();
+    let o = km(&f.path, &["--progress", "never", "init", site]);
+    assert_eq!(text(&o.stderr), "");
+}
+
+#[test]
+fn any_command_still_running_after_two_seconds_is_named_with_its_duration() {
+    // A TLS endpoint that accepts and never answers: the probe waits for
+    // its 3 s timeout.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let hold = std::thread::spawn(move || {
+        let (s, _) = listener.accept().unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(5));
+        drop(s);
+    });
+    let path = std::env::var("PATH").unwrap_or_default();
+    let o = km(
+        &path,
+        &[
+            "--progress",
+            "always",
+            "certs",
+            "probe",
+            &addr,
+            "--timeout",
+            "3",
+        ],
+    );
+    let err = text(&o.stderr);
+    assert!(err.contains("kubemagic: certs probe...\n"), "{err}");
+    assert!(err.contains("kubemagic: certs probe: done in "), "{err}");
+    // The step ends before the command's error is printed.
+    if let Some(error) = err.find("kubemagic: error") {
+        assert!(err.find("done in").unwrap() < error, "{err}");
+    }
+    hold.join().unwrap();
+}
+
+#[test]
+fn a_fast_command_shows_no_progress() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let path = std::env::var("PATH").unwrap_or_default();
+    let site = root.join("examples/utgb");
+    let o = km(
+        &path,
+        &["--progress", "always", "check", site.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(!text(&o.stderr).contains("kubemagic: check"));
+}
+
+/// On a terminal: one line redrawn in place and erased before the result,
+/// so the result starts at column 0 of a clean line. The terminal is a
+/// real pseudo-terminal made by util-linux `script`.
+#[test]
+fn on_a_terminal_the_progress_line_is_erased_before_the_result() {
+    let Ok(script) = std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .map(|d| Path::new(d).join("script"))
+        .find(|p| p.is_file())
+        .ok_or(())
+    else {
+        println!("skipped: util-linux `script` is not installed, no pseudo-terminal to test on");
+        return;
+    };
+    let f = slow_fetch_site();
+    let cmd = format!("{KM} init {}", f.site.display());
+    let o = Command::new(script)
+        .env("PATH", &f.path)
+        .env("TERM", "xterm")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+        .unwrap();
+    let all = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{all}");
+    assert!(
+        // Cut to fit an 80-column line, after redaction.
+        all.contains(
+            "\r\x1b[Kkubemagic: fetching kubespray v1 from https://***@git.example.invali... (2s)"
+        ),
+        "{all:?}"
+    );
+    assert!(!all.contains("Tok3n"));
+    // Erased (`\r` + erase-line) right before the result.
+    assert!(
+        all.contains("\r\x1b[Kkubespray: checked out at v1"),
+        "{all:?}"
+    );
+}
