@@ -82,3 +82,34 @@ fn no_print_outside_the_cli_output_module_and_tests() {
         bad.join("\n")
     );
 }
+
+/// The CLI's streams are owned by `output.rs` (its `Stdout` and `Stderr`
+/// erase a progress line before writing, and stdout survives a closed
+/// pipe) and `progress.rs` (which draws that line): a command that opened
+/// `std::io::stdout()` or `stderr()` itself would write over the progress
+/// line, and a closed pipe would end it with an error.
+#[test]
+fn the_cli_opens_its_streams_only_in_output_and_progress() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    rust_files(&root.join("kubemagic-cli/src"), &mut files);
+    assert!(files.len() > 10, "found only {} CLI files", files.len());
+    let mut bad = Vec::new();
+    for f in &files {
+        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name == "output.rs" || name == "progress.rs" {
+            continue;
+        }
+        let text = std::fs::read_to_string(f).unwrap();
+        for (n, line) in code_lines(&text) {
+            if line.contains("io::stdout()") || line.contains("io::stderr()") {
+                bad.push(format!("{}:{n}: {}", f.display(), line.trim()));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "streams opened outside kubemagic-cli/src/output.rs: use output::raw_stdout()/raw_stderr() (or stdout()/stderr()):\n{}",
+        bad.join("\n")
+    );
+}

@@ -250,10 +250,11 @@ fn service_name(c: &Certificate, e: Expect<'_>) -> Option<Finding> {
         return None;
     }
     let host = c.host.as_deref()?;
-    let s = e.site.services.iter().find(|s| {
-        s.cert_hosts.iter().any(|h| h == host)
-            && s.cert.as_deref().is_some_and(|p| c.path.ends_with(p))
-    })?;
+    let s = e
+        .site
+        .services
+        .iter()
+        .find(|s| s.cert_at(host, &c.path).is_some())?;
     let name = s.name.as_deref()?;
     (!covers(&c.sans, name)).then(|| {
         place(
@@ -314,20 +315,17 @@ pub fn missing(e: Expect<'_>, root: &Path) -> Vec<Finding> {
         });
     // The services' files (router, registry, Ceph dashboard, RGW), from
     // the variables kubemagic-site read them from.
-    let service_files = e
-        .site
-        .services
-        .iter()
-        .filter(|s| s.cert_hosts.iter().any(|c| c == host))
-        .filter_map(|s| {
-            let path = s.cert.clone()?;
-            let why = format!(
-                "the {} uses it ({})",
-                s.what,
-                s.cert_variable.as_deref().unwrap_or("default")
-            );
-            Some((path, why))
-        });
+    let service_files = e.site.services.iter().flat_map(|s| {
+        s.certs
+            .iter()
+            .filter(|c| c.hosts.iter().any(|h| h == host))
+            .map(move |c| {
+                (
+                    c.path.clone(),
+                    format!("the {} uses it ({})", s.what, c.variable),
+                )
+            })
+    });
     stack_files
         .chain(service_files)
         .filter_map(|(rel, why)| {

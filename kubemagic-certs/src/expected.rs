@@ -24,6 +24,10 @@
 use crate::site::{HostRole, Stack};
 use kubemagic_site::Version;
 
+pub use kubemagic_site::read::tls::{
+    CEPH_DASHBOARD_CERT, OPENSHIFT_REGISTRY_CERT, OPENSHIFT_ROUTER_CERT,
+};
+
 /// One certificate (or kubeconfig) a stack writes on a host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Expected {

@@ -50,6 +50,7 @@ pub use site::{SiteView, Stack};
 
 use decide::Expect;
 use kubemagic_core::Finding;
+use std::net::ToSocketAddrs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -114,6 +115,7 @@ pub fn check(req: &CheckRequest) -> Result<Report, CertsError> {
         }
     }
     let mut paths = req.paths.clone();
+    let mut expected_files: Vec<PathBuf> = Vec::new();
     let mut extra = Vec::new();
     if paths.is_empty() {
         // The site's stack's directories, else every stack's: what this
@@ -131,25 +133,20 @@ pub fn check(req: &CheckRequest) -> Result<Report, CertsError> {
         // The services' certificate files outside those directories (the
         // Ceph dashboard's, an RGW PEM), of this host when one is named.
         if let Some(v) = &view {
-            let files: Vec<PathBuf> = v
+            expected_files = v
                 .services
                 .iter()
-                .filter(|s| {
+                .flat_map(|s| s.certs.iter())
+                .filter(|c| {
                     req.host
                         .as_ref()
-                        .is_none_or(|h| s.cert_hosts.iter().any(|c| c == h))
+                        .is_none_or(|h| c.hosts.iter().any(|x| x == h))
                 })
-                .filter_map(|s| s.cert.as_deref())
-                .map(|f| req.root.join(f.trim_start_matches('/')))
+                .map(|c| req.root.join(c.path.trim_start_matches('/')))
                 .filter(|f| f.exists() && !paths.iter().any(|d| f.starts_with(d)))
                 .collect();
-            for f in files {
-                if !paths.contains(&f) {
-                    paths.push(f);
-                }
-            }
         }
-        if paths.is_empty() && req.host.is_none() {
+        if paths.is_empty() && expected_files.is_empty() && req.host.is_none() {
             return Err(CertsError::Usage(format!(
                 "no certificate directory of kubespray or OpenShift under {}: name the files or directories to check",
                 req.root.display()
@@ -165,7 +162,7 @@ pub fn check(req: &CheckRequest) -> Result<Report, CertsError> {
             );
         }
     }
-    let s = scan::scan(&paths, &req.root)?;
+    let s = scan::scan(&paths, &expected_files, &req.root)?;
     let mut certs = s.certificates;
     chain::verify(&mut certs);
     let expect = view.as_ref().map(|v| Expect {
@@ -190,6 +187,7 @@ pub fn check(req: &CheckRequest) -> Result<Report, CertsError> {
 pub fn probe_endpoints(req: &ProbeRequest) -> Result<Report, CertsError> {
     let view = read_site(req.site.as_deref())?;
     let mut targets = Vec::new();
+    let mut findings = Vec::new();
     for e in &req.endpoints {
         targets.push(probe::Target::parse(e)?);
     }
@@ -197,15 +195,30 @@ pub fn probe_endpoints(req: &ProbeRequest) -> Result<Report, CertsError> {
         let v = view.as_ref().ok_or_else(|| {
             CertsError::Usage("name the endpoints to probe (HOST:PORT), or give --site".into())
         })?;
-        targets = v
-            .endpoints()
-            .into_iter()
-            .map(|e| probe::Target {
+        for e in v.endpoints() {
+            // A name the cluster uses inside its network (OpenShift's
+            // internal API hostname) need not resolve where the probe
+            // runs: a warning, not an error about the site.
+            if e.inside_only && (e.host.as_str(), e.port).to_socket_addrs().is_err() {
+                findings.push(
+                    Finding::warning(
+                        "KM349",
+                        format!(
+                            "{} ({}) does not resolve here: probe from inside the cluster's network to read it",
+                            e.host, e.what
+                        ),
+                    )
+                    .host(format!("{}:{}", e.host, e.port)),
+                );
+                continue;
+            }
+            targets.push(probe::Target {
                 host: e.host,
                 port: e.port,
                 server_name: e.name,
-            })
-            .collect();
+                check_name: e.check_name,
+            });
+        }
     }
     // Each handshake waits on the network: on threads, so twenty dead
     // endpoints cost one timeout, not twenty.
@@ -223,7 +236,6 @@ pub fn probe_endpoints(req: &ProbeRequest) -> Result<Report, CertsError> {
             .collect()
     });
     let mut certs = Vec::new();
-    let mut findings = Vec::new();
     let mut leaves = Vec::new();
     for (t, r) in targets.iter().zip(results) {
         let at = t.display();
@@ -238,7 +250,7 @@ pub fn probe_endpoints(req: &ProbeRequest) -> Result<Report, CertsError> {
                     };
                     match pem::parse(der, place) {
                         Ok(c) => {
-                            if i == 0 {
+                            if i == 0 && t.check_name {
                                 leaves.push((certs.len(), t.expected_name().to_string()));
                             }
                             certs.push(c);

@@ -56,7 +56,7 @@ pub fn plan(
 ) -> Plan {
     let mut steps = match stack {
         Stack::Kubespray => kubespray(release, certs, warning_days),
-        Stack::Openshift => openshift(certs, warning_days),
+        Stack::Openshift => openshift(certs, services, warning_days),
     };
     steps.extend(ceph(certs, services, warning_days));
     Plan {
@@ -105,7 +105,19 @@ fn kubespray(release: Option<Version>, certs: &[Certificate], w: i64) -> Vec<Ste
     ]
 }
 
-fn openshift(certs: &[Certificate], w: i64) -> Vec<Step> {
+/// The certificate files of the services named `what`, made by the stack
+/// (`supplied == false`) or supplied by the operator.
+fn service_files<'a>(services: &'a [Service], what: &str, supplied: bool) -> Vec<&'a str> {
+    services
+        .iter()
+        .filter(|s| s.what == what)
+        .flat_map(|s| s.certs.iter())
+        .filter(|c| c.supplied == supplied)
+        .map(|c| c.path.as_str())
+        .collect()
+}
+
+fn openshift(certs: &[Certificate], services: &[Service], w: i64) -> Vec<Step> {
     let src = |p: &str| format!("openshift-ansible {p}, openshift-ansible-3.11.1159-1");
     let mut steps = vec![
         Step {
@@ -130,20 +142,50 @@ fn openshift(certs: &[Certificate], w: i64) -> Vec<Step> {
             due: due(certs, w, &["/etc/origin/node/"]),
         },
     ];
+    let default_router = [crate::expected::OPENSHIFT_ROUTER_CERT];
+    let made = service_files(services, "OpenShift router", false);
     steps.push(Step {
         title: "the router's wildcard certificate (router-certs secret, router redeployed)".into(),
         on: "the Ansible controller".into(),
         commands: vec!["ansible-playbook -i INVENTORY playbooks/openshift-hosted/redeploy-router-certificates.yml".into()],
         source: src("playbooks/openshift-hosted/redeploy-router-certificates.yml; the file is roles/openshift_hosted/tasks/router.yml's /etc/origin/master/openshift-router.crt"),
-        due: due(certs, w, &["/etc/origin/master/openshift-router"]),
+        due: due(certs, w, if made.is_empty() { &default_router } else { &made }),
     });
+    let supplied = service_files(services, "OpenShift router", true);
+    if !supplied.is_empty() {
+        steps.push(Step {
+            title: "a router certificate you supplied (openshift_hosted_router_certificate)".into(),
+            on: "your CA, then the Ansible controller".into(),
+            commands: vec![
+                "issue the certificate anew and replace the certfile/keyfile the inventory names".into(),
+                "ansible-playbook -i INVENTORY playbooks/openshift-hosted/redeploy-router-certificates.yml   # router.yml copies the supplied files to /etc/origin/master".into(),
+            ],
+            source: src("roles/openshift_hosted/tasks/router.yml (Get the certificate contents for router) and playbooks/openshift-hosted/redeploy-router-certificates.yml"),
+            due: due(certs, w, &supplied),
+        });
+    }
+    let default_registry = [crate::expected::OPENSHIFT_REGISTRY_CERT];
+    let made = service_files(services, "OpenShift registry", false);
     steps.push(Step {
-        title: "the registry's certificate (registry-certificates secret, registry redeployed)".into(),
+        title: "the registry's self-signed certificate (registry-certificates secret, registry redeployed)".into(),
         on: "the Ansible controller".into(),
         commands: vec!["ansible-playbook -i INVENTORY playbooks/openshift-hosted/redeploy-registry-certificates.yml".into()],
-        source: src("playbooks/openshift-hosted/redeploy-registry-certificates.yml; the file is roles/openshift_hosted/tasks/secure/passthrough.yml's /etc/origin/master/registry.crt"),
-        due: due(certs, w, &["/etc/origin/master/registry", "/etc/origin/master/named_certificates/"]),
+        source: src("playbooks/openshift-hosted/redeploy-registry-certificates.yml (writes /etc/origin/master/registry.crt); the file is roles/openshift_hosted/tasks/secure/passthrough.yml's and reencrypt.yml's /etc/origin/master/registry.crt"),
+        due: due(certs, w, if made.is_empty() { &default_registry } else { &made }),
     });
+    let supplied = service_files(services, "OpenShift registry", true);
+    if !supplied.is_empty() {
+        steps.push(Step {
+            title: "a registry certificate you supplied (openshift_hosted_registry_routecertificates)".into(),
+            on: "your CA, then the Ansible controller".into(),
+            commands: vec![
+                "issue the certificate anew and replace the certfile/keyfile/cafile the inventory names".into(),
+                "ansible-playbook -i INVENTORY playbooks/openshift-hosted/deploy_registry.yml   # secure.yml copies them to /etc/origin/master/named_certificates (redeploy-registry-certificates.yml would replace a passthrough certificate with a self-signed one)".into(),
+            ],
+            source: src("roles/openshift_hosted/tasks/secure/passthrough.yml and reencrypt.yml (Retrieve provided certificate files), playbooks/openshift-hosted/deploy_registry.yml"),
+            due: due(certs, w, &supplied),
+        });
+    }
     let ca_due = certs
         .iter()
         .any(|c| c.is_ca && c.days_left <= w && c.path.contains("/etc/origin/"));
@@ -160,35 +202,44 @@ fn openshift(certs: &[Certificate], w: i64) -> Vec<Step> {
     steps
 }
 
-/// ceph-ansible's dashboard and RGW certificates (stable-4.0 and
-/// stable-6.0 alike): steps only for what the site has.
+/// ceph-ansible's dashboard and RGW certificates: steps only for what the
+/// site has.
 fn ceph(certs: &[Certificate], services: &[Service], w: i64) -> Vec<Step> {
-    let src = |p: &str| format!("ceph-ansible {p}, stable-4.0 and stable-6.0");
-    let has = |what: &str| services.iter().any(|s| s.what == what);
+    let src = |p: &str, since: &str| format!("ceph-ansible {p}, {since}");
     let mut steps = Vec::new();
-    let dashboard_files = ["/etc/ceph/ceph-dashboard.crt"];
-    if has("Ceph dashboard") || certs.iter().any(|c| c.path.ends_with(dashboard_files[0])) {
+    let dashboard = services.iter().find(|s| s.what == "Ceph dashboard");
+    let dashboard_files = [crate::expected::CEPH_DASHBOARD_CERT];
+    if dashboard.is_some() || certs.iter().any(|c| c.path.ends_with(dashboard_files[0])) {
+        let holders = dashboard
+            .and_then(|s| s.certs.first())
+            .map(|c| c.hosts.join(", "))
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "the first host of mgrs and each host of mons".into());
         steps.push(Step {
             title: "the Ceph dashboard's certificate (self-signed by ceph-ansible unless dashboard_crt is set)".into(),
-            on: "each host of mons, then the Ansible controller".into(),
+            on: format!("{holders}, then the Ansible controller"),
             commands: vec![
-                "rm /etc/ceph/ceph-dashboard.crt /etc/ceph/ceph-dashboard.key   # on each mon; or point dashboard_crt/dashboard_key at the new files".into(),
+                "rm /etc/ceph/ceph-dashboard.crt /etc/ceph/ceph-dashboard.key   # on each of those hosts; or point dashboard_crt/dashboard_key at new files".into(),
                 "ansible-playbook -i INVENTORY dashboard.yml   # from the ceph-ansible checkout".into(),
             ],
-            source: src("roles/ceph-dashboard/tasks/configure_dashboard.yml (openssl req only when the files are missing; config-key set mgr/dashboard/crt; mgr module disable/enable dashboard) and site.yml.sample (import_playbook: dashboard.yml)"),
+            source: src("roles/ceph-dashboard/tasks/configure_dashboard.yml (openssl req on the first mgr only when the files are missing, copied to every mon; config-key set mgr/dashboard/crt; mgr module disable/enable dashboard), dashboard.yml (the ceph-dashboard play on mgrs, else mons) and site.yml.sample (import_playbook: dashboard.yml)", "stable-4.0 to stable-6.0"),
             due: due(certs, w, &dashboard_files),
         });
     }
-    for s in services.iter().filter(|s| s.what == "Ceph RADOS Gateway") {
-        let Some(pem) = &s.cert else { continue };
+    for c in services
+        .iter()
+        .filter(|s| s.what == "Ceph RADOS Gateway")
+        .flat_map(|s| s.certs.iter())
+    {
+        let pem = &c.path;
         steps.push(Step {
             title: format!("the RADOS Gateway's certificate {pem} (certificate, chain and key in one PEM)"),
             on: "each host of rgws".into(),
             commands: vec![
-                format!("install -m 0600 NEW.pem {pem}   # or set radosgw_frontend_ssl_certificate_data and re-run site.yml --limit rgws"),
+                format!("install -m 0600 NEW.pem {pem}   # since stable-6.0 also: set radosgw_frontend_ssl_certificate_data and re-run site.yml --limit rgws"),
                 "systemctl restart ceph-radosgw.target".into(),
             ],
-            source: src("roles/ceph-defaults/defaults/main.yml (radosgw_frontend_ssl_certificate, radosgw_frontend_ssl_certificate_data), roles/ceph-rgw/tasks/common.yml, roles/ceph-config/templates/ceph.conf.j2 (ssl_certificate=)"),
+            source: src("roles/ceph-defaults/defaults/main.yml (radosgw_frontend_ssl_certificate; radosgw_frontend_ssl_certificate_data since stable-6.0, written by roles/ceph-rgw/tasks/common.yml), roles/ceph-config/templates/ceph.conf.j2 (ssl_certificate=)", "stable-4.0 to stable-6.0"),
             due: due(certs, w, &[pem.as_str()]),
         });
     }

@@ -30,6 +30,10 @@ pub struct Target {
     /// when it is not `host` (a router dialed by a node's address serves
     /// its wildcard certificate for names under its domain).
     pub server_name: Option<String>,
+    /// Whether the served certificate must cover
+    /// [`Target::expected_name`] (KM346); an endpoint typed on the command
+    /// line always is.
+    pub check_name: bool,
 }
 
 impl Target {
@@ -68,6 +72,7 @@ impl Target {
             host: host.to_string(),
             port,
             server_name: None,
+            check_name: true,
         })
     }
 
@@ -201,6 +206,7 @@ mod tests {
                 host: "127.0.0.1".into(),
                 port: 2379,
                 server_name: None,
+                check_name: true,
             }
         );
         assert_eq!(Target::parse("[::1]:443").unwrap().display(), "[::1]:443");

@@ -62,20 +62,28 @@ fn classify(path: &Path) -> Named {
 }
 
 /// What the reading of one scan shares: the root absolute paths in
-/// kubeconfigs are under, the files the scan lists, the files read.
+/// kubeconfigs are under, the files the scan lists, the files read (both
+/// by canonical path, so a link and its target count once).
 struct Ctx<'a> {
     root: &'a Path,
     listed: HashSet<PathBuf>,
     seen: HashSet<PathBuf>,
 }
 
+/// The identity of a file for deduplication: its canonical path, else the
+/// path as given (a file that does not exist is reported once anyway).
+fn key(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// Reads every path: files as named, directories recursively (links to
-/// directories are not followed, so a loop cannot trap the scan). `root`
-/// is where the absolute paths a kubeconfig names are (`/`, or a copy of a
-/// host's files).
-pub fn scan(paths: &[PathBuf], root: &Path) -> Result<Scan, CertsError> {
+/// directories are not followed, so a loop cannot trap the scan), and the
+/// `expected` files as if found in a directory (one that does not read is
+/// a finding, not the end of the scan). `root` is where the absolute paths
+/// a kubeconfig names are (`/`, or a copy of a host's files).
+pub fn scan(paths: &[PathBuf], expected: &[PathBuf], root: &Path) -> Result<Scan, CertsError> {
     let mut out = Scan::default();
-    let mut files: Vec<(PathBuf, bool)> = Vec::new();
+    let mut files: Vec<(PathBuf, bool)> = expected.iter().map(|f| (f.clone(), true)).collect();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|source| CertsError::Dir {
             path: p.clone(),
@@ -91,11 +99,11 @@ pub fn scan(paths: &[PathBuf], root: &Path) -> Result<Scan, CertsError> {
     }
     let mut ctx = Ctx {
         root,
-        listed: files.iter().map(|(f, _)| f.clone()).collect(),
+        listed: files.iter().map(|(f, _)| key(f)).collect(),
         seen: HashSet::new(),
     };
     for (f, in_dir) in files {
-        if !ctx.seen.insert(f.clone()) {
+        if !ctx.seen.insert(key(&f)) {
             continue;
         }
         if in_dir {
@@ -278,7 +286,8 @@ fn read_kubeconfig(
     for r in certs.referenced {
         let file = resolve(ctx.root, path, &r.path);
         // Read once, and not here when the scan lists it itself.
-        if ctx.listed.contains(&file) || !ctx.seen.insert(file.clone()) {
+        let k = key(&file);
+        if ctx.listed.contains(&k) || !ctx.seen.insert(k) {
             continue;
         }
         let field = match r.kind {
@@ -313,17 +322,36 @@ fn read_kubeconfig(
 }
 
 /// Where a path a kubeconfig names is: relative to the kubeconfig's
-/// directory (as kubectl reads it), absolute under the scan's root.
+/// directory (as kubectl reads it), absolute under the scan's root. Under
+/// a root other than `/` (a copy of a host's files) an absolute link is
+/// followed inside the copy, as the host would (the kubelet's
+/// `kubelet-client-current.pem` links to its dated file by absolute path),
+/// never out to this machine's files.
 fn resolve(root: &Path, kubeconfig: &Path, named: &str) -> PathBuf {
     let named = Path::new(named.trim());
-    if named.is_absolute() {
+    let mut path = if named.is_absolute() {
         root.join(named.strip_prefix("/").unwrap_or(named))
     } else {
         kubeconfig
             .parent()
             .map(|d| d.join(named))
             .unwrap_or_else(|| named.to_path_buf())
+    };
+    if root == Path::new("/") {
+        return path;
     }
+    // A few hops at most: a loop ends here and fails to read.
+    for _ in 0..8 {
+        let Ok(target) = std::fs::read_link(&path) else {
+            break;
+        };
+        path = if target.is_absolute() {
+            root.join(target.strip_prefix("/").unwrap_or(&target))
+        } else {
+            path.parent().map(|d| d.join(&target)).unwrap_or(target)
+        };
+    }
+    path
 }
 
 #[cfg(test)]

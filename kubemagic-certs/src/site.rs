@@ -69,10 +69,31 @@ pub struct Endpoint {
     /// when it is not `host` (the router: a name under its wildcard
     /// domain).
     pub name: Option<String>,
+    /// Whether the served certificate is held to a name at all (KM346):
+    /// not for a service whose certificate names what clients use, which
+    /// the inventory does not say (a Ceph dashboard or RGW).
+    pub check_name: bool,
+    /// A name the cluster uses inside its network (OpenShift's
+    /// `openshift_master_cluster_hostname`), which need not resolve where
+    /// the probe runs.
+    pub inside_only: bool,
+}
+
+/// A certificate file of a service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceCert {
+    /// The absolute path on its hosts.
+    pub path: String,
+    /// The hosts holding it.
+    pub hosts: Vec<String>,
+    /// The variable that decides it (or its default).
+    pub variable: String,
+    /// Supplied by the operator rather than made by the stack.
+    pub supplied: bool,
 }
 
 /// A TLS service of the site besides the API and etcd, with the
-/// certificate file the stack writes for it.
+/// certificate files the stack writes for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Service {
     /// What it is (`OpenShift router`, `Ceph dashboard`).
@@ -81,14 +102,22 @@ pub struct Service {
     pub hosts: Vec<String>,
     /// The port it is served on.
     pub port: u16,
-    /// A name its certificate must cover, besides the serving host's.
+    /// A name its certificate must cover (the router's: one under its
+    /// wildcard domain).
     pub name: Option<String>,
-    /// The certificate file, when the stack writes one.
-    pub cert: Option<String>,
-    /// The hosts holding that file.
-    pub cert_hosts: Vec<String>,
-    /// The variable that decides the file (or its default).
-    pub cert_variable: Option<String>,
+    /// Whether its served certificate must name the host dialed.
+    pub names_its_hosts: bool,
+    /// Its certificate files.
+    pub certs: Vec<ServiceCert>,
+}
+
+impl Service {
+    /// The certificate file of this service at `path` on `host`, if any.
+    pub fn cert_at(&self, host: &str, path: &str) -> Option<&ServiceCert> {
+        self.certs
+            .iter()
+            .find(|c| c.hosts.iter().any(|h| h == host) && path.ends_with(&c.path))
+    }
 }
 
 /// What `kubemagic certs` needs of a site.
@@ -137,7 +166,8 @@ pub fn read(dir: &Path) -> Result<SiteView, CertsError> {
         }
     }
     if let Some(ceph) = site.inventory(InventoryKind::Ceph) {
-        add_services(ceph, tls::ceph(ceph), &mut view);
+        let release = site.versions.get(Upstream::CephAnsible);
+        add_services(ceph, tls::ceph(ceph, release), &mut view);
     }
     Ok(view)
 }
@@ -209,11 +239,11 @@ fn kubernetes_hosts(site: &Site, inv: &SiteInventory, stack: Stack, view: &mut S
 /// hosts are no Kubernetes hosts) with no Kubernetes role.
 fn add_services(inv: &SiteInventory, services: Vec<tls::TlsService>, view: &mut SiteView) {
     for s in services {
-        for h in s
+        let hosts = s
             .hosts
             .iter()
-            .chain(s.cert.iter().flat_map(|c| c.hosts.iter()))
-        {
+            .chain(s.certs.iter().flat_map(|c| c.hosts.iter()));
+        for h in hosts {
             if view.host(h).is_none() {
                 view.hosts.push(HostInfo {
                     name: h.clone(),
@@ -227,9 +257,17 @@ fn add_services(inv: &SiteInventory, services: Vec<tls::TlsService>, view: &mut 
             hosts: s.hosts,
             port: s.port.value,
             name: s.name,
-            cert_variable: s.cert.as_ref().map(|c| c.path.variable.clone()),
-            cert: s.cert.as_ref().map(|c| c.path.value.clone()),
-            cert_hosts: s.cert.map(|c| c.hosts).unwrap_or_default(),
+            names_its_hosts: s.names_its_hosts,
+            certs: s
+                .certs
+                .into_iter()
+                .map(|c| ServiceCert {
+                    variable: c.path.variable.clone(),
+                    path: c.path.value,
+                    hosts: c.hosts,
+                    supplied: c.supplied,
+                })
+                .collect(),
         });
     }
 }
@@ -251,12 +289,15 @@ impl SiteView {
     pub fn endpoints(&self) -> Vec<Endpoint> {
         let mut out = Vec::new();
         if let Some(port) = self.api_port {
-            for name in &self.api_names {
+            for (i, name) in self.api_names.iter().enumerate() {
                 out.push(Endpoint {
                     host: name.clone(),
                     port,
                     what: "API VIP".into(),
                     name: None,
+                    check_name: true,
+                    // OpenShift's second name is the internal one.
+                    inside_only: i > 0,
                 });
             }
         }
@@ -273,6 +314,8 @@ impl SiteView {
                     port: self.apiserver_port,
                     what: format!("kube-apiserver on {}", h.name),
                     name: None,
+                    check_name: true,
+                    inside_only: false,
                 });
             }
             if h.roles.contains(&HostRole::Etcd) {
@@ -282,6 +325,8 @@ impl SiteView {
                         port,
                         what: format!("{what} on {}", h.name),
                         name: None,
+                        check_name: true,
+                        inside_only: false,
                     });
                 }
             }
@@ -293,6 +338,8 @@ impl SiteView {
                     port: s.port,
                     what: format!("{} on {}", s.what, h.name),
                     name: s.name.clone(),
+                    check_name: s.name.is_some() || s.names_its_hosts,
+                    inside_only: false,
                 });
             }
         }

@@ -233,15 +233,18 @@ fn format_of(format: OutputFormat, yaml: bool, nagios: bool) -> Format {
 
 /// The destinations: reports on stdout, notes on stderr, both through the
 /// one redaction (which knows the admin key of `conn`).
-fn stdout(conn: &Conn) -> RedactingWriter<std::io::StdoutLock<'static>> {
+fn stdout(conn: &Conn) -> RedactingWriter<crate::output::Stdout> {
     RedactingWriter::new(
-        std::io::stdout().lock(),
+        crate::output::raw_stdout(),
         report::redactor(&conn.connection()),
     )
 }
 
-fn stderr(conn: &Conn) -> RedactingWriter<std::io::Stderr> {
-    RedactingWriter::new(std::io::stderr(), report::redactor(&conn.connection()))
+fn stderr(conn: &Conn) -> RedactingWriter<crate::output::Stderr> {
+    RedactingWriter::new(
+        crate::output::raw_stderr(),
+        report::redactor(&conn.connection()),
+    )
 }
 
 /// `yaml`: `render` prints its manifests as a YAML stream (`---` between

@@ -126,8 +126,7 @@ pub fn run(args: Args, output: OutputArg) -> Result<Exit, CliError> {
             })
         }),
     };
-    let stdout = std::io::stdout();
-    let mut out = RedactingWriter::new(stdout.lock(), Redactor::new());
+    let mut out = RedactingWriter::new(crate::output::raw_stdout(), Redactor::new());
     let report = match report {
         Ok(r) => r,
         // A plugin that could not decide is UNKNOWN (3), not a state.

@@ -146,15 +146,15 @@ fn connect_args(c: &ConnFlags) -> Result<ConnectArgs, CliError> {
     })
 }
 
-fn stdout() -> RedactingWriter<std::io::Stdout> {
-    RedactingWriter::new(std::io::stdout(), Redactor::new())
+fn stdout() -> RedactingWriter<crate::output::Stdout> {
+    RedactingWriter::new(crate::output::raw_stdout(), Redactor::new())
 }
 
 /// Writes a report: JSON, or text through the library's writer.
 fn emit<T: serde::Serialize>(
     format: OutputFormat,
     report: &T,
-    text: impl FnOnce(&mut RedactingWriter<std::io::Stdout>, &T) -> std::io::Result<()>,
+    text: impl FnOnce(&mut RedactingWriter<crate::output::Stdout>, &T) -> std::io::Result<()>,
 ) -> Result<(), CliError> {
     match format {
         // The CLI's one document printer: redacted, JSON or `-o yaml`.
@@ -199,7 +199,7 @@ pub fn run_unconnected() -> Result<Exit, CliError> {
 fn progress_writer(text: bool) -> impl FnMut(&MemberProgress) {
     let pause_at = std::env::var(PAUSE_HOOK).ok();
     move |p: &MemberProgress| {
-        let mut w = RedactingWriter::new(std::io::stderr(), Redactor::new());
+        let mut w = RedactingWriter::new(crate::output::raw_stderr(), Redactor::new());
         if text {
             let _ = match p {
                 MemberProgress::Resumed { step } => {

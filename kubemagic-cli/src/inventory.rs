@@ -45,7 +45,7 @@ impl SourceArgs {
         };
         let inv = Inventory::load(&self.inventory, &opts)?;
         // Warnings go to stderr, so stdout stays exactly Ansible's output.
-        let mut err = std::io::stderr().lock();
+        let mut err = crate::output::raw_stderr();
         for w in inv.warnings() {
             let _ = writeln!(err, "{w}");
         }

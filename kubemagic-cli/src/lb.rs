@@ -68,7 +68,7 @@ fn render(args: RenderArgs, format: OutputFormat) -> Result<Exit, CliError> {
     };
     // stdout holds the configuration (or the JSON document), stderr the
     // findings: the report writers are the library's.
-    let mut stdout = RedactingWriter::new(std::io::stdout().lock(), report::redactor(&model));
+    let mut stdout = RedactingWriter::new(crate::output::raw_stdout(), report::redactor(&model));
     match (&args.dest, format) {
         (None, OutputFormat::Json) => print_json(&model)?,
         (None, OutputFormat::Text) => {
@@ -105,7 +105,7 @@ fn render(args: RenderArgs, format: OutputFormat) -> Result<Exit, CliError> {
 /// Findings on stderr: stdout holds the configuration itself.
 fn print_findings(model: &LbModel) -> Result<(), CliError> {
     let cwd = std::env::current_dir().ok();
-    let mut err = RedactingWriter::new(std::io::stderr().lock(), report::redactor(model));
+    let mut err = RedactingWriter::new(crate::output::raw_stderr(), report::redactor(model));
     report::write_findings(&mut err, model, cwd.as_deref())?;
     let _ = err.finish()?;
     Ok(())

@@ -212,7 +212,11 @@ fn main() -> ExitCode {
         );
         return Exit::Usage.into();
     }
-    progress::configure(cli.progress, cli.quiet);
+    progress::configure(
+        cli.progress,
+        cli.quiet,
+        matches!(cli.command, Command::Run(_)),
+    );
     // Every command is a step: any operation over 2 s is shown. `run`
     // streams ansible-playbook's own output and shows its steps itself.
     let step = (!matches!(cli.command, Command::Run(_)))

@@ -32,9 +32,30 @@ pub fn stdout() -> RedactingWriter<Stdout> {
 /// Standard error, through the process-wide redaction: where errors,
 /// warnings and notes go (a progress line on the terminal is erased
 /// first).
-pub fn stderr() -> RedactingWriter<std::io::Stderr> {
-    crate::progress::before_output();
-    progress_stderr()
+pub fn stderr() -> RedactingWriter<Stderr> {
+    RedactingWriter::new(raw_stderr(), redactor())
+}
+
+/// Standard error for every command's notes, findings and errors: each
+/// write first erases a progress line on the terminal
+/// ([`crate::progress::before_output`]), so no text lands on it.
+pub struct Stderr(std::io::Stderr);
+
+/// The process's [`Stderr`], unredacted: for a writer with a redactor of
+/// its own (the Ceph and lb reports know their secrets).
+pub fn raw_stderr() -> Stderr {
+    Stderr(std::io::stderr())
+}
+
+impl Write for Stderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        crate::progress::before_output();
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// Standard error for [`crate::progress`] itself, through the same

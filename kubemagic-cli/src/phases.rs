@@ -132,14 +132,17 @@ impl Printer {
             bar.set_style(style);
         }
         let out: Box<dyn Write> = if json {
-            Box::new(std::io::stderr())
+            Box::new(crate::output::raw_stderr())
         } else {
             Box::new(crate::output::raw_stdout())
         };
         Printer {
             dry_run,
             out: RedactingWriter::new(out, crate::output::redactor()),
-            err: RedactingWriter::new(Box::new(std::io::stderr()), crate::output::redactor()),
+            err: RedactingWriter::new(
+                Box::new(crate::output::raw_stderr()),
+                crate::output::redactor(),
+            ),
             bar,
         }
     }
@@ -229,7 +232,7 @@ pub fn run(mut args: RunArgs, format: OutputFormat) -> Result<Exit, CliError> {
     let report = match result {
         Ok(r) => r,
         Err(RunError::CheckFailed { findings }) => {
-            let mut err = RedactingWriter::new(std::io::stderr(), Redactor::new());
+            let mut err = RedactingWriter::new(crate::output::raw_stderr(), Redactor::new());
             kubemagic_run::write_check_errors(&mut err, &findings)?;
             err.finish()?;
             return Err(cli_error(RunError::CheckFailed { findings }));

@@ -28,9 +28,12 @@ use std::time::{Duration, Instant};
 /// How long a step runs before it is shown.
 pub const AFTER: Duration = Duration::from_secs(2);
 
-/// The longest label shown on a terminal line (an 80-column terminal keeps
-/// the line whole, so that erasing it erases all of it).
+/// The longest label shown on a terminal line when the terminal's width is
+/// unknown (an 80-column terminal keeps the line whole, so that erasing it
+/// erases all of it).
 const LINE_LABEL_CHARS: usize = 60;
+/// What a terminal line holds besides the label: `kubemagic: `, ` (NNNNs)`.
+const LINE_FRAME_CHARS: usize = 20;
 
 /// `--progress` as typed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -83,13 +86,15 @@ pub struct Reporter {
 }
 
 static REPORTER: OnceLock<Reporter> = OnceLock::new();
-/// Set when a terminal line may be on screen: [`before_output`]'s fast
-/// path (it runs on every write to stdout).
-static LIVE: AtomicBool = AtomicBool::new(false);
+/// Set once the command has written anything: from then on no terminal
+/// line is drawn, so none can land between two lines of its output.
+static OUTPUT: AtomicBool = AtomicBool::new(false);
 
 /// Records `--progress` (once, from the global flags) and starts the
-/// thread that draws.
-pub fn configure(arg: ProgressArg, quiet: bool) {
+/// thread that draws. `own_interrupts`: the command handles Ctrl-C itself
+/// (`run`); otherwise, with a terminal line, Ctrl-C erases it before the
+/// process ends (exit 130, as the shell reports a SIGINT).
+pub fn configure(arg: ProgressArg, quiet: bool, own_interrupts: bool) {
     use std::io::IsTerminal;
     let terminal =
         std::io::stderr().is_terminal() && std::env::var_os("TERM").is_none_or(|t| t != "dumb");
@@ -111,6 +116,15 @@ pub fn configure(arg: ProgressArg, quiet: bool) {
             .name("progress".into())
             .spawn(move || reporter.tick());
     }
+    if reporter.style == Some(Style::Line) && !own_interrupts {
+        // ctrlc runs this on a thread of its own, not in the signal
+        // handler, so taking the lock is safe. Without a handler the
+        // default action would stand: no handler is no reason to fail.
+        let _ = ctrlc::set_handler(|| {
+            before_output();
+            std::process::exit(130);
+        });
+    }
 }
 
 /// The process's reporter (silent until [`configure`]d).
@@ -124,16 +138,18 @@ pub fn reporter() -> &'static Reporter {
 
 /// Called before anything else is written to stdout or stderr: erases a
 /// terminal line and draws no more, so that results and errors start on a
-/// clean line and are never overdrawn.
+/// clean line and are never overdrawn. Under the lock the drawing thread
+/// holds while it draws, so no line can be drawn between the check and the
+/// write (the lock is only taken when a terminal line may be drawn at all).
 pub fn before_output() {
-    if !LIVE.load(Ordering::Relaxed) {
+    OUTPUT.store(true, Ordering::Relaxed);
+    let r = reporter();
+    if r.style != Some(Style::Line) {
         return;
     }
-    let r = reporter();
     let mut state = r.lock();
     state.stopped = true;
     r.erase(&mut state);
-    LIVE.store(false, Ordering::Relaxed);
 }
 
 impl Reporter {
@@ -158,7 +174,10 @@ impl Reporter {
     }
 
     /// The drawing thread: wakes every quarter second (or on a change) and
-    /// shows the innermost step once it has lasted [`AFTER`].
+    /// shows the innermost step once it has lasted [`AFTER`]. It writes
+    /// while holding the lock, so [`before_output`] and a step's end wait
+    /// for a line being drawn (one short write; a terminal stalled by
+    /// Ctrl-S stalls the command's own output as well).
     fn tick(&self) {
         let mut state = self.lock();
         loop {
@@ -166,7 +185,8 @@ impl Reporter {
                 Ok((s, _)) => s,
                 Err(p) => p.into_inner().0,
             };
-            if self.style == Some(Style::Line) && state.stopped {
+            if self.style == Some(Style::Line) && (state.stopped || OUTPUT.load(Ordering::Relaxed))
+            {
                 return;
             }
             let style = self.style;
@@ -181,7 +201,10 @@ impl Reporter {
             }
             match style {
                 Some(Style::Line) if last != Some((depth, elapsed.as_secs())) => {
-                    let label = shorten(&crate::output::redactor().redact(&top.label));
+                    let label = shorten(
+                        &crate::output::redactor().redact(&top.label),
+                        line_label_chars(),
+                    );
                     top.shown = true;
                     Self::write(&format!(
                         "\r\x1b[Kkubemagic: {label} ({}s)",
@@ -189,7 +212,6 @@ impl Reporter {
                     ));
                     state.drawn = true;
                     state.last = Some((depth, elapsed.as_secs()));
-                    LIVE.store(true, Ordering::Relaxed);
                 }
                 Some(Style::Plain) if !top.shown && !top.covered => {
                     top.shown = true;
@@ -201,13 +223,21 @@ impl Reporter {
     }
 }
 
-/// A label cut to [`LINE_LABEL_CHARS`] (already redacted: cutting first
-/// could leave half a credential the redactor no longer recognises).
-fn shorten(label: &str) -> String {
-    if label.chars().count() <= LINE_LABEL_CHARS {
+/// How many characters of a label fit on one row of the terminal.
+fn line_label_chars() -> usize {
+    console::Term::stderr()
+        .size_checked()
+        .map(|(_, cols)| usize::from(cols).saturating_sub(LINE_FRAME_CHARS).max(10))
+        .unwrap_or(LINE_LABEL_CHARS)
+}
+
+/// A label cut to `max` characters (already redacted: cutting first could
+/// leave half a credential the redactor no longer recognises).
+fn shorten(label: &str, max: usize) -> String {
+    if label.chars().count() <= max {
         return label.to_string();
     }
-    let cut: String = label.chars().take(LINE_LABEL_CHARS - 3).collect();
+    let cut: String = label.chars().take(max.saturating_sub(3)).collect();
     format!("{cut}...")
 }
 
@@ -265,7 +295,7 @@ mod tests {
         let redacted = kubemagic_core::Redactor::default()
             .redact(&label)
             .into_owned();
-        let short = shorten(&redacted);
+        let short = shorten(&redacted, LINE_LABEL_CHARS);
         assert!(!short.contains("s3cr3t"), "{short}");
         assert!(short.chars().count() <= LINE_LABEL_CHARS);
     }

@@ -152,7 +152,7 @@ fn an_apiserver_certificate_must_name_both_openshift_cluster_hostnames() {
     assert_eq!(km347.len(), 1, "{}", text(&o));
     let msg = km347[0]["message"].as_str().unwrap();
     assert!(
-        msg.contains("api-int.os.example") && !msg.contains("lack the API name api.os.example"),
+        msg.contains("lack the API name api-int.os.example: clients"),
         "{msg}"
     );
 }
@@ -172,7 +172,7 @@ fn ceph_site(dir: &Path, dashboard_port: u16) {
     write(
         &dir.join("ceph-ansible/hosts"),
         &format!(
-            "[mons]\nmon1 ansible_host=127.0.0.1\n\n[rgws]\nrgw1 ansible_host=127.0.0.33\n\n[all:vars]\ndashboard_port={dashboard_port}\nradosgw_frontend_ssl_certificate=/etc/ceph/private/rgw.pem\n"
+            "[mons]\nmon1 ansible_host=127.0.0.1\n\n[rgws]\nrgw1 ansible_host=127.0.0.33\n\n[monitoring]\ngraf1 ansible_host=127.0.0.34\n\n[all:vars]\ndashboard_port={dashboard_port}\nradosgw_frontend_ssl_certificate=/etc/ceph/private/rgw.pem\n"
         ),
     );
 }

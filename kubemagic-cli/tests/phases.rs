@@ -662,10 +662,13 @@ fn a_killed_runs_playbook_still_running_is_refused_by_pid_and_command_and_wait_w
     };
     let mut orphan = {
         use std::os::unix::process::CommandExt;
+        // Its output kept, so a failure to start says why.
+        let log = std::fs::File::create(d.path().join("orphan.log")).unwrap();
         Command::new(&bin)
             .args(["-i", "hosts", "slow.yml"])
             .current_dir(d.path().join("custom"))
-            .stdout(std::process::Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
             .process_group(0)
             .spawn()
             .unwrap()
@@ -680,9 +683,22 @@ fn a_killed_runs_playbook_still_running_is_refused_by_pid_and_command_and_wait_w
                  "phase": "slow", "step": 0, "started": "2026-11-28T07:00:01Z"}
     });
     write(&d.path().join(".kubemagic/lock"), &lock.to_string());
-    wait_for("the orphan's task to start", 180, || {
-        !stamps(d.path()).is_empty()
-    });
+    let t0 = std::time::Instant::now();
+    while stamps(d.path()).is_empty() {
+        let log = || std::fs::read_to_string(d.path().join("orphan.log")).unwrap_or_default();
+        if let Ok(Some(st)) = orphan.try_wait() {
+            panic!(
+                "the orphan ansible-playbook exited ({st}) before its task started:\n{}",
+                log()
+            );
+        }
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(180),
+            "timed out after 180 s waiting for the orphan's task to start; its output:\n{}",
+            log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 
     let o = km(&["run", s, "slow"]);
     assert_eq!(o.status.code(), Some(1));

@@ -51,13 +51,40 @@ pub struct UpstreamSync {
     pub action: SyncAction,
 }
 
-fn git(dir: &Path, name: &str, args: &[&str]) -> Result<String, RunError> {
-    let out = Command::new("git")
-        .arg("-C")
+/// `git` that never waits for a person: no credential prompt
+/// (`GIT_TERMINAL_PROMPT=0`) and, unless the operator chose an ssh command
+/// (`GIT_SSH_COMMAND`, `GIT_SSH`, or `core.sshCommand` in git's global or
+/// system configuration), ssh in batch mode, so a host key or passphrase
+/// question fails with ssh's message instead of waiting on the terminal
+/// under a progress line (or forever under cron). Keys in an agent work as
+/// before.
+fn git_command(dir: &Path) -> Command {
+    let mut c = Command::new("git");
+    c.arg("-C")
         .arg(dir)
-        .args(args)
         .env("GIT_TERMINAL_PROMPT", "0")
-        .env("LC_ALL", "C")
+        .env("LC_ALL", "C");
+    if !operator_chose_ssh() {
+        c.env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes");
+    }
+    c
+}
+
+fn operator_chose_ssh() -> bool {
+    static CHOSE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *CHOSE.get_or_init(|| {
+        std::env::var_os("GIT_SSH_COMMAND").is_some()
+            || std::env::var_os("GIT_SSH").is_some()
+            || Command::new("git")
+                .args(["config", "--get", "core.sshCommand"])
+                .output()
+                .is_ok_and(|o| o.status.success() && !o.stdout.trim_ascii().is_empty())
+    })
+}
+
+fn git(dir: &Path, name: &str, args: &[&str]) -> Result<String, RunError> {
+    let out = git_command(dir)
+        .args(args)
         .output()
         .map_err(|source| RunError::Spawn {
             program: "git".into(),
@@ -79,13 +106,7 @@ fn git(dir: &Path, name: &str, args: &[&str]) -> Result<String, RunError> {
 }
 
 fn try_git(dir: &Path, args: &[&str]) -> Option<String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("LC_ALL", "C")
-        .output()
-        .ok()?;
+    let out = git_command(dir).args(args).output().ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())

@@ -104,6 +104,10 @@ pub enum VersionSource {
     File(PathBuf),
     /// A git tag naming the checked-out commit.
     GitTag(String),
+    /// A release branch pinned in kubemagic.yml (ceph-ansible's
+    /// `stable-X.Y`: one release series, so its X.Y is known though the
+    /// patch level moves; read as X.Y.0).
+    ReleaseBranch(String),
     /// Nothing said which release: rules needing it are skipped.
     Unknown,
 }
@@ -134,6 +138,9 @@ impl fmt::Display for UpstreamVersion {
                 )
             }
             (Some(v), VersionSource::GitTag(t)) => write!(f, "{} {v} (tag {t})", self.upstream),
+            (Some(v), VersionSource::ReleaseBranch(b)) => {
+                write!(f, "{} {v} (branch {b})", self.upstream)
+            }
             _ => write!(f, "{} version unknown", self.upstream),
         }
     }
@@ -240,7 +247,13 @@ pub fn detect(
             .and_then(|up| Version::parse(&up.git_ref));
         let found = match pinned {
             Some(v) => Some((v, VersionSource::Pinned)),
-            None => from_checkout(&root.join(u.name()), u)?,
+            None => from_checkout(&root.join(u.name()), u)?.or_else(|| {
+                let r = &config.upstreams.get(u.name())?.git_ref;
+                Some((
+                    release_branch(u, r)?,
+                    VersionSource::ReleaseBranch(r.clone()),
+                ))
+            }),
         };
         out.push(match found {
             Some((v, source)) => UpstreamVersion {
@@ -256,6 +269,21 @@ pub fn detect(
         });
     }
     Ok(SiteVersions(out))
+}
+
+/// The release series a pinned branch names: ceph-ansible's `stable-X.Y`
+/// (its only release branches, one per Ceph release). Other upstreams'
+/// branches name no version here.
+pub fn release_branch(u: Upstream, git_ref: &str) -> Option<Version> {
+    if u != Upstream::CephAnsible {
+        return None;
+    }
+    let rest = git_ref
+        .trim()
+        .trim_start_matches("refs/heads/")
+        .strip_prefix("stable-")?;
+    let (major, minor) = rest.split_once('.')?;
+    Some(Version::new(major.parse().ok()?, minor.parse().ok()?, 0))
 }
 
 /// A small text file of a checkout, `None` when it is missing or not text;
@@ -483,6 +511,16 @@ mod tests {
         .unwrap();
         assert_eq!(v.get(Upstream::CephAnsible), Some(Version::new(6, 0, 28)));
         assert_eq!(v.0[0].source, VersionSource::GitTag("v6.0.28".into()));
+    }
+
+    #[test]
+    fn a_ceph_ansible_stable_branch_names_its_release_series_and_nothing_else_does() {
+        assert_eq!(
+            release_branch(Upstream::CephAnsible, "stable-6.0"),
+            Some(Version::new(6, 0, 0))
+        );
+        assert_eq!(release_branch(Upstream::CephAnsible, "main"), None);
+        assert_eq!(release_branch(Upstream::Kubespray, "stable-6.0"), None);
     }
 
     #[test]

@@ -339,6 +339,35 @@ mod tests {
     }
 
     #[test]
+    fn openshift_gives_its_public_name_first_then_the_internal_one_whose_ip_may_be_the_vip() {
+        let mut s = Site::new("/site");
+        let inv = s.inventory_mut(InventoryKind::Openshift);
+        inv.add_host("m1", &["masters"]);
+        inv.set_var(
+            "m1",
+            "openshift_master_cluster_public_hostname",
+            json!("api.example"),
+            None,
+        );
+        inv.set_var(
+            "m1",
+            "openshift_master_cluster_hostname",
+            json!("10.0.0.5"),
+            None,
+        );
+        let e = endpoint(&s).unwrap();
+        let names: Vec<&str> = e.addresses.iter().map(|a| a.value.as_str()).collect();
+        assert_eq!(names, ["api.example", "10.0.0.5"]);
+        assert_eq!(e.address().unwrap().value, "api.example");
+        // The internal name is the balancer's own address when it is an IP.
+        assert_eq!(
+            e.ip().unwrap().variable,
+            "openshift_master_cluster_hostname"
+        );
+        assert_eq!((e.client_port.value, e.listen_port.value), (8443, 8443));
+    }
+
+    #[test]
     fn templated_addresses_are_kept_but_give_no_ip() {
         let mut s = site();
         set(

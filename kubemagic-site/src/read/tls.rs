@@ -23,7 +23,8 @@
 //! - roles/openshift_facts/defaults/main.yml: the default
 //!   `openshift_node_groups` and their labels (which nodes are infra).
 //!
-//! ceph-ansible (stable-4.0 and stable-6.0 alike):
+//! ceph-ansible (stable-4.0 to stable-8.0 alike; stable-3.2 and older have
+//! no dashboard role):
 //! - roles/ceph-defaults/defaults/main.yml: `dashboard_enabled: True`,
 //!   `dashboard_protocol: https`, `dashboard_port: 8443`, `dashboard_crt: ''`,
 //!   `radosgw_frontend_ssl_certificate: ""`, `radosgw_frontend_port`
@@ -40,6 +41,7 @@ use super::api::{port_var as port, text_var as text};
 use super::sourced::Sourced;
 use crate::site::SiteInventory;
 use crate::values::scalar;
+use crate::versions::Version;
 use kubemagic_inventory::{Value, Var};
 
 /// openshift-ansible 3.11's infra selector default.
@@ -54,6 +56,8 @@ pub const CEPH_DASHBOARD_CERT: &str = "/etc/ceph/ceph-dashboard.crt";
 pub const CEPH_DASHBOARD_PORT: u16 = 8443;
 /// ceph-ansible's default `radosgw_frontend_port`.
 pub const CEPH_RGW_PORT: u16 = 8080;
+/// The first ceph-ansible release with the dashboard role (stable-4.0).
+pub const CEPH_DASHBOARD_SINCE: Version = Version::new(4, 0, 0);
 
 /// A certificate file a service is given, and the hosts that hold it.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +66,9 @@ pub struct CertFile {
     pub path: Sourced<String>,
     /// The hosts that hold it.
     pub hosts: Vec<String>,
+    /// Supplied by the operator (a copy of a file they issued), rather
+    /// than made by the stack: renewing it means issuing it anew.
+    pub supplied: bool,
 }
 
 /// A TLS service: where it is served and the name its certificate must
@@ -74,11 +81,17 @@ pub struct TlsService {
     pub hosts: Vec<String>,
     /// The port.
     pub port: Sourced<u16>,
-    /// A DNS name its certificate must cover (the router's wildcard
-    /// domain, as a name under it); `None`: the host's own name.
+    /// The name a client reaching the service asks for, when kubemagic
+    /// knows it: sent as SNI and held against the served certificate (the
+    /// router's wildcard domain, as a name under it). `None`: no name is
+    /// held against it (a supplied Ceph certificate names the VIP or S3
+    /// domain clients use, which the inventory does not say).
     pub name: Option<String>,
-    /// The certificate file behind it, when the stack writes one.
-    pub cert: Option<CertFile>,
+    /// Whether the served certificate must cover the host's own address
+    /// or name as dialed (the stack made it for its hosts).
+    pub names_its_hosts: bool,
+    /// The certificate files behind it, where the stack writes them.
+    pub certs: Vec<CertFile>,
 }
 
 fn var<'a>(inv: &'a SiteInventory, hosts: &[&'a str], name: &str) -> Option<&'a Var> {
@@ -95,17 +108,19 @@ fn all_hosts(inv: &SiteInventory) -> Vec<&str> {
     inv.hosts.keys().map(String::as_str).collect()
 }
 
-/// The `certfile` of a `{certfile, keyfile, cafile}` mapping variable, as
-/// its basename under `dir`.
-fn supplied(inv: &SiteInventory, hosts: &[&str], name: &str, dir: &str) -> Option<Sourced<String>> {
-    let v = var(inv, hosts, name)?;
-    let file = scalar(v.value.get("certfile")?)?;
-    let base = file.rsplit('/').next().unwrap_or(&file);
-    Some(Sourced::new(
-        format!("{dir}/{base}"),
-        format!("{name}.certfile"),
-        v.origin.clone(),
-    ))
+/// The basename of `file` under `dir`.
+fn under(dir: &str, file: &str) -> String {
+    format!("{dir}/{}", file.rsplit('/').next().unwrap_or(file))
+}
+
+/// A `{certfile, keyfile, cafile}` mapping's `certfile`, when it has every
+/// one of `keys` (a template is kept out: kubemagic does not evaluate it).
+fn certfile(map: &Value, keys: &[&str]) -> Option<String> {
+    if !keys.iter().all(|k| map.get(k).is_some()) {
+        return None;
+    }
+    scalar(map.get("certfile")?)
+        .filter(|f| !super::api::is_template_text(f) && !f.trim().is_empty())
 }
 
 /// The labels of each node group: `openshift_node_groups` when set, else
@@ -138,6 +153,118 @@ fn node_group_labels(inv: &SiteInventory, hosts: &[&str], group: &str) -> Vec<St
         .collect()
 }
 
+/// The router's certificate files on the first master (router.yml): each
+/// supplied `certfile` (of `openshift_hosted_router_certificate`, or of a
+/// router in an overridden `openshift_hosted_routers`) by its basename,
+/// else, when `openshift_hosted_router_create_certificate`, the wildcard
+/// one the role makes.
+fn router_certs(inv: &SiteInventory, hosts: &[&str], first_master: &[String]) -> Vec<CertFile> {
+    const DIR: &str = "/etc/origin/master";
+    let mut out: Vec<CertFile> = Vec::new();
+    let push = |out: &mut Vec<CertFile>, path: Sourced<String>, supplied: bool| {
+        if !out.iter().any(|c| c.path.value == path.value) {
+            out.push(CertFile {
+                path,
+                hosts: first_master.to_vec(),
+                supplied,
+            });
+        }
+    };
+    if let Some(v) = var(inv, hosts, "openshift_hosted_router_certificate") {
+        if let Some(f) = certfile(&v.value, &["certfile"]) {
+            let name = "openshift_hosted_router_certificate.certfile";
+            push(
+                &mut out,
+                Sourced::new(under(DIR, &f), name, v.origin.clone()),
+                true,
+            );
+        }
+    }
+    if let Some(v) = var(inv, hosts, "openshift_hosted_routers") {
+        if let Value::Array(routers) = &v.value {
+            for r in routers {
+                if let Some(f) = r
+                    .get("certificate")
+                    .and_then(|c| certfile(c, &["certfile"]))
+                {
+                    let name = "openshift_hosted_routers[].certificate.certfile";
+                    push(
+                        &mut out,
+                        Sourced::new(under(DIR, &f), name, v.origin.clone()),
+                        true,
+                    );
+                }
+            }
+        }
+    }
+    if out.is_empty()
+        && flag(
+            inv,
+            hosts,
+            "openshift_hosted_router_create_certificate",
+            true,
+        )
+    {
+        push(
+            &mut out,
+            Sourced::default_of(
+                OPENSHIFT_ROUTER_CERT.to_string(),
+                "openshift_hosted_router_certificate",
+            ),
+            false,
+        );
+    }
+    out
+}
+
+/// The registry's certificate files on the first master (registry.yml
+/// secures it unless `openshift_docker_hosted_registry_insecure`):
+/// passthrough serves a supplied certificate (certfile and keyfile, from
+/// `named_certificates/`) or the self-signed `registry.crt`; reencrypt
+/// serves `registry.crt` and the route the supplied one.
+fn registry_certs(inv: &SiteInventory, hosts: &[&str], first_master: &[String]) -> Vec<CertFile> {
+    if flag(
+        inv,
+        hosts,
+        "openshift_docker_hosted_registry_insecure",
+        false,
+    ) {
+        return Vec::new();
+    }
+    let termination = text(inv, hosts, "openshift_hosted_registry_routetermination")
+        .map(|s| s.value)
+        .unwrap_or_else(|| "passthrough".into());
+    let routecerts = var(inv, hosts, "openshift_hosted_registry_routecertificates");
+    let supplied = |keys: &[&str]| {
+        let v = routecerts?;
+        let f = certfile(&v.value, keys)?;
+        Some(CertFile {
+            path: Sourced::new(
+                under("/etc/origin/master/named_certificates", &f),
+                "openshift_hosted_registry_routecertificates.certfile",
+                v.origin.clone(),
+            ),
+            hosts: first_master.to_vec(),
+            supplied: true,
+        })
+    };
+    let self_signed = || CertFile {
+        path: Sourced::default_of(
+            OPENSHIFT_REGISTRY_CERT.to_string(),
+            "openshift_hosted_registry_routecertificates",
+        ),
+        hosts: first_master.to_vec(),
+        supplied: false,
+    };
+    match termination.as_str() {
+        "passthrough" => vec![supplied(&["certfile", "keyfile"]).unwrap_or_else(self_signed)],
+        "reencrypt" => std::iter::once(self_signed())
+            .chain(supplied(&["certfile"]))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// OpenShift 3.11's router and registry, read from its inventory.
 pub fn openshift(inv: &SiteInventory) -> Vec<TlsService> {
     let hosts = all_hosts(inv);
@@ -162,128 +289,142 @@ pub fn openshift(inv: &SiteInventory) -> Vec<TlsService> {
             })
             .cloned()
             .collect();
-        let subdomain = text(inv, &hosts, "openshift_master_default_subdomain");
-        let cert = supplied(
-            inv,
-            &hosts,
-            "openshift_hosted_router_certificate",
-            "/etc/origin/master",
-        )
-        .or_else(|| {
-            flag(
-                inv,
-                &hosts,
-                "openshift_hosted_router_create_certificate",
-                true,
-            )
-            .then(|| {
-                Sourced::default_of(
-                    OPENSHIFT_ROUTER_CERT.to_string(),
-                    "openshift_hosted_router_certificate",
-                )
-            })
-        });
+        let subdomain = text(inv, &hosts, "openshift_master_default_subdomain")
+            .filter(|s| !super::api::is_template_text(&s.value));
         out.push(TlsService {
             what: "OpenShift router",
             hosts: routers,
             port: Sourced::default_of(443, "openshift_hosted_routers.ports"),
             name: subdomain.map(|s| format!("kubemagic-probe.{}", s.value)),
-            cert: cert.map(|path| CertFile {
-                path,
-                hosts: first_master.clone(),
-            }),
+            names_its_hosts: false,
+            certs: router_certs(inv, &hosts, &first_master),
         });
     }
     if flag(inv, &hosts, "openshift_hosted_manage_registry", true) {
-        let termination = text(inv, &hosts, "openshift_hosted_registry_routetermination")
-            .map(|s| s.value)
-            .unwrap_or_else(|| "passthrough".into());
-        if matches!(termination.as_str(), "passthrough" | "reencrypt") {
-            let cert = supplied(
-                inv,
-                &hosts,
-                "openshift_hosted_registry_routecertificates",
-                "/etc/origin/master/named_certificates",
-            )
-            .unwrap_or_else(|| {
-                Sourced::default_of(
-                    OPENSHIFT_REGISTRY_CERT.to_string(),
-                    "openshift_hosted_registry_routecertificates",
-                )
-            });
+        let certs = registry_certs(inv, &hosts, &first_master);
+        if !certs.is_empty() {
             // Served inside the cluster only (docker-registry.default.svc):
-            // nothing to dial from outside, the file is what is checked.
+            // nothing to dial from outside, the files are what is checked.
             out.push(TlsService {
                 what: "OpenShift registry",
                 hosts: Vec::new(),
                 port: Sourced::default_of(5000, "openshift_hosted_registry_port"),
                 name: None,
-                cert: Some(CertFile {
-                    path: cert,
-                    hosts: first_master.clone(),
-                }),
+                names_its_hosts: false,
+                certs,
             });
         }
     }
     out
 }
 
-/// ceph-ansible's dashboard and RGW, read from its inventory.
-pub fn ceph(inv: &SiteInventory) -> Vec<TlsService> {
+/// ceph-ansible's dashboard and RGW, read from its inventory, for the
+/// ceph-ansible `release` when known (unknown: the dashboard's defaults of
+/// every release that has one apply).
+pub fn ceph(inv: &SiteInventory, release: Option<Version>) -> Vec<TlsService> {
     let hosts = all_hosts(inv);
     let mons: Vec<String> = inv.group_hosts("mons").to_vec();
     let mut out = Vec::new();
-    let protocol = text(inv, &hosts, "dashboard_protocol")
-        .map(|s| s.value)
-        .unwrap_or_else(|| "https".into());
-    if flag(inv, &hosts, "dashboard_enabled", true) && protocol == "https" {
-        let mgrs = if inv.has_group("mgrs") && !inv.group_hosts("mgrs").is_empty() {
-            inv.group_hosts("mgrs").to_vec()
-        } else {
-            mons.clone()
-        };
-        let supplied = text(inv, &hosts, "dashboard_crt").filter(|s| !s.value.trim().is_empty());
-        let path = match &supplied {
-            Some(s) => Sourced::new(
-                CEPH_DASHBOARD_CERT.to_string(),
-                "dashboard_crt",
-                s.origin.clone(),
-            ),
-            None => Sourced::default_of(CEPH_DASHBOARD_CERT.to_string(), "dashboard_crt"),
-        };
-        // A supplied certificate is copied to the first monitor only.
-        let holders = if supplied.is_some() {
-            mons.iter().take(1).cloned().collect()
-        } else {
-            mons.clone()
-        };
-        out.push(TlsService {
-            what: "Ceph dashboard",
-            hosts: mgrs,
-            port: port(inv, &hosts, "dashboard_port", CEPH_DASHBOARD_PORT),
-            name: None,
-            cert: Some(CertFile {
-                path,
-                hosts: holders,
-            }),
-        });
+    if let Some(s) = dashboard(inv, &hosts, &mons, release) {
+        out.push(s);
     }
-    if let Some(pem) =
-        text(inv, &hosts, "radosgw_frontend_ssl_certificate").filter(|s| !s.value.trim().is_empty())
+    if let Some(pem) = text(inv, &hosts, "radosgw_frontend_ssl_certificate")
+        .filter(|s| !s.value.trim().is_empty() && !super::api::is_template_text(&s.value))
     {
         let rgws = inv.group_hosts("rgws").to_vec();
         out.push(TlsService {
             what: "Ceph RADOS Gateway",
             hosts: rgws.clone(),
-            port: port(inv, &hosts, "radosgw_frontend_port", CEPH_RGW_PORT),
+            port: rgw_port(inv, &hosts),
             name: None,
-            cert: Some(CertFile {
+            names_its_hosts: false,
+            certs: vec![CertFile {
                 path: pem,
                 hosts: rgws,
-            }),
+                supplied: true,
+            }],
         });
     }
     out
+}
+
+/// The dashboard, when site.yml deploys it: `dashboard_enabled` and a
+/// host in the monitoring group (`grafana-server` up to stable-5.0,
+/// `monitoring` since stable-6.0; either when the release is unknown),
+/// served over https.
+fn dashboard(
+    inv: &SiteInventory,
+    hosts: &[&str],
+    mons: &[String],
+    release: Option<Version>,
+) -> Option<TlsService> {
+    if release.is_some_and(|v| v < CEPH_DASHBOARD_SINCE) {
+        return None;
+    }
+    let groups: &[&str] = match release {
+        Some(v) if v < Version::new(6, 0, 0) => &["grafana-server"],
+        Some(_) => &["monitoring"],
+        None => &["grafana-server", "monitoring"],
+    };
+    let monitored = groups.iter().any(|g| !inv.group_hosts(g).is_empty());
+    let protocol = text(inv, hosts, "dashboard_protocol")
+        .map(|s| s.value)
+        .unwrap_or_else(|| "https".into());
+    if !monitored || !flag(inv, hosts, "dashboard_enabled", true) || protocol != "https" {
+        return None;
+    }
+    // The ceph-dashboard play runs on `mgrs`, else the monitors.
+    let mgrs = if inv.group_hosts("mgrs").is_empty() {
+        mons.to_vec()
+    } else {
+        inv.group_hosts("mgrs").to_vec()
+    };
+    let supplied = text(inv, hosts, "dashboard_crt").filter(|s| !s.value.trim().is_empty());
+    let path = match &supplied {
+        Some(s) => Sourced::new(
+            CEPH_DASHBOARD_CERT.to_string(),
+            "dashboard_crt",
+            s.origin.clone(),
+        ),
+        None => Sourced::default_of(CEPH_DASHBOARD_CERT.to_string(), "dashboard_crt"),
+    };
+    // A supplied certificate is copied to the first monitor; a generated
+    // one is made on the first manager (run_once) and copied to every
+    // monitor.
+    let mut holders: Vec<String> = match &supplied {
+        Some(_) => mons.iter().take(1).cloned().collect(),
+        None => mgrs.iter().take(1).chain(mons.iter()).cloned().collect(),
+    };
+    let mut seen = std::collections::HashSet::new();
+    holders.retain(|h| seen.insert(h.clone()));
+    Some(TlsService {
+        what: "Ceph dashboard",
+        hosts: mgrs,
+        port: port(inv, hosts, "dashboard_port", CEPH_DASHBOARD_PORT),
+        name: None,
+        // The generated certificate names each manager's hostname, fqdn and
+        // dashboard_server_addr, which need not be the address dialed.
+        names_its_hosts: false,
+        certs: vec![CertFile {
+            path,
+            hosts: holders,
+            supplied: supplied.is_some(),
+        }],
+    })
+}
+
+/// `radosgw_frontend_port`, else `radosgw_civetweb_port` for the civetweb
+/// frontend, else 8080 (roles/ceph-defaults/defaults/main.yml).
+fn rgw_port(inv: &SiteInventory, hosts: &[&str]) -> Sourced<u16> {
+    let set = port(inv, hosts, "radosgw_frontend_port", CEPH_RGW_PORT);
+    if !set.is_default() {
+        return set;
+    }
+    let civetweb = text(inv, hosts, "radosgw_frontend_type").is_some_and(|t| t.value == "civetweb");
+    if civetweb {
+        return port(inv, hosts, "radosgw_civetweb_port", CEPH_RGW_PORT);
+    }
+    set
 }
 
 #[cfg(test)]
@@ -322,13 +463,10 @@ mod tests {
         assert_eq!(router.hosts, ["i1"]);
         assert_eq!(router.port.value, 443);
         assert_eq!(router.name.as_deref(), Some("kubemagic-probe.apps.x"));
-        let cert = router.cert.as_ref().unwrap();
+        let cert = &router.certs[0];
         assert_eq!(cert.path.value, OPENSHIFT_ROUTER_CERT);
         assert_eq!(cert.hosts, ["m1"]);
-        assert_eq!(
-            s[1].cert.as_ref().unwrap().path.value,
-            OPENSHIFT_REGISTRY_CERT
-        );
+        assert_eq!(s[1].certs[0].path.value, OPENSHIFT_REGISTRY_CERT);
     }
 
     #[test]
@@ -341,20 +479,80 @@ mod tests {
             None,
         );
         let s = openshift(&i);
-        assert_eq!(
-            s[0].cert.as_ref().unwrap().path.value,
-            "/etc/origin/master/wild.crt"
+        assert_eq!(s[0].certs.len(), 1);
+        assert_eq!(s[0].certs[0].path.value, "/etc/origin/master/wild.crt");
+        assert!(s[0].certs[0].supplied);
+    }
+
+    #[test]
+    fn an_insecure_registry_has_no_certificate_and_reencrypt_keeps_the_self_signed_one() {
+        let mut i = okd();
+        i.set_var(
+            "m1",
+            "openshift_docker_hosted_registry_insecure",
+            json!(true),
+            None,
         );
+        assert!(openshift(&i).iter().all(|s| s.what != "OpenShift registry"));
+        let mut i = okd();
+        i.set_var(
+            "m1",
+            "openshift_hosted_registry_routetermination",
+            json!("reencrypt"),
+            None,
+        );
+        i.set_var(
+            "m1",
+            "openshift_hosted_registry_routecertificates",
+            json!({"certfile": "/srv/reg.crt", "keyfile": "/srv/reg.key", "cafile": "/srv/ca.crt"}),
+            None,
+        );
+        let reg = openshift(&i)
+            .into_iter()
+            .find(|s| s.what == "OpenShift registry")
+            .unwrap();
+        let paths: Vec<&str> = reg.certs.iter().map(|c| c.path.value.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                OPENSHIFT_REGISTRY_CERT,
+                "/etc/origin/master/named_certificates/reg.crt"
+            ]
+        );
+        // Passthrough needs certfile and keyfile to serve a supplied one.
+        i.set_var(
+            "m1",
+            "openshift_hosted_registry_routetermination",
+            json!("passthrough"),
+            None,
+        );
+        i.set_var(
+            "m1",
+            "openshift_hosted_registry_routecertificates",
+            json!({"certfile": "/srv/reg.crt"}),
+            None,
+        );
+        let reg = openshift(&i)
+            .into_iter()
+            .find(|s| s.what == "OpenShift registry")
+            .unwrap();
+        assert_eq!(reg.certs[0].path.value, OPENSHIFT_REGISTRY_CERT);
     }
 
     #[test]
     fn the_dashboard_is_served_by_the_monitors_without_a_mgrs_group_and_rgw_only_with_a_pem() {
         let mut i = SiteInventory::new(InventoryKind::Ceph, "/site/ceph");
         i.add_host("mon1", &["mons"]).add_host("rgw1", &["rgws"]);
-        let s = ceph(&i);
+        // No monitoring host: site.yml does not import dashboard.yml.
+        assert!(ceph(&i, None).is_empty());
+        i.add_host("graf1", &["monitoring"]);
+        assert!(ceph(&i, Some(Version::new(4, 0, 0))).is_empty());
+        let s = ceph(&i, None);
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].hosts, ["mon1"]);
         assert_eq!(s[0].port.value, 8443);
+        // ceph-ansible 3.2 has no dashboard.
+        assert!(ceph(&i, Some(Version::new(3, 2, 0))).is_empty());
         i.set_var(
             "rgw1",
             "radosgw_frontend_ssl_certificate",
@@ -362,9 +560,9 @@ mod tests {
             None,
         );
         i.set_var("mon1", "dashboard_protocol", json!("http"), None);
-        let s = ceph(&i);
+        let s = ceph(&i, None);
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].what, "Ceph RADOS Gateway");
-        assert_eq!(s[0].cert.as_ref().unwrap().path.value, "/etc/ceph/rgw.pem");
+        assert_eq!(s[0].certs[0].path.value, "/etc/ceph/rgw.pem");
     }
 }
