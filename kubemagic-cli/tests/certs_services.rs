@@ -403,3 +403,166 @@ fn probe_with_a_site_dials_the_ceph_dashboard_on_its_monitor() {
     );
     assert_no_secret(&pki, &[&o]);
 }
+
+#[test]
+fn a_corrupt_service_file_is_a_warning_and_the_rest_is_still_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let (site, root) = (dir.path().join("site"), dir.path().join("root"));
+    ceph_site(&site, 8443);
+    write(
+        &root.join("etc/ceph/ceph-dashboard.crt"),
+        "-----BEGIN CERTIFICATE-----\nnot base64 !!\n-----END CERTIFICATE-----\n",
+    );
+    let o = check(&site, &root, "mon1", &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let r = json(&o);
+    assert!(
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "KM348"
+                && f["file"].as_str().unwrap().ends_with("ceph-dashboard.crt")),
+        "{}",
+        text(&o)
+    );
+}
+
+/// In a copy of a host's files (`--root`), the kubelet's
+/// `kubelet-client-current.pem` links to its dated file by absolute path:
+/// the link is followed inside the copy, never to this machine's /var.
+#[test]
+fn an_absolute_link_a_kubeconfig_names_is_followed_inside_the_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let mut pki = Pki::new(AT);
+    let ca = pki.ca("kubernetes", 3650);
+    write_ca(&root.join("etc/kubernetes/ssl"), "ca.crt", "ca.key", &ca);
+    let kubelet = pki.leaf(&ca, "system:node:node1", 40, &[], false);
+    let pki_dir = root.join("var/lib/kubelet/pki");
+    write(
+        &pki_dir.join("kubelet-client-2026-01-01-00-00-00.pem"),
+        &format!("{}{}", kubelet.cert, kubelet.key),
+    );
+    std::os::unix::fs::symlink(
+        "/var/lib/kubelet/pki/kubelet-client-2026-01-01-00-00-00.pem",
+        pki_dir.join("kubelet-client-current.pem"),
+    )
+    .unwrap();
+    write(
+        &root.join("etc/kubernetes/kubelet.conf"),
+        "users:\n- name: default-auth\n  user:\n    client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem\n    client-key: /var/lib/kubelet/pki/kubelet-client-current.pem\n",
+    );
+    let o = km(&[
+        "-o",
+        "json",
+        "certs",
+        "check",
+        "--root",
+        root.to_str().unwrap(),
+        "--at",
+        AT_TEXT,
+        root.join("etc/kubernetes").to_str().unwrap(),
+    ]);
+    let r = json(&o);
+    let found = r["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["subject"] == "CN=system:node:node1")
+        .unwrap_or_else(|| panic!("not read inside the root: {}", text(&o)))
+        .clone();
+    assert!(
+        found["path"]
+            .as_str()
+            .unwrap()
+            .starts_with(root.to_str().unwrap()),
+        "{found}"
+    );
+    assert_eq!(found["days_left"], 40);
+    assert_no_secret(&pki, &[&o]);
+}
+
+#[test]
+fn an_internal_openshift_name_that_does_not_resolve_here_is_a_warning_not_an_error() {
+    if !tool("/usr/bin/openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut pki = Pki::now();
+    let ca = pki.ca("openshift-signer", 3650);
+    let l = pki.leaf(
+        &ca,
+        "master",
+        300,
+        &[
+            "127.0.0.1",
+            "kubernetes.default",
+            "api-int.kubemagic.invalid",
+        ],
+        true,
+    );
+    pair(dir.path(), "m.crt", "m.key", &l);
+    let port = free_port();
+    let child = Command::new("/usr/bin/openssl")
+        .args(["s_server", "-quiet", "-www", "-accept"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-cert")
+        .arg(dir.path().join("m.crt"))
+        .arg("-key")
+        .arg(dir.path().join("m.key"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut s = Server(child);
+    wait_listening(port, &mut s, "openssl s_server");
+    let site = dir.path().join("site");
+    write(
+        &site.join("kubemagic.yml"),
+        "name: os\nflavor: openshift\nupstreams:\n  openshift-ansible:\n    url: https://github.com/openshift/openshift-ansible.git\n    ref: openshift-ansible-3.11.1159-1\n",
+    );
+    // `.invalid` never resolves (RFC 2606).
+    write(
+        &site.join("openshift-ansible/hosts"),
+        &format!(
+            "[OSEv3:children]\nmasters\nnodes\n\n[OSEv3:vars]\nopenshift_master_cluster_public_hostname=127.0.0.1\nopenshift_master_cluster_hostname=api-int.kubemagic.invalid\nopenshift_master_api_port={port}\nopenshift_hosted_manage_router=false\n\n[masters]\nmaster1 ansible_host=127.0.0.1\n\n[nodes]\nmaster1 ansible_host=127.0.0.1 openshift_node_group_name=node-config-master\n"
+        ),
+    );
+    let o = km(&[
+        "-o",
+        "json",
+        "certs",
+        "probe",
+        "--timeout",
+        "2",
+        "--site",
+        site.to_str().unwrap(),
+    ]);
+    let r = json(&o);
+    let findings = r["findings"].as_array().unwrap();
+    let internal: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| {
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains("api-int.kubemagic.invalid")
+        })
+        .collect();
+    assert_eq!(internal.len(), 1, "{}", text(&o));
+    assert_eq!(internal[0]["code"], "KM349");
+    assert_eq!(internal[0]["severity"], "warning");
+    // The public name and the master were read, and no error.
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        r["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["path"] == format!("127.0.0.1:{port}")),
+        "{}",
+        text(&o)
+    );
+}
