@@ -23,9 +23,31 @@ use std::process::{Command, Output};
 /// hanging forever on an unreachable cluster).
 pub const CONNECT_TIMEOUT_SECS: u32 = 20;
 
-/// After this long without an answer, say on stderr which monitors are
-/// being waited for (the tools themselves stay silent until they time out).
-const PROGRESS_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
+/// Where a wait on the monitors is named: the caller's
+/// [`kubemagic_core::Progress`] (the CLI shows it on stderr after 2 s,
+/// since the tools themselves stay silent until they time out); none by
+/// default, as a library prints nothing.
+#[derive(Clone, Copy, Default)]
+pub struct ProgressHook(pub Option<&'static dyn kubemagic_core::Progress>);
+
+impl std::fmt::Debug for ProgressHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "ProgressHook(set)"
+        } else {
+            "ProgressHook(none)"
+        })
+    }
+}
+
+/// Where progress goes is no part of a connection's identity.
+impl PartialEq for ProgressHook {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for ProgressHook {}
 
 /// How to reach a live cluster, as the operator gives it (CLI options,
 /// Python arguments). [`Connection::open`] checks the files and returns the
@@ -39,9 +61,9 @@ pub struct Connection {
     /// `--name` of the admin client (the tools' default `client.admin`
     /// when `None`).
     pub name: Option<String>,
-    /// Say on stderr which monitors are awaited when one is slow to answer
-    /// (the CLI sets it; a library caller may not want stderr output).
-    pub progress: bool,
+    /// Where to name the monitors awaited when one is slow to answer (the
+    /// CLI passes its progress reporter).
+    pub progress: ProgressHook,
 }
 
 /// The file exists and is a regular file (or a link to one): the error
@@ -116,8 +138,8 @@ pub struct CephCli {
     pub rbd_bin: PathBuf,
     /// The `rados` program.
     pub rados_bin: PathBuf,
-    /// Progress on stderr after 2 s without an answer (see [`Connection`]).
-    pub progress: bool,
+    /// Where a slow answer is named (see [`Connection`]).
+    pub progress: ProgressHook,
     /// Seconds to wait for a monitor ([`CONNECT_TIMEOUT_SECS`]).
     pub connect_timeout_secs: u32,
 }
@@ -132,7 +154,7 @@ impl CephCli {
             ceph_bin: "ceph".into(),
             rbd_bin: "rbd".into(),
             rados_bin: "rados".into(),
-            progress: false,
+            progress: ProgressHook(None),
             connect_timeout_secs: CONNECT_TIMEOUT_SECS,
         }
     }
@@ -178,36 +200,20 @@ impl CephCli {
             program: program.display().to_string(),
             source,
         })?;
-        // Wait on another thread so that a slow monitor can be named on
-        // stderr after a moment instead of 20 silent seconds.
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = tx.send(child.wait_with_output());
-        });
-        let waited = match rx.recv_timeout(PROGRESS_AFTER) {
-            Ok(r) => r,
-            Err(_) => {
-                if self.progress {
-                    // Through the one redaction, as every report.
-                    use std::io::Write as _;
-                    let mut w = kubemagic_core::RedactingWriter::new(
-                        std::io::stderr(),
-                        kubemagic_core::Redactor::new(),
-                    );
-                    let _ = writeln!(
-                        w,
-                        "kubemagic: waiting for the Ceph monitors at {} (`{shown}`, gives up after {} s)",
+        // A step on the caller's progress: a slow monitor is named after a
+        // moment instead of 20 silent seconds.
+        let waited = {
+            let _step = self.progress.0.map(|p| {
+                kubemagic_core::progress::step(
+                    p,
+                    &format!(
+                        "waiting for the Ceph monitors at {} (`{shown}`, gives up after {} s)",
                         self.monitors(),
                         self.connect_timeout_secs
-                    );
-                    let _ = w.finish();
-                }
-                rx.recv().unwrap_or_else(|_| {
-                    Err(std::io::Error::other(
-                        "the thread waiting for the ceph tool went away",
-                    ))
-                })
-            }
+                    ),
+                )
+            });
+            child.wait_with_output()
         };
         let out = waited.map_err(|source| CephError::Spawn {
             program: program.display().to_string(),

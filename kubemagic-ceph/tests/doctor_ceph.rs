@@ -17,7 +17,7 @@ fn conn(c: &TestCeph) -> Connection {
         ceph_conf: Some(c.conf.clone()),
         keyring: Some(c.keyring.clone()),
         name: Some("client.admin".into()),
-        progress: false,
+        progress: kubemagic_ceph::cli::ProgressHook(None),
     }
 }
 

@@ -222,7 +222,7 @@ fn ceph(certs: &[Certificate], services: &[Service], w: i64) -> Vec<Step> {
                 "rm /etc/ceph/ceph-dashboard.crt /etc/ceph/ceph-dashboard.key   # on each of those hosts; or point dashboard_crt/dashboard_key at new files".into(),
                 "ansible-playbook -i INVENTORY dashboard.yml   # from the ceph-ansible checkout".into(),
             ],
-            source: src("roles/ceph-dashboard/tasks/configure_dashboard.yml (openssl req on the first mgr only when the files are missing, copied to every mon; config-key set mgr/dashboard/crt; mgr module disable/enable dashboard), dashboard.yml (the ceph-dashboard play on mgrs, else mons) and site.yml.sample (import_playbook: dashboard.yml)", "stable-4.0 to stable-6.0"),
+            source: src("roles/ceph-dashboard/tasks/configure_dashboard.yml (openssl req on the first mgr only when the files are missing, copied to every mon; config-key set mgr/dashboard/crt; mgr module disable/enable dashboard), dashboard.yml (the ceph-dashboard play on mgrs, else mons) and site.yml.sample (import_playbook: dashboard.yml)", "stable-4.0 and stable-6.0"),
             due: due(certs, w, &dashboard_files),
         });
     }
@@ -236,10 +236,10 @@ fn ceph(certs: &[Certificate], services: &[Service], w: i64) -> Vec<Step> {
             title: format!("the RADOS Gateway's certificate {pem} (certificate, chain and key in one PEM)"),
             on: "each host of rgws".into(),
             commands: vec![
-                format!("install -m 0600 NEW.pem {pem}   # since stable-6.0 also: set radosgw_frontend_ssl_certificate_data and re-run site.yml --limit rgws"),
+                format!("install -m 0600 NEW.pem {pem}   # since stable-5.0 also: set radosgw_frontend_ssl_certificate_data and re-run site.yml --limit rgws"),
                 "systemctl restart ceph-radosgw.target".into(),
             ],
-            source: src("roles/ceph-defaults/defaults/main.yml (radosgw_frontend_ssl_certificate; radosgw_frontend_ssl_certificate_data since stable-6.0, written by roles/ceph-rgw/tasks/common.yml), roles/ceph-config/templates/ceph.conf.j2 (ssl_certificate=)", "stable-4.0 to stable-6.0"),
+            source: src("roles/ceph-defaults/defaults/main.yml (radosgw_frontend_ssl_certificate; radosgw_frontend_ssl_certificate_data since stable-5.0, written by roles/ceph-rgw/tasks/common.yml), roles/ceph-config/templates/ceph.conf.j2 (ssl_certificate=)", "stable-4.0 and stable-6.0"),
             due: due(certs, w, &[pem.as_str()]),
         });
     }

@@ -103,6 +103,7 @@ pub fn scan(paths: &[PathBuf], expected: &[PathBuf], root: &Path) -> Result<Scan
         seen: HashSet::new(),
     };
     for (f, in_dir) in files {
+        let f = within(root, f);
         if !ctx.seen.insert(key(&f)) {
             continue;
         }
@@ -323,40 +324,123 @@ fn read_kubeconfig(
 
 /// Where a path a kubeconfig names is: relative to the kubeconfig's
 /// directory (as kubectl reads it), absolute under the scan's root. Under
-/// a root other than `/` (a copy of a host's files) an absolute link is
-/// followed inside the copy, as the host would (the kubelet's
+/// a root other than `/` (a copy of a host's files) every link on the way
+/// is followed inside the copy, as the host would follow it (the kubelet's
 /// `kubelet-client-current.pem` links to its dated file by absolute path),
-/// never out to this machine's files.
+/// and `..` stops at the root: never out to this machine's files.
 fn resolve(root: &Path, kubeconfig: &Path, named: &str) -> PathBuf {
     let named = Path::new(named.trim());
-    let mut path = if named.is_absolute() {
-        root.join(named.strip_prefix("/").unwrap_or(named))
-    } else {
-        kubeconfig
-            .parent()
-            .map(|d| d.join(named))
-            .unwrap_or_else(|| named.to_path_buf())
-    };
     if root == Path::new("/") {
-        return path;
-    }
-    // A few hops at most: a loop ends here and fails to read.
-    for _ in 0..8 {
-        let Ok(target) = std::fs::read_link(&path) else {
-            break;
-        };
-        path = if target.is_absolute() {
-            root.join(target.strip_prefix("/").unwrap_or(&target))
+        return if named.is_absolute() {
+            named.to_path_buf()
         } else {
-            path.parent().map(|d| d.join(&target)).unwrap_or(target)
+            kubeconfig
+                .parent()
+                .map(|d| d.join(named))
+                .unwrap_or_else(|| named.to_path_buf())
         };
     }
-    path
+    // The path inside the copy, as the host spells it.
+    let inside = if named.is_absolute() {
+        named.to_path_buf()
+    } else {
+        let dir = kubeconfig
+            .parent()
+            .and_then(|d| d.strip_prefix(root).ok())
+            .map(|d| Path::new("/").join(d))
+            .unwrap_or_else(|| PathBuf::from("/"));
+        dir.join(named)
+    };
+    in_root(root, &inside)
+}
+
+/// A file found under a root other than `/` that is a link: resolved
+/// inside the root ([`in_root`]), as on the host; anything else as given.
+fn within(root: &Path, file: PathBuf) -> PathBuf {
+    if root == Path::new("/") || !file.is_symlink() {
+        return file;
+    }
+    match file.strip_prefix(root) {
+        Ok(rel) => in_root(root, &Path::new("/").join(rel)),
+        Err(_) => file,
+    }
+}
+
+/// `inside` (an absolute path as the host sees it) resolved component by
+/// component under `root`: links are read and their targets resolved the
+/// same way (absolute ones from `root`), `..` never climbs above `root`.
+/// After 40 links (a loop) the path is returned as reached, and reading it
+/// fails.
+fn in_root(root: &Path, inside: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut todo: Vec<std::ffi::OsString> = inside
+        .components()
+        .rev()
+        .filter_map(|c| match c {
+            Component::Normal(n) => Some(n.to_os_string()),
+            Component::ParentDir => Some("..".into()),
+            _ => None,
+        })
+        .collect();
+    let mut done: Vec<std::ffi::OsString> = Vec::new();
+    let mut links = 0;
+    while let Some(c) = todo.pop() {
+        if c == ".." {
+            done.pop();
+            continue;
+        }
+        let here: PathBuf = root.join(done.iter().collect::<PathBuf>()).join(&c);
+        match std::fs::read_link(&here) {
+            Ok(target) if links < 40 => {
+                links += 1;
+                if target.is_absolute() {
+                    done.clear();
+                }
+                for t in target.components().rev() {
+                    match t {
+                        Component::Normal(n) => todo.push(n.to_os_string()),
+                        Component::ParentDir => todo.push("..".into()),
+                        _ => {}
+                    }
+                }
+            }
+            _ => done.push(c),
+        }
+    }
+    root.join(done.iter().collect::<PathBuf>())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_under_a_root_stay_inside_it() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("root");
+        std::fs::create_dir_all(root.join("var/lib/kubelet/pki")).unwrap();
+        std::fs::create_dir_all(root.join("etc")).unwrap();
+        std::fs::write(root.join("var/lib/kubelet/pki/dated.pem"), "x").unwrap();
+        std::os::unix::fs::symlink(
+            "/var/lib/kubelet/pki/dated.pem",
+            root.join("var/lib/kubelet/pki/current.pem"),
+        )
+        .unwrap();
+        // A directory link by absolute path, and a relative link climbing
+        // past the root.
+        std::os::unix::fs::symlink("/var/lib/kubelet", root.join("etc/kubelet")).unwrap();
+        std::os::unix::fs::symlink("../../../../../../etc/passwd", root.join("etc/up")).unwrap();
+        let kc = root.join("etc/kubernetes/kubelet.conf");
+        assert_eq!(
+            resolve(&root, &kc, "/etc/kubelet/pki/current.pem"),
+            root.join("var/lib/kubelet/pki/dated.pem")
+        );
+        assert_eq!(resolve(&root, &kc, "../up"), root.join("etc/passwd"));
+        assert_eq!(
+            resolve(&root, &kc, "../../var/lib/kubelet/pki/current.pem"),
+            root.join("var/lib/kubelet/pki/dated.pem")
+        );
+    }
 
     #[test]
     fn names_decide_what_is_opened() {

@@ -41,13 +41,14 @@ pub struct Conn {
 }
 
 impl Conn {
-    /// The library's connection; progress on stderr when a monitor is slow.
+    /// The library's connection; a slow monitor is named on the progress
+    /// line (`--progress`).
     fn connection(&self) -> Connection {
         Connection {
             ceph_conf: self.ceph_conf.clone(),
             keyring: self.keyring.clone(),
             name: Some(self.name.clone()),
-            progress: true,
+            progress: kubemagic_ceph::cli::ProgressHook(Some(crate::progress::reporter())),
         }
     }
 }

@@ -127,7 +127,12 @@ struct Printer {
 
 impl Printer {
     fn new(json: bool, dry_run: bool) -> Printer {
-        let bar = indicatif::ProgressBar::new_spinner();
+        // `-q` and `--progress never` silence the status line too.
+        let bar = if crate::progress::enabled() {
+            indicatif::ProgressBar::new_spinner()
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
         if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]") {
             bar.set_style(style);
         }

@@ -116,15 +116,30 @@ pub fn configure(arg: ProgressArg, quiet: bool, own_interrupts: bool) {
             .name("progress".into())
             .spawn(move || reporter.tick());
     }
-    if reporter.style == Some(Style::Line) && !own_interrupts {
-        // ctrlc runs this on a thread of its own, not in the signal
-        // handler, so taking the lock is safe. Without a handler the
-        // default action would stand: no handler is no reason to fail.
-        let _ = ctrlc::set_handler(|| {
-            before_output();
-            std::process::exit(130);
-        });
+    if reporter.style == Some(Style::Line) {
+        // A panic's message starts on a clean line.
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            erase_if_free();
+            previous(info);
+        }));
+        if !own_interrupts {
+            // ctrlc runs this on a thread of its own, not in the signal
+            // handler. Without a handler the default action would stand:
+            // no handler is no reason to fail. (ctrlc cannot tell SIGINT
+            // from SIGTERM/SIGHUP: each ends with 130 here, on a terminal.)
+            let _ = ctrlc::set_handler(|| {
+                erase_if_free();
+                std::process::exit(130);
+            });
+        }
     }
+}
+
+/// Whether progress is shown at all (`--progress`, `-q`): `run`'s status
+/// line under ansible-playbook's output follows it too.
+pub fn enabled() -> bool {
+    reporter().style.is_some()
 }
 
 /// The process's reporter (silent until [`configure`]d).
@@ -148,6 +163,25 @@ pub fn before_output() {
         return;
     }
     let mut state = r.lock();
+    state.stopped = true;
+    r.erase(&mut state);
+}
+
+/// Erases a terminal line unless the lock is held (a panic while drawing,
+/// or a terminal frozen by Ctrl-S mid-write): never waits, so Ctrl-C
+/// always ends the process.
+fn erase_if_free() {
+    OUTPUT.store(true, Ordering::Relaxed);
+    let r = reporter();
+    if r.style != Some(Style::Line) {
+        return;
+    }
+    let guard = match r.state.try_lock() {
+        Ok(g) => g,
+        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) => return,
+    };
+    let mut state = guard;
     state.stopped = true;
     r.erase(&mut state);
 }

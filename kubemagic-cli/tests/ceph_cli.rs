@@ -304,7 +304,15 @@ fn dead_monitor_is_named_on_stderr_while_waiting_and_in_the_error() {
         format!("[global]\nmon host = v1:127.0.0.1:{port}\nauth client required = none\n"),
     )
     .unwrap();
-    let o = km(&["ceph", "validate", "--ceph-conf", conf.to_str().unwrap()]);
+    // Off a terminal, progress is shown when asked for (`--progress always`).
+    let o = km(&[
+        "--progress",
+        "always",
+        "ceph",
+        "validate",
+        "--ceph-conf",
+        conf.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
     let mon = format!("v1:127.0.0.1:{port}");

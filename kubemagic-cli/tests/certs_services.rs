@@ -409,13 +409,36 @@ fn a_corrupt_service_file_is_a_warning_and_the_rest_is_still_read() {
     let dir = tempfile::tempdir().unwrap();
     let (site, root) = (dir.path().join("site"), dir.path().join("root"));
     ceph_site(&site, 8443);
+    // mon1 also runs the RADOS Gateway: two service files on one host.
+    write(
+        &site.join("ceph-ansible/hosts"),
+        "[mons]\nmon1 ansible_host=127.0.0.1\n\n[rgws]\nmon1\n\n[monitoring]\ngraf1\n\n[all:vars]\nradosgw_frontend_ssl_certificate=/etc/ceph/private/rgw.pem\n",
+    );
     write(
         &root.join("etc/ceph/ceph-dashboard.crt"),
         "-----BEGIN CERTIFICATE-----\nnot base64 !!\n-----END CERTIFICATE-----\n",
     );
+    let mut pki = Pki::new(AT);
+    let ca = pki.ca("ceph-ca", 3650);
+    let rgw = pki.leaf(&ca, "rgw-on-mon1", 200, &["mon1"], true);
+    write(
+        &root.join("etc/ceph/private/rgw.pem"),
+        &format!("{}{}", rgw.cert, rgw.key),
+    );
     let o = check(&site, &root, "mon1", &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let r = json(&o);
+    // The rest is still read.
+    assert!(
+        r["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["subject"] == "CN=rgw-on-mon1"),
+        "{}",
+        text(&o)
+    );
+    assert_no_secret(&pki, &[&o]);
     assert!(
         r["findings"]
             .as_array()

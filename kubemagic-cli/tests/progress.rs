@@ -277,3 +277,49 @@ fn on_a_terminal_results_printed_while_the_line_is_shown_start_on_a_clean_line()
     );
     hold.join().unwrap();
 }
+
+/// The label is cut to the terminal's width (here 50 columns: 30 for the
+/// label), after redaction, so the line never wraps and erasing it erases
+/// all of it.
+#[test]
+fn on_a_narrow_terminal_the_label_is_cut_to_its_width() {
+    let Some(script) = script_program() else {
+        println!("skipped: util-linux `script` is not installed, no pseudo-terminal to test on");
+        return;
+    };
+    let f = slow_fetch_site();
+    let (code, all) = on_a_terminal(
+        &script,
+        &f.path,
+        &format!("stty rows 24 cols 50; {KM} init {}", f.site.display()),
+    );
+    assert_eq!(code, Some(0), "{all}");
+    assert!(
+        all.contains("\r\x1b[Kkubemagic: fetching kubespray v1 from ... (2s)"),
+        "{all:?}"
+    );
+}
+
+/// Ctrl-C while the line is shown: the line is erased and the process ends
+/// as an interrupted one (130), leaving the shell's prompt on a clean line.
+#[test]
+fn on_a_terminal_ctrl_c_erases_the_line_and_exits_130() {
+    let Some(script) = script_program() else {
+        println!("skipped: util-linux `script` is not installed, no pseudo-terminal to test on");
+        return;
+    };
+    let f = slow_fetch_site();
+    let (code, all) = on_a_terminal(
+        &script,
+        &f.path,
+        &format!(
+            "timeout --preserve-status -s INT 2.6 {KM} init {}",
+            f.site.display()
+        ),
+    );
+    assert_eq!(code, Some(130), "{all:?}");
+    let drawn = all
+        .rfind("kubemagic: fetching kubespray")
+        .unwrap_or_else(|| panic!("no progress line: {all:?}"));
+    assert!(all[drawn..].ends_with("\r\x1b[K"), "{all:?}");
+}

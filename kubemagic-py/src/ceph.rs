@@ -65,7 +65,7 @@ pub fn ceph_render(
         ceph_conf,
         keyring,
         name: Some("client.admin".into()),
-        progress: false,
+        progress: kubemagic_ceph::cli::ProgressHook(None),
     };
     // Reads the site or runs the ceph tool against a live cluster.
     let rendered = py
@@ -94,7 +94,7 @@ fn connection(ceph_conf: Option<PathBuf>, keyring: Option<PathBuf>) -> Connectio
         ceph_conf,
         keyring,
         name: Some("client.admin".into()),
-        progress: false,
+        progress: kubemagic_ceph::cli::ProgressHook(None),
     }
 }
 

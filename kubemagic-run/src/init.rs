@@ -53,33 +53,32 @@ pub struct UpstreamSync {
 
 /// `git` that never waits for a person: no credential prompt
 /// (`GIT_TERMINAL_PROMPT=0`) and, unless the operator chose an ssh command
-/// (`GIT_SSH_COMMAND`, `GIT_SSH`, or `core.sshCommand` in git's global or
-/// system configuration), ssh in batch mode, so a host key or passphrase
-/// question fails with ssh's message instead of waiting on the terminal
-/// under a progress line (or forever under cron). Keys in an agent work as
-/// before.
+/// (`GIT_SSH_COMMAND`, `GIT_SSH`, or `core.sshCommand` as git reads it in
+/// that checkout: system, global, `includeIf`, local), ssh in batch mode,
+/// so a host key or passphrase question fails with ssh's message instead
+/// of waiting on the terminal under a progress line (or forever under
+/// cron). Keys in an agent work as before.
 fn git_command(dir: &Path) -> Command {
     let mut c = Command::new("git");
     c.arg("-C")
         .arg(dir)
         .env("GIT_TERMINAL_PROMPT", "0")
         .env("LC_ALL", "C");
-    if !operator_chose_ssh() {
+    if !operator_chose_ssh(dir) {
         c.env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes");
     }
     c
 }
 
-fn operator_chose_ssh() -> bool {
-    static CHOSE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *CHOSE.get_or_init(|| {
-        std::env::var_os("GIT_SSH_COMMAND").is_some()
-            || std::env::var_os("GIT_SSH").is_some()
-            || Command::new("git")
-                .args(["config", "--get", "core.sshCommand"])
-                .output()
-                .is_ok_and(|o| o.status.success() && !o.stdout.trim_ascii().is_empty())
-    })
+fn operator_chose_ssh(dir: &Path) -> bool {
+    std::env::var_os("GIT_SSH_COMMAND").is_some()
+        || std::env::var_os("GIT_SSH").is_some()
+        || Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["config", "--get", "core.sshCommand"])
+            .output()
+            .is_ok_and(|o| o.status.success() && !o.stdout.trim_ascii().is_empty())
 }
 
 fn git(dir: &Path, name: &str, args: &[&str]) -> Result<String, RunError> {

@@ -1503,9 +1503,11 @@ fn every_ceph_ansible_sample_gives_no_error() {
     let Some(samples) = upstream_samples() else {
         return;
     };
-    for (branch, tag, release) in [
-        ("stable-4.0", "v4.0.70", "nautilus"),
-        ("stable-6.0", "v6.0.28", "pacific"),
+    // The dashboard's monitoring group: [grafana-server] up to 5.0,
+    // [monitoring] since 6.0 (roles/ceph-validate/tasks/main.yml).
+    for (branch, tag, release, monitoring) in [
+        ("stable-4.0", "v4.0.70", "nautilus", "grafana-server"),
+        ("stable-6.0", "v6.0.28", "pacific", "monitoring"),
     ] {
         let d = tempfile::tempdir().unwrap();
         let gv = d.path().join("ceph-ansible/group_vars");
@@ -1533,7 +1535,7 @@ fn every_ceph_ansible_sample_gives_no_error() {
         std::fs::write(&all, body).unwrap();
         std::fs::write(
             d.path().join("ceph-ansible/hosts"),
-            "[mons]\nceph1 monitor_address=127.0.0.21\nceph2 monitor_address=127.0.0.22\nceph3 monitor_address=127.0.0.23\n\n[mgrs:children]\nmons\n\n[osds]\nceph1 devices='[\"/dev/sdb\"]'\nceph2 devices='[\"/dev/sdb\"]'\nceph3 devices='[\"/dev/sdb\"]'\n\n[grafana-server]\nceph1\n",
+            format!("[mons]\nceph1 monitor_address=127.0.0.21\nceph2 monitor_address=127.0.0.22\nceph3 monitor_address=127.0.0.23\n\n[mgrs:children]\nmons\n\n[osds]\nceph1 devices='[\"/dev/sdb\"]'\nceph2 devices='[\"/dev/sdb\"]'\nceph3 devices='[\"/dev/sdb\"]'\n\n[{monitoring}]\nceph1\n"),
         )
         .unwrap();
         std::fs::write(
@@ -1560,11 +1562,11 @@ fn every_ceph_ansible_sample_gives_no_error() {
         std::fs::write(&all, body).unwrap();
         let f = kubemagic_site::check_site(d.path()).unwrap().findings;
         assert!(has(&f, "KM245"), "{branch}: {f:#?}");
-        // Without a grafana-server host, the dashboard (on by default) fails.
+        // Without a monitoring host, the dashboard (on by default) fails.
         let hosts = d.path().join("ceph-ansible/hosts");
         let t = std::fs::read_to_string(&hosts)
             .unwrap()
-            .replace("[grafana-server]\nceph1\n", "");
+            .replace(&format!("[{monitoring}]\nceph1\n"), "");
         std::fs::write(&hosts, t).unwrap();
         assert!(
             has(

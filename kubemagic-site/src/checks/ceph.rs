@@ -107,15 +107,17 @@ fn osds(inv: &SiteInventory, out: &mut Vec<Finding>) {
     }
 }
 
-/// The Ceph release each ceph-ansible stable branch installs from the
-/// community repository (`check_repository.yml`: `ceph_stable_release not in [...]`).
-const STABLE_RELEASES: [((u32, u32), &str); 6] = [
-    ((3, 2), "mimic"),
-    ((4, 0), "nautilus"),
-    ((5, 0), "octopus"),
-    ((6, 0), "pacific"),
-    ((7, 0), "quincy"),
-    ((8, 0), "reef"),
+/// The Ceph releases each ceph-ansible stable branch accepts from the
+/// community repository (`ceph_stable_release not in [...]`:
+/// roles/ceph-validate/tasks/main.yml on stable-3.2 and stable-4.0 from
+/// v3.2.52 and v4.0.20, check_repository.yml since stable-5.0).
+const STABLE_RELEASES: [((u32, u32), &[&str]); 6] = [
+    ((3, 2), &["luminous", "mimic"]),
+    ((4, 0), &["nautilus", "octopus"]),
+    ((5, 0), &["octopus"]),
+    ((6, 0), &["pacific"]),
+    ((7, 0), &["quincy"]),
+    ((8, 0), &["reef"]),
 ];
 
 /// ceph-ansible's `roles/ceph-validate` asserts that depend on the
@@ -172,22 +174,28 @@ fn validate(site: &Site, inv: &SiteInventory, out: &mut Vec<Finding>) {
             } else if repo.as_deref() == Some("community")
                 && super::registry::applies(site, "KM245")
             {
-                let expected = version.and_then(|v| {
+                let accepted = version.and_then(|v| {
                     STABLE_RELEASES
                         .iter()
                         .find(|((ma, mi), _)| (v.major, v.minor) == (*ma, *mi))
                         .map(|(_, r)| *r)
                 });
                 let release = text("ceph_stable_release");
-                if let (Some(expected), Some(v)) = (expected, version) {
-                    if release.as_deref() != Some(expected)
+                if let (Some(accepted), Some(v)) = (accepted, version) {
+                    if !release.as_deref().is_some_and(|r| accepted.contains(&r))
                         && !get("ceph_stable_release").is_some_and(|v| is_template(&v.value))
                     {
+                        let expected = accepted
+                            .iter()
+                            .map(|r| format!("'{r}'"))
+                            .collect::<Vec<_>>()
+                            .join(" or ");
                         let f = finding(
                             "KM245",
                             format!(
-                                "ceph_stable_release is {} but ceph-ansible {v} installs {expected} from the community repository: it stops (`ceph_stable_release must be '{expected}'`)",
-                                release.map(|r| format!("`{r}`")).unwrap_or_else(|| "not set".into())
+                                "ceph_stable_release is {} but ceph-ansible {v} installs {} from the community repository: it stops (`ceph_stable_release must be {expected}`)",
+                                release.map(|r| format!("`{r}`")).unwrap_or_else(|| "not set".into()),
+                                accepted.join(" or ")
                             ),
                         )
                         .variable("ceph_stable_release");
@@ -220,17 +228,40 @@ fn validate(site: &Site, inv: &SiteInventory, out: &mut Vec<Finding>) {
         None => version.filter(|v| v.major >= 4).map(|_| (true, None)),
     };
     if let Some((true, origin)) = dashboard {
-        let group = text("grafana_server_group_name").unwrap_or_else(|| "grafana-server".into());
-        if inv.group_hosts(&group).is_empty() {
+        // The group the release requires (either, with the release unknown:
+        // no finding while one has a host).
+        let groups = crate::read::tls::ceph_monitoring_groups(inv, &hosts, version);
+        let group = groups
+            .first()
+            .map(|(g, _)| g.clone())
+            .unwrap_or_else(|| "grafana-server".into());
+        if groups.iter().all(|(g, _)| inv.group_hosts(g).is_empty()) {
             let how = if origin.is_some() {
                 "dashboard_enabled is true"
             } else {
                 "the dashboard is on by default"
             };
+            // ceph-validate's own words, per release.
+            let says = |var: &str| match var {
+                "monitoring_group_name" => {
+                    "`you must add a monitoring group and add at least one node` (since 6.0)"
+                }
+                _ => "`you must add a [grafana-server] group and add at least one node`",
+            };
+            let which = groups
+                .iter()
+                .map(|(g, _)| format!("[{g}]"))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            let stops = groups
+                .iter()
+                .map(|(_, var)| says(var))
+                .collect::<Vec<_>>()
+                .join(", or ");
             out.push(
                 finding(
                     "KM244",
-                    format!("{how} but the [{group}] group has no host: ceph-ansible stops (`you must add a [grafana-server] group and add at least one node`); add one, or set dashboard_enabled: false"),
+                    format!("{how} but the {which} group has no host: ceph-ansible stops ({stops}); add one, or set dashboard_enabled: false"),
                 )
                 .variable("dashboard_enabled")
                 .group(group)
@@ -585,16 +616,28 @@ mod tests {
     }
 
     #[test]
-    fn dashboard_needs_a_grafana_server() {
+    fn dashboard_needs_a_host_in_the_monitoring_group_of_its_release() {
         use crate::versions::{Upstream, Version};
         let mut s = ceph_site(3);
         // Version unknown, dashboard_enabled unset: no guess about the default.
         assert!(check(&s).is_empty());
         s.versions
             .set(Upstream::CephAnsible, Version::new(6, 0, 28));
-        assert_eq!(codes(&check(&s)), vec!["KM244"]);
+        let f = check(&s);
+        assert_eq!(codes(&f), vec!["KM244"]);
+        assert!(f[0].message.contains("[monitoring]"), "{}", f[0].message);
+        // 6.0 asks for [monitoring]: a [grafana-server] host does not do.
         s.inventory_mut(InventoryKind::Ceph)
             .add_host("mon1", &["grafana-server"]);
+        assert_eq!(codes(&check(&s)), vec!["KM244"]);
+        // 4.0 asks for [grafana-server].
+        s.versions
+            .set(Upstream::CephAnsible, Version::new(4, 0, 70));
+        assert!(check(&s).iter().all(|f| f.code != "KM244"));
+        s.versions
+            .set(Upstream::CephAnsible, Version::new(6, 0, 28));
+        s.inventory_mut(InventoryKind::Ceph)
+            .add_host("mon1", &["monitoring"]);
         assert!(check(&s).is_empty());
     }
 

@@ -153,11 +153,13 @@ fn node_group_labels(inv: &SiteInventory, hosts: &[&str], group: &str) -> Vec<St
         .collect()
 }
 
-/// The router's certificate files on the first master (router.yml): each
-/// supplied `certfile` (of `openshift_hosted_router_certificate`, or of a
-/// router in an overridden `openshift_hosted_routers`) by its basename,
-/// else, when `openshift_hosted_router_create_certificate`, the wildcard
-/// one the role makes.
+/// The router's certificate files on the first master (router.yml): the
+/// `certfile` of each router's `certificate` by its basename (the default
+/// `openshift_hosted_routers` gives its one router
+/// `openshift_hosted_router_certificate`; an overridden list its own),
+/// else, when `openshift_hosted_router_create_certificate` and no
+/// `openshift_hosted_router_certificate` is set, the wildcard one the role
+/// makes.
 fn router_certs(inv: &SiteInventory, hosts: &[&str], first_master: &[String]) -> Vec<CertFile> {
     const DIR: &str = "/etc/origin/master";
     let mut out: Vec<CertFile> = Vec::new();
@@ -170,24 +172,29 @@ fn router_certs(inv: &SiteInventory, hosts: &[&str], first_master: &[String]) ->
             });
         }
     };
-    if let Some(v) = var(inv, hosts, "openshift_hosted_router_certificate") {
-        if let Some(f) = certfile(&v.value, &["certfile"]) {
-            let name = "openshift_hosted_router_certificate.certfile";
-            push(
-                &mut out,
-                Sourced::new(under(DIR, &f), name, v.origin.clone()),
-                true,
-            );
+    let global = var(inv, hosts, "openshift_hosted_router_certificate");
+    match var(inv, hosts, "openshift_hosted_routers") {
+        Some(v) => {
+            if let Value::Array(routers) = &v.value {
+                for r in routers {
+                    if let Some(f) = r
+                        .get("certificate")
+                        .and_then(|c| certfile(c, &["certfile"]))
+                    {
+                        let name = "openshift_hosted_routers[].certificate.certfile";
+                        push(
+                            &mut out,
+                            Sourced::new(under(DIR, &f), name, v.origin.clone()),
+                            true,
+                        );
+                    }
+                }
+            }
         }
-    }
-    if let Some(v) = var(inv, hosts, "openshift_hosted_routers") {
-        if let Value::Array(routers) = &v.value {
-            for r in routers {
-                if let Some(f) = r
-                    .get("certificate")
-                    .and_then(|c| certfile(c, &["certfile"]))
-                {
-                    let name = "openshift_hosted_routers[].certificate.certfile";
+        None => {
+            if let Some(v) = global {
+                if let Some(f) = certfile(&v.value, &["certfile"]) {
+                    let name = "openshift_hosted_router_certificate.certfile";
                     push(
                         &mut out,
                         Sourced::new(under(DIR, &f), name, v.origin.clone()),
@@ -197,7 +204,12 @@ fn router_certs(inv: &SiteInventory, hosts: &[&str], first_master: &[String]) ->
             }
         }
     }
+    let global_empty = global.is_none_or(|v| match &v.value {
+        Value::Object(m) => m.is_empty(),
+        _ => false,
+    });
     if out.is_empty()
+        && global_empty
         && flag(
             inv,
             hosts,
@@ -348,10 +360,39 @@ pub fn ceph(inv: &SiteInventory, release: Option<Version>) -> Vec<TlsService> {
     out
 }
 
+/// The group ceph-ansible requires a host in for its dashboard (and in
+/// which site.yml imports dashboard.yml): `grafana_server_group_name`
+/// (`grafana-server`) up to stable-5.0, `monitoring_group_name`
+/// (`monitoring`) since stable-6.0 (roles/ceph-validate/tasks/main.yml,
+/// site.yml.sample); both candidates when the release is unknown. Each
+/// with the variable naming it.
+pub fn ceph_monitoring_groups(
+    inv: &SiteInventory,
+    hosts: &[&str],
+    release: Option<Version>,
+) -> Vec<(String, &'static str)> {
+    let old = ("grafana_server_group_name", "grafana-server");
+    let new = ("monitoring_group_name", "monitoring");
+    let candidates: Vec<(&'static str, &'static str)> = match release {
+        Some(v) if v < Version::new(6, 0, 0) => vec![old],
+        Some(_) => vec![new],
+        None => vec![old, new],
+    };
+    candidates
+        .into_iter()
+        .map(|(var, default)| {
+            let name = text(inv, hosts, var)
+                .map(|s| s.value)
+                .filter(|n| !n.trim().is_empty() && !super::api::is_template_text(n))
+                .unwrap_or_else(|| default.to_string());
+            (name, var)
+        })
+        .collect()
+}
+
 /// The dashboard, when site.yml deploys it: `dashboard_enabled` and a
-/// host in the monitoring group (`grafana-server` up to stable-5.0,
-/// `monitoring` since stable-6.0; either when the release is unknown),
-/// served over https.
+/// host in the monitoring group ([`ceph_monitoring_groups`]), served over
+/// https.
 fn dashboard(
     inv: &SiteInventory,
     hosts: &[&str],
@@ -361,25 +402,29 @@ fn dashboard(
     if release.is_some_and(|v| v < CEPH_DASHBOARD_SINCE) {
         return None;
     }
-    let groups: &[&str] = match release {
-        Some(v) if v < Version::new(6, 0, 0) => &["grafana-server"],
-        Some(_) => &["monitoring"],
-        None => &["grafana-server", "monitoring"],
-    };
-    let monitored = groups.iter().any(|g| !inv.group_hosts(g).is_empty());
+    let monitored = ceph_monitoring_groups(inv, hosts, release)
+        .iter()
+        .any(|(g, _)| !inv.group_hosts(g).is_empty());
     let protocol = text(inv, hosts, "dashboard_protocol")
         .map(|s| s.value)
         .unwrap_or_else(|| "https".into());
     if !monitored || !flag(inv, hosts, "dashboard_enabled", true) || protocol != "https" {
         return None;
     }
-    // The ceph-dashboard play runs on `mgrs`, else the monitors.
-    let mgrs = if inv.group_hosts("mgrs").is_empty() {
-        mons.to_vec()
-    } else {
+    // The ceph-dashboard play runs on `groups[mgr_group_name] |
+    // default(groups[mon_group_name])`: the monitors only when the site
+    // declares no `mgrs` group at all.
+    let mgrs = if inv.has_group("mgrs") {
         inv.group_hosts("mgrs").to_vec()
+    } else {
+        mons.to_vec()
     };
-    let supplied = text(inv, hosts, "dashboard_crt").filter(|s| !s.value.trim().is_empty());
+    // Supplied only with both files: with either empty, ceph-ansible makes
+    // a self-signed pair (configure_dashboard.yml).
+    let key_set = text(inv, hosts, "dashboard_key").is_some_and(|s| !s.value.trim().is_empty());
+    let supplied = text(inv, hosts, "dashboard_crt")
+        .filter(|s| !s.value.trim().is_empty())
+        .filter(|_| key_set);
     let path = match &supplied {
         Some(s) => Sourced::new(
             CEPH_DASHBOARD_CERT.to_string(),
@@ -482,6 +527,56 @@ mod tests {
         assert_eq!(s[0].certs.len(), 1);
         assert_eq!(s[0].certs[0].path.value, "/etc/origin/master/wild.crt");
         assert!(s[0].certs[0].supplied);
+    }
+
+    #[test]
+    fn an_overridden_router_list_brings_its_own_certificates_and_no_generated_one() {
+        let mut i = okd();
+        i.set_var(
+            "m1",
+            "openshift_hosted_routers",
+            json!([{"name": "router", "certificate": {"certfile": "/srv/r1.crt", "keyfile": "/srv/r1.key", "cafile": "/srv/ca.crt"}}]),
+            None,
+        );
+        // Not used by the overridden list.
+        i.set_var(
+            "m1",
+            "openshift_hosted_router_certificate",
+            json!({"certfile": "/srv/global.crt"}),
+            None,
+        );
+        let paths: Vec<String> = openshift(&i)[0]
+            .certs
+            .iter()
+            .map(|c| c.path.value.clone())
+            .collect();
+        assert_eq!(paths, ["/etc/origin/master/r1.crt"]);
+        // A router without a certificate and a global one set: the role
+        // makes none (router.yml's generation needs the global one empty).
+        i.set_var(
+            "m1",
+            "openshift_hosted_routers",
+            json!([{"name": "router"}]),
+            None,
+        );
+        assert!(openshift(&i)[0].certs.is_empty());
+    }
+
+    #[test]
+    fn a_dashboard_certificate_is_supplied_only_with_its_key_and_an_empty_mgrs_group_serves_nothing(
+    ) {
+        let mut i = SiteInventory::new(InventoryKind::Ceph, "/site/ceph");
+        i.add_host("mon1", &["mons"])
+            .add_host("graf1", &["monitoring"]);
+        i.set_var("mon1", "dashboard_crt", json!("/srv/d.crt"), None);
+        let d = ceph(&i, None).remove(0);
+        assert!(!d.certs[0].supplied, "no dashboard_key: self-signed");
+        assert_eq!(d.hosts, ["mon1"]);
+        i.set_var("mon1", "dashboard_key", json!("/srv/d.key"), None);
+        assert!(ceph(&i, None)[0].certs[0].supplied);
+        // A declared, empty [mgrs]: the play has no hosts.
+        i.groups.entry("mgrs".into()).or_default();
+        assert!(ceph(&i, None)[0].hosts.is_empty());
     }
 
     #[test]
