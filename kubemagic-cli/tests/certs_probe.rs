@@ -18,23 +18,12 @@ fn server_pki(dir: &Path, pki: &mut Pki, days: i64, sans: &[&str]) {
 }
 
 fn s_server(dir: &Path, port: u16) -> Server {
-    let child = Command::new("/usr/bin/openssl")
-        .args(["s_server", "-quiet", "-www", "-accept"])
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("-cert")
-        .arg(dir.join("server.pem"))
-        .arg("-key")
-        .arg(dir.join("server-key.pem"))
-        .arg("-cert_chain")
-        .arg(dir.join("ca.pem"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut s = Server(child);
-    wait_listening(port, &mut s, "openssl s_server");
-    s
+    openssl_server(
+        port,
+        &dir.join("server.pem"),
+        &dir.join("server-key.pem"),
+        Some(&dir.join("ca.pem")),
+    )
 }
 
 #[test]

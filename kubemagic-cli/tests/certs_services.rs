@@ -10,7 +10,6 @@ mod certs_support;
 
 use certs_support::*;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 const AT: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 const AT_TEXT: &str = "2026-01-01T00:00:00Z";
@@ -363,20 +362,12 @@ fn probe_with_a_site_dials_the_ceph_dashboard_on_its_monitor() {
     let l = pki.leaf(&ca, "ceph-dashboard", 300, &["mon1", "127.0.0.1"], true);
     pair(dir.path(), "dash.crt", "dash.key", &l);
     let port = free_port();
-    let child = Command::new("/usr/bin/openssl")
-        .args(["s_server", "-quiet", "-www", "-accept"])
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("-cert")
-        .arg(dir.path().join("dash.crt"))
-        .arg("-key")
-        .arg(dir.path().join("dash.key"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut s = Server(child);
-    wait_listening(port, &mut s, "openssl s_server");
+    let _s = openssl_server(
+        port,
+        &dir.path().join("dash.crt"),
+        &dir.path().join("dash.key"),
+        None,
+    );
     let site = dir.path().join("site");
     ceph_site(&site, port);
     let o = km(&[
@@ -527,20 +518,12 @@ fn an_internal_openshift_name_that_does_not_resolve_here_is_a_warning_not_an_err
     );
     pair(dir.path(), "m.crt", "m.key", &l);
     let port = free_port();
-    let child = Command::new("/usr/bin/openssl")
-        .args(["s_server", "-quiet", "-www", "-accept"])
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("-cert")
-        .arg(dir.path().join("m.crt"))
-        .arg("-key")
-        .arg(dir.path().join("m.key"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut s = Server(child);
-    wait_listening(port, &mut s, "openssl s_server");
+    let _s = openssl_server(
+        port,
+        &dir.path().join("m.crt"),
+        &dir.path().join("m.key"),
+        None,
+    );
     let site = dir.path().join("site");
     write(
         &site.join("kubemagic.yml"),

@@ -11,7 +11,7 @@ use rcgen::{
 };
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub const DAY: i64 = 86_400;
@@ -238,4 +238,28 @@ pub fn wait_listening(port: u16, server: &mut Server, what: &str) {
         std::thread::sleep(Duration::from_millis(50));
     }
     panic!("{what} not listening on 127.0.0.1:{port}");
+}
+
+/// A real `openssl s_server` on 127.0.0.1:`port` serving `cert` (and the
+/// `chain` after it, when given) with `key`, listening when returned.
+pub fn openssl_server(port: u16, cert: &Path, key: &Path, chain: Option<&Path>) -> Server {
+    let mut cmd = Command::new("/usr/bin/openssl");
+    cmd.args(["s_server", "-quiet", "-www", "-accept"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-cert")
+        .arg(cert)
+        .arg("-key")
+        .arg(key);
+    if let Some(c) = chain {
+        cmd.arg("-cert_chain").arg(c);
+    }
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut s = Server(child);
+    wait_listening(port, &mut s, "openssl s_server");
+    s
 }
