@@ -129,9 +129,6 @@ pub struct SiteView {
     pub release: Option<Version>,
     /// Every Kubernetes host.
     pub hosts: Vec<HostInfo>,
-    /// The API VIP (kubespray's, read per release by kubemagic-site;
-    /// OpenShift's public cluster hostname).
-    pub api_vip: Option<String>,
     /// Every name clients are given for the API (kubespray: the VIP;
     /// OpenShift: the public and the internal cluster hostnames): an
     /// apiserver certificate must cover each.
@@ -230,8 +227,7 @@ fn kubernetes_hosts(site: &Site, inv: &SiteInventory, stack: Stack, view: &mut S
             Stack::Openshift => names,
         };
         view.api_names.dedup();
-        view.api_vip = view.api_names.first().cloned();
-        view.api_port = view.api_vip.as_ref().map(|_| e.client_port.value);
+        view.api_port = view.api_vip().map(|_| e.client_port.value);
     }
 }
 
@@ -277,6 +273,12 @@ fn group<'a>(inv: &'a SiteInventory, name: &str) -> Vec<&'a str> {
 }
 
 impl SiteView {
+    /// The API VIP: the first API name (kubespray's, read per release by
+    /// kubemagic-site; OpenShift's public cluster hostname).
+    pub fn api_vip(&self) -> Option<&str> {
+        self.api_names.first().map(String::as_str)
+    }
+
     /// The host named `name`.
     pub fn host(&self, name: &str) -> Option<&HostInfo> {
         self.hosts.iter().find(|h| h.name == name)

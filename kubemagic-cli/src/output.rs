@@ -282,8 +282,11 @@ pub fn print_error(e: &CliError, format: OutputFormat) {
             };
             let message = redactor().redact(&e.to_string()).into_owned();
             let v = serde_json::json!({"error": {"message": message, "file": file, "line": line}});
-            crate::progress::before_output();
-            eprintln!("{v}");
+            // Through the process-wide redacting writer (which erases a
+            // progress line first), as every other error.
+            let mut err = stderr();
+            let _ = writeln!(err, "{v}");
+            let _ = err.flush();
         }
         OutputFormat::Text => {
             // Through the process-wide redacting writer, as every report:

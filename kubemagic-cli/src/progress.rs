@@ -105,11 +105,7 @@ pub fn configure(arg: ProgressArg, quiet: bool, own_interrupts: bool) {
         ProgressArg::Always if terminal => Some(Style::Line),
         ProgressArg::Always => Some(Style::Plain),
     };
-    let reporter = REPORTER.get_or_init(|| Reporter {
-        style,
-        state: Mutex::new(State::default()),
-        wake: Condvar::new(),
-    });
+    let reporter = REPORTER.get_or_init(|| Reporter::new(style));
     if reporter.style.is_some() {
         // A reporter that cannot draw is no reason to fail the command.
         let _ = std::thread::Builder::new()
@@ -144,11 +140,7 @@ pub fn enabled() -> bool {
 
 /// The process's reporter (silent until [`configure`]d).
 pub fn reporter() -> &'static Reporter {
-    REPORTER.get_or_init(|| Reporter {
-        style: None,
-        state: Mutex::new(State::default()),
-        wake: Condvar::new(),
-    })
+    REPORTER.get_or_init(|| Reporter::new(None))
 }
 
 /// Called before anything else is written to stdout or stderr: erases a
@@ -187,6 +179,14 @@ fn erase_if_free() {
 }
 
 impl Reporter {
+    fn new(style: Option<Style>) -> Reporter {
+        Reporter {
+            style,
+            state: Mutex::new(State::default()),
+            wake: Condvar::new(),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic elsewhere while drawing leaves the state usable.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
